@@ -1,0 +1,35 @@
+/*
+ * Internal, stage 1 of the data flow: detect gzip by its magic bytes and
+ * inflate it with zlib (single- or multi-member), or pass plain bytes
+ * through. Knows nothing about JSON or CloudTrail.
+ */
+#ifndef KVST_GZIP_STAGE_H
+#define KVST_GZIP_STAGE_H
+
+#include "alloc.h"
+
+/* Receives the plain (inflated) bytes, in order. Returns 0 to go on, or a
+ * negative KVST_E_* code that the stage returns at once. */
+typedef int (*kvst_bytes_fn)(void *ctx, const unsigned char *buf, size_t len);
+
+typedef struct kvst_input kvst_input;
+
+/* max_ratio: KVST_E_LIMIT when inflated bytes exceed max_ratio times the
+ * compressed bytes (checked once more than 1 MiB has been inflated);
+ * 0 means no limit. */
+int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, kvst_input **out);
+/* Feed raw input; calls out() zero or more times. Returns 0 or KVST_E_GZIP,
+ * KVST_E_LIMIT, KVST_E_NOMEM, or whatever out() returned. */
+int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
+                     kvst_bytes_fn out, void *ctx);
+/* End of input: KVST_E_TRUNCATED when a gzip member is incomplete. */
+int kvst__input_finish(kvst_input *in, kvst_bytes_fn out, void *ctx);
+/* Static message of the last error ("invalid gzip header", ...). */
+const char *kvst__input_message(const kvst_input *in);
+/* 1 once the input was recognised as gzip. */
+int kvst__input_is_gzip(const kvst_input *in);
+/* Compressed bytes consumed so far (all input bytes for plain input). */
+uint64_t kvst__input_bytes_in(const kvst_input *in);
+void kvst__input_free(kvst_input *in);
+
+#endif /* KVST_GZIP_STAGE_H */
