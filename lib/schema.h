@@ -51,7 +51,7 @@ struct kvst_shape {
     uint32_t pattern;        /* enum kvst_pattern_id */
     uint32_t enum_count;
     const char *const *enum_values;
-    uint32_t member_count;   /* STRUCTURE: members sorted by json_name */
+    uint32_t member_count;   /* STRUCTURE: members in the model's order */
     const kvst_member_def *members;
     const kvst_shape *item;  /* LIST: member shape; MAP: value shape */
     const kvst_shape *key;   /* MAP: key shape */
@@ -74,7 +74,7 @@ extern const uint32_t kvst__operation_count; /* KVST_ACTION__COUNT */
 /* The operation named name (eventName), or NULL. Generated lookup. */
 const kvst_operation_def *kvst__operation_find(const char *name, size_t len);
 
-/* A member of a STRUCTURE shape by CloudTrail name (binary search), or NULL. */
+/* A member of a STRUCTURE shape by CloudTrail name, or NULL. */
 const kvst_member_def *kvst__member_find(const kvst_shape *shape,
                                          const char *name, size_t len);
 

@@ -42,7 +42,6 @@ extern "C" {
 #define KVST_PRINCIPAL_SAML_USER            9u
 #define KVST_PRINCIPAL_WEB_IDENTITY_USER   10u
 #define KVST_PRINCIPAL_DIRECTORY           11u
-#define KVST_PRINCIPAL_ABSENT              12u /* no userIdentity.type at all */
 
 /* Credential kinds from accessKeyId (kvst_identity_info.credential).
  * Numbers frozen. Since 1.0. */

@@ -38,6 +38,7 @@ extern "C" {
 #define KVST_F_ERROR_INCONSISTENT       13  /* errorMessage without errorCode */
 #define KVST_F_FIELD_TYPE               14  /* envelope field of wrong JSON type */
 #define KVST_F_TIMESTAMP_FORMAT         15  /* other timestamp fields */
+#define KVST_F_VERSION_FIELD_MISSING    16  /* a field its eventVersion has (info) */
 
 #define KVST_F_MEMBER_TYPE             100  /* JSON type other than the model's */
 #define KVST_F_MEMBER_LENGTH           101  /* string length outside min..max */
@@ -99,7 +100,7 @@ KVST_EXPORT int kvst_identity_classify_json(const char *json, size_t len,
 KVST_EXPORT uint32_t kvst_credential_kind(const char *key, size_t len);
 
 /* Principal kind of a userIdentity.type string (KVST_PRINCIPAL_*;
- * UNKNOWN for an unknown string, ABSENT for NULL). Since 1.0. */
+ * UNKNOWN for an unknown, empty or NULL string). Since 1.0. */
 KVST_EXPORT uint32_t kvst_principal_kind(const char *type, size_t len);
 
 /* ---- ARNs --------------------------------------------------------------- */
