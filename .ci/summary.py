@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""Count test cases over meson testlog.json files (one JSON object per line).
+
+    summary.py LABEL=BUILDDIR/meson-logs/testlog.json ...
+
+Prints one line per run with its failing tests named, then, as the very
+last line, "N passed, N failed" summed over all runs. A run whose log is
+missing (the build broke before any test ran) counts as one failure.
+Exit status: 0 when nothing failed, 1 otherwise.
+"""
+import json
+import sys
+
+PASSED = {"OK", "EXPECTEDFAIL"}
+SKIPPED = {"SKIP"}
+# Everything else (FAIL, ERROR, TIMEOUT, UNEXPECTEDPASS, INTERRUPT) fails.
+
+
+def count(path):
+    passed, failed, skipped = 0, [], 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            result = rec.get("result", "")
+            if result in PASSED:
+                passed += 1
+            elif result in SKIPPED:
+                skipped += 1
+            else:
+                failed.append("%s (%s)" % (rec.get("name", "?"), result))
+    return passed, failed, skipped
+
+
+def main(argv):
+    total_passed = total_failed = 0
+    for arg in argv:
+        label, _, path = arg.partition("=")
+        try:
+            passed, failed, skipped = count(path)
+        except (OSError, ValueError) as e:
+            passed, failed, skipped = 0, ["no test log: %s" % e], 0
+        total_passed += passed
+        total_failed += len(failed)
+        line = "%s: %d passed, %d failed, %d skipped" % (
+            label, passed, len(failed), skipped)
+        print(line + (": " + ", ".join(failed) if failed else ""))
+    print("%d passed, %d failed" % (total_passed, total_failed))
+    return 1 if total_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
