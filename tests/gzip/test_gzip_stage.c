@@ -1,0 +1,712 @@
+/*
+ * White-box tests of the gzip stage (lib/gzip_stage.c): detection, plain
+ * passthrough, single and multi-member inflate, every split, truncation,
+ * corruption, trailing data, the ratio limit, allocation failure.
+ *
+ * Inputs are made at test time with zlib's deflate, so no binary fixtures.
+ */
+#include "gzip_stage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static int failures;
+
+#define CHECK(cond) \
+    do { \
+        if (!(cond)) { \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++; \
+        } \
+    } while (0)
+
+#define CHECK_EQ_INT(a, b) \
+    do { \
+        long long a_ = (long long)(a), b_ = (long long)(b); \
+        if (a_ != b_) { \
+            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
+                    __FILE__, __LINE__, #a, a_, #b, b_); \
+            failures++; \
+        } \
+    } while (0)
+
+/* ---- a counting allocator that can fail the k-th allocation ---- */
+
+typedef struct counting {
+    long allocs, frees, fail_at; /* fail_at: 1-based, 0 = never */
+    int failed;
+    size_t live, peak;
+} counting;
+
+/* Each block carries its size in front so live bytes can be tracked. */
+#define HDR 16
+
+static void *c_malloc(size_t size, void *ctx)
+{
+    counting *c = (counting *)ctx;
+    unsigned char *p;
+    if (c->fail_at && c->allocs + 1 == c->fail_at) {
+        c->fail_at = 0;
+        c->failed = 1;
+        return NULL;
+    }
+    p = (unsigned char *)malloc(size + HDR);
+    if (!p)
+        return NULL;
+    memcpy(p, &size, sizeof size);
+    c->allocs++;
+    c->live += size;
+    if (c->live > c->peak)
+        c->peak = c->live;
+    return p + HDR;
+}
+
+static void c_free(void *ptr, void *ctx)
+{
+    counting *c = (counting *)ctx;
+    size_t size;
+    if (!ptr)
+        return;
+    memcpy(&size, (unsigned char *)ptr - HDR, sizeof size);
+    c->frees++;
+    c->live -= size;
+    free((unsigned char *)ptr - HDR);
+}
+
+static void *c_realloc(void *ptr, size_t size, void *ctx)
+{
+    void *n;
+    size_t old;
+    if (!ptr)
+        return c_malloc(size, ctx);
+    memcpy(&old, (unsigned char *)ptr - HDR, sizeof old);
+    n = c_malloc(size, ctx);
+    if (!n)
+        return NULL;
+    memcpy(n, ptr, old < size ? old : size);
+    c_free(ptr, ctx);
+    return n;
+}
+
+static kvst_alloc counting_alloc(counting *c)
+{
+    kvst_alloc a;
+    memset(c, 0, sizeof *c);
+    a.hooks.malloc_fn = c_malloc;
+    a.hooks.realloc_fn = c_realloc;
+    a.hooks.free_fn = c_free;
+    a.hooks.ctx = c;
+    return a;
+}
+
+/* ---- the downstream sink ---- */
+
+typedef struct sink {
+    unsigned char *data;
+    size_t len, cap;
+    size_t calls;
+    int keep;        /* 0: only count bytes (for the 50 MB bomb) */
+    int fail_after;  /* return KVST_E_ABORTED on this call (1-based), 0 = never */
+} sink;
+
+static int sink_out(void *ctx, const unsigned char *buf, size_t len)
+{
+    sink *s = (sink *)ctx;
+    s->calls++;
+    if (s->fail_after && (int)s->calls == s->fail_after)
+        return KVST_E_ABORTED;
+    if (len == 0)
+        failures++, fprintf(stderr, "out() called with 0 bytes\n");
+    if (s->keep) {
+        if (s->len + len > s->cap) {
+            size_t cap = s->cap ? s->cap : 4096;
+            while (cap < s->len + len)
+                cap *= 2;
+            s->data = (unsigned char *)realloc(s->data, cap);
+            if (!s->data) {
+                fprintf(stderr, "test sink out of memory\n");
+                exit(2);
+            }
+            s->cap = cap;
+        }
+        memcpy(s->data + s->len, buf, len);
+    }
+    s->len += len;
+    return 0;
+}
+
+static void sink_reset(sink *s)
+{
+    free(s->data);
+    memset(s, 0, sizeof *s);
+    s->keep = 1;
+}
+
+/* ---- gzip members made with deflate ---- */
+
+typedef struct bytes {
+    unsigned char *p;
+    size_t n;
+} bytes;
+
+static void bytes_append(bytes *b, const void *p, size_t n)
+{
+    b->p = (unsigned char *)realloc(b->p, b->n + n + 1);
+    if (!b->p)
+        exit(2);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+/* Append one gzip member of data; name != NULL sets FNAME and a comment
+ * too, so header parsing is exercised across splits. */
+static void gzip_member(bytes *b, const void *data, size_t len, int level,
+                        const char *name)
+{
+    z_stream zs;
+    gz_header h;
+    unsigned char out[16384];
+    int zr;
+
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
+        exit(2);
+    if (name) {
+        memset(&h, 0, sizeof h);
+        h.name = (Bytef *)name;
+        h.comment = (Bytef *)"made by test_gzip_stage";
+        h.hcrc = 1;
+        deflateSetHeader(&zs, &h);
+    }
+    zs.next_in = (Bytef *)data;
+    zs.avail_in = (uInt)len;
+    do {
+        zs.next_out = out;
+        zs.avail_out = sizeof out;
+        zr = deflate(&zs, Z_FINISH);
+        bytes_append(b, out, sizeof out - zs.avail_out);
+    } while (zr == Z_OK);
+    if (zr != Z_STREAM_END)
+        exit(2);
+    deflateEnd(&zs);
+}
+
+/* Deterministic text that compresses, but not to nothing. */
+static void make_text(bytes *b, size_t len, unsigned seed)
+{
+    static const char *words[] = {
+        "{\"eventName\":", "\"DescribeStream\"", ",\"awsRegion\":",
+        "\"us-east-1\"", "kinesisvideo", ",", "streamARN", " ", "\n",
+        "arn:aws:kinesisvideo:", "123456789012", "}"
+    };
+    unsigned x = seed * 2654435761u + 1u;
+    while (b->n < len) {
+        const char *w;
+        size_t wl;
+        x = x * 1103515245u + 12345u;
+        w = words[(x >> 16) % (sizeof words / sizeof words[0])];
+        wl = strlen(w);
+        if (wl > len - b->n)
+            wl = len - b->n;
+        bytes_append(b, w, wl);
+        if ((x >> 8) % 7 == 0) {
+            char num[16];
+            snprintf(num, sizeof num, "%u", x % 100000u);
+            bytes_append(b, num, strlen(num) > len - b->n ? len - b->n : strlen(num));
+        }
+    }
+}
+
+/* ---- running the stage ---- */
+
+/* Feed input in pieces cut at cuts[0..ncuts) (increasing positions), then
+ * finish. Returns the first non-zero status. */
+static int run_cuts(const kvst_alloc *a, uint64_t ratio, const unsigned char *in,
+                    size_t len, const size_t *cuts, size_t ncuts, sink *s,
+                    int *is_gzip, uint64_t *bytes_in)
+{
+    kvst_input *st;
+    size_t pos = 0, i;
+    int rc = kvst__input_new(a, ratio, &st);
+    if (rc != 0)
+        return rc;
+    for (i = 0; i <= ncuts && rc == 0; i++) {
+        size_t end = i < ncuts ? cuts[i] : len;
+        rc = kvst__input_feed(st, in + pos, end - pos, sink_out, s);
+        pos = end;
+    }
+    if (rc == 0)
+        rc = kvst__input_finish(st, sink_out, s);
+    if (is_gzip)
+        *is_gzip = kvst__input_is_gzip(st);
+    if (bytes_in)
+        *bytes_in = kvst__input_bytes_in(st);
+    kvst__input_free(st);
+    return rc;
+}
+
+/* Feed in chunks of a fixed size. */
+static int run_chunked(const kvst_alloc *a, uint64_t ratio, const unsigned char *in,
+                       size_t len, size_t chunk, sink *s, kvst_input **keep)
+{
+    kvst_input *st;
+    size_t pos = 0;
+    int rc = kvst__input_new(a, ratio, &st);
+    if (rc != 0)
+        return rc;
+    while (pos < len && rc == 0) {
+        size_t n = len - pos < chunk ? len - pos : chunk;
+        rc = kvst__input_feed(st, in + pos, n, sink_out, s);
+        pos += n;
+    }
+    if (rc == 0)
+        rc = kvst__input_finish(st, sink_out, s);
+    if (keep)
+        *keep = st;
+    else
+        kvst__input_free(st);
+    return rc;
+}
+
+static int same(const sink *s, const bytes *want)
+{
+    return s->len == want->n && (want->n == 0 || memcmp(s->data, want->p, want->n) == 0);
+}
+
+/* ---- tests ---- */
+
+static void test_plain(void)
+{
+    static const char *inputs[] = { "{\"Records\":[]}", "x", "\x1f", "\x1f" "x",
+                                    "\x8b\x1f", "\x1f\x1f\x8b" };
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    size_t i, cut;
+    sink s;
+
+    for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        const unsigned char *in = (const unsigned char *)inputs[i];
+        size_t len = strlen(inputs[i]);
+        bytes want = { (unsigned char *)inputs[i], len };
+        for (cut = 0; cut <= len; cut++) {
+            int gz = -1;
+            uint64_t bin = 0;
+            memset(&s, 0, sizeof s);
+            sink_reset(&s);
+            CHECK_EQ_INT(run_cuts(&a, 1000, in, len, &cut, 1, &s, &gz, &bin), 0);
+            CHECK(same(&s, &want));
+            CHECK_EQ_INT(gz, 0);
+            CHECK_EQ_INT(bin, len);
+            sink_reset(&s);
+        }
+    }
+    /* Empty input: nothing out, no error. */
+    memset(&s, 0, sizeof s);
+    sink_reset(&s);
+    CHECK_EQ_INT(run_cuts(&a, 1000, (const unsigned char *)"", 0, NULL, 0, &s, NULL, NULL), 0);
+    CHECK_EQ_INT(s.len, 0);
+    CHECK_EQ_INT(s.calls, 0);
+    sink_reset(&s);
+    /* Plain input allocates nothing beyond the stage itself. */
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(s.data);
+}
+
+static void test_single_and_multi(void)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    bytes text = { 0, 0 }, gz = { 0, 0 }, all = { 0, 0 }, multi = { 0, 0 };
+    sink s;
+    int is_gz = 0, m;
+    uint64_t bin = 0;
+
+    /* Larger than the 64 KiB output buffer, so out() runs several times. */
+    make_text(&text, 300000, 1);
+    gzip_member(&gz, text.p, text.n, 6, NULL);
+    memset(&s, 0, sizeof s);
+    sink_reset(&s);
+    CHECK_EQ_INT(run_cuts(&a, 1000, gz.p, gz.n, NULL, 0, &s, &is_gz, &bin), 0);
+    CHECK(same(&s, &text));
+    CHECK_EQ_INT(is_gz, 1);
+    CHECK_EQ_INT(bin, gz.n);
+    CHECK(s.calls >= 300000 / (64 * 1024));
+
+    for (m = 0; m < 3; m++) {
+        bytes part = { 0, 0 };
+        make_text(&part, 50000 + 1000 * (size_t)m, 10u + (unsigned)m);
+        bytes_append(&all, part.p, part.n);
+        gzip_member(&multi, part.p, part.n, m * 4 + 1, m == 1 ? "member2.json" : NULL);
+        free(part.p);
+    }
+    sink_reset(&s);
+    CHECK_EQ_INT(run_cuts(&a, 1000, multi.p, multi.n, NULL, 0, &s, &is_gz, &bin), 0);
+    CHECK(same(&s, &all));
+    CHECK_EQ_INT(bin, multi.n);
+    sink_reset(&s);
+    /* Large chunks and small ones give the same bytes. */
+    CHECK_EQ_INT(run_chunked(&a, 1000, multi.p, multi.n, 7, &s, NULL), 0);
+    CHECK(same(&s, &all));
+    sink_reset(&s);
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(s.data);
+    free(text.p);
+    free(gz.p);
+    free(all.p);
+    free(multi.p);
+}
+
+/* Three small members (one with a name and header CRC), every split. */
+static void small_multi(bytes *plain, bytes *gz, size_t *bounds)
+{
+    static const char *parts[] = {
+        "{\"Records\":[{\"eventName\":\"CreateStream\"}]}\n",
+        "{\"eventName\":\"ListStreams\",\"awsRegion\":\"eu-west-1\"}\n",
+        "{\"eventName\":\"TagStream\"}"
+    };
+    int i;
+    memset(plain, 0, sizeof *plain);
+    memset(gz, 0, sizeof *gz);
+    for (i = 0; i < 3; i++) {
+        bytes_append(plain, parts[i], strlen(parts[i]));
+        gzip_member(gz, parts[i], strlen(parts[i]), 6, i == 1 ? "x.json" : NULL);
+        bounds[i] = gz->n;
+    }
+}
+
+static void test_every_split(void)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    bytes plain, gz;
+    size_t bounds[3], cut, cut2, chunk;
+    sink s;
+
+    small_multi(&plain, &gz, bounds);
+    memset(&s, 0, sizeof s);
+    sink_reset(&s);
+    for (cut = 0; cut <= gz.n; cut++) {
+        CHECK_EQ_INT(run_cuts(&a, 1000, gz.p, gz.n, &cut, 1, &s, NULL, NULL), 0);
+        CHECK(same(&s, &plain));
+        sink_reset(&s);
+    }
+    /* Three pieces, cut around the second member's magic and header. */
+    for (cut = bounds[0] - 4; cut <= bounds[0] + 12; cut++)
+        for (cut2 = cut; cut2 <= bounds[0] + 14; cut2++) {
+            size_t cuts[2];
+            cuts[0] = cut;
+            cuts[1] = cut2;
+            CHECK_EQ_INT(run_cuts(&a, 1000, gz.p, gz.n, cuts, 2, &s, NULL, NULL), 0);
+            CHECK(same(&s, &plain));
+            sink_reset(&s);
+        }
+    for (chunk = 1; chunk <= gz.n; chunk++) {
+        CHECK_EQ_INT(run_chunked(&a, 1000, gz.p, gz.n, chunk, &s, NULL), 0);
+        CHECK(same(&s, &plain));
+        sink_reset(&s);
+    }
+    /* Plain text too, every chunk size. */
+    for (chunk = 1; chunk <= plain.n; chunk++) {
+        CHECK_EQ_INT(run_chunked(&a, 1000, plain.p, plain.n, chunk, &s, NULL), 0);
+        CHECK(same(&s, &plain));
+        sink_reset(&s);
+    }
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(s.data);
+    free(plain.p);
+    free(gz.p);
+}
+
+/*
+ * Truncation at every position. Decided: a cut anywhere inside a member,
+ * its header included, is KVST_E_TRUNCATED; the only exceptions are the
+ * empty input and a one-byte input (plain by definition), and cuts that
+ * fall exactly on a member boundary (a complete shorter stream).
+ * What was delivered before the cut is always a prefix of the text.
+ */
+static void test_truncated(void)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    bytes plain, gz;
+    size_t bounds[3], cut, plain_at_bound[3];
+    sink s;
+    int i;
+
+    small_multi(&plain, &gz, bounds);
+    plain_at_bound[0] = strlen("{\"Records\":[{\"eventName\":\"CreateStream\"}]}\n");
+    plain_at_bound[1] = plain_at_bound[0] +
+        strlen("{\"eventName\":\"ListStreams\",\"awsRegion\":\"eu-west-1\"}\n");
+    plain_at_bound[2] = plain.n;
+    memset(&s, 0, sizeof s);
+    sink_reset(&s);
+    for (cut = 0; cut < gz.n; cut++) {
+        int rc = run_chunked(&a, 1000, gz.p, cut, 5, &s, NULL);
+        int at_bound = -1;
+        for (i = 0; i < 3; i++)
+            if (cut == bounds[i])
+                at_bound = i;
+        if (cut == 0) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(s.len, 0);
+        } else if (cut == 1) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK(s.len == 1 && s.data[0] == 0x1f);
+        } else if (at_bound >= 0) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(s.len, plain_at_bound[at_bound]);
+        } else {
+            CHECK_EQ_INT(rc, KVST_E_TRUNCATED);
+            CHECK(s.len <= plain.n && memcmp(s.data ? (void *)s.data : (void *)"", plain.p, s.len) == 0);
+        }
+        sink_reset(&s);
+    }
+    /* The message names the problem, and the error is sticky. */
+    {
+        kvst_input *st = NULL;
+        CHECK_EQ_INT(run_chunked(&a, 1000, gz.p, gz.n - 3, 4096, &s, &st), KVST_E_TRUNCATED);
+        CHECK(strcmp(kvst__input_message(st), "gzip stream ends inside a member") == 0);
+        CHECK_EQ_INT(kvst__input_feed(st, gz.p + gz.n - 3, 3, sink_out, &s), KVST_E_TRUNCATED);
+        CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), KVST_E_TRUNCATED);
+        kvst__input_free(st);
+        sink_reset(&s);
+    }
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(s.data);
+    free(plain.p);
+    free(gz.p);
+}
+
+static void expect_error(const kvst_alloc *a, const bytes *in, int code,
+                         const char *msg_part, size_t chunk)
+{
+    kvst_input *st = NULL;
+    sink s;
+    int rc;
+
+    memset(&s, 0, sizeof s);
+    sink_reset(&s);
+    rc = run_chunked(a, 1000, in->p, in->n, chunk, &s, &st);
+    CHECK_EQ_INT(rc, code);
+    if (rc == code && !strstr(kvst__input_message(st), msg_part)) {
+        fprintf(stderr, "message \"%s\" lacks \"%s\"\n", kvst__input_message(st), msg_part);
+        failures++;
+    }
+    /* Sticky. */
+    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"{}", 2, sink_out, &s), code);
+    CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), code);
+    kvst__input_free(st);
+    free(s.data);
+}
+
+static void test_corrupt_and_trailing(void)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    bytes text = { 0, 0 }, gz = { 0, 0 }, bad = { 0, 0 };
+    size_t chunks[] = { 1, 3, 100000 };
+    size_t k;
+
+    make_text(&text, 5000, 3);
+    gzip_member(&gz, text.p, text.n, 6, NULL);
+
+    for (k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        size_t chunk = chunks[k];
+
+        /* CRC32 is the first four bytes of the trailer. */
+        bad.n = 0;
+        bytes_append(&bad, gz.p, gz.n);
+        bad.p[bad.n - 8] ^= 0x01;
+        expect_error(&a, &bad, KVST_E_GZIP, "incorrect data check", chunk);
+
+        /* ISIZE, the last four bytes. */
+        bad.p[bad.n - 8] ^= 0x01;
+        bad.p[bad.n - 1] ^= 0x40;
+        expect_error(&a, &bad, KVST_E_GZIP, "incorrect length check", chunk);
+
+        /* Compression method other than deflate in the header. */
+        bad.p[bad.n - 1] ^= 0x40;
+        bad.p[2] = 7;
+        expect_error(&a, &bad, KVST_E_GZIP, "corrupt gzip data", chunk);
+
+        /* Reserved header flag bits. */
+        bad.p[2] = 8;
+        bad.p[3] = 0xe0;
+        expect_error(&a, &bad, KVST_E_GZIP, "corrupt gzip data", chunk);
+
+        /* An invalid deflate block type (BTYPE 11) right after the header. */
+        bad.p[3] = 0;
+        bad.p[10] = 0x07;
+        expect_error(&a, &bad, KVST_E_GZIP, "corrupt gzip data", chunk);
+
+        /* Text after a complete member. */
+        bad.n = 0;
+        bytes_append(&bad, gz.p, gz.n);
+        bytes_append(&bad, "{\"x\":1}", 7);
+        expect_error(&a, &bad, KVST_E_GZIP, "trailing data after gzip member", chunk);
+
+        /* 1f then not 8b after a member. */
+        bad.n = 0;
+        bytes_append(&bad, gz.p, gz.n);
+        bytes_append(&bad, "\x1f\x1f", 2);
+        expect_error(&a, &bad, KVST_E_GZIP, "trailing data after gzip member", chunk);
+
+        /* Zero padding is accepted... */
+        bad.n = 0;
+        bytes_append(&bad, gz.p, gz.n);
+        bytes_append(&bad, "\0\0\0\0\0\0\0\0", 8);
+        {
+            sink s;
+            memset(&s, 0, sizeof s);
+            sink_reset(&s);
+            CHECK_EQ_INT(run_chunked(&a, 1000, bad.p, bad.n, chunk, &s, NULL), 0);
+            CHECK(same(&s, &text));
+            free(s.data);
+        }
+        /* ...but not a member or text after it. */
+        bytes_append(&bad, gz.p, gz.n);
+        expect_error(&a, &bad, KVST_E_GZIP, "trailing data after gzip member", chunk);
+    }
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(text.p);
+    free(gz.p);
+    free(bad.p);
+}
+
+/* A non-zero return of out() comes back at once, and sticks. */
+static void test_out_error(void)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    bytes text = { 0, 0 }, gz = { 0, 0 };
+    kvst_input *st;
+    sink s;
+
+    make_text(&text, 200000, 4);
+    gzip_member(&gz, text.p, text.n, 6, NULL);
+    memset(&s, 0, sizeof s);
+    sink_reset(&s);
+    s.fail_after = 2;
+    CHECK_EQ_INT(kvst__input_new(&a, 1000, &st), 0);
+    CHECK_EQ_INT(kvst__input_feed(st, gz.p, gz.n, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ_INT(s.calls, 2); /* no call after the failing one */
+    CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ_INT(s.calls, 2);
+    kvst__input_free(st);
+
+    /* Plain, and the held first byte of a plain input. */
+    sink_reset(&s);
+    s.fail_after = 1;
+    CHECK_EQ_INT(kvst__input_new(&a, 1000, &st), 0);
+    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"\x1f", 1, sink_out, &s), 0);
+    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ_INT(s.calls, 1);
+    kvst__input_free(st);
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(s.data);
+    free(text.p);
+    free(gz.p);
+}
+
+static void test_ratio_limit(void)
+{
+    const size_t zeros_len = 50u * 1024u * 1024u;
+    unsigned char *zeros = (unsigned char *)calloc(zeros_len, 1);
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    bytes bomb = { 0, 0 }, small = { 0, 0 };
+    kvst_input *st = NULL;
+    sink s;
+    char want[96];
+
+    if (!zeros)
+        exit(2);
+    gzip_member(&bomb, zeros, zeros_len, 9, NULL);
+    memset(&s, 0, sizeof s);
+    s.keep = 0;
+    CHECK_EQ_INT(run_chunked(&a, 1000, bomb.p, bomb.n, 65536, &s, &st), KVST_E_LIMIT);
+    snprintf(want, sizeof want, "inflated/compressed ratio exceeds %d (gzip bomb?)", 1000);
+    CHECK(strcmp(kvst__input_message(st), want) == 0);
+    kvst__input_free(st);
+    /* Stopped soon after the 1 MiB grace, not after 50 MB. */
+    CHECK(s.len <= 1024u * 1024u + 64u * 1024u);
+    /* Memory: the stage, 64 KiB out buffer, zlib's state and 32 KiB window. */
+    CHECK(c.peak < 160u * 1024u);
+    fprintf(stderr, "bomb: %zu compressed bytes, stopped after %zu inflated, peak %zu bytes allocated\n",
+            bomb.n, s.len, c.peak);
+
+    /* With the limit off, all 50 MB come out, memory still flat. */
+    memset(&s, 0, sizeof s);
+    c.peak = 0;
+    CHECK_EQ_INT(run_chunked(&a, 0, bomb.p, bomb.n, 65536, &s, NULL), 0);
+    CHECK_EQ_INT(s.len, zeros_len);
+    CHECK(c.peak < 160u * 1024u);
+
+    /* Under 1 MiB inflated, no ratio is too high. */
+    gzip_member(&small, zeros, 1024u * 1024u, 9, NULL);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ_INT(run_chunked(&a, 2, small.p, small.n, 65536, &s, NULL), 0);
+    CHECK_EQ_INT(s.len, 1024u * 1024u);
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(zeros);
+    free(bomb.p);
+    free(small.p);
+}
+
+/*
+ * Fail the k-th allocation for every k until a run needs no more than
+ * k-1: each failing run returns KVST_E_NOMEM, and frees all it took.
+ */
+static void test_alloc_failure(void)
+{
+    bytes plain, gz;
+    size_t bounds[3];
+    long k;
+    int nomem_seen = 0;
+
+    small_multi(&plain, &gz, bounds);
+    for (k = 1; k < 1000; k++) {
+        counting c;
+        kvst_alloc a = counting_alloc(&c);
+        sink s;
+        int rc;
+        c.fail_at = k;
+        memset(&s, 0, sizeof s);
+        sink_reset(&s);
+        rc = run_chunked(&a, 1000, gz.p, gz.n, 9, &s, NULL);
+        CHECK_EQ_INT(c.allocs, c.frees);
+        free(s.data);
+        if (!c.failed) {
+            CHECK_EQ_INT(rc, 0);
+            break;
+        }
+        CHECK_EQ_INT(rc, KVST_E_NOMEM);
+        nomem_seen++;
+    }
+    /* The stage, its buffer, zlib's state and window: at least 4. */
+    CHECK(nomem_seen >= 4);
+    free(plain.p);
+    free(gz.p);
+}
+
+int main(void)
+{
+    test_plain();
+    test_single_and_multi();
+    test_every_split();
+    test_truncated();
+    test_corrupt_and_trailing();
+    test_out_error();
+    test_ratio_limit();
+    test_alloc_failure();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("gzip stage: all checks passed\n");
+    return 0;
+}
