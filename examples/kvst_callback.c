@@ -9,6 +9,12 @@
 #include <stdio.h>
 #include <kvstrail/kvstrail.h>
 
+/* Absent strings are NULL views; print them as "-". */
+static const char *or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
 static int print_event(const kvst_event *ev, void *payload)
 {
     kvst_value stream;
@@ -17,12 +23,12 @@ static int print_event(const kvst_event *ev, void *payload)
     /* Calls name their stream either way; the generic lookup covers both. */
     if (kvst_event_lookup(ev, "/requestParameters/streamName", &stream) != 0 &&
         kvst_event_lookup(ev, "/requestParameters/streamARN", &stream) != 0)
-        stream.text.ptr = "-";
+        stream.text.ptr = NULL;
     printf("%s  %-20s %-12s %s  findings=%lu\n",
-           ev->event_time.ptr ? ev->event_time.ptr : "-",
-           kvst_action_name(ev->action),
+           or_dash(ev->event_time.ptr),
+           or_dash(kvst_action_name(ev->action)),
            kvst_principal_name(ev->identity->principal),
-           stream.text.ptr, (unsigned long)ev->finding_count);
+           or_dash(stream.text.ptr), (unsigned long)ev->finding_count);
     return 0; /* non-zero would stop the parser with KVST_E_ABORTED */
 }
 

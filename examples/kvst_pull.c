@@ -10,6 +10,12 @@
 #include <stdio.h>
 #include <kvstrail/kvstrail.h>
 
+/* Absent strings are NULL views; print them as "-". */
+static const char *or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
 /* Print the events the last feed/finish completed. Returns 0, or the
  * error that stopped the parser once every event before it is printed. */
 static int drain(kvst_parser *p)
@@ -21,12 +27,12 @@ static int drain(kvst_parser *p)
     while ((rc = kvst_parser_next(p, &ev)) == 1) {
         if (kvst_event_lookup(ev, "/requestParameters/streamName", &stream) &&
             kvst_event_lookup(ev, "/requestParameters/streamARN", &stream))
-            stream.text.ptr = "-";
+            stream.text.ptr = NULL;
         printf("%s  %-20s %-12s %s  findings=%lu\n",
-               ev->event_time.ptr ? ev->event_time.ptr : "-",
-               kvst_action_name(ev->action),
+               or_dash(ev->event_time.ptr),
+               or_dash(kvst_action_name(ev->action)),
                kvst_principal_name(ev->identity->principal),
-               stream.text.ptr, (unsigned long)ev->finding_count);
+               or_dash(stream.text.ptr), (unsigned long)ev->finding_count);
     }
     return rc;
 }
