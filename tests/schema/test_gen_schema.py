@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Unit tests of tools/kvst_gen_schema.py (stdlib unittest).
+
+    test_gen_schema.py GENERATOR MODEL ACTIONS
+
+Naming rules, refusal of a model the actions file does not match, refusal
+of an unknown pattern, determinism, and the --check exit status.
+"""
+
+import contextlib
+import copy
+import importlib.util
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+GEN, MODEL, ACTIONS = sys.argv[1:4]
+
+spec = importlib.util.spec_from_file_location("kvst_gen_schema", GEN)
+gen = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gen)
+
+with open(MODEL, encoding="utf-8") as f:
+    REAL_MODEL = json.load(f)
+REAL_ACTIONS = gen.read_actions(ACTIONS)
+
+
+def run_main(args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = gen.main(args)
+    return rc, out.getvalue(), err.getvalue()
+
+
+class Naming(unittest.TestCase):
+    def test_snake(self):
+        cases = {
+            "DataRetentionInHours": "data_retention_in_hours",
+            "APIName": "api_name",
+            "StreamARN": "stream_arn",
+            "KmsKeyId": "kms_key_id",
+            "MaxLocalMediaSizeInMB": "max_local_media_size_in_mb",
+            "CreateStreamInput": "create_stream_input",
+            "ARN": "arn",
+            "JPEGQuality": "jpeg_quality",
+        }
+        for name, want in cases.items():
+            self.assertEqual(gen.snake(name), want, name)
+
+    def test_json_name(self):
+        self.assertEqual(gen.json_name("StreamName"), "streamName")
+        self.assertEqual(gen.json_name("APIName"), "aPIName")
+        self.assertEqual(gen.json_name("StreamARN"), "streamARN")
+
+    def test_keywords(self):
+        self.assertEqual(gen.field_name("Default"), "default_")
+        self.assertEqual(gen.field_name("Class"), "class_")
+        self.assertEqual(gen.field_name("StructSize"), "struct_size_")
+        self.assertEqual(gen.field_name("Status"), "status")
+
+    def test_comment_text_cannot_close_comment(self):
+        self.assertNotIn("*/", gen.comment_text("a*/b"))
+        self.assertNotIn("/*", gen.comment_text("a/*b"))
+        self.assertNotIn("??", gen.comment_text("x??/"))
+
+    def test_c_string(self):
+        self.assertEqual(gen.c_string('a"b\\c'), '"a\\"b\\\\c"')
+        self.assertEqual(gen.c_string("??="), '"\\077\\077="')
+
+
+class ModelChecks(unittest.TestCase):
+    def test_real_model(self):
+        m = gen.Model(REAL_MODEL, REAL_ACTIONS)
+        self.assertEqual(len(m.actions), 32)
+        self.assertEqual(m.actions[:10], [
+            "CreateStream", "DeleteStream", "DescribeStream",
+            "GetDataEndpoint", "ListStreams", "ListTagsForStream",
+            "TagStream", "UntagStream", "UpdateDataRetention",
+            "UpdateStream"])
+        self.assertEqual(m.actions[10:], sorted(m.actions[10:]))
+        self.assertEqual(m.stream_id_rule("DescribeStreamInput"), 1)
+        self.assertEqual(m.stream_id_rule("CreateStreamInput"), 0)
+        self.assertEqual(m.stream_id_rule("DeleteStreamInput"), 0)
+        # StreamInfo has both members but is no operation's input.
+        self.assertEqual(m.stream_id_rule("StreamInfo"), 0)
+
+    def test_operation_missing_from_actions(self):
+        with self.assertRaisesRegex(gen.GenError, "TagResource"):
+            gen.Model(REAL_MODEL, [a for a in REAL_ACTIONS if a != "TagResource"])
+
+    def test_actions_name_unknown_operation(self):
+        with self.assertRaisesRegex(gen.GenError, "DescribeNothing"):
+            gen.Model(REAL_MODEL, REAL_ACTIONS + ["DescribeNothing"])
+
+    def test_unknown_pattern(self):
+        model = copy.deepcopy(REAL_MODEL)
+        model["shapes"]["StreamName"]["pattern"] = "[a-z]{3}"
+        with self.assertRaisesRegex(gen.GenError, r"StreamName.*\[a-z\]\{3\}"):
+            gen.Model(model, REAL_ACTIONS)
+
+    def test_unknown_type(self):
+        model = copy.deepcopy(REAL_MODEL)
+        model["shapes"]["DataEndpoint"]["type"] = "blob"
+        with self.assertRaisesRegex(gen.GenError, "DataEndpoint.*blob"):
+            gen.Model(model, REAL_ACTIONS)
+
+    def test_field_collision(self):
+        model = copy.deepcopy(REAL_MODEL)
+        members = model["shapes"]["DeleteStreamInput"]["members"]
+        members["StreamArn"] = {"shape": "ResourceARN"}
+        with self.assertRaisesRegex(gen.GenError, "stream_arn"):
+            gen.Model(model, REAL_ACTIONS)
+
+    def test_new_types_and_appended_action(self):
+        """long, double and a new operation appended at the end."""
+        model = copy.deepcopy(REAL_MODEL)
+        model["shapes"]["Ratio"] = {"type": "double", "min": 0, "max": 1}
+        model["shapes"]["Big"] = {"type": "long", "max": 9007199254740993}
+        model["shapes"]["FrobInput"] = {
+            "type": "structure", "required": ["Ratio"],
+            "members": {"Ratio": {"shape": "Ratio"}, "Size": {"shape": "Big"},
+                        "Default": {"shape": "StreamName"}}}
+        model["operations"]["Frob"] = {"name": "Frob",
+                                       "input": {"shape": "FrobInput"}}
+        m = gen.Model(model, REAL_ACTIONS + ["Frob"])
+        header, source = gen.gen_header(m, "test"), gen.gen_source(m, "test")
+        self.assertIn("#define KVST_ACTION_FROB", header)
+        self.assertIn(" 33u /* Frob. Since 1.0 */", header)
+        self.assertIn("#define KVST_ACTION__COUNT 34u", header)
+        self.assertIn("kvst_value default_; /* \"default\"", header)
+        self.assertIn("KVST_TYPE_DOUBLE", source)
+        self.assertIn(".max = 9007199254740993", source)
+        self.assertIn("&s_frob_input, NULL}", source)
+
+
+class Output(unittest.TestCase):
+    def test_deterministic(self):
+        self.assertEqual(gen.generate(MODEL, ACTIONS), gen.generate(MODEL, ACTIONS))
+
+    def test_check_exit_status(self):
+        header, source = gen.generate(MODEL, ACTIONS)
+        with tempfile.TemporaryDirectory() as tmp:
+            h = os.path.join(tmp, "kvs_model.h")
+            c = os.path.join(tmp, "kvs_schema.c")
+            args = ["--model", MODEL, "--actions", ACTIONS, "--header", h,
+                    "--source", c]
+            self.assertEqual(run_main(args)[0], 0)
+            with open(h, encoding="utf-8") as f:
+                self.assertEqual(f.read(), header)
+            self.assertEqual(run_main(args + ["--check"])[0], 0)
+            with open(c, "a", encoding="utf-8") as f:
+                f.write("/* edited by hand */\n")
+            rc, out, err = run_main(args + ["--check"])
+            self.assertEqual(rc, 1)
+            self.assertIn("+++ %s (regenerated)" % c, out)
+            self.assertIn("-/* edited by hand */", out)
+            self.assertIn("out of date", err)
+            os.unlink(h)
+            self.assertEqual(run_main(args + ["--check"])[0], 1)
+
+    def test_bad_actions_file_exit_status(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            actions = os.path.join(tmp, "actions.txt")
+            with open(actions, "w", encoding="utf-8") as f:
+                f.write("\n".join(REAL_ACTIONS[:-1]) + "\n")
+            rc, _, err = run_main(["--model", MODEL, "--actions", actions,
+                                   "--header", os.path.join(tmp, "h"),
+                                   "--source", os.path.join(tmp, "c")])
+            self.assertEqual(rc, 2)
+            self.assertIn(REAL_ACTIONS[-1], err)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "h")))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
