@@ -1,0 +1,197 @@
+/* kvstrail CLI: growable byte buffers and text escapes. */
+#include "cli_buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *cli_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL) {
+        fputs("kvstrail: error: out of memory [KVST_E_NOMEM]\n", stderr);
+        exit(2);
+    }
+    return q;
+}
+
+void cli_buf_reserve(struct cli_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    size_t cap;
+    if (need <= b->cap)
+        return;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    b->data = cli_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void cli_buf_add(struct cli_buf *b, const char *s, size_t n)
+{
+    cli_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void cli_buf_adds(struct cli_buf *b, const char *s)
+{
+    cli_buf_add(b, s, strlen(s));
+}
+
+void cli_buf_addc(struct cli_buf *b, char c)
+{
+    cli_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void cli_buf_add_u64(struct cli_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    cli_buf_add(b, tmp + i, sizeof tmp - i);
+}
+
+void cli_buf_printf(struct cli_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    cli_buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void cli_buf_free(struct cli_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF rejected). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len, i;
+    unsigned long cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+void cli_buf_json_str(struct cli_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, run;
+    cli_buf_addc(b, '"');
+    while (i < n) {
+        unsigned c = u[i];
+        /* Copy runs of plain bytes in one go. */
+        run = i;
+        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' &&
+               u[run] != '\\')
+            run++;
+        if (run > i) {
+            cli_buf_add(b, s + i, run - i);
+            i = run;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t len = utf8_seq_len(u + i, n - i);
+            if (len == 0) {
+                cli_buf_adds(b, "\\ufffd");
+                i++;
+            } else {
+                cli_buf_add(b, s + i, len);
+                i += len;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"': cli_buf_adds(b, "\\\""); break;
+        case '\\': cli_buf_adds(b, "\\\\"); break;
+        case '\n': cli_buf_adds(b, "\\n"); break;
+        case '\r': cli_buf_adds(b, "\\r"); break;
+        case '\t': cli_buf_adds(b, "\\t"); break;
+        case '\b': cli_buf_adds(b, "\\b"); break;
+        case '\f': cli_buf_adds(b, "\\f"); break;
+        default: {
+            char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+            cli_buf_add(b, esc, sizeof esc);
+        }
+        }
+        i++;
+    }
+    cli_buf_addc(b, '"');
+}
+
+void cli_buf_json_strz(struct cli_buf *b, const char *s)
+{
+    if (s == NULL)
+        cli_buf_adds(b, "null");
+    else
+        cli_buf_json_str(b, s, strlen(s));
+}
+
+void cli_buf_safe_text(struct cli_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F) {
+            char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+            cli_buf_add(b, esc, sizeof esc);
+        } else {
+            cli_buf_addc(b, (char)c);
+        }
+    }
+}
+
+size_t cli_text_cells(const char *s, size_t n)
+{
+    size_t i, cells = 0;
+    for (i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            cells++;
+    return cells;
+}

@@ -1,0 +1,402 @@
+/* kvstrail CLI: output formats of events and check, and error lines. */
+#include "cli_format.h"
+
+#include <string.h>
+
+/* Where SARIF consumers send a user who wants to know about the tool. */
+#define CLI_INFORMATION_URI "https://github.com/kvstrail/kvstrail"
+#define SARIF_SCHEMA \
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
+    "sarif-schema-2.1.0.json"
+
+#define ANSI_BOLD   "\033[1m"
+#define ANSI_DIM    "\033[2m"
+#define ANSI_RED    "\033[31m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_CYAN   "\033[36m"
+#define ANSI_RESET  "\033[0m"
+
+/* Table columns; action is as wide as the longest action name. */
+#define COL_TIME       20 /* 2018-05-25T00:16:31Z */
+#define COL_PRINCIPAL  18 /* IdentityCenterUser */
+#define COL_CREDENTIAL 14 /* service-bearer */
+#define COL_REGION     14 /* ap-southeast-1 */
+#define COL_STREAM     32
+#define COL_FINDINGS    8
+
+static const char *sarif_level(uint32_t severity)
+{
+    switch (severity) {
+    case KVST_SEVERITY_ERROR: return "error";
+    case KVST_SEVERITY_WARNING: return "warning";
+    default: return "note";
+    }
+}
+
+void cli_format_init(struct cli_formatter *f, const struct cli_options *opts)
+{
+    uint32_t code, a;
+    int32_t next = 0;
+    memset(f, 0, sizeof *f);
+    f->command = opts->command;
+    f->format = opts->format;
+    f->color = opts->color;
+    f->action_width = 6;
+    for (a = 1; a < CLI_STATS_ACTIONS; a++) {
+        const char *n = kvst_action_name(a);
+        if (n != NULL && (int)strlen(n) > f->action_width)
+            f->action_width = (int)strlen(n);
+    }
+    for (code = 0; code < CLI_STATS_FINDINGS; code++)
+        f->rule_index[code] = kvst_finding_name(code) != NULL ? next++ : -1;
+}
+
+static void sarif_begin(struct cli_buf *out)
+{
+    uint32_t code;
+    int first = 1;
+    cli_buf_adds(out, "{\"version\":\"2.1.0\",\"$schema\":\"" SARIF_SCHEMA "\",\n"
+                      "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"kvstrail\","
+                      "\"version\":");
+    cli_buf_json_strz(out, kvst_version_string());
+    cli_buf_adds(out, ",\"semanticVersion\":");
+    cli_buf_json_strz(out, kvst_version_string());
+    cli_buf_adds(out, ",\"informationUri\":\"" CLI_INFORMATION_URI "\","
+                      "\"rules\":[\n");
+    /* Every rule this library knows, so ruleIndex is stable across runs. */
+    for (code = 0; code < CLI_STATS_FINDINGS; code++) {
+        const char *name = kvst_finding_name(code);
+        const char *rule;
+        if (name == NULL)
+            continue;
+        rule = kvst_finding_rule(code);
+        cli_buf_adds(out, first ? "{\"id\":" : ",\n{\"id\":");
+        first = 0;
+        cli_buf_json_strz(out, name);
+        cli_buf_adds(out, ",\"shortDescription\":{\"text\":");
+        cli_buf_json_strz(out, rule != NULL ? rule : name);
+        cli_buf_printf(out, "},\"defaultConfiguration\":{\"level\":\"%s\"},"
+                            "\"properties\":{\"code\":%u}}",
+                       sarif_level(kvst_finding_severity(code)), (unsigned)code);
+    }
+    cli_buf_adds(out, "]}},\n\"columnKind\":\"utf8CodeUnits\",\"results\":[\n");
+}
+
+static void pad(struct cli_buf *b, size_t cells, int width)
+{
+    while ((int)cells++ < width)
+        cli_buf_addc(b, ' ');
+}
+
+/* One table cell: terminal-safe text cut to width, padded, then a space. */
+static void cell(struct cli_buf *b, const char *s, size_t n, int width,
+                 const char *color)
+{
+    size_t start = b->len, cells;
+    if (s == NULL || n == 0) {
+        s = "-";
+        n = 1;
+    }
+    if (color != NULL)
+        cli_buf_adds(b, color);
+    start = b->len;
+    cli_buf_safe_text(b, s, n);
+    cells = cli_text_cells(b->data + start, b->len - start);
+    if ((int)cells > width) {
+        /* Cut on a code point boundary and mark the cut. */
+        size_t keep = 0, i, seen = 0;
+        for (i = start; i < b->len; i++) {
+            if (((unsigned char)b->data[i] & 0xC0) != 0x80) {
+                if ((int)seen == width - 1)
+                    break;
+                seen++;
+            }
+            keep = i + 1;
+        }
+        while (keep < b->len && ((unsigned char)b->data[keep] & 0xC0) == 0x80)
+            keep++;
+        b->len = keep;
+        cli_buf_addc(b, '~');
+        cells = (size_t)width;
+    }
+    if (color != NULL)
+        cli_buf_adds(b, ANSI_RESET);
+    pad(b, cells, width);
+    cli_buf_addc(b, ' ');
+}
+
+static void table_header(const struct cli_formatter *f, struct cli_buf *out)
+{
+    if (f->color)
+        cli_buf_adds(out, ANSI_BOLD);
+    cell(out, "TIME", 4, COL_TIME, NULL);
+    cell(out, "ACTION", 6, f->action_width, NULL);
+    cell(out, "PRINCIPAL", 9, COL_PRINCIPAL, NULL);
+    cell(out, "CREDENTIAL", 10, COL_CREDENTIAL, NULL);
+    cell(out, "REGION", 6, COL_REGION, NULL);
+    cell(out, "STREAM", 6, COL_STREAM, NULL);
+    cli_buf_printf(out, "%*s", COL_FINDINGS, "FINDINGS");
+    if (f->color)
+        cli_buf_adds(out, ANSI_RESET);
+    cli_buf_addc(out, '\n');
+}
+
+void cli_format_begin(const struct cli_formatter *f, struct cli_buf *out)
+{
+    if (f->command == CLI_CMD_EVENTS && f->format == CLI_FMT_TABLE)
+        table_header(f, out);
+    else if (f->command == CLI_CMD_CHECK && f->format == CLI_FMT_SARIF)
+        sarif_begin(out);
+}
+
+void cli_format_end(const struct cli_formatter *f, int exit_status,
+                    struct cli_buf *out)
+{
+    if (f->command == CLI_CMD_CHECK && f->format == CLI_FMT_SARIF)
+        cli_buf_printf(out,
+                       "],\n\"invocations\":[{\"executionSuccessful\":%s,"
+                       "\"exitCode\":%d}]}]}\n",
+                       exit_status == CLI_EXIT_INPUT ? "false" : "true",
+                       exit_status);
+}
+
+void cli_format_error(struct cli_buf *b, const char *label, uint64_t line,
+                      uint64_t column, const char *message, size_t message_len,
+                      int status)
+{
+    cli_buf_safe_text(b, label, strlen(label));
+    if (line > 0)
+        cli_buf_printf(b, ":%llu:%llu", (unsigned long long)line,
+                       (unsigned long long)column);
+    cli_buf_adds(b, ": error: ");
+    if (message == NULL || message_len == 0) {
+        message = kvst_strerror(status);
+        message_len = strlen(message);
+    }
+    cli_buf_safe_text(b, message, message_len);
+    cli_buf_printf(b, " [%s]\n", kvst_status_name(status));
+}
+
+/* The stream a call is about: its name, or the name inside its ARN. */
+static kvst_str stream_of(const kvst_event *ev)
+{
+    static const char *const pointers[] = {
+        "/requestParameters/streamName", "/requestParameters/streamARN",
+        "/requestParameters/ChannelName", "/requestParameters/ChannelARN",
+        "/requestParameters/ResourceARN",
+    };
+    kvst_str none = { NULL, 0 };
+    size_t i;
+    for (i = 0; i < sizeof pointers / sizeof pointers[0]; i++) {
+        kvst_value v;
+        kvst_arn arn;
+        if (kvst_event_lookup(ev, pointers[i], &v) != 0 ||
+            v.json_type != KVST_JSON_STRING || v.text.len == 0)
+            continue;
+        if (strstr(pointers[i], "ARN") != NULL &&
+            kvst_arn_parse(v.text.ptr, v.text.len, &arn) == 0 &&
+            arn.name.len > 0)
+            return arn.name;
+        return v.text;
+    }
+    return none;
+}
+
+static void table_row(struct cli_file_out *fo, const kvst_event *ev,
+                      struct cli_buf *out)
+{
+    const struct cli_formatter *f = fo->fmt;
+    const char *action = ev->action != 0 ? kvst_action_name(ev->action) : NULL;
+    const char *principal = ev->identity != NULL
+                                ? kvst_principal_name(ev->identity->principal)
+                                : NULL;
+    const char *credential = ev->identity != NULL
+                                 ? kvst_credential_name(ev->identity->credential)
+                                 : NULL;
+    kvst_str stream = stream_of(ev);
+    uint32_t worst = 0;
+    size_t i;
+
+    for (i = 0; i < ev->finding_count; i++)
+        if (ev->findings[i]->severity > worst)
+            worst = ev->findings[i]->severity;
+
+    cell(out, ev->event_time.ptr, ev->event_time.len, COL_TIME, NULL);
+    /* Records of other services show their eventName, dimmed. */
+    if (action != NULL)
+        cell(out, action, strlen(action), f->action_width, NULL);
+    else
+        cell(out, ev->event_name.ptr, ev->event_name.len, f->action_width,
+             f->color ? ANSI_DIM : NULL);
+    cell(out, principal, principal ? strlen(principal) : 0, COL_PRINCIPAL, NULL);
+    cell(out, credential, credential ? strlen(credential) : 0, COL_CREDENTIAL,
+         NULL);
+    cell(out, ev->aws_region.ptr, ev->aws_region.len, COL_REGION, NULL);
+    cell(out, stream.ptr, stream.len, COL_STREAM, NULL);
+    if (f->color && worst != 0)
+        cli_buf_adds(out, worst >= KVST_SEVERITY_ERROR ? ANSI_RED
+                          : worst == KVST_SEVERITY_WARNING ? ANSI_YELLOW
+                                                           : ANSI_CYAN);
+    cli_buf_printf(out, "%*llu", COL_FINDINGS,
+                   (unsigned long long)ev->finding_count);
+    if (f->color && worst != 0)
+        cli_buf_adds(out, ANSI_RESET);
+    cli_buf_addc(out, '\n');
+}
+
+static void events_jsonl(struct cli_file_out *fo, const kvst_event *ev,
+                         struct cli_buf *out)
+{
+    size_t room, n;
+    cli_buf_reserve(out, 2048);
+    room = out->cap - out->len;
+    n = kvst_event_to_json(ev, fo->label, out->data + out->len, room);
+    if (n >= room) {
+        cli_buf_reserve(out, n + 1);
+        n = kvst_event_to_json(ev, fo->label, out->data + out->len,
+                               out->cap - out->len);
+    }
+    out->len += n;
+    cli_buf_addc(out, '\n');
+}
+
+static void check_text(struct cli_file_out *fo, const kvst_finding *fd,
+                       struct cli_buf *out)
+{
+    const char *name = kvst_finding_name(fd->code);
+    cli_buf_safe_text(out, fo->label, strlen(fo->label));
+    cli_buf_printf(out, ":%llu:%llu: %s: ", (unsigned long long)fd->line,
+                   (unsigned long long)fd->column,
+                   kvst_severity_name(fd->severity));
+    cli_buf_safe_text(out, fd->message.ptr ? fd->message.ptr : "",
+                      fd->message.len);
+    if (name != NULL)
+        cli_buf_printf(out, " [%s]\n", name);
+    else
+        cli_buf_printf(out, " [%u]\n", (unsigned)fd->code);
+}
+
+static void check_jsonl(struct cli_file_out *fo, const kvst_finding *fd,
+                        struct cli_buf *out)
+{
+    cli_buf_adds(out, "{\"file\":");
+    cli_buf_json_strz(out, fo->label);
+    cli_buf_printf(out, ",\"record\":%llu,\"offset\":%llu,\"code\":%u,\"name\":",
+                   (unsigned long long)fd->record_index,
+                   (unsigned long long)fd->offset, (unsigned)fd->code);
+    cli_buf_json_strz(out, kvst_finding_name(fd->code));
+    cli_buf_adds(out, ",\"severity\":");
+    cli_buf_json_strz(out, kvst_severity_name(fd->severity));
+    cli_buf_adds(out, ",\"pointer\":");
+    cli_buf_json_str(out, fd->pointer.ptr ? fd->pointer.ptr : "",
+                     fd->pointer.len);
+    cli_buf_printf(out, ",\"line\":%llu,\"column\":%llu,\"message\":",
+                   (unsigned long long)fd->line,
+                   (unsigned long long)fd->column);
+    cli_buf_json_str(out, fd->message.ptr ? fd->message.ptr : "",
+                     fd->message.len);
+    cli_buf_adds(out, "}\n");
+}
+
+/* RFC 3986: keep unreserved characters and '/', percent-encode the rest. */
+static void uri_path(struct cli_buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL) {
+            cli_buf_addc(out, (char)c);
+        } else {
+            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+            cli_buf_add(out, esc, sizeof esc);
+        }
+    }
+}
+
+static void check_sarif(struct cli_file_out *fo, const kvst_finding *fd,
+                        struct cli_buf *out)
+{
+    const char *name = kvst_finding_name(fd->code);
+    int32_t index = fd->code < CLI_STATS_FINDINGS
+                        ? fo->fmt->rule_index[fd->code] : -1;
+    struct cli_buf uri = CLI_BUF_INIT;
+
+    /* Every result starts with a comma; cli_order drops the very first. */
+    cli_buf_adds(out, ",{\"ruleId\":");
+    if (name != NULL)
+        cli_buf_json_strz(out, name);
+    else
+        cli_buf_printf(out, "\"%u\"", (unsigned)fd->code);
+    if (index >= 0)
+        cli_buf_printf(out, ",\"ruleIndex\":%d", (int)index);
+    cli_buf_printf(out, ",\"level\":\"%s\",\"message\":{\"text\":",
+                   sarif_level(fd->severity));
+    cli_buf_json_str(out, fd->message.ptr ? fd->message.ptr : "",
+                     fd->message.len);
+    uri_path(&uri, fo->label);
+    cli_buf_adds(out, "},\"locations\":[{\"physicalLocation\":"
+                      "{\"artifactLocation\":{\"uri\":");
+    cli_buf_json_str(out, uri.data ? uri.data : "", uri.len);
+    cli_buf_printf(out, "},\"region\":{\"startLine\":%llu,\"startColumn\":%llu,"
+                        "\"byteOffset\":%llu}}}],\"properties\":{\"record\":%llu,"
+                        "\"pointer\":",
+                   (unsigned long long)fd->line, (unsigned long long)fd->column,
+                   (unsigned long long)fd->offset,
+                   (unsigned long long)fd->record_index);
+    cli_buf_json_str(out, fd->pointer.ptr ? fd->pointer.ptr : "",
+                     fd->pointer.len);
+    cli_buf_adds(out, "}}\n");
+    cli_buf_free(&uri);
+}
+
+void cli_format_event(struct cli_file_out *fo, const kvst_event *ev)
+{
+    const struct cli_formatter *f = fo->fmt;
+    struct cli_buf *out = &fo->sink->out;
+    size_t i;
+
+    if (ev->status < 0) {
+        /* A broken record (recovery mode): reported, never printed. */
+        struct cli_buf line = CLI_BUF_INIT;
+        const kvst_error *e = ev->error;
+        fo->broken_records++;
+        if (e != NULL)
+            cli_format_error(&line, fo->label, e->line, e->column,
+                             e->message.ptr, e->message.len,
+                             e->code != 0 ? e->code : ev->status);
+        else
+            cli_format_error(&line, fo->label, ev->line, ev->column, NULL, 0,
+                             ev->status);
+        cli_sink_err(fo->sink, line.data, line.len);
+        cli_buf_free(&line);
+        return;
+    }
+
+    for (i = 0; i < ev->finding_count; i++)
+        if (ev->findings[i]->severity >= KVST_SEVERITY_ERROR)
+            fo->error_findings++;
+
+    switch (f->command) {
+    case CLI_CMD_EVENTS:
+        if (f->format == CLI_FMT_TABLE)
+            table_row(fo, ev, out);
+        else
+            events_jsonl(fo, ev, out);
+        break;
+    case CLI_CMD_CHECK:
+        for (i = 0; i < ev->finding_count; i++) {
+            const kvst_finding *fd = ev->findings[i];
+            if (f->format == CLI_FMT_SARIF)
+                check_sarif(fo, fd, out);
+            else if (f->format == CLI_FMT_JSONL)
+                check_jsonl(fo, fd, out);
+            else
+                check_text(fo, fd, out);
+        }
+        break;
+    case CLI_CMD_STATS:
+        return;
+    }
+    cli_sink_commit(fo->sink);
+}

@@ -1,0 +1,64 @@
+/*
+ * kvstrail CLI: output in file order while files are parsed in parallel.
+ *
+ * Each input file writes into its own sink. The sink of the earliest
+ * unfinished file (the head) goes straight to stdout/stderr; the others
+ * collect their output in memory, spilling to a temporary file past a
+ * budget, and are written out when every file before them is done.
+ */
+#ifndef KVSTRAIL_CLI_ORDER_H
+#define KVSTRAIL_CLI_ORDER_H
+
+#include "cli_buf.h"
+#include "cli_progress.h"
+
+#include <pthread.h>
+#include <stdio.h>
+
+struct cli_order;
+
+struct cli_sink {
+    struct cli_order *order;
+    struct cli_buf out;  /* stdout bytes not yet written */
+    struct cli_buf err;  /* stderr bytes held while not the head */
+    FILE *spill;         /* stdout bytes beyond the memory budget */
+    int direct;          /* head: write through (guarded by order->lock) */
+    int done;
+};
+
+struct cli_order {
+    pthread_mutex_t lock;
+    struct cli_sink *sinks;
+    size_t count;
+    size_t head;
+    struct cli_progress *progress;
+    int strip_comma;     /* see cli_order_strip_next_comma() */
+    int write_failed;
+};
+
+void cli_order_init(struct cli_order *o, size_t count,
+                    struct cli_progress *progress);
+void cli_order_destroy(struct cli_order *o);
+struct cli_sink *cli_order_sink(struct cli_order *o, size_t index);
+
+/* Write to stdout now, ahead of every sink (headers and footers). */
+void cli_order_stdout(struct cli_order *o, const char *s, size_t n);
+
+/*
+ * The next byte written to stdout, if it is a comma, is dropped. Lets
+ * every file write each element of a JSON array (SARIF results) with a
+ * leading comma without knowing whether an earlier file wrote one.
+ */
+void cli_order_strip_next_comma(struct cli_order *o);
+
+/* Reserve room for at least n more bytes in the sink's stdout buffer;
+ * write into out.data + out.len, then call cli_sink_commit(). */
+void cli_sink_commit(struct cli_sink *s);
+/* Push buffered stdout bytes through when the sink is the head. */
+void cli_sink_flush(struct cli_sink *s);
+/* One stderr message (a whole line). */
+void cli_sink_err(struct cli_sink *s, const char *msg, size_t n);
+/* The file is complete: write it and every completed file after it. */
+void cli_sink_done(struct cli_sink *s);
+
+#endif /* KVSTRAIL_CLI_ORDER_H */

@@ -1,0 +1,263 @@
+/* kvstrail CLI: the runner (files -> parsers, on -j worker threads). */
+#include "cli_runner.h"
+
+#include "cli_format.h"
+#include "cli_order.h"
+#include "cli_progress.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK_BYTES (64u * 1024u)
+
+struct run {
+    const struct cli_options *opts;
+    struct cli_formatter fmt;
+    struct cli_order order;
+    struct cli_progress progress;
+    int *file_status;          /* exit status of each file */
+    pthread_mutex_t next_lock;
+    size_t next;               /* next file to take */
+};
+
+/* What the parser's callback needs. */
+struct file_ctx {
+    struct cli_file_out out;
+    struct cli_stats *stats;
+};
+
+static int on_event(const kvst_event *ev, void *payload)
+{
+    struct file_ctx *fc = payload;
+    cli_stats_add_event(fc->stats, ev);
+    cli_format_event(&fc->out, ev);
+    return 0;
+}
+
+static void report_parser_error(struct cli_file_out *out, const kvst_parser *p,
+                                int status)
+{
+    const kvst_error *e = p != NULL ? kvst_parser_error(p) : NULL;
+    struct cli_buf line = CLI_BUF_INIT;
+    if (e != NULL && e->code != 0)
+        cli_format_error(&line, out->label, e->line, e->column, e->message.ptr,
+                         e->message.len, e->code);
+    else
+        cli_format_error(&line, out->label, 0, 0, NULL, 0, status);
+    cli_sink_err(out->sink, line.data, line.len);
+    cli_buf_free(&line);
+}
+
+static void report_io_error(struct cli_file_out *out, const char *what, int err)
+{
+    struct cli_buf line = CLI_BUF_INIT, msg = CLI_BUF_INIT;
+    cli_buf_printf(&msg, "%s: %s", what, strerror(err));
+    cli_format_error(&line, out->label, 0, 0, msg.data, msg.len, KVST_E_IO);
+    cli_sink_err(out->sink, line.data, line.len);
+    cli_buf_free(&line);
+    cli_buf_free(&msg);
+}
+
+/* Parse one file; returns its exit status. */
+static int run_file(struct run *r, size_t index, char *chunk,
+                    struct cli_stats *stats)
+{
+    const struct cli_options *opts = r->opts;
+    const char *path = opts->files[index];
+    int is_stdin = strcmp(path, "-") == 0;
+    kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    struct file_ctx fc;
+    uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0;
+    int fd, status = 0, exit_status = CLI_EXIT_OK;
+
+    memset(&fc, 0, sizeof fc);
+    fc.out.fmt = &r->fmt;
+    fc.out.sink = cli_order_sink(&r->order, index);
+    fc.out.label = path;
+    fc.stats = stats;
+    stats->files++;
+
+    po.flags = opts->parser_flags;
+    po.max_depth = opts->max_depth;
+    po.max_string_bytes = opts->max_string_bytes;
+    po.max_record_bytes = opts->max_record_bytes;
+    po.max_inflate_ratio = opts->max_inflate_ratio;
+    po.on_event = on_event;
+    po.payload = &fc;
+
+    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
+    if (fd < 0) {
+        report_io_error(&fc.out, "cannot open", errno);
+        stats->input_errors++;
+        return CLI_EXIT_INPUT;
+    }
+    status = kvst_parser_new(&po, &p);
+    if (status != 0) {
+        report_parser_error(&fc.out, NULL, status);
+    } else {
+        for (;;) {
+            ssize_t n = read(fd, chunk, CHUNK_BYTES);
+            uint64_t records;
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                report_io_error(&fc.out, "read error", errno);
+                status = KVST_E_IO;
+                break;
+            }
+            status = n > 0 ? kvst_parser_feed(p, chunk, (size_t)n)
+                           : kvst_parser_finish(p);
+            kvst_parser_stats(p, &records, NULL, NULL);
+            cli_progress_add(&r->progress, (uint64_t)n, records - records_seen);
+            records_seen = records;
+            /* Lines appear as their input arrives (tail -f | kvstrail). */
+            cli_sink_flush(fc.out.sink);
+            if (status != 0) {
+                report_parser_error(&fc.out, p, status);
+                break;
+            }
+            if (n == 0)
+                break;
+        }
+        kvst_parser_stats(p, NULL, &bytes_in, &bytes_json);
+        stats->bytes_in += bytes_in;
+        stats->bytes_json += bytes_json;
+        kvst_parser_free(p);
+    }
+    if (!is_stdin)
+        close(fd);
+
+    if (status != 0 || fc.out.broken_records > 0) {
+        stats->input_errors++;
+        exit_status = CLI_EXIT_INPUT;
+    } else if (opts->command == CLI_CMD_CHECK && fc.out.error_findings > 0) {
+        exit_status = CLI_EXIT_FINDINGS;
+    }
+    return exit_status;
+}
+
+struct worker {
+    struct run *run;
+    pthread_t thread;
+    struct cli_stats stats;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run *r = w->run;
+    char *chunk = cli_xrealloc(NULL, CHUNK_BYTES);
+    for (;;) {
+        size_t index;
+        pthread_mutex_lock(&r->next_lock);
+        index = r->next++;
+        pthread_mutex_unlock(&r->next_lock);
+        if (index >= r->opts->file_count)
+            break;
+        r->file_status[index] = run_file(r, index, chunk, &w->stats);
+        cli_sink_done(cli_order_sink(&r->order, index));
+        cli_progress_file_done(&r->progress);
+    }
+    free(chunk);
+    return NULL;
+}
+
+static uint64_t total_bytes(const struct cli_options *opts, int *known)
+{
+    uint64_t total = 0;
+    size_t i;
+    *known = 1;
+    for (i = 0; i < opts->file_count; i++) {
+        struct stat st;
+        if (strcmp(opts->files[i], "-") != 0 && stat(opts->files[i], &st) == 0 &&
+            S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size;
+        else
+            *known = 0;
+    }
+    return total;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int cli_run(const struct cli_options *opts, struct cli_stats *total,
+            double *elapsed)
+{
+    struct run r;
+    struct cli_buf text = CLI_BUF_INIT;
+    struct worker *workers;
+    size_t nworkers = opts->jobs < opts->file_count ? opts->jobs
+                                                     : opts->file_count;
+    size_t i, started;
+    uint64_t bytes;
+    int known, exit_status = CLI_EXIT_OK;
+    double t0;
+
+    memset(&r, 0, sizeof r);
+    r.opts = opts;
+    cli_format_init(&r.fmt, opts);
+    bytes = total_bytes(opts, &known);
+    cli_progress_start(&r.progress, opts->progress, bytes, known,
+                       opts->file_count);
+    cli_order_init(&r.order, opts->file_count, &r.progress);
+    r.file_status = cli_xrealloc(NULL, opts->file_count * sizeof *r.file_status);
+    pthread_mutex_init(&r.next_lock, NULL);
+
+    cli_format_begin(&r.fmt, &text);
+    cli_order_stdout(&r.order, text.data, text.len);
+    if (r.fmt.command == CLI_CMD_CHECK && r.fmt.format == CLI_FMT_SARIF)
+        cli_order_strip_next_comma(&r.order);
+
+    t0 = now_seconds();
+    workers = cli_xrealloc(NULL, nworkers * sizeof *workers);
+    memset(workers, 0, nworkers * sizeof *workers);
+    /* The main thread is worker 0: -j 1 starts no thread at all. */
+    for (started = 1; started < nworkers; started++) {
+        workers[started].run = &r;
+        if (pthread_create(&workers[started].thread, NULL, worker_main,
+                           &workers[started]) != 0)
+            break;
+    }
+    workers[0].run = &r;
+    worker_main(&workers[0]);
+    for (i = 1; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    *elapsed = now_seconds() - t0;
+    cli_progress_stop(&r.progress);
+
+    memset(total, 0, sizeof *total);
+    for (i = 0; i < started; i++)
+        cli_stats_merge(total, &workers[i].stats);
+    for (i = 0; i < opts->file_count; i++)
+        if (r.file_status[i] > exit_status)
+            exit_status = r.file_status[i];
+
+    text.len = 0;
+    cli_format_end(&r.fmt, exit_status, &text);
+    cli_order_stdout(&r.order, text.data, text.len);
+    if (r.order.write_failed) {
+        static const char msg[] =
+            "kvstrail: error: cannot write the output [KVST_E_IO]\n";
+        cli_write_all(STDERR_FILENO, msg, sizeof msg - 1);
+        exit_status = CLI_EXIT_INPUT;
+    }
+
+    cli_buf_free(&text);
+    free(workers);
+    free(r.file_status);
+    pthread_mutex_destroy(&r.next_lock);
+    cli_order_destroy(&r.order);
+    return exit_status;
+}

@@ -1,0 +1,42 @@
+/*
+ * kvstrail: the command-line tool. `events`, `check` and `stats` over
+ * CloudTrail files or stdin; see docs/cli.md and kvstrail(1).
+ *
+ * This file only ties the pieces together: cli_options (the command line),
+ * cli_runner (files -> parsers, -j threads), cli_format (events and check
+ * output), cli_stats (the stats summary), cli_order (output in file order)
+ * and cli_progress (the progress bar).
+ */
+#include "cli_buf.h"
+#include "cli_options.h"
+#include "cli_progress.h"
+#include "cli_runner.h"
+#include "cli_stats.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    struct cli_options opts;
+    struct cli_stats *total;
+    double elapsed = 0;
+    int exit_status;
+
+    if (!cli_options_parse(argc, argv, &opts, &exit_status))
+        return exit_status;
+
+    /* The counters are large (about 11 KiB): keep them off the stack. */
+    total = cli_xrealloc(NULL, sizeof *total);
+    exit_status = cli_run(&opts, total, &elapsed);
+    if (opts.command == CLI_CMD_STATS) {
+        struct cli_buf text = CLI_BUF_INIT;
+        cli_stats_format(total, elapsed, opts.format, &text);
+        if (cli_write_all(STDOUT_FILENO, text.data, text.len) != 0 &&
+            exit_status == CLI_EXIT_OK)
+            exit_status = CLI_EXIT_INPUT;
+        cli_buf_free(&text);
+    }
+    free(total);
+    return exit_status;
+}
