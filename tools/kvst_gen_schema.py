@@ -126,19 +126,34 @@ def comment_text(text):
     return text.replace("??", "?\\?")
 
 
+class Action(str):
+    """An operation name with the release that introduced its number."""
+
+    def __new__(cls, name, since="1.0"):
+        self = str.__new__(cls, name)
+        self.since = since
+        return self
+
+
 def read_actions(path):
+    """Lines "OperationName [SINCE]"; SINCE (default 1.0) is the release
+    whose header first had the action."""
     names = []
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
+            words = line.split("#", 1)[0].split()
+            if not words:
                 continue
-            if not re.match(r"^[A-Z][A-Za-z0-9]*$", line):
-                raise GenError("%s:%d: %r is not an operation name"
-                               % (path, lineno, line))
-            if line in names:
-                raise GenError("%s:%d: %s is listed twice" % (path, lineno, line))
-            names.append(line)
+            if (len(words) > 2 or not re.match(r"^[A-Z][A-Za-z0-9]*$", words[0])
+                    or (len(words) == 2
+                        and not re.match(r"^[0-9]+\.[0-9]+$", words[1]))):
+                raise GenError("%s:%d: expected an operation name and an"
+                               " optional release (\"TagResource 1.1\"), got %r"
+                               % (path, lineno, line.strip()))
+            if words[0] in names:
+                raise GenError("%s:%d: %s is listed twice"
+                               % (path, lineno, words[0]))
+            names.append(Action(*words))
     return names
 
 
@@ -352,7 +367,8 @@ def gen_header(model, source_note):
       % (width, "KVST_ACTION_NONE", 0))
     for num, op in enumerate(model.actions, 1):
         macro = "KVST_ACTION_" + upper_snake(op)
-        w("#define %-*s %3du /* %s. Since 1.0 */" % (width, macro, num, op))
+        w("#define %-*s %3du /* %s. Since %s */"
+          % (width, macro, num, op, getattr(op, "since", "1.0")))
     w("/* Number of action values in this version, KVST_ACTION_NONE included.")
     w(" * Grows when actions are appended. Since 1.0 */")
     w("#define KVST_ACTION__COUNT %du" % (len(model.actions) + 1))

@@ -125,15 +125,37 @@ class ModelChecks(unittest.TestCase):
                         "Default": {"shape": "StreamName"}}}
         model["operations"]["Frob"] = {"name": "Frob",
                                        "input": {"shape": "FrobInput"}}
-        m = gen.Model(model, REAL_ACTIONS + ["Frob"])
+        m = gen.Model(model, REAL_ACTIONS + [gen.Action("Frob", "1.1")])
         header, source = gen.gen_header(m, "test"), gen.gen_source(m, "test")
         self.assertIn("#define KVST_ACTION_FROB", header)
-        self.assertIn(" 33u /* Frob. Since 1.0 */", header)
+        self.assertIn(" 33u /* Frob. Since 1.1 */", header)
+        self.assertIn(" 32u /* UpdateStreamStorageConfiguration. Since 1.0 */",
+                      header)
         self.assertIn("#define KVST_ACTION__COUNT 34u", header)
         self.assertIn("kvst_value default_; /* \"default\"", header)
         self.assertIn("KVST_TYPE_DOUBLE", source)
         self.assertIn(".max = 9007199254740993", source)
         self.assertIn("&s_frob_input, NULL}", source)
+
+
+class ActionsFile(unittest.TestCase):
+    def parse(self, text):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "actions.txt")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return gen.read_actions(path)
+
+    def test_comments_and_since(self):
+        got = self.parse("# c\nCreateStream\n\nFrob 1.1  # new\n")
+        self.assertEqual(got, ["CreateStream", "Frob"])
+        self.assertEqual([a.since for a in got], ["1.0", "1.1"])
+
+    def test_refusals(self):
+        for text in ("CreateStream\nCreateStream\n", "createStream\n",
+                     "Frob one\n", "Frob 1.1 x\n"):
+            with self.assertRaises(gen.GenError, msg=text):
+                self.parse(text)
 
 
 class Output(unittest.TestCase):
