@@ -1,0 +1,363 @@
+/*
+ * Stage 4b: the action mapper. eventSource + eventName -> kvst_action, and
+ * requestParameters / responseElements -> the action's typed payload
+ * structs, walking the generated schema tables (one generic walker, no
+ * per-action code). Values of the wrong JSON type are kept as text and
+ * marked KVST_VALUE_MISTYPED; members the model does not know are
+ * reported as info findings and stay reachable by JSON pointer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char kvs_host[] = "kinesisvideo.amazonaws.com";
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+uint32_t kvst__action_of(const kvst_tape *t)
+{
+    uint32_t src = kvst__tape_get(t, t->root, "eventSource", 11);
+    uint32_t name = kvst__tape_get(t, t->root, "eventName", 9);
+    const char *s;
+    size_t len;
+    const kvst_operation_def *op;
+
+    if (src == KVST_NO_NODE || name == KVST_NO_NODE || t->nodes[src].kind != KVST_JSON_STRING ||
+        t->nodes[name].kind != KVST_JSON_STRING)
+        return KVST_ACTION_NONE;
+    /* Surrounding white space is a finding, not another service: the seed
+     * document's own records carry " kinesisvideo.amazonaws.com". */
+    s = t->strings + t->nodes[src].soff;
+    len = t->nodes[src].len;
+    while (len && is_space(*s)) {
+        s++;
+        len--;
+    }
+    while (len && is_space(s[len - 1]))
+        len--;
+    if (len != sizeof kvs_host - 1 || memcmp(s, kvs_host, len) != 0)
+        return KVST_ACTION_NONE;
+    op = kvst__operation_find(t->strings + t->nodes[name].soff, t->nodes[name].len);
+    return op ? op->action : KVST_ACTION_NONE;
+}
+
+typedef struct map_ctx {
+    const kvst_tape *t;
+    kvst_arena *ar;
+    kvst_finding_sink *sink;
+    char path[512];
+    size_t path_len;
+} map_ctx;
+
+static size_t path_push(map_ctx *c, const char *s, size_t len)
+{
+    size_t saved = c->path_len, i;
+
+    if (c->path_len + 2 * len + 2 >= sizeof c->path)
+        return saved;
+    c->path[c->path_len++] = '/';
+    for (i = 0; i < len; i++) {
+        if (s[i] == '~' || s[i] == '/') {
+            c->path[c->path_len++] = '~';
+            c->path[c->path_len++] = s[i] == '~' ? '0' : '1';
+        } else {
+            c->path[c->path_len++] = s[i];
+        }
+    }
+    c->path[c->path_len] = '\0';
+    return saved;
+}
+
+static void path_pop(map_ctx *c, size_t saved)
+{
+    c->path_len = saved;
+    c->path[saved] = '\0';
+}
+
+/* The text of a node as written: decoded string, number text, or the raw
+ * JSON of a container. */
+static kvst_str node_text(const kvst_tape *t, uint32_t node)
+{
+    const kvst_node *n = &t->nodes[node];
+    kvst_str s;
+
+    if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY) {
+        s.ptr = t->raw + n->start;
+        s.len = n->end - n->start;
+    } else if (n->kind == KVST_JSON_NULL) {
+        s.ptr = "null";
+        s.len = 4;
+    } else {
+        s.ptr = t->strings + n->soff;
+        s.len = n->len;
+    }
+    return s;
+}
+
+/* Strict decimal integer into int64; 0 on overflow or junk. */
+static int parse_int64(const char *s, size_t len, int64_t *out)
+{
+    uint64_t v = 0, lim;
+    size_t i = 0;
+    int neg = 0;
+
+    if (len && s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i == len)
+        return 0;
+    lim = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    for (; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9 || v > (lim - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 1;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* CloudTrail renders response timestamps as "May 25, 2018 5:06:30 PM". */
+static int parse_java_time(const char *s, size_t len, int64_t *ms)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char buf[40], mon[4], ampm[3];
+    unsigned day, year, h, mi, se, m;
+    const char *hit;
+
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (sscanf(buf, "%3s %u, %u %u:%u:%u %2s", mon, &day, &year, &h, &mi, &se, ampm) != 7)
+        return 0;
+    hit = strstr(months, mon);
+    if (!hit || strlen(mon) != 3 || (hit - months) % 3 || day < 1 || day > 31 || h < 1 ||
+        h > 12 || mi > 59 || se > 60)
+        return 0;
+    m = (unsigned)(hit - months) / 3 + 1;
+    if (strcmp(ampm, "AM") == 0)
+        h = h == 12 ? 0 : h;
+    else if (strcmp(ampm, "PM") == 0)
+        h = h == 12 ? 12 : h + 12;
+    else
+        return 0;
+    *ms = (days_from_civil(year, m, day) * 86400 + h * 3600 + mi * 60 + se) * 1000;
+    return 1;
+}
+
+static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void **out);
+
+static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_value *v)
+{
+    const kvst_tape *t = c->t;
+    const kvst_node *n = &t->nodes[node];
+    uint32_t kind = n->kind;
+    int ok = 0;
+
+    memset(v, 0, sizeof *v);
+    v->json_type = kind;
+    v->model_type = shape->type;
+    v->text = node_text(t, node);
+    if (kind == KVST_JSON_NULL) {
+        v->state = KVST_VALUE_NULL;
+        return 0;
+    }
+    switch (shape->type) {
+    case KVST_TYPE_STRING:
+        ok = kind == KVST_JSON_STRING;
+        break;
+    case KVST_TYPE_INTEGER:
+    case KVST_TYPE_LONG:
+        ok = kind == KVST_JSON_INTEGER && parse_int64(v->text.ptr, v->text.len, &v->i);
+        if (ok && shape->type == KVST_TYPE_INTEGER && (v->i < INT32_MIN || v->i > INT32_MAX))
+            ok = 0;
+        v->d = (double)v->i;
+        break;
+    case KVST_TYPE_BOOLEAN:
+        ok = kind == KVST_JSON_BOOLEAN;
+        v->i = ok && v->text.len == 4;
+        break;
+    case KVST_TYPE_DOUBLE:
+        ok = kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE;
+        if (ok)
+            v->d = strtod(v->text.ptr, NULL);
+        break;
+    case KVST_TYPE_TIMESTAMP:
+        if (kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE) {
+            /* epoch seconds, as the AWS JSON protocol writes them */
+            v->d = strtod(v->text.ptr, NULL);
+            v->i = (int64_t)(v->d * 1000.0);
+            ok = 1;
+        } else if (kind == KVST_JSON_STRING) {
+            ok = kvst_validate_timestamp(v->text.ptr, v->text.len, &v->i) == 0 ||
+                 parse_java_time(v->text.ptr, v->text.len, &v->i);
+        }
+        break;
+    case KVST_TYPE_LIST:
+        if (kind == KVST_JSON_ARRAY) {
+            uint32_t i, k = 0;
+            kvst_value *items;
+            for (i = node + 1; i < n->next; i = t->nodes[i].next)
+                v->count++;
+            items = (kvst_value *)kvst__arena_alloc(c->ar, (v->count ? v->count : 1) * sizeof *items);
+            if (!items)
+                return KVST_E_NOMEM;
+            for (i = node + 1; i < n->next; i = t->nodes[i].next, k++) {
+                char idx[24];
+                size_t saved = path_push(c, idx, (size_t)snprintf(idx, sizeof idx, "%u", k));
+                int rc = build_value(c, i, shape->item, &items[k]);
+                path_pop(c, saved);
+                if (rc)
+                    return rc;
+            }
+            v->items = items;
+            ok = 1;
+        }
+        break;
+    case KVST_TYPE_MAP:
+        if (kind == KVST_JSON_OBJECT) {
+            uint32_t i, k = 0;
+            kvst_value *items;
+            kvst_str *keys;
+            for (i = node + 1; i < n->next; i = t->nodes[i + 1].next)
+                v->count++;
+            items = (kvst_value *)kvst__arena_alloc(c->ar, (v->count ? v->count : 1) * sizeof *items);
+            keys = (kvst_str *)kvst__arena_alloc(c->ar, (v->count ? v->count : 1) * sizeof *keys);
+            if (!items || !keys)
+                return KVST_E_NOMEM;
+            for (i = node + 1; i < n->next; i = t->nodes[i + 1].next, k++) {
+                size_t saved;
+                int rc;
+                keys[k].ptr = t->strings + t->nodes[i].soff;
+                keys[k].len = t->nodes[i].len;
+                saved = path_push(c, keys[k].ptr, keys[k].len);
+                rc = build_value(c, i + 1, shape->item, &items[k]);
+                path_pop(c, saved);
+                if (rc)
+                    return rc;
+            }
+            v->items = items;
+            v->keys = keys;
+            ok = 1;
+        }
+        break;
+    case KVST_TYPE_STRUCTURE:
+        if (kind == KVST_JSON_OBJECT) {
+            void *obj;
+            int rc = build_struct(c, node, shape, &obj);
+            if (rc)
+                return rc;
+            v->object = obj;
+            ok = 1;
+        }
+        break;
+    default:
+        break;
+    }
+    v->state = ok ? KVST_VALUE_OK : KVST_VALUE_MISTYPED;
+    return 0;
+}
+
+static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void **out)
+{
+    const kvst_tape *t = c->t;
+    unsigned char *s = (unsigned char *)kvst__arena_zalloc(c->ar, shape->struct_size);
+    uint32_t i, end = t->nodes[obj].next;
+
+    if (!s)
+        return KVST_E_NOMEM;
+    *(size_t *)s = shape->struct_size;
+    for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
+        const char *key = t->strings + t->nodes[i].soff;
+        uint32_t klen = t->nodes[i].len;
+        const kvst_member_def *m = kvst__member_find(shape, key, klen);
+        size_t saved = path_push(c, key, klen);
+        int rc = 0;
+
+        if (m)
+            rc = build_value(c, i + 1, m->shape, (kvst_value *)(s + m->offset));
+        else
+            rc = kvst__finding(c->sink, KVST_F_MEMBER_UNKNOWN, c->path,
+                               "%s is not a member of %s in the KVS API model", c->path,
+                               shape->name);
+        path_pop(c, saved);
+        if (rc)
+            return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+static int map_payload(map_ctx *c, const char *key, size_t klen, const kvst_shape *shape,
+                       const void **out, uint32_t *state)
+{
+    const kvst_tape *t = c->t;
+    uint32_t node = kvst__tape_get(t, t->root, key, klen);
+    size_t saved;
+    int rc;
+
+    *out = NULL;
+    if (node == KVST_NO_NODE) {
+        *state = KVST_VALUE_ABSENT;
+        return 0;
+    }
+    if (t->nodes[node].kind == KVST_JSON_NULL) {
+        *state = KVST_VALUE_NULL;
+        return 0;
+    }
+    saved = path_push(c, key, klen);
+    if (t->nodes[node].kind != KVST_JSON_OBJECT || !shape) {
+        *state = KVST_VALUE_MISTYPED;
+        rc = kvst__finding(c->sink, KVST_F_MEMBER_TYPE, c->path, "%s is not an object", c->path);
+    } else {
+        void *obj = NULL;
+        *state = KVST_VALUE_OK;
+        rc = build_struct(c, node, shape, &obj);
+        *out = obj;
+    }
+    path_pop(c, saved);
+    return rc;
+}
+
+int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev, kvst_finding_sink *sink)
+{
+    const kvst_operation_def *op;
+    map_ctx c;
+    int rc;
+
+    ev->action = kvst__action_of(t);
+    ev->request_state = ev->response_state = KVST_VALUE_ABSENT;
+    if (ev->action == KVST_ACTION_NONE || ev->action >= kvst__operation_count)
+        return 0;
+    op = &kvst__operations[ev->action];
+    c.t = t;
+    c.ar = ar;
+    c.sink = sink;
+    c.path_len = 0;
+    c.path[0] = '\0';
+    rc = map_payload(&c, "requestParameters", 17, op->input, &ev->request, &ev->request_state);
+    if (rc)
+        return rc;
+    return map_payload(&c, "responseElements", 16, op->output, &ev->response, &ev->response_state);
+}

@@ -1,0 +1,355 @@
+/*
+ * Stage 4a: the envelope. Fills the kvst_event's envelope fields and the
+ * whole userIdentity from a record's tape, driven by tables (one per JSON
+ * object of the envelope) rather than a branch per key.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum field_kind {
+    F_STR,      /* kvst_str: a string (other scalars keep their JSON text) */
+    F_BOOL,     /* int32_t KVST_BOOL_*: true/false or "true"/"false" */
+    F_PTR,      /* pointer to a sub-struct allocated in the arena */
+    F_INLINE,   /* a JSON object whose fields land in the same struct */
+    F_VALUE,    /* kvst_value of the node (maps kept generic) */
+    F_RESOURCES /* the resources array */
+};
+
+typedef struct struct_def struct_def;
+
+typedef struct field_def {
+    const char *name;
+    uint32_t len;
+    uint32_t kind;
+    size_t offset;
+    const struct_def *sub; /* F_PTR, F_INLINE */
+} field_def;
+
+struct struct_def {
+    size_t size;           /* of the struct for F_PTR */
+    uint32_t count;
+    const field_def *fields;
+};
+
+#define FIELD(name, kind, type, member, sub) \
+    { name, sizeof(name) - 1, kind, offsetof(type, member), sub }
+#define DEF(type, fields) { sizeof(type), sizeof(fields) / sizeof(fields[0]), fields }
+
+static const field_def issuer_fields[] = {
+    FIELD("type", F_STR, kvst_session_issuer, type, NULL),
+    FIELD("principalId", F_STR, kvst_session_issuer, principal_id, NULL),
+    FIELD("arn", F_STR, kvst_session_issuer, arn, NULL),
+    FIELD("accountId", F_STR, kvst_session_issuer, account_id, NULL),
+    FIELD("userName", F_STR, kvst_session_issuer, user_name, NULL),
+};
+static const struct_def issuer_def = DEF(kvst_session_issuer, issuer_fields);
+
+static const field_def session_attr_fields[] = {
+    FIELD("creationDate", F_STR, kvst_session_context, creation_date, NULL),
+    FIELD("mfaAuthenticated", F_STR, kvst_session_context, mfa_authenticated, NULL),
+};
+static const struct_def session_attr_def = DEF(kvst_session_context, session_attr_fields);
+
+static const field_def web_id_fields[] = {
+    FIELD("federatedProvider", F_STR, kvst_session_context, web_id_federated_provider, NULL),
+    FIELD("attributes", F_VALUE, kvst_session_context, web_id_attributes, NULL),
+};
+static const struct_def web_id_def = DEF(kvst_session_context, web_id_fields);
+
+static const field_def session_fields[] = {
+    FIELD("sessionIssuer", F_PTR, kvst_session_context, session_issuer, &issuer_def),
+    FIELD("webIdFederationData", F_INLINE, kvst_session_context, session_issuer, &web_id_def),
+    FIELD("attributes", F_INLINE, kvst_session_context, session_issuer, &session_attr_def),
+    FIELD("sourceIdentity", F_STR, kvst_session_context, source_identity, NULL),
+    FIELD("ec2RoleDelivery", F_STR, kvst_session_context, ec2_role_delivery, NULL),
+    FIELD("assumedRoot", F_STR, kvst_session_context, assumed_root, NULL),
+};
+static const struct_def session_def = DEF(kvst_session_context, session_fields);
+
+static const field_def on_behalf_fields[] = {
+    FIELD("userId", F_STR, kvst_on_behalf_of, user_id, NULL),
+    FIELD("identityStoreArn", F_STR, kvst_on_behalf_of, identity_store_arn, NULL),
+};
+static const struct_def on_behalf_def = DEF(kvst_on_behalf_of, on_behalf_fields);
+
+static const field_def in_scope_fields[] = {
+    FIELD("issuerType", F_STR, kvst_in_scope_of, issuer_type, NULL),
+    FIELD("credentialsIssuedTo", F_STR, kvst_in_scope_of, credentials_issued_to, NULL),
+    FIELD("sourceArn", F_STR, kvst_in_scope_of, source_arn, NULL),
+    FIELD("sourceAccount", F_STR, kvst_in_scope_of, source_account, NULL),
+};
+static const struct_def in_scope_def = DEF(kvst_in_scope_of, in_scope_fields);
+
+static const field_def identity_fields[] = {
+    FIELD("type", F_STR, kvst_user_identity, type, NULL),
+    FIELD("principalId", F_STR, kvst_user_identity, principal_id, NULL),
+    FIELD("arn", F_STR, kvst_user_identity, arn, NULL),
+    FIELD("accountId", F_STR, kvst_user_identity, account_id, NULL),
+    FIELD("accessKeyId", F_STR, kvst_user_identity, access_key_id, NULL),
+    FIELD("userName", F_STR, kvst_user_identity, user_name, NULL),
+    FIELD("invokedBy", F_STR, kvst_user_identity, invoked_by, NULL),
+    FIELD("credentialId", F_STR, kvst_user_identity, credential_id, NULL),
+    FIELD("identityProvider", F_STR, kvst_user_identity, identity_provider, NULL),
+    FIELD("sessionContext", F_PTR, kvst_user_identity, session_context, &session_def),
+    FIELD("onBehalfOf", F_PTR, kvst_user_identity, on_behalf_of, &on_behalf_def),
+    FIELD("inScopeOf", F_PTR, kvst_user_identity, in_scope_of, &in_scope_def),
+};
+static const struct_def identity_def = DEF(kvst_user_identity, identity_fields);
+
+static const field_def tls_fields[] = {
+    FIELD("tlsVersion", F_STR, kvst_tls_details, tls_version, NULL),
+    FIELD("cipherSuite", F_STR, kvst_tls_details, cipher_suite, NULL),
+    FIELD("clientProvidedHostHeader", F_STR, kvst_tls_details, client_provided_host_header, NULL),
+};
+static const struct_def tls_def = DEF(kvst_tls_details, tls_fields);
+
+static const field_def addendum_fields[] = {
+    FIELD("reason", F_STR, kvst_addendum, reason, NULL),
+    FIELD("updatedFields", F_STR, kvst_addendum, updated_fields, NULL),
+    FIELD("originalRequestID", F_STR, kvst_addendum, original_request_id, NULL),
+    FIELD("originalEventID", F_STR, kvst_addendum, original_event_id, NULL),
+};
+static const struct_def addendum_def = DEF(kvst_addendum, addendum_fields);
+
+static const field_def resource_fields[] = {
+    FIELD("ARN", F_STR, kvst_resource, arn, NULL),
+    FIELD("arn", F_STR, kvst_resource, arn, NULL),
+    FIELD("accountId", F_STR, kvst_resource, account_id, NULL),
+    FIELD("type", F_STR, kvst_resource, type, NULL),
+};
+static const struct_def resource_def = DEF(kvst_resource, resource_fields);
+
+static const field_def event_fields[] = {
+    FIELD("eventVersion", F_STR, kvst_event, event_version, NULL),
+    FIELD("userIdentity", F_PTR, kvst_event, user_identity, &identity_def),
+    FIELD("eventTime", F_STR, kvst_event, event_time, NULL),
+    FIELD("eventSource", F_STR, kvst_event, event_source, NULL),
+    FIELD("eventName", F_STR, kvst_event, event_name, NULL),
+    FIELD("awsRegion", F_STR, kvst_event, aws_region, NULL),
+    FIELD("sourceIPAddress", F_STR, kvst_event, source_ip_address, NULL),
+    FIELD("userAgent", F_STR, kvst_event, user_agent, NULL),
+    FIELD("errorCode", F_STR, kvst_event, error_code, NULL),
+    FIELD("errorMessage", F_STR, kvst_event, error_message, NULL),
+    FIELD("requestID", F_STR, kvst_event, request_id, NULL),
+    FIELD("eventID", F_STR, kvst_event, event_id, NULL),
+    FIELD("eventType", F_STR, kvst_event, event_type, NULL),
+    FIELD("apiVersion", F_STR, kvst_event, api_version, NULL),
+    FIELD("readOnly", F_BOOL, kvst_event, read_only, NULL),
+    FIELD("managementEvent", F_BOOL, kvst_event, management_event, NULL),
+    FIELD("recipientAccountId", F_STR, kvst_event, recipient_account_id, NULL),
+    FIELD("sharedEventID", F_STR, kvst_event, shared_event_id, NULL),
+    FIELD("eventCategory", F_STR, kvst_event, event_category, NULL),
+    FIELD("vpcEndpointId", F_STR, kvst_event, vpc_endpoint_id, NULL),
+    FIELD("vpcEndpointAccountId", F_STR, kvst_event, vpc_endpoint_account_id, NULL),
+    FIELD("sessionCredentialFromConsole", F_BOOL, kvst_event, session_credential_from_console, NULL),
+    FIELD("resources", F_RESOURCES, kvst_event, resources, NULL),
+    FIELD("tlsDetails", F_PTR, kvst_event, tls_details, &tls_def),
+    FIELD("addendum", F_PTR, kvst_event, addendum, &addendum_def),
+};
+static const struct_def event_def = DEF(kvst_event, event_fields);
+
+typedef struct fill_ctx {
+    const kvst_tape *t;
+    kvst_arena *ar;
+    kvst_finding_sink *sink;
+    char path[256];
+    size_t path_len;
+} fill_ctx;
+
+static const field_def *field_find(const struct_def *def, const char *key, size_t len)
+{
+    uint32_t i;
+    for (i = 0; i < def->count; i++)
+        if (def->fields[i].len == len && memcmp(def->fields[i].name, key, len) == 0)
+            return &def->fields[i];
+    return NULL;
+}
+
+static void path_push(fill_ctx *c, const char *key, size_t len, size_t *saved)
+{
+    *saved = c->path_len;
+    if (c->path_len + len + 2 < sizeof c->path) {
+        c->path[c->path_len++] = '/';
+        memcpy(c->path + c->path_len, key, len);
+        c->path_len += len;
+    }
+    c->path[c->path_len] = '\0';
+}
+
+static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
+{
+    static const char *const names[] = {
+        "nothing", "null", "a boolean", "an integer", "a number", "a string", "an object", "an array"
+    };
+    return kvst__finding(c->sink, KVST_F_FIELD_TYPE, c->path, "%s is %s, expected %s", c->path,
+                         names[got < 8 ? got : 0], want);
+}
+
+static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out);
+
+static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
+{
+    const kvst_tape *t = c->t;
+    uint32_t i, n = 0, k = 0;
+    const kvst_resource **list;
+
+    for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next)
+        n++;
+    list = (const kvst_resource **)kvst__arena_alloc(c->ar, (n ? n : 1) * sizeof *list);
+    if (!list)
+        return KVST_E_NOMEM;
+    for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next, k++) {
+        kvst_resource *r;
+        char idx[24];
+        size_t saved;
+        int rc;
+        int len = snprintf(idx, sizeof idx, "%u", k);
+
+        if (t->nodes[i].kind != KVST_JSON_OBJECT)
+            continue;
+        r = (kvst_resource *)kvst__arena_zalloc(c->ar, sizeof *r);
+        if (!r)
+            return KVST_E_NOMEM;
+        r->struct_size = sizeof *r;
+        path_push(c, idx, (size_t)len, &saved);
+        rc = fill_struct(c, i, &resource_def, (unsigned char *)r);
+        c->path_len = saved;
+        c->path[saved] = '\0';
+        if (rc)
+            return rc;
+        list[ev->resource_count++] = r;
+    }
+    ev->resources = list;
+    return 0;
+}
+
+static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char *out)
+{
+    const kvst_tape *t = c->t;
+    const kvst_node *n = &t->nodes[v];
+    int rc = 0;
+
+    switch (f->kind) {
+    case F_STR: {
+        kvst_str *s = (kvst_str *)(out + f->offset);
+        if (n->kind == KVST_JSON_NULL)
+            break;
+        if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY)
+            return wrong_type(c, "a string", n->kind);
+        s->ptr = t->strings + n->soff;
+        s->len = n->len;
+        if (n->kind != KVST_JSON_STRING)
+            rc = wrong_type(c, "a string", n->kind);
+        break;
+    }
+    case F_BOOL: {
+        int32_t *b = (int32_t *)(out + f->offset);
+        const char *s = t->strings + n->soff;
+        if (n->kind == KVST_JSON_NULL)
+            break;
+        if ((n->kind == KVST_JSON_BOOLEAN || n->kind == KVST_JSON_STRING) && n->len == 4 &&
+            memcmp(s, "true", 4) == 0)
+            *b = KVST_BOOL_TRUE;
+        else if ((n->kind == KVST_JSON_BOOLEAN || n->kind == KVST_JSON_STRING) && n->len == 5 &&
+                 memcmp(s, "false", 5) == 0)
+            *b = KVST_BOOL_FALSE;
+        else
+            rc = wrong_type(c, "true or false", n->kind);
+        break;
+    }
+    case F_PTR: {
+        unsigned char *sub;
+        if (n->kind == KVST_JSON_NULL)
+            break;
+        if (n->kind != KVST_JSON_OBJECT)
+            return wrong_type(c, "an object", n->kind);
+        sub = (unsigned char *)kvst__arena_zalloc(c->ar, f->sub->size);
+        if (!sub)
+            return KVST_E_NOMEM;
+        *(size_t *)sub = f->sub->size; /* struct_size comes first */
+        rc = fill_struct(c, v, f->sub, sub);
+        *(const void **)(out + f->offset) = sub;
+        break;
+    }
+    case F_INLINE:
+        if (n->kind == KVST_JSON_OBJECT)
+            rc = fill_struct(c, v, f->sub, out);
+        else if (n->kind != KVST_JSON_NULL)
+            rc = wrong_type(c, "an object", n->kind);
+        break;
+    case F_VALUE: {
+        kvst_value *val = (kvst_value *)(out + f->offset);
+        kvst__tape_value(t, v, val);
+        break;
+    }
+    case F_RESOURCES:
+        if (n->kind == KVST_JSON_ARRAY)
+            rc = fill_resources(c, v, (kvst_event *)out);
+        else if (n->kind != KVST_JSON_NULL)
+            rc = wrong_type(c, "an array", n->kind);
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
+
+static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out)
+{
+    const kvst_tape *t = c->t;
+    uint32_t i, end = t->nodes[obj].next;
+
+    for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
+        const kvst_node *k = &t->nodes[i];
+        const field_def *f = field_find(def, t->strings + k->soff, k->len);
+        size_t saved;
+        int rc;
+
+        if (!f)
+            continue;
+        path_push(c, t->strings + k->soff, k->len, &saved);
+        rc = fill_field(c, f, i + 1, out);
+        c->path_len = saved;
+        c->path[saved] = '\0';
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
+                         kvst_finding_sink *sink)
+{
+    fill_ctx c;
+    int32_t major = -1, minor = -1;
+    int64_t ms = 0;
+
+    c.t = t;
+    c.ar = ar;
+    c.sink = sink;
+    c.path_len = 0;
+    c.path[0] = '\0';
+    ev->read_only = ev->management_event = ev->session_credential_from_console = KVST_BOOL_ABSENT;
+    if (t->root >= t->count || t->nodes[t->root].kind != KVST_JSON_OBJECT)
+        return 0;
+    {
+        int rc = fill_struct(&c, t->root, &event_def, (unsigned char *)ev);
+        if (rc)
+            return rc;
+    }
+    if (ev->event_version.ptr &&
+        kvst_validate_event_version(ev->event_version.ptr, ev->event_version.len, &major, &minor) ==
+            KVST_F_EVENT_VERSION_FORMAT)
+        major = minor = -1;
+    ev->event_version_major = major;
+    ev->event_version_minor = minor;
+    if (ev->event_time.ptr &&
+        kvst_validate_timestamp(ev->event_time.ptr, ev->event_time.len, &ms) == 0) {
+        ev->event_time_ms = ms;
+        ev->event_time_valid = 1;
+    }
+    return 0;
+}

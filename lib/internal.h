@@ -1,0 +1,210 @@
+/*
+ * Internal: the parser's state shared by the stages of the data flow
+ *
+ *   gzip_stage -> tokenizer -> record_builder -> envelope + action_map
+ *              -> validate_record -> parser (delivery)
+ *
+ * Each stage lives in its own file and only calls forward.
+ */
+#ifndef KVST_INTERNAL_H
+#define KVST_INTERNAL_H
+
+#include <setjmp.h>
+#include <yajl/yajl_parse.h>
+
+#include "alloc.h"
+#include "findings.h"
+#include "gzip_stage.h"
+#include "schema.h"
+
+#define KVST_NO_NODE 0xffffffffu
+
+/* Node kinds of the tape: the KVST_JSON_* values, plus object keys. */
+#define KVST_NODE_KEY 8u
+
+/*
+ * One token of a record. Containers span [index, next) on the tape; an
+ * object's children alternate KEY, value subtree. Offsets are relative to
+ * the record's first byte; start is 0 for scalars other than keys and
+ * strings whose start was not needed (kvst__node_start() computes it).
+ */
+typedef struct kvst_node {
+    uint32_t kind;
+    uint32_t next;  /* index one past this node's subtree */
+    uint32_t start; /* containers: offset of the bracket */
+    uint32_t end;   /* offset one past the token (containers: past the closing bracket) */
+    uint32_t len;   /* string or number text length */
+    uint32_t soff;  /* offset of the text in the record's string buffer */
+} kvst_node;
+
+/* The stored values of one record: what lookups and copies need. */
+typedef struct kvst_tape {
+    const kvst_node *nodes;
+    uint32_t count;
+    uint32_t root;           /* the event object */
+    const char *strings;     /* NUL-separated decoded strings */
+    size_t strings_len;
+    const char *raw;         /* the record's bytes */
+    size_t raw_len;
+    uint64_t offset, line, column; /* where raw starts in the input */
+} kvst_tape;
+
+/* One record being built or waiting for delivery. */
+typedef struct kvst_record kvst_record;
+struct kvst_record {
+    kvst_record *next;      /* queue / free list link */
+    kvst_node *nodes;
+    uint32_t count, cap;
+    kvst_buf strings;
+    kvst_buf raw;
+    uint32_t root;
+    uint32_t container;     /* KVST_CONTAINER_* */
+    uint64_t index;         /* record index in the input */
+    uint64_t offset, line, column;
+    kvst_arena arena;       /* the event built from it */
+};
+
+/* The event as the library holds it: the public struct first. */
+typedef struct kvst_event_impl {
+    kvst_event ev;
+    kvst_identity_info info;
+    kvst_tape tape;
+    uint32_t flags;     /* the parser flags it was built with */
+    void *copy_holder;  /* kvst_event_copy(): the storage to free */
+} kvst_event_impl;
+
+/* Container-detection states of the record builder. */
+enum kvst_top_state {
+    KVST_TOP_BETWEEN = 0,   /* between top-level values */
+    KVST_TOP_OBJECT,        /* inside a top-level object (candidate event) */
+    KVST_TOP_RECORDS,       /* inside {"Records":[ ... ]} */
+    KVST_TOP_ARRAY,         /* inside a top-level array */
+    KVST_TOP_SKIP           /* inside a value that is not CloudTrail */
+};
+
+/* Per nesting level: what is open there. */
+typedef struct kvst_level {
+    uint32_t node;    /* tape index of the container, KVST_NO_NODE when not taped */
+    uint32_t is_array;
+    uint64_t items;   /* array: elements so far */
+    uint32_t key_soff, key_len; /* object: current key (in the record's strings) */
+} kvst_level;
+
+struct kvst_parser {
+    kvst_alloc alloc;
+    kvst_parser_options opts;     /* normalised: limits filled in */
+    int status;                   /* sticky; 0 while healthy */
+    kvst_error err;
+    char err_message[512];
+    char err_excerpt[256];
+    char err_pointer[256];
+    int finished;
+
+    /* stage 1 */
+    kvst_input *input;
+
+    /* stage 2: tokenizer */
+    yajl_handle yajl;
+    void *yajl_blocks;            /* every live yajl allocation (see tokenizer.c) */
+    size_t yajl_cap;              /* largest allocation yajl may make */
+    jmp_buf yajl_jmp;
+    int in_yajl;
+    int jmp_code;
+    const unsigned char *chunk;   /* the plain chunk being parsed */
+    size_t chunk_len;
+    uint64_t chunk_base;          /* absolute offset of chunk[0] */
+    uint64_t bytes_json;          /* plain bytes fed to yajl */
+    /* line cursor: position of byte cur_off */
+    uint64_t cur_off, cur_line, cur_line_start;
+    unsigned char history[128];   /* the last plain bytes before the chunk */
+    size_t history_len;
+
+    /* stage 3: record builder */
+    int top;                      /* enum kvst_top_state */
+    uint32_t depth;               /* current nesting depth */
+    kvst_level *levels;
+    uint32_t levels_cap;
+    uint32_t rec_depth;           /* depth at which the record object opened */
+    int rec_active;
+    int saw_records_key;          /* last key at depth 1 was "Records" */
+    int top_has_event_key;        /* the open top-level object has an event key */
+    uint64_t raw_from;            /* absolute offset the raw capture resumes at */
+    kvst_record *cur;             /* record being built */
+    uint64_t records;             /* records completed so far */
+    uint64_t delivered;
+    uint64_t top_values;          /* top-level values seen */
+    /* first non-CloudTrail value: reported at finish if the JSON is valid */
+    int not_ct;
+    char not_ct_msg[256];
+    uint64_t not_ct_off, not_ct_line, not_ct_col;
+
+    /* delivery */
+    kvst_record *ready_head, *ready_tail; /* pull mode queue */
+    kvst_record *handed;          /* record of the event last returned by next */
+    kvst_record *pool;            /* free records */
+};
+
+/* ---- tokenizer.c ------------------------------------------------------- */
+int kvst__tok_new(kvst_parser *p);
+void kvst__tok_free(kvst_parser *p);
+/* The gzip stage's output function: parse plain bytes. */
+int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len);
+int kvst__tok_finish(kvst_parser *p);
+/* Absolute offset just past the token yajl is reporting. */
+uint64_t kvst__tok_offset(const kvst_parser *p);
+/* Line and column of an absolute offset inside the current chunk. */
+void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line,
+                        uint64_t *col);
+/* Set the parser error at absolute offset off (inside the current chunk or
+ * at its end); message is printf-formatted. Returns code. */
+int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
+    KVST_PRINTF(4, 5);
+extern const yajl_callbacks kvst__builder_callbacks;
+
+/* ---- record_builder.c -------------------------------------------------- */
+int kvst__builder_init(kvst_parser *p);
+void kvst__builder_free(kvst_parser *p);
+/* Called after each parsed chunk: save the open record's bytes. */
+int kvst__builder_chunk_done(kvst_parser *p);
+/* The JSON pointer of the builder's current position (for errors). */
+void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap);
+/* At finish: 1 when the input looked like CloudTrail before it ended. */
+int kvst__builder_in_cloudtrail(const kvst_parser *p);
+kvst_record *kvst__record_new(kvst_parser *p);
+void kvst__record_reset(kvst_record *r);
+void kvst__record_destroy(kvst_parser *p, kvst_record *r);
+void kvst__record_tape(const kvst_record *r, kvst_tape *t);
+
+/* ---- tape helpers (record_builder.c) ------------------------------------ */
+/* Value node of key in object node obj, or KVST_NO_NODE. */
+uint32_t kvst__tape_get(const kvst_tape *t, uint32_t obj, const char *key,
+                        size_t len);
+/* Start offset (within the record) of a node. */
+uint32_t kvst__tape_start(const kvst_tape *t, uint32_t node);
+/* Resolve a JSON pointer from the root; KVST_NO_NODE when absent, or
+ * KVST_NO_NODE - 1 when malformed. */
+uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len);
+/* Absolute offset, line and column of a node's start. */
+void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off,
+                         uint64_t *line, uint64_t *col);
+/* Fill a kvst_value from a node (lookups, envelope). */
+void kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_value *v);
+
+/* ---- envelope.c, action_map.c ------------------------------------------ */
+int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
+                         kvst_finding_sink *sink);
+/* The action of a record (from eventSource and eventName) without building. */
+uint32_t kvst__action_of(const kvst_tape *t);
+int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
+                     kvst_finding_sink *sink);
+
+/* ---- parser.c ------------------------------------------------------------ */
+/* A record is complete: deliver it (callback) or queue it (pull). */
+int kvst__deliver(kvst_parser *p, kvst_record *r);
+/* Build the event of a record into its arena. */
+int kvst__event_build(kvst_parser *p, kvst_record *r, kvst_event_impl **out);
+/* Build an event from a tape (flags: KVST_FLAG_*) into ar. */
+int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
+                           uint32_t flags, kvst_arena *ar, kvst_event_impl **out);
+
+#endif /* KVST_INTERNAL_H */

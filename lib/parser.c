@@ -1,0 +1,425 @@
+/*
+ * Delivery: the public parser API. Owns the pipeline (gzip stage ->
+ * tokenizer -> record builder), builds each complete record's event
+ * (envelope, action mapper, identity + validation) and hands it to the
+ * caller's callback or queues it for kvst_parser_next().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The options struct of the first release (1.0): the smallest accepted. */
+#define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
+#define KNOWN_FLAGS (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_NO_VALIDATE)
+
+int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
+{
+    if (!opts)
+        return KVST_E_INVAL;
+    if (struct_size < OPTIONS_SIZE_1_0)
+        return KVST_E_ABI;
+    memset(opts, 0, struct_size);
+    opts->struct_size = struct_size;
+    return 0;
+}
+
+static uint64_t limit_or(uint64_t v, uint64_t dflt)
+{
+    return v ? v : dflt;
+}
+
+static int options_take(kvst_parser_options *dst, const kvst_parser_options *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (src) {
+        size_t n = src->struct_size, i;
+        if (n < OPTIONS_SIZE_1_0)
+            return KVST_E_ABI;
+        /* A newer caller's tail is fine only if it asks for nothing. */
+        for (i = sizeof *dst; i < n; i++)
+            if (((const unsigned char *)src)[i])
+                return KVST_E_ABI;
+        memcpy(dst, src, n < sizeof *dst ? n : sizeof *dst);
+    }
+    dst->struct_size = sizeof *dst;
+    if (dst->flags & ~KNOWN_FLAGS)
+        return KVST_E_INVAL; /* includes KVST_FLAG_RECOVER: not in this version */
+    dst->max_depth = limit_or(dst->max_depth, KVST_DEFAULT_MAX_DEPTH);
+    dst->max_string_bytes = limit_or(dst->max_string_bytes, KVST_DEFAULT_MAX_STRING_BYTES);
+    dst->max_record_bytes = limit_or(dst->max_record_bytes, KVST_DEFAULT_MAX_RECORD_BYTES);
+    dst->max_inflate_ratio = limit_or(dst->max_inflate_ratio, KVST_DEFAULT_MAX_INFLATE_RATIO);
+    /* The tape stores record offsets in 32 bits. */
+    if (dst->max_record_bytes > 0xfffffff0u)
+        dst->max_record_bytes = 0xfffffff0u;
+    if (dst->max_string_bytes > dst->max_record_bytes)
+        dst->max_string_bytes = dst->max_record_bytes;
+    return 0;
+}
+
+int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
+{
+    kvst_parser_options o;
+    kvst_alloc a;
+    kvst_parser *p;
+    int rc;
+
+    if (!out)
+        return KVST_E_INVAL;
+    *out = NULL;
+    rc = options_take(&o, opts);
+    if (rc)
+        return rc;
+    kvst__alloc_init(&a, &o.allocator);
+    p = (kvst_parser *)kvst__malloc(&a, sizeof *p);
+    if (!p)
+        return KVST_E_NOMEM;
+    memset(p, 0, sizeof *p);
+    p->alloc = a;
+    p->opts = o;
+    p->err.struct_size = sizeof p->err;
+    p->err.message.ptr = p->err.excerpt.ptr = p->err.pointer.ptr = "";
+    p->cur_line = 1;
+    rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
+                         &p->input);
+    if (!rc)
+        rc = kvst__builder_init(p);
+    if (!rc)
+        rc = kvst__tok_new(p);
+    if (rc) {
+        kvst_parser_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+static void record_release(kvst_parser *p, kvst_record *r)
+{
+    kvst__record_reset(r);
+    r->next = p->pool;
+    p->pool = r;
+}
+
+static void release_handed(kvst_parser *p)
+{
+    if (p->handed) {
+        record_release(p, p->handed);
+        p->handed = NULL;
+    }
+}
+
+/* An error raised by the gzip stage (the tokenizer sets its own). */
+static int input_failure(kvst_parser *p, int rc)
+{
+    if (p->status)
+        return p->status;
+    return kvst__fail_at(p, rc, p->bytes_json, "%s", kvst__input_message(p->input));
+}
+
+int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
+{
+    int rc;
+
+    if (!p || (!buf && len))
+        return KVST_E_INVAL;
+    if (p->status)
+        return p->status;
+    if (p->finished)
+        return KVST_E_INVAL;
+    release_handed(p);
+    rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, kvst__tok_feed, p);
+    return rc ? input_failure(p, rc) : 0;
+}
+
+int kvst_parser_finish(kvst_parser *p)
+{
+    int rc;
+
+    if (!p)
+        return KVST_E_INVAL;
+    if (p->status)
+        return p->status;
+    if (p->finished)
+        return 0;
+    p->finished = 1;
+    release_handed(p);
+    rc = kvst__input_finish(p->input, kvst__tok_feed, p);
+    if (rc)
+        return input_failure(p, rc);
+    if (p->top_values == 0)
+        return kvst__fail_at(p, KVST_E_SYNTAX, p->bytes_json,
+                             "the input is empty: no JSON value");
+    rc = kvst__tok_finish(p);
+    if (rc)
+        return rc;
+    if (p->not_ct) {
+        /* Valid JSON throughout: now it is fair to say it is not CloudTrail. */
+        p->status = p->err.code = KVST_E_NOT_CLOUDTRAIL;
+        p->err.offset = p->not_ct_off;
+        p->err.line = p->not_ct_line;
+        p->err.column = p->not_ct_col;
+        p->err.record_index = p->records;
+        snprintf(p->err_message, sizeof p->err_message, "%s", p->not_ct_msg);
+        p->err.message.ptr = p->err_message;
+        p->err.message.len = strlen(p->err_message);
+        return p->status;
+    }
+    return 0;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+typedef struct finding_node {
+    struct finding_node *next;
+    kvst_finding f;
+} finding_node;
+
+typedef struct build_sink {
+    kvst_finding_sink sink;
+    kvst_arena *ar;
+    const kvst_tape *tape;
+    uint64_t record_index;
+    finding_node *head, **tail;
+    size_t count;
+} build_sink;
+
+static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, const char *pointer,
+                    size_t pointer_len, const char *fmt, va_list ap)
+{
+    build_sink *b = (build_sink *)s->ctx;
+    finding_node *n = (finding_node *)kvst__arena_zalloc(b->ar, sizeof *n);
+    uint32_t node;
+    va_list ap2;
+    int len;
+    char *msg, *ptr, probe[1];
+
+    if (!n)
+        return KVST_E_NOMEM;
+    va_copy(ap2, ap);
+    len = vsnprintf(probe, sizeof probe, fmt, ap2);
+    va_end(ap2);
+    if (len < 0)
+        len = 0;
+    msg = (char *)kvst__arena_alloc(b->ar, (size_t)len + 1);
+    ptr = kvst__arena_strdup(b->ar, pointer, pointer_len);
+    if (!msg || !ptr)
+        return KVST_E_NOMEM;
+    vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    n->f.struct_size = sizeof n->f;
+    n->f.code = code;
+    n->f.severity = severity;
+    n->f.pointer.ptr = ptr;
+    n->f.pointer.len = pointer_len;
+    n->f.message.ptr = msg;
+    n->f.message.len = (size_t)len;
+    n->f.record_index = b->record_index;
+    /* A pointer to an absent member locates the object that lacks it. */
+    node = kvst__tape_resolve(b->tape, pointer, pointer_len);
+    while (node >= b->tape->count && pointer_len > 0) {
+        while (pointer_len > 0 && pointer[pointer_len - 1] != '/')
+            pointer_len--;
+        if (pointer_len > 0)
+            pointer_len--;
+        node = kvst__tape_resolve(b->tape, pointer, pointer_len);
+    }
+    kvst__tape_position(b->tape, node < b->tape->count ? node : b->tape->root, &n->f.offset,
+                        &n->f.line, &n->f.column);
+    *b->tail = n;
+    b->tail = &n->next;
+    b->count++;
+    return 0;
+}
+
+int kvst__finding(kvst_finding_sink *sink, uint32_t code, const char *pointer, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = sink->add(sink, code, kvst_finding_severity(code), pointer, strlen(pointer), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
+                           uint32_t flags, kvst_arena *ar, kvst_event_impl **out)
+{
+    kvst_event_impl *impl = (kvst_event_impl *)kvst__arena_zalloc(ar, sizeof *impl);
+    kvst_event *ev;
+    build_sink bs;
+    int rc;
+
+    if (!impl)
+        return KVST_E_NOMEM;
+    ev = &impl->ev;
+    impl->tape = *t;
+    impl->flags = flags;
+    ev->struct_size = sizeof *ev;
+    ev->container = container;
+    ev->record_index = index;
+    ev->offset = t->offset;
+    ev->line = t->line;
+    ev->column = t->column;
+    ev->length = t->raw_len;
+    if (flags & KVST_FLAG_KEEP_RAW) {
+        ev->raw.ptr = t->raw;
+        ev->raw.len = t->raw_len;
+    }
+
+    memset(&bs, 0, sizeof bs);
+    bs.sink.add = sink_add;
+    bs.sink.ctx = &bs;
+    bs.ar = ar;
+    bs.tape = &impl->tape;
+    bs.record_index = index;
+    bs.tail = &bs.head;
+
+    rc = kvst__envelope_build(&impl->tape, ar, ev, &bs.sink);
+    if (!rc)
+        rc = kvst__action_map(&impl->tape, ar, ev, &bs.sink);
+    impl->info.struct_size = sizeof impl->info;
+    if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
+        rc = kvst__validate_event(ev, &impl->info, &bs.sink);
+    } else if (!rc) {
+        if (!ev->user_identity || kvst_identity_classify(ev->user_identity, ev, &impl->info)) {
+            memset(&impl->info, 0, sizeof impl->info);
+            impl->info.struct_size = sizeof impl->info;
+            impl->info.mfa = KVST_BOOL_ABSENT;
+        }
+    }
+    if (rc)
+        return rc;
+    ev->identity = &impl->info;
+    if (bs.count) {
+        const kvst_finding **list =
+            (const kvst_finding **)kvst__arena_alloc(ar, bs.count * sizeof *list);
+        finding_node *n;
+        size_t i = 0;
+        if (!list)
+            return KVST_E_NOMEM;
+        for (n = bs.head; n; n = n->next)
+            list[i++] = &n->f;
+        ev->findings = list;
+        ev->finding_count = bs.count;
+    }
+    *out = impl;
+    return 0;
+}
+
+int kvst__event_build(kvst_parser *p, kvst_record *r, kvst_event_impl **out)
+{
+    kvst_tape t;
+
+    kvst__record_tape(r, &t);
+    return kvst__event_build_tape(&t, r->container, r->index, p->opts.flags, &r->arena, out);
+}
+
+static int wanted(const kvst_parser *p, const kvst_record *r)
+{
+    kvst_tape t;
+
+    if (!(p->opts.flags & KVST_FLAG_KVS_ONLY))
+        return 1;
+    kvst__record_tape(r, &t);
+    return kvst__action_of(&t) != KVST_ACTION_NONE;
+}
+
+int kvst__deliver(kvst_parser *p, kvst_record *r)
+{
+    kvst_event_impl *impl;
+    int rc;
+
+    if (!wanted(p, r))
+        return 0;
+    if (!p->opts.on_event) {
+        kvst_record *fresh = kvst__record_new(p);
+        if (!fresh)
+            return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
+        r->next = NULL;
+        if (p->ready_tail)
+            p->ready_tail->next = r;
+        else
+            p->ready_head = r;
+        p->ready_tail = r;
+        p->cur = fresh;
+        return 0;
+    }
+    rc = kvst__event_build(p, r, &impl);
+    if (rc)
+        return kvst__fail_at(p, rc, kvst__tok_offset(p), "out of memory");
+    p->delivered++;
+    if (p->opts.on_event(&impl->ev, p->opts.payload))
+        return kvst__fail_at(p, KVST_E_ABORTED, kvst__tok_offset(p),
+                             "stopped by the on_event callback after record %llu",
+                             (unsigned long long)r->index);
+    return 0;
+}
+
+int kvst_parser_next(kvst_parser *p, const kvst_event **out)
+{
+    kvst_record *r;
+    kvst_event_impl *impl;
+    int rc;
+
+    if (!p || !out)
+        return KVST_E_INVAL;
+    *out = NULL;
+    release_handed(p);
+    r = p->ready_head;
+    if (!r)
+        return p->status;
+    p->ready_head = r->next;
+    if (!p->ready_head)
+        p->ready_tail = NULL;
+    r->next = NULL;
+    p->handed = r;
+    rc = kvst__event_build(p, r, &impl);
+    if (rc)
+        return rc;
+    p->delivered++;
+    *out = &impl->ev;
+    return 1;
+}
+
+const kvst_error *kvst_parser_error(const kvst_parser *p)
+{
+    return p ? &p->err : NULL;
+}
+
+void kvst_parser_stats(const kvst_parser *p, uint64_t *records, uint64_t *bytes_in,
+                       uint64_t *bytes_json)
+{
+    if (records)
+        *records = p ? p->records : 0;
+    if (bytes_in)
+        *bytes_in = p && p->input ? kvst__input_bytes_in(p->input) : 0;
+    if (bytes_json)
+        *bytes_json = p ? p->bytes_json : 0;
+}
+
+static void record_list_destroy(kvst_parser *p, kvst_record *r)
+{
+    while (r) {
+        kvst_record *n = r->next;
+        kvst__record_destroy(p, r);
+        r = n;
+    }
+}
+
+void kvst_parser_free(kvst_parser *p)
+{
+    kvst_alloc a;
+
+    if (!p)
+        return;
+    kvst__tok_free(p);
+    kvst__builder_free(p);
+    record_list_destroy(p, p->ready_head);
+    record_list_destroy(p, p->pool);
+    kvst__record_destroy(p, p->handed);
+    kvst__input_free(p->input);
+    a = p->alloc;
+    kvst__free(&a, p);
+}

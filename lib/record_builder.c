@@ -1,0 +1,708 @@
+/*
+ * Stage 3: the record builder. yajl's callbacks land here. It finds the
+ * records in whatever container the input is ({"Records":[...]}, an array,
+ * single or concatenated objects, EventBridge envelopes), keeps each
+ * record's values on a compact token tape plus its raw bytes, and hands
+ * complete records to delivery. It knows nothing about KVS.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define P(ctx) ((kvst_parser *)(ctx))
+
+static const char *const json_type_names[] = {
+    "nothing", "null", "boolean", "integer", "number", "string", "object", "array"
+};
+
+/* ---- records ------------------------------------------------------------ */
+
+kvst_record *kvst__record_new(kvst_parser *p)
+{
+    kvst_record *r = p->pool;
+
+    if (r) {
+        p->pool = r->next;
+        r->next = NULL;
+        return r;
+    }
+    r = (kvst_record *)kvst__malloc(&p->alloc, sizeof *r);
+    if (!r)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    kvst__arena_init(&r->arena, &p->alloc);
+    return r;
+}
+
+void kvst__record_reset(kvst_record *r)
+{
+    r->count = 0;
+    r->strings.len = 0;
+    r->raw.len = 0;
+    r->root = 0;
+    kvst__arena_reset(&r->arena);
+}
+
+void kvst__record_destroy(kvst_parser *p, kvst_record *r)
+{
+    if (!r)
+        return;
+    kvst__free(&p->alloc, r->nodes);
+    kvst__buf_free(&r->strings, &p->alloc);
+    kvst__buf_free(&r->raw, &p->alloc);
+    kvst__arena_free(&r->arena);
+    kvst__free(&p->alloc, r);
+}
+
+void kvst__record_tape(const kvst_record *r, kvst_tape *t)
+{
+    t->nodes = r->nodes;
+    t->count = r->count;
+    t->root = r->root;
+    t->strings = r->strings.data ? (const char *)r->strings.data : "";
+    t->strings_len = r->strings.len;
+    t->raw = r->raw.data ? (const char *)r->raw.data : "";
+    t->raw_len = r->raw.len;
+    t->offset = r->offset;
+    t->line = r->line;
+    t->column = r->column;
+}
+
+/* ---- builder state -------------------------------------------------------- */
+
+int kvst__builder_init(kvst_parser *p)
+{
+    p->levels_cap = 16;
+    p->levels = (kvst_level *)kvst__malloc(&p->alloc, p->levels_cap * sizeof *p->levels);
+    if (!p->levels)
+        return KVST_E_NOMEM;
+    memset(p->levels, 0, p->levels_cap * sizeof *p->levels);
+    p->cur = kvst__record_new(p);
+    return p->cur ? 0 : KVST_E_NOMEM;
+}
+
+void kvst__builder_free(kvst_parser *p)
+{
+    kvst__free(&p->alloc, p->levels);
+    p->levels = NULL;
+    kvst__record_destroy(p, p->cur);
+    p->cur = NULL;
+}
+
+static int fail_nomem(kvst_parser *p)
+{
+    kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
+    return 0;
+}
+
+/* Append the current chunk's bytes of the open record, up to abs offset to. */
+static int raw_capture(kvst_parser *p, uint64_t to)
+{
+    uint64_t from = p->raw_from > p->chunk_base ? p->raw_from : p->chunk_base;
+
+    if (to <= from)
+        return 0;
+    if (kvst__buf_append(&p->cur->raw, &p->alloc, p->chunk + (from - p->chunk_base),
+                         (size_t)(to - from)))
+        return KVST_E_NOMEM;
+    p->raw_from = to;
+    return 0;
+}
+
+int kvst__builder_chunk_done(kvst_parser *p)
+{
+    if (!p->rec_active)
+        return 0;
+    if (raw_capture(p, p->chunk_base + p->chunk_len))
+        return kvst__fail_at(p, KVST_E_NOMEM, p->chunk_base + p->chunk_len, "out of memory");
+    return 0;
+}
+
+/* Remember the first value that is not CloudTrail; finish reports it once
+ * the whole input has proven to be valid JSON. */
+static void note_not_cloudtrail(kvst_parser *p, uint64_t off, const char *fmt, ...)
+    KVST_PRINTF(3, 4);
+static void note_not_cloudtrail(kvst_parser *p, uint64_t off, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->not_ct)
+        return;
+    p->not_ct = 1;
+    p->not_ct_off = off;
+    kvst__tok_position(p, off, &p->not_ct_line, &p->not_ct_col);
+    va_start(ap, fmt);
+    vsnprintf(p->not_ct_msg, sizeof p->not_ct_msg, fmt, ap);
+    va_end(ap);
+}
+
+static int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s, size_t len)
+{
+    kvst_record *r = p->cur;
+    kvst_node *n;
+
+    if (r->count == r->cap) {
+        uint32_t cap = r->cap ? r->cap * 2 : 256;
+        kvst_node *nn = (kvst_node *)kvst__realloc(&p->alloc, r->nodes, cap * sizeof *nn);
+        if (!nn)
+            return fail_nomem(p);
+        r->nodes = nn;
+        r->cap = cap;
+    }
+    n = &r->nodes[r->count];
+    n->kind = kind;
+    n->next = r->count + 1;
+    n->start = 0;
+    n->end = (uint32_t)(end - r->offset);
+    n->len = (uint32_t)len;
+    n->soff = 0;
+    if (s) {
+        n->soff = (uint32_t)r->strings.len;
+        if (kvst__buf_append(&r->strings, &p->alloc, s, len) ||
+            kvst__buf_append(&r->strings, &p->alloc, "", 1))
+            return fail_nomem(p);
+    }
+    r->count++;
+    return 1;
+}
+
+static int level_push(kvst_parser *p, int is_array, uint32_t node)
+{
+    kvst_level *l;
+
+    if ((uint64_t)p->depth + 1 > p->opts.max_depth) {
+        kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p) - 1,
+                      "nesting deeper than the limit of %llu",
+                      (unsigned long long)p->opts.max_depth);
+        return 0;
+    }
+    if (p->depth + 1 >= p->levels_cap) {
+        uint32_t cap = p->levels_cap * 2;
+        kvst_level *nl = (kvst_level *)kvst__realloc(&p->alloc, p->levels, cap * sizeof *nl);
+        if (!nl)
+            return fail_nomem(p);
+        p->levels = nl;
+        p->levels_cap = cap;
+    }
+    p->depth++;
+    l = &p->levels[p->depth];
+    l->node = node;
+    l->is_array = (uint32_t)is_array;
+    l->items = 0;
+    l->key_soff = 0;
+    l->key_len = 0;
+    return 1;
+}
+
+static int record_begin(kvst_parser *p, uint32_t container, uint64_t start)
+{
+    kvst_record *r = p->cur;
+
+    kvst__record_reset(r);
+    r->container = container;
+    r->index = p->records;
+    r->offset = start;
+    kvst__tok_position(p, start, &r->line, &r->column);
+    p->rec_active = 1;
+    p->rec_depth = p->depth + 1;
+    p->raw_from = start;
+    p->top_has_event_key = 0;
+    return 1;
+}
+
+static void record_abandon(kvst_parser *p)
+{
+    p->rec_active = 0;
+    kvst__record_reset(p->cur);
+}
+
+/* Keys that make an object an event (and not just any JSON object). */
+static int is_event_key(const unsigned char *k, size_t len)
+{
+    switch (len) {
+    case 7: return memcmp(k, "eventID", 7) == 0;
+    case 9: return memcmp(k, "eventName", 9) == 0 || memcmp(k, "eventTime", 9) == 0;
+    case 11: return memcmp(k, "eventSource", 11) == 0;
+    case 12: return memcmp(k, "eventVersion", 12) == 0;
+    default: return 0;
+    }
+}
+
+/*
+ * Bookkeeping before any value: top-level container detection, array
+ * element counting. Returns 0 to cancel the parse (error set), 1 to go on.
+ */
+static int value_begin(kvst_parser *p, uint32_t kind)
+{
+    uint32_t d = p->depth;
+    uint64_t off = kvst__tok_offset(p);
+    uint64_t start = (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY) ? off - 1 : off;
+    uint64_t item = 0;
+
+    if (d > 0 && p->levels[d].is_array)
+        item = p->levels[d].items++;
+
+    if (p->rec_active) {
+        if (off - p->cur->offset > p->opts.max_record_bytes) {
+            kvst__fail_at(p, KVST_E_LIMIT, start, "record %llu is larger than the limit of %llu bytes",
+                          (unsigned long long)p->records,
+                          (unsigned long long)p->opts.max_record_bytes);
+            return 0;
+        }
+        if (p->top == KVST_TOP_OBJECT && d == 1 && p->saw_records_key && kind == KVST_JSON_ARRAY) {
+            /* {"Records":[ ... ]}: a log file after all. */
+            record_abandon(p);
+            p->top = KVST_TOP_RECORDS;
+        }
+        p->saw_records_key = 0;
+        return 1;
+    }
+    p->saw_records_key = 0;
+
+    if (d == 0) {
+        p->top_values++;
+        if (kind == KVST_JSON_OBJECT) {
+            p->top = KVST_TOP_OBJECT;
+            return record_begin(p, KVST_CONTAINER_SINGLE, start);
+        }
+        if (kind == KVST_JSON_ARRAY) {
+            p->top = KVST_TOP_ARRAY;
+            return 1;
+        }
+        note_not_cloudtrail(p, start, "the input is a JSON %s, not a CloudTrail log file or event",
+                            json_type_names[kind]);
+        return 1;
+    }
+    if (d == 1 && p->top == KVST_TOP_ARRAY) {
+        if (kind == KVST_JSON_OBJECT)
+            return record_begin(p, KVST_CONTAINER_ARRAY, start);
+        note_not_cloudtrail(p, start, "element %llu of the top-level array is a JSON %s, not an event",
+                            (unsigned long long)item, json_type_names[kind]);
+        return 1;
+    }
+    if (d == 2 && p->top == KVST_TOP_RECORDS && p->levels[2].node == 1) {
+        /* levels[2].node marks the open Records array (see container_begin) */
+        if (kind == KVST_JSON_OBJECT)
+            return record_begin(p, KVST_CONTAINER_LOG_FILE, start);
+        note_not_cloudtrail(p, start, "Records[%llu] is a JSON %s, not an event",
+                            (unsigned long long)item, json_type_names[kind]);
+    }
+    return 1;
+}
+
+static int scalar(void *ctx, uint32_t kind, const void *s, size_t len)
+{
+    kvst_parser *p = P(ctx);
+
+    if (len > p->opts.max_string_bytes) {
+        kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
+                      "a %s of %llu bytes is longer than the limit of %llu",
+                      json_type_names[kind], (unsigned long long)len,
+                      (unsigned long long)p->opts.max_string_bytes);
+        return 0;
+    }
+    if (!value_begin(p, kind))
+        return 0;
+    if (!p->rec_active)
+        return 1;
+    return node_push(p, kind, kvst__tok_offset(p), s, len);
+}
+
+static int cb_null(void *ctx)
+{
+    return scalar(ctx, KVST_JSON_NULL, NULL, 0);
+}
+
+static int cb_boolean(void *ctx, int b)
+{
+    return scalar(ctx, KVST_JSON_BOOLEAN, b ? "true" : "false", b ? 4 : 5);
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+    size_t i;
+    uint32_t kind = KVST_JSON_INTEGER;
+
+    for (i = 0; i < len; i++)
+        if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+            kind = KVST_JSON_DOUBLE;
+            break;
+        }
+    return scalar(ctx, kind, s, len);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return scalar(ctx, KVST_JSON_STRING, s, len);
+}
+
+static int container_begin(void *ctx, uint32_t kind)
+{
+    kvst_parser *p = P(ctx);
+    uint32_t node = KVST_NO_NODE;
+    int records_array;
+
+    records_array = p->top == KVST_TOP_OBJECT && p->depth == 1 && p->saw_records_key &&
+                    kind == KVST_JSON_ARRAY;
+    if (!value_begin(p, kind))
+        return 0;
+    if (p->rec_active) {
+        node = p->cur->count;
+        if (!node_push(p, kind, kvst__tok_offset(p), NULL, 0))
+            return 0;
+        p->cur->nodes[node].start = (uint32_t)(kvst__tok_offset(p) - 1 - p->cur->offset);
+    } else if (records_array) {
+        node = 1; /* marks the Records array for value_begin */
+    }
+    return level_push(p, kind == KVST_JSON_ARRAY, node);
+}
+
+static int cb_start_map(void *ctx)
+{
+    return container_begin(ctx, KVST_JSON_OBJECT);
+}
+
+static int cb_start_array(void *ctx)
+{
+    return container_begin(ctx, KVST_JSON_ARRAY);
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+    kvst_parser *p = P(ctx);
+    kvst_level *l = &p->levels[p->depth];
+
+    if (len > p->opts.max_string_bytes) {
+        kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
+                      "a key of %llu bytes is longer than the limit of %llu",
+                      (unsigned long long)len, (unsigned long long)p->opts.max_string_bytes);
+        return 0;
+    }
+    if (p->depth == 1 && p->top != KVST_TOP_ARRAY)
+        p->saw_records_key = len == 7 && memcmp(s, "Records", 7) == 0;
+    if (!p->rec_active)
+        return 1;
+    if (p->depth == p->rec_depth && is_event_key(s, len))
+        p->top_has_event_key = 1;
+    if (!node_push(p, KVST_NODE_KEY, kvst__tok_offset(p), s, len))
+        return 0;
+    l->key_soff = p->cur->nodes[p->cur->count - 1].soff;
+    l->key_len = (uint32_t)len;
+    return 1;
+}
+
+/* Find key in the object node obj of the record being built. */
+static uint32_t cur_get(const kvst_record *r, uint32_t obj, const char *key, size_t len)
+{
+    kvst_tape t;
+    kvst__record_tape(r, &t);
+    return kvst__tape_get(&t, obj, key, len);
+}
+
+/*
+ * A complete top-level object or top-level array element: an event, an
+ * EventBridge envelope with the event under "detail", or not CloudTrail.
+ */
+static int classify_candidate(kvst_parser *p, uint64_t item)
+{
+    kvst_record *r = p->cur;
+    uint32_t detail, dtype;
+
+    if (p->top_has_event_key)
+        return 1;
+    dtype = cur_get(r, 0, "detail-type", 11);
+    detail = cur_get(r, 0, "detail", 6);
+    if (dtype != KVST_NO_NODE && detail != KVST_NO_NODE && r->nodes[detail].kind == KVST_JSON_OBJECT &&
+        r->nodes[dtype].kind == KVST_JSON_STRING && r->nodes[dtype].len >= 14 &&
+        memcmp(r->strings.data + r->nodes[dtype].soff + r->nodes[dtype].len - 14, "via CloudTrail", 14) == 0) {
+        r->root = detail;
+        r->container = KVST_CONTAINER_EVENTBRIDGE;
+        return 1;
+    }
+    if (cur_get(r, 0, "digestStartTime", 15) != KVST_NO_NODE ||
+        cur_get(r, 0, "digestPublicKeyFingerprint", 26) != KVST_NO_NODE ||
+        (cur_get(r, 0, "logFiles", 8) != KVST_NO_NODE &&
+         cur_get(r, 0, "digestS3Bucket", 14) != KVST_NO_NODE)) {
+        note_not_cloudtrail(p, r->offset, "this is a CloudTrail digest file, not a log file");
+        return 0;
+    }
+    if (dtype != KVST_NO_NODE) {
+        note_not_cloudtrail(p, r->offset, "an EventBridge event that is not a CloudTrail event");
+        return 0;
+    }
+    if (p->top == KVST_TOP_ARRAY)
+        note_not_cloudtrail(p, r->offset,
+                            "element %llu of the top-level array is an object without "
+                            "eventVersion, eventSource, eventName, eventTime or eventID",
+                            (unsigned long long)item);
+    else
+        note_not_cloudtrail(p, r->offset,
+                            "a JSON object without Records, eventVersion, eventSource, "
+                            "eventName, eventTime or eventID is not a CloudTrail log or event");
+    return 0;
+}
+
+static int container_end(void *ctx)
+{
+    kvst_parser *p = P(ctx);
+    kvst_level *l = &p->levels[p->depth];
+    uint64_t off = kvst__tok_offset(p);
+
+    if (p->rec_active) {
+        kvst_record *r = p->cur;
+        r->nodes[l->node].next = r->count;
+        r->nodes[l->node].end = (uint32_t)(off - r->offset);
+        if (p->depth == p->rec_depth) {
+            int deliver = 1;
+            uint64_t item = p->depth >= 2 ? p->levels[p->depth - 1].items - 1 : 0;
+
+            p->depth--;
+            p->rec_active = 0;
+            if (raw_capture(p, off))
+                return fail_nomem(p);
+            if (r->container == KVST_CONTAINER_SINGLE || r->container == KVST_CONTAINER_ARRAY)
+                deliver = classify_candidate(p, item);
+            if (p->status)
+                return 0;
+            if (!deliver) {
+                kvst__record_reset(r);
+                return 1;
+            }
+            p->records++;
+            if (kvst__deliver(p, r))
+                return 0;
+            return 1;
+        }
+    }
+    p->depth--;
+    return 1;
+}
+
+static int cb_end_map(void *ctx)
+{
+    return container_end(ctx);
+}
+
+static int cb_end_array(void *ctx)
+{
+    kvst_parser *p = P(ctx);
+    if (p->depth == 2 && p->top == KVST_TOP_RECORDS && p->levels[2].node == 1)
+        p->levels[2].node = KVST_NO_NODE; /* the Records array closed */
+    return container_end(ctx);
+}
+
+const yajl_callbacks kvst__builder_callbacks = {
+    cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
+    cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array
+};
+
+/* ---- errors --------------------------------------------------------------- */
+
+static size_t pointer_escape(char *out, size_t cap, size_t n, const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len && n + 3 < cap; i++) {
+        if (s[i] == '~') {
+            out[n++] = '~';
+            out[n++] = '0';
+        } else if (s[i] == '/') {
+            out[n++] = '~';
+            out[n++] = '1';
+        } else {
+            out[n++] = s[i];
+        }
+    }
+    return n;
+}
+
+void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap)
+{
+    size_t n = 0;
+    uint32_t d;
+
+    out[0] = '\0';
+    if (!p->rec_active || !p->cur)
+        return;
+    for (d = p->rec_depth + 1; d <= p->depth && n + 24 < cap; d++) {
+        const kvst_level *l = &p->levels[d - 1];
+        if (l->is_array) {
+            n += (size_t)snprintf(out + n, cap - n, "/%llu",
+                                  (unsigned long long)(l->items ? l->items - 1 : 0));
+        } else if (l->key_len || l->key_soff) {
+            out[n++] = '/';
+            n = pointer_escape(out, cap, n, (const char *)p->cur->strings.data + l->key_soff,
+                               l->key_len);
+        }
+    }
+    /* the innermost open container's current member */
+    if (p->depth >= p->rec_depth && n + 24 < cap) {
+        const kvst_level *l = &p->levels[p->depth];
+        if (l->is_array && l->items) {
+            n += (size_t)snprintf(out + n, cap - n, "/%llu", (unsigned long long)(l->items - 1));
+        } else if (!l->is_array && l->key_len) {
+            out[n++] = '/';
+            n = pointer_escape(out, cap, n, (const char *)p->cur->strings.data + l->key_soff,
+                               l->key_len);
+        }
+    }
+    out[n < cap ? n : cap - 1] = '\0';
+}
+
+int kvst__builder_in_cloudtrail(const kvst_parser *p)
+{
+    if (p->not_ct)
+        return 0;
+    return p->records > 0 || p->top == KVST_TOP_RECORDS ||
+           (p->rec_active && p->top_has_event_key);
+}
+
+/* ---- tape helpers ---------------------------------------------------------- */
+
+uint32_t kvst__tape_get(const kvst_tape *t, uint32_t obj, const char *key, size_t len)
+{
+    uint32_t i, end;
+
+    if (obj >= t->count || t->nodes[obj].kind != KVST_JSON_OBJECT)
+        return KVST_NO_NODE;
+    end = t->nodes[obj].next;
+    for (i = obj + 1; i < end; ) {
+        const kvst_node *k = &t->nodes[i];
+        if (k->len == len && memcmp(t->strings + k->soff, key, len) == 0)
+            return i + 1;
+        i = t->nodes[i + 1].next;
+    }
+    return KVST_NO_NODE;
+}
+
+uint32_t kvst__tape_start(const kvst_tape *t, uint32_t node)
+{
+    const kvst_node *n = &t->nodes[node];
+    uint32_t e;
+
+    if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY)
+        return n->start;
+    e = n->end;
+    if (e == 0 || e > t->raw_len)
+        return 0;
+    if (n->kind == KVST_JSON_STRING || n->kind == KVST_NODE_KEY) {
+        /* back to the opening quote: one not preceded by an odd number of
+         * backslashes (a quote inside a string always is) */
+        uint32_t q = e - 1;
+        while (q > 0) {
+            uint32_t b = 0;
+            q--;
+            if (t->raw[q] != '"')
+                continue;
+            while (b < q && t->raw[q - 1 - b] == '\\')
+                b++;
+            if (b % 2 == 0)
+                return q;
+        }
+        return 0;
+    }
+    if (n->kind == KVST_JSON_NULL)
+        return e >= 4 ? e - 4 : 0;
+    return e >= n->len ? e - n->len : 0; /* numbers, true, false: text as written */
+}
+
+void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off, uint64_t *line,
+                         uint64_t *col)
+{
+    uint32_t s = node < t->count ? kvst__tape_start(t, node) : 0;
+    uint64_t l = t->line, c = t->column;
+    uint32_t i;
+
+    for (i = 0; i < s && i < t->raw_len; i++) {
+        if (t->raw[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *off = t->offset + s;
+    *line = l;
+    *col = c;
+}
+
+/* RFC 6901: "/a~1b/0" */
+uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len)
+{
+    uint32_t node = t->root;
+    size_t i = 0;
+    char tok[512];
+
+    if (len == 0)
+        return node;
+    if (ptr[0] != '/')
+        return KVST_NO_NODE - 1;
+    while (i < len) {
+        size_t n = 0;
+        i++; /* the '/' */
+        while (i < len && ptr[i] != '/') {
+            char c = ptr[i++];
+            if (c == '~') {
+                if (i >= len || (ptr[i] != '0' && ptr[i] != '1'))
+                    return KVST_NO_NODE - 1;
+                c = ptr[i++] == '0' ? '~' : '/';
+            }
+            if (n + 1 >= sizeof tok)
+                return KVST_NO_NODE;
+            tok[n++] = c;
+        }
+        if (node >= t->count)
+            return KVST_NO_NODE;
+        if (t->nodes[node].kind == KVST_JSON_OBJECT) {
+            node = kvst__tape_get(t, node, tok, n);
+        } else if (t->nodes[node].kind == KVST_JSON_ARRAY) {
+            uint64_t idx = 0;
+            uint32_t j, end = t->nodes[node].next;
+            size_t k;
+            if (n == 0 || (n > 1 && tok[0] == '0'))
+                return KVST_NO_NODE;
+            for (k = 0; k < n; k++) {
+                if (tok[k] < '0' || tok[k] > '9' || idx > 0xffffffffu)
+                    return KVST_NO_NODE;
+                idx = idx * 10 + (uint64_t)(tok[k] - '0');
+            }
+            for (j = node + 1; j < end && idx > 0; idx--)
+                j = t->nodes[j].next;
+            node = j < end ? j : KVST_NO_NODE;
+        } else {
+            return KVST_NO_NODE;
+        }
+        if (node == KVST_NO_NODE)
+            return node;
+    }
+    return node;
+}
+
+void kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_value *v)
+{
+    const kvst_node *n = &t->nodes[node];
+
+    memset(v, 0, sizeof *v);
+    v->state = n->kind == KVST_JSON_NULL ? KVST_VALUE_NULL : KVST_VALUE_OK;
+    v->json_type = n->kind == KVST_NODE_KEY ? KVST_JSON_STRING : n->kind;
+    if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY) {
+        uint32_t i;
+        v->text.ptr = t->raw + n->start;
+        v->text.len = n->end - n->start;
+        for (i = node + 1; i < n->next; i = t->nodes[i].next)
+            if (n->kind == KVST_JSON_ARRAY || t->nodes[i].kind == KVST_NODE_KEY)
+                v->count++;
+        return;
+    }
+    if (n->kind == KVST_JSON_NULL) {
+        v->text.ptr = "null";
+        v->text.len = 4;
+        return;
+    }
+    v->text.ptr = t->strings + n->soff;
+    v->text.len = n->len;
+    if (n->kind == KVST_JSON_BOOLEAN) {
+        v->i = n->len == 4;
+        v->d = (double)v->i;
+    }
+}

@@ -1,0 +1,363 @@
+/*
+ * Stage 2: the yajl tokenizer. Feeds plain bytes to yajl, turns yajl's
+ * per-chunk offsets into absolute offsets, lines and columns, and yajl's
+ * errors into kvst errors with an excerpt.
+ *
+ * yajl 2.1 does not check its own allocations (a NULL from malloc is
+ * dereferenced), so its allocator hooks never return NULL: on failure, or
+ * when yajl wants more than the string limit allows (it buffers a whole
+ * string before reporting it), they longjmp back to the call into yajl and
+ * the parser fails for good. Every yajl block is kept on a list, and the
+ * handle is freed through that list, never through yajl's half-updated
+ * state.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Header in front of every yajl allocation: a doubly linked list. */
+typedef struct yblock {
+    struct yblock *prev, *next;
+    size_t size;
+    size_t pad_; /* keeps the payload 16-byte aligned on 64-bit */
+} yblock;
+
+static void yblock_link(kvst_parser *p, yblock *b)
+{
+    b->prev = NULL;
+    b->next = (yblock *)p->yajl_blocks;
+    if (b->next)
+        b->next->prev = b;
+    p->yajl_blocks = b;
+}
+
+static void yblock_unlink(kvst_parser *p, yblock *b)
+{
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        p->yajl_blocks = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+}
+
+static void yajl_refuse(kvst_parser *p, int code)
+{
+    p->jmp_code = code;
+    longjmp(p->yajl_jmp, 1);
+}
+
+static void *y_malloc(void *ctx, size_t size)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    yblock *b;
+
+    if (size > p->yajl_cap)
+        yajl_refuse(p, KVST_E_LIMIT);
+    b = (yblock *)kvst__malloc(&p->alloc, sizeof *b + size);
+    if (!b)
+        yajl_refuse(p, KVST_E_NOMEM);
+    b->size = size;
+    yblock_link(p, b);
+    return b + 1;
+}
+
+static void *y_realloc(void *ctx, void *ptr, size_t size)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    yblock *b, *nb;
+
+    if (!ptr)
+        return y_malloc(ctx, size);
+    if (size > p->yajl_cap)
+        yajl_refuse(p, KVST_E_LIMIT);
+    b = (yblock *)ptr - 1;
+    yblock_unlink(p, b);
+    nb = (yblock *)kvst__realloc(&p->alloc, b, sizeof *b + size);
+    if (!nb) {
+        yblock_link(p, b); /* the old block is still valid */
+        yajl_refuse(p, KVST_E_NOMEM);
+    }
+    nb->size = size;
+    yblock_link(p, nb);
+    return nb + 1;
+}
+
+static void y_free(void *ctx, void *ptr)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    yblock *b;
+
+    if (!ptr)
+        return;
+    b = (yblock *)ptr - 1;
+    yblock_unlink(p, b);
+    kvst__free(&p->alloc, b);
+}
+
+int kvst__tok_new(kvst_parser *p)
+{
+    yajl_alloc_funcs af;
+    uint64_t cap;
+
+    af.malloc = y_malloc;
+    af.realloc = y_realloc;
+    af.free = y_free;
+    af.ctx = p;
+    /* yajl doubles its buffer while a string grows: room for the longest
+     * allowed string twice over, plus slack for its stacks. */
+    cap = p->opts.max_string_bytes;
+    cap = cap > ((uint64_t)-1 - (1u << 20)) / 2 ? (uint64_t)-1 : cap * 2 + (1u << 20);
+    p->yajl_cap = cap > (uint64_t)(size_t)-1 ? (size_t)-1 : (size_t)cap;
+
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return p->jmp_code;
+    }
+    p->yajl = yajl_alloc(&kvst__builder_callbacks, &af, p);
+    if (p->yajl)
+        yajl_config(p->yajl, yajl_allow_multiple_values, 1);
+    p->in_yajl = 0;
+    return p->yajl ? 0 : KVST_E_NOMEM;
+}
+
+void kvst__tok_free(kvst_parser *p)
+{
+    /* Every yajl block is on the list, so freeing the list frees the handle
+     * whether or not yajl's own state is consistent (after a longjmp). */
+    yblock *b = (yblock *)p->yajl_blocks;
+
+    while (b) {
+        yblock *n = b->next;
+        kvst__free(&p->alloc, b);
+        b = n;
+    }
+    p->yajl_blocks = NULL;
+    p->yajl = NULL;
+}
+
+uint64_t kvst__tok_offset(const kvst_parser *p)
+{
+    return p->chunk_base + yajl_get_bytes_consumed(p->yajl);
+}
+
+/* Move the line cursor forward to off (never past the chunk). */
+static void cursor_advance(kvst_parser *p, uint64_t off)
+{
+    const unsigned char *s, *e, *nl;
+    uint64_t chunk_end = p->chunk_base + p->chunk_len;
+
+    if (off > chunk_end)
+        off = chunk_end;
+    if (off <= p->cur_off)
+        return;
+    s = p->chunk + (p->cur_off - p->chunk_base);
+    e = p->chunk + (off - p->chunk_base);
+    while (s < e && (nl = (const unsigned char *)memchr(s, '\n', (size_t)(e - s))) != NULL) {
+        p->cur_line++;
+        p->cur_line_start = p->chunk_base + (uint64_t)(nl - p->chunk) + 1;
+        s = nl + 1;
+    }
+    p->cur_off = off;
+}
+
+void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line, uint64_t *col)
+{
+    cursor_advance(p, off);
+    *line = p->cur_line;
+    /* An offset behind the cursor is on the cursor's line in practice
+     * (error positions are at most one byte back). */
+    *col = off >= p->cur_line_start ? off - p->cur_line_start + 1 : 1;
+}
+
+/* The byte at absolute offset off, from the chunk or the history. */
+static int byte_at(const kvst_parser *p, uint64_t off)
+{
+    if (off >= p->chunk_base) {
+        if (off - p->chunk_base < p->chunk_len)
+            return p->chunk[off - p->chunk_base];
+        return -1;
+    }
+    if (p->chunk_base - off <= p->history_len)
+        return p->history[p->history_len - (size_t)(p->chunk_base - off)];
+    return -1;
+}
+
+/* "  the line up to the error\n        ^": bytes before the error come from
+ * the history, so the excerpt is the same for every split of the input. */
+static void make_excerpt(kvst_parser *p, uint64_t off, uint64_t line_start)
+{
+    char *out = p->err_excerpt;
+    size_t cap = sizeof p->err_excerpt, n = 0, caret;
+    uint64_t from = off > 60 ? off - 60 : 0, o;
+    int c;
+
+    if (from < line_start)
+        from = line_start;
+    while (from < off && byte_at(p, from) < 0)
+        from++;
+    for (o = from; o <= off && n + 1 < cap / 2; o++) {
+        c = byte_at(p, o);
+        if (c < 0 || c == '\n' || c == '\r')
+            break;
+        out[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    }
+    caret = (size_t)(off - from);
+    if (caret > n)
+        caret = n;
+    out[n++] = '\n';
+    while (caret-- > 0 && n + 2 < cap)
+        out[n++] = ' ';
+    out[n++] = '^';
+    out[n] = '\0';
+    p->err.excerpt.ptr = out;
+    p->err.excerpt.len = n;
+}
+
+int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
+{
+    va_list ap;
+    uint64_t line, col;
+
+    if (p->status)
+        return p->status;
+    kvst__tok_position(p, off, &line, &col);
+    p->status = code;
+    p->err.code = code;
+    p->err.offset = off;
+    p->err.line = line;
+    p->err.column = col;
+    p->err.record_index = p->records;
+    va_start(ap, fmt);
+    vsnprintf(p->err_message, sizeof p->err_message, fmt, ap);
+    va_end(ap);
+    p->err.message.ptr = p->err_message;
+    p->err.message.len = strlen(p->err_message);
+    kvst__builder_pointer(p, p->err_pointer, sizeof p->err_pointer);
+    p->err.pointer.ptr = p->err_pointer;
+    p->err.pointer.len = strlen(p->err_pointer);
+    make_excerpt(p, off, off - (col - 1));
+    return code;
+}
+
+/* Translate a yajl error. yajl's offset is just past the offending byte. */
+static int yajl_failure(kvst_parser *p, int at_end)
+{
+    unsigned char *msg = yajl_get_error(p->yajl, 0, NULL, 0);
+    const char *m = msg ? (const char *)msg : "parse error";
+    size_t consumed = yajl_get_bytes_consumed(p->yajl);
+    uint64_t off = p->chunk_base + consumed;
+    int code = KVST_E_SYNTAX;
+    char text[200];
+    size_t n;
+
+    snprintf(text, sizeof text, "%s", m);
+    n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '.'))
+        text[--n] = '\0';
+    if (msg)
+        yajl_free_error(p->yajl, msg);
+
+    if (at_end) {
+        off = p->bytes_json;
+        if (strstr(text, "premature EOF")) {
+            if (kvst__builder_in_cloudtrail(p))
+                return kvst__fail_at(p, KVST_E_TRUNCATED, off,
+                                     "input ends inside record %llu",
+                                     (unsigned long long)p->records);
+            return kvst__fail_at(p, KVST_E_SYNTAX, off,
+                                 "input ends inside a JSON value");
+        }
+        return kvst__fail_at(p, KVST_E_SYNTAX, off, "%s", text);
+    }
+    if (strstr(text, "UTF8"))
+        code = KVST_E_ENCODING;
+    if (off > p->chunk_base)
+        off--;
+    return kvst__fail_at(p, code, off, "%s", text);
+}
+
+static void history_keep(kvst_parser *p)
+{
+    size_t h = sizeof p->history;
+
+    if (p->chunk_len >= h) {
+        memcpy(p->history, p->chunk + p->chunk_len - h, h);
+        p->history_len = h;
+        return;
+    }
+    if (p->history_len + p->chunk_len > h) {
+        size_t drop = p->history_len + p->chunk_len - h;
+        memmove(p->history, p->history + drop, p->history_len - drop);
+        p->history_len -= drop;
+    }
+    memcpy(p->history + p->history_len, p->chunk, p->chunk_len);
+    p->history_len += p->chunk_len;
+}
+
+int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
+{
+    kvst_parser *p = (kvst_parser *)parser;
+    yajl_status st;
+    int rc;
+
+    if (p->status)
+        return p->status;
+    p->chunk = buf;
+    p->chunk_len = len;
+
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        if (p->jmp_code == KVST_E_LIMIT)
+            return kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
+                                 "a string is longer than the limit of %llu bytes",
+                                 (unsigned long long)p->opts.max_string_bytes);
+        return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
+    }
+    st = yajl_parse(p->yajl, buf, len);
+    p->in_yajl = 0;
+
+    if (st == yajl_status_client_canceled)
+        return p->status ? p->status : KVST_E_ABORTED;
+    if (st == yajl_status_error)
+        return yajl_failure(p, 0);
+
+    rc = kvst__builder_chunk_done(p);
+    if (rc)
+        return rc;
+    cursor_advance(p, p->chunk_base + len);
+    history_keep(p);
+    p->chunk_base += len;
+    p->bytes_json += len;
+    p->chunk = NULL;
+    p->chunk_len = 0;
+    return 0;
+}
+
+int kvst__tok_finish(kvst_parser *p)
+{
+    static const unsigned char nothing[1] = { ' ' };
+    yajl_status st;
+
+    if (p->status)
+        return p->status;
+    /* yajl_complete_parse feeds one space; positions refer to the end. */
+    p->chunk = nothing;
+    p->chunk_len = 0;
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return kvst__fail_at(p, p->jmp_code, p->bytes_json, "out of memory");
+    }
+    st = yajl_complete_parse(p->yajl);
+    p->in_yajl = 0;
+    if (st == yajl_status_client_canceled)
+        return p->status ? p->status : KVST_E_ABORTED;
+    if (st == yajl_status_error)
+        return yajl_failure(p, 1);
+    return 0;
+}
