@@ -279,50 +279,123 @@ static void put_payload(json_writer *w, const void *payload,
         put_struct(w, payload, shape);
 }
 
-/* Envelope members in contract order. */
-enum envelope_kind { ENV_STR, ENV_TRI };
-
-static const struct envelope_member {
-    const char *key;
-    enum envelope_kind kind;
-    size_t offset;
-} envelope_members[] = {
-    {"eventVersion", ENV_STR, offsetof(kvst_event, event_version)},
-    {"eventTime", ENV_STR, offsetof(kvst_event, event_time)},
-    {"eventSource", ENV_STR, offsetof(kvst_event, event_source)},
-    {"eventName", ENV_STR, offsetof(kvst_event, event_name)},
-    {"awsRegion", ENV_STR, offsetof(kvst_event, aws_region)},
-    {"sourceIPAddress", ENV_STR, offsetof(kvst_event, source_ip_address)},
-    {"userAgent", ENV_STR, offsetof(kvst_event, user_agent)},
-    {"requestID", ENV_STR, offsetof(kvst_event, request_id)},
-    {"eventID", ENV_STR, offsetof(kvst_event, event_id)},
-    {"eventType", ENV_STR, offsetof(kvst_event, event_type)},
-    {"recipientAccountId", ENV_STR, offsetof(kvst_event, recipient_account_id)},
-    {"readOnly", ENV_TRI, offsetof(kvst_event, read_only)},
-    {"errorCode", ENV_STR, offsetof(kvst_event, error_code)},
-    {"errorMessage", ENV_STR, offsetof(kvst_event, error_message)},
+/* Fixed members of the contract are tables: key, how to print, where. */
+enum field_kind {
+    F_STR,  /* kvst_str: string, or null */
+    F_TRI,  /* int32_t KVST_BOOL_*: true, false, or null */
+    F_BOOL, /* int32_t: true when non-zero */
+    F_U64   /* uint64_t */
 };
 
-static void put_envelope(json_writer *w, const kvst_event *ev)
+typedef struct field {
+    const char *key;
+    enum field_kind kind;
+    size_t offset;
+} field;
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ,"key":value for each field of the struct at base. */
+static void put_fields(json_writer *w, const void *base, const field *f,
+                       size_t n)
 {
-    const char *base = (const char *)ev;
+    const char *p = (const char *)base;
     size_t i;
 
-    for (i = 0; i < sizeof envelope_members / sizeof envelope_members[0]; i++) {
-        const struct envelope_member *e = &envelope_members[i];
-
-        put_key(w, e->key);
-        if (e->kind == ENV_STR) {
+    for (i = 0; i < n; i++) {
+        put_key(w, f[i].key);
+        switch (f[i].kind) {
+        case F_STR: {
             kvst_str s;
-            memcpy(&s, base + e->offset, sizeof s);
+            memcpy(&s, p + f[i].offset, sizeof s);
             put_str(w, s);
-        } else {
+            break;
+        }
+        case F_TRI:
+        case F_BOOL: {
             int32_t b;
-            memcpy(&b, base + e->offset, sizeof b);
-            put_tri(w, b);
+            memcpy(&b, p + f[i].offset, sizeof b);
+            if (f[i].kind == F_TRI)
+                put_tri(w, b);
+            else
+                put_bool(w, b != 0);
+            break;
+        }
+        case F_U64: {
+            uint64_t u;
+            memcpy(&u, p + f[i].offset, sizeof u);
+            put_u64(w, u);
+            break;
+        }
         }
     }
 }
+
+static const field position_fields[] = {
+    {"record", F_U64, offsetof(kvst_event, record_index)},
+    {"offset", F_U64, offsetof(kvst_event, offset)},
+    {"line", F_U64, offsetof(kvst_event, line)},
+    {"column", F_U64, offsetof(kvst_event, column)},
+};
+
+static const field envelope_fields[] = {
+    {"eventVersion", F_STR, offsetof(kvst_event, event_version)},
+    {"eventTime", F_STR, offsetof(kvst_event, event_time)},
+    {"eventSource", F_STR, offsetof(kvst_event, event_source)},
+    {"eventName", F_STR, offsetof(kvst_event, event_name)},
+    {"awsRegion", F_STR, offsetof(kvst_event, aws_region)},
+    {"sourceIPAddress", F_STR, offsetof(kvst_event, source_ip_address)},
+    {"userAgent", F_STR, offsetof(kvst_event, user_agent)},
+    {"requestID", F_STR, offsetof(kvst_event, request_id)},
+    {"eventID", F_STR, offsetof(kvst_event, event_id)},
+    {"eventType", F_STR, offsetof(kvst_event, event_type)},
+    {"recipientAccountId", F_STR, offsetof(kvst_event, recipient_account_id)},
+    {"readOnly", F_TRI, offsetof(kvst_event, read_only)},
+    {"errorCode", F_STR, offsetof(kvst_event, error_code)},
+    {"errorMessage", F_STR, offsetof(kvst_event, error_message)},
+};
+
+/* After "type", "principal" and "credential". */
+static const field identity_fields[] = {
+    {"rootOrIamUser", F_BOOL, offsetof(kvst_identity_info, root_or_iam_user)},
+    {"roleOrFederatedTemporary", F_BOOL,
+     offsetof(kvst_identity_info, role_or_federated_temporary)},
+    {"awsService", F_BOOL, offsetof(kvst_identity_info, aws_service)},
+    {"mfa", F_TRI, offsetof(kvst_identity_info, mfa)},
+    {"console", F_BOOL, offsetof(kvst_identity_info, console)},
+    {"crossAccount", F_BOOL, offsetof(kvst_identity_info, cross_account)},
+    {"rootAccessKey", F_BOOL, offsetof(kvst_identity_info, root_access_key)},
+    {"invokedBy", F_STR, offsetof(kvst_identity_info, invoked_by)},
+    {"arn", F_STR, offsetof(kvst_identity_info, arn)},
+    {"accountId", F_STR, offsetof(kvst_identity_info, account_id)},
+    {"userName", F_STR, offsetof(kvst_identity_info, user_name)},
+};
+
+/* After "type". */
+static const field issuer_fields[] = {
+    {"principalId", F_STR, offsetof(kvst_session_issuer, principal_id)},
+    {"arn", F_STR, offsetof(kvst_session_issuer, arn)},
+    {"accountId", F_STR, offsetof(kvst_session_issuer, account_id)},
+    {"userName", F_STR, offsetof(kvst_session_issuer, user_name)},
+};
+
+/* After "code", "name" and "severity". */
+static const field finding_fields[] = {
+    {"pointer", F_STR, offsetof(kvst_finding, pointer)},
+    {"line", F_U64, offsetof(kvst_finding, line)},
+    {"column", F_U64, offsetof(kvst_finding, column)},
+    {"message", F_STR, offsetof(kvst_finding, message)},
+};
+
+/* After "code". */
+static const field error_fields[] = {
+    {"message", F_STR, offsetof(kvst_error, message)},
+    {"line", F_U64, offsetof(kvst_error, line)},
+    {"column", F_U64, offsetof(kvst_error, column)},
+    {"offset", F_U64, offsetof(kvst_error, offset)},
+    {"length", F_U64, offsetof(kvst_error, record_length)},
+    {"text", F_STR, offsetof(kvst_error, record_text)},
+};
 
 static void put_session_issuer(json_writer *w, const kvst_user_identity *uid)
 {
@@ -336,14 +409,7 @@ static void put_session_issuer(json_writer *w, const kvst_user_identity *uid)
     }
     put_lit(w, "{\"type\":");
     put_str(w, si->type);
-    put_key(w, "principalId");
-    put_str(w, si->principal_id);
-    put_key(w, "arn");
-    put_str(w, si->arn);
-    put_key(w, "accountId");
-    put_str(w, si->account_id);
-    put_key(w, "userName");
-    put_str(w, si->user_name);
+    put_fields(w, si, issuer_fields, COUNT(issuer_fields));
     put(w, "}", 1);
 }
 
@@ -361,28 +427,7 @@ static void put_identity(json_writer *w, const kvst_event *ev)
     put_cstr(w, kvst_principal_name(id->principal));
     put_key(w, "credential");
     put_cstr(w, kvst_credential_name(id->credential));
-    put_key(w, "rootOrIamUser");
-    put_bool(w, id->root_or_iam_user != 0);
-    put_key(w, "roleOrFederatedTemporary");
-    put_bool(w, id->role_or_federated_temporary != 0);
-    put_key(w, "awsService");
-    put_bool(w, id->aws_service != 0);
-    put_key(w, "mfa");
-    put_tri(w, id->mfa);
-    put_key(w, "console");
-    put_bool(w, id->console != 0);
-    put_key(w, "crossAccount");
-    put_bool(w, id->cross_account != 0);
-    put_key(w, "rootAccessKey");
-    put_bool(w, id->root_access_key != 0);
-    put_key(w, "invokedBy");
-    put_str(w, id->invoked_by);
-    put_key(w, "arn");
-    put_str(w, id->arn);
-    put_key(w, "accountId");
-    put_str(w, id->account_id);
-    put_key(w, "userName");
-    put_str(w, id->user_name);
+    put_fields(w, id, identity_fields, COUNT(identity_fields));
     put_key(w, "sessionIssuer");
     put_session_issuer(w, ev->user_identity);
     put(w, "}", 1);
@@ -408,14 +453,7 @@ static void put_findings(json_writer *w, const kvst_event *ev)
         put_cstr(w, kvst_finding_name(f->code));
         put_key(w, "severity");
         put_cstr(w, kvst_severity_name(f->severity));
-        put_key(w, "pointer");
-        put_str(w, f->pointer);
-        put_key(w, "line");
-        put_u64(w, f->line);
-        put_key(w, "column");
-        put_u64(w, f->column);
-        put_key(w, "message");
-        put_str(w, f->message);
+        put_fields(w, f, finding_fields, COUNT(finding_fields));
         put(w, "}", 1);
     }
     put(w, "]", 1);
@@ -425,36 +463,21 @@ static void put_findings(json_writer *w, const kvst_event *ev)
 static void put_broken(json_writer *w, const kvst_event *ev)
 {
     const kvst_error *e = ev->error;
+    kvst_error bare;
 
+    if (e == NULL) {
+        /* Nothing more is known than the status and the record's place. */
+        memset(&bare, 0, sizeof bare);
+        bare.line = ev->line;
+        bare.column = ev->column;
+        bare.offset = ev->offset;
+        bare.record_length = ev->length;
+        e = &bare;
+    }
     put_key(w, "error");
     put_lit(w, "{\"code\":");
     put_cstr(w, kvst_status_name(ev->status));
-    if (e == NULL) {
-        /* Nothing more is known than the status and the record's place. */
-        put_lit(w, ",\"message\":null");
-        put_key(w, "line");
-        put_u64(w, ev->line);
-        put_key(w, "column");
-        put_u64(w, ev->column);
-        put_key(w, "offset");
-        put_u64(w, ev->offset);
-        put_key(w, "length");
-        put_u64(w, ev->length);
-        put_lit(w, ",\"text\":null}");
-        return;
-    }
-    put_key(w, "message");
-    put_str(w, e->message);
-    put_key(w, "line");
-    put_u64(w, e->line);
-    put_key(w, "column");
-    put_u64(w, e->column);
-    put_key(w, "offset");
-    put_u64(w, e->offset);
-    put_key(w, "length");
-    put_u64(w, e->record_length);
-    put_key(w, "text");
-    put_str(w, e->record_text);
+    put_fields(w, e, error_fields, COUNT(error_fields));
     put(w, "}", 1);
 }
 
@@ -470,14 +493,7 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
     if (ev != NULL) {
         put_lit(&w, "{\"file\":");
         put_cstr(&w, file);
-        put_key(&w, "record");
-        put_u64(&w, ev->record_index);
-        put_key(&w, "offset");
-        put_u64(&w, ev->offset);
-        put_key(&w, "line");
-        put_u64(&w, ev->line);
-        put_key(&w, "column");
-        put_u64(&w, ev->column);
+        put_fields(&w, ev, position_fields, COUNT(position_fields));
 
         if (ev->status != 0) {
             put_broken(&w, ev);
@@ -487,7 +503,7 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
             if (ev->action != KVST_ACTION_NONE
                 && ev->action < kvst__operation_count)
                 op = &kvst__operations[ev->action];
-            put_envelope(&w, ev);
+            put_fields(&w, ev, envelope_fields, COUNT(envelope_fields));
             put_key(&w, "action");
             put_cstr(&w, kvst_action_name(ev->action));
             put_key(&w, "identity");

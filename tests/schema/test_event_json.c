@@ -149,18 +149,49 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
 
 #define EXPECT(ev, file, want) expect((ev), (file), (want), sizeof(want) - 1, __LINE__)
 
+/* Pieces of the expected lines that several events share. */
+#define AT_ORIGIN \
+    "{\"file\":null,\"record\":0,\"offset\":0,\"line\":0,\"column\":0,"
+#define NULL_ENVELOPE                                                      \
+    "\"eventVersion\":null,\"eventTime\":null,\"eventSource\":null,"          \
+    "\"eventName\":null,\"awsRegion\":null,\"sourceIPAddress\":null,"         \
+    "\"userAgent\":null,\"requestID\":null,\"eventID\":null,"                 \
+    "\"eventType\":null,\"recipientAccountId\":null,\"readOnly\":null,"       \
+    "\"errorCode\":null,\"errorMessage\":null,"
+#define CREATE_STREAM_HEAD(file)                                           \
+    "{\"file\":" file ",\"record\":0,\"offset\":14,\"line\":2,\"column\":5,"  \
+    "\"eventVersion\":null,\"eventTime\":null,"                              \
+    "\"eventSource\":\"kinesisvideo.amazonaws.com\","                        \
+    "\"eventName\":\"CreateStream\",\"awsRegion\":null,"                     \
+    "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"         \
+    "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"        \
+    "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"             \
+    "\"action\":\"CreateStream\","
+#define ROLE_IDENTITY(issuer)                                              \
+    "\"identity\":{\"type\":\"AssumedRole\",\"principal\":\"AssumedRole\","   \
+    "\"credential\":\"temporary\",\"rootOrIamUser\":false,"                  \
+    "\"roleOrFederatedTemporary\":true,\"awsService\":false,\"mfa\":null,"    \
+    "\"console\":false,\"crossAccount\":true,\"rootAccessKey\":false,"        \
+    "\"invokedBy\":null,"                                                   \
+    "\"arn\":\"arn:aws:sts::123456789012:assumed-role/Admin/alice\","         \
+    "\"accountId\":\"123456789012\",\"userName\":null,"                      \
+    "\"sessionIssuer\":" issuer "},"
+#define IAM_IDENTITY(mfa)                                                  \
+    "\"identity\":{\"type\":null,\"principal\":\"IAMUser\","                 \
+    "\"credential\":\"long-term\",\"rootOrIamUser\":true,"                   \
+    "\"roleOrFederatedTemporary\":false,\"awsService\":false,"               \
+    "\"mfa\":" mfa ",\"console\":true,\"crossAccount\":false,"               \
+    "\"rootAccessKey\":false,"                                              \
+    "\"invokedBy\":\"kinesisvideo.amazonaws.com\",\"arn\":null,"             \
+    "\"accountId\":null,\"userName\":\"alice\",\"sessionIssuer\":null},"
+
 static void test_empty_event(void)
 {
     kvst_event ev;
 
     init_event(&ev);
     EXPECT(&ev, NULL,
-           "{\"file\":null,\"record\":0,\"offset\":0,\"line\":0,\"column\":0,"
-           "\"eventVersion\":null,\"eventTime\":null,\"eventSource\":null,"
-           "\"eventName\":null,\"awsRegion\":null,\"sourceIPAddress\":null,"
-           "\"userAgent\":null,\"requestID\":null,\"eventID\":null,"
-           "\"eventType\":null,\"recipientAccountId\":null,\"readOnly\":null,"
-           "\"errorCode\":null,\"errorMessage\":null,\"action\":null,"
+           AT_ORIGIN NULL_ENVELOPE "\"action\":null,"
            "\"identity\":null,\"request\":null,\"response\":null,"
            "\"findings\":[]}");
 
@@ -334,24 +365,10 @@ static void build_create_stream(kvst_event *ev)
 }
 
 static const char create_stream_json[] =
-    "{\"file\":\"t.json\",\"record\":0,\"offset\":14,\"line\":2,\"column\":5,"
-    "\"eventVersion\":null,\"eventTime\":null,"
-    "\"eventSource\":\"kinesisvideo.amazonaws.com\","
-    "\"eventName\":\"CreateStream\",\"awsRegion\":null,"
-    "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"
-    "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"
-    "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"
-    "\"action\":\"CreateStream\","
-    "\"identity\":{\"type\":\"AssumedRole\",\"principal\":\"AssumedRole\","
-    "\"credential\":\"temporary\",\"rootOrIamUser\":false,"
-    "\"roleOrFederatedTemporary\":true,\"awsService\":false,\"mfa\":null,"
-    "\"console\":false,\"crossAccount\":true,\"rootAccessKey\":false,"
-    "\"invokedBy\":null,"
-    "\"arn\":\"arn:aws:sts::123456789012:assumed-role/Admin/alice\","
-    "\"accountId\":\"123456789012\",\"userName\":null,"
-    "\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLE\","
-    "\"arn\":\"arn:aws:iam::123456789012:role/Admin\","
-    "\"accountId\":\"123456789012\",\"userName\":\"Admin\"}},"
+    CREATE_STREAM_HEAD("\"t.json\"")
+    ROLE_IDENTITY("{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLE\","
+                  "\"arn\":\"arn:aws:iam::123456789012:role/Admin\","
+                  "\"accountId\":\"123456789012\",\"userName\":\"Admin\"}")
     "\"request\":{\"deviceName\":null,\"streamName\":\"VideoStream\","
     "\"kmsKeyId\":\"arn:aws:kms:us-east-1:123456789012:alias\","
     "\"dataRetentionInHours\":\"24\","
@@ -384,22 +401,7 @@ static void test_create_stream(void)
     ev.finding_count = 0;
     ev.user_identity = NULL; /* no sessionIssuer to show */
     EXPECT(&ev, NULL,
-           "{\"file\":null,\"record\":0,\"offset\":14,\"line\":2,\"column\":5,"
-           "\"eventVersion\":null,\"eventTime\":null,"
-           "\"eventSource\":\"kinesisvideo.amazonaws.com\","
-           "\"eventName\":\"CreateStream\",\"awsRegion\":null,"
-           "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"
-           "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"
-           "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"
-           "\"action\":\"CreateStream\","
-           "\"identity\":{\"type\":\"AssumedRole\",\"principal\":\"AssumedRole\","
-           "\"credential\":\"temporary\",\"rootOrIamUser\":false,"
-           "\"roleOrFederatedTemporary\":true,\"awsService\":false,\"mfa\":null,"
-           "\"console\":false,\"crossAccount\":true,\"rootAccessKey\":false,"
-           "\"invokedBy\":null,"
-           "\"arn\":\"arn:aws:sts::123456789012:assumed-role/Admin/alice\","
-           "\"accountId\":\"123456789012\",\"userName\":null,"
-           "\"sessionIssuer\":null},"
+           CREATE_STREAM_HEAD("null") ROLE_IDENTITY("null")
            "\"request\":{\"deviceName\":null,\"streamName\":\"VideoStream\","
            "\"kmsKeyId\":\"arn:aws:kms:us-east-1:123456789012:alias\","
            "\"dataRetentionInHours\":2.5e1,\"tags\":{}},"
@@ -499,11 +501,7 @@ static void test_list_streams(void)
 
     EXPECT(&ev, "l.json",
            "{\"file\":\"l.json\",\"record\":2,\"offset\":0,\"line\":0,"
-           "\"column\":0,\"eventVersion\":null,\"eventTime\":null,"
-           "\"eventSource\":null,\"eventName\":null,\"awsRegion\":null,"
-           "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"
-           "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"
-           "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"
+           "\"column\":0," NULL_ENVELOPE
            "\"action\":\"ListStreams\",\"identity\":null,"
            "\"request\":{\"maxResults\":-9223372036854775808,"
            "\"nextToken\":{   \"a\": [1,   2] },"
@@ -552,20 +550,8 @@ static void test_lists_and_depth(void)
     id.invoked_by = S("kinesisvideo.amazonaws.com");
     ev.identity = &id;
     EXPECT(&ev, NULL,
-           "{\"file\":null,\"record\":0,\"offset\":0,\"line\":0,\"column\":0,"
-           "\"eventVersion\":null,\"eventTime\":null,\"eventSource\":null,"
-           "\"eventName\":null,\"awsRegion\":null,\"sourceIPAddress\":null,"
-           "\"userAgent\":null,\"requestID\":null,\"eventID\":null,"
-           "\"eventType\":null,\"recipientAccountId\":null,\"readOnly\":null,"
-           "\"errorCode\":null,\"errorMessage\":null,"
-           "\"action\":\"UntagStream\","
-           "\"identity\":{\"type\":null,\"principal\":\"IAMUser\","
-           "\"credential\":\"long-term\",\"rootOrIamUser\":true,"
-           "\"roleOrFederatedTemporary\":false,\"awsService\":false,"
-           "\"mfa\":true,\"console\":true,\"crossAccount\":false,"
-           "\"rootAccessKey\":false,"
-           "\"invokedBy\":\"kinesisvideo.amazonaws.com\",\"arn\":null,"
-           "\"accountId\":null,\"userName\":\"alice\",\"sessionIssuer\":null},"
+           AT_ORIGIN NULL_ENVELOPE "\"action\":\"UntagStream\","
+           IAM_IDENTITY("true")
            "\"request\":{\"streamName\":\"s\","
            "\"tagKeyList\":[\"team\",\"tab\\there\"]},"
            "\"response\":null,\"findings\":[]}");
@@ -594,20 +580,8 @@ static void test_lists_and_depth(void)
     id.mfa = KVST_BOOL_FALSE;
     ev.identity = &id;
     EXPECT(&ev, NULL,
-           "{\"file\":null,\"record\":0,\"offset\":0,\"line\":0,\"column\":0,"
-           "\"eventVersion\":null,\"eventTime\":null,\"eventSource\":null,"
-           "\"eventName\":null,\"awsRegion\":null,\"sourceIPAddress\":null,"
-           "\"userAgent\":null,\"requestID\":null,\"eventID\":null,"
-           "\"eventType\":null,\"recipientAccountId\":null,\"readOnly\":null,"
-           "\"errorCode\":null,\"errorMessage\":null,"
-           "\"action\":\"StartEdgeConfigurationUpdate\","
-           "\"identity\":{\"type\":null,\"principal\":\"IAMUser\","
-           "\"credential\":\"long-term\",\"rootOrIamUser\":true,"
-           "\"roleOrFederatedTemporary\":false,\"awsService\":false,"
-           "\"mfa\":false,\"console\":true,\"crossAccount\":false,"
-           "\"rootAccessKey\":false,"
-           "\"invokedBy\":\"kinesisvideo.amazonaws.com\",\"arn\":null,"
-           "\"accountId\":null,\"userName\":\"alice\",\"sessionIssuer\":null},"
+           AT_ORIGIN NULL_ENVELOPE "\"action\":\"StartEdgeConfigurationUpdate\","
+           IAM_IDENTITY("false")
            "\"request\":{\"streamARN\":\"x\",\"edgeConfig\":{"
            "\"hubDeviceArn\":\"arn:aws:iot:us-east-1:123456789012:thing/t\","
            "\"deletionConfig\":{\"edgeRetentionInHours\":720,"
