@@ -6,7 +6,7 @@
 # only when a step fails (a parse error, a missing tool it needs).
 #
 #   bench/run_bench.sh [--smoke] [--records N] [--cg-records N] [--reps N]
-#                      [--build DIR] [--work DIR]
+#                      [--build DIR] [--work DIR] [--profile]
 #
 #   --smoke        2000 records, 1 rep, callgrind on the same file (for CI)
 #   --records N    main workload (default 100000, about 144 MB of JSON)
@@ -15,6 +15,8 @@
 #   --build DIR    meson build directory (default: build beside bench/)
 #   --work DIR     where workloads and callgrind output go (default:
 #                  DIR/bench-work); generated files are reused when present
+#   --profile      also list the functions kvstrail spends its instructions
+#                  in (callgrind_annotate of the plain run)
 #
 # Environment: KVST_SHARED_DIR (default: ../shared beside the source tree),
 # KVST_BENCH (the kvst_bench binary), KVST_CLI (the kvstrail binary),
@@ -28,16 +30,18 @@ reps=5
 build="$src/build"
 work=""
 smoke=0
+profile=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
+    --profile) profile=1 ;;
     --records) records=$2; shift ;;
     --cg-records) cg_records=$2; shift ;;
     --reps) reps=$2; shift ;;
     --build) build=$2; shift ;;
     --work) work=$2; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run_bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -122,6 +126,12 @@ if command -v valgrind >/dev/null; then
   done
   echo "(Ir/byte is per byte of plain JSON. Issue 7 wants kvstrail on the plain"
   echo " file at no more than 1/0.85 = 1.18 x yajl's instructions.)"
+  if [ "$profile" = 1 ]; then
+    echo
+    echo "== where kvstrail's instructions go (plain, exclusive, top 25)"
+    callgrind_annotate "$work/callgrind.kvstrail.$(basename "$small").out" 2>/dev/null |
+      sed -n '/file:function/,$p' | sed -n '3,27p'
+  fi
 else
   echo "valgrind not installed: skipped"
 fi
@@ -151,7 +161,9 @@ done
 
 echo
 echo "== kvstrail stats (the CLI), same files"
-if [ -x "$cli" ]; then
+if [ ! -x /usr/bin/time ]; then
+  echo "/usr/bin/time not installed (Debian package time): skipped"
+elif [ -x "$cli" ]; then
   for f in "$main" "$main.gz"; do
     if /usr/bin/time -f '%e s wall, peak RSS %M KiB' -o "$work/time.txt" \
         "$cli" stats "$f" >/dev/null 2>"$work/cli.log"; then
