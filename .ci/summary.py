@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Count test cases over meson testlog.json files (one JSON object per line).
 
-    summary.py LABEL=BUILDDIR/meson-logs/testlog.json ...
+    summary.py LABEL=BUILDDIR/meson-logs/testlog.json ... [--check LABEL=OK|FAIL ...]
 
 Prints one line per run with its failing tests named, then, as the very
-last line, "N passed, N failed" summed over all runs. A run whose log is
-missing (the build broke before any test ran) counts as one failure.
+last line, "N passed, N failed" summed over all runs and checks (a check
+is one case run outside meson test). A run whose log is missing (the
+build broke before any test ran) counts as one failure.
 Exit status: 0 when nothing failed, 1 otherwise.
 """
+import argparse
 import json
 import sys
 
@@ -34,8 +36,19 @@ def count(path):
 
 
 def main(argv):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runs", nargs="*", metavar="LABEL=TESTLOG")
+    ap.add_argument("--check", action="append", default=[],
+                    metavar="LABEL=OK|FAIL")
+    args = ap.parse_args(argv)
     total_passed = total_failed = 0
-    for arg in argv:
+    for check in args.check:
+        label, _, result = check.partition("=")
+        ok = result in PASSED
+        total_passed += ok
+        total_failed += not ok
+        print("%s: %s" % (label, "passed" if ok else "FAILED"))
+    for arg in args.runs:
         label, _, path = arg.partition("=")
         try:
             passed, failed, skipped = count(path)
