@@ -670,12 +670,21 @@ static void check_identity(walker *w, int insight)
     }
 
     if (info->cross_account) {
-        report(w, KVST_F_CROSS_ACCOUNT,
-               "the caller's account %.*s is not the account %.*s of the "
-               "call", (int)info->account_id.len,
-               info->account_id.ptr ? info->account_id.ptr : "",
-               (int)info->other_account_id.len,
-               info->other_account_id.ptr ? info->other_account_id.ptr : "");
+        kvst_str caller = present(info->account_id) ? info->account_id
+                                                    : info->issuer_account_id;
+        kvst_str to = ev->recipient_account_id;
+        if (present(caller) && present(to) &&
+            (caller.len != to.len || memcmp(caller.ptr, to.ptr, to.len) != 0))
+            report(w, KVST_F_CROSS_ACCOUNT,
+                   "the caller's account %.*s is not the recipient account "
+                   "%.*s", (int)caller.len, caller.ptr, (int)to.len, to.ptr);
+        else
+            report(w, KVST_F_CROSS_ACCOUNT,
+                   "the request names account %.*s, not the caller's "
+                   "account %.*s", (int)info->other_account_id.len,
+                   info->other_account_id.ptr ? info->other_account_id.ptr
+                                              : "",
+                   (int)caller.len, caller.ptr ? caller.ptr : "");
     }
     ptr_pop(w, saved);
 }
