@@ -24,7 +24,7 @@ static int print_event(const kvst_event *ev, void *payload)
     if (kvst_event_lookup(ev, "/requestParameters/streamName", &stream) != 0 &&
         kvst_event_lookup(ev, "/requestParameters/streamARN", &stream) != 0)
         stream.text.ptr = NULL;
-    printf("%s  %-20s %-12s %s  findings=%lu\n",
+    printf("%s  %-20s %-18s %s  findings=%lu\n",
            or_dash(ev->event_time.ptr),
            or_dash(kvst_action_name(ev->action)),
            kvst_principal_name(ev->identity->principal),

@@ -28,7 +28,7 @@ static int drain(kvst_parser *p)
         if (kvst_event_lookup(ev, "/requestParameters/streamName", &stream) &&
             kvst_event_lookup(ev, "/requestParameters/streamARN", &stream))
             stream.text.ptr = NULL;
-        printf("%s  %-20s %-12s %s  findings=%lu\n",
+        printf("%s  %-20s %-18s %s  findings=%lu\n",
                or_dash(ev->event_time.ptr),
                or_dash(kvst_action_name(ev->action)),
                kvst_principal_name(ev->identity->principal),
