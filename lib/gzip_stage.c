@@ -217,23 +217,28 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
     }
 }
 
+static const unsigned char gz_magic0 = GZ_MAGIC0;
+
+/* The input is plain after all: the held 1f byte, if any, is text. */
+static int become_plain(kvst_input *in, kvst_bytes_fn out, void *ctx)
+{
+    int rc;
+
+    in->state = ST_PLAIN;
+    if (!in->held)
+        return 0;
+    in->held = 0;
+    in->bytes_in++;
+    rc = out(ctx, &gz_magic0, 1);
+    return rc != 0 ? fail_out(in, rc) : 0;
+}
+
 /* The bytes at the start of the input, or after a member, are not gzip. */
 static int magic_mismatch(kvst_input *in, unsigned char next, kvst_bytes_fn out,
                           void *ctx)
 {
-    if (!in->is_gzip) {
-        in->state = ST_PLAIN;
-        if (in->held) {
-            static const unsigned char m0 = GZ_MAGIC0;
-            int rc;
-            in->held = 0;
-            in->bytes_in++;
-            rc = out(ctx, &m0, 1);
-            if (rc != 0)
-                return fail_out(in, rc);
-        }
-        return 0;
-    }
+    if (!in->is_gzip)
+        return become_plain(in, out, ctx);
     if (!in->held && next == 0) {
         in->state = ST_PADDING;
         return 0;
@@ -244,7 +249,6 @@ static int magic_mismatch(kvst_input *in, unsigned char next, kvst_bytes_fn out,
 int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
                      kvst_bytes_fn out, void *ctx)
 {
-    static const unsigned char m0 = GZ_MAGIC0;
     size_t used, i;
     int rc;
 
@@ -266,22 +270,16 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
             in->bytes_in += len;
             return 0;
         case ST_MAGIC:
-            if (!in->held) {
-                if (buf[0] != GZ_MAGIC0) {
-                    rc = magic_mismatch(in, buf[0], out, ctx);
-                    if (rc != 0)
-                        return rc;
-                    break;
-                }
-                in->held = 1;
-                buf++;
-                len--;
-                break;
-            }
-            if (buf[0] != GZ_MAGIC1) {
+            if (buf[0] != (in->held ? GZ_MAGIC1 : GZ_MAGIC0)) {
                 rc = magic_mismatch(in, buf[0], out, ctx);
                 if (rc != 0)
                     return rc;
+                break;
+            }
+            if (!in->held) {
+                in->held = 1;
+                buf++;
+                len--;
                 break;
             }
             /* 1f 8b: a member starts with the held byte; the 8b is still
@@ -289,7 +287,7 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
             in->held = 0;
             rc = member_begin(in);
             if (rc == 0)
-                rc = inflate_some(in, &m0, 1, &used, out, ctx);
+                rc = inflate_some(in, &gz_magic0, 1, &used, out, ctx);
             if (rc != 0)
                 return rc;
             break;
@@ -311,17 +309,9 @@ int kvst__input_finish(kvst_input *in, kvst_bytes_fn out, void *ctx)
         return in->err;
     if (in->state == ST_MEMBER || (in->state == ST_MAGIC && in->held && in->is_gzip))
         return fail(in, KVST_E_TRUNCATED, "gzip stream ends inside a member");
-    if (in->state == ST_MAGIC && in->held) {
-        /* A single 1f byte is the whole input: plain. */
-        static const unsigned char m0 = GZ_MAGIC0;
-        int rc;
-        in->held = 0;
-        in->state = ST_PLAIN;
-        in->bytes_in++;
-        rc = out(ctx, &m0, 1);
-        if (rc != 0)
-            return fail_out(in, rc);
-    }
+    /* A single 1f byte is the whole input: plain. */
+    if (in->state == ST_MAGIC && in->held)
+        return become_plain(in, out, ctx);
     return 0;
 }
 
