@@ -1,0 +1,176 @@
+"""-j (output in file order), the progress bar, and terminal behaviour
+(default table, colour, NO_COLOR), run on a pseudo-terminal."""
+import json
+import os
+import pty
+import select
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import CLI, MENDED, PUBLISHED, gz, jsonl, run, seed_records, write
+
+
+@pytest.fixture(scope="module")
+def many_files(tmp_path_factory):
+    """Files of different sizes and formats; two large enough (about 10 MB
+    of output each) that a later file finishes while an earlier one is
+    still being written, and spills past the in-memory budget."""
+    d = tmp_path_factory.mktemp("many")
+    recs = seed_records()
+    big = "".join(json.dumps(r) + "\n" for r in recs * 1400)
+    files = [
+        write(d / "a-big.jsonl", big),
+        write(d / "b-big.jsonl.gz", gz(big)),
+        write(d / "c.json", json.dumps({"Records": recs})),
+        write(d / "d.json.gz", gz(json.dumps(recs))),
+        write(d / "e-small.json", json.dumps(recs[2])),
+    ]
+    return files
+
+
+def test_jobs_keep_file_order(many_files):
+    ref = run(["events", "--format", "jsonl", "-j", "1"] + many_files)
+    assert ref.returncode == 0, ref.stderr
+    evs = jsonl(ref.stdout)
+    assert len(evs) == 2 * 7000 + 5 + 5 + 1
+    # File order, and record order within each file.
+    order = [str(p) for p in many_files]
+    seen = [(order.index(e["file"]), e["record"]) for e in evs]
+    assert seen == sorted(seen)
+    for jobs in ("2", "4", "0"):
+        r = run(["events", "--format", "jsonl", "-j", jobs] + many_files)
+        assert r.returncode == 0, jobs
+        assert r.stdout == ref.stdout, jobs
+        assert r.stderr == b""
+
+
+def test_jobs_keep_errors_with_their_file(many_files):
+    files = [many_files[2], PUBLISHED, many_files[0], many_files[3]]
+    ref = run(["events", "--format", "jsonl", "-j", "1"] + files)
+    par = run(["events", "--format", "jsonl", "-j", "3"] + files)
+    assert ref.returncode == par.returncode == 2
+    assert par.stdout == ref.stdout
+    assert par.stderr == ref.stderr
+    assert par.stderr.decode().startswith(f"{PUBLISHED}:27:21: error:")
+
+
+def test_jobs_table_and_check_outputs_match(many_files):
+    for args in (["events", "--format", "table"], ["check"],
+                 ["check", "--format", "jsonl"]):
+        ref = run(args + ["-j", "1"] + many_files)
+        par = run(args + ["-j", "2"] + many_files)
+        assert par.returncode == ref.returncode
+        assert par.stdout == ref.stdout, args
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(many_files):
+    r = run(["stats"] + many_files)
+    assert r.returncode == 0
+    assert r.stderr == b""
+    r = run(["events", "--format", "jsonl", "--no-progress", "--progress",
+             "--no-progress"] + many_files)
+    assert r.stderr == b""
+
+
+def _slow_stdin(data, pause):
+    """A pipe for a child's stdin, fed in two halves with a pause between
+    (long enough for several progress redraws); returns (fd, thread)."""
+    rfd, wfd = os.pipe()
+
+    def feed():
+        with os.fdopen(wfd, "wb") as w:
+            w.write(data[:len(data) // 2])
+            w.flush()
+            time.sleep(pause)
+            w.write(data[len(data) // 2:])
+
+    thread = threading.Thread(target=feed)
+    thread.start()
+    return rfd, thread
+
+
+def test_forced_progress_is_drawn_and_cleared():
+    data = MENDED.read_bytes()
+    rfd, feeder = _slow_stdin(data, 0.6)
+    proc = subprocess.Popen([CLI, "stats", "--format", "jsonl", "--progress"],
+                            stdin=rfd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    os.close(rfd)
+    out, err = proc.communicate(timeout=60)
+    feeder.join()
+    assert proc.returncode == 0
+    assert json.loads(out)["records"] == 5
+    assert b"records" in err and b"MB/s" in err
+    # Redrawn in place at most ~10 times a second, and erased at the end.
+    assert err.startswith(b"\r")
+    assert err.count(b"\r") <= 2 * 10 + 2
+    assert err.endswith(b"\r\033[K")
+    assert b"\n" not in err
+
+
+def _run_on_pty(args, env_extra=None, stdin_pause=None, stdin_data=None):
+    """Run with stdout and stderr on one pseudo-terminal; returns the bytes
+    the terminal received and the exit status."""
+    master, slave = pty.openpty()
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    env.update(env_extra or {})
+    feeder = None
+    stdin = subprocess.DEVNULL
+    if stdin_data is not None:
+        stdin, feeder = _slow_stdin(stdin_data, stdin_pause)
+    proc = subprocess.Popen([CLI] + [str(a) for a in args], stdin=stdin,
+                            stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    if feeder:
+        os.close(stdin)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            proc.kill()
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    if feeder:
+        feeder.join()
+    return b"".join(chunks), proc.wait(timeout=30)
+
+
+def test_terminal_defaults_to_a_coloured_table():
+    out, status = _run_on_pty(["events", MENDED])
+    assert status == 0
+    text = out.decode()
+    assert "TIME" in text and "FINDINGS" in text and "CreateStream" in text
+    assert "\033[1m" in text                   # bold header
+    assert "\033[" in text.split("\n", 1)[1]   # coloured finding counts
+    assert '{"file"' not in text
+
+
+def test_terminal_respects_no_color():
+    out, status = _run_on_pty(["events", MENDED], {"NO_COLOR": "1"})
+    assert status == 0
+    assert b"CreateStream" in out
+    assert b"\033" not in out
+    out, status = _run_on_pty(["events", "--color=never", MENDED])
+    assert b"\033" not in out
+
+
+def test_progress_on_by_default_on_a_terminal():
+    out, status = _run_on_pty(["stats", "--format", "jsonl"],
+                              stdin_pause=0.6, stdin_data=MENDED.read_bytes())
+    assert status == 0
+    assert b"records" in out and b"MB/s" in out
+    assert b"\r\033[K" in out
+    # The summary comes after the bar is erased, on a line of its own.
+    last = out.replace(b"\r\n", b"\n").rsplit(b"\r\033[K", 1)[1]
+    assert json.loads(last)["records"] == 5
