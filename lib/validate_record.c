@@ -621,7 +621,9 @@ static void check_identity(walker *w, int insight)
 
     if (!present(uid->type)) {
         report(w, KVST_F_IDENTITY_TYPE_UNKNOWN, "userIdentity has no type");
-    } else if (info->principal == KVST_PRINCIPAL_UNKNOWN) {
+    } else if (info->principal == KVST_PRINCIPAL_UNKNOWN &&
+               !str_is(uid->type, "Unknown")) {
+        /* "Unknown" is itself a documented CloudTrail type. */
         inner = ptr_push_cstr(w, "type");
         report(w, KVST_F_IDENTITY_TYPE_UNKNOWN,
                "userIdentity type '%.*s' is not known to this version "

@@ -393,6 +393,11 @@ static void test_identity_findings(void)
     c = run(&ev);
     CHECK_ONLY(c, KVST_F_IDENTITY_TYPE_UNKNOWN, "/userIdentity",
                KVST_SEVERITY_INFO);
+    /* CloudTrail's own "Unknown" type is known: no finding. */
+    the_user.type = str("Unknown");
+    c = run(&ev);
+    CHECK_EQ(c.count, 0);
+    CHECK_EQ(last_info.principal, KVST_PRINCIPAL_UNKNOWN);
 
     ev = other_service_event();
     the_user.access_key_id = str("EXAMPLE_KEY_ID");
