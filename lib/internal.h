@@ -114,6 +114,7 @@ struct kvst_parser {
     size_t chunk_len;
     uint64_t chunk_base;          /* absolute offset of chunk[0] */
     uint64_t bytes_json;          /* plain bytes fed to yajl */
+    uint64_t last_tok_end;        /* end of the last token the builder saw */
     /* line cursor: position of byte cur_off */
     uint64_t cur_off, cur_line, cur_line_start;
     unsigned char history[128];   /* the last plain bytes before the chunk */
@@ -133,6 +134,7 @@ struct kvst_parser {
     uint64_t records;             /* records completed so far */
     uint64_t delivered;
     uint64_t top_values;          /* top-level values seen */
+    uint32_t top_kind;            /* KVST_JSON_* of the last top-level value */
     /* first non-CloudTrail value: reported at finish if the JSON is valid */
     int not_ct;
     char not_ct_msg[256];

@@ -148,12 +148,12 @@ int kvst_parser_finish(kvst_parser *p)
     rc = kvst__input_finish(p->input, kvst__tok_feed, p);
     if (rc)
         return input_failure(p, rc);
-    if (p->top_values == 0)
-        return kvst__fail_at(p, KVST_E_SYNTAX, p->bytes_json,
-                             "the input is empty: no JSON value");
     rc = kvst__tok_finish(p);
     if (rc)
         return rc;
+    if (p->top_values == 0)
+        return kvst__fail_at(p, KVST_E_SYNTAX, p->bytes_json,
+                             "the input is empty: no JSON value");
     if (p->not_ct) {
         /* Valid JSON throughout: now it is fair to say it is not CloudTrail. */
         p->status = p->err.code = KVST_E_NOT_CLOUDTRAIL;
@@ -195,8 +195,8 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     int len;
     char *msg, *ptr, probe[1];
 
-    if (!n)
-        return KVST_E_NOMEM;
+    if (!n || !fmt)
+        return n ? KVST_E_INVAL : KVST_E_NOMEM;
     va_copy(ap2, ap);
     len = vsnprintf(probe, sizeof probe, fmt, ap2);
     va_end(ap2);
@@ -230,17 +230,6 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     b->tail = &n->next;
     b->count++;
     return 0;
-}
-
-int kvst__finding(kvst_finding_sink *sink, uint32_t code, const char *pointer, const char *fmt, ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, fmt);
-    rc = sink->add(sink, code, kvst_finding_severity(code), pointer, strlen(pointer), fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,

@@ -121,9 +121,10 @@ int kvst__builder_chunk_done(kvst_parser *p)
 
 /* Remember the first value that is not CloudTrail; finish reports it once
  * the whole input has proven to be valid JSON. */
-static void note_not_cloudtrail(kvst_parser *p, uint64_t off, const char *fmt, ...)
-    KVST_PRINTF(3, 4);
-static void note_not_cloudtrail(kvst_parser *p, uint64_t off, const char *fmt, ...)
+static void note_not_cloudtrail(kvst_parser *p, const kvst_record *at, uint64_t off,
+                                const char *fmt, ...) KVST_PRINTF(4, 5);
+static void note_not_cloudtrail(kvst_parser *p, const kvst_record *at, uint64_t off,
+                                const char *fmt, ...)
 {
     va_list ap;
 
@@ -131,7 +132,12 @@ static void note_not_cloudtrail(kvst_parser *p, uint64_t off, const char *fmt, .
         return;
     p->not_ct = 1;
     p->not_ct_off = off;
-    kvst__tok_position(p, off, &p->not_ct_line, &p->not_ct_col);
+    if (at) { /* a whole candidate record: the cursor has moved past it */
+        p->not_ct_line = at->line;
+        p->not_ct_col = at->column;
+    } else {
+        kvst__tok_position(p, off, &p->not_ct_line, &p->not_ct_col);
+    }
     va_start(ap, fmt);
     vsnprintf(p->not_ct_msg, sizeof p->not_ct_msg, fmt, ap);
     va_end(ap);
@@ -240,6 +246,7 @@ static int value_begin(kvst_parser *p, uint32_t kind)
     uint64_t start = (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY) ? off - 1 : off;
     uint64_t item = 0;
 
+    p->last_tok_end = off;
     if (d > 0 && p->levels[d].is_array)
         item = p->levels[d].items++;
 
@@ -261,6 +268,14 @@ static int value_begin(kvst_parser *p, uint32_t kind)
     p->saw_records_key = 0;
 
     if (d == 0) {
+        if (p->top_values && (kind != KVST_JSON_OBJECT || p->top_kind != KVST_JSON_OBJECT)) {
+            kvst__fail_at(p, KVST_E_SYNTAX, start,
+                          "a JSON %s after a top-level JSON %s: only events (objects) may "
+                          "follow one another",
+                          json_type_names[kind], json_type_names[p->top_kind]);
+            return 0;
+        }
+        p->top_kind = kind;
         p->top_values++;
         if (kind == KVST_JSON_OBJECT) {
             p->top = KVST_TOP_OBJECT;
@@ -270,14 +285,14 @@ static int value_begin(kvst_parser *p, uint32_t kind)
             p->top = KVST_TOP_ARRAY;
             return 1;
         }
-        note_not_cloudtrail(p, start, "the input is a JSON %s, not a CloudTrail log file or event",
+        note_not_cloudtrail(p, NULL, start, "the input is a JSON %s, not a CloudTrail log file or event",
                             json_type_names[kind]);
         return 1;
     }
     if (d == 1 && p->top == KVST_TOP_ARRAY) {
         if (kind == KVST_JSON_OBJECT)
             return record_begin(p, KVST_CONTAINER_ARRAY, start);
-        note_not_cloudtrail(p, start, "element %llu of the top-level array is a JSON %s, not an event",
+        note_not_cloudtrail(p, NULL, start, "element %llu of the top-level array is a JSON %s, not an event",
                             (unsigned long long)item, json_type_names[kind]);
         return 1;
     }
@@ -285,7 +300,7 @@ static int value_begin(kvst_parser *p, uint32_t kind)
         /* levels[2].node marks the open Records array (see container_begin) */
         if (kind == KVST_JSON_OBJECT)
             return record_begin(p, KVST_CONTAINER_LOG_FILE, start);
-        note_not_cloudtrail(p, start, "Records[%llu] is a JSON %s, not an event",
+        note_not_cloudtrail(p, NULL, start, "Records[%llu] is a JSON %s, not an event",
                             (unsigned long long)item, json_type_names[kind]);
     }
     return 1;
@@ -373,6 +388,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     kvst_parser *p = P(ctx);
     kvst_level *l = &p->levels[p->depth];
 
+    p->last_tok_end = kvst__tok_offset(p);
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
                       "a key of %llu bytes is longer than the limit of %llu",
@@ -424,20 +440,20 @@ static int classify_candidate(kvst_parser *p, uint64_t item)
         cur_get(r, 0, "digestPublicKeyFingerprint", 26) != KVST_NO_NODE ||
         (cur_get(r, 0, "logFiles", 8) != KVST_NO_NODE &&
          cur_get(r, 0, "digestS3Bucket", 14) != KVST_NO_NODE)) {
-        note_not_cloudtrail(p, r->offset, "this is a CloudTrail digest file, not a log file");
+        note_not_cloudtrail(p, r, r->offset, "this is a CloudTrail digest file, not a log file");
         return 0;
     }
     if (dtype != KVST_NO_NODE) {
-        note_not_cloudtrail(p, r->offset, "an EventBridge event that is not a CloudTrail event");
+        note_not_cloudtrail(p, r, r->offset, "an EventBridge event that is not a CloudTrail event");
         return 0;
     }
     if (p->top == KVST_TOP_ARRAY)
-        note_not_cloudtrail(p, r->offset,
+        note_not_cloudtrail(p, r, r->offset,
                             "element %llu of the top-level array is an object without "
                             "eventVersion, eventSource, eventName, eventTime or eventID",
                             (unsigned long long)item);
     else
-        note_not_cloudtrail(p, r->offset,
+        note_not_cloudtrail(p, r, r->offset,
                             "a JSON object without Records, eventVersion, eventSource, "
                             "eventName, eventTime or eventID is not a CloudTrail log or event");
     return 0;
@@ -449,6 +465,7 @@ static int container_end(void *ctx)
     kvst_level *l = &p->levels[p->depth];
     uint64_t off = kvst__tok_offset(p);
 
+    p->last_tok_end = off;
     if (p->rec_active) {
         kvst_record *r = p->cur;
         r->nodes[l->node].next = r->count;

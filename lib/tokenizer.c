@@ -43,8 +43,12 @@ static void yblock_unlink(kvst_parser *p, yblock *b)
         b->next->prev = b->prev;
 }
 
+/* Outside a guarded call (yajl_get_error allocates, and checks) a refusal
+ * is an ordinary NULL. */
 static void yajl_refuse(kvst_parser *p, int code)
 {
+    if (!p->in_yajl)
+        return;
     p->jmp_code = code;
     longjmp(p->yajl_jmp, 1);
 }
@@ -54,11 +58,15 @@ static void *y_malloc(void *ctx, size_t size)
     kvst_parser *p = (kvst_parser *)ctx;
     yblock *b;
 
-    if (size > p->yajl_cap)
+    if (size > p->yajl_cap) {
         yajl_refuse(p, KVST_E_LIMIT);
+        return NULL;
+    }
     b = (yblock *)kvst__malloc(&p->alloc, sizeof *b + size);
-    if (!b)
+    if (!b) {
         yajl_refuse(p, KVST_E_NOMEM);
+        return NULL;
+    }
     b->size = size;
     yblock_link(p, b);
     return b + 1;
@@ -71,14 +79,17 @@ static void *y_realloc(void *ctx, void *ptr, size_t size)
 
     if (!ptr)
         return y_malloc(ctx, size);
-    if (size > p->yajl_cap)
+    if (size > p->yajl_cap) {
         yajl_refuse(p, KVST_E_LIMIT);
+        return NULL;
+    }
     b = (yblock *)ptr - 1;
     yblock_unlink(p, b);
     nb = (yblock *)kvst__realloc(&p->alloc, b, sizeof *b + size);
     if (!nb) {
         yblock_link(p, b); /* the old block is still valid */
         yajl_refuse(p, KVST_E_NOMEM);
+        return NULL;
     }
     nb->size = size;
     yblock_link(p, nb);
@@ -109,7 +120,9 @@ int kvst__tok_new(kvst_parser *p)
     /* yajl doubles its buffer while a string grows: room for the longest
      * allowed string twice over, plus slack for its stacks. */
     cap = p->opts.max_string_bytes;
-    cap = cap > ((uint64_t)-1 - (1u << 20)) / 2 ? (uint64_t)-1 : cap * 2 + (1u << 20);
+    cap = cap > ((uint64_t)-1 - (1u << 16)) / 2 ? (uint64_t)-1 : cap * 2 + (1u << 16);
+    /* and its state stack: a byte per open container */
+    cap = cap > (uint64_t)-1 - p->opts.max_depth ? (uint64_t)-1 : cap + p->opts.max_depth;
     p->yajl_cap = cap > (uint64_t)(size_t)-1 ? (size_t)-1 : (size_t)cap;
 
     p->in_yajl = 1;
@@ -243,17 +256,58 @@ int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
     return code;
 }
 
+/*
+ * Where the offending token starts. yajl's offset is one past the bad
+ * byte for a lexical error; for a grammar error it is somewhere in or just
+ * past the rejected token, so walk forward from the end of the last token
+ * the builder saw and take the last token that starts before that offset.
+ */
+static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
+{
+    uint64_t s = p->last_tok_end, best = (uint64_t)-1;
+    int c;
+
+    if (lexical || e == 0 || s >= e)
+        return e ? e - 1 : 0;
+    while (s < e) {
+        c = byte_at(p, s);
+        if (c < 0)
+            return e - 1;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            s++;
+            continue;
+        }
+        if (best != (uint64_t)-1 && s >= e)
+            break;
+        best = s;
+        if (c == '"') {
+            for (s++; s < e && (c = byte_at(p, s)) != '"'; s++)
+                if (c == '\\')
+                    s++;
+            s++;
+        } else if (strchr("{}[],:", c)) {
+            s++;
+        } else {
+            while (s < e && (c = byte_at(p, s)) >= 0 && !strchr(" \t\r\n{}[],:\"", c))
+                s++;
+        }
+    }
+    return best != (uint64_t)-1 ? best : e - 1;
+}
+
 /* Translate a yajl error. yajl's offset is just past the offending byte. */
 static int yajl_failure(kvst_parser *p, int at_end)
 {
     unsigned char *msg = yajl_get_error(p->yajl, 0, NULL, 0);
-    const char *m = msg ? (const char *)msg : "parse error";
+    const char *m = (const char *)msg;
     size_t consumed = yajl_get_bytes_consumed(p->yajl);
     uint64_t off = p->chunk_base + consumed;
     int code = KVST_E_SYNTAX;
     char text[200];
     size_t n;
 
+    if (!msg)
+        return kvst__fail_at(p, KVST_E_NOMEM, off, "out of memory");
     snprintf(text, sizeof text, "%s", m);
     n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '.'))
@@ -264,6 +318,9 @@ static int yajl_failure(kvst_parser *p, int at_end)
     if (at_end) {
         off = p->bytes_json;
         if (strstr(text, "premature EOF")) {
+            if (p->top_values == 0)
+                return kvst__fail_at(p, KVST_E_SYNTAX, off,
+                                     "the input is empty: no JSON value");
             if (kvst__builder_in_cloudtrail(p))
                 return kvst__fail_at(p, KVST_E_TRUNCATED, off,
                                      "input ends inside record %llu",
@@ -275,8 +332,7 @@ static int yajl_failure(kvst_parser *p, int at_end)
     }
     if (strstr(text, "UTF8"))
         code = KVST_E_ENCODING;
-    if (off > p->chunk_base)
-        off--;
+    off = offending_start(p, off, strncmp(text, "lexical", 7) == 0);
     return kvst__fail_at(p, code, off, "%s", text);
 }
 
@@ -298,33 +354,60 @@ static void history_keep(kvst_parser *p)
     p->history_len += p->chunk_len;
 }
 
+/* yajl_parse with the longjmp landing pad of the allocator hooks; 1 when
+ * an allocation was refused (p->jmp_code says why). Kept apart so that no
+ * local of the caller lives across setjmp. */
+static int guarded_parse(kvst_parser *p, const unsigned char *buf, size_t n, yajl_status *st)
+{
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return 1;
+    }
+    *st = yajl_parse(p->yajl, buf, n);
+    p->in_yajl = 0;
+    return 0;
+}
+
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
 {
     kvst_parser *p = (kvst_parser *)parser;
     yajl_status st;
     int rc;
 
+    const unsigned char *ff, *vt;
+    size_t n = len;
+
     if (p->status)
         return p->status;
     p->chunk = buf;
     p->chunk_len = len;
+    /* yajl takes form feed and vertical tab for white space; JSON does not
+     * (and inside a string they are invalid anyway). Parse up to the first
+     * one so that the records before it are still delivered. */
+    ff = (const unsigned char *)memchr(buf, '\f', len);
+    vt = (const unsigned char *)memchr(buf, '\v', ff ? (size_t)(ff - buf) : len);
+    if (vt)
+        n = (size_t)(vt - buf);
+    else if (ff)
+        n = (size_t)(ff - buf);
 
-    p->in_yajl = 1;
-    if (setjmp(p->yajl_jmp)) {
-        p->in_yajl = 0;
+    if (guarded_parse(p, buf, n, &st)) {
         if (p->jmp_code == KVST_E_LIMIT)
             return kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
                                  "a string is longer than the limit of %llu bytes",
                                  (unsigned long long)p->opts.max_string_bytes);
         return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
     }
-    st = yajl_parse(p->yajl, buf, len);
-    p->in_yajl = 0;
 
     if (st == yajl_status_client_canceled)
         return p->status ? p->status : KVST_E_ABORTED;
     if (st == yajl_status_error)
         return yajl_failure(p, 0);
+    if (n < len)
+        return kvst__fail_at(p, KVST_E_SYNTAX, p->chunk_base + n,
+                             "%s is not JSON white space (nor allowed in a string)",
+                             buf[n] == '\f' ? "a form feed" : "a vertical tab");
 
     rc = kvst__builder_chunk_done(p);
     if (rc)

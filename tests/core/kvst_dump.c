@@ -281,6 +281,7 @@ int main(int argc, char **argv)
     run_opts ro;
     unsigned char *in;
     strbuf ref = { 0, 0, 0 };
+    size_t *oom_cuts = NULL, cuts_n = 0;
 
     memset(&ro, 0, sizeof ro);
     for (i = 1; i < argc; i++) {
@@ -334,13 +335,23 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    run(&ref, in, len, NULL, 0, &ro);
+    {
+        /* --chunk also applies to --oom: more allocation points to fail */
+        size_t c;
+        cuts_n = 0;
+        if (chunk) {
+            oom_cuts = (size_t *)malloc((len / chunk + 1) * sizeof *oom_cuts);
+            for (c = chunk; c < len; c += chunk)
+                oom_cuts[cuts_n++] = c;
+        }
+    }
+    run(&ref, in, len, oom_cuts, cuts_n, &ro);
     if (mode == 1) {
         size_t sz, k, step, *cuts = (size_t *)malloc((len + 1) * sizeof *cuts);
         int fails = 0;
         char what[96];
-        /* every chunk size 1..64, then a spread of larger ones */
-        for (sz = 1; sz < len && !fails; sz = sz < 64 ? sz + 1 : sz * 2) {
+        /* every chunk size 1..1024, then a spread of larger ones */
+        for (sz = 1; sz < len && !fails; sz = sz < 1024 ? sz + 1 : sz * 2) {
             size_t n = 0, c;
             strbuf got = { 0, 0, 0 };
             for (c = sz; c < len; c += sz)
@@ -375,7 +386,7 @@ int main(int argc, char **argv)
             memset(&cnt, 0, sizeof cnt);
             cnt.fail_at = k;
             ro.counter = &cnt;
-            rc = run(&got, in, len, NULL, 0, &ro);
+            rc = run(&got, in, len, oom_cuts, cuts_n, &ro);
             if (cnt.allocs != cnt.frees) {
                 fprintf(stderr, "FAIL: allocation %ld failed: %ld allocations, %ld frees\n", k,
                         cnt.allocs, cnt.frees);
@@ -397,6 +408,7 @@ int main(int argc, char **argv)
         }
         free(ref.data);
         free(in);
+        free(oom_cuts);
         return fails ? 1 : 0;
     }
 }

@@ -1,0 +1,367 @@
+/*
+ * Unit tests of the parser's public API: options and ABI checks, both
+ * delivery modes, sticky errors, limits, lookups, deep copies, counters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kvstrail/kvstrail.h>
+
+static int failures;
+
+#define CHECK(cond)                                                               \
+    do {                                                                          \
+        if (!(cond)) {                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                           \
+        }                                                                         \
+    } while (0)
+
+#define CHECK_EQ_INT(a, b)                                                            \
+    do {                                                                              \
+        long long a_ = (long long)(a), b_ = (long long)(b);                           \
+        if (a_ != b_) {                                                               \
+            fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, \
+                    a_, b_);                                                          \
+            failures++;                                                               \
+        }                                                                             \
+    } while (0)
+
+static int str_eq(kvst_str s, const char *want)
+{
+    return s.ptr && s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0 &&
+           s.ptr[s.len] == '\0';
+}
+
+static const char two_events[] =
+    "{\"Records\":[\n"
+    "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-03-01T00:00:01Z\","
+    "\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+    "\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.9\",\"readOnly\":false,"
+    "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::123456789012:user/a~b/c\","
+    "\"accountId\":\"123456789012\",\"accessKeyId\":\"AKIAIOSFODNN7EXAMPLE\"},"
+    "\"requestParameters\":{\"streamName\":\"cam-1\",\"dataRetentionInHours\":24,"
+    "\"tags\":{\"Owner\":\"ops\",\"a/b\":\"x\"}},"
+    "\"resources\":[{\"ARN\":\"arn:aws:kinesisvideo:us-east-1:123456789012:stream/cam-1/1700000000000\","
+    "\"accountId\":\"123456789012\"}],"
+    "\"eventID\":\"b7acfcd0-6ca9-4ee1-a3d7-c4e8d420d99b\",\"recipientAccountId\":\"123456789012\"},\n"
+    "{\"eventVersion\":\"1.10\",\"eventTime\":\"2024-03-01T00:00:02Z\","
+    "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\","
+    "\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"s3.amazonaws.com\","
+    "\"userIdentity\":{\"type\":\"AWSService\",\"invokedBy\":\"s3.amazonaws.com\"}}\n"
+    "]}\n";
+
+typedef struct collect {
+    int n;
+    int stop_after;
+    kvst_event *copies[8];
+} collect;
+
+static int on_event(const kvst_event *ev, void *payload)
+{
+    collect *c = (collect *)payload;
+    if (c->n < 8)
+        CHECK_EQ_INT(kvst_event_copy(ev, &c->copies[c->n]), 0);
+    c->n++;
+    return c->stop_after && c->n >= c->stop_after;
+}
+
+static kvst_parser *parser_with(uint32_t flags, kvst_event_fn fn, void *payload)
+{
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    o.flags = flags;
+    o.on_event = fn;
+    o.payload = payload;
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    return p;
+}
+
+static void test_version_and_status(void)
+{
+    CHECK(strcmp(kvst_version_string(), KVST_VERSION_STRING) == 0);
+    CHECK_EQ_INT(kvst_version_number(), KVST_VERSION_NUM);
+    CHECK(KVST_AT_LEAST_VERSION(1, 0, 0));
+    CHECK(!KVST_AT_LEAST_VERSION(99, 0, 0));
+    CHECK(strcmp(kvst_status_name(KVST_E_SYNTAX), "KVST_E_SYNTAX") == 0);
+    CHECK(strcmp(kvst_status_name(KVST_E_NOT_CLOUDTRAIL), "KVST_E_NOT_CLOUDTRAIL") == 0);
+    CHECK(strcmp(kvst_status_name(-999), "KVST_E_UNKNOWN") == 0);
+    CHECK(strcmp(kvst_status_name(5), "KVST_E_UNKNOWN") == 0);
+    CHECK(kvst_strerror(KVST_E_NOMEM)[0] != '\0');
+    CHECK(kvst_strerror(-999) != NULL);
+}
+
+static void test_options(void)
+{
+    kvst_parser *p = NULL;
+    struct bigger {
+        kvst_parser_options o;
+        uint64_t future;
+    } big;
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+
+    CHECK_EQ_INT(kvst_parser_new(NULL, NULL), KVST_E_INVAL);
+    CHECK_EQ_INT(kvst_parser_new(NULL, &p), 0);
+    kvst_parser_free(p);
+    kvst_parser_free(NULL);
+
+    o.struct_size = sizeof(size_t);
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), KVST_E_ABI);
+    CHECK(p == NULL);
+
+    memset(&big, 0, sizeof big);
+    CHECK_EQ_INT(kvst_parser_options_init(&big.o, sizeof big), 0);
+    CHECK_EQ_INT(big.o.struct_size, sizeof big);
+    CHECK_EQ_INT(kvst_parser_new(&big.o, &p), 0); /* unknown tail all zero */
+    kvst_parser_free(p);
+    big.future = 1;
+    CHECK_EQ_INT(kvst_parser_new(&big.o, &p), KVST_E_ABI);
+    CHECK_EQ_INT(kvst_parser_options_init(&o, 4), KVST_E_ABI);
+
+    o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
+    o.flags = 0x80000000u;
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), KVST_E_INVAL);
+}
+
+static void test_callback_copy_lookup(void)
+{
+    collect c;
+    kvst_parser *p;
+    kvst_value v;
+    const kvst_event *e;
+    const kvst_kvs_create_stream_input *req;
+    uint64_t records = 0, in = 0, json = 0;
+
+    memset(&c, 0, sizeof c);
+    p = parser_with(0, on_event, &c);
+    CHECK_EQ_INT(kvst_parser_feed(p, two_events, sizeof two_events - 1), 0);
+    CHECK_EQ_INT(kvst_parser_finish(p), 0);
+    CHECK_EQ_INT(kvst_parser_error(p)->code, 0);
+    kvst_parser_stats(p, &records, &in, &json);
+    CHECK_EQ_INT(records, 2);
+    CHECK_EQ_INT(in, sizeof two_events - 1);
+    CHECK_EQ_INT(json, sizeof two_events - 1);
+    CHECK_EQ_INT(kvst_parser_feed(p, "{}", 2), KVST_E_INVAL); /* after finish */
+    kvst_parser_free(p); /* the copies must outlive the parser */
+    CHECK_EQ_INT(c.n, 2);
+
+    e = c.copies[0];
+    CHECK(e->struct_size == sizeof *e);
+    CHECK_EQ_INT(e->action, KVST_ACTION_CREATE_STREAM);
+    CHECK_EQ_INT(e->container, KVST_CONTAINER_LOG_FILE);
+    CHECK_EQ_INT(e->record_index, 0);
+    CHECK_EQ_INT(e->line, 2);
+    CHECK_EQ_INT(e->column, 1);
+    CHECK_EQ_INT(e->offset, 13);
+    CHECK(str_eq(e->event_name, "CreateStream"));
+    CHECK_EQ_INT(e->event_version_major, 1);
+    CHECK_EQ_INT(e->event_version_minor, 8);
+    CHECK_EQ_INT(e->event_time_valid, 1);
+    CHECK_EQ_INT(e->event_time_ms, 1709251201000LL);
+    CHECK_EQ_INT(e->read_only, KVST_BOOL_FALSE);
+    CHECK_EQ_INT(e->management_event, KVST_BOOL_ABSENT);
+    CHECK(e->user_identity && str_eq(e->user_identity->type, "IAMUser"));
+    CHECK(e->identity && e->identity->principal == KVST_PRINCIPAL_IAM_USER);
+    CHECK_EQ_INT(e->identity->credential, KVST_CREDENTIAL_LONG_TERM);
+    CHECK_EQ_INT(e->resource_count, 1);
+    CHECK(str_eq(e->resources[0]->account_id, "123456789012"));
+    CHECK(e->raw.ptr == NULL); /* KEEP_RAW not set */
+    req = (const kvst_kvs_create_stream_input *)e->request;
+    CHECK(req != NULL);
+    if (req) {
+        CHECK_EQ_INT(req->stream_name.state, KVST_VALUE_OK);
+        CHECK(str_eq(req->stream_name.text, "cam-1"));
+        CHECK_EQ_INT(req->data_retention_in_hours.i, 24);
+        CHECK_EQ_INT(req->tags.count, 2);
+        CHECK(str_eq(req->tags.keys[1], "a/b"));
+        CHECK(str_eq(req->tags.items[0].text, "ops"));
+        CHECK_EQ_INT(req->media_type.state, KVST_VALUE_ABSENT);
+    }
+
+    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/streamName", &v), 0);
+    CHECK(str_eq(v.text, "cam-1") && v.json_type == KVST_JSON_STRING);
+    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/tags/a~1b", &v), 0);
+    CHECK(str_eq(v.text, "x"));
+    CHECK_EQ_INT(kvst_event_lookup(e, "/resources/0/accountId", &v), 0);
+    CHECK(str_eq(v.text, "123456789012"));
+    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/dataRetentionInHours", &v), 0);
+    CHECK(v.json_type == KVST_JSON_INTEGER && str_eq(v.text, "24"));
+    CHECK_EQ_INT(kvst_event_lookup(e, "/readOnly", &v), 0);
+    CHECK(v.json_type == KVST_JSON_BOOLEAN && v.i == 0);
+    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/tags", &v), 0);
+    CHECK(v.json_type == KVST_JSON_OBJECT && v.count == 2 && v.text.ptr[0] == '{' &&
+          v.text.ptr[v.text.len - 1] == '}');
+    CHECK_EQ_INT(kvst_event_lookup(e, "", &v), 0);
+    CHECK(v.json_type == KVST_JSON_OBJECT && v.text.len == e->length);
+    CHECK_EQ_INT(kvst_event_lookup(e, "/resources/1", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ_INT(kvst_event_lookup(e, "/resources/01", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ_INT(kvst_event_lookup(e, "/nope", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ_INT(kvst_event_lookup(e, "nope", &v), KVST_E_INVAL);
+    CHECK_EQ_INT(kvst_event_lookup(e, "/a~2", &v), KVST_E_INVAL);
+
+    e = c.copies[1];
+    CHECK_EQ_INT(e->action, KVST_ACTION_NONE);
+    CHECK(e->request == NULL);
+    CHECK(e->identity->aws_service);
+    CHECK_EQ_INT(e->event_version_minor, 10);
+    kvst_event_free(c.copies[0]);
+    kvst_event_free(c.copies[1]);
+    kvst_event_free(NULL);
+}
+
+static void test_abort_and_kvs_only(void)
+{
+    collect c;
+    kvst_parser *p;
+
+    memset(&c, 0, sizeof c);
+    c.stop_after = 1;
+    p = parser_with(0, on_event, &c);
+    CHECK_EQ_INT(kvst_parser_feed(p, two_events, sizeof two_events - 1), KVST_E_ABORTED);
+    CHECK_EQ_INT(kvst_parser_finish(p), KVST_E_ABORTED); /* sticky */
+    CHECK_EQ_INT(c.n, 1);
+    kvst_parser_free(p);
+    kvst_event_free(c.copies[0]);
+
+    memset(&c, 0, sizeof c);
+    p = parser_with(KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW, on_event, &c);
+    CHECK_EQ_INT(kvst_parser_feed(p, two_events, sizeof two_events - 1), 0);
+    CHECK_EQ_INT(kvst_parser_finish(p), 0);
+    kvst_parser_free(p);
+    CHECK_EQ_INT(c.n, 1);
+    CHECK(c.copies[0]->raw.ptr && c.copies[0]->raw.ptr[0] == '{' &&
+          c.copies[0]->raw.len == c.copies[0]->length);
+    kvst_event_free(c.copies[0]);
+}
+
+static void test_pull_then_error(void)
+{
+    kvst_parser *p = parser_with(0, NULL, NULL);
+    const kvst_event *ev;
+    const kvst_error *err;
+    /* two complete records, then a syntax error in the third */
+    static const char in[] =
+        "[{\"eventName\":\"A\"},\n{\"eventName\":\"B\"},\n{\"eventName\":\"C\" \"x\":1}]";
+    int rc = kvst_parser_feed(p, in, sizeof in - 1);
+
+    CHECK_EQ_INT(rc, KVST_E_SYNTAX);
+    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
+    CHECK(ev && str_eq(ev->event_name, "A"));
+    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
+    CHECK(ev && str_eq(ev->event_name, "B") && ev->container == KVST_CONTAINER_ARRAY);
+    CHECK_EQ_INT(kvst_parser_next(p, &ev), KVST_E_SYNTAX);
+    CHECK(ev == NULL);
+    err = kvst_parser_error(p);
+    CHECK_EQ_INT(err->code, KVST_E_SYNTAX);
+    CHECK_EQ_INT(err->line, 3);
+    CHECK_EQ_INT(err->column, 18);
+    CHECK_EQ_INT(err->record_index, 2);
+    CHECK(str_eq(err->pointer, "/eventName"));
+    CHECK(err->excerpt.len > 0 && strchr(err->excerpt.ptr, '^') != NULL);
+    CHECK_EQ_INT(kvst_parser_feed(p, "x", 1), KVST_E_SYNTAX);
+    kvst_parser_free(p);
+}
+
+static void test_limits(void)
+{
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    static const char rec[] = "{\"eventName\":\"0123456789abcdef0123456789\"}";
+
+    o.max_string_bytes = 16;
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ_INT(kvst_parser_feed(p, rec, sizeof rec - 1), KVST_E_LIMIT);
+    CHECK_EQ_INT(kvst_parser_error(p)->column, 14 + 28);
+    kvst_parser_free(p);
+
+    o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
+    o.max_record_bytes = 20;
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ_INT(kvst_parser_feed(p, rec, sizeof rec - 1), KVST_E_LIMIT);
+    kvst_parser_free(p);
+
+    o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
+    o.max_depth = 2;
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ_INT(kvst_parser_feed(p, "{\"eventName\":{\"a\":{}}}", 22), KVST_E_LIMIT);
+    CHECK_EQ_INT(kvst_parser_error(p)->column, 19);
+    kvst_parser_free(p);
+
+    /* a string longer than the limit split over many chunks: yajl must not
+     * be allowed to buffer it without bound */
+    o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
+    o.max_string_bytes = 1024;
+    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    {
+        char chunk[4096];
+        int i, rc = 0;
+        memset(chunk, 'a', sizeof chunk);
+        CHECK_EQ_INT(kvst_parser_feed(p, "{\"eventName\":\"", 14), 0);
+        for (i = 0; i < 100000 && rc == 0; i++)
+            rc = kvst_parser_feed(p, chunk, sizeof chunk);
+        CHECK_EQ_INT(rc, KVST_E_LIMIT);
+        CHECK(i < 100);
+    }
+    kvst_parser_free(p);
+}
+
+static void test_inputs(void)
+{
+    static const struct {
+        const char *in;
+        int rc;
+        int events;
+    } cases[] = {
+        { "", KVST_E_SYNTAX, 0 },
+        { "   \n", KVST_E_SYNTAX, 0 },
+        { "{\"Records\":[]}", 0, 0 },
+        { "[]", 0, 0 },
+        { "{\"eventName\":\"A\"}{\"eventName\":\"B\"}\n{\"eventID\":\"C\"}", 0, 3 },
+        { "{\"Records\":null}", KVST_E_NOT_CLOUDTRAIL, 0 },
+        { "{\"Records\":[1]}", KVST_E_NOT_CLOUDTRAIL, 0 },
+        { "[{\"eventName\":\"A\"},2]", KVST_E_NOT_CLOUDTRAIL, 1 },
+        { "\"just a string\"", KVST_E_NOT_CLOUDTRAIL, 0 },
+        { "{\"a\":1} [", KVST_E_SYNTAX, 0 },
+        { "{\"Records\":[{\"eventName\":\"A\"},{\"eventN", KVST_E_TRUNCATED, 1 },
+        { "{\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{\"eventName\":\"X\"}}", 0, 1 },
+        { "{\"detail-type\":\"EC2 Instance State-change Notification\",\"detail\":{}}",
+          KVST_E_NOT_CLOUDTRAIL, 0 },
+        { "{\"digestStartTime\":\"2024-01-01T00:00:00Z\",\"logFiles\":[]}", KVST_E_NOT_CLOUDTRAIL, 0 },
+        { "{\"eventName\":\"\xff\"}", KVST_E_ENCODING, 0 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kvst_parser *p = parser_with(0, NULL, NULL);
+        const kvst_event *ev;
+        int rc = kvst_parser_feed(p, cases[i].in, strlen(cases[i].in)), n = 0, r;
+        if (rc == 0)
+            rc = kvst_parser_finish(p);
+        while ((r = kvst_parser_next(p, &ev)) == 1)
+            n++;
+        CHECK_EQ_INT(r, rc);
+        if (rc != cases[i].rc || n != cases[i].events)
+            fprintf(stderr, "  input %zu: %s\n", i, cases[i].in);
+        CHECK_EQ_INT(rc, cases[i].rc);
+        CHECK_EQ_INT(n, cases[i].events);
+        kvst_parser_free(p);
+    }
+}
+
+int main(void)
+{
+    test_version_and_status();
+    test_options();
+    test_callback_copy_lookup();
+    test_abort_and_kvs_only();
+    test_pull_then_error();
+    test_limits();
+    test_inputs();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("test_api: all checks passed\n");
+    return 0;
+}
