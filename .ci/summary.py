@@ -40,7 +40,7 @@ def main(argv):
     ap.add_argument("runs", nargs="*", metavar="LABEL=TESTLOG")
     ap.add_argument("--check", action="append", default=[],
                     metavar="LABEL=OK|FAIL")
-    args = ap.parse_args(argv)
+    args = ap.parse_intermixed_args(argv)
     total_passed = total_failed = 0
     for check in args.check:
         label, _, result = check.partition("=")
