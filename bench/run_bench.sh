@@ -173,6 +173,19 @@ elif [ -x "$cli" ]; then
       status=1
     fi
   done
+  # Many files: 16 names of the small file, one parser per file.
+  many=()
+  for i in $(seq 1 16); do
+    ln -sf "$(basename "$small")" "$work/many-$i.json"
+    many+=("$work/many-$i.json")
+  done
+  for j in 1 2; do
+    /usr/bin/time -f '%e' -o "$work/time-j$j.txt" \
+      "$cli" stats -j "$j" "${many[@]}" >/dev/null 2>"$work/cli.log" || status=1
+  done
+  awk -v a="$(cat "$work/time-j1.txt")" -v b="$(cat "$work/time-j2.txt")" -v f="$(basename "$small")" \
+    'BEGIN { printf "16 files x %s: -j 1 %.2f s, -j 2 %.2f s, speed-up %.2f (issue 7: >= 1.7)\n",
+             f, a, b, (b > 0 ? a / b : 0) }'
 else
   echo "no CLI at $cli: skipped"
 fi
