@@ -64,15 +64,20 @@ void cli_buf_printf(struct cli_buf *b, const char *fmt, ...)
 {
     va_list ap;
     int n;
+    /* Format straight into the buffer; a second pass only when it was too
+     * short. */
+    cli_buf_reserve(b, 128);
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
     if (n <= 0)
         return;
-    cli_buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= b->cap - b->len) {
+        cli_buf_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 

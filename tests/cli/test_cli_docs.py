@@ -68,7 +68,13 @@ def test_man3_example_builds_and_runs(tmp_path):
     code = code.replace("\\e", "\\").replace("\\-", "-")
     (tmp_path / "example.c").write_text(code)
     exe = tmp_path / "example"
-    subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-o", str(exe),
+    # A sanitizer build of the library needs its runtime in the program too.
+    lib = (build / "lib" / "libkvstrail.so").read_bytes()
+    sanitize = [flag for marker, flag in
+                ((b"libasan.so", "-fsanitize=address"),
+                 (b"libubsan.so", "-fsanitize=undefined"),
+                 (b"libtsan.so", "-fsanitize=thread")) if marker in lib]
+    subprocess.run([cc, "-std=c99", "-Wall", "-Werror", *sanitize, "-o", str(exe),
                     str(tmp_path / "example.c"),
                     "-I", str(build / "include"), "-I", str(DOCS.parent / "include"),
                     "-L", str(build / "lib"), "-lkvstrail"], check=True)
