@@ -64,6 +64,37 @@ static void report_io_error(struct cli_file_out *out, const char *what, int err)
     cli_buf_free(&msg);
 }
 
+static void parser_options(const struct cli_options *opts,
+                           kvst_parser_options *po)
+{
+    po->flags = opts->parser_flags;
+    po->max_depth = opts->max_depth;
+    po->max_string_bytes = opts->max_string_bytes;
+    po->max_record_bytes = opts->max_record_bytes;
+    po->max_inflate_ratio = opts->max_inflate_ratio;
+}
+
+int cli_runner_check_options(const struct cli_options *opts)
+{
+    kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    int status;
+    parser_options(opts, &po);
+    status = kvst_parser_new(&po, &p);
+    kvst_parser_free(p);
+    if (status != 0) {
+        struct cli_buf line = CLI_BUF_INIT;
+        cli_buf_printf(&line,
+                       "kvstrail: error: libkvstrail %s refuses these options: "
+                       "%s [%s]\n",
+                       kvst_version_string(), kvst_strerror(status),
+                       kvst_status_name(status));
+        cli_write_all(STDERR_FILENO, line.data, line.len);
+        cli_buf_free(&line);
+    }
+    return status;
+}
+
 /* Parse one file; returns its exit status. */
 static int run_file(struct run *r, size_t index, char *chunk,
                     struct cli_stats *stats)
@@ -84,11 +115,7 @@ static int run_file(struct run *r, size_t index, char *chunk,
     fc.stats = stats;
     stats->files++;
 
-    po.flags = opts->parser_flags;
-    po.max_depth = opts->max_depth;
-    po.max_string_bytes = opts->max_string_bytes;
-    po.max_record_bytes = opts->max_record_bytes;
-    po.max_inflate_ratio = opts->max_inflate_ratio;
+    parser_options(opts, &po);
     po.on_event = on_event;
     po.payload = &fc;
 

@@ -10,6 +10,13 @@
 #include "cli_stats.h"
 
 /*
+ * Whether the library accepts the parser options (flags it may not support,
+ * limits), before any file is opened: one clear error line on stderr
+ * instead of one per file. Returns 0 or the library's status.
+ */
+int cli_runner_check_options(const struct cli_options *opts);
+
+/*
  * Run opts->command over opts->files. Output goes to stdout in file order,
  * errors to stderr; *total receives the merged counters and *elapsed the
  * wall time of the parsing. Returns the exit status (CLI_EXIT_*).

@@ -26,6 +26,9 @@ int main(int argc, char **argv)
     if (!cli_options_parse(argc, argv, &opts, &exit_status))
         return exit_status;
 
+    if (cli_runner_check_options(&opts) != 0)
+        return CLI_EXIT_INPUT;
+
     /* The counters are large (about 11 KiB): keep them off the stack. */
     total = cli_xrealloc(NULL, sizeof *total);
     exit_status = cli_run(&opts, total, &elapsed);
