@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SINK_FLUSH_BYTES  (64u * 1024u)       /* batch writes to stdout */
-#define SINK_MEMORY_BYTES (8u * 1024u * 1024u) /* then spill to a temp file */
+#define SINK_FLUSH_BYTES    (64u * 1024u)        /* batch writes to stdout */
+#define ORDER_MEMORY_BYTES  (32u * 1024u * 1024u) /* held by waiting files */
+#define ORDER_WINDOW        64u /* files started ahead of the head (each may
+                                   hold a temporary file open) */
 
 void cli_order_init(struct cli_order *o, size_t count,
                     struct cli_progress *progress)
@@ -14,6 +16,7 @@ void cli_order_init(struct cli_order *o, size_t count,
     size_t i;
     memset(o, 0, sizeof *o);
     pthread_mutex_init(&o->lock, NULL);
+    pthread_cond_init(&o->turn, NULL);
     o->sinks = cli_xrealloc(NULL, count * sizeof *o->sinks);
     memset(o->sinks, 0, count * sizeof *o->sinks);
     for (i = 0; i < count; i++)
@@ -34,12 +37,23 @@ void cli_order_destroy(struct cli_order *o)
             fclose(o->sinks[i].spill);
     }
     free(o->sinks);
+    pthread_cond_destroy(&o->turn);
     pthread_mutex_destroy(&o->lock);
 }
 
 struct cli_sink *cli_order_sink(struct cli_order *o, size_t index)
 {
     return &o->sinks[index];
+}
+
+void cli_order_wait_turn(struct cli_order *o, size_t index)
+{
+    pthread_mutex_lock(&o->lock);
+    /* The head file is always running (files are taken in order), so this
+     * wait ends. */
+    while (index >= o->head + ORDER_WINDOW)
+        pthread_cond_wait(&o->turn, &o->lock);
+    pthread_mutex_unlock(&o->lock);
 }
 
 /* Called with the lock held (or before any worker runs). */
@@ -92,22 +106,42 @@ static void drain_held(struct cli_sink *s)
     s->err.len = 0;
 }
 
+/* Stop counting a sink's buffer against the memory budget. Lock held. */
+static void release(struct cli_sink *s)
+{
+    s->order->held -= s->held;
+    s->held = 0;
+}
+
+/* Move a waiting sink's buffer to its temporary file. Lock held. */
+static void spill(struct cli_sink *s)
+{
+    if (s->spill == NULL)
+        s->spill = tmpfile();
+    /* Without a temporary file the bytes stay in memory: slower to lose
+     * than to grow. */
+    if (s->spill == NULL ||
+        fwrite(s->out.data, 1, s->out.len, s->spill) != s->out.len)
+        return;
+    release(s);
+    s->out.len = 0;
+    if (s->done)
+        cli_buf_free(&s->out);
+}
+
 /* Lock held. */
 static void flush_locked(struct cli_sink *s)
 {
+    struct cli_order *o = s->order;
     if (s->direct) {
-        write_stdout(s->order, s->out.data, s->out.len);
+        write_stdout(o, s->out.data, s->out.len);
         s->out.len = 0;
-    } else if (s->out.len >= SINK_MEMORY_BYTES) {
-        if (s->spill == NULL)
-            s->spill = tmpfile();
-        if (s->spill == NULL ||
-            fwrite(s->out.data, 1, s->out.len, s->spill) != s->out.len) {
-            /* Keep it in memory: slower to lose than to grow. */
-            return;
-        }
-        s->out.len = 0;
+        return;
     }
+    o->held += s->out.len - s->held;
+    s->held = s->out.len;
+    if (o->held > ORDER_MEMORY_BYTES)
+        spill(s);
 }
 
 void cli_sink_flush(struct cli_sink *s)
@@ -144,6 +178,8 @@ void cli_sink_done(struct cli_sink *s)
     struct cli_order *o = s->order;
     pthread_mutex_lock(&o->lock);
     s->done = 1;
+    if (!s->direct)
+        flush_locked(s);
     while (o->head < o->count && o->sinks[o->head].done) {
         struct cli_sink *h = &o->sinks[o->head];
         /* A finished file: its worker is gone, its buffer is ours. Spilled
@@ -155,14 +191,17 @@ void cli_sink_done(struct cli_sink *s)
         if (err.len > 0)
             cli_progress_stderr(o->progress, err.data, err.len);
         cli_buf_free(&err);
+        release(h);
         cli_buf_free(&h->out);
         o->head++;
     }
+    pthread_cond_broadcast(&o->turn);
     if (o->head < o->count) {
         /* Still being parsed (or not started): from now on it writes
          * through; its worker flushes its own buffer at its next commit. */
         struct cli_sink *h = &o->sinks[o->head];
         drain_held(h);
+        release(h);
         h->direct = 1;
     }
     pthread_mutex_unlock(&o->lock);

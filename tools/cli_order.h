@@ -3,8 +3,10 @@
  *
  * Each input file writes into its own sink. The sink of the earliest
  * unfinished file (the head) goes straight to stdout/stderr; the others
- * collect their output in memory, spilling to a temporary file past a
- * budget, and are written out when every file before them is done.
+ * collect their output in memory and are written out when every file
+ * before them is done. Memory stays bounded: past a budget shared by all
+ * waiting files their output spills to temporary files, and no file is
+ * started more than a window of files ahead of the head.
  */
 #ifndef KVSTRAIL_CLI_ORDER_H
 #define KVSTRAIL_CLI_ORDER_H
@@ -22,15 +24,18 @@ struct cli_sink {
     struct cli_buf out;  /* stdout bytes not yet written */
     struct cli_buf err;  /* stderr bytes held while not the head */
     FILE *spill;         /* stdout bytes beyond the memory budget */
+    size_t held;         /* bytes of out counted in order->held */
     int direct;          /* head: write through (guarded by order->lock) */
     int done;
 };
 
 struct cli_order {
     pthread_mutex_t lock;
+    pthread_cond_t turn;  /* signalled when the head moves */
     struct cli_sink *sinks;
     size_t count;
     size_t head;
+    size_t held;          /* stdout bytes in memory of non-head sinks */
     struct cli_progress *progress;
     int strip_comma;     /* see cli_order_strip_next_comma() */
     int write_failed;
@@ -40,6 +45,8 @@ void cli_order_init(struct cli_order *o, size_t count,
                     struct cli_progress *progress);
 void cli_order_destroy(struct cli_order *o);
 struct cli_sink *cli_order_sink(struct cli_order *o, size_t index);
+/* Block until file index is close enough to the head to be started. */
+void cli_order_wait_turn(struct cli_order *o, size_t index);
 
 /* Write to stdout now, ahead of every sink (headers and footers). */
 void cli_order_stdout(struct cli_order *o, const char *s, size_t n);

@@ -188,6 +188,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&r->next_lock);
         if (index >= r->opts->file_count)
             break;
+        cli_order_wait_turn(&r->order, index);
         r->file_status[index] = run_file(r, index, chunk, &w->stats);
         cli_sink_done(cli_order_sink(&r->order, index));
         cli_progress_file_done(&r->progress);

@@ -174,3 +174,34 @@ def test_progress_on_by_default_on_a_terminal():
     # The summary comes after the bar is erased, on a line of its own.
     last = out.replace(b"\r\n", b"\n").rsplit(b"\r\033[K", 1)[1]
     assert json.loads(last)["records"] == 5
+
+
+def test_files_waiting_behind_a_slow_head(tmp_path):
+    """The first input is a pipe that stays open for a while: every later
+    file finishes first and waits for its turn. Their output (more than
+    the 32 MiB the CLI keeps in memory) spills to temporary files, and past
+    64 files ahead of the head the workers wait. Same bytes as -j 1."""
+    recs = seed_records()
+    big = "".join(json.dumps(r) + "\n" for r in recs * 1500)
+    files = [write(tmp_path / f"big{i}.jsonl", big) for i in range(4)]
+    files += [write(tmp_path / f"small{i:03d}.json", json.dumps(recs[i % 5]))
+              for i in range(80)]
+    head = MENDED.read_bytes()
+
+    def run_with_slow_stdin(jobs):
+        rfd, feeder = _slow_stdin(head, 1.5)
+        proc = subprocess.Popen([CLI, "events", "--format", "jsonl", "-j", jobs,
+                                 "-"] + [str(f) for f in files],
+                                stdin=rfd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        os.close(rfd)
+        out, err = proc.communicate(timeout=120)
+        feeder.join()
+        return proc.returncode, out, err
+
+    status1, out1, err1 = run_with_slow_stdin("1")
+    status2, out2, err2 = run_with_slow_stdin("2")
+    assert status1 == status2 == 0
+    assert err1 == err2 == b""
+    assert len(out1) > 40 * 1024 * 1024
+    assert out2 == out1
