@@ -476,6 +476,45 @@ static void test_json_entry(void)
     CHECK_EQ(i.principal, KVST_PRINCIPAL_ROOT);
 }
 
+/* Every prefix and every single-byte change of a userIdentity: a status
+ * from the documented set, never a crash (run under ASan in CI). */
+static void test_json_robustness(void)
+{
+    static const char base[] =
+        "{\"type\":\"AssumedRole\",\"arn\":\"a\\u00e9\",\"sessionContext\":"
+        "{\"sessionIssuer\":{\"accountId\":\"1\"},\"attributes\":"
+        "{\"mfaAuthenticated\":\"true\"}},\"x\":[1,{\"y\":null}]}";
+    static const char bytes[] = "{}[]\":,\\ a0\x80\xff";
+    char buf[sizeof base];
+    kvst_identity_info info;
+    size_t n, k, b;
+    int ok = 1;
+
+    info.struct_size = sizeof info;
+    for (n = 0; n < sizeof base - 1; n++) {
+        int rc = kvst_identity_classify_json(base, n, &info);
+        ok &= rc == KVST_E_SYNTAX || rc == KVST_E_ENCODING;
+    }
+    CHECK(ok); /* every strict prefix is incomplete */
+    CHECK_EQ(kvst_identity_classify_json(base, sizeof base - 1, &info), 0);
+    ok = 1;
+    for (k = 0; k < sizeof base - 1; k++) {
+        for (b = 0; b < sizeof bytes - 1; b++) {
+            int rc;
+            memcpy(buf, base, sizeof base);
+            buf[k] = bytes[b];
+            rc = kvst_identity_classify_json(buf, sizeof base - 1, &info);
+            ok &= rc == 0 || rc == KVST_E_SYNTAX || rc == KVST_E_ENCODING ||
+                  rc == KVST_E_NOT_CLOUDTRAIL;
+            if (rc == 0)
+                ok &= info.type.ptr == NULL ||
+                      (info.type.ptr >= buf &&
+                       info.type.ptr + info.type.len <= buf + sizeof base);
+        }
+    }
+    CHECK(ok);
+}
+
 int main(void)
 {
     test_kinds_and_names();
@@ -484,5 +523,6 @@ int main(void)
     test_cross_account();
     test_struct_size();
     test_json_entry();
+    test_json_robustness();
     return check_done("identity");
 }
