@@ -600,7 +600,7 @@ int main(int argc, char **argv)
         json_len = raw_len;
     records = cfg.only < 0 ? count_records(json, json_len) : 0;
 
-    printf("kvst_bench: %s: %s, %.1f MB%s%.1f MB JSON, %llu records; chunk %zu, %d reps\n",
+    printf("kvst_bench: %s: %s, %.1f MB%s%.1f MB JSON, %llu records (0: not counted with --only); chunk %zu, %d reps\n",
            cfg.path, gz ? "gzip" : "plain", raw_len / 1e6, gz ? " compressed, " : ", ",
            json_len / 1e6, (unsigned long long)records, cfg.chunk, cfg.reps);
 
@@ -633,7 +633,7 @@ int main(int argc, char **argv)
            "records/s", "s median", "RSS KiB");
     for (c = 0; c < C_COUNT; c++) {
         double *t = times[c];
-        char rss_txt[32];
+        char rss_txt[32], rate_txt[32];
         if (!active[c])
             continue;
         if (res[c].status != 0) {
@@ -650,9 +650,14 @@ int main(int argc, char **argv)
             snprintf(rss_txt, sizeof rss_txt, "%ld", rss[c]);
         else
             snprintf(rss_txt, sizeof rss_txt, "%s", rss[c] == -1 ? "failed" : "-");
-        printf("%-22s %10.1f %10.1f %12.0f %10.4f %10s\n", contender_labels[c],
+        /* --only skips the counting pass: no records/s then. */
+        if (records > 0)
+            snprintf(rate_txt, sizeof rate_txt, "%.0f", records / med[c]);
+        else
+            snprintf(rate_txt, sizeof rate_txt, "-");
+        printf("%-22s %10.1f %10.1f %12s %10.4f %10s\n", contender_labels[c],
                json_len / med[c] / 1e6, json_len / best[c] / 1e6,
-               records / med[c], med[c], rss_txt);
+               rate_txt, med[c], rss_txt);
     }
     if (rss[C_COUNT] >= 0)
         printf("%-22s %10s %10s %12s %10s %10ld\n", "baseline (read only)", "", "", "", "",
