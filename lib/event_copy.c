@@ -61,6 +61,13 @@ int kvst_event_copy(const kvst_event *ev, kvst_event **out)
     kvst__alloc_init(&h->alloc, NULL);
     kvst__arena_init(&h->arena, &h->alloc);
 
+    if (ev->status) {
+        kvst_str text;
+        text.ptr = impl->tape.raw;
+        text.len = impl->tape.raw_len;
+        rc = kvst__event_build_broken(ev, ev->error, text, impl->flags, &h->arena, &copy);
+        goto built;
+    }
     t = impl->tape;
     t.nodes = (const kvst_node *)dup_block(&h->arena, impl->tape.nodes,
                                            impl->tape.count * sizeof *t.nodes);
@@ -72,6 +79,7 @@ int kvst_event_copy(const kvst_event *ev, kvst_event **out)
         rc = kvst__event_build_tape(&t, ev->container, ev->record_index, impl->flags, &h->arena,
                                     &copy);
     }
+built:
     if (rc) {
         kvst__arena_free(&h->arena);
         free(h);

@@ -62,6 +62,12 @@ struct kvst_record {
     uint64_t index;         /* record index in the input */
     uint64_t offset, line, column;
     kvst_arena arena;       /* the event built from it */
+    /* recovery mode: a broken record (raw holds its text) */
+    int32_t broken;         /* its status, 0 for a good record */
+    kvst_error broken_err;
+    char broken_msg[512];
+    char broken_ptr[256];
+    char broken_exc[256];
 };
 
 /* The event as the library holds it: the public struct first. */
@@ -69,6 +75,7 @@ typedef struct kvst_event_impl {
     kvst_event ev;
     kvst_identity_info info;
     kvst_tape tape;
+    kvst_error err;     /* broken records */
     uint32_t flags;     /* the parser flags it was built with */
     void *copy_holder;  /* kvst_event_copy(): the storage to free */
 } kvst_event_impl;
@@ -140,6 +147,21 @@ struct kvst_parser {
     char not_ct_msg[256];
     uint64_t not_ct_off, not_ct_line, not_ct_col;
 
+    /* recovery mode (recovery.c) */
+    int resyncing;                /* looking for the next record */
+    kvst_buf resync;              /* bytes from the broken record's start on */
+    size_t resync_scan;           /* next byte of resync to look for '{' at */
+    int resync_top;               /* container: enum kvst_top_state */
+    uint32_t resync_container;    /* KVST_CONTAINER_* of the broken record */
+    uint64_t resync_offset, resync_line, resync_column; /* where resync[0] is */
+    kvst_error broken;            /* the error that broke the record */
+    char broken_msg[512];
+    char broken_ptr[256];
+    char broken_exc[256];
+    kvst_error next_broken;       /* the probe's: a record that broke too */
+    char next_msg[512];
+    char next_exc[256];
+
     /* delivery */
     kvst_record *ready_head, *ready_tail; /* pull mode queue */
     kvst_record *handed;          /* record of the event last returned by next */
@@ -162,6 +184,24 @@ void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line,
 int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
     KVST_PRINTF(4, 5);
 extern const yajl_callbacks kvst__builder_callbacks;
+/* Guarded yajl calls for other handles (the recovery probe): non-zero when
+ * an allocation was refused (p->jmp_code says why). */
+int kvst__tok_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
+                            yajl_handle *out);
+int kvst__tok_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
+                            size_t len, yajl_status *st);
+void kvst__tok_release(kvst_parser *p, yajl_handle h);
+/* Recovery: drop the failed main handle; make a new one primed with a
+ * virtual prefix that ends at absolute offset abs. */
+void kvst__tok_drop(kvst_parser *p);
+int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, uint64_t abs);
+
+/* ---- recovery.c ------------------------------------------------------------ */
+/* After an error in recovery mode: p->status if it cannot be recovered,
+ * else 0 (or a new error) once the broken record is on its way. */
+int kvst__recover_begin(kvst_parser *p);
+int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len);
+int kvst__recover_finish(kvst_parser *p);
 
 /* ---- record_builder.c -------------------------------------------------- */
 int kvst__builder_init(kvst_parser *p);
@@ -170,6 +210,10 @@ void kvst__builder_free(kvst_parser *p);
 int kvst__builder_chunk_done(kvst_parser *p);
 /* The JSON pointer of the builder's current position (for errors). */
 void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap);
+/* Forget the container (recovery reopens it). */
+void kvst__builder_restart(kvst_parser *p);
+/* 1 for the keys that make an object an event. */
+int kvst__is_event_key(const unsigned char *k, size_t len);
 /* At finish: 1 when the input looked like CloudTrail before it ended. */
 int kvst__builder_in_cloudtrail(const kvst_parser *p);
 kvst_record *kvst__record_new(kvst_parser *p);
@@ -205,6 +249,9 @@ int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
 int kvst__deliver(kvst_parser *p, kvst_record *r);
 /* Build the event of a record into its arena. */
 int kvst__event_build(kvst_parser *p, kvst_record *r, kvst_event_impl **out);
+/* Build the event of a broken record (recovery mode) into ar. */
+int kvst__event_build_broken(const kvst_event *shape, const kvst_error *err, kvst_str text,
+                             uint32_t flags, kvst_arena *ar, kvst_event_impl **out);
 /* Build an event from a tape (flags: KVST_FLAG_*) into ar. */
 int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
                            uint32_t flags, kvst_arena *ar, kvst_event_impl **out);

@@ -12,7 +12,8 @@
 
 /* The options struct of the first release (1.0): the smallest accepted. */
 #define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
-#define KNOWN_FLAGS (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_NO_VALIDATE)
+#define KNOWN_FLAGS \
+    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE)
 
 int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
 {
@@ -45,7 +46,7 @@ static int options_take(kvst_parser_options *dst, const kvst_parser_options *src
     }
     dst->struct_size = sizeof *dst;
     if (dst->flags & ~KNOWN_FLAGS)
-        return KVST_E_INVAL; /* includes KVST_FLAG_RECOVER: not in this version */
+        return KVST_E_INVAL;
     dst->max_depth = limit_or(dst->max_depth, KVST_DEFAULT_MAX_DEPTH);
     dst->max_string_bytes = limit_or(dst->max_string_bytes, KVST_DEFAULT_MAX_STRING_BYTES);
     dst->max_record_bytes = limit_or(dst->max_record_bytes, KVST_DEFAULT_MAX_RECORD_BYTES);
@@ -297,10 +298,85 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
     return 0;
 }
 
+static kvst_str arena_str(kvst_arena *ar, kvst_str s, int *oom)
+{
+    kvst_str d;
+    d.len = s.ptr ? s.len : 0;
+    d.ptr = kvst__arena_strdup(ar, s.ptr ? s.ptr : "", d.len);
+    if (!d.ptr)
+        *oom = 1;
+    return d;
+}
+
+int kvst__event_build_broken(const kvst_event *shape, const kvst_error *err, kvst_str text,
+                             uint32_t flags, kvst_arena *ar, kvst_event_impl **out)
+{
+    kvst_event_impl *impl = (kvst_event_impl *)kvst__arena_zalloc(ar, sizeof *impl);
+    kvst_event *ev;
+    int oom = 0;
+
+    if (!impl)
+        return KVST_E_NOMEM;
+    ev = &impl->ev;
+    impl->flags = flags;
+    ev->struct_size = sizeof *ev;
+    ev->status = err->code;
+    ev->container = shape->container;
+    ev->record_index = shape->record_index;
+    ev->offset = shape->offset;
+    ev->line = shape->line;
+    ev->column = shape->column;
+    ev->length = text.len;
+    ev->read_only = ev->management_event = ev->session_credential_from_console = KVST_BOOL_ABSENT;
+    impl->err = *err;
+    impl->err.struct_size = sizeof impl->err;
+    impl->err.message = arena_str(ar, err->message, &oom);
+    impl->err.pointer = arena_str(ar, err->pointer, &oom);
+    impl->err.excerpt = arena_str(ar, err->excerpt, &oom);
+    impl->err.record_offset = shape->offset;
+    impl->err.record_length = text.len;
+    impl->err.record_text = arena_str(ar, text, &oom);
+    if (oom)
+        return KVST_E_NOMEM;
+    /* the text is the record's raw bytes: lookups find nothing, copies work */
+    impl->tape.raw = impl->err.record_text.ptr;
+    impl->tape.raw_len = text.len;
+    impl->tape.strings = "";
+    impl->tape.offset = shape->offset;
+    impl->tape.line = shape->line;
+    impl->tape.column = shape->column;
+    if (flags & KVST_FLAG_KEEP_RAW)
+        ev->raw = impl->err.record_text;
+    ev->error = &impl->err;
+    *out = impl;
+    return 0;
+}
+
 int kvst__event_build(kvst_parser *p, kvst_record *r, kvst_event_impl **out)
 {
     kvst_tape t;
 
+    if (r->broken) {
+        kvst_event shape;
+        kvst_error e = r->broken_err;
+        kvst_str text;
+        memset(&shape, 0, sizeof shape);
+        shape.container = r->container;
+        shape.record_index = r->index;
+        shape.offset = r->offset;
+        shape.line = r->line;
+        shape.column = r->column;
+        e.code = r->broken;
+        e.message.ptr = r->broken_msg;
+        e.message.len = strlen(r->broken_msg);
+        e.pointer.ptr = r->broken_ptr;
+        e.pointer.len = strlen(r->broken_ptr);
+        e.excerpt.ptr = r->broken_exc;
+        e.excerpt.len = strlen(r->broken_exc);
+        text.ptr = r->raw.data ? (const char *)r->raw.data : "";
+        text.len = r->raw.len;
+        return kvst__event_build_broken(&shape, &e, text, p->opts.flags, &r->arena, out);
+    }
     kvst__record_tape(r, &t);
     return kvst__event_build_tape(&t, r->container, r->index, p->opts.flags, &r->arena, out);
 }
@@ -320,7 +396,7 @@ int kvst__deliver(kvst_parser *p, kvst_record *r)
     kvst_event_impl *impl;
     int rc;
 
-    if (!wanted(p, r))
+    if (!r->broken && !wanted(p, r))
         return 0;
     if (!p->opts.on_event) {
         kvst_record *fresh = kvst__record_new(p);
@@ -409,6 +485,7 @@ void kvst_parser_free(kvst_parser *p)
     record_list_destroy(p, p->pool);
     kvst__record_destroy(p, p->handed);
     kvst__input_free(p->input);
+    kvst__buf_free(&p->resync, &p->alloc);
     a = p->alloc;
     kvst__free(&a, p);
 }

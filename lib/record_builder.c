@@ -37,6 +37,7 @@ kvst_record *kvst__record_new(kvst_parser *p)
 
 void kvst__record_reset(kvst_record *r)
 {
+    r->broken = 0;
     r->count = 0;
     r->strings.len = 0;
     r->raw.len = 0;
@@ -224,7 +225,7 @@ static void record_abandon(kvst_parser *p)
 }
 
 /* Keys that make an object an event (and not just any JSON object). */
-static int is_event_key(const unsigned char *k, size_t len)
+int kvst__is_event_key(const unsigned char *k, size_t len)
 {
     switch (len) {
     case 7: return memcmp(k, "eventID", 7) == 0;
@@ -399,7 +400,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
         p->saw_records_key = len == 7 && memcmp(s, "Records", 7) == 0;
     if (!p->rec_active)
         return 1;
-    if (p->depth == p->rec_depth && is_event_key(s, len))
+    if (p->depth == p->rec_depth && kvst__is_event_key(s, len))
         p->top_has_event_key = 1;
     if (!node_push(p, KVST_NODE_KEY, kvst__tok_offset(p), s, len))
         return 0;
@@ -564,6 +565,17 @@ void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap)
         }
     }
     out[n < cap ? n : cap - 1] = '\0';
+}
+
+void kvst__builder_restart(kvst_parser *p)
+{
+    p->depth = 0;
+    p->top = KVST_TOP_BETWEEN;
+    p->top_kind = 0;
+    p->top_values = 0;
+    p->rec_active = 0;
+    p->saw_records_key = 0;
+    p->top_has_event_key = 0;
 }
 
 int kvst__builder_in_cloudtrail(const kvst_parser *p)

@@ -357,16 +357,75 @@ static void history_keep(kvst_parser *p)
 /* yajl_parse with the longjmp landing pad of the allocator hooks; 1 when
  * an allocation was refused (p->jmp_code says why). Kept apart so that no
  * local of the caller lives across setjmp. */
-static int guarded_parse(kvst_parser *p, const unsigned char *buf, size_t n, yajl_status *st)
+int kvst__tok_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
+                            size_t n, yajl_status *st)
 {
     p->in_yajl = 1;
     if (setjmp(p->yajl_jmp)) {
         p->in_yajl = 0;
         return 1;
     }
-    *st = yajl_parse(p->yajl, buf, n);
+    *st = yajl_parse(h, buf, n);
     p->in_yajl = 0;
     return 0;
+}
+
+int kvst__tok_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
+                            yajl_handle *out)
+{
+    yajl_alloc_funcs af;
+
+    af.malloc = y_malloc;
+    af.realloc = y_realloc;
+    af.free = y_free;
+    af.ctx = p;
+    *out = NULL;
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return 1;
+    }
+    *out = yajl_alloc(cb, &af, ctx);
+    p->in_yajl = 0;
+    if (!*out) {
+        p->jmp_code = KVST_E_NOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+void kvst__tok_release(kvst_parser *p, yajl_handle h)
+{
+    (void)p;
+    if (h)
+        yajl_free(h);
+}
+
+void kvst__tok_drop(kvst_parser *p)
+{
+    kvst__tok_release(p, p->yajl);
+    p->yajl = NULL;
+}
+
+int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, uint64_t abs)
+{
+    yajl_status st = yajl_status_ok;
+    int rc;
+
+    if (kvst__tok_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
+        return kvst__fail_at(p, KVST_E_NOMEM, abs, "out of memory");
+    yajl_config(p->yajl, yajl_allow_multiple_values, 1);
+    p->chunk = prefix;
+    p->chunk_len = len;
+    p->chunk_base = abs - len;
+    rc = len ? kvst__tok_guarded_parse(p, p->yajl, prefix, len, &st) : 0;
+    p->chunk = NULL;
+    p->chunk_len = 0;
+    p->chunk_base = abs;
+    p->bytes_json = abs;
+    if (rc)
+        return kvst__fail_at(p, KVST_E_NOMEM, abs, "out of memory");
+    return st == yajl_status_ok ? 0 : kvst__fail_at(p, KVST_E_SYNTAX, abs, "cannot reopen the container");
 }
 
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
@@ -380,6 +439,8 @@ int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
 
     if (p->status)
         return p->status;
+    if (p->resyncing)
+        return kvst__recover_feed(p, buf, len);
     p->chunk = buf;
     p->chunk_len = len;
     /* yajl takes form feed and vertical tab for white space; JSON does not
@@ -392,7 +453,7 @@ int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
     else if (ff)
         n = (size_t)(ff - buf);
 
-    if (guarded_parse(p, buf, n, &st)) {
+    if (kvst__tok_guarded_parse(p, p->yajl, buf, n, &st)) {
         if (p->jmp_code == KVST_E_LIMIT)
             return kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
                                  "a string is longer than the limit of %llu bytes",
@@ -401,13 +462,17 @@ int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
     }
 
     if (st == yajl_status_client_canceled)
-        return p->status ? p->status : KVST_E_ABORTED;
-    if (st == yajl_status_error)
-        return yajl_failure(p, 0);
-    if (n < len)
-        return kvst__fail_at(p, KVST_E_SYNTAX, p->chunk_base + n,
-                             "%s is not JSON white space (nor allowed in a string)",
-                             buf[n] == '\f' ? "a form feed" : "a vertical tab");
+        return p->status ? kvst__recover_begin(p) : KVST_E_ABORTED;
+    if (st == yajl_status_error) {
+        yajl_failure(p, 0);
+        return kvst__recover_begin(p);
+    }
+    if (n < len) {
+        kvst__fail_at(p, KVST_E_SYNTAX, p->chunk_base + n,
+                      "%s is not JSON white space (nor allowed in a string)",
+                      buf[n] == '\f' ? "a form feed" : "a vertical tab");
+        return kvst__recover_begin(p);
+    }
 
     rc = kvst__builder_chunk_done(p);
     if (rc)
@@ -428,6 +493,8 @@ int kvst__tok_finish(kvst_parser *p)
 
     if (p->status)
         return p->status;
+    if (p->resyncing)
+        return kvst__recover_finish(p);
     /* yajl_complete_parse feeds one space; positions refer to the end. */
     p->chunk = nothing;
     p->chunk_len = 0;

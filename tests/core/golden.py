@@ -3,10 +3,11 @@
 
 For every fixture, the dump printed by kvst_dump (one JSON line per event,
 then the final status with position, pointer, message and excerpt) must
-equal tests/golden/<fixture>.dump byte for byte. With --update the goldens
-are rewritten (review the diff before committing).
+equal tests/golden/<fixture>.dump byte for byte. A fixture written
+PATH@recover is read in recovery mode, against <fixture>.recover.dump.
+With --update the goldens are rewritten (review the diff before committing).
 
-usage: golden.py KVST_DUMP GOLDEN_DIR FIXTURE... [--update]
+usage: golden.py KVST_DUMP GOLDEN_DIR FIXTURE[@recover]... [--update]
 """
 import difflib
 import os
@@ -22,10 +23,12 @@ def main():
         return 64
     dump, golden_dir, fixtures = args[0], args[1], args[2:]
     failed = 0
-    for fx in fixtures:
-        name = os.path.basename(fx)
+    for spec in fixtures:
+        fx, _, variant = spec.partition("@")
+        name = os.path.basename(fx) + ("." + variant if variant else "")
         gold = os.path.join(golden_dir, name + ".dump")
-        r = subprocess.run([dump, fx], capture_output=True)
+        flags = ["--" + variant] if variant else []
+        r = subprocess.run([dump] + flags + [fx], capture_output=True)
         if r.returncode != 0:
             print("FAIL %s: kvst_dump exited %d: %s" % (name, r.returncode, r.stderr.decode()[-500:]))
             failed += 1

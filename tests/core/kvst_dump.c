@@ -11,8 +11,8 @@
  *                                    KVST_E_NOMEM or the full dump, and no leak
  *
  * opts: --gzip (gzip the input in memory first), --pull (kvst_parser_next
- * instead of the callback), --kvs-only, --chunk N, --max-splits N (positions
- * tried by --splits; default every one).
+ * instead of the callback), --kvs-only, --recover, --chunk N, --max-splits N
+ * (positions tried by --splits; default every one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +132,7 @@ static void c_free(void *ptr, void *ctx)
 /* ---- one run ------------------------------------------------------------- */
 
 typedef struct run_opts {
-    int pull, kvs_only;
+    int pull, kvs_only, recover;
     counting *counter; /* NULL: default allocator */
 } run_opts;
 
@@ -178,6 +178,8 @@ static int run(strbuf *out, const unsigned char *in, size_t len, const size_t *c
 
     if (ro->kvs_only)
         o.flags |= KVST_FLAG_KVS_ONLY;
+    if (ro->recover)
+        o.flags |= KVST_FLAG_RECOVER;
     if (!ro->pull) {
         o.on_event = on_event;
         o.payload = out;
@@ -295,6 +297,8 @@ int main(int argc, char **argv)
             ro.pull = 1;
         else if (!strcmp(argv[i], "--kvs-only"))
             ro.kvs_only = 1;
+        else if (!strcmp(argv[i], "--recover"))
+            ro.recover = 1;
         else if (!strcmp(argv[i], "--chunk") && i + 1 < argc)
             chunk = (size_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--max-splits") && i + 1 < argc)
@@ -303,7 +307,7 @@ int main(int argc, char **argv)
             path = argv[i];
         else {
             fprintf(stderr, "usage: kvst_dump [--splits|--oom] [--gzip] [--pull] [--kvs-only] "
-                            "[--chunk N] [--max-splits N] FILE\n");
+                            "[--recover] [--chunk N] [--max-splits N] FILE\n");
             return 64;
         }
     }

@@ -1,0 +1,448 @@
+/*
+ * Recovery mode (KVST_FLAG_RECOVER): after a syntax or encoding error
+ * inside a Records array, a top-level array of events or a stream of
+ * concatenated events, report the broken record with its byte range and
+ * raw text, find the next record and go on.
+ *
+ * Resynchronisation: the bytes from the start of the broken record on are
+ * kept; every '{' after the error is a candidate, probed with a fresh yajl
+ * handle: a candidate is accepted only if it parses whole as an object with
+ * an event key. The main yajl handle is then made anew and primed with a
+ * virtual prefix that reopens the container ("{\"Records\":[" or "["),
+ * placed so that the real bytes keep their absolute offsets.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- the probe: does an object start here and end as an event? ---------- */
+
+typedef struct probe {
+    uint32_t depth;
+    int done;      /* the object closed */
+    int event_key; /* a key of an event at depth 1 */
+    yajl_handle h;
+    size_t last_end; /* end of the last token */
+} probe;
+
+static void pr_mark(probe *pr)
+{
+    pr->last_end = yajl_get_bytes_consumed(pr->h);
+}
+
+static int pr_scalar(void *ctx)
+{
+    pr_mark((probe *)ctx);
+    return 1;
+}
+
+static int pr_bool(void *ctx, int b)
+{
+    (void)b;
+    return pr_scalar(ctx);
+}
+
+static int pr_text(void *ctx, const char *s, size_t len)
+{
+    (void)s;
+    (void)len;
+    return pr_scalar(ctx);
+}
+
+static int pr_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return pr_text(ctx, (const char *)s, len);
+}
+
+static int pr_open(void *ctx)
+{
+    pr_mark((probe *)ctx);
+    ((probe *)ctx)->depth++;
+    return 1;
+}
+
+static int pr_key(void *ctx, const unsigned char *k, size_t len)
+{
+    probe *pr = (probe *)ctx;
+    pr_mark(pr);
+    if (pr->depth == 1 && kvst__is_event_key(k, len))
+        pr->event_key = 1;
+    return 1;
+}
+
+static int pr_close(void *ctx)
+{
+    probe *pr = (probe *)ctx;
+    pr_mark(pr);
+    if (--pr->depth == 0) {
+        pr->done = 1;
+        return 0; /* stop right after the object */
+    }
+    return 1;
+}
+
+static const yajl_callbacks probe_callbacks = {
+    pr_scalar, pr_bool, NULL, NULL, pr_text, pr_string,
+    pr_open, pr_key, pr_close, pr_open, pr_close
+};
+
+/* PROBE_BROKEN: it began as an event (an event key at depth 1) and then
+ * broke: the next broken record starts here. */
+enum { PROBE_NO, PROBE_YES, PROBE_MORE, PROBE_BROKEN, PROBE_ERROR };
+
+static int is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The probe's error, kept for the broken record that starts at cand. */
+static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const unsigned char *buf,
+                       size_t cand, size_t len)
+{
+    unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
+    size_t e = cand + yajl_get_bytes_consumed(h), at, i, ls, n;
+    uint64_t line = p->resync_line, line_start = p->resync_offset - (p->resync_column - 1);
+    int lexical;
+
+    if (!msg) {
+        p->jmp_code = KVST_E_NOMEM;
+        return -1;
+    }
+    lexical = strncmp((const char *)msg, "lexical", 7) == 0;
+
+    /* a lexical error stops one past the bad byte; a grammar error in or
+     * past the rejected token, which starts after the last good one */
+    at = e > cand ? e - 1 : cand;
+    if (!lexical) {
+        at = cand + pr->last_end;
+        while (at < len && is_ws(buf[at]))
+            at++;
+    }
+    if (at >= len)
+        at = len ? len - 1 : 0;
+    ls = 0;
+    for (i = 0; i < at; i++)
+        if (buf[i] == '\n') {
+            line++;
+            ls = i + 1;
+            line_start = p->resync_offset + i + 1;
+        }
+    p->next_broken.code = strstr((const char *)msg, "UTF8") ? KVST_E_ENCODING : KVST_E_SYNTAX;
+    p->next_broken.offset = p->resync_offset + at;
+    p->next_broken.line = line;
+    p->next_broken.column = p->resync_offset + at - line_start + 1;
+    snprintf(p->next_msg, sizeof p->next_msg, "%s", (const char *)msg);
+    n = strlen(p->next_msg);
+    while (n && (p->next_msg[n - 1] == '\n' || p->next_msg[n - 1] == ' ' ||
+                 p->next_msg[n - 1] == '.'))
+        p->next_msg[--n] = '\0';
+    yajl_free_error(h, msg);
+        /* excerpt: the line up to the error, then a caret under it */
+    if (at - ls > 60)
+        ls = at - 60;
+    n = 0;
+    for (i = ls; i <= at && n + 1 < sizeof p->next_exc / 2; i++)
+        p->next_exc[n++] = (buf[i] < 0x20 || buf[i] == 0x7f) ? ' ' : (char)buf[i];
+    p->next_exc[n++] = '\n';
+    for (i = ls; i < at && n + 2 < sizeof p->next_exc; i++)
+        p->next_exc[n++] = ' ';
+    p->next_exc[n++] = '^';
+    p->next_exc[n] = '\0';
+    return 0;
+}
+
+/* Probe the candidate at resync.data[cand]. at_end: no more input. */
+static int probe_at(kvst_parser *p, size_t cand, int at_end)
+{
+    const unsigned char *buf = p->resync.data;
+    size_t len = p->resync.len;
+    probe pr;
+    yajl_status st = yajl_status_ok;
+    int rc;
+
+    memset(&pr, 0, sizeof pr);
+    if (kvst__tok_guarded_alloc(p, &probe_callbacks, &pr, &pr.h))
+        return PROBE_ERROR;
+    rc = kvst__tok_guarded_parse(p, pr.h, buf + cand, len - cand, &st);
+    if (!rc && st == yajl_status_ok && !pr.done && at_end)
+        st = yajl_status_error; /* truncated: not a whole object */
+    if (!rc && !pr.done && st == yajl_status_error && pr.event_key) {
+        int bad = probe_error(p, pr.h, &pr, buf, cand, len);
+        kvst__tok_release(p, pr.h);
+        return bad ? PROBE_ERROR : PROBE_BROKEN;
+    }
+    kvst__tok_release(p, pr.h);
+    if (rc)
+        return PROBE_ERROR;
+    if (pr.done)
+        return pr.event_key ? PROBE_YES : PROBE_NO;
+    if (st == yajl_status_ok)
+        return PROBE_MORE;
+    return PROBE_NO;
+}
+
+/* ---- the broken record ---------------------------------------------------- */
+
+/* Deliver buf[0..len) as the broken record (trimmed of the separator, and
+ * at the end of the input of the container's closing brackets). */
+static int deliver_broken(kvst_parser *p, size_t len, int at_end)
+{
+    kvst_record *r = p->cur;
+    const unsigned char *b = p->resync.data;
+    int rc;
+
+    while (len && (is_ws(b[len - 1]) || b[len - 1] == ','))
+        len--;
+    if (at_end && p->resync_top == KVST_TOP_RECORDS) {
+        if (len && b[len - 1] == '}')
+            len--;
+        while (len && is_ws(b[len - 1]))
+            len--;
+    }
+    if (at_end && (p->resync_top == KVST_TOP_RECORDS || p->resync_top == KVST_TOP_ARRAY)) {
+        if (len && b[len - 1] == ']')
+            len--;
+        while (len && is_ws(b[len - 1]))
+            len--;
+    }
+    kvst__record_reset(r);
+    r->broken = p->broken.code;
+    r->container = p->resync_container;
+    /* an error between two records breaks no record: it takes no index */
+    r->index = len ? p->records++ : p->records;
+    r->offset = p->resync_offset;
+    r->line = p->resync_line;
+    r->column = p->resync_column;
+    r->broken_err = p->broken;
+    memcpy(r->broken_msg, p->broken_msg, sizeof r->broken_msg);
+    memcpy(r->broken_ptr, p->broken_ptr, sizeof r->broken_ptr);
+    memcpy(r->broken_exc, p->broken_exc, sizeof r->broken_exc);
+    if (kvst__buf_append(&r->raw, &p->alloc, b, len))
+        return kvst__fail_at(p, KVST_E_NOMEM, p->resync_offset, "out of memory");
+    rc = kvst__deliver(p, r);
+    if (rc)
+        return rc;
+    if (p->cur == r)
+        kvst__record_reset(r);
+    return 0;
+}
+
+/* Line, and offset of that line's start, of resync.data[at]. */
+static void region_line(const kvst_parser *p, size_t at, uint64_t *line, uint64_t *line_start)
+{
+    const unsigned char *b = p->resync.data;
+    size_t i;
+
+    *line = p->resync_line;
+    *line_start = p->resync_offset - (p->resync_column - 1);
+    for (i = 0; i < at; i++)
+        if (b[i] == '\n') {
+            (*line)++;
+            *line_start = p->resync_offset + i + 1;
+        }
+}
+
+/* The candidate at resync.data[at] is the next record: report the broken
+ * one, reopen the container and parse on from there. */
+static int resume_at(kvst_parser *p, size_t at)
+{
+    static const char records_prefix[] = "{\"Records\":[";
+    kvst_buf rest;
+    uint64_t line, line_start, abs = p->resync_offset + at;
+    const char *prefix = "";
+    size_t plen = 0;
+    int rc;
+
+    rc = deliver_broken(p, at, 0);
+    if (rc)
+        return rc;
+    if (p->resync_top == KVST_TOP_RECORDS) {
+        prefix = records_prefix;
+        plen = sizeof records_prefix - 1;
+    } else if (p->resync_top == KVST_TOP_ARRAY) {
+        prefix = "[";
+        plen = 1;
+    }
+    /* The bytes from the candidate on are fed as the next chunk; take them
+     * out of the resync buffer, which a new error may refill. */
+    region_line(p, at, &line, &line_start);
+    rest = p->resync;
+    memset(&p->resync, 0, sizeof p->resync);
+    p->resyncing = 0;
+    /* history: the bytes just before the candidate, for error excerpts */
+    p->history_len = at < sizeof p->history ? at : sizeof p->history;
+    memcpy(p->history, rest.data + at - p->history_len, p->history_len);
+
+    kvst__builder_restart(p);
+    p->cur_off = abs;
+    p->cur_line = line;
+    p->cur_line_start = line_start;
+    rc = kvst__tok_restart(p, (const unsigned char *)prefix, plen, abs);
+    if (!rc)
+        rc = kvst__tok_feed(p, rest.data + at, rest.len - at);
+    kvst__buf_free(&rest, &p->alloc);
+    return rc;
+}
+
+/* The candidate at resync.data[at] began as an event and broke too: what
+ * is before it is one broken record, and it starts the next one (its error
+ * is already in p->broken, set by the probe). */
+static int split_broken(kvst_parser *p, size_t at)
+{
+    size_t err_at = (size_t)(p->next_broken.offset - p->resync_offset);
+    uint64_t line, line_start;
+    int rc = deliver_broken(p, at, 0);
+
+    if (rc)
+        return rc;
+    region_line(p, at, &line, &line_start);
+    /* drop the delivered bytes; the region now starts at the candidate */
+    memmove(p->resync.data, p->resync.data + at, p->resync.len - at);
+    p->resync.len -= at;
+    p->resync_offset += at;
+    p->resync_line = line;
+    p->resync_column = p->resync_offset - line_start + 1;
+    p->broken = p->next_broken;
+    memcpy(p->broken_msg, p->next_msg, sizeof p->broken_msg);
+    memcpy(p->broken_exc, p->next_exc, sizeof p->broken_exc);
+    p->broken_ptr[0] = '\0';
+    p->resync_scan = err_at - at;
+    return 0;
+}
+
+/* Look for the next record in what has been kept so far. */
+static int resync_scan(kvst_parser *p, int at_end)
+{
+    const unsigned char *b;
+    size_t len;
+
+    for (;;) {
+        const unsigned char *hit;
+        int v;
+
+        b = p->resync.data;
+        len = p->resync.len;
+        if (p->resync_scan >= len)
+            break;
+        hit = (const unsigned char *)memchr(b + p->resync_scan, '{', len - p->resync_scan);
+        if (!hit) {
+            p->resync_scan = len;
+            break;
+        }
+        p->resync_scan = (size_t)(hit - b);
+        v = probe_at(p, p->resync_scan, at_end);
+        if (v == PROBE_ERROR)
+            return kvst__fail_at(p, p->jmp_code, p->resync_offset + p->resync_scan, "%s",
+                                 p->jmp_code == KVST_E_LIMIT
+                                     ? "a string after a broken record is longer than the limit"
+                                     : "out of memory");
+        if (v == PROBE_MORE)
+            return 0; /* wait for more input */
+        if (v == PROBE_YES)
+            return resume_at(p, p->resync_scan);
+        if (v == PROBE_BROKEN) {
+            int rc = split_broken(p, p->resync_scan);
+            if (rc)
+                return rc;
+            continue;
+        }
+        p->resync_scan++;
+    }
+    if (at_end)
+        return deliver_broken(p, len, 1);
+    if (len > p->opts.max_record_bytes)
+        return kvst__fail_at(p, KVST_E_LIMIT, p->resync_offset + len,
+                             "no record found in the %llu bytes after a broken record (limit %llu)",
+                             (unsigned long long)len,
+                             (unsigned long long)p->opts.max_record_bytes);
+    return 0;
+}
+
+int kvst__recover_begin(kvst_parser *p)
+{
+    uint64_t err_off = p->err.offset, start, from;
+    int top = p->top;
+    uint32_t container;
+
+    if (!(p->opts.flags & KVST_FLAG_RECOVER) ||
+        (p->status != KVST_E_SYNTAX && p->status != KVST_E_ENCODING))
+        return p->status;
+    /* Only inside a container of records do we know what "the next
+     * record" is. */
+    if (top == KVST_TOP_RECORDS && p->depth >= 2 && p->levels[2].node == 1) {
+        container = KVST_CONTAINER_LOG_FILE;
+    } else if (top == KVST_TOP_ARRAY && p->depth >= 1) {
+        container = KVST_CONTAINER_ARRAY;
+    } else if ((top == KVST_TOP_OBJECT && p->rec_active && p->rec_depth == 1 &&
+                (p->top_has_event_key || p->records > 0)) ||
+               (top == KVST_TOP_BETWEEN && p->records > 0)) {
+        top = KVST_TOP_OBJECT;
+        container = KVST_CONTAINER_SINGLE;
+    } else {
+        return p->status;
+    }
+
+    start = p->rec_active ? p->cur->offset : err_off;
+    p->broken = p->err;
+    memcpy(p->broken_msg, p->err_message, sizeof p->broken_msg);
+    memcpy(p->broken_ptr, p->err_pointer, sizeof p->broken_ptr);
+    memcpy(p->broken_exc, p->err_excerpt, sizeof p->broken_exc);
+    p->resync_top = top;
+    p->resync_container = container;
+    p->resync_offset = start;
+    if (p->rec_active) {
+        p->resync_line = p->cur->line;
+        p->resync_column = p->cur->column;
+    } else {
+        p->resync_line = p->err.line;
+        p->resync_column = p->err.column;
+    }
+    /* Keep the broken record's bytes: those already captured, then the
+     * rest of this chunk. */
+    p->resync.len = 0;
+    if (p->rec_active && kvst__buf_append(&p->resync, &p->alloc, p->cur->raw.data,
+                                          p->cur->raw.len))
+        goto nomem;
+    from = p->rec_active ? (p->raw_from > p->chunk_base ? p->raw_from : p->chunk_base) : err_off;
+    if (from < p->chunk_base + p->chunk_len &&
+        kvst__buf_append(&p->resync, &p->alloc, p->chunk + (from - p->chunk_base),
+                         (size_t)(p->chunk_base + p->chunk_len - from)))
+        goto nomem;
+    p->resync_scan = err_off > start ? (size_t)(err_off - start) : 0;
+    /* the chunk now lives in the resync buffer */
+    p->chunk_base += p->chunk_len;
+    p->bytes_json = p->chunk_base;
+    p->chunk = NULL;
+    p->chunk_len = 0;
+    p->cur_off = p->chunk_base;
+    p->rec_active = 0;
+    kvst__tok_drop(p);
+
+    /* The error is now the broken record's: the parser goes on. */
+    p->status = 0;
+    memset(&p->err, 0, sizeof p->err);
+    p->err.struct_size = sizeof p->err;
+    p->err.message.ptr = p->err.excerpt.ptr = p->err.pointer.ptr = "";
+    p->resyncing = 1;
+    return resync_scan(p, 0);
+
+nomem:
+    p->status = 0;
+    return kvst__fail_at(p, KVST_E_NOMEM, err_off, "out of memory");
+}
+
+int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len)
+{
+    if (kvst__buf_append(&p->resync, &p->alloc, buf, len))
+        return kvst__fail_at(p, KVST_E_NOMEM, p->chunk_base, "out of memory");
+    p->chunk_base += len;
+    p->bytes_json += len;
+    p->cur_off = p->chunk_base;
+    return resync_scan(p, 0);
+}
+
+int kvst__recover_finish(kvst_parser *p)
+{
+    return resync_scan(p, 1);
+}
