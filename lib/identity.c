@@ -121,12 +121,15 @@ static int console_user_agent(kvst_str ua)
 
 typedef struct account_scan {
     kvst_str caller[2];   /* identity account, session issuer account */
+    int caller_whole[2];  /* 0 when cut out of an ARN */
     int cross;
     kvst_str other;
 } account_scan;
 
 /* Compare the caller's accounts with one account of the call; other is
- * the account on the far side from the log's owner (see docs/identity.md). */
+ * the account on the far side from the log's owner (see docs/identity.md).
+ * An account cut out of an ARN is compared but never handed out: views
+ * must be NUL-terminated and the classifier does not copy. */
 static void compare_account(account_scan *sc, kvst_str target,
                             int target_is_recipient)
 {
@@ -136,7 +139,10 @@ static void compare_account(account_scan *sc, kvst_str target,
     for (i = 0; i < 2; i++) {
         if (view_present(sc->caller[i]) && !view_eq(sc->caller[i], target)) {
             sc->cross = 1;
-            sc->other = target_is_recipient ? sc->caller[i] : target;
+            if (!target_is_recipient)
+                return; /* target is an ARN's account */
+            if (sc->caller_whole[i])
+                sc->other = sc->caller[i];
             return;
         }
     }
@@ -256,12 +262,16 @@ void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
      * the account of its ARN) against the recipient and the request ARNs. */
     memset(&scan, 0, sizeof scan);
     scan.caller[0] = out->account_id;
+    scan.caller_whole[0] = 1;
     if (!view_present(scan.caller[0]) && view_present(out->arn)) {
         kvst_arn a;
-        if (kvst_arn_parse(out->arn.ptr, out->arn.len, &a) == 0)
+        if (kvst_arn_parse(out->arn.ptr, out->arn.len, &a) == 0) {
             scan.caller[0] = a.account;
+            scan.caller_whole[0] = 0;
+        }
     }
     scan.caller[1] = out->issuer_account_id;
+    scan.caller_whole[1] = 1;
     if (ctx) {
         compare_account(&scan, ctx->recipient_account_id, 1);
         if (ctx->action != 0 && ctx->action < kvst__operation_count &&

@@ -517,12 +517,12 @@ static int is_leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 0). */
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t days_from_civil(int y, int m, int d)
 {
     int64_t era, yoe, doy, doe;
-    y -= m <= 2;
-    era = y / 400;
+    y -= m <= 2; /* -1 for January and February of year 0 */
+    era = (y >= 0 ? y : y - 399) / 400; /* floor, not truncation */
     yoe = y - era * 400;
     doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;

@@ -682,11 +682,8 @@ static void check_identity(walker *w, int insight)
                    "%.*s", (int)caller.len, caller.ptr, (int)to.len, to.ptr);
         else
             report(w, KVST_F_CROSS_ACCOUNT,
-                   "the request names account %.*s, not the caller's "
-                   "account %.*s", (int)info->other_account_id.len,
-                   info->other_account_id.ptr ? info->other_account_id.ptr
-                                              : "",
-                   (int)caller.len, caller.ptr ? caller.ptr : "");
+                   "a KVS ARN of the request is outside the caller's account "
+                   "%.*s", (int)caller.len, caller.ptr ? caller.ptr : "");
     }
     ptr_pop(w, saved);
 }

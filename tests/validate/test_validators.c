@@ -232,6 +232,13 @@ static void test_timestamp(void)
     CHECK(ms == INT64_C(1527207391000));
     CHECK_EQ(kvst_validate_timestamp("1970-01-01T00:00:00Z", 20, &ms), 0);
     CHECK(ms == 0);
+    /* Year 0000 (proleptic Gregorian, a leap year), before the epoch. */
+    CHECK_EQ(kvst_validate_timestamp("0000-01-01T00:00:00Z", 20, &ms), 0);
+    CHECK(ms == INT64_C(-62167219200000));
+    CHECK_EQ(kvst_validate_timestamp("0000-02-29T23:59:59Z", 20, &ms), 0);
+    CHECK(ms == INT64_C(-62162035201000));
+    CHECK_EQ(kvst_validate_timestamp("9999-12-31T23:59:59Z", 20, &ms), 0);
+    CHECK(ms == INT64_C(253402300799000));
     CHECK_EQ(kvst_validate_timestamp("2017-11-29T00:00:00Z", 20, &ms), 0);
     CHECK(ms == KVST__KVS_LAUNCH_MS);
     CHECK_EQ(V(ts_only, "2024-02-29T12:00:00Z"), 0);
