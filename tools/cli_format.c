@@ -2,6 +2,8 @@
 #include "cli_format.h"
 
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* Where SARIF consumers send a user who wants to know about the tool. */
 #define CLI_INFORMATION_URI "https://github.com/kvstrail/kvstrail"
@@ -16,13 +18,19 @@
 #define ANSI_CYAN   "\033[36m"
 #define ANSI_RESET  "\033[0m"
 
-/* Table columns; action is as wide as the longest action name. */
+/* Table columns. Action and stream share what a terminal leaves; off a
+ * terminal action is as wide as the longest action name. */
 #define COL_TIME       20 /* 2018-05-25T00:16:31Z */
 #define COL_PRINCIPAL  18 /* IdentityCenterUser */
 #define COL_CREDENTIAL 14 /* service-bearer */
 #define COL_REGION     14 /* ap-southeast-1 */
-#define COL_STREAM     32
 #define COL_FINDINGS    8
+#define COL_FIXED (COL_TIME + COL_PRINCIPAL + COL_CREDENTIAL + COL_REGION + \
+                   COL_FINDINGS + 6)
+#define COL_STREAM_MIN 16
+#define COL_STREAM_DEF 32
+#define COL_STREAM_MAX 64
+#define COL_ACTION_MIN 20
 
 static const char *sarif_level(uint32_t severity)
 {
@@ -46,6 +54,26 @@ void cli_format_init(struct cli_formatter *f, const struct cli_options *opts)
         const char *n = kvst_action_name(a);
         if (n != NULL && (int)strlen(n) > f->action_width)
             f->action_width = (int)strlen(n);
+    }
+    f->stream_width = COL_STREAM_DEF;
+    if (f->format == CLI_FMT_TABLE) {
+        struct winsize ws;
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+            ws.ws_col > 0) {
+            /* Fit the terminal when it can be done: long action names and
+             * stream names are cut (and marked) rather than wrapped. */
+            int room = (int)ws.ws_col - 1 - COL_FIXED; /* no auto-wrap */
+            int longest = f->action_width;
+            f->stream_width = room - longest > COL_STREAM_MIN ? room - longest
+                                                              : COL_STREAM_MIN;
+            if (f->stream_width > COL_STREAM_MAX)
+                f->stream_width = COL_STREAM_MAX;
+            f->action_width = room - f->stream_width;
+            if (f->action_width > longest)
+                f->action_width = longest;
+            if (f->action_width < COL_ACTION_MIN)
+                f->action_width = COL_ACTION_MIN;
+        }
     }
     for (code = 0; code < CLI_STATS_FINDINGS; code++)
         f->rule_index[code] = kvst_finding_name(code) != NULL ? next++ : -1;
@@ -134,7 +162,7 @@ static void table_header(const struct cli_formatter *f, struct cli_buf *out)
     cell(out, "PRINCIPAL", 9, COL_PRINCIPAL, NULL);
     cell(out, "CREDENTIAL", 10, COL_CREDENTIAL, NULL);
     cell(out, "REGION", 6, COL_REGION, NULL);
-    cell(out, "STREAM", 6, COL_STREAM, NULL);
+    cell(out, "STREAM", 6, f->stream_width, NULL);
     cli_buf_printf(out, "%*s", COL_FINDINGS, "FINDINGS");
     if (f->color)
         cli_buf_adds(out, ANSI_RESET);
@@ -181,7 +209,9 @@ void cli_format_error(struct cli_buf *b, const char *label, uint64_t line,
 static kvst_str stream_of(const kvst_event *ev)
 {
     static const char *const pointers[] = {
+        /* The older stream calls use camelCase, the newer ones PascalCase. */
         "/requestParameters/streamName", "/requestParameters/streamARN",
+        "/requestParameters/StreamName", "/requestParameters/StreamARN",
         "/requestParameters/ChannelName", "/requestParameters/ChannelARN",
         "/requestParameters/ResourceARN",
     };
@@ -232,7 +262,7 @@ static void table_row(struct cli_file_out *fo, const kvst_event *ev,
     cell(out, credential, credential ? strlen(credential) : 0, COL_CREDENTIAL,
          NULL);
     cell(out, ev->aws_region.ptr, ev->aws_region.len, COL_REGION, NULL);
-    cell(out, stream.ptr, stream.len, COL_STREAM, NULL);
+    cell(out, stream.ptr, stream.len, f->stream_width, NULL);
     if (f->color && worst != 0)
         cli_buf_adds(out, worst >= KVST_SEVERITY_ERROR ? ANSI_RED
                           : worst == KVST_SEVERITY_WARNING ? ANSI_YELLOW

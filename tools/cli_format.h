@@ -18,7 +18,8 @@ struct cli_formatter {
     enum cli_command command;
     enum cli_format format;
     int color;
-    int action_width;                      /* table: widest action name */
+    int action_width;                      /* table columns */
+    int stream_width;
     int32_t rule_index[CLI_STATS_FINDINGS]; /* SARIF: code -> rules[] index */
 };
 

@@ -1,10 +1,13 @@
 """-j (output in file order), the progress bar, and terminal behaviour
 (default table, colour, NO_COLOR), run on a pseudo-terminal."""
 import json
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
+import termios
 import threading
 import time
 
@@ -111,10 +114,13 @@ def test_forced_progress_is_drawn_and_cleared():
     assert b"\n" not in err
 
 
-def _run_on_pty(args, env_extra=None, stdin_pause=None, stdin_data=None):
+def _run_on_pty(args, env_extra=None, stdin_pause=None, stdin_data=None,
+                columns=None):
     """Run with stdout and stderr on one pseudo-terminal; returns the bytes
     the terminal received and the exit status."""
     master, slave = pty.openpty()
+    if columns:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
     env.update(env_extra or {})
@@ -205,3 +211,32 @@ def test_files_waiting_behind_a_slow_head(tmp_path):
     assert err1 == err2 == b""
     assert len(out1) > 40 * 1024 * 1024
     assert out2 == out1
+
+
+@pytest.mark.parametrize("columns", [120, 200])
+def test_table_fits_the_terminal(tmp_path, columns):
+    rec = seed_records()[2]
+    rec["eventName"] = "DescribeImageGenerationConfiguration"
+    rec["requestParameters"] = {"StreamName": "a-stream-name-far-longer-than-the-column-ever-is"}
+    path = write(tmp_path / "long.json", json.dumps(rec))
+    out, status = _run_on_pty(["events", "--color=never", MENDED, path],
+                              columns=columns)
+    assert status == 0
+    lines = out.decode().replace("\r\n", "\n").splitlines()
+    assert len(lines) == 7
+    assert all(len(line) < columns for line in lines), [len(x) for x in lines]
+    header = lines[0]
+    assert header.split() == ["TIME", "ACTION", "PRINCIPAL", "CREDENTIAL",
+                              "REGION", "STREAM", "FINDINGS"]
+    end = header.index("FINDINGS") + len("FINDINGS")
+    assert all(len(line) == end for line in lines)
+    action = lines[6][header.index("ACTION"):header.index("PRINCIPAL")].strip()
+    stream = lines[6][header.index("STREAM"):].split()[0]
+    if columns == 200:
+        assert action == "DescribeImageGenerationConfiguration"
+        assert stream == "a-stream-name-far-longer-than-the-column-ever-is"
+    else:
+        assert action.endswith("~")
+        assert "DescribeImageGenerationConfiguration".startswith(action[:-1])
+        assert stream.endswith("~")
+        assert "a-stream-name-far-longer".startswith(stream[:-1])
