@@ -167,6 +167,13 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
         produced = KVST_INFLATE_OUT_SIZE - zs->avail_out;
         in->bytes_out += produced;
 
+        /* What inflated before a corrupt spot is handed on before the
+         * error, so the records before it come out whatever the chunking. */
+        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR && produced > 0) {
+            rc = out(ctx, in->outbuf, produced);
+            if (rc != 0)
+                return fail_out(in, rc);
+        }
         switch (zr) {
         case Z_OK:
         case Z_STREAM_END:
