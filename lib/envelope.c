@@ -15,7 +15,8 @@ enum field_kind {
     F_PTR,      /* pointer to a sub-struct allocated in the arena */
     F_INLINE,   /* a JSON object whose fields land in the same struct */
     F_VALUE,    /* kvst_value of the node (maps kept generic) */
-    F_RESOURCES /* the resources array */
+    F_RESOURCES,/* the resources array */
+    F_SKIP      /* known, read by another stage */
 };
 
 typedef struct struct_def struct_def;
@@ -122,6 +123,10 @@ static const field_def resource_fields[] = {
 };
 static const struct_def resource_def = DEF(kvst_resource, resource_fields);
 
+/* In the order CloudTrail writes them: field_find starts where the last
+ * match was, so the usual record costs one comparison per key. Members
+ * that other stages read from the tape are listed as F_SKIP so that they
+ * are found at once too. */
 static const field_def event_fields[] = {
     FIELD("eventVersion", F_STR, kvst_event, event_version, NULL),
     FIELD("userIdentity", F_PTR, kvst_event, user_identity, &identity_def),
@@ -133,20 +138,23 @@ static const field_def event_fields[] = {
     FIELD("userAgent", F_STR, kvst_event, user_agent, NULL),
     FIELD("errorCode", F_STR, kvst_event, error_code, NULL),
     FIELD("errorMessage", F_STR, kvst_event, error_message, NULL),
+    FIELD("requestParameters", F_SKIP, kvst_event, request, NULL),
+    FIELD("responseElements", F_SKIP, kvst_event, response, NULL),
+    FIELD("additionalEventData", F_SKIP, kvst_event, request, NULL),
     FIELD("requestID", F_STR, kvst_event, request_id, NULL),
     FIELD("eventID", F_STR, kvst_event, event_id, NULL),
+    FIELD("readOnly", F_BOOL, kvst_event, read_only, NULL),
+    FIELD("resources", F_RESOURCES, kvst_event, resources, NULL),
     FIELD("eventType", F_STR, kvst_event, event_type, NULL),
     FIELD("apiVersion", F_STR, kvst_event, api_version, NULL),
-    FIELD("readOnly", F_BOOL, kvst_event, read_only, NULL),
     FIELD("managementEvent", F_BOOL, kvst_event, management_event, NULL),
     FIELD("recipientAccountId", F_STR, kvst_event, recipient_account_id, NULL),
     FIELD("sharedEventID", F_STR, kvst_event, shared_event_id, NULL),
-    FIELD("eventCategory", F_STR, kvst_event, event_category, NULL),
     FIELD("vpcEndpointId", F_STR, kvst_event, vpc_endpoint_id, NULL),
     FIELD("vpcEndpointAccountId", F_STR, kvst_event, vpc_endpoint_account_id, NULL),
-    FIELD("sessionCredentialFromConsole", F_BOOL, kvst_event, session_credential_from_console, NULL),
-    FIELD("resources", F_RESOURCES, kvst_event, resources, NULL),
+    FIELD("eventCategory", F_STR, kvst_event, event_category, NULL),
     FIELD("tlsDetails", F_PTR, kvst_event, tls_details, &tls_def),
+    FIELD("sessionCredentialFromConsole", F_BOOL, kvst_event, session_credential_from_console, NULL),
     FIELD("addendum", F_PTR, kvst_event, addendum, &addendum_def),
 };
 static const struct_def event_def = DEF(kvst_event, event_fields);
@@ -159,12 +167,20 @@ typedef struct fill_ctx {
     size_t path_len;
 } fill_ctx;
 
-static const field_def *field_find(const struct_def *def, const char *key, size_t len)
+/* Look key up from index *hint on (wrapping): keys usually come in the
+ * table's order, so this is one comparison in the common case. */
+static const field_def *field_find(const struct_def *def, const char *key, size_t len,
+                                   uint32_t *hint)
 {
-    uint32_t i;
-    for (i = 0; i < def->count; i++)
-        if (def->fields[i].len == len && memcmp(def->fields[i].name, key, len) == 0)
-            return &def->fields[i];
+    uint32_t i, n = def->count, k = *hint;
+
+    for (i = 0; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
+        const field_def *f = &def->fields[k];
+        if (f->len == len && f->name[0] == key[0] && memcmp(f->name, key, len) == 0) {
+            *hint = k + 1 == n ? 0 : k + 1;
+            return f;
+        }
+    }
     return NULL;
 }
 
@@ -300,15 +316,15 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
 static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out)
 {
     const kvst_tape *t = c->t;
-    uint32_t i, end = t->nodes[obj].next;
+    uint32_t i, end = t->nodes[obj].next, hint = 0;
 
     for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
         const kvst_node *k = &t->nodes[i];
-        const field_def *f = field_find(def, t->strings + k->soff, k->len);
+        const field_def *f = field_find(def, t->strings + k->soff, k->len, &hint);
         size_t saved;
         int rc;
 
-        if (!f)
+        if (!f || f->kind == F_SKIP)
             continue;
         path_push(c, t->strings + k->soff, k->len, &saved);
         rc = fill_field(c, f, i + 1, out);

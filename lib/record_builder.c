@@ -5,6 +5,7 @@
  * record's values on a compact token tape plus its raw bytes, and hands
  * complete records to delivery. It knows nothing about KVS.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -165,13 +166,32 @@ static int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s,
     n->len = (uint32_t)len;
     n->soff = 0;
     if (s) {
-        n->soff = (uint32_t)r->strings.len;
-        if (kvst__buf_append(&r->strings, &p->alloc, s, len) ||
-            kvst__buf_append(&r->strings, &p->alloc, "", 1))
+        /* one reserve per string: this runs for every token */
+        kvst_buf *b = &r->strings;
+        if (b->cap - b->len <= len + 1 && kvst__buf_reserve(b, &p->alloc, len + 1))
             return fail_nomem(p);
+        n->soff = (uint32_t)b->len;
+        memcpy(b->data + b->len, s, len);
+        b->data[b->len + len] = '\0';
+        b->len += len + 1;
     }
     r->count++;
     return 1;
+}
+
+/*
+ * Absolute offset just past a string or number token. When yajl hands us
+ * text that points into the chunk (no escapes, not split between chunks)
+ * the offset follows from the pointer; else we ask yajl. quote is 1 for
+ * strings (the closing quote), 0 for numbers.
+ */
+static uint64_t token_end(const kvst_parser *p, const void *s, size_t len, size_t quote)
+{
+    uintptr_t a = (uintptr_t)s, c = (uintptr_t)p->chunk;
+
+    if (a >= c && a - c + len + quote <= p->chunk_len)
+        return p->chunk_base + (uint64_t)(a - c) + len + quote;
+    return kvst__tok_offset(p);
 }
 
 static int level_push(kvst_parser *p, int is_array, uint32_t node)
@@ -240,10 +260,9 @@ int kvst__is_event_key(const unsigned char *k, size_t len)
  * Bookkeeping before any value: top-level container detection, array
  * element counting. Returns 0 to cancel the parse (error set), 1 to go on.
  */
-static int value_begin(kvst_parser *p, uint32_t kind)
+static int value_begin(kvst_parser *p, uint32_t kind, uint64_t off)
 {
     uint32_t d = p->depth;
-    uint64_t off = kvst__tok_offset(p);
     uint64_t start = (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY) ? off - 1 : off;
     uint64_t item = 0;
 
@@ -307,32 +326,33 @@ static int value_begin(kvst_parser *p, uint32_t kind)
     return 1;
 }
 
-static int scalar(void *ctx, uint32_t kind, const void *s, size_t len)
+static int scalar(void *ctx, uint32_t kind, const void *s, size_t len, uint64_t end)
 {
     kvst_parser *p = P(ctx);
 
     if (len > p->opts.max_string_bytes) {
-        kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
+        kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a %s of %llu bytes is longer than the limit of %llu",
                       json_type_names[kind], (unsigned long long)len,
                       (unsigned long long)p->opts.max_string_bytes);
         return 0;
     }
-    if (!value_begin(p, kind))
+    if (!value_begin(p, kind, end))
         return 0;
     if (!p->rec_active)
         return 1;
-    return node_push(p, kind, kvst__tok_offset(p), s, len);
+    return node_push(p, kind, end, s, len);
 }
 
 static int cb_null(void *ctx)
 {
-    return scalar(ctx, KVST_JSON_NULL, NULL, 0);
+    return scalar(ctx, KVST_JSON_NULL, NULL, 0, kvst__tok_offset(P(ctx)));
 }
 
 static int cb_boolean(void *ctx, int b)
 {
-    return scalar(ctx, KVST_JSON_BOOLEAN, b ? "true" : "false", b ? 4 : 5);
+    return scalar(ctx, KVST_JSON_BOOLEAN, b ? "true" : "false", b ? 4 : 5,
+                  kvst__tok_offset(P(ctx)));
 }
 
 static int cb_number(void *ctx, const char *s, size_t len)
@@ -345,12 +365,12 @@ static int cb_number(void *ctx, const char *s, size_t len)
             kind = KVST_JSON_DOUBLE;
             break;
         }
-    return scalar(ctx, kind, s, len);
+    return scalar(ctx, kind, s, len, token_end(P(ctx), s, len, 0));
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return scalar(ctx, KVST_JSON_STRING, s, len);
+    return scalar(ctx, KVST_JSON_STRING, s, len, token_end(P(ctx), s, len, 1));
 }
 
 static int container_begin(void *ctx, uint32_t kind)
@@ -359,15 +379,17 @@ static int container_begin(void *ctx, uint32_t kind)
     uint32_t node = KVST_NO_NODE;
     int records_array;
 
+    uint64_t off = kvst__tok_offset(p);
+
     records_array = p->top == KVST_TOP_OBJECT && p->depth == 1 && p->saw_records_key &&
                     kind == KVST_JSON_ARRAY;
-    if (!value_begin(p, kind))
+    if (!value_begin(p, kind, off))
         return 0;
     if (p->rec_active) {
         node = p->cur->count;
-        if (!node_push(p, kind, kvst__tok_offset(p), NULL, 0))
+        if (!node_push(p, kind, off, NULL, 0))
             return 0;
-        p->cur->nodes[node].start = (uint32_t)(kvst__tok_offset(p) - 1 - p->cur->offset);
+        p->cur->nodes[node].start = (uint32_t)(off - 1 - p->cur->offset);
     } else if (records_array) {
         node = 1; /* marks the Records array for value_begin */
     }
@@ -388,10 +410,11 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
     kvst_parser *p = P(ctx);
     kvst_level *l = &p->levels[p->depth];
+    uint64_t end = token_end(p, s, len, 1);
 
-    p->last_tok_end = kvst__tok_offset(p);
+    p->last_tok_end = end;
     if (len > p->opts.max_string_bytes) {
-        kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
+        kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a key of %llu bytes is longer than the limit of %llu",
                       (unsigned long long)len, (unsigned long long)p->opts.max_string_bytes);
         return 0;
@@ -402,7 +425,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
         return 1;
     if (p->depth == p->rec_depth && kvst__is_event_key(s, len))
         p->top_has_event_key = 1;
-    if (!node_push(p, KVST_NODE_KEY, kvst__tok_offset(p), s, len))
+    if (!node_push(p, KVST_NODE_KEY, end, s, len))
         return 0;
     l->key_soff = p->cur->nodes[p->cur->count - 1].soff;
     l->key_len = (uint32_t)len;
