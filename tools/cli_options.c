@@ -4,6 +4,7 @@
 #include <kvstrail/kvstrail.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,10 +77,16 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static int usage_error(int *exit_status, const char *fmt, const char *arg)
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int usage_error(int *exit_status, const char *fmt, ...)
 {
+    va_list ap;
     fputs("kvstrail: ", stderr);
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputs("\nTry 'kvstrail --help'.\n", stderr);
     *exit_status = CLI_EXIT_USAGE;
     return 0;
@@ -247,9 +254,15 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
                           ? (isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_JSONL)
                           : CLI_FMT_TEXT;
     else if (!parse_format(format_arg, &out->format) ||
-             !format_allowed(out->command, out->format))
-        return usage_error(exit_status, "format '%s' does not fit this command",
-                           format_arg);
+             !format_allowed(out->command, out->format)) {
+        static const char *const allowed[] = {
+            [CLI_CMD_EVENTS] = "jsonl or table",
+            [CLI_CMD_CHECK] = "text, jsonl or sarif",
+            [CLI_CMD_STATS] = "text or jsonl",
+        };
+        return usage_error(exit_status, "%s prints %s, not '%s'", cmd,
+                           allowed[out->command], format_arg);
+    }
 
     if (!color_wanted(color_arg, &out->color))
         return usage_error(exit_status, "invalid --color value '%s'", color_arg);
