@@ -85,6 +85,7 @@ class EventStream:
                  limits: Dict[str, Optional[int]], name: Any,
                  fields: Sequence[str]) -> None:
         self._p: Optional[_ffi._parser_p] = None
+        self._final_stats = {"records": 0, "bytes_in": 0, "bytes_json": 0}
         self._file: Optional[BinaryIO] = None
         self._owns_file = False
         opts = _options(flags, limits)
@@ -199,11 +200,13 @@ class EventStream:
 
     def stats(self) -> Dict[str, int]:
         """Records delivered so far, input bytes consumed and JSON bytes
-        (inflated) consumed, from kvst_parser_stats(); zeros once closed."""
+        (inflated) consumed, from kvst_parser_stats(); once the parser is
+        freed, the figures it had then."""
+        if self._p is None:
+            return dict(self._final_stats)
         records, bytes_in, bytes_json = (_ffi.c_uint64() for _ in range(3))
-        if self._p is not None:
-            lib.kvst_parser_stats(self._p, byref(records), byref(bytes_in),
-                                  byref(bytes_json))
+        lib.kvst_parser_stats(self._p, byref(records), byref(bytes_in),
+                              byref(bytes_json))
         return {"records": records.value, "bytes_in": bytes_in.value,
                 "bytes_json": bytes_json.value}
 
@@ -214,6 +217,7 @@ class EventStream:
 
     def _free(self) -> None:
         if self._p is not None:
+            self._final_stats = self.stats()
             lib.kvst_parser_free(self._p)
             self._p = None
         self._close_file()

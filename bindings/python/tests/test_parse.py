@@ -276,7 +276,7 @@ def test_context_manager_closes_early(tmp_path):
         assert events.stats()["records"] >= 1
     assert first.record == 0
     assert events._p is None and events._file is None  # parser freed, file closed
-    assert events.stats() == {"records": 0, "bytes_in": 0, "bytes_json": 0}
+    assert events.stats()["records"] >= 1  # the figures at close
     with pytest.raises(StopIteration):
         next(events)
     events.close()  # idempotent
@@ -296,6 +296,7 @@ def test_stats_after_full_read():
     s = stream.stats()
     assert s["bytes_in"] == len(data)
     assert s["bytes_json"] > len(data)  # inflated
+    assert len(list(it)) + 1 == stream.stats()["records"] == 2  # kept after the end
 
 
 def test_chunk_boundaries_do_not_matter():
