@@ -203,12 +203,19 @@ def test_truncated_gzip_yields_complete_records_then_raises(tmp_path):
 
 
 def test_corrupt_gzip():
-    data = bytearray(gzip.compress((FIX / "gen-trail-40.json").read_bytes()))
-    data[len(data) // 2] ^= 0xFF
-    data[len(data) // 2 + 1] ^= 0xFF
+    data = bytearray(gzip.compress((FIX / "gen-trail-40.json").read_bytes(), mtime=0))
+    data[-8] ^= 0xFF  # the member's CRC-32: every byte inflates, the check fails
+    events = []
     with pytest.raises(kvstrail.GzipError) as exc:
-        list(kvstrail.parse(bytes(data)))
+        for ev in kvstrail.parse(bytes(data)):
+            events.append(ev)
     assert exc.value.status == "KVST_E_GZIP"
+    assert len(events) == 40
+    # A broken deflate stream (reserved block type 3) is a gzip error too.
+    bad = gzip.compress(b"{}", mtime=0)
+    bad = bad[:10] + bytes([0x07]) + bad[11:]
+    with pytest.raises(kvstrail.GzipError):
+        list(kvstrail.parse(bad))
 
 
 def test_gzip_bomb_limit():
