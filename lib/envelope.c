@@ -159,12 +159,20 @@ static const field_def event_fields[] = {
 };
 static const struct_def event_def = DEF(kvst_event, event_fields);
 
+/* The path to the value being filled, as a stack of keys: turned into a
+ * JSON pointer only when a finding needs one. */
+typedef struct path_step {
+    const char *s;
+    size_t len;
+    char num[24];
+} path_step;
+
 typedef struct fill_ctx {
     const kvst_tape *t;
     kvst_arena *ar;
     kvst_finding_sink *sink;
-    char path[256];
-    size_t path_len;
+    path_step steps[8];
+    size_t depth;
 } fill_ctx;
 
 /* Look key up from index *hint on (wrapping): keys usually come in the
@@ -184,15 +192,23 @@ static const field_def *field_find(const struct_def *def, const char *key, size_
     return NULL;
 }
 
-static void path_push(fill_ctx *c, const char *key, size_t len, size_t *saved)
+static void path_push(fill_ctx *c, const char *key, size_t len)
 {
-    *saved = c->path_len;
-    if (c->path_len + len + 2 < sizeof c->path) {
-        c->path[c->path_len++] = '/';
-        memcpy(c->path + c->path_len, key, len);
-        c->path_len += len;
+    if (c->depth < sizeof c->steps / sizeof c->steps[0]) {
+        c->steps[c->depth].s = key;
+        c->steps[c->depth].len = len;
     }
-    c->path[c->path_len] = '\0';
+    c->depth++;
+}
+
+static void path_push_index(fill_ctx *c, uint32_t i)
+{
+    if (c->depth < sizeof c->steps / sizeof c->steps[0]) {
+        path_step *st = &c->steps[c->depth];
+        st->len = (size_t)snprintf(st->num, sizeof st->num, "%u", i);
+        st->s = st->num;
+    }
+    c->depth++;
 }
 
 static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
@@ -200,7 +216,18 @@ static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
     static const char *const names[] = {
         "nothing", "null", "a boolean", "an integer", "a number", "a string", "an object", "an array"
     };
-    return kvst__finding(c->sink, KVST_F_FIELD_TYPE, c->path, "%s is %s, expected %s", c->path,
+    char path[256];
+    size_t n = 0, i;
+
+    for (i = 0; i < c->depth && i < sizeof c->steps / sizeof c->steps[0]; i++) {
+        if (n + c->steps[i].len + 2 >= sizeof path)
+            break;
+        path[n++] = '/';
+        memcpy(path + n, c->steps[i].s, c->steps[i].len);
+        n += c->steps[i].len;
+    }
+    path[n] = '\0';
+    return kvst__finding(c->sink, KVST_F_FIELD_TYPE, path, "%s is %s, expected %s", path,
                          names[got < 8 ? got : 0], want);
 }
 
@@ -219,10 +246,7 @@ static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
         return KVST_E_NOMEM;
     for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next, k++) {
         kvst_resource *r;
-        char idx[24];
-        size_t saved;
         int rc;
-        int len = snprintf(idx, sizeof idx, "%u", k);
 
         if (t->nodes[i].kind != KVST_JSON_OBJECT)
             continue;
@@ -230,10 +254,9 @@ static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
         if (!r)
             return KVST_E_NOMEM;
         r->struct_size = sizeof *r;
-        path_push(c, idx, (size_t)len, &saved);
+        path_push_index(c, k);
         rc = fill_struct(c, i, &resource_def, (unsigned char *)r);
-        c->path_len = saved;
-        c->path[saved] = '\0';
+        c->depth--;
         if (rc)
             return rc;
         list[ev->resource_count++] = r;
@@ -321,15 +344,13 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
     for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
         const kvst_node *k = &t->nodes[i];
         const field_def *f = field_find(def, t->strings + k->soff, k->len, &hint);
-        size_t saved;
         int rc;
 
         if (!f || f->kind == F_SKIP)
             continue;
-        path_push(c, t->strings + k->soff, k->len, &saved);
+        path_push(c, t->strings + k->soff, k->len);
         rc = fill_field(c, f, i + 1, out);
-        c->path_len = saved;
-        c->path[saved] = '\0';
+        c->depth--;
         if (rc)
             return rc;
     }
@@ -346,8 +367,7 @@ int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
     c.t = t;
     c.ar = ar;
     c.sink = sink;
-    c.path_len = 0;
-    c.path[0] = '\0';
+    c.depth = 0;
     ev->read_only = ev->management_event = ev->session_credential_from_console = KVST_BOOL_ABSENT;
     if (t->root >= t->count || t->nodes[t->root].kind != KVST_JSON_OBJECT)
         return 0;

@@ -25,8 +25,9 @@
 /*
  * One token of a record. Containers span [index, next) on the tape; an
  * object's children alternate KEY, value subtree. Offsets are relative to
- * the record's first byte; start is 0 for scalars other than keys and
- * strings whose start was not needed (kvst__node_start() computes it).
+ * the record's first byte; start is 0 for scalars (kvst__tape_start()
+ * computes it). A container whose len is 1 is lazy: its members are not on
+ * the tape, only in the raw bytes (kvst__tape_resolve says so).
  */
 typedef struct kvst_node {
     uint32_t kind;
@@ -77,6 +78,7 @@ typedef struct kvst_event_impl {
     kvst_tape tape;
     kvst_error err;     /* broken records */
     uint32_t flags;     /* the parser flags it was built with */
+    kvst_arena *arena;  /* where it lives (lookups of lazy payloads add to it) */
     void *copy_holder;  /* kvst_event_copy(): the storage to free */
 } kvst_event_impl;
 
@@ -136,6 +138,8 @@ struct kvst_parser {
     int rec_active;
     int saw_records_key;          /* last key at depth 1 was "Records" */
     int top_has_event_key;        /* the open top-level object has an event key */
+    int rec_kvs;                  /* eventSource seen: 1 KVS, -1 other, 0 not yet */
+    uint32_t skip_depth;          /* inside a lazy payload at this depth and deeper */
     uint64_t raw_from;            /* absolute offset the raw capture resumes at */
     kvst_record *cur;             /* record being built */
     uint64_t records;             /* records completed so far */
@@ -228,8 +232,10 @@ uint32_t kvst__tape_get(const kvst_tape *t, uint32_t obj, const char *key,
 /* Start offset (within the record) of a node. */
 uint32_t kvst__tape_start(const kvst_tape *t, uint32_t node);
 /* Resolve a JSON pointer from the root; KVST_NO_NODE when absent, or
- * KVST_NO_NODE - 1 when malformed. */
-uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len);
+ * KVST_NO_NODE - 1 when malformed. When the path enters a lazy container,
+ * returns that container and sets *rest to the offset in ptr of the part
+ * left to resolve in its raw bytes (else *rest = len). */
+uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len, size_t *rest);
 /* Absolute offset, line and column of a node's start. */
 void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off,
                          uint64_t *line, uint64_t *col);

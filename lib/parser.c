@@ -195,6 +195,7 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     va_list ap2;
     int len;
     char *msg, *ptr, probe[1];
+    size_t rest;
 
     if (!n || !fmt)
         return n ? KVST_E_INVAL : KVST_E_NOMEM;
@@ -217,13 +218,13 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     n->f.message.len = (size_t)len;
     n->f.record_index = b->record_index;
     /* A pointer to an absent member locates the object that lacks it. */
-    node = kvst__tape_resolve(b->tape, pointer, pointer_len);
+    node = kvst__tape_resolve(b->tape, pointer, pointer_len, &rest);
     while (node >= b->tape->count && pointer_len > 0) {
         while (pointer_len > 0 && pointer[pointer_len - 1] != '/')
             pointer_len--;
         if (pointer_len > 0)
             pointer_len--;
-        node = kvst__tape_resolve(b->tape, pointer, pointer_len);
+        node = kvst__tape_resolve(b->tape, pointer, pointer_len, &rest);
     }
     kvst__tape_position(b->tape, node < b->tape->count ? node : b->tape->root, &n->f.offset,
                         &n->f.line, &n->f.column);
@@ -246,6 +247,7 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
     ev = &impl->ev;
     impl->tape = *t;
     impl->flags = flags;
+    impl->arena = ar;
     ev->struct_size = sizeof *ev;
     ev->container = container;
     ev->record_index = index;
@@ -319,6 +321,7 @@ int kvst__event_build_broken(const kvst_event *shape, const kvst_error *err, kvs
         return KVST_E_NOMEM;
     ev = &impl->ev;
     impl->flags = flags;
+    impl->arena = ar;
     ev->struct_size = sizeof *ev;
     ev->status = err->code;
     ev->container = shape->container;

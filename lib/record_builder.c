@@ -145,11 +145,10 @@ static void note_not_cloudtrail(kvst_parser *p, const kvst_record *at, uint64_t 
     va_end(ap);
 }
 
-static int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s, size_t len)
+/* The rare paths of node_push, kept out of line so the common path stays
+ * small: grow the node array and/or the string buffer. */
+static int node_grow(kvst_parser *p, kvst_record *r, size_t len)
 {
-    kvst_record *r = p->cur;
-    kvst_node *n;
-
     if (r->count == r->cap) {
         uint32_t cap = r->cap ? r->cap * 2 : 256;
         kvst_node *nn = (kvst_node *)kvst__realloc(&p->alloc, r->nodes, cap * sizeof *nn);
@@ -158,24 +157,31 @@ static int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s,
         r->nodes = nn;
         r->cap = cap;
     }
-    n = &r->nodes[r->count];
+    if (kvst__buf_reserve(&r->strings, &p->alloc, len + 1))
+        return fail_nomem(p);
+    return 1;
+}
+
+static inline int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s, size_t len)
+{
+    kvst_record *r = p->cur;
+    kvst_buf *b = &r->strings;
+    kvst_node *n;
+
+    if ((r->count == r->cap || b->cap - b->len <= len + 1) && !node_grow(p, r, len))
+        return 0;
+    n = &r->nodes[r->count++];
     n->kind = kind;
-    n->next = r->count + 1;
+    n->next = r->count;
     n->start = 0;
     n->end = (uint32_t)(end - r->offset);
     n->len = (uint32_t)len;
-    n->soff = 0;
+    n->soff = (uint32_t)b->len;
     if (s) {
-        /* one reserve per string: this runs for every token */
-        kvst_buf *b = &r->strings;
-        if (b->cap - b->len <= len + 1 && kvst__buf_reserve(b, &p->alloc, len + 1))
-            return fail_nomem(p);
-        n->soff = (uint32_t)b->len;
         memcpy(b->data + b->len, s, len);
         b->data[b->len + len] = '\0';
         b->len += len + 1;
     }
-    r->count++;
     return 1;
 }
 
@@ -185,7 +191,7 @@ static int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s,
  * the offset follows from the pointer; else we ask yajl. quote is 1 for
  * strings (the closing quote), 0 for numbers.
  */
-static uint64_t token_end(const kvst_parser *p, const void *s, size_t len, size_t quote)
+static inline uint64_t token_end(const kvst_parser *p, const void *s, size_t len, size_t quote)
 {
     uintptr_t a = (uintptr_t)s, c = (uintptr_t)p->chunk;
 
@@ -235,6 +241,8 @@ static int record_begin(kvst_parser *p, uint32_t container, uint64_t start)
     p->rec_depth = p->depth + 1;
     p->raw_from = start;
     p->top_has_event_key = 0;
+    p->rec_kvs = 0;
+    p->skip_depth = 0;
     return 1;
 }
 
@@ -260,7 +268,7 @@ int kvst__is_event_key(const unsigned char *k, size_t len)
  * Bookkeeping before any value: top-level container detection, array
  * element counting. Returns 0 to cancel the parse (error set), 1 to go on.
  */
-static int value_begin(kvst_parser *p, uint32_t kind, uint64_t off)
+static inline int value_begin(kvst_parser *p, uint32_t kind, uint64_t off)
 {
     uint32_t d = p->depth;
     uint64_t start = (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY) ? off - 1 : off;
@@ -326,10 +334,30 @@ static int value_begin(kvst_parser *p, uint32_t kind, uint64_t off)
     return 1;
 }
 
-static int scalar(void *ctx, uint32_t kind, const void *s, size_t len, uint64_t end)
+/* eventSource at the record's root tells whether the record is KVS before
+ * its payload arrives (in the usual key order). */
+static void note_event_source(kvst_parser *p, const unsigned char *s, size_t len)
+{
+    static const char host[] = "kinesisvideo.amazonaws.com";
+    const kvst_level *l = &p->levels[p->depth];
+
+    if (l->key_len != 11 || memcmp(p->cur->strings.data + l->key_soff, "eventSource", 11) != 0)
+        return;
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    p->rec_kvs = len == sizeof host - 1 && memcmp(s, host, len) == 0 ? 1 : -1;
+}
+
+static inline int scalar(void *ctx, uint32_t kind, const void *s, size_t len, uint64_t end)
 {
     kvst_parser *p = P(ctx);
 
+    if (p->skip_depth && p->depth >= p->skip_depth)
+        return 1; /* inside a payload kept only as raw bytes */
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a %s of %llu bytes is longer than the limit of %llu",
@@ -341,6 +369,8 @@ static int scalar(void *ctx, uint32_t kind, const void *s, size_t len, uint64_t 
         return 0;
     if (!p->rec_active)
         return 1;
+    if (p->depth == p->rec_depth && kind == KVST_JSON_STRING)
+        note_event_source(p, (const unsigned char *)s, len);
     return node_push(p, kind, end, s, len);
 }
 
@@ -373,6 +403,31 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
     return scalar(ctx, KVST_JSON_STRING, s, len, token_end(P(ctx), s, len, 1));
 }
 
+/*
+ * Payloads no later stage reads are kept as raw bytes only (one lazy node;
+ * lookups parse the bytes on demand): additionalEventData and
+ * serviceEventDetails always, requestParameters and responseElements once
+ * eventSource said the record is not KVS. This is most of the tokens of
+ * other services' records.
+ */
+static int lazy_payload(const kvst_parser *p)
+{
+    const kvst_level *l = &p->levels[p->depth];
+    const char *k = (const char *)p->cur->strings.data + l->key_soff;
+
+    switch (l->key_len) {
+    case 16:
+        return p->rec_kvs < 0 && memcmp(k, "responseElements", 16) == 0;
+    case 17:
+        return p->rec_kvs < 0 && memcmp(k, "requestParameters", 17) == 0;
+    case 19:
+        return memcmp(k, "additionalEventData", 19) == 0 ||
+               memcmp(k, "serviceEventDetails", 19) == 0;
+    default:
+        return 0;
+    }
+}
+
 static int container_begin(void *ctx, uint32_t kind)
 {
     kvst_parser *p = P(ctx);
@@ -380,16 +435,27 @@ static int container_begin(void *ctx, uint32_t kind)
     int records_array;
 
     uint64_t off = kvst__tok_offset(p);
+    int lazy;
 
+    if (p->skip_depth && p->depth >= p->skip_depth)
+        return level_push(p, kind == KVST_JSON_ARRAY, KVST_NO_NODE);
     records_array = p->top == KVST_TOP_OBJECT && p->depth == 1 && p->saw_records_key &&
                     kind == KVST_JSON_ARRAY;
     if (!value_begin(p, kind, off))
         return 0;
     if (p->rec_active) {
         node = p->cur->count;
+        lazy = p->depth == p->rec_depth && lazy_payload(p);
         if (!node_push(p, kind, off, NULL, 0))
             return 0;
         p->cur->nodes[node].start = (uint32_t)(off - 1 - p->cur->offset);
+        if (lazy) {
+            p->cur->nodes[node].len = 1;
+            if (!level_push(p, kind == KVST_JSON_ARRAY, node))
+                return 0;
+            p->skip_depth = p->depth;
+            return 1;
+        }
     } else if (records_array) {
         node = 1; /* marks the Records array for value_begin */
     }
@@ -410,8 +476,11 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
     kvst_parser *p = P(ctx);
     kvst_level *l = &p->levels[p->depth];
-    uint64_t end = token_end(p, s, len, 1);
+    uint64_t end;
 
+    if (p->skip_depth && p->depth >= p->skip_depth)
+        return 1;
+    end = token_end(p, s, len, 1);
     p->last_tok_end = end;
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
@@ -423,7 +492,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
         p->saw_records_key = len == 7 && memcmp(s, "Records", 7) == 0;
     if (!p->rec_active)
         return 1;
-    if (p->depth == p->rec_depth && kvst__is_event_key(s, len))
+    if (p->depth == p->rec_depth && !p->top_has_event_key && kvst__is_event_key(s, len))
         p->top_has_event_key = 1;
     if (!node_push(p, KVST_NODE_KEY, end, s, len))
         return 0;
@@ -487,11 +556,25 @@ static int container_end(void *ctx)
 {
     kvst_parser *p = P(ctx);
     kvst_level *l = &p->levels[p->depth];
-    uint64_t off = kvst__tok_offset(p);
+    uint64_t off;
 
+    if (p->skip_depth && p->depth > p->skip_depth) {
+        p->depth--;
+        return 1;
+    }
+    off = kvst__tok_offset(p);
     p->last_tok_end = off;
+    if (p->skip_depth == p->depth)
+        p->skip_depth = 0; /* the lazy payload closes */
     if (p->rec_active) {
         kvst_record *r = p->cur;
+        if (off - r->offset > p->opts.max_record_bytes) {
+            kvst__fail_at(p, KVST_E_LIMIT, r->offset,
+                          "record %llu is larger than the limit of %llu bytes",
+                          (unsigned long long)p->records,
+                          (unsigned long long)p->opts.max_record_bytes);
+            return 0;
+        }
         r->nodes[l->node].next = r->count;
         r->nodes[l->node].end = (uint32_t)(off - r->offset);
         if (p->depth == p->rec_depth) {
@@ -593,6 +676,7 @@ void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap)
 void kvst__builder_restart(kvst_parser *p)
 {
     p->depth = 0;
+    p->skip_depth = 0;
     p->top = KVST_TOP_BETWEEN;
     p->top_kind = 0;
     p->top_values = 0;
@@ -679,18 +763,19 @@ void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off, uint6
 }
 
 /* RFC 6901: "/a~1b/0" */
-uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len)
+uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len, size_t *rest)
 {
     uint32_t node = t->root;
     size_t i = 0;
     char tok[512];
 
+    *rest = len;
     if (len == 0)
         return node;
     if (ptr[0] != '/')
         return KVST_NO_NODE - 1;
     while (i < len) {
-        size_t n = 0;
+        size_t n = 0, at = i;
         i++; /* the '/' */
         while (i < len && ptr[i] != '/') {
             char c = ptr[i++];
@@ -705,6 +790,11 @@ uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len)
         }
         if (node >= t->count)
             return KVST_NO_NODE;
+        if ((t->nodes[node].kind == KVST_JSON_OBJECT || t->nodes[node].kind == KVST_JSON_ARRAY) &&
+            t->nodes[node].len) {
+            *rest = at; /* lazy: the rest is in its raw bytes */
+            return node;
+        }
         if (t->nodes[node].kind == KVST_JSON_OBJECT) {
             node = kvst__tape_get(t, node, tok, n);
         } else if (t->nodes[node].kind == KVST_JSON_ARRAY) {
