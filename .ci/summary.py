@@ -5,12 +5,14 @@
 
 Prints one line per run with its failing tests named, then, as the very
 last line, "N passed, N failed" summed over all runs and checks (a check
-is one case run outside meson test). A run whose log is missing (the
+is one case run outside meson test; a meson test that runs pytest counts
+as the cases pytest reports). A run whose log is missing (the
 build broke before any test ran) counts as one failure.
 Exit status: 0 when nothing failed, 1 otherwise.
 """
 import argparse
 import json
+import re
 import sys
 
 PASSED = {"OK", "EXPECTEDFAIL"}
@@ -18,7 +20,25 @@ SKIPPED = {"SKIP"}
 # Everything else (FAIL, ERROR, TIMEOUT, UNEXPECTEDPASS, INTERRUPT) fails.
 
 
+# pytest's closing line, e.g. "86 passed, 2 skipped in 3.1s"
+PYTEST_LINE = re.compile(r"^=*\s*(?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|"
+                         r"deselected|warnings?)(?:, )?)+ in [\d.]+s")
+
+
+def pytest_counts(stdout):
+    """(passed, failed, skipped) from a pytest run's closing line, or None."""
+    for line in reversed((stdout or "").splitlines()):
+        if PYTEST_LINE.match(line.strip()):
+            n = dict((k, 0) for k in ("passed", "failed", "skipped", "error", "errors"))
+            for num, word in re.findall(r"(\d+) (passed|failed|skipped|errors?)", line):
+                n[word] += int(num)
+            return n["passed"], n["failed"] + n["error"] + n["errors"], n["skipped"]
+    return None
+
+
 def count(path):
+    """A meson test that runs pytest counts as its pytest cases; any other
+    meson test as one case."""
     passed, failed, skipped = 0, [], 0
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -26,12 +46,22 @@ def count(path):
                 continue
             rec = json.loads(line)
             result = rec.get("result", "")
+            name = rec.get("name", "?")
+            cases = pytest_counts(rec.get("stdout"))
+            if cases and result in PASSED | {"FAIL"}:
+                p, fl, sk = cases
+                passed += p
+                skipped += sk
+                failed.extend("%s (pytest case)" % name for _ in range(fl))
+                if result == "FAIL" and fl == 0:
+                    failed.append("%s (%s)" % (name, result))
+                continue
             if result in PASSED:
                 passed += 1
             elif result in SKIPPED:
                 skipped += 1
             else:
-                failed.append("%s (%s)" % (rec.get("name", "?"), result))
+                failed.append("%s (%s)" % (name, result))
     return passed, failed, skipped
 
 
