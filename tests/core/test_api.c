@@ -349,6 +349,60 @@ static void test_inputs(void)
     }
 }
 
+/* Key order is free: the payload may come before eventSource/eventName,
+ * and another service's payload is still reachable by pointer. */
+static void test_key_order(void)
+{
+    static const char in[] =
+        "[{\"requestParameters\":{\"streamName\":\"s1\",\"aPIName\":\"GET_MEDIA\"},"
+        "\"responseElements\":{\"dataEndpoint\":\"https://x.kinesisvideo.us-east-1.amazonaws.com\"},"
+        "\"eventName\":\"GetDataEndpoint\",\"eventSource\":\"kinesisvideo.amazonaws.com\"},"
+        "{\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\","
+        "\"requestParameters\":{\"instancesSet\":{\"items\":[{\"imageId\":\"ami-1\"},"
+        "{\"imageId\":\"ami-2\"}]}},\"additionalEventData\":{\"a\":[true,null,1.5]}}]";
+    kvst_parser *p = parser_with(0, NULL, NULL);
+    const kvst_event *ev;
+    kvst_value v;
+
+    CHECK_EQ_INT(kvst_parser_feed(p, in, sizeof in - 1), 0);
+    CHECK_EQ_INT(kvst_parser_finish(p), 0);
+    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ_INT(ev->action, KVST_ACTION_GET_DATA_ENDPOINT);
+    {
+        const kvst_kvs_get_data_endpoint_input *rq = (const kvst_kvs_get_data_endpoint_input *)ev->request;
+        const kvst_kvs_get_data_endpoint_output *rs = (const kvst_kvs_get_data_endpoint_output *)ev->response;
+        CHECK(rq && str_eq(rq->stream_name.text, "s1") && str_eq(rq->api_name.text, "GET_MEDIA"));
+        CHECK(rs && rs->data_endpoint.state == KVST_VALUE_OK);
+    }
+    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ_INT(ev->action, KVST_ACTION_NONE);
+    CHECK(ev->request == NULL);
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/requestParameters/instancesSet/items/1/imageId", &v), 0);
+    CHECK(str_eq(v.text, "ami-2") && v.json_type == KVST_JSON_STRING);
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/requestParameters/instancesSet/items", &v), 0);
+    CHECK(v.json_type == KVST_JSON_ARRAY && v.count == 2 && v.text.ptr[0] == '[');
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/requestParameters/instancesSet/items/2", &v),
+                 KVST_E_NOT_FOUND);
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a/2", &v), 0);
+    CHECK(v.json_type == KVST_JSON_DOUBLE && str_eq(v.text, "1.5"));
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a/1", &v), 0);
+    CHECK(v.state == KVST_VALUE_NULL);
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a/0", &v), 0);
+    CHECK(v.json_type == KVST_JSON_BOOLEAN && v.i == 1);
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/b", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a~", &v), KVST_E_INVAL);
+    {
+        kvst_event *copy = NULL;
+        CHECK_EQ_INT(kvst_event_copy(ev, &copy), 0);
+        kvst_parser_free(p);
+        p = NULL;
+        CHECK_EQ_INT(kvst_event_lookup(copy, "/requestParameters/instancesSet/items/0/imageId", &v), 0);
+        CHECK(str_eq(v.text, "ami-1"));
+        kvst_event_free(copy);
+    }
+    kvst_parser_free(p);
+}
+
 int main(void)
 {
     test_version_and_status();
@@ -358,6 +412,7 @@ int main(void)
     test_pull_then_error();
     test_limits();
     test_inputs();
+    test_key_order();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
