@@ -8,25 +8,7 @@
 
 #include <kvstrail/kvstrail.h>
 
-static int failures;
-
-#define CHECK(cond)                                                               \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
-
-#define CHECK_EQ_INT(a, b)                                                            \
-    do {                                                                              \
-        long long a_ = (long long)(a), b_ = (long long)(b);                           \
-        if (a_ != b_) {                                                               \
-            fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, \
-                    a_, b_);                                                          \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
+#include "check.h"
 
 static int str_eq(kvst_str s, const char *want)
 {
@@ -62,7 +44,7 @@ static int on_event(const kvst_event *ev, void *payload)
 {
     collect *c = (collect *)payload;
     if (c->n < 8)
-        CHECK_EQ_INT(kvst_event_copy(ev, &c->copies[c->n]), 0);
+        CHECK_EQ(kvst_event_copy(ev, &c->copies[c->n]), 0);
     c->n++;
     return c->stop_after && c->n >= c->stop_after;
 }
@@ -74,14 +56,14 @@ static kvst_parser *parser_with(uint32_t flags, kvst_event_fn fn, void *payload)
     o.flags = flags;
     o.on_event = fn;
     o.payload = payload;
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
     return p;
 }
 
 static void test_version_and_status(void)
 {
     CHECK(strcmp(kvst_version_string(), KVST_VERSION_STRING) == 0);
-    CHECK_EQ_INT(kvst_version_number(), KVST_VERSION_NUM);
+    CHECK_EQ(kvst_version_number(), KVST_VERSION_NUM);
     CHECK(KVST_AT_LEAST_VERSION(1, 0, 0));
     CHECK(!KVST_AT_LEAST_VERSION(99, 0, 0));
     CHECK(strcmp(kvst_status_name(KVST_E_SYNTAX), "KVST_E_SYNTAX") == 0);
@@ -101,27 +83,27 @@ static void test_options(void)
     } big;
     kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
 
-    CHECK_EQ_INT(kvst_parser_new(NULL, NULL), KVST_E_INVAL);
-    CHECK_EQ_INT(kvst_parser_new(NULL, &p), 0);
+    CHECK_EQ(kvst_parser_new(NULL, NULL), KVST_E_INVAL);
+    CHECK_EQ(kvst_parser_new(NULL, &p), 0);
     kvst_parser_free(p);
     kvst_parser_free(NULL);
 
     o.struct_size = sizeof(size_t);
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), KVST_E_ABI);
+    CHECK_EQ(kvst_parser_new(&o, &p), KVST_E_ABI);
     CHECK(p == NULL);
 
     memset(&big, 0, sizeof big);
-    CHECK_EQ_INT(kvst_parser_options_init(&big.o, sizeof big), 0);
-    CHECK_EQ_INT(big.o.struct_size, sizeof big);
-    CHECK_EQ_INT(kvst_parser_new(&big.o, &p), 0); /* unknown tail all zero */
+    CHECK_EQ(kvst_parser_options_init(&big.o, sizeof big), 0);
+    CHECK_EQ(big.o.struct_size, sizeof big);
+    CHECK_EQ(kvst_parser_new(&big.o, &p), 0); /* unknown tail all zero */
     kvst_parser_free(p);
     big.future = 1;
-    CHECK_EQ_INT(kvst_parser_new(&big.o, &p), KVST_E_ABI);
-    CHECK_EQ_INT(kvst_parser_options_init(&o, 4), KVST_E_ABI);
+    CHECK_EQ(kvst_parser_new(&big.o, &p), KVST_E_ABI);
+    CHECK_EQ(kvst_parser_options_init(&o, 4), KVST_E_ABI);
 
     o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
     o.flags = 0x80000000u;
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), KVST_E_INVAL);
+    CHECK_EQ(kvst_parser_new(&o, &p), KVST_E_INVAL);
 }
 
 static void test_callback_copy_lookup(void)
@@ -135,76 +117,76 @@ static void test_callback_copy_lookup(void)
 
     memset(&c, 0, sizeof c);
     p = parser_with(0, on_event, &c);
-    CHECK_EQ_INT(kvst_parser_feed(p, two_events, sizeof two_events - 1), 0);
-    CHECK_EQ_INT(kvst_parser_finish(p), 0);
-    CHECK_EQ_INT(kvst_parser_error(p)->code, 0);
+    CHECK_EQ(kvst_parser_feed(p, two_events, sizeof two_events - 1), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    CHECK_EQ(kvst_parser_error(p)->code, 0);
     kvst_parser_stats(p, &records, &in, &json);
-    CHECK_EQ_INT(records, 2);
-    CHECK_EQ_INT(in, sizeof two_events - 1);
-    CHECK_EQ_INT(json, sizeof two_events - 1);
-    CHECK_EQ_INT(kvst_parser_feed(p, "{}", 2), KVST_E_INVAL); /* after finish */
+    CHECK_EQ(records, 2);
+    CHECK_EQ(in, sizeof two_events - 1);
+    CHECK_EQ(json, sizeof two_events - 1);
+    CHECK_EQ(kvst_parser_feed(p, "{}", 2), KVST_E_INVAL); /* after finish */
     kvst_parser_free(p); /* the copies must outlive the parser */
-    CHECK_EQ_INT(c.n, 2);
+    CHECK_EQ(c.n, 2);
 
     e = c.copies[0];
     CHECK(e->struct_size == sizeof *e);
-    CHECK_EQ_INT(e->action, KVST_ACTION_CREATE_STREAM);
-    CHECK_EQ_INT(e->container, KVST_CONTAINER_LOG_FILE);
-    CHECK_EQ_INT(e->record_index, 0);
-    CHECK_EQ_INT(e->line, 2);
-    CHECK_EQ_INT(e->column, 1);
-    CHECK_EQ_INT(e->offset, 13);
+    CHECK_EQ(e->action, KVST_ACTION_CREATE_STREAM);
+    CHECK_EQ(e->container, KVST_CONTAINER_LOG_FILE);
+    CHECK_EQ(e->record_index, 0);
+    CHECK_EQ(e->line, 2);
+    CHECK_EQ(e->column, 1);
+    CHECK_EQ(e->offset, 13);
     CHECK(str_eq(e->event_name, "CreateStream"));
-    CHECK_EQ_INT(e->event_version_major, 1);
-    CHECK_EQ_INT(e->event_version_minor, 8);
-    CHECK_EQ_INT(e->event_time_valid, 1);
-    CHECK_EQ_INT(e->event_time_ms, 1709251201000LL);
-    CHECK_EQ_INT(e->read_only, KVST_BOOL_FALSE);
-    CHECK_EQ_INT(e->management_event, KVST_BOOL_ABSENT);
+    CHECK_EQ(e->event_version_major, 1);
+    CHECK_EQ(e->event_version_minor, 8);
+    CHECK_EQ(e->event_time_valid, 1);
+    CHECK_EQ(e->event_time_ms, 1709251201000LL);
+    CHECK_EQ(e->read_only, KVST_BOOL_FALSE);
+    CHECK_EQ(e->management_event, KVST_BOOL_ABSENT);
     CHECK(e->user_identity && str_eq(e->user_identity->type, "IAMUser"));
     CHECK(e->identity && e->identity->principal == KVST_PRINCIPAL_IAM_USER);
-    CHECK_EQ_INT(e->identity->credential, KVST_CREDENTIAL_LONG_TERM);
-    CHECK_EQ_INT(e->resource_count, 1);
+    CHECK_EQ(e->identity->credential, KVST_CREDENTIAL_LONG_TERM);
+    CHECK_EQ(e->resource_count, 1);
     CHECK(str_eq(e->resources[0]->account_id, "123456789012"));
     CHECK(e->raw.ptr == NULL); /* KEEP_RAW not set */
     req = (const kvst_kvs_create_stream_input *)e->request;
     CHECK(req != NULL);
     if (req) {
-        CHECK_EQ_INT(req->stream_name.state, KVST_VALUE_OK);
+        CHECK_EQ(req->stream_name.state, KVST_VALUE_OK);
         CHECK(str_eq(req->stream_name.text, "cam-1"));
-        CHECK_EQ_INT(req->data_retention_in_hours.i, 24);
-        CHECK_EQ_INT(req->tags.count, 2);
+        CHECK_EQ(req->data_retention_in_hours.i, 24);
+        CHECK_EQ(req->tags.count, 2);
         CHECK(str_eq(req->tags.keys[1], "a/b"));
         CHECK(str_eq(req->tags.items[0].text, "ops"));
-        CHECK_EQ_INT(req->media_type.state, KVST_VALUE_ABSENT);
+        CHECK_EQ(req->media_type.state, KVST_VALUE_ABSENT);
     }
 
-    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/streamName", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "/requestParameters/streamName", &v), 0);
     CHECK(str_eq(v.text, "cam-1") && v.json_type == KVST_JSON_STRING);
-    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/tags/a~1b", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "/requestParameters/tags/a~1b", &v), 0);
     CHECK(str_eq(v.text, "x"));
-    CHECK_EQ_INT(kvst_event_lookup(e, "/resources/0/accountId", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "/resources/0/accountId", &v), 0);
     CHECK(str_eq(v.text, "123456789012"));
-    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/dataRetentionInHours", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "/requestParameters/dataRetentionInHours", &v), 0);
     CHECK(v.json_type == KVST_JSON_INTEGER && str_eq(v.text, "24"));
-    CHECK_EQ_INT(kvst_event_lookup(e, "/readOnly", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "/readOnly", &v), 0);
     CHECK(v.json_type == KVST_JSON_BOOLEAN && v.i == 0);
-    CHECK_EQ_INT(kvst_event_lookup(e, "/requestParameters/tags", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "/requestParameters/tags", &v), 0);
     CHECK(v.json_type == KVST_JSON_OBJECT && v.count == 2 && v.text.ptr[0] == '{' &&
           v.text.ptr[v.text.len - 1] == '}');
-    CHECK_EQ_INT(kvst_event_lookup(e, "", &v), 0);
+    CHECK_EQ(kvst_event_lookup(e, "", &v), 0);
     CHECK(v.json_type == KVST_JSON_OBJECT && v.text.len == e->length);
-    CHECK_EQ_INT(kvst_event_lookup(e, "/resources/1", &v), KVST_E_NOT_FOUND);
-    CHECK_EQ_INT(kvst_event_lookup(e, "/resources/01", &v), KVST_E_NOT_FOUND);
-    CHECK_EQ_INT(kvst_event_lookup(e, "/nope", &v), KVST_E_NOT_FOUND);
-    CHECK_EQ_INT(kvst_event_lookup(e, "nope", &v), KVST_E_INVAL);
-    CHECK_EQ_INT(kvst_event_lookup(e, "/a~2", &v), KVST_E_INVAL);
+    CHECK_EQ(kvst_event_lookup(e, "/resources/1", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ(kvst_event_lookup(e, "/resources/01", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ(kvst_event_lookup(e, "/nope", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ(kvst_event_lookup(e, "nope", &v), KVST_E_INVAL);
+    CHECK_EQ(kvst_event_lookup(e, "/a~2", &v), KVST_E_INVAL);
 
     e = c.copies[1];
-    CHECK_EQ_INT(e->action, KVST_ACTION_NONE);
+    CHECK_EQ(e->action, KVST_ACTION_NONE);
     CHECK(e->request == NULL);
     CHECK(e->identity->aws_service);
-    CHECK_EQ_INT(e->event_version_minor, 10);
+    CHECK_EQ(e->event_version_minor, 10);
     kvst_event_free(c.copies[0]);
     kvst_event_free(c.copies[1]);
     kvst_event_free(NULL);
@@ -218,18 +200,18 @@ static void test_abort_and_kvs_only(void)
     memset(&c, 0, sizeof c);
     c.stop_after = 1;
     p = parser_with(0, on_event, &c);
-    CHECK_EQ_INT(kvst_parser_feed(p, two_events, sizeof two_events - 1), KVST_E_ABORTED);
-    CHECK_EQ_INT(kvst_parser_finish(p), KVST_E_ABORTED); /* sticky */
-    CHECK_EQ_INT(c.n, 1);
+    CHECK_EQ(kvst_parser_feed(p, two_events, sizeof two_events - 1), KVST_E_ABORTED);
+    CHECK_EQ(kvst_parser_finish(p), KVST_E_ABORTED); /* sticky */
+    CHECK_EQ(c.n, 1);
     kvst_parser_free(p);
     kvst_event_free(c.copies[0]);
 
     memset(&c, 0, sizeof c);
     p = parser_with(KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW, on_event, &c);
-    CHECK_EQ_INT(kvst_parser_feed(p, two_events, sizeof two_events - 1), 0);
-    CHECK_EQ_INT(kvst_parser_finish(p), 0);
+    CHECK_EQ(kvst_parser_feed(p, two_events, sizeof two_events - 1), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
     kvst_parser_free(p);
-    CHECK_EQ_INT(c.n, 1);
+    CHECK_EQ(c.n, 1);
     CHECK(c.copies[0]->raw.ptr && c.copies[0]->raw.ptr[0] == '{' &&
           c.copies[0]->raw.len == c.copies[0]->length);
     kvst_event_free(c.copies[0]);
@@ -245,21 +227,21 @@ static void test_pull_then_error(void)
         "[{\"eventName\":\"A\"},\n{\"eventName\":\"B\"},\n{\"eventName\":\"C\" \"x\":1}]";
     int rc = kvst_parser_feed(p, in, sizeof in - 1);
 
-    CHECK_EQ_INT(rc, KVST_E_SYNTAX);
-    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ(rc, KVST_E_SYNTAX);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
     CHECK(ev && str_eq(ev->event_name, "A"));
-    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
     CHECK(ev && str_eq(ev->event_name, "B") && ev->container == KVST_CONTAINER_ARRAY);
-    CHECK_EQ_INT(kvst_parser_next(p, &ev), KVST_E_SYNTAX);
+    CHECK_EQ(kvst_parser_next(p, &ev), KVST_E_SYNTAX);
     CHECK(ev == NULL);
     err = kvst_parser_error(p);
-    CHECK_EQ_INT(err->code, KVST_E_SYNTAX);
-    CHECK_EQ_INT(err->line, 3);
-    CHECK_EQ_INT(err->column, 18);
-    CHECK_EQ_INT(err->record_index, 2);
+    CHECK_EQ(err->code, KVST_E_SYNTAX);
+    CHECK_EQ(err->line, 3);
+    CHECK_EQ(err->column, 18);
+    CHECK_EQ(err->record_index, 2);
     CHECK(str_eq(err->pointer, "/eventName"));
     CHECK(err->excerpt.len > 0 && strchr(err->excerpt.ptr, '^') != NULL);
-    CHECK_EQ_INT(kvst_parser_feed(p, "x", 1), KVST_E_SYNTAX);
+    CHECK_EQ(kvst_parser_feed(p, "x", 1), KVST_E_SYNTAX);
     kvst_parser_free(p);
 }
 
@@ -270,37 +252,37 @@ static void test_limits(void)
     static const char rec[] = "{\"eventName\":\"0123456789abcdef0123456789\"}";
 
     o.max_string_bytes = 16;
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
-    CHECK_EQ_INT(kvst_parser_feed(p, rec, sizeof rec - 1), KVST_E_LIMIT);
-    CHECK_EQ_INT(kvst_parser_error(p)->column, 14 + 28);
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_feed(p, rec, sizeof rec - 1), KVST_E_LIMIT);
+    CHECK_EQ(kvst_parser_error(p)->column, 14 + 28);
     kvst_parser_free(p);
 
     o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
     o.max_record_bytes = 20;
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
-    CHECK_EQ_INT(kvst_parser_feed(p, rec, sizeof rec - 1), KVST_E_LIMIT);
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_feed(p, rec, sizeof rec - 1), KVST_E_LIMIT);
     kvst_parser_free(p);
 
     o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
     o.max_depth = 2;
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
-    CHECK_EQ_INT(kvst_parser_feed(p, "{\"eventName\":{\"a\":{}}}", 22), KVST_E_LIMIT);
-    CHECK_EQ_INT(kvst_parser_error(p)->column, 19);
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_feed(p, "{\"eventName\":{\"a\":{}}}", 22), KVST_E_LIMIT);
+    CHECK_EQ(kvst_parser_error(p)->column, 19);
     kvst_parser_free(p);
 
     /* a string longer than the limit split over many chunks: yajl must not
      * be allowed to buffer it without bound */
     o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
     o.max_string_bytes = 1024;
-    CHECK_EQ_INT(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
     {
         char chunk[4096];
         int i, rc = 0;
         memset(chunk, 'a', sizeof chunk);
-        CHECK_EQ_INT(kvst_parser_feed(p, "{\"eventName\":\"", 14), 0);
+        CHECK_EQ(kvst_parser_feed(p, "{\"eventName\":\"", 14), 0);
         for (i = 0; i < 100000 && rc == 0; i++)
             rc = kvst_parser_feed(p, chunk, sizeof chunk);
-        CHECK_EQ_INT(rc, KVST_E_LIMIT);
+        CHECK_EQ(rc, KVST_E_LIMIT);
         CHECK(i < 100);
     }
     kvst_parser_free(p);
@@ -340,11 +322,11 @@ static void test_inputs(void)
             rc = kvst_parser_finish(p);
         while ((r = kvst_parser_next(p, &ev)) == 1)
             n++;
-        CHECK_EQ_INT(r, rc);
+        CHECK_EQ(r, rc);
         if (rc != cases[i].rc || n != cases[i].events)
             fprintf(stderr, "  input %zu: %s\n", i, cases[i].in);
-        CHECK_EQ_INT(rc, cases[i].rc);
-        CHECK_EQ_INT(n, cases[i].events);
+        CHECK_EQ(rc, cases[i].rc);
+        CHECK_EQ(n, cases[i].events);
         kvst_parser_free(p);
     }
 }
@@ -364,39 +346,39 @@ static void test_key_order(void)
     const kvst_event *ev;
     kvst_value v;
 
-    CHECK_EQ_INT(kvst_parser_feed(p, in, sizeof in - 1), 0);
-    CHECK_EQ_INT(kvst_parser_finish(p), 0);
-    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
-    CHECK_EQ_INT(ev->action, KVST_ACTION_GET_DATA_ENDPOINT);
+    CHECK_EQ(kvst_parser_feed(p, in, sizeof in - 1), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ(ev->action, KVST_ACTION_GET_DATA_ENDPOINT);
     {
         const kvst_kvs_get_data_endpoint_input *rq = (const kvst_kvs_get_data_endpoint_input *)ev->request;
         const kvst_kvs_get_data_endpoint_output *rs = (const kvst_kvs_get_data_endpoint_output *)ev->response;
         CHECK(rq && str_eq(rq->stream_name.text, "s1") && str_eq(rq->api_name.text, "GET_MEDIA"));
         CHECK(rs && rs->data_endpoint.state == KVST_VALUE_OK);
     }
-    CHECK_EQ_INT(kvst_parser_next(p, &ev), 1);
-    CHECK_EQ_INT(ev->action, KVST_ACTION_NONE);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ(ev->action, KVST_ACTION_NONE);
     CHECK(ev->request == NULL);
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/requestParameters/instancesSet/items/1/imageId", &v), 0);
+    CHECK_EQ(kvst_event_lookup(ev, "/requestParameters/instancesSet/items/1/imageId", &v), 0);
     CHECK(str_eq(v.text, "ami-2") && v.json_type == KVST_JSON_STRING);
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/requestParameters/instancesSet/items", &v), 0);
+    CHECK_EQ(kvst_event_lookup(ev, "/requestParameters/instancesSet/items", &v), 0);
     CHECK(v.json_type == KVST_JSON_ARRAY && v.count == 2 && v.text.ptr[0] == '[');
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/requestParameters/instancesSet/items/2", &v),
+    CHECK_EQ(kvst_event_lookup(ev, "/requestParameters/instancesSet/items/2", &v),
                  KVST_E_NOT_FOUND);
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a/2", &v), 0);
+    CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/a/2", &v), 0);
     CHECK(v.json_type == KVST_JSON_DOUBLE && str_eq(v.text, "1.5"));
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a/1", &v), 0);
+    CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/a/1", &v), 0);
     CHECK(v.state == KVST_VALUE_NULL);
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a/0", &v), 0);
+    CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/a/0", &v), 0);
     CHECK(v.json_type == KVST_JSON_BOOLEAN && v.i == 1);
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/b", &v), KVST_E_NOT_FOUND);
-    CHECK_EQ_INT(kvst_event_lookup(ev, "/additionalEventData/a~", &v), KVST_E_INVAL);
+    CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/b", &v), KVST_E_NOT_FOUND);
+    CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/a~", &v), KVST_E_INVAL);
     {
         kvst_event *copy = NULL;
-        CHECK_EQ_INT(kvst_event_copy(ev, &copy), 0);
+        CHECK_EQ(kvst_event_copy(ev, &copy), 0);
         kvst_parser_free(p);
         p = NULL;
-        CHECK_EQ_INT(kvst_event_lookup(copy, "/requestParameters/instancesSet/items/0/imageId", &v), 0);
+        CHECK_EQ(kvst_event_lookup(copy, "/requestParameters/instancesSet/items/0/imageId", &v), 0);
         CHECK(str_eq(v.text, "ami-1"));
         kvst_event_free(copy);
     }
@@ -413,10 +395,5 @@ int main(void)
     test_limits();
     test_inputs();
     test_key_order();
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_api: all checks passed\n");
-    return 0;
+    return check_done("test_api");
 }

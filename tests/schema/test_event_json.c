@@ -13,16 +13,7 @@
 
 #include "schema.h"
 
-static int failures;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,         \
-                    __LINE__, #cond);                                      \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 static kvst_str S(const char *s)
 {
@@ -141,7 +132,7 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     if (n != want_len || memcmp(buf, want, n) != 0) {
         fprintf(stderr, "%s:%d: output differs\n  want: %.*s\n  got:  %s\n",
                 __FILE__, line, (int)want_len, want, buf);
-        failures++;
+        check_failures++;
     }
     CHECK(is_json(buf));
     free(buf);
@@ -438,7 +429,7 @@ static void test_truncation(void)
                 bad = 1;
         if (bad) {
             fprintf(stderr, "truncation wrong at cap %zu\n", cap);
-            failures++;
+            check_failures++;
         }
     }
     /* cap 0 with a real buffer: untouched. */
@@ -644,10 +635,5 @@ int main(void)
     test_list_streams();
     test_lists_and_depth();
     test_broken_record();
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("event json: ok\n");
-    return 0;
+    return check_done("event json");
 }

@@ -1,7 +1,7 @@
 /*
- * A tiny assertion harness for the validate suite: every CHECK counts, a
- * failing one prints where and what, and main returns the failure count
- * (0 passes under meson test).
+ * The C tests' assertion harness: every CHECK counts, a failing one prints
+ * where and what, and main returns check_done()'s status (0 passes under
+ * meson test). Shared by tests/core, tests/schema and tests/validate.
  */
 #ifndef KVST_TEST_CHECK_H
 #define KVST_TEST_CHECK_H
