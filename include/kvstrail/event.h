@@ -311,8 +311,9 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
 
 /*
  * Deep-copy an event (with everything it points to and its record's values,
- * so lookups work on the copy) into one allocation made with malloc().
- * Returns 0 and sets *out, or KVST_E_NOMEM / KVST_E_INVAL. Since 1.0.
+ * so lookups work on the copy), in memory from malloc() (not the parser's
+ * allocator: the copy outlives the parser). Returns 0 and sets *out, or
+ * KVST_E_NOMEM / KVST_E_INVAL. Thread-safe for distinct events. Since 1.0.
  */
 KVST_EXPORT int kvst_event_copy(const kvst_event *ev, kvst_event **out);
 

@@ -52,7 +52,14 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
 /* Parser flags (kvst_parser_options.flags). Since 1.0. */
 #define KVST_FLAG_KVS_ONLY     0x1u /* deliver KVS records only */
 #define KVST_FLAG_KEEP_RAW     0x2u /* fill kvst_event.raw */
-#define KVST_FLAG_RECOVER      0x4u /* report broken records and go on */
+#define KVST_FLAG_RECOVER      0x4u /* recovery mode: a syntax or encoding
+                                        error inside a Records array, an
+                                        array of events or a stream of
+                                        events is delivered as an event with
+                                        a negative status and its error (the
+                                        broken record's range and text), and
+                                        parsing resumes at the next record
+                                        that parses whole as an event */
 #define KVST_FLAG_NO_VALIDATE  0x8u /* skip validators (findings empty) */
 
 /* Defaults of the limits (a limit of 0 in the options means "default";
@@ -134,8 +141,10 @@ KVST_EXPORT int kvst_parser_next(kvst_parser *p, const kvst_event **out);
  */
 KVST_EXPORT const kvst_error *kvst_parser_error(const kvst_parser *p);
 
-/* Counters: records delivered so far and input bytes consumed (compressed
- * and inflated). Any out pointer may be NULL. Since 1.0. */
+/* Counters: records read so far (delivered, filtered out by
+ * KVST_FLAG_KVS_ONLY, or reported broken in recovery mode), input bytes
+ * consumed, and JSON bytes parsed (the inflated stream for gzip). Any out
+ * pointer may be NULL. Since 1.0. */
 KVST_EXPORT void kvst_parser_stats(const kvst_parser *p, uint64_t *records,
                                    uint64_t *bytes_in, uint64_t *bytes_json);
 
