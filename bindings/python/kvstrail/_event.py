@@ -98,15 +98,28 @@ class Identity:
     Event's identity, which carries exactly the JSON contract's members).
     """
 
-    __slots__ = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
+    __slots__ = ("_v",)
+    _NAMES = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
 
     def __init__(self, **values: Any) -> None:
-        for attr in self.__slots__:
-            setattr(self, attr, values.get(attr))
+        unknown = set(values).difference(self._NAMES)
+        if unknown:
+            raise TypeError(f"Identity has no member {sorted(unknown)[0]!r}")
+        self._v = values
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are not slots: the members. A member
+        # the source did not give (the classifier-only ones on an Event's
+        # identity) is None.
+        if name in Identity._NAMES:
+            return self._v.get(name)
+        raise AttributeError(name)
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "Identity":
-        return cls(**{attr: d.get(key) for key, attr in _IDENTITY_KEYS})
+        ident = cls.__new__(cls)
+        ident._v = {attr: d.get(key) for key, attr in _IDENTITY_KEYS}
+        return ident
 
     @property
     def flags(self) -> FrozenSet[str]:
@@ -114,7 +127,8 @@ class Identity:
         return frozenset(f for f in _FLAG_NAMES if getattr(self, f) is True)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {attr: getattr(self, attr) for attr in self.__slots__}
+        """Every member, snake_case, None when not known."""
+        return {name: self._v.get(name) for name in self._NAMES}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Identity) and self.to_dict() == other.to_dict()

@@ -333,3 +333,27 @@ def test_recover_flag_rejected_cleanly_or_used():
         assert e.code == _ffi.KVST_E_INVAL
     else:
         assert len(list(stream)) == 5  # nothing broken: the same five events
+
+
+def test_events_pickle(tmp_path):
+    # Dask and multiprocessing ship events between processes.
+    import pickle
+    for ev in kvstrail.parse(SEED, keep_raw=True):
+        back = pickle.loads(pickle.dumps(ev))
+        assert back.to_dict() == ev.to_dict() and back.raw == ev.raw
+        assert back.findings == ev.findings and back.identity == ev.identity
+        assert back.action is ev.action
+    broken = next(iter(kvstrail.parse(SEED_BROKEN, recover=True)))
+    assert isinstance(broken, kvstrail.BrokenRecord)
+    back = pickle.loads(pickle.dumps(broken))
+    assert back.to_dict() == broken.to_dict() and back.raw == broken.raw
+
+
+def test_identity_members():
+    ident = next(iter(kvstrail.parse(SEED))).identity
+    assert ident.imdsv1 is None  # classifier-only member, not in the JSON
+    with pytest.raises(AttributeError):
+        ident.no_such_member
+    with pytest.raises(TypeError):
+        kvstrail.Identity(no_such_member=1)
+    assert ident.to_dict()["principal"] == "IAMUser"
