@@ -71,19 +71,66 @@ static void put_tri(json_writer *w, int32_t b)
         put_bool(w, b != KVST_BOOL_FALSE);
 }
 
+/* Length of the well-formed UTF-8 sequence at u[0..left) (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), 0 when there is
+ * none. */
+static size_t utf8_sequence(const unsigned char *u, size_t left)
+{
+    size_t len, k;
+    unsigned char lo = 0x80, hi = 0xbf;
+
+    if (u[0] >= 0xc2 && u[0] <= 0xdf)
+        len = 2;
+    else if (u[0] >= 0xe0 && u[0] <= 0xef)
+        len = 3;
+    else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (u[0] == 0xe0)
+        lo = 0xa0;
+    else if (u[0] == 0xed)
+        hi = 0x9f;
+    else if (u[0] == 0xf0)
+        lo = 0x90;
+    else if (u[0] == 0xf4)
+        hi = 0x8f;
+    if (left < len || u[1] < lo || u[1] > hi)
+        return 0;
+    for (k = 2; k < len; k++) {
+        if (u[k] < 0x80 || u[k] > 0xbf)
+            return 0;
+    }
+    return len;
+}
+
 /* A JSON string of s[0..n): quote, backslash and control characters
- * escaped; every other byte (UTF-8, DEL) copied as it is. */
+ * escaped; well-formed UTF-8 and DEL copied as they are. A byte that is
+ * not part of well-formed UTF-8 (the raw text of a broken record may hold
+ * any) becomes U+FFFD, so the output is always valid JSON. */
 static void put_string(json_writer *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
     size_t i, run = 0;
 
     put(w, "\"", 1);
     for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = u[i];
         char esc[6];
         size_t esc_len = 2;
 
+        if (c >= 0x80) {
+            size_t seq = utf8_sequence(u + i, n - i);
+            if (seq) {
+                i += seq - 1;
+                continue;
+            }
+            put(w, s + run, i - run);
+            run = i + 1;
+            put(w, "\\ufffd", 6);
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         put(w, s + run, i - run);
