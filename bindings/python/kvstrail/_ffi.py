@@ -268,7 +268,6 @@ PROTOTYPES = {
     "kvst_event_to_json": (c_size_t, [_event_p, c_char_p, c_char_p, c_size_t]),
     "kvst_event_lookup": (c_int, [_event_p, c_char_p, POINTER(kvst_value)]),
     "kvst_action_name": (c_char_p, [c_uint32]),
-    "kvst_action_from_name": (c_uint32, [c_char_p, c_size_t]),
     "kvst_principal_name": (c_char_p, [c_uint32]),
     "kvst_credential_name": (c_char_p, [c_uint32]),
     "kvst_severity_name": (c_char_p, [c_uint32]),
