@@ -124,8 +124,8 @@ static void line_index_build(line_index *li, const uint8_t *s, size_t len)
     }
 }
 
-static void check_position(const line_index *li, uint64_t offset, uint64_t line,
-                           uint64_t column)
+static int position_ok(const line_index *li, uint64_t offset, uint64_t line,
+                       uint64_t column)
 {
     size_t lo = 0, hi = li->count; /* newlines before offset: lo */
     while (lo < hi) {
@@ -135,8 +135,18 @@ static void check_position(const line_index *li, uint64_t offset, uint64_t line,
         else
             hi = mid;
     }
-    FUZZ_CHECK(line == lo + 1);
-    FUZZ_CHECK(column == offset - (lo ? li->nl[lo - 1] + 1 : 0) + 1);
+    return line == lo + 1 && column == offset - (lo ? li->nl[lo - 1] + 1 : 0) + 1;
+}
+
+static void check_position(const line_index *li, uint64_t offset, uint64_t line,
+                           uint64_t column)
+{
+    if (!position_ok(li, offset, line, column)) {
+        fprintf(stderr, "offset %llu given as line %llu column %llu\n",
+                (unsigned long long)offset, (unsigned long long)line,
+                (unsigned long long)column);
+        fuzz_fail("line and column agree with the offset");
+    }
 }
 
 /* ---- Event invariants -------------------------------------------------------- */
@@ -500,7 +510,14 @@ static int pull_status(run_ctx *c, kvst_parser *p, int rc, int *unsticky)
     int nrc = drain(c, p);
     if (nrc == 0 || nrc == rc)
         return rc;
-    FUZZ_CHECK(rc == 0 && nrc < 0);
+    FUZZ_CHECK(nrc < 0);
+    if (rc != 0) {
+        /* Building a queued event failed after the parse had stopped: only
+         * memory can do that; the parser keeps its first error. */
+        FUZZ_CHECK(nrc == KVST_E_NOMEM && c->plan->fail_alloc);
+        *unsticky = 1;
+        return nrc;
+    }
     if (kvst_parser_error(p)->code != nrc &&
         known_issue("K6: an error of kvst_parser_next is not sticky")) {
         *unsticky = 1;
@@ -524,7 +541,9 @@ static void check_error(const run_ctx *c, const kvst_parser *p, int status)
     FUZZ_CHECK(e->message.len > 0);
     if (c->plan->plain && (status == KVST_E_SYNTAX || status == KVST_E_ENCODING)) {
         FUZZ_CHECK(e->offset <= c->plan->plain_len);
-        check_position(&c->lines, e->offset, e->line, e->column);
+        if (position_ok(&c->lines, e->offset, e->line, e->column) ||
+            !known_issue("K5: a syntax error's position depends on the chunk boundaries"))
+            check_position(&c->lines, e->offset, e->line, e->column);
     }
 }
 
