@@ -12,16 +12,42 @@
  * - Input ending inside a member (header included, except for the case of
  *   a one-byte input above) is KVST_E_TRUNCATED.
  * - All errors are sticky: later calls return the same code.
+ *
+ * Two ways to run, with the same bytes out in the same order and every
+ * error at the same point:
+ * - one thread: the state machine below runs on the caller's thread and
+ *   hands each inflated buffer to out();
+ * - two threads (chosen at the first gzip member when more than one CPU
+ *   is usable): a worker runs the same state machine over each fed chunk
+ *   and inflates into a bounded queue of buffers, while the caller's
+ *   thread takes the full ones in order and hands them to out(). So the
+ *   parse of buffer i overlaps the inflate of buffer i+1, events stay on
+ *   the caller's thread, and feed still returns only once the whole chunk
+ *   has been inflated and handed on. The worker never calls the caller's
+ *   allocator (its hooks need not be thread-safe): its buffers and zlib's
+ *   memory are reserved on the caller's thread before it starts.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getaffinity: the CPUs we may actually run on */
+#endif
 #include "gzip_stage.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
-/* Inflated bytes are handed on in pieces of at most this size; allocated
- * once, when the input turns out to be gzip. */
-#define KVST_INFLATE_OUT_SIZE (64u * 1024u)
+/* Inflated bytes are handed on in pieces of at most this size, on both
+ * paths: each inflate() call then sees the same input and output room on
+ * either, so the ratio limit trips at the same byte. Small, so that on two
+ * threads the caller starts parsing soon after a feed begins (the part of
+ * a feed that cannot overlap is about one buffer's inflate). */
+#define KVST_INFLATE_OUT_SIZE (16u * 1024u)
+/* The worker's queue: enough buffers to absorb uneven speeds. */
+#define KVST_QUEUE_SLOTS 8u
 /* The ratio limit only applies past this much output, so that small,
  * highly compressible inputs (a few KiB of whitespace) pass. */
 #define KVST_RATIO_GRACE_BYTES (1024u * 1024u)
@@ -36,20 +62,58 @@ enum input_state {
     ST_PADDING  /* zeros after the last member */
 };
 
+/* One full buffer of the queue, and the stage's counters once it was
+ * inflated (restored if out() refuses it, as if we had stopped there). */
+typedef struct queue_slot {
+    size_t len;
+    uint64_t bytes_in, bytes_out;
+} queue_slot;
+
+typedef struct kvst_worker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t to_worker; /* a job, a free slot, stop or quit */
+    pthread_cond_t to_caller; /* a full slot, or the job done */
+    /* Guarded by mu. */
+    const unsigned char *job;
+    size_t job_len;
+    int has_job, done, done_rc;
+    int stop;  /* out() failed: abandon the job */
+    int quit;  /* leave the thread */
+    unsigned head, count; /* full slots head .. head + count - 1, mod N */
+    queue_slot slots[KVST_QUEUE_SLOTS];
+    /* zlib's reserve: used on the caller's thread before the worker starts. */
+    unsigned char *pool;
+    size_t pool_used;
+    unsigned char *data; /* KVST_QUEUE_SLOTS * KVST_INFLATE_OUT_SIZE */
+} kvst_worker;
+
 struct kvst_input {
     kvst_alloc alloc;
     uint64_t max_ratio;
+    int threads;       /* KVST_INPUT_THREADS_*; ONE once the choice is made */
     enum input_state state;
     int is_gzip;
-    int held;          /* 1 when the first magic byte is held back */
+    int held;          /* 1 when the first magic byte is held back; in
+                          ST_MEMBER, the member's 1f is still to inflate */
     int err;           /* sticky status, 0 while healthy */
     int zinit;         /* zs holds an initialised inflate stream */
     uint64_t bytes_in;   /* raw input consumed */
     uint64_t bytes_out;  /* inflated bytes produced, all members */
-    unsigned char *outbuf;
+    unsigned char *outbuf; /* one-thread path only */
+    kvst_worker *w;        /* two-thread path only */
+    int worker_live;       /* w->thread is running (not yet joined) */
     z_stream zs;
     char msg[96];
 };
+
+/* Where the state machine's output goes: out(ctx) on the caller's thread,
+ * or, on the worker (w set), the next slot of the queue. */
+typedef struct drain {
+    kvst_bytes_fn out;
+    void *ctx;
+    kvst_worker *w;
+} drain;
 
 /* zlib's allocations go through the caller's allocator too. */
 static voidpf zalloc_hook(voidpf opaque, uInt items, uInt size)
@@ -65,6 +129,30 @@ static void zfree_hook(voidpf opaque, voidpf ptr)
     kvst__free((const kvst_alloc *)opaque, ptr);
 }
 
+/* The worker's zlib carves from the reserve; nothing is given back before
+ * the whole block is freed. */
+static voidpf zalloc_pool(voidpf opaque, uInt items, uInt size)
+{
+    kvst_worker *w = (kvst_worker *)opaque;
+    size_t n;
+    if (size != 0 && items > (size_t)-1 / size)
+        return Z_NULL;
+    n = (size_t)items * size;
+    if (n > KVST_INFLATE_POOL_SIZE - w->pool_used)
+        return Z_NULL;
+    n = (n + 15u) & ~(size_t)15u;
+    if (n > KVST_INFLATE_POOL_SIZE - w->pool_used)
+        n = KVST_INFLATE_POOL_SIZE - w->pool_used;
+    w->pool_used += n;
+    return w->pool + w->pool_used - n;
+}
+
+static void zfree_pool(voidpf opaque, voidpf ptr)
+{
+    (void)opaque;
+    (void)ptr;
+}
+
 static int fail(kvst_input *in, int code, const char *msg)
 {
     in->err = code;
@@ -78,7 +166,8 @@ static int fail_out(kvst_input *in, int code)
     return fail(in, code, "stopped by the next stage");
 }
 
-int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, kvst_input **out)
+int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, int threads,
+                    kvst_input **out)
 {
     kvst_input *in;
 
@@ -89,6 +178,7 @@ int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, kvst_input **out)
     memset(in, 0, sizeof *in);
     in->alloc = *a;
     in->max_ratio = max_ratio;
+    in->threads = threads;
     in->state = ST_MAGIC;
     *out = in;
     return 0;
@@ -104,12 +194,63 @@ static int ratio_exceeded(const kvst_input *in)
     return in->bytes_out > in->max_ratio * in->bytes_in;
 }
 
+/* ---- the worker's side of the queue ---- */
+
+/* The slot to inflate into: waits while every slot is full. NULL when the
+ * caller has stopped the job. */
+static unsigned char *worker_slot(kvst_worker *w)
+{
+    unsigned char *slot = NULL;
+
+    pthread_mutex_lock(&w->mu);
+    while (w->count == KVST_QUEUE_SLOTS && !w->stop)
+        pthread_cond_wait(&w->to_worker, &w->mu);
+    if (!w->stop)
+        slot = w->data + (size_t)((w->head + w->count) % KVST_QUEUE_SLOTS) *
+                             KVST_INFLATE_OUT_SIZE;
+    pthread_mutex_unlock(&w->mu);
+    return slot;
+}
+
+/* The drain's out() on the worker: the slot worker_slot() gave is full. */
+static int worker_put(void *ctx, const unsigned char *buf, size_t len)
+{
+    kvst_input *in = (kvst_input *)ctx;
+    kvst_worker *w = in->w;
+    queue_slot *s;
+    int rc = 0;
+
+    (void)buf;
+    pthread_mutex_lock(&w->mu);
+    if (w->stop) {
+        rc = KVST_E_ABORTED; /* replaced by out()'s code on the caller's side */
+    } else {
+        s = &w->slots[(w->head + w->count) % KVST_QUEUE_SLOTS];
+        s->len = len;
+        s->bytes_in = in->bytes_in;
+        s->bytes_out = in->bytes_out;
+        w->count++;
+        pthread_cond_signal(&w->to_caller);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* ---- the state machine (either thread) ---- */
+
 /* Begin a member: the first time, set zlib up (allocates); later, reuse. */
+static int worker_start(kvst_input *in);
+
 static int member_begin(kvst_input *in)
 {
     int zr;
 
-    if (!in->outbuf) {
+    if (in->threads != KVST_INPUT_THREADS_ONE) {
+        zr = worker_start(in);
+        if (zr < 0)
+            return zr;
+    }
+    if (!in->w && !in->outbuf) {
         in->outbuf = (unsigned char *)kvst__malloc(&in->alloc,
                                                    KVST_INFLATE_OUT_SIZE);
         if (!in->outbuf)
@@ -138,39 +279,44 @@ static int member_begin(kvst_input *in)
 
 /*
  * Inflate from buf until it is used up or the member ends; *used gets the
- * bytes consumed. Output is handed to out() each time inflate returns, so
- * everything this input completes has been delivered when we return.
+ * bytes consumed. Output is handed to the drain each time inflate
+ * returns, so everything this input completes has been handed on when we
+ * return.
  */
 static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
-                        size_t *used, kvst_bytes_fn out, void *ctx)
+                        size_t *used, const drain *d)
 {
     z_stream *zs = &in->zs;
     size_t left = len;
+    const uInt cap = KVST_INFLATE_OUT_SIZE;
 
     *used = 0;
     for (;;) {
         uInt chunk = left > (uInt)-1 ? (uInt)-1 : (uInt)left;
         uInt given = chunk;
+        unsigned char *ob = d->w ? worker_slot(d->w) : in->outbuf;
         size_t produced;
         int zr, rc;
 
+        if (!ob)
+            return fail_out(in, KVST_E_ABORTED);
         zs->next_in = (Bytef *)buf;
         zs->avail_in = chunk;
-        zs->next_out = in->outbuf;
-        zs->avail_out = KVST_INFLATE_OUT_SIZE;
+        zs->next_out = ob;
+        zs->avail_out = cap;
         zr = inflate(zs, Z_NO_FLUSH);
 
         given -= zs->avail_in;
         buf += given;
         left -= given;
         in->bytes_in += given;
-        produced = KVST_INFLATE_OUT_SIZE - zs->avail_out;
+        produced = cap - zs->avail_out;
         in->bytes_out += produced;
 
         /* What inflated before a corrupt spot is handed on before the
          * error, so the records before it come out whatever the chunking. */
         if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR && produced > 0) {
-            rc = out(ctx, in->outbuf, produced);
+            rc = d->out(d->ctx, ob, produced);
             if (rc != 0)
                 return fail_out(in, rc);
         }
@@ -206,7 +352,7 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
             return fail(in, KVST_E_LIMIT, m);
         }
         if (produced > 0) {
-            rc = out(ctx, in->outbuf, produced);
+            rc = d->out(d->ctx, ob, produced);
             if (rc != 0)
                 return fail_out(in, rc);
         }
@@ -227,7 +373,7 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
 static const unsigned char gz_magic0 = GZ_MAGIC0;
 
 /* The input is plain after all: the held 1f byte, if any, is text. */
-static int become_plain(kvst_input *in, kvst_bytes_fn out, void *ctx)
+static int become_plain(kvst_input *in, const drain *d)
 {
     int rc;
 
@@ -236,16 +382,15 @@ static int become_plain(kvst_input *in, kvst_bytes_fn out, void *ctx)
         return 0;
     in->held = 0;
     in->bytes_in++;
-    rc = out(ctx, &gz_magic0, 1);
+    rc = d->out(d->ctx, &gz_magic0, 1);
     return rc != 0 ? fail_out(in, rc) : 0;
 }
 
 /* The bytes at the start of the input, or after a member, are not gzip. */
-static int magic_mismatch(kvst_input *in, unsigned char next, kvst_bytes_fn out,
-                          void *ctx)
+static int magic_mismatch(kvst_input *in, unsigned char next, const drain *d)
 {
     if (!in->is_gzip)
-        return become_plain(in, out, ctx);
+        return become_plain(in, d);
     if (!in->held && next == 0) {
         in->state = ST_PADDING;
         return 0;
@@ -253,19 +398,23 @@ static int magic_mismatch(kvst_input *in, unsigned char next, kvst_bytes_fn out,
     return fail(in, KVST_E_GZIP, "trailing data after gzip member");
 }
 
-int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
-                     kvst_bytes_fn out, void *ctx)
+static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
+                       kvst_bytes_fn out, void *ctx);
+
+static int feed_core(kvst_input *in, const unsigned char *buf, size_t len,
+                     const drain *d)
 {
     size_t used, i;
     int rc;
 
-    if (in->err)
-        return in->err;
     while (len > 0) {
+        /* On the caller's thread, once the worker runs, it does the rest. */
+        if (!d->w && in->worker_live)
+            return worker_feed(in, buf, len, d->out, d->ctx);
         switch (in->state) {
         case ST_PLAIN:
             in->bytes_in += len;
-            rc = out(ctx, buf, len);
+            rc = d->out(d->ctx, buf, len);
             return rc != 0 ? fail_out(in, rc) : 0;
         case ST_PADDING:
             for (i = 0; i < len; i++)
@@ -278,7 +427,7 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
             return 0;
         case ST_MAGIC:
             if (buf[0] != (in->held ? GZ_MAGIC1 : GZ_MAGIC0)) {
-                rc = magic_mismatch(in, buf[0], out, ctx);
+                rc = magic_mismatch(in, buf[0], d);
                 if (rc != 0)
                     return rc;
                 break;
@@ -289,17 +438,21 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
                 len--;
                 break;
             }
-            /* 1f 8b: a member starts with the held byte; the 8b is still
-             * in buf and goes to inflate with the rest. */
-            in->held = 0;
+            /* 1f 8b: a member starts with the held byte, which stays held
+             * for ST_MEMBER to inflate (on whichever thread inflates);
+             * the 8b is still in buf and goes to inflate with the rest. */
             rc = member_begin(in);
-            if (rc == 0)
-                rc = inflate_some(in, &gz_magic0, 1, &used, out, ctx);
             if (rc != 0)
                 return rc;
             break;
         case ST_MEMBER:
-            rc = inflate_some(in, buf, len, &used, out, ctx);
+            if (in->held) {
+                in->held = 0;
+                rc = inflate_some(in, &gz_magic0, 1, &used, d);
+                if (rc != 0)
+                    return rc;
+            }
+            rc = inflate_some(in, buf, len, &used, d);
             if (rc != 0)
                 return rc;
             buf += used;
@@ -310,15 +463,254 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
     return 0;
 }
 
-int kvst__input_finish(kvst_input *in, kvst_bytes_fn out, void *ctx)
+/* ---- the two-thread path ---- */
+
+static void *worker_main(void *arg)
 {
+    kvst_input *in = (kvst_input *)arg;
+    kvst_worker *w = in->w;
+    drain d;
+    const unsigned char *buf;
+    size_t len;
+    int rc;
+
+    d.out = worker_put;
+    d.ctx = in;
+    d.w = w;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->has_job && !w->quit)
+            pthread_cond_wait(&w->to_worker, &w->mu);
+        if (w->quit)
+            break;
+        buf = w->job;
+        len = w->job_len;
+        w->has_job = 0;
+        pthread_mutex_unlock(&w->mu);
+        rc = feed_core(in, buf, len, &d);
+        pthread_mutex_lock(&w->mu);
+        w->done = 1;
+        w->done_rc = rc;
+        pthread_cond_signal(&w->to_caller);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/*
+ * The caller's side of a feed: hand the chunk to the worker and pass each
+ * full slot to out() in order until the worker has used up the chunk. A
+ * slot is given back only after out() returns, so the worker never writes
+ * into bytes out() is reading.
+ */
+static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
+                       kvst_bytes_fn out, void *ctx)
+{
+    kvst_worker *w = in->w;
+    queue_slot s;
+    int rc = 0;
+
+    memset(&s, 0, sizeof s);
+    pthread_mutex_lock(&w->mu);
+    w->job = buf;
+    w->job_len = len;
+    w->has_job = 1;
+    w->done = 0;
+    pthread_cond_signal(&w->to_worker);
+    for (;;) {
+        unsigned at;
+        while (w->count == 0 && !w->done)
+            pthread_cond_wait(&w->to_caller, &w->mu);
+        if (w->count == 0)
+            break;
+        at = w->head;
+        s = w->slots[at];
+        pthread_mutex_unlock(&w->mu);
+        rc = out(ctx, w->data + (size_t)at * KVST_INFLATE_OUT_SIZE, s.len);
+        pthread_mutex_lock(&w->mu);
+        if (rc != 0)
+            break;
+        w->head = (at + 1) % KVST_QUEUE_SLOTS;
+        w->count--;
+        pthread_cond_signal(&w->to_worker);
+    }
+    if (rc != 0) {
+        /* Stop the worker where it is (it checks before each buffer) and
+         * wait until it has let go of the stage. */
+        w->stop = 1;
+        pthread_cond_signal(&w->to_worker);
+        while (!w->done)
+            pthread_cond_wait(&w->to_caller, &w->mu);
+        pthread_mutex_unlock(&w->mu);
+        in->bytes_in = s.bytes_in;
+        in->bytes_out = s.bytes_out;
+        return fail_out(in, rc);
+    }
+    rc = w->done_rc;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+static int two_cpus_usable(void)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < 2)
+        return 0;
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
+/* A whole gzip member of one byte ("x"): inflating it makes zlib allocate
+ * its window now, from the reserve, instead of later on the worker. */
+static const unsigned char probe_member[] = {
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x00,
+    0x00, 0x83, 0x16, 0xdc, 0x8c, 0x01, 0x00, 0x00, 0x00
+};
+
+/* Set zlib up from the worker's reserve with every block it will need;
+ * 0 when the reserve does not suffice (or zlib fails). */
+static int zlib_from_pool(kvst_input *in, kvst_worker *w)
+{
+    z_stream *zs = &in->zs;
+    unsigned char one[4];
+    int zr;
+
+    memset(zs, 0, sizeof *zs);
+    zs->zalloc = zalloc_pool;
+    zs->zfree = zfree_pool;
+    zs->opaque = (voidpf)w;
+    if (inflateInit2(zs, 16 + MAX_WBITS) != Z_OK)
+        return 0;
+    zs->next_in = (Bytef *)probe_member;
+    zs->avail_in = sizeof probe_member;
+    zs->next_out = one;
+    zs->avail_out = sizeof one;
+    zr = inflate(zs, Z_NO_FLUSH);
+    if (zr != Z_STREAM_END || inflateReset(zs) != Z_OK) {
+        inflateEnd(zs);
+        return 0;
+    }
+    in->zinit = 1;
+    return 1;
+}
+
+/*
+ * At the first gzip member (caller's thread): reserve the queue and
+ * zlib's memory in one block and start the worker. Returns 0, or
+ * KVST_E_NOMEM when the block cannot be had. When the worker cannot run
+ * (one CPU, the reserve too small for this zlib, no thread), the stage
+ * stays on the caller's thread: that is a choice, not an error.
+ */
+static int worker_start(kvst_input *in)
+{
+    const size_t size = sizeof(kvst_worker) + 15u + KVST_INFLATE_POOL_SIZE +
+                        (size_t)KVST_QUEUE_SLOTS * KVST_INFLATE_OUT_SIZE;
+    kvst_worker *w;
+    sigset_t all, old;
+    uintptr_t at;
+    int made = 0, rc;
+
+    if (in->threads == KVST_INPUT_THREADS_AUTO && !two_cpus_usable()) {
+        in->threads = KVST_INPUT_THREADS_ONE;
+        return 0;
+    }
+    w = (kvst_worker *)kvst__malloc(&in->alloc, size);
+    if (!w)
+        return fail(in, KVST_E_NOMEM, "out of memory for the gzip buffers");
+    in->threads = KVST_INPUT_THREADS_ONE; /* decided, whatever follows */
+    memset(w, 0, sizeof *w);
+    at = ((uintptr_t)(w + 1) + 15u) & ~(uintptr_t)15u;
+    w->pool = (unsigned char *)at;
+    w->data = w->pool + KVST_INFLATE_POOL_SIZE;
+    if (!zlib_from_pool(in, w))
+        goto fallback;
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
+        goto fallback;
+    made = 1;
+    if (pthread_cond_init(&w->to_worker, NULL) != 0)
+        goto fallback;
+    made = 2;
+    if (pthread_cond_init(&w->to_caller, NULL) != 0)
+        goto fallback;
+    made = 3;
+    in->w = w;
+    /* Signals for the process stay with the caller's threads. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&w->thread, NULL, worker_main, in);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0) {
+        in->worker_live = 1;
+        return 0;
+    }
+    in->w = NULL;
+fallback:
+    if (made >= 3)
+        pthread_cond_destroy(&w->to_caller);
+    if (made >= 2)
+        pthread_cond_destroy(&w->to_worker);
+    if (made >= 1)
+        pthread_mutex_destroy(&w->mu);
+    if (in->zinit) {
+        inflateEnd(&in->zs);
+        in->zinit = 0;
+    }
+    kvst__free(&in->alloc, w);
+    return 0;
+}
+
+static void worker_join(kvst_input *in)
+{
+    kvst_worker *w = in->w;
+
+    if (!in->worker_live)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_signal(&w->to_worker);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    in->worker_live = 0;
+}
+
+/* ---- the interface ---- */
+
+int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
+                     kvst_bytes_fn out, void *ctx)
+{
+    drain d;
+    int rc;
+
     if (in->err)
         return in->err;
-    if (in->state == ST_MEMBER || (in->state == ST_MAGIC && in->held && in->is_gzip))
+    d.out = out;
+    d.ctx = ctx;
+    d.w = NULL;
+    rc = feed_core(in, buf, len, &d);
+    /* The stage is finished: no thread outlives an error. */
+    if (rc != 0)
+        worker_join(in);
+    return rc;
+}
+
+int kvst__input_finish(kvst_input *in, kvst_bytes_fn out, void *ctx)
+{
+    drain d;
+
+    if (in->err)
+        return in->err;
+    if (in->state == ST_MEMBER || (in->state == ST_MAGIC && in->held && in->is_gzip)) {
+        worker_join(in);
         return fail(in, KVST_E_TRUNCATED, "gzip stream ends inside a member");
+    }
     /* A single 1f byte is the whole input: plain. */
-    if (in->state == ST_MAGIC && in->held)
-        return become_plain(in, out, ctx);
+    if (in->state == ST_MAGIC && in->held) {
+        d.out = out;
+        d.ctx = ctx;
+        d.w = NULL;
+        return become_plain(in, &d);
+    }
     return 0;
 }
 
@@ -332,6 +724,11 @@ int kvst__input_is_gzip(const kvst_input *in)
     return in->is_gzip;
 }
 
+int kvst__input_threaded(const kvst_input *in)
+{
+    return in->w != NULL;
+}
+
 uint64_t kvst__input_bytes_in(const kvst_input *in)
 {
     return in->bytes_in;
@@ -341,8 +738,15 @@ void kvst__input_free(kvst_input *in)
 {
     if (!in)
         return;
+    worker_join(in);
     if (in->zinit)
         inflateEnd(&in->zs);
+    if (in->w) {
+        pthread_cond_destroy(&in->w->to_caller);
+        pthread_cond_destroy(&in->w->to_worker);
+        pthread_mutex_destroy(&in->w->mu);
+        kvst__free(&in->alloc, in->w);
+    }
     kvst__free(&in->alloc, in->outbuf);
     kvst__free(&in->alloc, in);
 }

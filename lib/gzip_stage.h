@@ -14,12 +14,26 @@ typedef int (*kvst_bytes_fn)(void *ctx, const unsigned char *buf, size_t len);
 
 typedef struct kvst_input kvst_input;
 
+/* Where gzip is inflated (kvst__input_new's threads argument). */
+#define KVST_INPUT_THREADS_AUTO 0 /* on a worker thread when more than one CPU is usable */
+#define KVST_INPUT_THREADS_ONE  1 /* on the caller's thread (KVST_FLAG_SINGLE_THREAD) */
+#define KVST_INPUT_THREADS_TWO  2 /* on a worker thread whatever the CPU count (tests) */
+
+/* zlib's memory for the worker thread, reserved on the caller's thread:
+ * inflate's state and its 32 KiB window, with room to spare. */
+#define KVST_INFLATE_POOL_SIZE (44u * 1024u)
+
 /* max_ratio: KVST_E_LIMIT when inflated bytes exceed max_ratio times the
  * compressed bytes (checked once more than 1 MiB has been inflated);
- * 0 means no limit. */
-int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, kvst_input **out);
-/* Feed raw input; calls out() zero or more times. Returns 0 or KVST_E_GZIP,
- * KVST_E_LIMIT, KVST_E_NOMEM, or whatever out() returned. */
+ * 0 means no limit. threads: KVST_INPUT_THREADS_*. The worker thread, if
+ * any, starts at the first gzip member and is joined by
+ * kvst__input_free(), or as soon as an error stops the stage. */
+int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, int threads,
+                    kvst_input **out);
+/* Feed raw input; calls out() zero or more times, always on the calling
+ * thread, and has handed on all that the input completes when it
+ * returns. Returns 0 or KVST_E_GZIP, KVST_E_LIMIT, KVST_E_NOMEM, or
+ * whatever out() returned. */
 int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
                      kvst_bytes_fn out, void *ctx);
 /* End of input: KVST_E_TRUNCATED when a gzip member is incomplete. */
@@ -28,6 +42,8 @@ int kvst__input_finish(kvst_input *in, kvst_bytes_fn out, void *ctx);
 const char *kvst__input_message(const kvst_input *in);
 /* 1 once the input was recognised as gzip. */
 int kvst__input_is_gzip(const kvst_input *in);
+/* 1 when gzip is inflated on the worker thread. */
+int kvst__input_threaded(const kvst_input *in);
 /* Compressed bytes consumed so far (all input bytes for plain input). */
 uint64_t kvst__input_bytes_in(const kvst_input *in);
 void kvst__input_free(kvst_input *in);

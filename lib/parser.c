@@ -13,7 +13,7 @@
 /* The options struct of the first release (1.0): the smallest accepted. */
 #define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
 #define KNOWN_FLAGS \
-    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE)
+    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE | KVST_FLAG_SINGLE_THREAD)
 
 int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
 {
@@ -83,7 +83,7 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
     p->err.message.ptr = p->err.excerpt.ptr = p->err.pointer.ptr = "";
     p->cur_line = 1;
     rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
-                         &p->input);
+                         o.flags & KVST_FLAG_SINGLE_THREAD ? KVST_INPUT_THREADS_ONE : KVST_INPUT_THREADS_AUTO, &p->input);
     if (!rc)
         rc = kvst__builder_init(p);
     if (!rc)

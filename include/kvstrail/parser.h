@@ -61,6 +61,7 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
                                         parsing resumes at the next record
                                         that parses whole as an event */
 #define KVST_FLAG_NO_VALIDATE  0x8u /* skip validators (findings empty) */
+#define KVST_FLAG_SINGLE_THREAD 0x10u /* inflate gzip on the calling thread. Since 1.0 */
 
 /* Defaults of the limits (a limit of 0 in the options means "default";
  * KVST_UNLIMITED turns a limit off). */

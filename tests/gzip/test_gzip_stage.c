@@ -3,16 +3,37 @@
  * passthrough, single and multi-member inflate, every split, truncation,
  * corruption, trailing data, the ratio limit, allocation failure.
  *
+ * Every test runs twice: on the one-thread path and on the two-thread
+ * path (forced, whatever the CPU count), against the same expectations,
+ * so both give the same bytes and the same errors at the same point.
+ *
  * Inputs are made at test time with zlib's deflate, so no binary fixtures.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_setaffinity: pretend to have one CPU */
+#endif
 #include "gzip_stage.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static int failures;
+/* KVST_INPUT_THREADS_ONE or _TWO: the path every test runs on. */
+static int mode = KVST_INPUT_THREADS_ONE;
+static const char *mode_name(void)
+{
+    return mode == KVST_INPUT_THREADS_ONE ? "one thread" : "two threads";
+}
+/* The caller's allocator is not thread-safe: only the test's thread may
+ * call it. */
+static pthread_t main_thread;
+static long foreign_allocs;
 
 #define CHECK(cond) \
     do { \
@@ -47,6 +68,8 @@ static void *c_malloc(size_t size, void *ctx)
 {
     counting *c = (counting *)ctx;
     unsigned char *p;
+    if (!pthread_equal(pthread_self(), main_thread))
+        foreign_allocs++;
     if (c->fail_at && c->allocs + 1 == c->fail_at) {
         c->fail_at = 0;
         c->failed = 1;
@@ -69,6 +92,8 @@ static void c_free(void *ptr, void *ctx)
     size_t size;
     if (!ptr)
         return;
+    if (!pthread_equal(pthread_self(), main_thread))
+        foreign_allocs++;
     memcpy(&size, (unsigned char *)ptr - HDR, sizeof size);
     c->frees++;
     c->live -= size;
@@ -230,7 +255,7 @@ static int run_cuts(const kvst_alloc *a, uint64_t ratio, const unsigned char *in
 {
     kvst_input *st;
     size_t pos = 0, i;
-    int rc = kvst__input_new(a, ratio, &st);
+    int rc = kvst__input_new(a, ratio, mode, &st);
     if (rc != 0)
         return rc;
     for (i = 0; i <= ncuts && rc == 0; i++) {
@@ -254,7 +279,7 @@ static int run_chunked(const kvst_alloc *a, uint64_t ratio, const unsigned char 
 {
     kvst_input *st;
     size_t pos = 0;
-    int rc = kvst__input_new(a, ratio, &st);
+    int rc = kvst__input_new(a, ratio, mode, &st);
     if (rc != 0)
         return rc;
     while (pos < len && rc == 0) {
@@ -590,7 +615,7 @@ static void test_out_error(void)
     memset(&s, 0, sizeof s);
     sink_reset(&s);
     s.fail_after = 2;
-    CHECK_EQ_INT(kvst__input_new(&a, 1000, &st), 0);
+    CHECK_EQ_INT(kvst__input_new(&a, 1000, mode, &st), 0);
     CHECK_EQ_INT(kvst__input_feed(st, gz.p, gz.n, sink_out, &s), KVST_E_ABORTED);
     CHECK_EQ_INT(s.calls, 2); /* no call after the failing one */
     CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), KVST_E_ABORTED);
@@ -600,7 +625,7 @@ static void test_out_error(void)
     /* Plain, and the held first byte of a plain input. */
     sink_reset(&s);
     s.fail_after = 1;
-    CHECK_EQ_INT(kvst__input_new(&a, 1000, &st), 0);
+    CHECK_EQ_INT(kvst__input_new(&a, 1000, mode, &st), 0);
     CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"\x1f", 1, sink_out, &s), 0);
     CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
     CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
@@ -610,6 +635,11 @@ static void test_out_error(void)
     free(s.data);
     free(text.p);
     free(gz.p);
+}
+
+static size_t max_peak(void)
+{
+    return mode == KVST_INPUT_THREADS_ONE ? 160u * 1024u : 200u * 1024u;
 }
 
 static void test_ratio_limit(void)
@@ -634,17 +664,18 @@ static void test_ratio_limit(void)
     kvst__input_free(st);
     /* Stopped soon after the 1 MiB grace, not after 50 MB. */
     CHECK(s.len <= 1024u * 1024u + 64u * 1024u);
-    /* Memory: the stage, 64 KiB out buffer, zlib's state and 32 KiB window. */
-    CHECK(c.peak < 160u * 1024u);
-    fprintf(stderr, "bomb: %zu compressed bytes, stopped after %zu inflated, peak %zu bytes allocated\n",
-            bomb.n, s.len, c.peak);
+    /* Memory: the stage, 64 KiB out buffer, zlib's state and 32 KiB window;
+     * on two threads, the stage and one block (queue and zlib's reserve). */
+    CHECK(c.peak < max_peak());
+    fprintf(stderr, "bomb (%s): %zu compressed bytes, stopped after %zu inflated, peak %zu bytes allocated\n",
+            mode_name(), bomb.n, s.len, c.peak);
 
     /* With the limit off, all 50 MB come out, memory still flat. */
     memset(&s, 0, sizeof s);
     c.peak = 0;
     CHECK_EQ_INT(run_chunked(&a, 0, bomb.p, bomb.n, 65536, &s, NULL), 0);
     CHECK_EQ_INT(s.len, zeros_len);
-    CHECK(c.peak < 160u * 1024u);
+    CHECK(c.peak < max_peak());
 
     /* Under 1 MiB inflated, no ratio is too high. */
     gzip_member(&small, zeros, 1024u * 1024u, 9, NULL);
@@ -687,26 +718,354 @@ static void test_alloc_failure(void)
         CHECK_EQ_INT(rc, KVST_E_NOMEM);
         nomem_seen++;
     }
-    /* The stage, its buffer, zlib's state and window: at least 4. */
-    CHECK(nomem_seen >= 4);
+    /* One thread: the stage, its buffer, zlib's state and window, at
+     * least 4. Two threads: the stage and the block, then nothing. */
+    if (mode == KVST_INPUT_THREADS_ONE)
+        CHECK(nomem_seen >= 4);
+    else
+        CHECK_EQ_INT(nomem_seen, 2);
     free(plain.p);
+    free(gz.p);
+}
+
+
+/* ---- the two-thread path itself ---- */
+
+typedef struct zcount {
+    size_t bytes, blocks;
+} zcount;
+
+static voidpf zc_alloc(voidpf opaque, uInt items, uInt size)
+{
+    zcount *z = (zcount *)opaque;
+    /* rounded as the stage's reserve rounds each block */
+    z->bytes += ((size_t)items * size + 15u) & ~(size_t)15u;
+    z->blocks++;
+    return calloc(items, size);
+}
+
+static void zc_free(voidpf opaque, voidpf ptr)
+{
+    (void)opaque;
+    free(ptr);
+}
+
+/* What inflate really takes, by counting its allocations over a whole
+ * multi-member input, fits the reserve the worker's zlib carves from. */
+static void test_pool_size(void)
+{
+    bytes text = { 0, 0 }, gz = { 0, 0 };
+    unsigned char out[4096];
+    z_stream zs;
+    zcount z = { 0, 0 };
+    size_t pos = 0;
+    int zr = Z_OK;
+
+    make_text(&text, 400000, 7);
+    gzip_member(&gz, text.p, 200000, 6, "a.json");
+    gzip_member(&gz, text.p + 200000, 200000, 9, NULL);
+    memset(&zs, 0, sizeof zs);
+    zs.zalloc = zc_alloc;
+    zs.zfree = zc_free;
+    zs.opaque = &z;
+    CHECK_EQ_INT(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+    while (pos < gz.n) {
+        zs.next_in = gz.p + pos;
+        zs.avail_in = (uInt)(gz.n - pos < 1000 ? gz.n - pos : 1000);
+        do {
+            zs.next_out = out;
+            zs.avail_out = sizeof out;
+            zr = inflate(&zs, Z_NO_FLUSH);
+        } while (zr == Z_OK && zs.avail_out == 0);
+        pos = (size_t)(zs.next_in - gz.p);
+        if (zr == Z_STREAM_END)
+            zr = inflateReset(&zs);
+        if (zr != Z_OK && zr != Z_BUF_ERROR)
+            break;
+    }
+    CHECK_EQ_INT(pos, gz.n);
+    inflateEnd(&zs);
+    fprintf(stderr, "zlib %s: inflate took %zu bytes in %zu blocks; reserve %u\n",
+            zlibVersion(), z.bytes, z.blocks, KVST_INFLATE_POOL_SIZE);
+    CHECK_EQ_INT(z.blocks, 2); /* the state and the window, nothing more */
+    CHECK(z.bytes <= KVST_INFLATE_POOL_SIZE);
+    CHECK(z.bytes >= 32768);
+    free(text.p);
+    free(gz.p);
+}
+
+static int cpus_usable(void)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < 2)
+        return 1;
+#endif
+    return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Is the worker there after feeding in[0..len) with this choice? */
+static int threaded_after(int threads, const unsigned char *in, size_t len)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    kvst_input *st;
+    sink s;
+    int t;
+
+    memset(&s, 0, sizeof s);
+    CHECK_EQ_INT(kvst__input_new(&a, 1000, threads, &st), 0);
+    CHECK_EQ_INT(kvst__input_feed(st, in, len, sink_out, &s), 0);
+    t = kvst__input_threaded(st);
+    kvst__input_free(st);
+    CHECK_EQ_INT(c.allocs, c.frees);
+    return t;
+}
+
+/* Which path is taken, and when the worker starts. */
+static void test_path_choice(void)
+{
+    bytes text = { 0, 0 }, gz = { 0, 0 };
+
+    make_text(&text, 100000, 5);
+    gzip_member(&gz, text.p, text.n, 6, NULL);
+    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, gz.n), 1);
+    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_ONE, gz.p, gz.n), 0);
+    /* Lazily: not for plain input, not before a member begins. */
+    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, text.p, text.n), 0);
+    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, 1), 0);
+    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, 2), 1);
+    /* The default: two threads exactly when two CPUs are usable. */
+    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_AUTO, gz.p, gz.n), cpus_usable() > 1);
+    fprintf(stderr, "%d CPU(s) usable: the default path is %s\n", cpus_usable(),
+            cpus_usable() > 1 ? "two threads" : "one thread");
+#if defined(__linux__) && defined(CPU_COUNT)
+    {
+        /* Pinned to one CPU (as taskset -c 0 would), the default is one
+         * thread. */
+        cpu_set_t old, one;
+        int cpu;
+        if (sched_getaffinity(0, sizeof old, &old) == 0) {
+            for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &old); cpu++)
+                ;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            if (sched_setaffinity(0, sizeof one, &one) == 0) {
+                CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_AUTO, gz.p, gz.n), 0);
+                CHECK_EQ_INT(sched_setaffinity(0, sizeof old, &old), 0);
+            }
+        }
+    }
+#endif
+    free(text.p);
+    free(gz.p);
+}
+
+/* Run the stage on one path; the status, message and bytes out. */
+typedef struct outcome {
+    int rc;
+    uint64_t bytes_in;
+    char msg[96];
+    sink s;
+} outcome;
+
+static void run_path(int threads, const bytes *in, size_t chunk, uint64_t ratio,
+                     outcome *o)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    kvst_input *st = NULL;
+    int saved = mode;
+
+    memset(o, 0, sizeof *o);
+    sink_reset(&o->s);
+    mode = threads;
+    o->rc = run_chunked(&a, ratio, in->p, in->n, chunk, &o->s, &st);
+    mode = saved;
+    o->bytes_in = kvst__input_bytes_in(st);
+    snprintf(o->msg, sizeof o->msg, "%s", kvst__input_message(st));
+    kvst__input_free(st);
+    CHECK_EQ_INT(c.allocs, c.frees);
+}
+
+/* Both paths agree: status, message, input consumed, and every byte
+ * handed on. */
+static int paths_agree(const bytes *in, size_t chunk, uint64_t ratio)
+{
+    outcome one, two;
+    int ok;
+
+    run_path(KVST_INPUT_THREADS_ONE, in, chunk, ratio, &one);
+    run_path(KVST_INPUT_THREADS_TWO, in, chunk, ratio, &two);
+    ok = one.rc == two.rc && strcmp(one.msg, two.msg) == 0 &&
+         one.bytes_in == two.bytes_in &&
+         one.s.len == two.s.len &&
+         (one.s.len == 0 || memcmp(one.s.data, two.s.data, one.s.len) == 0);
+    if (!ok)
+        fprintf(stderr, "paths differ (chunk %zu): one thread %d \"%s\" %zu bytes, "
+                "two threads %d \"%s\" %zu bytes\n", chunk, one.rc, one.msg,
+                one.s.len, two.rc, two.msg, two.s.len);
+    free(one.s.data);
+    free(two.s.data);
+    return ok;
+}
+
+static void test_paths_identical(void)
+{
+    /* Byte by byte is covered on small inputs above. */
+    static const size_t chunks[] = { 13, 1000, 65536, 1u << 30 };
+    bytes text = { 0, 0 }, gz = { 0, 0 }, bad = { 0, 0 }, small = { 0, 0 };
+    size_t k, pos, off = 0;
+    int m;
+
+    /* Members of several sizes and levels, the first larger than the
+     * whole queue, so the worker waits for free slots. */
+    make_text(&text, 1500000, 9);
+    for (m = 0; m < 5; m++) {
+        size_t n = m == 0 ? 700000 : m == 4 ? text.n - off : 200000;
+        gzip_member(&gz, text.p + off, n, m % 2 ? 1 : 9, m == 2 ? "m.json" : NULL);
+        off += n;
+    }
+    for (k = 0; k < sizeof chunks / sizeof chunks[0]; k++)
+        CHECK(paths_agree(&gz, chunks[k], 1000));
+    {
+        outcome o;
+        run_path(KVST_INPUT_THREADS_TWO, &gz, 65536, 1000, &o);
+        CHECK_EQ_INT(o.rc, 0);
+        CHECK(same(&o.s, &text));
+        free(o.s.data);
+    }
+    /* Truncated and corrupt, at spots across the input. */
+    for (pos = 1; pos < gz.n; pos += gz.n / 37) {
+        bytes cut = { gz.p, pos };
+        CHECK(paths_agree(&cut, 4096, 1000));
+        bad.n = 0;
+        bytes_append(&bad, gz.p, gz.n);
+        bad.p[pos] ^= 0x5a;
+        CHECK(paths_agree(&bad, 4096, 1000));
+        CHECK(paths_agree(&bad, 1u << 30, 1000));
+    }
+    /* Every byte of a small member corrupted in turn, and a low ratio. */
+    gzip_member(&small, text.p, 3000, 6, "x");
+    for (pos = 0; pos < small.n; pos++) {
+        bad.n = 0;
+        bytes_append(&bad, small.p, small.n);
+        bad.p[pos] ^= 0x21;
+        CHECK(paths_agree(&bad, 97, 1000));
+    }
+    CHECK(paths_agree(&gz, 65536, 2));
+    free(text.p);
+    free(gz.p);
+    free(bad.p);
+    free(small.p);
+}
+
+/* A sink whose out() refuses one call, after letting the worker fill the
+ * whole queue. */
+typedef struct slow_sink {
+    sink s;
+    int refuse_at;
+} slow_sink;
+
+static int slow_out(void *ctx, const unsigned char *buf, size_t len)
+{
+    slow_sink *ss = (slow_sink *)ctx;
+    if ((int)ss->s.calls + 1 == ss->refuse_at) {
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return sink_out(&ss->s, buf, len) == 0 && (int)ss->s.calls == ss->refuse_at
+        ? KVST_E_ABORTED : 0;
+}
+
+/* Feed all of gz in one piece to an out() that refuses call refuse_at
+ * (0: the last one); check what a refusal must do, return where the
+ * stage stopped in the input. */
+static uint64_t refused_feed(int threads, const bytes *gz, const bytes *text,
+                             int refuse_at)
+{
+    counting c;
+    kvst_alloc a = counting_alloc(&c);
+    kvst_input *st;
+    slow_sink ss;
+    size_t before;
+    uint64_t at;
+
+    memset(&ss, 0, sizeof ss);
+    sink_reset(&ss.s);
+    if (refuse_at == 0) {
+        CHECK_EQ_INT(kvst__input_new(&a, 1000, threads, &st), 0);
+        CHECK_EQ_INT(kvst__input_feed(st, gz->p, gz->n, sink_out, &ss.s), 0);
+        kvst__input_free(st);
+        refuse_at = (int)ss.s.calls;
+        sink_reset(&ss.s);
+    }
+    ss.refuse_at = refuse_at;
+    CHECK_EQ_INT(kvst__input_new(&a, 1000, threads, &st), 0);
+    CHECK_EQ_INT(kvst__input_feed(st, gz->p, gz->n, slow_out, &ss), KVST_E_ABORTED);
+    CHECK_EQ_INT(ss.s.calls, refuse_at);
+    CHECK(ss.s.len <= text->n && memcmp(ss.s.data, text->p, ss.s.len) == 0);
+    CHECK(strcmp(kvst__input_message(st), "stopped by the next stage") == 0);
+    at = kvst__input_bytes_in(st);
+    before = ss.s.calls;
+    CHECK_EQ_INT(kvst__input_feed(st, gz->p, 10, slow_out, &ss), KVST_E_ABORTED);
+    CHECK_EQ_INT(kvst__input_finish(st, slow_out, &ss), KVST_E_ABORTED);
+    CHECK_EQ_INT(ss.s.calls, before);
+    kvst__input_free(st);
+    CHECK_EQ_INT(c.allocs, c.frees);
+    free(ss.s.data);
+    return at;
+}
+
+/* out() failing stops the worker where it is (waiting for a free slot,
+ * inflating, or already done): feed returns out()'s code, nothing more is
+ * handed on, and the stage stopped at the same input byte as on one
+ * thread. A worker that kept going would hang this test. */
+static void test_out_error_stops_worker(void)
+{
+    static const int refuse[] = { 1, 2, 5, 0 };
+    bytes text = { 0, 0 }, gz = { 0, 0 };
+    size_t k;
+
+    make_text(&text, 4000000, 11);
+    gzip_member(&gz, text.p, text.n, 6, NULL);
+    for (k = 0; k < sizeof refuse / sizeof refuse[0]; k++) {
+        uint64_t one = refused_feed(KVST_INPUT_THREADS_ONE, &gz, &text, refuse[k]);
+        uint64_t two = refused_feed(KVST_INPUT_THREADS_TWO, &gz, &text, refuse[k]);
+        CHECK_EQ_INT(two, one);
+        CHECK(refuse[k] == 0 ? one == gz.n : one < gz.n);
+    }
+    free(text.p);
     free(gz.p);
 }
 
 int main(void)
 {
-    test_plain();
-    test_single_and_multi();
-    test_every_split();
-    test_truncated();
-    test_corrupt_and_trailing();
-    test_out_error();
-    test_ratio_limit();
-    test_alloc_failure();
+    static const int modes[] = { KVST_INPUT_THREADS_ONE, KVST_INPUT_THREADS_TWO };
+    size_t i;
+
+    main_thread = pthread_self();
+    for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        mode = modes[i];
+        fprintf(stderr, "== %s\n", mode_name());
+        test_plain();
+        test_single_and_multi();
+        test_every_split();
+        test_truncated();
+        test_corrupt_and_trailing();
+        test_out_error();
+        test_ratio_limit();
+        test_alloc_failure();
+    }
+    test_pool_size();
+    test_path_choice();
+    test_paths_identical();
+    test_out_error_stops_worker();
+    CHECK_EQ_INT(foreign_allocs, 0);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
     }
-    printf("gzip stage: all checks passed\n");
+    printf("gzip stage: all checks passed on both paths\n");
     return 0;
 }
