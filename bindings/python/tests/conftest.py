@@ -2,6 +2,7 @@
 bindings/python/meson.build); the defaults let `pytest bindings/python/tests`
 run from a source tree with KVSTRAIL_LIBRARY exported by hand."""
 
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -16,6 +17,10 @@ SHARED = pathlib.Path(os.environ.get("KVSTRAIL_SHARED", ROOT.parent / "shared"))
 EXAMPLES = pathlib.Path(os.environ.get("KVSTRAIL_EXAMPLES", ROOT / "examples"))
 DOCS = pathlib.Path(os.environ.get("KVSTRAIL_DOCS", ROOT / "docs"))
 CLI = os.environ.get("KVSTRAIL_CLI")
+
+# By hand without PYTHONPATH: test the package of this tree.
+if importlib.util.find_spec("kvstrail") is None:
+    sys.path.insert(0, str(BINDING))
 
 # Every input file of the shared test data, top level and fixtures/.
 FIXTURES = sorted(p for d in (DATA, DATA / "fixtures") for p in d.iterdir()

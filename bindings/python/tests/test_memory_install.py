@@ -27,7 +27,9 @@ def test_memory_flat_while_iterating(tmp_path):
     path = gen_trail(tmp_path / "big.json", 12000, seed=7)
     size_kib = os.path.getsize(path) // 1024
     r = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(path)],
-                       capture_output=True, text=True, timeout=300, check=True)
+                       env=dict(os.environ, PYTHONPATH=str(BINDING)),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
     records, warm, peak = map(int, r.stdout.split())
     assert records == 12000
     # 11000 more records (~16 MB of JSON) may not grow the peak by more
@@ -62,3 +64,30 @@ def test_pip_install_offline(tmp_path):
     where, count = r.stdout.split()
     assert where.startswith(str(target))
     assert count == "5"
+
+
+def test_meson_installs_the_package(tmp_path):
+    build = os.environ.get("KVSTRAIL_BUILD_ROOT")
+    meson = shutil.which("meson")
+    if not build or not meson:
+        pytest.skip("not run by meson (KVSTRAIL_BUILD_ROOT unset) or no meson")
+    dest = tmp_path / "root"
+    subprocess.run([meson, "install", "-C", build, "--no-rebuild", "--quiet",
+                    "--tags", "python-runtime", "--destdir", str(dest)],
+                   check=True, timeout=300, capture_output=True)
+    inits = list(dest.rglob("kvstrail/__init__.py"))
+    assert len(inits) == 1, inits
+    site = inits[0].parents[1]
+    assert (site / "kvstrail" / "py.typed").exists()
+    installed = sorted(p.name for p in (site / "kvstrail").iterdir())
+    shipped = sorted(p.name for p in (BINDING / "kvstrail").iterdir()
+                     if p.suffix in (".py", ".typed"))
+    assert installed == shipped  # nothing left out of install_sources
+    r = subprocess.run([sys.executable, "-c",
+                        "import kvstrail, sys; print(kvstrail.__file__); "
+                        "print(sum(1 for _ in kvstrail.parse(sys.argv[1])))",
+                        str(DATA / "seed-mended.json")],
+                       env=dict(os.environ, PYTHONPATH=str(site)), cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(site / "kvstrail" / "__init__.py"), "5"]
