@@ -177,6 +177,29 @@ class Event:
 
     __slots__ = ("_json", "_d", "event_time_ms", "raw", "fields")
 
+    # For type checkers: read-only properties made from _ENVELOPE below.
+    file: Optional[str]
+    record: int
+    offset: int
+    line: int
+    column: int
+    event_version: Optional[str]
+    event_time: Optional[str]
+    event_source: Optional[str]
+    event_name: Optional[str]
+    aws_region: Optional[str]
+    source_ip_address: Optional[str]
+    user_agent: Optional[str]
+    request_id: Optional[str]
+    event_id: Optional[str]
+    event_type: Optional[str]
+    recipient_account_id: Optional[str]
+    read_only: Optional[bool]
+    error_code: Optional[str]
+    error_message: Optional[str]
+    request: Optional[Dict[str, Any]]
+    response: Optional[Dict[str, Any]]
+
     def __init__(self, json_text: bytes, event_time_ms: Optional[int] = None,
                  raw: Optional[bytes] = None,
                  fields: Optional[Dict[str, Any]] = None) -> None:

@@ -357,3 +357,12 @@ def test_identity_members():
     with pytest.raises(TypeError):
         kvstrail.Identity(no_such_member=1)
     assert ident.to_dict()["principal"] == "IAMUser"
+
+
+def test_event_annotations_match_its_members():
+    from kvstrail._event import _ENVELOPE
+    assert set(kvstrail.Event.__annotations__) == set(_ENVELOPE)
+    ev = next(iter(kvstrail.parse(SEED)))
+    d = ev.to_dict()
+    for attr, key in _ENVELOPE.items():
+        assert getattr(ev, attr) == d[key], attr
