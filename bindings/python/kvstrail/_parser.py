@@ -136,7 +136,7 @@ class EventStream:
             if not isinstance(chunk, (bytes, bytearray)):
                 raise TypeError("parse() needs a binary file object "
                                 "(open the file with 'rb')")
-            yield bytes(chunk)
+            yield chunk if type(chunk) is bytes else bytes(chunk)
 
     def _run(self) -> Iterator[Union[Event, BrokenRecord]]:
         p = self._p
@@ -214,6 +214,7 @@ class EventStream:
         if self._owns_file and self._file is not None:
             self._file.close()
         self._file = None
+        self._data = None  # lets a caller's bytearray be resized again
 
     def _free(self) -> None:
         if self._p is not None:

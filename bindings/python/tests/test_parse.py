@@ -366,3 +366,12 @@ def test_event_annotations_match_its_members():
     d = ev.to_dict()
     for attr, key in _ENVELOPE.items():
         assert getattr(ev, attr) == d[key], attr
+
+
+def test_bytearray_released_after_close():
+    buf = bytearray(SEED.read_bytes())
+    with kvstrail.parse(buf) as events:
+        next(events)
+        with pytest.raises(BufferError):
+            buf.extend(b" ")  # the parser reads it: no resizing meanwhile
+    buf.extend(b" ")
