@@ -199,9 +199,10 @@ class EventStream:
         return next(self._gen)
 
     def stats(self) -> Dict[str, int]:
-        """Records delivered so far, input bytes consumed and JSON bytes
-        (inflated) consumed, from kvst_parser_stats(); once the parser is
-        freed, the figures it had then."""
+        """Records read so far (delivered, left out by kvs_only, or broken),
+        input bytes consumed and JSON bytes (inflated) parsed, from
+        kvst_parser_stats(); once the parser is freed, the figures it had
+        then."""
         if self._p is None:
             return dict(self._final_stats)
         records, bytes_in, bytes_json = (_ffi.c_uint64() for _ in range(3))
@@ -242,6 +243,7 @@ class EventStream:
 
 def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
           keep_raw: bool = False, validate: bool = True,
+          single_thread: bool = False,
           fields: Sequence[str] = (), name: Any = _DEFAULT_NAME,
           **limits: Optional[int]) -> EventStream:
     """Parse a CloudTrail log and iterate over its events.
@@ -254,7 +256,9 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
     kvs_only: deliver KVS records only. recover: go on after a broken
     record, yielding a BrokenRecord for it. keep_raw: fill Event.raw with
     the record's exact bytes. validate=False: skip the validators (findings
-    empty). fields: JSON pointers ("/tlsDetails/tlsVersion") to look up in
+    empty). single_thread: inflate gzip on the iterating thread (by default
+    the library may inflate on a second thread when two CPUs are usable).
+    fields: JSON pointers ("/tlsDetails/tlsVersion") to look up in
     every record; the values found land in Event.fields. name: the "file"
     member of each event (default: the path as given; "-" for bytes and
     file objects, as the CLI prints for stdin).
@@ -276,6 +280,8 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
         flags |= _ffi.KVST_FLAG_RECOVER
     if not validate:
         flags |= _ffi.KVST_FLAG_NO_VALIDATE
+    if single_thread:
+        flags |= _ffi.KVST_FLAG_SINGLE_THREAD
     return EventStream(source, flags, limits, name, fields)
 
 

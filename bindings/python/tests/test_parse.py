@@ -375,3 +375,10 @@ def test_bytearray_released_after_close():
         with pytest.raises(BufferError):
             buf.extend(b" ")  # the parser reads it: no resizing meanwhile
     buf.extend(b" ")
+
+
+def test_single_thread_gzip_is_the_same(tmp_path):
+    path = gen_trail(tmp_path / "t.json.gz", 2000, seed=9, gzip=True)
+    both = [[ev.to_dict() for ev in kvstrail.parse(path, single_thread=s)]
+            for s in (False, True)]
+    assert len(both[0]) == 2000 and both[0] == both[1]
