@@ -285,6 +285,10 @@ int kvst__utf8_length(const char *s, size_t len, size_t *chars)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, n = 0;
     uint32_t cp;
+    /* ASCII, the usual case, is one character a byte */
+    while (i < len && u[i] < 0x80)
+        i++;
+    n = i;
     while (i < len) {
         if (!utf8_next(u, len, &i, &cp)) {
             *chars = len;

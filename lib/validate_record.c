@@ -71,6 +71,13 @@ static size_t ptr_push(walker *w, const char *seg, size_t len)
     if (n + 1 >= sizeof w->ptr)
         return saved;
     w->ptr[n++] = '/';
+    if (n + len < sizeof w->ptr && !memchr(seg, '~', len) && !memchr(seg, '/', len)) {
+        /* nothing to escape, the usual case */
+        memcpy(w->ptr + n, seg, len);
+        w->ptr_len = n + len;
+        w->ptr[w->ptr_len] = '\0';
+        return saved;
+    }
     for (i = 0; i < len; i++) {
         const char *esc = seg[i] == '~' ? "~0" : seg[i] == '/' ? "~1" : NULL;
         size_t need = esc ? 2 : 1;
