@@ -149,7 +149,8 @@ static int parse_java_time(const char *s, size_t len, int64_t *ms)
         return 0;
     memcpy(buf, s, len);
     buf[len] = '\0';
-    if (sscanf(buf, "%3s %u, %u %u:%u:%u %2s", mon, &day, &year, &h, &mi, &se, ampm) != 7)
+    if (sscanf(buf, "%3s %2u, %4u %2u:%2u:%2u %2s", mon, &day, &year, &h, &mi, &se, /* NOLINT(cert-err34-c): widths bound the numbers */
+               ampm) != 7)
         return 0;
     hit = strstr(months, mon);
     if (!hit || strlen(mon) != 3 || (hit - months) % 3 || day < 1 || day > 31 || h < 1 ||
