@@ -37,7 +37,7 @@ struct struct_def {
 
 #define FIELD(name, kind, type, member, sub) \
     { name, sizeof(name) - 1, kind, offsetof(type, member), sub }
-#define DEF(type, fields) { sizeof(type), sizeof(fields) / sizeof(fields[0]), fields }
+#define DEF(type, fields) { sizeof(type), sizeof(fields) / sizeof((fields)[0]), fields }
 
 static const field_def issuer_fields[] = {
     FIELD("type", F_STR, kvst_session_issuer, type, NULL),
@@ -241,7 +241,8 @@ static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
 
     for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next)
         n++;
-    list = (const kvst_resource **)kvst__arena_alloc(c->ar, (n ? n : 1) * sizeof *list);
+    /* an array of pointers: sizeof *list is the pointer's size */
+    list = (const kvst_resource **)kvst__arena_alloc(c->ar, (n ? n : 1) * sizeof *list); // NOLINT(bugprone-sizeof-expression)
     if (!list)
         return KVST_E_NOMEM;
     for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next, k++) {
