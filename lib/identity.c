@@ -196,6 +196,7 @@ static void scan_value(account_scan *sc, const kvst_shape *shape,
 void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
                          kvst_identity_info *out)
 {
+    /* cppcheck-suppress ctuuninitvar ; callers set struct_size, the only member read */
     size_t keep = out->struct_size;
     const kvst_session_context *sc = NULL;
     const kvst_session_issuer *si = NULL;
@@ -444,7 +445,7 @@ static int on_key(void *ctx, const unsigned char *key, size_t len)
     for (i = 0; i < sizeof json_keys / sizeof json_keys[0]; i++) {
         const json_key *k = &json_keys[i];
         if (k->object == object && str_is((const char *)key, len, k->name)) {
-            st->pending_field = k->field;
+            st->pending_field = k->field; // NOLINT(bugprone-signed-char-misuse,cert-str34-c): int8_t index, -1 for none, not a character
             st->pending_child = k->child;
             break;
         }

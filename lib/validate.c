@@ -331,6 +331,7 @@ static int64_t digits_value(const char *s, size_t len)
 uint32_t kvst_arn_parse(const char *s, size_t len, kvst_arn *out)
 {
     kvst_arn local;
+    /* cppcheck-suppress uninitvar ; only its address is taken, memset below fills it */
     kvst_arn *a = out ? out : &local;
     size_t pos = 4;
     const char *res, *slash, *last;
