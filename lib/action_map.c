@@ -80,15 +80,16 @@ static void path_pop(map_ctx *c, size_t saved)
 }
 
 /* The text of a node as written: decoded string, number text, or the raw
- * JSON of a container. */
-static kvst_str node_text(const kvst_tape *t, uint32_t node)
+ * JSON of a container (copied: views are NUL-terminated, raw bytes not;
+ * ptr NULL when the copy fails). */
+static kvst_str node_text(const kvst_tape *t, uint32_t node, kvst_arena *ar)
 {
     const kvst_node *n = &t->nodes[node];
     kvst_str s;
 
     if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY) {
-        s.ptr = t->raw + n->start;
         s.len = n->end - n->start;
+        s.ptr = kvst__arena_strdup(ar, t->raw + n->start, s.len);
     } else if (n->kind == KVST_JSON_NULL) {
         s.ptr = "null";
         s.len = 4;
@@ -179,7 +180,8 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
     memset(v, 0, sizeof *v);
     v->json_type = kind;
     v->model_type = shape->type;
-    v->text = node_text(t, node);
+    if (kind != KVST_JSON_OBJECT && kind != KVST_JSON_ARRAY)
+        v->text = node_text(t, node, c->ar);
     if (kind == KVST_JSON_NULL) {
         v->state = KVST_VALUE_NULL;
         return 0;
@@ -277,6 +279,12 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
         break;
     }
     v->state = ok ? KVST_VALUE_OK : KVST_VALUE_MISTYPED;
+    if (!ok && (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY)) {
+        /* kept as the text it was */
+        v->text = node_text(t, node, c->ar);
+        if (!v->text.ptr)
+            return KVST_E_NOMEM;
+    }
     return 0;
 }
 

@@ -322,7 +322,7 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
         break;
     case F_VALUE: {
         kvst_value *val = (kvst_value *)(out + f->offset);
-        kvst__tape_value(t, v, val);
+        rc = kvst__tape_value(t, v, c->ar, val);
         break;
     }
     case F_RESOURCES:

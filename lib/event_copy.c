@@ -225,8 +225,10 @@ static int fd_close(void *ctx)
     if (f->capturing && f->depth == f->cap_depth) {
         size_t end = find_offset(f);
         f->out->state = KVST_VALUE_OK;
-        f->out->text.ptr = f->raw + f->start;
         f->out->text.len = end - f->start;
+        f->out->text.ptr = kvst__arena_strdup(f->ar, f->raw + f->start, end - f->start);
+        if (!f->out->text.ptr)
+            f->oom = 1;
         f->found = 1;
         return 0;
     }
@@ -297,8 +299,7 @@ int kvst_event_lookup(const kvst_event *ev, const char *pointer, kvst_value *out
     if ((n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY) && n->len)
         return raw_lookup(impl->arena, impl->tape.raw + n->start, n->end - n->start,
                           pointer + rest, len - rest, out);
-    kvst__tape_value(&impl->tape, node, out);
-    return 0;
+    return kvst__tape_value(&impl->tape, node, impl->arena, out);
 }
 
 typedef struct copy_holder {

@@ -239,8 +239,9 @@ uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len, siz
 /* Absolute offset, line and column of a node's start. */
 void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off,
                          uint64_t *line, uint64_t *col);
-/* Fill a kvst_value from a node (lookups, envelope). */
-void kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_value *v);
+/* Fill a kvst_value from a node (lookups, envelope); the text of a
+ * container is copied into ar. 0 or KVST_E_NOMEM. */
+int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_value *v);
 
 /* ---- envelope.c, action_map.c ------------------------------------------ */
 int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,

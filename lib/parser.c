@@ -234,6 +234,20 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     return 0;
 }
 
+/* KVST_FLAG_NO_VALIDATE: the stages still run, their findings go nowhere. */
+static int sink_drop(kvst_finding_sink *s, uint32_t code, uint32_t severity, const char *pointer,
+                     size_t pointer_len, const char *fmt, va_list ap)
+{
+    (void)s;
+    (void)code;
+    (void)severity;
+    (void)pointer;
+    (void)pointer_len;
+    (void)fmt;
+    (void)ap;
+    return 0;
+}
+
 int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
                            uint32_t flags, kvst_arena *ar, kvst_event_impl **out)
 {
@@ -261,7 +275,7 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
     }
 
     memset(&bs, 0, sizeof bs);
-    bs.sink.add = sink_add;
+    bs.sink.add = (flags & KVST_FLAG_NO_VALIDATE) ? sink_drop : sink_add;
     bs.sink.ctx = &bs;
     bs.ar = ar;
     bs.tape = &impl->tape;
@@ -444,8 +458,19 @@ int kvst_parser_next(kvst_parser *p, const kvst_event **out)
     r->next = NULL;
     p->handed = r;
     rc = kvst__event_build(p, r, &impl);
-    if (rc)
-        return rc;
+    if (rc) {
+        /* sticky like any other error: this record and those queued after
+         * it are dropped, and every later call returns the error */
+        while (p->ready_head) {
+            kvst_record *q = p->ready_head;
+            p->ready_head = q->next;
+            record_release(p, q);
+        }
+        p->ready_tail = NULL;
+        p->status = 0;
+        return kvst__fail_at(p, rc, r->offset, "out of memory building record %llu",
+                             (unsigned long long)r->index);
+    }
     p->delivered++;
     *out = &impl->ev;
     return 1;

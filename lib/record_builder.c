@@ -820,7 +820,7 @@ uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len, siz
     return node;
 }
 
-void kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_value *v)
+int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_value *v)
 {
     const kvst_node *n = &t->nodes[node];
 
@@ -829,17 +829,20 @@ void kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_value *v)
     v->json_type = n->kind == KVST_NODE_KEY ? KVST_JSON_STRING : n->kind;
     if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY) {
         uint32_t i;
-        v->text.ptr = t->raw + n->start;
+        /* a copy: views are NUL-terminated, the raw bytes are not */
         v->text.len = n->end - n->start;
+        v->text.ptr = kvst__arena_strdup(ar, t->raw + n->start, v->text.len);
+        if (!v->text.ptr)
+            return KVST_E_NOMEM;
         for (i = node + 1; i < n->next; i = t->nodes[i].next)
             if (n->kind == KVST_JSON_ARRAY || t->nodes[i].kind == KVST_NODE_KEY)
                 v->count++;
-        return;
+        return 0;
     }
     if (n->kind == KVST_JSON_NULL) {
         v->text.ptr = "null";
         v->text.len = 4;
-        return;
+        return 0;
     }
     v->text.ptr = t->strings + n->soff;
     v->text.len = n->len;
@@ -847,4 +850,5 @@ void kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_value *v)
         v->i = n->len == 4;
         v->d = (double)v->i;
     }
+    return 0;
 }

@@ -209,8 +209,9 @@ static int deliver_broken(kvst_parser *p, size_t len, int at_end)
     kvst__record_reset(r);
     r->broken = p->broken.code;
     r->container = p->resync_container;
-    /* an error between two records breaks no record: it takes no index */
-    r->index = len ? p->records++ : p->records;
+    /* every report takes an index, even of an error between two records
+     * (empty text): indexes identify events */
+    r->index = p->records++;
     r->offset = p->resync_offset;
     r->line = p->resync_line;
     r->column = p->resync_column;

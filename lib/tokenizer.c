@@ -177,13 +177,28 @@ static void cursor_advance(kvst_parser *p, uint64_t off)
     p->cur_off = off;
 }
 
+static int byte_at(const kvst_parser *p, uint64_t off);
+
 void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line, uint64_t *col)
 {
+    uint64_t o, start;
+    int c;
+
     cursor_advance(p, off);
     *line = p->cur_line;
-    /* An offset behind the cursor is on the cursor's line in practice
-     * (error positions are at most one byte back). */
-    *col = off >= p->cur_line_start ? off - p->cur_line_start + 1 : 1;
+    if (off >= p->cur_line_start) {
+        *col = off - p->cur_line_start + 1;
+        return;
+    }
+    /* Behind the cursor, on an earlier line (a token that began in the
+     * previous chunk): walk back through the bytes we still hold. */
+    for (o = p->cur_line_start; o > off; o--)
+        if (byte_at(p, o - 1) == '\n')
+            (*line)--;
+    start = off;
+    while (start > 0 && (c = byte_at(p, start - 1)) >= 0 && c != '\n')
+        start--;
+    *col = off - start + 1;
 }
 
 /* The byte at absolute offset off, from the chunk or the history. */
@@ -256,43 +271,40 @@ int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
     return code;
 }
 
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* First non-white byte at or after off (-1 past what we hold). */
+static uint64_t skip_space(const kvst_parser *p, uint64_t off, int *c)
+{
+    while ((*c = byte_at(p, off)) >= 0 && is_space(*c))
+        off++;
+    return off;
+}
+
 /*
  * Where the offending token starts. yajl's offset is one past the bad
- * byte for a lexical error; for a grammar error it is somewhere in or just
- * past the rejected token, so walk forward from the end of the last token
- * the builder saw and take the last token that starts before that offset.
+ * byte for a lexical error; for a grammar error it depends on how the
+ * token was buffered, so take the first token after the last one the
+ * builder accepted -- or, when that is a ',' or ':' which may well be
+ * right, the token after it if yajl got that far.
  */
 static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
 {
-    uint64_t s = p->last_tok_end, best = (uint64_t)-1;
+    uint64_t t1, t2;
     int c;
 
-    if (lexical || e == 0 || s >= e)
+    if (lexical || e == 0)
         return e ? e - 1 : 0;
-    while (s < e) {
-        c = byte_at(p, s);
-        if (c < 0)
-            return e - 1;
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            s++;
-            continue;
-        }
-        if (best != (uint64_t)-1 && s >= e)
-            break;
-        best = s;
-        if (c == '"') {
-            for (s++; s < e && (c = byte_at(p, s)) != '"'; s++)
-                if (c == '\\')
-                    s++;
-            s++;
-        } else if (strchr("{}[],:", c)) {
-            s++;
-        } else {
-            while (s < e && (c = byte_at(p, s)) >= 0 && !strchr(" \t\r\n{}[],:\"", c))
-                s++;
-        }
-    }
-    return best != (uint64_t)-1 ? best : e - 1;
+    t1 = skip_space(p, p->last_tok_end, &c);
+    if (c < 0)
+        return e - 1;
+    if (c != ',' && c != ':')
+        return t1;
+    t2 = skip_space(p, t1 + 1, &c);
+    return c >= 0 && t2 < e ? t2 : t1;
 }
 
 /* Translate a yajl error. yajl's offset is just past the offending byte. */
