@@ -378,7 +378,14 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     FUZZ_CHECK(ev->action < KVST_ACTION__COUNT);
     FUZZ_CHECK(ev->container >= KVST_CONTAINER_LOG_FILE &&
                ev->container <= KVST_CONTAINER_EVENTBRIDGE);
-    FUZZ_CHECK(ev->record_index >= c->res->events); /* in input order */
+    if (ev->record_index < c->res->events && /* indexes count every record */
+        !(ev->status < 0 && ev->record_index + 1 == c->res->events &&
+          known_issue("K9: recovery reports an empty broken record, then the record"))) {
+        fprintf(stderr, "event %llu (status %d) has record_index %llu\n",
+                (unsigned long long)c->res->events, ev->status,
+                (unsigned long long)ev->record_index);
+        fuzz_fail("record_index grows with every event");
+    }
     if ((plan->flags & KVST_FLAG_KVS_ONLY) && ev->status == 0)
         FUZZ_CHECK(ev->action != KVST_ACTION_NONE);
     if (plan->plain) {
@@ -464,7 +471,15 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     for (i = 0; i < sizeof lookup_pointers / sizeof lookup_pointers[0]; i++) {
         kvst_value v;
         int rc = kvst_event_lookup(ev, lookup_pointers[i], &v);
-        FUZZ_CHECK(rc == 0 || rc == KVST_E_NOT_FOUND || rc == KVST_E_INVAL);
+        /* Payloads of other services are parsed on demand, which can run
+         * out of memory (K8: event.h does not list KVST_E_NOMEM yet). */
+        if (rc == KVST_E_NOMEM && plan->fail_alloc)
+            continue;
+        if (rc != 0 && rc != KVST_E_NOT_FOUND && rc != KVST_E_INVAL) {
+            fprintf(stderr, "kvst_event_lookup(\"%s\") gave %s\n", lookup_pointers[i],
+                    kvst_status_name(rc));
+            fuzz_fail("lookup gives 0, KVST_E_NOT_FOUND or KVST_E_INVAL");
+        }
         if (rc == 0 && (v.json_type == KVST_JSON_OBJECT || v.json_type == KVST_JSON_ARRAY) &&
             known_issue("K1: lookup text of objects and arrays has no NUL after it")) {
             touch_bytes(v.text);
