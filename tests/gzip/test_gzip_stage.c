@@ -176,11 +176,23 @@ typedef struct bytes {
     size_t n;
 } bytes;
 
+/* The block behind b->p holds at least pow2(b->n + 1) bytes: growing by
+ * doubling keeps make_text linear (quadratic is minutes under TSan). */
+static size_t pow2_at_least(size_t n)
+{
+    size_t c = 64;
+    while (c < n)
+        c *= 2;
+    return c;
+}
+
 static void bytes_append(bytes *b, const void *p, size_t n)
 {
-    b->p = (unsigned char *)realloc(b->p, b->n + n + 1);
-    if (!b->p)
-        exit(2);
+    if (!b->p || b->n + n + 1 > pow2_at_least(b->n + 1)) {
+        b->p = (unsigned char *)realloc(b->p, pow2_at_least(b->n + n + 1));
+        if (!b->p)
+            exit(2);
+    }
     memcpy(b->p + b->n, p, n);
     b->n += n;
 }
