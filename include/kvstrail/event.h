@@ -290,10 +290,13 @@ typedef struct kvst_event {
 /*
  * Look a value up in the event's record by JSON pointer (RFC 6901), e.g.
  * "/requestParameters/streamName" or "/resources/0/ARN". On success fills
- * *out (objects and arrays as their raw JSON text) and returns 0;
- * KVST_E_NOT_FOUND when there is no such value; KVST_E_INVAL for a
- * malformed pointer. Valid while the event is; works on copies too.
- * Since 1.0.
+ * *out (objects and arrays as their raw JSON text, with count set) and
+ * returns 0; KVST_E_NOT_FOUND when there is no such value; KVST_E_INVAL
+ * for a malformed pointer; KVST_E_NOMEM when memory ran out (payloads the
+ * library did not need, such as another service's requestParameters, are
+ * kept as raw bytes and parsed on demand, into the event's memory). The
+ * views in *out are valid while the event is; works on copies too. Not
+ * thread-safe for one event (it may add to the event's memory). Since 1.0.
  */
 KVST_EXPORT int kvst_event_lookup(const kvst_event *ev, const char *pointer,
                                   kvst_value *out);
