@@ -337,7 +337,9 @@ static const char *const lookup_pointers[] = {
     "nope",   /* no leading slash */
 };
 
-static void check_copy(const kvst_event *ev, const char *json, size_t json_len)
+/* may_fail: the parser's allocator fails on purpose, so a lookup on the
+ * original may run out of memory where the copy (malloc) does not. */
+static void check_copy(const kvst_event *ev, const char *json, size_t json_len, int may_fail)
 {
     kvst_event *copy = NULL;
     size_t i, n;
@@ -355,7 +357,13 @@ static void check_copy(const kvst_event *ev, const char *json, size_t json_len)
         kvst_value a, b;
         int ra = kvst_event_lookup(ev, lookup_pointers[i], &a);
         int rb = kvst_event_lookup(copy, lookup_pointers[i], &b);
-        FUZZ_CHECK(ra == rb);
+        if (ra == KVST_E_NOMEM && may_fail)
+            continue;
+        if (ra != rb) {
+            fprintf(stderr, "lookup \"%s\": %s on the event, %s on its copy\n",
+                    lookup_pointers[i], kvst_status_name(ra), kvst_status_name(rb));
+            fuzz_fail("a copy looks up as its original");
+        }
         if (ra == 0) {
             FUZZ_CHECK(a.text.len == b.text.len);
             FUZZ_CHECK(a.text.len == 0 || memcmp(a.text.ptr, b.text.ptr, a.text.len) == 0);
@@ -490,10 +498,19 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     }
 
     json = event_json(ev, &json_len);
-    check_copy(ev, json, json_len);
+    check_copy(ev, json, json_len, plan->fail_alloc != 0);
     h = c->res->digest ? c->res->digest : UINT64_C(14695981039346656037);
-    for (d = (const unsigned char *)json; *d; d++)
-        h = (h ^ *d) * UINT64_C(1099511628211);
+    if (ev->status < 0 && known_issue("K5: a syntax error's position depends on the chunk boundaries")) {
+        /* a broken record's JSON holds its error position: digest its range */
+        uint64_t range[2];
+        range[0] = ev->error->record_offset;
+        range[1] = ev->error->record_length;
+        for (i = 0; i < sizeof range; i++)
+            h = (h ^ ((const unsigned char *)range)[i]) * UINT64_C(1099511628211);
+    } else {
+        for (d = (const unsigned char *)json; *d; d++)
+            h = (h ^ *d) * UINT64_C(1099511628211);
+    }
     h = (h ^ (uint64_t)(uint32_t)ev->status) * UINT64_C(1099511628211);
     c->res->digest = h;
     c->res->events++;
