@@ -311,7 +311,6 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
 static int yajl_failure(kvst_parser *p, int at_end)
 {
     unsigned char *msg = yajl_get_error(p->yajl, 0, NULL, 0);
-    const char *m = (const char *)msg;
     size_t consumed = yajl_get_bytes_consumed(p->yajl);
     uint64_t off = p->chunk_base + consumed;
     int code = KVST_E_SYNTAX;
@@ -320,12 +319,11 @@ static int yajl_failure(kvst_parser *p, int at_end)
 
     if (!msg)
         return kvst__fail_at(p, KVST_E_NOMEM, off, "out of memory");
-    snprintf(text, sizeof text, "%s", m);
+    snprintf(text, sizeof text, "%s", (const char *)msg);
     n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '.'))
         text[--n] = '\0';
-    if (msg)
-        yajl_free_error(p->yajl, msg);
+    yajl_free_error(p->yajl, msg);
 
     if (at_end) {
         off = p->bytes_json;
