@@ -46,8 +46,13 @@
  * threads the caller starts parsing soon after a feed begins (the part of
  * a feed that cannot overlap is about one buffer's inflate). */
 #define KVST_INFLATE_OUT_SIZE (16u * 1024u)
-/* The worker's queue: enough buffers to absorb uneven speeds. */
+/* The worker's queue: enough buffers to absorb uneven speeds. The parse
+ * is the slower side, so the worker mostly waits for room; it is woken
+ * only once the caller has drained the queue down to KVST_QUEUE_RESUME
+ * full slots, which makes one wake-up per six buffers instead of one per
+ * buffer (each costs a context switch, and CPU the parse could use). */
 #define KVST_QUEUE_SLOTS 8u
+#define KVST_QUEUE_RESUME 2u
 /* The ratio limit only applies past this much output, so that small,
  * highly compressible inputs (a few KiB of whitespace) pass. */
 #define KVST_RATIO_GRACE_BYTES (1024u * 1024u)
@@ -79,6 +84,7 @@ typedef struct kvst_worker {
     size_t job_len;
     int has_job, done, done_rc;
     int stop;  /* out() failed: abandon the job */
+    int worker_waits; /* the worker waits for the queue to drain */
     int quit;  /* leave the thread */
     unsigned head, count; /* full slots head .. head + count - 1, mod N */
     queue_slot slots[KVST_QUEUE_SLOTS];
@@ -203,8 +209,12 @@ static unsigned char *worker_slot(kvst_worker *w)
     unsigned char *slot = NULL;
 
     pthread_mutex_lock(&w->mu);
-    while (w->count == KVST_QUEUE_SLOTS && !w->stop)
-        pthread_cond_wait(&w->to_worker, &w->mu);
+    if (w->count == KVST_QUEUE_SLOTS) {
+        w->worker_waits = 1;
+        while (w->count > KVST_QUEUE_RESUME && !w->stop)
+            pthread_cond_wait(&w->to_worker, &w->mu);
+        w->worker_waits = 0;
+    }
     if (!w->stop)
         slot = w->data + (size_t)((w->head + w->count) % KVST_QUEUE_SLOTS) *
                              KVST_INFLATE_OUT_SIZE;
@@ -532,7 +542,8 @@ static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
             break;
         w->head = (at + 1) % KVST_QUEUE_SLOTS;
         w->count--;
-        pthread_cond_signal(&w->to_worker);
+        if (w->worker_waits && w->count <= KVST_QUEUE_RESUME)
+            pthread_cond_signal(&w->to_worker);
     }
     if (rc != 0) {
         /* Stop the worker where it is (it checks before each buffer) and
