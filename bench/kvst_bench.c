@@ -249,6 +249,7 @@ static kvst_parser *kvstrail_new(run_result *r)
     int rc;
     opts.on_event = count_event;
     opts.payload = r;
+    opts.flags = (uint32_t)strtoul(getenv("KVST_BENCH_FLAGS") ? getenv("KVST_BENCH_FLAGS") : "0", NULL, 0); /* e.g. 0x10: one thread */
     rc = kvst_parser_new(&opts, &p);
     if (rc != 0) {
         fprintf(stderr, "kvst_bench: kvst_parser_new: %s\n", kvst_strerror(rc));
