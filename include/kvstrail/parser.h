@@ -15,7 +15,12 @@
  * options, or, when it is NULL, through kvst_parser_next().
  *
  * Threads: a parser is used by one thread at a time; different parsers are
- * independent (the library has no global mutable state).
+ * independent (the library has no global mutable state). For gzip input on
+ * a machine with more than one usable CPU, a parser inflates on a worker
+ * thread of its own while the calling thread parses (KVST_FLAG_SINGLE_THREAD
+ * turns this off); the worker never calls the allocator hooks or the
+ * callbacks, and is joined by kvst_parser_free(). Do not use a parser in a
+ * child made by fork() after it has started reading gzip.
  */
 #ifndef KVSTRAIL_PARSER_H
 #define KVSTRAIL_PARSER_H
