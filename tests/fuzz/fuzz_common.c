@@ -155,7 +155,6 @@ typedef struct run_ctx {
     const fuzz_plan *plan;
     fuzz_result *res;
     line_index lines;
-    uint64_t repeated; /* record indexes given twice (K9) */
 } run_ctx;
 
 /* A view handed out by the library: readable over len bytes, NUL after. */
@@ -167,16 +166,6 @@ static void check_view_named(kvst_str v, const char *name)
     fuzz_fail(v.ptr ? "NUL after the view" : "absent view with a length");
 }
 #define check_view(v) check_view_named((v), #v)
-
-/* For views known to lack the NUL: every byte must be readable (ASan). */
-static void touch_bytes(kvst_str v)
-{
-    volatile char sink = 0;
-    size_t i;
-    for (i = 0; v.ptr && i < v.len; i++)
-        sink ^= v.ptr[i];
-    (void)sink;
-}
 
 static void check_value(const kvst_value *v, int depth)
 {
@@ -242,10 +231,7 @@ static void check_verdict(const kvst_identity_info *id)
     check_view(id->type);
     check_view(id->account_id);
     check_view(id->arn);
-    if (known_issue("K3: other_account_id may be an ARN slice with no NUL after it"))
-        touch_bytes(id->other_account_id);
-    else
-        check_view(id->other_account_id);
+    check_view(id->other_account_id);
 }
 
 /* RFC 3629 UTF-8 (yajl's own check lets overlong forms and surrogates
@@ -387,10 +373,7 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     FUZZ_CHECK(ev->action < KVST_ACTION__COUNT);
     FUZZ_CHECK(ev->container >= KVST_CONTAINER_LOG_FILE &&
                ev->container <= KVST_CONTAINER_EVENTBRIDGE);
-    if (ev->status < 0 && c->res->events > 0 && ev->record_index + 1 == c->res->events &&
-        known_issue("K9: recovery reports an empty broken record, then the record"))
-        c->repeated++;
-    else if (ev->record_index + c->repeated < c->res->events) { /* indexes count every record */
+    if (ev->record_index < c->res->events) { /* indexes count every record */
         fprintf(stderr, "event %llu (status %d) has record_index %llu\n",
                 (unsigned long long)c->res->events, ev->status,
                 (unsigned long long)ev->record_index);
@@ -403,10 +386,7 @@ static void check_event(run_ctx *c, const kvst_event *ev)
                    ev->length <= plan->plain_len - ev->offset);
         check_position(&c->lines, ev->offset, ev->line, ev->column);
     }
-    if (known_issue("K2: kvst_event.raw has no NUL after it"))
-        touch_bytes(ev->raw);
-    else
-        check_view(ev->raw);
+    check_view(ev->raw);
     if (ev->raw.ptr && plan->plain && ev->status == 0) {
         FUZZ_CHECK(ev->raw.len == ev->length);
         FUZZ_CHECK(memcmp(ev->raw.ptr, plan->plain + ev->offset, ev->length) == 0);
@@ -458,8 +438,7 @@ static void check_event(run_ctx *c, const kvst_event *ev)
                               ev->error->record_length) == 0);
         c->res->broken++;
     }
-    if ((plan->flags & KVST_FLAG_NO_VALIDATE) && ev->finding_count &&
-        !known_issue("K4: KVST_FLAG_NO_VALIDATE keeps envelope and payload findings")) {
+    if ((plan->flags & KVST_FLAG_NO_VALIDATE) && ev->finding_count) {
         fprintf(stderr, "finding %s with KVST_FLAG_NO_VALIDATE\n",
                 kvst_finding_name(ev->findings[0]->code));
         fuzz_fail("no findings without validation");
@@ -482,7 +461,7 @@ static void check_event(run_ctx *c, const kvst_event *ev)
         kvst_value v;
         int rc = kvst_event_lookup(ev, lookup_pointers[i], &v);
         /* Payloads of other services are parsed on demand, which can run
-         * out of memory (K8: event.h does not list KVST_E_NOMEM yet). */
+         * out of memory (event.h allows KVST_E_NOMEM). */
         if (rc == KVST_E_NOMEM && plan->fail_alloc)
             continue;
         if (rc != 0 && rc != KVST_E_NOT_FOUND && rc != KVST_E_INVAL) {
@@ -490,29 +469,15 @@ static void check_event(run_ctx *c, const kvst_event *ev)
                     kvst_status_name(rc));
             fuzz_fail("lookup gives 0, KVST_E_NOT_FOUND or KVST_E_INVAL");
         }
-        if (rc == 0 && (v.json_type == KVST_JSON_OBJECT || v.json_type == KVST_JSON_ARRAY) &&
-            known_issue("K1: lookup text of objects and arrays has no NUL after it")) {
-            touch_bytes(v.text);
-            FUZZ_CHECK(v.text.len >= 2 && (v.text.ptr[0] == '{' || v.text.ptr[0] == '['));
-        } else if (rc == 0) {
+        if (rc == 0)
             check_value(&v, 0);
-        }
     }
 
     json = event_json(ev, &json_len);
     check_copy(ev, json, json_len, plan->fail_alloc != 0);
     h = c->res->digest ? c->res->digest : UINT64_C(14695981039346656037);
-    if (ev->status < 0 && known_issue("K5: a syntax error's position depends on the chunk boundaries")) {
-        /* a broken record's JSON holds its error position: digest its range */
-        uint64_t range[2];
-        range[0] = ev->error->record_offset;
-        range[1] = ev->error->record_length;
-        for (i = 0; i < sizeof range; i++)
-            h = (h ^ ((const unsigned char *)range)[i]) * UINT64_C(1099511628211);
-    } else {
-        for (d = (const unsigned char *)json; *d; d++)
-            h = (h ^ *d) * UINT64_C(1099511628211);
-    }
+    for (d = (const unsigned char *)json; *d; d++)
+        h = (h ^ *d) * UINT64_C(1099511628211);
     h = (h ^ (uint64_t)(uint32_t)ev->status) * UINT64_C(1099511628211);
     c->res->digest = h;
     c->res->events++;
@@ -552,11 +517,6 @@ static int pull_status(run_ctx *c, kvst_parser *p, int rc, int *unsticky)
         *unsticky = 1;
         return nrc;
     }
-    if (kvst_parser_error(p)->code != nrc &&
-        known_issue("K6: an error of kvst_parser_next is not sticky")) {
-        *unsticky = 1;
-        return nrc;
-    }
     FUZZ_CHECK(kvst_parser_error(p)->code == nrc);
     return nrc;
 }
@@ -575,9 +535,7 @@ static void check_error(const run_ctx *c, const kvst_parser *p, int status)
     FUZZ_CHECK(e->message.len > 0);
     if (c->plan->plain && (status == KVST_E_SYNTAX || status == KVST_E_ENCODING)) {
         FUZZ_CHECK(e->offset <= c->plan->plain_len);
-        if (position_ok(&c->lines, e->offset, e->line, e->column) ||
-            !known_issue("K5: a syntax error's position depends on the chunk boundaries"))
-            check_position(&c->lines, e->offset, e->line, e->column);
+        check_position(&c->lines, e->offset, e->line, e->column);
     }
 }
 
@@ -665,8 +623,6 @@ void fuzz_same_result(const fuzz_result *a, const fuzz_result *b, const char *wh
 {
     if (a->status == b->status && a->events == b->events && a->digest == b->digest &&
         (a->error_offset == b->error_offset ||
-         (a->status == KVST_E_SYNTAX &&
-          known_issue("K5: a syntax error's offset depends on the chunk boundaries")) ||
          (a->status == KVST_E_LIMIT &&
           known_issue("K10: a limit's error offset depends on the chunk boundaries"))))
         return;
