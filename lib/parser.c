@@ -299,8 +299,8 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
         return rc;
     ev->identity = &impl->info;
     if (bs.count) {
-        const kvst_finding **list =
-            (const kvst_finding **)kvst__arena_alloc(ar, bs.count * sizeof *list);
+        const kvst_finding **list = (const kvst_finding **)kvst__arena_alloc(
+            ar, bs.count * sizeof(const kvst_finding *));
         finding_node *n;
         size_t i = 0;
         if (!list)

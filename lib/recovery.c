@@ -405,7 +405,20 @@ int kvst__recover_begin(kvst_parser *p)
     if (p->rec_active && kvst__buf_append(&p->resync, &p->alloc, p->cur->raw.data,
                                           p->cur->raw.len))
         goto nomem;
-    from = p->rec_active ? (p->raw_from > p->chunk_base ? p->raw_from : p->chunk_base) : err_off;
+    from = p->rec_active ? p->raw_from : err_off;
+    if (!p->rec_active && from < p->chunk_base) {
+        /* the offending token began in an earlier chunk: its bytes are in
+         * the history (or, past it, lost: the region starts with the chunk) */
+        size_t back = (size_t)(p->chunk_base - from);
+        if (back > p->history_len) {
+            back = p->history_len;
+            start = p->chunk_base - back;
+        }
+        if (kvst__buf_append(&p->resync, &p->alloc, p->history + p->history_len - back, back))
+            goto nomem;
+    }
+    if (from < p->chunk_base)
+        from = p->chunk_base;
     if (from < p->chunk_base + p->chunk_len &&
         kvst__buf_append(&p->resync, &p->alloc, p->chunk + (from - p->chunk_base),
                          (size_t)(p->chunk_base + p->chunk_len - from)))

@@ -307,6 +307,20 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
     return c >= 0 && t2 < e ? t2 : t1;
 }
 
+/* Where the token being lexed starts (the one after the last accepted
+ * token and its separator): the same for every split of the input, unlike
+ * yajl's offset when it runs out of room. When those bytes are no longer
+ * held, the end of the last accepted token. */
+static uint64_t token_start(const kvst_parser *p)
+{
+    int c;
+    uint64_t t = skip_space(p, p->last_tok_end, &c);
+
+    if (c == ',' || c == ':')
+        t = skip_space(p, t + 1, &c);
+    return c >= 0 ? t : p->last_tok_end;
+}
+
 /* Translate a yajl error. yajl's offset is just past the offending byte. */
 static int yajl_failure(kvst_parser *p, int at_end)
 {
@@ -465,7 +479,7 @@ int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
 
     if (kvst__tok_guarded_parse(p, p->yajl, buf, n, &st)) {
         if (p->jmp_code == KVST_E_LIMIT)
-            return kvst__fail_at(p, KVST_E_LIMIT, kvst__tok_offset(p),
+            return kvst__fail_at(p, KVST_E_LIMIT, token_start(p),
                                  "a string is longer than the limit of %llu bytes",
                                  (unsigned long long)p->opts.max_string_bytes);
         return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
