@@ -476,8 +476,15 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     json = event_json(ev, &json_len);
     check_copy(ev, json, json_len, plan->fail_alloc != 0);
     h = c->res->digest ? c->res->digest : UINT64_C(14695981039346656037);
-    for (d = (const unsigned char *)json; *d; d++)
-        h = (h ^ *d) * UINT64_C(1099511628211);
+    if (ev->status < 0 && known_issue("K5: a syntax error's offset depends on the chunk boundaries")) {
+        /* a broken record's JSON holds its error position: digest its range */
+        const uint64_t range[2] = { ev->error->record_offset, ev->error->record_length };
+        for (i = 0; i < sizeof range; i++)
+            h = (h ^ ((const unsigned char *)range)[i]) * UINT64_C(1099511628211);
+    } else {
+        for (d = (const unsigned char *)json; *d; d++)
+            h = (h ^ *d) * UINT64_C(1099511628211);
+    }
     h = (h ^ (uint64_t)(uint32_t)ev->status) * UINT64_C(1099511628211);
     c->res->digest = h;
     c->res->events++;
@@ -623,6 +630,8 @@ void fuzz_same_result(const fuzz_result *a, const fuzz_result *b, const char *wh
 {
     if (a->status == b->status && a->events == b->events && a->digest == b->digest &&
         (a->error_offset == b->error_offset ||
+         (a->status == KVST_E_SYNTAX &&
+          known_issue("K5: a syntax error's offset depends on the chunk boundaries")) ||
          (a->status == KVST_E_LIMIT &&
           known_issue("K10: a limit's error offset depends on the chunk boundaries"))))
         return;
