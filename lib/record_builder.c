@@ -356,8 +356,10 @@ static inline int scalar(void *ctx, uint32_t kind, const void *s, size_t len, ui
 {
     kvst_parser *p = P(ctx);
 
-    if (p->skip_depth && p->depth >= p->skip_depth)
-        return 1; /* inside a payload kept only as raw bytes */
+    if (p->skip_depth && p->depth >= p->skip_depth) {
+        p->last_tok_end = end; /* error positions start from it */
+        return 1;              /* inside a payload kept only as raw bytes */
+    }
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a %s of %llu bytes is longer than the limit of %llu",
@@ -437,8 +439,10 @@ static int container_begin(void *ctx, uint32_t kind)
     uint64_t off = kvst__tok_offset(p);
     int lazy;
 
-    if (p->skip_depth && p->depth >= p->skip_depth)
+    if (p->skip_depth && p->depth >= p->skip_depth) {
+        p->last_tok_end = off;
         return level_push(p, kind == KVST_JSON_ARRAY, KVST_NO_NODE);
+    }
     records_array = p->top == KVST_TOP_OBJECT && p->depth == 1 && p->saw_records_key &&
                     kind == KVST_JSON_ARRAY;
     if (!value_begin(p, kind, off))
@@ -478,10 +482,10 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     kvst_level *l = &p->levels[p->depth];
     uint64_t end;
 
-    if (p->skip_depth && p->depth >= p->skip_depth)
-        return 1;
     end = token_end(p, s, len, 1);
     p->last_tok_end = end;
+    if (p->skip_depth && p->depth >= p->skip_depth)
+        return 1;
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a key of %llu bytes is longer than the limit of %llu",
@@ -558,12 +562,12 @@ static int container_end(void *ctx)
     kvst_level *l = &p->levels[p->depth];
     uint64_t off;
 
+    off = kvst__tok_offset(p);
+    p->last_tok_end = off;
     if (p->skip_depth && p->depth > p->skip_depth) {
         p->depth--;
         return 1;
     }
-    off = kvst__tok_offset(p);
-    p->last_tok_end = off;
     if (p->skip_depth == p->depth)
         p->skip_depth = 0; /* the lazy payload closes */
     if (p->rec_active) {

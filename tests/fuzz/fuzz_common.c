@@ -15,21 +15,6 @@ void fuzz_fail(const char *what)
     abort();
 }
 
-/* Known library bugs, reported and not yet fixed, are tolerated unless
- * KVST_FUZZ_STRICT=1 is set, so the corpus replay stays green while the
- * regression inputs wait in the corpus. Each call names the bug; the list
- * is in docs/fuzzing.md. Returns 1 when the check must be skipped. */
-static int known_issue(const char *what)
-{
-    static int strict = -1;
-    if (strict < 0) {
-        const char *e = getenv("KVST_FUZZ_STRICT");
-        strict = e && *e == '1';
-    }
-    (void)what;
-    return !strict;
-}
-
 /* ---- Header ---------------------------------------------------------------- */
 
 enum {
@@ -476,15 +461,8 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     json = event_json(ev, &json_len);
     check_copy(ev, json, json_len, plan->fail_alloc != 0);
     h = c->res->digest ? c->res->digest : UINT64_C(14695981039346656037);
-    if (ev->status < 0 && known_issue("K5: a syntax error's offset depends on the chunk boundaries")) {
-        /* a broken record's JSON holds its error position: digest its range */
-        const uint64_t range[2] = { ev->error->record_offset, ev->error->record_length };
-        for (i = 0; i < sizeof range; i++)
-            h = (h ^ ((const unsigned char *)range)[i]) * UINT64_C(1099511628211);
-    } else {
-        for (d = (const unsigned char *)json; *d; d++)
-            h = (h ^ *d) * UINT64_C(1099511628211);
-    }
+    for (d = (const unsigned char *)json; *d; d++)
+        h = (h ^ *d) * UINT64_C(1099511628211);
     h = (h ^ (uint64_t)(uint32_t)ev->status) * UINT64_C(1099511628211);
     c->res->digest = h;
     c->res->events++;
@@ -629,11 +607,7 @@ void fuzz_run(const uint8_t *in, size_t in_len, const fuzz_plan *plan,
 void fuzz_same_result(const fuzz_result *a, const fuzz_result *b, const char *what)
 {
     if (a->status == b->status && a->events == b->events && a->digest == b->digest &&
-        (a->error_offset == b->error_offset ||
-         (a->status == KVST_E_SYNTAX &&
-          known_issue("K5: a syntax error's offset depends on the chunk boundaries")) ||
-         (a->status == KVST_E_LIMIT &&
-          known_issue("K10: a limit's error offset depends on the chunk boundaries"))))
+        a->error_offset == b->error_offset)
         return;
     fprintf(stderr,
             "%s: status %d vs %d, events %llu vs %llu, digest %016llx vs %016llx, "
