@@ -112,18 +112,18 @@ typedef struct kvst_value {
  * macro name ("KVST_E_SYNTAX").
  */
 #define KVST_OK                 0
-#define KVST_E_SYNTAX          -1  /* malformed JSON. Since 1.0 */
-#define KVST_E_ENCODING        -2  /* invalid UTF-8 in a string. Since 1.0 */
-#define KVST_E_TRUNCATED       -3  /* input ended inside a value or gzip member. Since 1.0 */
-#define KVST_E_LIMIT           -4  /* a configured limit was exceeded. Since 1.0 */
-#define KVST_E_NOMEM           -5  /* an allocation failed. Since 1.0 */
-#define KVST_E_GZIP            -6  /* corrupt gzip data. Since 1.0 */
-#define KVST_E_NOT_CLOUDTRAIL  -7  /* valid JSON that is not a CloudTrail log. Since 1.0 */
-#define KVST_E_ABORTED         -8  /* a callback returned non-zero. Since 1.0 */
-#define KVST_E_INVAL           -9  /* invalid argument or call order. Since 1.0 */
-#define KVST_E_ABI            -10  /* struct_size not understood. Since 1.0 */
-#define KVST_E_IO             -11  /* read error (used by tools). Since 1.0 */
-#define KVST_E_NOT_FOUND      -12  /* lookup found nothing. Since 1.0 */
+#define KVST_E_SYNTAX          (-1)  /* malformed JSON. Since 1.0 */
+#define KVST_E_ENCODING        (-2)  /* invalid UTF-8 in a string. Since 1.0 */
+#define KVST_E_TRUNCATED       (-3)  /* input ended inside a value or gzip member. Since 1.0 */
+#define KVST_E_LIMIT           (-4)  /* a configured limit was exceeded. Since 1.0 */
+#define KVST_E_NOMEM           (-5)  /* an allocation failed. Since 1.0 */
+#define KVST_E_GZIP            (-6)  /* corrupt gzip data. Since 1.0 */
+#define KVST_E_NOT_CLOUDTRAIL  (-7)  /* valid JSON that is not a CloudTrail log. Since 1.0 */
+#define KVST_E_ABORTED         (-8)  /* a callback returned non-zero. Since 1.0 */
+#define KVST_E_INVAL           (-9)  /* invalid argument or call order. Since 1.0 */
+#define KVST_E_ABI            (-10)  /* struct_size not understood. Since 1.0 */
+#define KVST_E_IO             (-11)  /* read error (used by tools). Since 1.0 */
+#define KVST_E_NOT_FOUND      (-12)  /* lookup found nothing. Since 1.0 */
 
 /* Static English text for a status code; never NULL. Thread-safe. Since 1.0. */
 KVST_EXPORT const char *kvst_strerror(int status);

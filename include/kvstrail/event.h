@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Tri-state booleans of the envelope (readOnly, managementEvent, ...). */
-#define KVST_BOOL_ABSENT -1
+#define KVST_BOOL_ABSENT (-1)
 #define KVST_BOOL_FALSE   0
 #define KVST_BOOL_TRUE    1
 
