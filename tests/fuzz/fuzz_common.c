@@ -633,3 +633,21 @@ void fuzz_run_twice(const uint8_t *in, size_t in_len, const fuzz_plan *plan,
     fuzz_run(in, in_len, &whole, &other);
     fuzz_same_result(res, &other, "same events for every split and delivery mode");
 }
+
+int fuzz_parse_input(const uint8_t *data, size_t size, uint32_t flags, fuzz_plan *plan,
+                     fuzz_result *res, const uint8_t **body, size_t *len)
+{
+    if (size < FUZZ_HEADER_LEN)
+        return 0;
+    *body = data + FUZZ_HEADER_LEN;
+    *len = size - FUZZ_HEADER_LEN;
+    fuzz_plan_from_header(data, plan);
+    plan->flags |= flags;
+    /* Positions are in the inflated stream: check them on plain input. */
+    if (!(*len >= 2 && (*body)[0] == 0x1f && (*body)[1] == 0x8b)) {
+        plan->plain = *body;
+        plan->plain_len = *len;
+    }
+    fuzz_run_twice(*body, *len, plan, res);
+    return 1;
+}

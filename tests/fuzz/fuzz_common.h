@@ -57,6 +57,14 @@ void fuzz_run(const uint8_t *in, size_t in_len, const fuzz_plan *plan,
  * and no early stop) in one big chunk with the other delivery mode, and
  * abort when the two runs differ (events must not depend on the split).
  * Returns the first run's result. */
+/* The parser targets' common entry: the header chooses the plan, flags are
+ * added to it, positions are checked when the body is not gzip, and the
+ * body is run twice (fuzz_run_twice). The body and its length are
+ * returned through body and len; returns 0 when the input is shorter than
+ * the header. */
+int fuzz_parse_input(const uint8_t *data, size_t size, uint32_t flags, fuzz_plan *plan,
+                     fuzz_result *res, const uint8_t **body, size_t *len);
+
 void fuzz_run_twice(const uint8_t *in, size_t in_len, const fuzz_plan *plan,
                     fuzz_result *res);
 

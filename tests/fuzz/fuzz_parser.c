@@ -13,18 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_plan plan;
     fuzz_result res;
-    const uint8_t *body = data + FUZZ_HEADER_LEN;
+    const uint8_t *body;
     size_t len;
 
-    if (size < FUZZ_HEADER_LEN)
-        return 0;
-    len = size - FUZZ_HEADER_LEN;
-    fuzz_plan_from_header(data, &plan);
-    /* Positions are in the inflated stream: check them on plain input. */
-    if (!(len >= 2 && body[0] == 0x1f && body[1] == 0x8b)) {
-        plan.plain = body;
-        plan.plain_len = len;
-    }
-    fuzz_run_twice(body, len, &plan, &res);
+    fuzz_parse_input(data, size, 0, &plan, &res, &body, &len);
     return 0;
 }
