@@ -245,6 +245,7 @@ static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
     list = (const kvst_resource **)kvst__arena_alloc(c->ar, (n ? n : 1) * sizeof *list); // NOLINT(bugprone-sizeof-expression)
     if (!list)
         return KVST_E_NOMEM;
+    ev->resource_count = 0; /* a repeated "resources" key: the last one wins */
     for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next, k++) {
         kvst_resource *r;
         int rc;

@@ -124,6 +124,8 @@ struct kvst_parser {
     uint64_t chunk_base;          /* absolute offset of chunk[0] */
     uint64_t bytes_json;          /* plain bytes fed to yajl */
     uint64_t last_tok_end;        /* end of the last token the builder saw */
+    uint64_t next_tok;            /* where the token after it starts, when seen */
+    uint64_t next_tok_end;        /* the last_tok_end next_tok belongs to */
     /* line cursor: position of byte cur_off */
     uint64_t cur_off, cur_line, cur_line_start;
     unsigned char history[128];   /* the last plain bytes before the chunk */

@@ -299,12 +299,32 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
     if (lexical || e == 0)
         return e ? e - 1 : 0;
     t1 = skip_space(p, p->last_tok_end, &c);
-    if (c < 0)
-        return e - 1;
+    if (c < 0) /* those bytes are no longer held: what was seen of them */
+        return p->next_tok_end == p->last_tok_end ? p->next_tok : p->last_tok_end;
     if (c != ',' && c != ':')
         return t1;
     t2 = skip_space(p, t1 + 1, &c);
     return c >= 0 && t2 < e ? t2 : t1;
+}
+
+/* At the end of a chunk, note where the token after the last accepted one
+ * starts while its bytes are still held (a long token may push them out of
+ * the history before yajl rejects it). */
+static void note_next_token(kvst_parser *p)
+{
+    int c;
+    uint64_t t = skip_space(p, p->last_tok_end, &c);
+
+    if (c >= 0 && (c == ',' || c == ':')) {
+        uint64_t t2 = skip_space(p, t + 1, &c);
+        if (c < 0)
+            return; /* not known yet: maybe at the next chunk's end */
+        t = t2;
+    }
+    if (c >= 0) {
+        p->next_tok = t;
+        p->next_tok_end = p->last_tok_end;
+    }
 }
 
 /* Where the token being lexed starts (the one after the last accepted
@@ -318,7 +338,9 @@ static uint64_t token_start(const kvst_parser *p)
 
     if (c == ',' || c == ':')
         t = skip_space(p, t + 1, &c);
-    return c >= 0 ? t : p->last_tok_end;
+    if (c >= 0)
+        return t;
+    return p->next_tok_end == p->last_tok_end ? p->next_tok : p->last_tok_end;
 }
 
 /* Translate a yajl error. yajl's offset is just past the offending byte. */
@@ -501,6 +523,7 @@ int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
     rc = kvst__builder_chunk_done(p);
     if (rc)
         return rc;
+    note_next_token(p);
     cursor_advance(p, p->chunk_base + len);
     history_keep(p);
     p->chunk_base += len;
