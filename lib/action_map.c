@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "validate_internal.h"
 
 static const char kvs_host[] = "kinesisvideo.amazonaws.com";
 
@@ -19,28 +20,28 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-uint32_t kvst__action_of(const kvst_tape *t)
+int kvst__is_kvs_source(const char *s, size_t len)
 {
-    uint32_t src = kvst__tape_get(t, t->root, "eventSource", 11);
-    uint32_t name = kvst__tape_get(t, t->root, "eventName", 9);
-    const char *s;
-    size_t len;
-    const kvst_operation_def *op;
-
-    if (src == KVST_NO_NODE || name == KVST_NO_NODE || t->nodes[src].kind != KVST_JSON_STRING ||
-        t->nodes[name].kind != KVST_JSON_STRING)
-        return KVST_ACTION_NONE;
     /* Surrounding white space is a finding, not another service: the seed
      * document's own records carry " kinesisvideo.amazonaws.com". */
-    s = t->strings + t->nodes[src].soff;
-    len = t->nodes[src].len;
     while (len && is_space(*s)) {
         s++;
         len--;
     }
     while (len && is_space(s[len - 1]))
         len--;
-    if (len != sizeof kvs_host - 1 || memcmp(s, kvs_host, len) != 0)
+    return len == sizeof kvs_host - 1 && memcmp(s, kvs_host, len) == 0;
+}
+
+uint32_t kvst__action_of(const kvst_tape *t)
+{
+    uint32_t src = kvst__tape_get(t, t->root, "eventSource", 11);
+    uint32_t name = kvst__tape_get(t, t->root, "eventName", 9);
+    const kvst_operation_def *op;
+
+    if (src == KVST_NO_NODE || name == KVST_NO_NODE || t->nodes[src].kind != KVST_JSON_STRING ||
+        t->nodes[name].kind != KVST_JSON_STRING ||
+        !kvst__is_kvs_source(t->strings + t->nodes[src].soff, t->nodes[src].len))
         return KVST_ACTION_NONE;
     op = kvst__operation_find(t->strings + t->nodes[name].soff, t->nodes[name].len);
     return op ? op->action : KVST_ACTION_NONE;
@@ -124,20 +125,6 @@ static int parse_int64(const char *s, size_t len, int64_t *out)
     return 1;
 }
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* CloudTrail renders response timestamps as "May 25, 2018 5:06:30 PM". */
 static int parse_java_time(const char *s, size_t len, int64_t *ms)
 {
@@ -164,7 +151,8 @@ static int parse_java_time(const char *s, size_t len, int64_t *ms)
         h = h == 12 ? 12 : h + 12;
     else
         return 0;
-    *ms = (days_from_civil(year, m, day) * 86400 + h * 3600 + mi * 60 + se) * 1000;
+    *ms = (kvst__days_from_civil((int)year, (int)m, (int)day) * 86400 + h * 3600 + mi * 60 + se) *
+          1000;
     return 1;
 }
 

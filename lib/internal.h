@@ -248,6 +248,9 @@ int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_val
 /* ---- envelope.c, action_map.c ------------------------------------------ */
 int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
                          kvst_finding_sink *sink);
+/* 1 when eventSource names KVS (surrounding white space allowed: that is
+ * a finding, not another service). The builder and the mapper both ask. */
+int kvst__is_kvs_source(const char *s, size_t len);
 /* The action of a record (from eventSource and eventName) without building. */
 uint32_t kvst__action_of(const kvst_tape *t);
 int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,

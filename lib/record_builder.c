@@ -338,18 +338,11 @@ static inline int value_begin(kvst_parser *p, uint32_t kind, uint64_t off)
  * its payload arrives (in the usual key order). */
 static void note_event_source(kvst_parser *p, const unsigned char *s, size_t len)
 {
-    static const char host[] = "kinesisvideo.amazonaws.com";
     const kvst_level *l = &p->levels[p->depth];
 
     if (l->key_len != 11 || memcmp(p->cur->strings.data + l->key_soff, "eventSource", 11) != 0)
         return;
-    while (len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    p->rec_kvs = len == sizeof host - 1 && memcmp(s, host, len) == 0 ? 1 : -1;
+    p->rec_kvs = kvst__is_kvs_source((const char *)s, len) ? 1 : -1;
 }
 
 static inline int scalar(void *ctx, uint32_t kind, const void *s, size_t len, uint64_t end)

@@ -523,7 +523,7 @@ static int is_leap(int y)
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int y, int m, int d)
+int64_t kvst__days_from_civil(int y, int m, int d)
 {
     int64_t era, yoe, doy, doe;
     y -= m <= 2; /* -1 for January and February of year 0 */
@@ -563,7 +563,7 @@ uint32_t kvst_validate_timestamp(const char *s, size_t len, int64_t *epoch_ms)
     if (d < 1 || d > dim || h > 23 || mi > 59 || se > 59)
         return KVST_F_EVENT_TIME_CALENDAR;
     if (epoch_ms)
-        *epoch_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) *
+        *epoch_ms = ((kvst__days_from_civil(y, mo, d) * 24 + h) * 60 + mi) *
                         INT64_C(60000) + se * INT64_C(1000);
     return 0;
 }

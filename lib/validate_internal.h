@@ -27,6 +27,10 @@ uint32_t kvst__pattern_check(uint32_t pattern_id, const char *s, size_t len);
 
 /* Number of Unicode code points of a UTF-8 string into *chars. Returns 0,
  * or -1 when s is not well-formed UTF-8 (then *chars is the byte count). */
+/* Days since 1970-01-01 of a proleptic Gregorian date (also used by the
+ * action mapper for response timestamps). */
+int64_t kvst__days_from_civil(int y, int m, int d);
+
 int kvst__utf8_length(const char *s, size_t len, size_t *chars);
 
 /* Short text of what a code expects, used in messages ("type/subtype

@@ -373,6 +373,29 @@ static void test_key_order(void)
     CHECK(v.json_type == KVST_JSON_BOOLEAN && v.i == 1);
     CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/b", &v), KVST_E_NOT_FOUND);
     CHECK_EQ(kvst_event_lookup(ev, "/additionalEventData/a~", &v), KVST_E_INVAL);
+    kvst_parser_free(p);
+
+    /* eventSource with surrounding white space (an escaped newline) is still
+     * KVS for the builder too: its payload is typed, not skipped */
+    {
+        static const char ws[] =
+            "{\"eventSource\":\"\\nkinesisvideo.amazonaws.com \",\"eventName\":\"DescribeStream\","
+            "\"requestParameters\":{\"streamName\":\"s2\"}}";
+        const kvst_kvs_describe_stream_input *rq;
+        p = parser_with(0, NULL, NULL);
+        CHECK_EQ(kvst_parser_feed(p, ws, sizeof ws - 1), 0);
+        CHECK_EQ(kvst_parser_finish(p), 0);
+        CHECK_EQ(kvst_parser_next(p, &ev), 1);
+        CHECK_EQ(ev->action, KVST_ACTION_DESCRIBE_STREAM);
+        rq = (const kvst_kvs_describe_stream_input *)ev->request;
+        CHECK(rq && str_eq(rq->stream_name.text, "s2"));
+        kvst_parser_free(p);
+    }
+    p = parser_with(0, NULL, NULL);
+    CHECK_EQ(kvst_parser_feed(p, in, sizeof in - 1), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
     {
         kvst_event *copy = NULL;
         CHECK_EQ(kvst_event_copy(ev, &copy), 0);
