@@ -40,6 +40,8 @@ int kvst__finding(kvst_finding_sink *sink, uint32_t code, const char *pointer,
  * (info->struct_size set by the caller) and report every finding of the
  * record through sink: envelope rules, userIdentity rules, and every KVS
  * member of ev->request / ev->response against the schema tables.
+ * ev is as the envelope stage built it: eventVersion's numbers and
+ * eventTime's epoch are read from ev, not parsed again.
  * Returns 0 or the first error of sink->add (KVST_E_NOMEM).
  * Defined in lib/validate_record.c.
  */

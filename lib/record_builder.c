@@ -162,25 +162,33 @@ static int node_grow(kvst_parser *p, kvst_record *r, size_t len)
     return 1;
 }
 
+/* Push one node (and its text when s is given). The record's counters are
+ * read into locals and written back once: stores to the node could alias
+ * them, and the compiler would reload them after each one. */
 static inline int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const void *s, size_t len)
 {
     kvst_record *r = p->cur;
-    kvst_buf *b = &r->strings;
+    uint32_t i = r->count;
+    size_t so = r->strings.len;
     kvst_node *n;
 
-    if ((r->count == r->cap || b->cap - b->len <= len + 1) && !node_grow(p, r, len))
-        return 0;
-    n = &r->nodes[r->count++];
+    if (KVST_UNLIKELY(i == r->cap || r->strings.cap - so <= len + 1)) {
+        if (!node_grow(p, r, len))
+            return 0;
+    }
+    n = &r->nodes[i];
     n->kind = kind;
-    n->next = r->count;
+    n->next = i + 1;
     n->start = 0;
     n->end = (uint32_t)(end - r->offset);
     n->len = (uint32_t)len;
-    n->soff = (uint32_t)b->len;
+    n->soff = (uint32_t)so;
+    r->count = i + 1;
     if (s) {
-        memcpy(b->data + b->len, s, len);
-        b->data[b->len + len] = '\0';
-        b->len += len + 1;
+        unsigned char *dst = r->strings.data + so;
+        memcpy(dst, s, len);
+        dst[len] = '\0';
+        r->strings.len = so + len + 1;
     }
     return 1;
 }
@@ -393,9 +401,29 @@ static int cb_number(void *ctx, const char *s, size_t len)
     return scalar(ctx, kind, s, len, token_end(P(ctx), s, len, 0));
 }
 
+/*
+ * Strings and keys are most of the tokens: their common case (inside a
+ * record, within the limits) takes a short path with the parser's fields
+ * read once; everything else goes the general way.
+ */
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return scalar(ctx, KVST_JSON_STRING, s, len, token_end(P(ctx), s, len, 1));
+    kvst_parser *p = P(ctx);
+    uint64_t end = token_end(p, s, len, 1);
+    uint32_t d = p->depth;
+    kvst_level *l;
+
+    if (KVST_UNLIKELY(!p->rec_active || p->skip_depth || len > p->opts.max_string_bytes ||
+                      end - p->cur->offset > p->opts.max_record_bytes))
+        return scalar(ctx, KVST_JSON_STRING, s, len, end);
+    p->last_tok_end = end;
+    p->saw_records_key = 0;
+    l = &p->levels[d];
+    if (l->is_array)
+        l->items++;
+    else if (d == p->rec_depth && l->key_len == 11)
+        note_event_source(p, s, len);
+    return node_push(p, KVST_JSON_STRING, end, s, len);
 }
 
 /*
@@ -479,6 +507,15 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     p->last_tok_end = end;
     if (p->skip_depth && p->depth >= p->skip_depth)
         return 1;
+    if (KVST_LIKELY(p->rec_active && p->depth > p->rec_depth && len <= p->opts.max_string_bytes)) {
+        /* below the record's root: no container or event-key bookkeeping */
+        uint32_t so = (uint32_t)p->cur->strings.len;
+        if (!node_push(p, KVST_NODE_KEY, end, s, len))
+            return 0;
+        l->key_soff = so;
+        l->key_len = (uint32_t)len;
+        return 1;
+    }
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a key of %llu bytes is longer than the limit of %llu",

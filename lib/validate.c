@@ -536,20 +536,23 @@ int64_t kvst__days_from_civil(int y, int m, int d)
 
 uint32_t kvst_validate_timestamp(const char *s, size_t len, int64_t *epoch_ms)
 {
-    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+    /* dddd-dd-ddTdd:dd:ddZ: the separators, then the digits */
+    static const unsigned char digit_at[14] = { 0, 1, 2, 3, 5, 6, 8, 9,
+                                                11, 12, 14, 15, 17, 18 };
     static const int mdays[12] = { 31, 28, 31, 30, 31, 30,
                                    31, 31, 30, 31, 30, 31 };
     size_t i;
+    unsigned bad = 0;
     int y, mo, d, h, mi, se, dim;
     if (epoch_ms)
         *epoch_ms = 0;
-    if (!s || len != sizeof shape - 1)
+    if (!s || len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+        s[13] != ':' || s[16] != ':' || s[19] != 'Z')
         return KVST_F_EVENT_TIME_FORMAT;
-    for (i = 0; i < len; i++) {
-        if (shape[i] == 'd' ? !is_digit((unsigned char)s[i])
-                            : s[i] != shape[i])
-            return KVST_F_EVENT_TIME_FORMAT;
-    }
+    for (i = 0; i < sizeof digit_at; i++)
+        bad |= (unsigned)((unsigned char)s[digit_at[i]] - '0') > 9u;
+    if (bad)
+        return KVST_F_EVENT_TIME_FORMAT;
     y = two_digits(s) * 100 + two_digits(s + 2);
     mo = two_digits(s + 5);
     d = two_digits(s + 8);
@@ -602,11 +605,10 @@ uint32_t kvst_validate_account_id(const char *s, size_t len)
 uint32_t kvst_validate_uuid(const char *s, size_t len)
 {
     size_t i;
-    if (!s || len != 36)
+    if (!s || len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return KVST_F_EVENT_ID_FORMAT;
     for (i = 0; i < len; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !is_hex((unsigned char)s[i]))
+        if (i != 8 && i != 13 && i != 18 && i != 23 && !is_hex((unsigned char)s[i]))
             return KVST_F_EVENT_ID_FORMAT;
     }
     return 0;

@@ -95,9 +95,23 @@ static size_t ptr_push(walker *w, const char *seg, size_t len)
     return saved;
 }
 
+/* A segment known to need no escape (the model's member names, the
+ * envelope's field names): appended as it is. */
+static size_t ptr_push_name(walker *w, const char *seg, size_t len)
+{
+    size_t saved = w->ptr_len;
+    if (saved + 1 + len >= sizeof w->ptr)
+        return saved;
+    w->ptr[saved] = '/';
+    memcpy(w->ptr + saved + 1, seg, len);
+    w->ptr_len = saved + 1 + len;
+    w->ptr[w->ptr_len] = '\0';
+    return saved;
+}
+
 static size_t ptr_push_cstr(walker *w, const char *seg)
 {
-    return ptr_push(w, seg, strlen(seg));
+    return ptr_push_name(w, seg, strlen(seg));
 }
 
 static size_t ptr_push_index(walker *w, size_t index)
@@ -194,7 +208,7 @@ static const range_override range_overrides[] = {
  * class alone; the validator's finding code names the rule. */
 static uint32_t dedicated_check(const kvst_shape *shape, kvst_str s)
 {
-    if (strcmp(shape->name, "KmsKeyId") == 0)
+    if (shape->name[0] == 'K' && strcmp(shape->name, "KmsKeyId") == 0)
         return kvst_validate_kms_key_id(s.ptr, s.len);
     return kvst__pattern_check(shape->pattern, s.ptr, s.len);
 }
@@ -296,7 +310,8 @@ static void check_number(walker *w, const kvst_shape *shape, const char *name,
     int64_t max = shape->max;
     size_t i;
     for (i = 0; i < sizeof range_overrides / sizeof range_overrides[0]; i++) {
-        if (strcmp(shape->name, range_overrides[i].shape) == 0 &&
+        if (shape->name[0] == range_overrides[i].shape[0] &&
+            strcmp(shape->name, range_overrides[i].shape) == 0 &&
             (!has_max || range_overrides[i].max < max)) {
             has_max = 1;
             max = range_overrides[i].max;
@@ -405,8 +420,8 @@ static void check_struct(walker *w, const kvst_shape *shape, const void *base,
         const kvst_member_def *m = &shape->members[i];
         const kvst_value *v = member_value(base, m);
         size_t saved;
-        if (strcmp(m->json_name, "streamName") == 0 ||
-            strcmp(m->json_name, "streamARN") == 0)
+        if ((m->json_name_len == 10 && memcmp(m->json_name, "streamName", 10) == 0) ||
+            (m->json_name_len == 9 && memcmp(m->json_name, "streamARN", 9) == 0))
             stream_id |= member_given(v);
         /* CloudTrail leaves parts of responses out: only requests must
          * carry what the model requires. */
@@ -416,7 +431,7 @@ static void check_struct(walker *w, const kvst_shape *shape, const void *base,
                    shape->name);
             continue;
         }
-        saved = ptr_push(w, m->json_name, m->json_name_len);
+        saved = ptr_push_name(w, m->json_name, m->json_name_len);
         check_value(w, m->shape, m->json_name, v, depth);
         ptr_pop(w, saved);
     }
@@ -500,11 +515,10 @@ static const envelope_field envelope_fields[] = {
 static void check_presence(walker *w, int insight)
 {
     const kvst_event *ev = w->ev;
-    int32_t major = -1, minor = -1;
+    /* the envelope parsed eventVersion already (-1 when it could not) */
+    int32_t major = ev->event_version.ptr ? ev->event_version_major : -1;
+    int32_t minor = ev->event_version.ptr ? ev->event_version_minor : -1;
     size_t i;
-    if (ev->event_version.ptr)
-        kvst_validate_event_version(ev->event_version.ptr,
-                                    ev->event_version.len, &major, &minor);
     for (i = 0; i < sizeof envelope_fields / sizeof envelope_fields[0]; i++) {
         const envelope_field *f = &envelope_fields[i];
         const char *at = (const char *)ev + f->offset;
@@ -573,8 +587,12 @@ static void check_envelope(walker *w, int insight)
     size_t saved;
 
     check_presence(w, insight);
-    check_field(w, "eventVersion", ev->event_version, validate_version);
-    check_field(w, "eventTime", ev->event_time, validate_time);
+    /* The envelope parsed both already: validate again only what it could
+     * not read (for the finding's code). */
+    if (ev->event_version_major != 1)
+        check_field(w, "eventVersion", ev->event_version, validate_version);
+    if (!ev->event_time_valid)
+        check_field(w, "eventTime", ev->event_time, validate_time);
     check_field(w, "eventSource", ev->event_source, kvst_validate_event_source);
     check_field(w, "awsRegion", ev->aws_region, kvst_validate_region);
     check_field(w, "sourceIPAddress", ev->source_ip_address,
@@ -583,11 +601,9 @@ static void check_envelope(walker *w, int insight)
     check_field(w, "recipientAccountId", ev->recipient_account_id,
                 kvst_validate_account_id);
 
-    if (present(ev->event_time) && is_kvs_record(ev)) {
-        int64_t ms;
-        if (kvst_validate_timestamp(ev->event_time.ptr, ev->event_time.len,
-                                    &ms) == 0 &&
-            ms < KVST__KVS_LAUNCH_MS) {
+    if (ev->event_time_valid && ev->event_time_ms < KVST__KVS_LAUNCH_MS &&
+        present(ev->event_time) && is_kvs_record(ev)) {
+        {
             saved = ptr_push_cstr(w, "eventTime");
             report(w, KVST_F_EVENT_TIME_EARLY,
                    "eventTime %.*s is before KVS launched (2017-11-29)",
@@ -707,7 +723,10 @@ int kvst__validate_event(const kvst_event *ev, kvst_identity_info *info,
         return KVST_E_INVAL;
     kvst__identity_fill(ev->user_identity, ev, info);
 
-    memset(&w, 0, sizeof w);
+    w.rc = 0;
+    w.request = 0;
+    w.ptr[0] = '\0';
+    w.ptr_len = 0;
     w.sink = sink;
     w.ev = ev;
     w.info = info;

@@ -57,13 +57,27 @@ static void capture_init(capture *c)
 
 static kvst_identity_info last_info;
 
-static capture run(const kvst_event *ev)
+/* The stage reads what the envelope stage parsed (eventVersion's numbers,
+ * eventTime's epoch): fill them as the envelope does for a hand-made event. */
+static capture run(const kvst_event *given)
 {
     capture c;
+    kvst_event ev = *given;
+    int64_t ms = 0;
+
+    ev.event_version_major = ev.event_version_minor = -1;
+    if (ev.event_version.ptr &&
+        kvst_validate_event_version(ev.event_version.ptr, ev.event_version.len,
+                                    &ev.event_version_major, &ev.event_version_minor) ==
+            KVST_F_EVENT_VERSION_FORMAT)
+        ev.event_version_major = ev.event_version_minor = -1;
+    ev.event_time_valid = ev.event_time.ptr &&
+                          kvst_validate_timestamp(ev.event_time.ptr, ev.event_time.len, &ms) == 0;
+    ev.event_time_ms = ev.event_time_valid ? ms : 0;
     capture_init(&c);
     memset(&last_info, 0, sizeof last_info);
     last_info.struct_size = sizeof last_info;
-    CHECK_EQ(kvst__validate_event(ev, &last_info, &c.sink), 0);
+    CHECK_EQ(kvst__validate_event(&ev, &last_info, &c.sink), 0);
     return c;
 }
 
