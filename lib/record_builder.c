@@ -507,9 +507,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     p->last_tok_end = end;
     if (p->skip_depth && p->depth >= p->skip_depth)
         return 1;
-    if (KVST_LIKELY(p->rec_active && p->depth > p->rec_depth && len <= p->opts.max_string_bytes)) {
-        /* below the record's root: no container or event-key bookkeeping */
+    if (KVST_LIKELY(p->rec_active && p->depth >= p->rec_depth && p->depth > 1 &&
+                    len <= p->opts.max_string_bytes)) {
+        /* inside a record below the top level: no container bookkeeping */
         uint32_t so = (uint32_t)p->cur->strings.len;
+        if (p->depth == p->rec_depth && !p->top_has_event_key)
+            p->top_has_event_key = kvst__is_event_key(s, len);
         if (!node_push(p, KVST_NODE_KEY, end, s, len))
             return 0;
         l->key_soff = so;
