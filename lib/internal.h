@@ -135,6 +135,10 @@ struct kvst_parser {
     uint64_t last_tok_end;        /* end of the last token the builder saw */
     uint64_t next_tok;            /* where the token after it starts, when seen */
     uint64_t next_tok_end;        /* the last_tok_end next_tok belongs to */
+    /* bytes known to be white space, but for one separator ws_sep_c (0:
+     * none) at ws_sep, in [ws_ref, ws_to) (see note_next_token) */
+    uint64_t ws_ref, ws_sep, ws_to;
+    int ws_sep_c;
     /* line cursor: position of byte cur_off */
     uint64_t cur_off, cur_line, cur_line_start;
     unsigned char history[128];   /* the last plain bytes before the chunk */

@@ -98,15 +98,24 @@ static int fail_nomem(kvst_parser *p)
     return 0;
 }
 
-/* Append the current chunk's bytes of the open record, up to abs offset to. */
+/*
+ * Append the current chunk's bytes of the open record, up to abs offset to.
+ * At most the record limit's bytes (and one) are kept: a longer record is
+ * never delivered (the limit error comes first, at its next token or its
+ * end), and a record of white space must not take unbounded memory.
+ */
 static int raw_capture(kvst_parser *p, uint64_t to)
 {
     uint64_t from = p->raw_from > p->chunk_base ? p->raw_from : p->chunk_base;
+    uint64_t keep = to, max = p->opts.max_record_bytes;
 
     if (to <= from)
         return 0;
-    if (kvst__buf_append(&p->cur->raw, &p->alloc, p->chunk + (from - p->chunk_base),
-                         (size_t)(to - from)))
+    if (max < UINT64_MAX - p->cur->offset - 1 && keep > p->cur->offset + max + 1)
+        keep = p->cur->offset + max + 1;
+    if (keep > from &&
+        kvst__buf_append(&p->cur->raw, &p->alloc, p->chunk + (from - p->chunk_base),
+                         (size_t)(keep - from)))
         return KVST_E_NOMEM;
     p->raw_from = to;
     return 0;

@@ -161,10 +161,20 @@ static int probe_at(kvst_parser *p, size_t cand, int at_end)
     yajl_status st = yajl_status_ok;
     int rc;
 
+    size_t n = len - cand, cap = p->opts.max_record_bytes + 1;
+    int capped = 0;
+
+    /* A candidate is judged on at most the record limit's bytes, however
+     * the input was split: a longer one is a record when an event key came
+     * first (the builder then reports it too large), else not one. */
+    if (cap > p->opts.max_record_bytes && n >= cap) {
+        n = cap;
+        capped = 1;
+    }
     memset(&pr, 0, sizeof pr);
     if (kvst__tok_guarded_alloc(p, &probe_callbacks, &pr, &pr.h))
         return PROBE_ERROR;
-    rc = kvst__tok_guarded_parse(p, pr.h, buf + cand, len - cand, &st);
+    rc = kvst__tok_guarded_parse(p, pr.h, buf + cand, n, &st);
     if (!rc && st == yajl_status_ok && !pr.done && at_end)
         st = yajl_status_error; /* truncated: not a whole object */
     if (!rc && !pr.done && st == yajl_status_error && pr.event_key) {
@@ -178,7 +188,7 @@ static int probe_at(kvst_parser *p, size_t cand, int at_end)
     if (pr.done)
         return pr.event_key ? PROBE_YES : PROBE_NO;
     if (st == yajl_status_ok)
-        return PROBE_MORE;
+        return capped ? (pr.event_key ? PROBE_YES : PROBE_NO) : PROBE_MORE;
     return PROBE_NO;
 }
 
@@ -312,6 +322,47 @@ static int split_broken(kvst_parser *p, size_t at)
     return 0;
 }
 
+/* Fail at resync.data[at]. The tokenizer no longer holds those bytes: the
+ * line comes from the region, the excerpt from its bytes, so that the
+ * error is the same for every split of the input. */
+static int resync_fail(kvst_parser *p, int code, size_t at, const char *msg)
+{
+    uint64_t line, line_start, base = p->chunk_base, cur = p->cur_off;
+    uint64_t cur_line = p->cur_line, cur_start = p->cur_line_start;
+    size_t hist = p->history_len;
+    int rc;
+
+    region_line(p, at, &line, &line_start);
+    p->chunk = p->resync.data;
+    p->chunk_len = p->resync.len;
+    p->chunk_base = p->resync_offset;
+    p->history_len = 0;
+    p->cur_off = p->resync_offset + at;
+    p->cur_line = line;
+    p->cur_line_start = line_start;
+    rc = kvst__fail_at(p, code, p->resync_offset + at, "%s", msg);
+    p->chunk = NULL;
+    p->chunk_len = 0;
+    p->chunk_base = base;
+    p->history_len = hist;
+    p->cur_off = cur;
+    p->cur_line = cur_line;
+    p->cur_line_start = cur_start;
+    return rc;
+}
+
+/* The broken record runs past the record limit without a next record in
+ * sight: reported where the limit is crossed, whatever the split. */
+static int no_record_found(kvst_parser *p)
+{
+    char msg[160];
+
+    snprintf(msg, sizeof msg,
+             "no next record within %llu bytes of a broken record's start (the record limit)",
+             (unsigned long long)p->opts.max_record_bytes);
+    return resync_fail(p, KVST_E_LIMIT, (size_t)p->opts.max_record_bytes, msg);
+}
+
 /* Look for the next record in what has been kept so far. */
 static int resync_scan(kvst_parser *p, int at_end)
 {
@@ -332,12 +383,14 @@ static int resync_scan(kvst_parser *p, int at_end)
             break;
         }
         p->resync_scan = (size_t)(hit - b);
+        if (p->resync_scan > p->opts.max_record_bytes)
+            return no_record_found(p);
         v = probe_at(p, p->resync_scan, at_end);
         if (v == PROBE_ERROR)
-            return kvst__fail_at(p, p->jmp_code, p->resync_offset + p->resync_scan, "%s",
-                                 p->jmp_code == KVST_E_LIMIT
-                                     ? "a string after a broken record is longer than the limit"
-                                     : "out of memory");
+            return resync_fail(p, p->jmp_code, p->resync_scan,
+                               p->jmp_code == KVST_E_LIMIT
+                                   ? "a string after a broken record is longer than the limit"
+                                   : "out of memory");
         if (v == PROBE_MORE)
             return 0; /* wait for more input */
         if (v == PROBE_YES)
@@ -350,13 +403,11 @@ static int resync_scan(kvst_parser *p, int at_end)
         }
         p->resync_scan++;
     }
+    /* the limit first, so that the end of the input changes nothing */
+    if (len > p->opts.max_record_bytes)
+        return no_record_found(p);
     if (at_end)
         return deliver_broken(p, len, 1);
-    if (len > p->opts.max_record_bytes)
-        return kvst__fail_at(p, KVST_E_LIMIT, p->resync_offset + len,
-                             "no record found in the %llu bytes after a broken record (limit %llu)",
-                             (unsigned long long)len,
-                             (unsigned long long)p->opts.max_record_bytes);
     return 0;
 }
 

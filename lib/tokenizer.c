@@ -276,12 +276,29 @@ static int is_space(int c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* First non-white byte at or after off (-1 past what we hold). */
+/* First non-white byte at or after off (-1 past what we hold). Bytes no
+ * longer held are known when note_next_token saw them: white space from
+ * ws_ref to ws_to, but for one separator at ws_sep. */
 static uint64_t skip_space(const kvst_parser *p, uint64_t off, int *c)
 {
-    while ((*c = byte_at(p, off)) >= 0 && is_space(*c))
+    for (;;) {
+        *c = byte_at(p, off);
+        if (*c < 0 && off >= p->ws_ref && off < p->ws_to) {
+            if (p->ws_sep_c && off <= p->ws_sep) {
+                if (off == p->ws_sep) {
+                    *c = p->ws_sep_c;
+                    return off;
+                }
+                off = p->ws_sep;
+            } else {
+                off = p->ws_to;
+            }
+            continue;
+        }
+        if (*c < 0 || !is_space(*c))
+            return off;
         off++;
-    return off;
+    }
 }
 
 /*
@@ -312,19 +329,32 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
  * the history before yajl rejects it). */
 static void note_next_token(kvst_parser *p)
 {
-    int c;
+    int c, sep;
     uint64_t t = skip_space(p, p->last_tok_end, &c);
 
-    if (c >= 0 && (c == ',' || c == ':')) {
-        uint64_t t2 = skip_space(p, t + 1, &c);
-        if (c < 0)
+    if (c < 0) {
+        /* white space to the chunk's end: remember it, the next chunk may
+         * hold the token (after more white space than the history keeps) */
+        p->ws_ref = p->last_tok_end;
+        p->ws_sep_c = 0;
+        p->ws_to = t;
+        return;
+    }
+    if (c == ',' || c == ':') {
+        uint64_t t2;
+        sep = c;
+        t2 = skip_space(p, t + 1, &c);
+        if (c < 0) {
+            p->ws_ref = p->last_tok_end;
+            p->ws_sep = t;
+            p->ws_sep_c = sep;
+            p->ws_to = t2;
             return; /* not known yet: maybe at the next chunk's end */
+        }
         t = t2;
     }
-    if (c >= 0) {
-        p->next_tok = t;
-        p->next_tok_end = p->last_tok_end;
-    }
+    p->next_tok = t;
+    p->next_tok_end = p->last_tok_end;
 }
 
 /* Where the token being lexed starts (the one after the last accepted
@@ -461,6 +491,7 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
     if (kvst__tok_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
         return kvst__fail_at(p, KVST_E_NOMEM, abs, "out of memory");
     yajl_config(p->yajl, yajl_allow_multiple_values, 1);
+    p->ws_to = 0; /* what was known of bytes before the restart */
     p->chunk = prefix;
     p->chunk_len = len;
     p->chunk_base = abs - len;

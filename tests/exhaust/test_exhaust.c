@@ -7,7 +7,9 @@
  *
  * CASE: bomb (200 MB of JSON white space gzipped: the inflate ratio limit),
  * nesting (100000 '['), string (a 50 MB string fed in 64 KiB chunks),
- * number (a 50 MB number), records (2 million tiny records, all
+ * number (a 50 MB number), white-record and white-recover (200 MB of white
+ * space inside a record, strict and after a broken record: the record
+ * limit), records (2 million tiny records, all
  * delivered). Peak RSS (getrusage) may grow by at most the bound of the
  * case over what it was before the case started; --no-rss skips that check
  * (sanitizer builds, where shadow memory and quarantines decide RSS).
@@ -179,6 +181,37 @@ static int case_long_token(const char *prefix, char fill, const char *what,
     return fail;
 }
 
+/* 200 MB of white space inside a record's array, then a value: no token
+ * arrives to cross the record limit until the end, so the record's kept
+ * bytes must stop at the limit on their own (the error then names the
+ * record). With recover, a broken record comes first and the white space
+ * is in the candidate the recovery probe judges: it must decide within
+ * the limit too, not wait for the end of the candidate. */
+static int case_white_record(int recover, unsigned long long *fed)
+{
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    const char *what = recover ? "white space after a broken record" : "a record of white space";
+    int fail;
+
+    o.on_event = count_event;
+    o.flags = recover ? KVST_FLAG_RECOVER : 0u;
+    if (kvst_parser_new(&o, &p) != 0)
+        return 1;
+    fail = expect_limit(p,
+                        feed_generated(p,
+                                       recover ? "{\"Records\":[{\"eventVersion\":x},{\"eventName\":["
+                                               : "{\"Records\":[{\"eventName\":[",
+                                       ' ', 200ull * 1000 * 1000, "1]}]}", fed),
+                        what);
+    if (!fail && !strstr(kvst_parser_error(p)->message.ptr, "larger than the limit")) {
+        printf("FAIL %s: the message does not name the record limit\n", what);
+        fail = 1;
+    }
+    kvst_parser_free(p);
+    return fail;
+}
+
 /* 2 million tiny records generated on the fly, in 64 KiB chunks: all
  * delivered, memory flat. */
 static int case_records(unsigned long long *fed)
@@ -236,11 +269,18 @@ int main(int argc, char **argv)
     } else if (strcmp(which, "number") == 0) {
         fail = case_long_token("{\"Records\":[{\"eventName\":1", '7', "huge number", &fed);
         bound_kb = 5 * KVST_DEFAULT_MAX_STRING_BYTES / 1024;
+    } else if (strcmp(which, "white-record") == 0) {
+        fail = case_white_record(0, &fed);
+        bound_kb = 3 * KVST_DEFAULT_MAX_RECORD_BYTES / 1024; /* a doubling buffer */
+    } else if (strcmp(which, "white-recover") == 0) {
+        fail = case_white_record(1, &fed);
+        bound_kb = 5 * KVST_DEFAULT_MAX_RECORD_BYTES / 1024; /* the probe's and the record's */
     } else if (strcmp(which, "records") == 0) {
         fail = case_records(&fed);
         bound_kb = 16 * 1024;
     } else {
-        fprintf(stderr, "usage: test_exhaust bomb|nesting|string|number|records [--no-rss]\n");
+        fprintf(stderr, "usage: test_exhaust bomb|nesting|string|number|white-record|"
+                        "white-recover|records [--no-rss]\n");
         return 2;
     }
     printf("%s: %llu bytes fed in %.2f s, peak RSS %ld KiB (+%ld KiB, bound %ld KiB%s)\n", which,
