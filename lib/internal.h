@@ -100,6 +100,20 @@ enum kvst_top_state {
     KVST_TOP_SKIP           /* inside a value that is not CloudTrail */
 };
 
+/* Recovery mode: the probe of a candidate next record (recovery.c), kept
+ * between feeds while it needs more bytes. */
+typedef struct kvst_probe {
+    yajl_handle h;     /* NULL when no candidate is being probed */
+    size_t cand;       /* the candidate's index in the resync buffer */
+    size_t fed;        /* bytes of the candidate parsed so far */
+    size_t base;       /* fed before the current parse call */
+    yajl_status st;    /* the last parse call's status */
+    uint32_t depth;
+    int done;          /* the object closed */
+    int event_key;     /* a key of an event at depth 1 */
+    size_t last_end;   /* end of the last token, from the candidate's start */
+} kvst_probe;
+
 /* Per nesting level: what is open there. */
 typedef struct kvst_level {
     uint32_t node;    /* tape index of the container, KVST_NO_NODE when not taped */
@@ -177,6 +191,7 @@ struct kvst_parser {
     char broken_msg[512];
     char broken_ptr[256];
     char broken_exc[256];
+    kvst_probe probe;             /* the candidate being probed */
     kvst_error next_broken;       /* the probe's: a record that broke too */
     char next_msg[512];
     char next_exc[256];

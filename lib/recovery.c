@@ -5,9 +5,10 @@
  * raw text, find the next record and go on.
  *
  * Resynchronisation: the bytes from the start of the broken record on are
- * kept; every '{' after the error is a candidate, probed with a fresh yajl
- * handle: a candidate is accepted only if it parses whole as an object with
- * an event key. The main yajl handle is then made anew and primed with a
+ * kept (up to the record limit); every '{' after the error is a candidate,
+ * probed with a yajl handle of its own that is fed each new chunk as it
+ * comes: a candidate is accepted only if it parses whole as an object with
+ * an event key (or has one within the record limit). The main yajl handle is then made anew and primed with a
  * virtual prefix that reopens the container ("{\"Records\":[" or "["),
  * placed so that the real bytes keep their absolute offsets.
  */
@@ -18,17 +19,14 @@
 
 /* ---- the probe: does an object start here and end as an event? ---------- */
 
-typedef struct probe {
-    uint32_t depth;
-    int done;      /* the object closed */
-    int event_key; /* a key of an event at depth 1 */
-    yajl_handle h;
-    size_t last_end; /* end of the last token */
-} probe;
+/* The probe (kvst_probe, internal.h) is kept between feeds while it waits
+ * for more of its candidate: each feed parses only the new bytes, so a
+ * long candidate costs its length once, not once per chunk. */
+typedef kvst_probe probe;
 
 static void pr_mark(probe *pr)
 {
-    pr->last_end = yajl_get_bytes_consumed(pr->h);
+    pr->last_end = pr->base + yajl_get_bytes_consumed(pr->h);
 }
 
 static int pr_scalar(void *ctx)
@@ -101,7 +99,7 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
                        size_t cand, size_t len)
 {
     unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
-    size_t e = cand + yajl_get_bytes_consumed(h), at, i, ls, n;
+    size_t e = cand + pr->base + yajl_get_bytes_consumed(h), at, i, ls, n;
     uint64_t line = p->resync_line, line_start = p->resync_offset - (p->resync_column - 1);
     int lexical;
 
@@ -152,14 +150,21 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     return 0;
 }
 
+static void probe_release(kvst_parser *p)
+{
+    if (p->probe.h)
+        kvst__tok_release(p, p->probe.h);
+    p->probe.h = NULL;
+}
+
 /* Probe the candidate at resync.data[cand]. at_end: no more input. */
 static int probe_at(kvst_parser *p, size_t cand, int at_end)
 {
     const unsigned char *buf = p->resync.data;
     size_t len = p->resync.len;
-    probe pr;
-    yajl_status st = yajl_status_ok;
-    int rc;
+    probe *pr = &p->probe;
+    yajl_status st;
+    int rc = 0, v;
 
     size_t n = len - cand, cap = p->opts.max_record_bytes + 1;
     int capped = 0;
@@ -171,25 +176,42 @@ static int probe_at(kvst_parser *p, size_t cand, int at_end)
         n = cap;
         capped = 1;
     }
-    memset(&pr, 0, sizeof pr);
-    if (kvst__tok_guarded_alloc(p, &probe_callbacks, &pr, &pr.h))
-        return PROBE_ERROR;
-    rc = kvst__tok_guarded_parse(p, pr.h, buf + cand, n, &st);
-    if (!rc && st == yajl_status_ok && !pr.done && at_end)
+    if (pr->h && pr->cand != cand)
+        probe_release(p);
+    if (!pr->h) {
+        memset(pr, 0, sizeof *pr);
+        if (kvst__tok_guarded_alloc(p, &probe_callbacks, pr, &pr->h)) {
+            pr->h = NULL;
+            return PROBE_ERROR;
+        }
+        pr->cand = cand;
+        pr->st = yajl_status_ok;
+    }
+    if (n > pr->fed && pr->st == yajl_status_ok && !pr->done) {
+        pr->base = pr->fed;
+        rc = kvst__tok_guarded_parse(p, pr->h, buf + cand + pr->fed, n - pr->fed, &pr->st);
+        pr->fed = n;
+    }
+    st = pr->st;
+    if (!rc && st == yajl_status_ok && !pr->done && at_end)
         st = yajl_status_error; /* truncated: not a whole object */
-    if (!rc && !pr.done && st == yajl_status_error && pr.event_key) {
-        int bad = probe_error(p, pr.h, &pr, buf, cand, len);
-        kvst__tok_release(p, pr.h);
+    if (!rc && !pr->done && st == yajl_status_error && pr->event_key) {
+        int bad = probe_error(p, pr->h, pr, buf, cand, len);
+        probe_release(p);
         return bad ? PROBE_ERROR : PROBE_BROKEN;
     }
-    kvst__tok_release(p, pr.h);
     if (rc)
-        return PROBE_ERROR;
-    if (pr.done)
-        return pr.event_key ? PROBE_YES : PROBE_NO;
-    if (st == yajl_status_ok)
-        return capped ? (pr.event_key ? PROBE_YES : PROBE_NO) : PROBE_MORE;
-    return PROBE_NO;
+        v = PROBE_ERROR;
+    else if (pr->done)
+        v = pr->event_key ? PROBE_YES : PROBE_NO;
+    else if (st == yajl_status_ok && !capped)
+        return PROBE_MORE; /* the probe waits, kept, for the next feed */
+    else if (st == yajl_status_ok)
+        v = pr->event_key ? PROBE_YES : PROBE_NO;
+    else
+        v = PROBE_NO;
+    probe_release(p);
+    return v;
 }
 
 /* ---- the broken record ---------------------------------------------------- */

@@ -9,7 +9,8 @@
  * nesting (100000 '['), string (a 50 MB string fed in 64 KiB chunks),
  * number (a 50 MB number), white-record and white-recover (200 MB of white
  * space inside a record, strict and after a broken record: the record
- * limit), records (2 million tiny records, all
+ * limit), recover-bytewise (a recovery probe fed a byte at a time), records
+ * (2 million tiny records, all
  * delivered). Peak RSS (getrusage) may grow by at most the bound of the
  * case over what it was before the case started; --no-rss skips that check
  * (sanitizer builds, where shadow memory and quarantines decide RSS).
@@ -212,6 +213,40 @@ static int case_white_record(int recover, unsigned long long *fed)
     return fail;
 }
 
+/* Recovery mode, fed one byte at a time: a broken record, then a good
+ * one holding 1 MB of white space. The probe that judges the candidate
+ * must go on from where it stopped at each feed; probing it again from its
+ * start at every byte would take about 5 * 10^11 steps (the test would
+ * time out). Both records are delivered. */
+static int case_recover_bytewise(unsigned long long *fed)
+{
+    static const char head[] = "{\"Records\":[{\"eventVersion\":x},{\"eventName\":[";
+    static const char tail[] = "1]}]}";
+    const unsigned long long white = 1000ull * 1000;
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    unsigned long long i;
+    int rc = 0;
+
+    o.on_event = count_event;
+    o.flags = KVST_FLAG_RECOVER;
+    if (kvst_parser_new(&o, &p) != 0)
+        return 1;
+    delivered = 0;
+    *fed = 0;
+    for (i = 0; rc == 0 && i < sizeof head - 1; i++, (*fed)++)
+        rc = kvst_parser_feed(p, head + i, 1);
+    for (i = 0; rc == 0 && i < white; i++, (*fed)++)
+        rc = kvst_parser_feed(p, " ", 1);
+    for (i = 0; rc == 0 && i < sizeof tail - 1; i++, (*fed)++)
+        rc = kvst_parser_feed(p, tail + i, 1);
+    if (rc == 0)
+        rc = kvst_parser_finish(p);
+    printf("recover byte by byte: status %s, %llu events\n", kvst_status_name(rc), delivered);
+    kvst_parser_free(p);
+    return rc != 0 || delivered != 2;
+}
+
 /* 2 million tiny records generated on the fly, in 64 KiB chunks: all
  * delivered, memory flat. */
 static int case_records(unsigned long long *fed)
@@ -275,12 +310,15 @@ int main(int argc, char **argv)
     } else if (strcmp(which, "white-recover") == 0) {
         fail = case_white_record(1, &fed);
         bound_kb = 5 * KVST_DEFAULT_MAX_RECORD_BYTES / 1024; /* the probe's and the record's */
+    } else if (strcmp(which, "recover-bytewise") == 0) {
+        fail = case_recover_bytewise(&fed);
+        bound_kb = 8 * 1024;
     } else if (strcmp(which, "records") == 0) {
         fail = case_records(&fed);
         bound_kb = 16 * 1024;
     } else {
         fprintf(stderr, "usage: test_exhaust bomb|nesting|string|number|white-record|"
-                        "white-recover|records [--no-rss]\n");
+                        "white-recover|recover-bytewise|records [--no-rss]\n");
         return 2;
     }
     printf("%s: %llu bytes fed in %.2f s, peak RSS %ld KiB (+%ld KiB, bound %ld KiB%s)\n", which,
