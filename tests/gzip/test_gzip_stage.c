@@ -317,7 +317,7 @@ static int same(const sink *s, const bytes *want)
 
 static void test_plain(void)
 {
-    static const char *inputs[] = { "{\"Records\":[]}", "x", "\x1f", "\x1f" "x",
+    static const char *inputs[] = { "{\"Records\":[]}", "x", "\x1f", "\x1f\x78" /* 0x1f then x */,
                                     "\x8b\x1f", "\x1f\x1f\x8b" };
     counting c;
     kvst_alloc a = counting_alloc(&c);
