@@ -180,50 +180,67 @@ const char *kvst__finding_expect(uint32_t code)
 
 /* ---- Character classes ----------------------------------------------------- */
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
-static int is_alpha(int c) { return is_lower(c) || (c >= 'A' && c <= 'Z'); }
-static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
-static int is_word(int c) { return is_alnum(c) || c == '_'; }
-static int is_hex(int c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+/* One table lookup per byte: the classes as bits (C_*), a class as a mask
+ * of them (K_*). Generated from the definitions next to the masks. */
+enum {
+    C_DIGIT = 1, C_LOWER = 2, C_UPPER = 4, C_HEXL = 8, C_UNDERSCORE = 16,
+    C_DOT = 32, C_DASH = 64, C_PLUS = 128, C_SLASH = 256, C_EQUALS = 512
+};
+static const unsigned short char_bits[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128, 0, 64, 32, 256,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 512, 0, 0,
+    0, 12, 12, 12, 12, 12, 12, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 16,
+    0, 10, 10, 10, 10, 10, 10, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+#define K_DIGIT C_DIGIT
+#define K_LOWER C_LOWER
+#define K_ALPHA (C_LOWER | C_UPPER)
+#define K_ALNUM (C_DIGIT | C_LOWER | C_UPPER)
+#define K_WORD (K_ALNUM | C_UNDERSCORE)                    /* \w */
+#define K_HEX (C_DIGIT | C_HEXL)
+#define K_NAME (K_WORD | C_DOT | C_DASH)                   /* [a-zA-Z0-9_.-] */
+#define K_LOWER_DIGIT_DASH (C_LOWER | C_DIGIT | C_DASH)     /* [a-z0-9-] */
+#define K_TOKEN (K_WORD | C_DASH | C_DOT | C_PLUS)          /* [\w\-\.\+] of MediaType */
+#define K_NEXT_TOKEN (K_ALNUM | C_PLUS | C_SLASH | C_EQUALS) /* [a-zA-Z0-9+/=] */
+
+static int in_class(int c, unsigned mask) { return (char_bits[c & 0xff] & mask) != 0; }
+static int is_digit(int c) { return in_class(c, K_DIGIT); }
+static int is_lower(int c) { return in_class(c, K_LOWER); }
+static int is_alnum(int c) { return in_class(c, K_ALNUM); }
+static int is_word(int c) { return in_class(c, K_WORD); }
+static int is_hex(int c) { return in_class(c, K_HEX); }
+static int is_token_char(int c) { return in_class(c, K_TOKEN); }
+static int is_lower_digit_dash(int c) { return in_class(c, K_LOWER_DIGIT_DASH); }
 static int is_space(int c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
            c == '\v';
 }
 
-typedef int (*char_class)(int c);
-
-/* Whole string made of class members, at least min of them. */
-static int all_of(const char *s, size_t len, size_t min, char_class cls)
+/* Whole string made of class members (mask K_*), at least min of them. */
+static int all_of(const char *s, size_t len, size_t min, unsigned mask)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i;
     if (len < min)
         return 0;
     for (i = 0; i < len; i++)
-        if (!cls((unsigned char)s[i]))
+        if (!(char_bits[u[i]] & mask))
             return 0;
     return 1;
-}
-
-static int is_name_char(int c) /* [a-zA-Z0-9_.-] */
-{
-    return is_word(c) || c == '.' || c == '-';
-}
-static int is_lower_digit_dash(int c) /* [a-z0-9-] */
-{
-    return is_lower(c) || is_digit(c) || c == '-';
-}
-static int is_token_char(int c) /* [\w\-\.\+] of MediaType */
-{
-    return is_word(c) || c == '-' || c == '.' || c == '+';
-}
-static int is_next_token_char(int c) /* [a-zA-Z0-9+/=] */
-{
-    return is_alnum(c) || c == '+' || c == '/' || c == '=';
 }
 
 static int starts_with(const char *s, size_t len, const char *prefix)
@@ -401,10 +418,10 @@ static int arn_head(const char *s, size_t len, const char *service,
         !arn_field(s, len, &pos, &svc) || !arn_field(s, len, &pos, &region) ||
         !arn_field(s, len, &pos, &account))
         return 0;
-    if (!all_of(part.ptr, part.len, 1, is_lower_digit_dash) ||
+    if (!all_of(part.ptr, part.len, 1, K_LOWER_DIGIT_DASH) ||
         !equals(svc.ptr, svc.len, service) ||
-        !all_of(region.ptr, region.len, 1, is_lower_digit_dash) ||
-        !all_of(account.ptr, account.len, 1, is_digit))
+        !all_of(region.ptr, region.len, 1, K_LOWER_DIGIT_DASH) ||
+        !all_of(account.ptr, account.len, 1, K_DIGIT))
         return 0;
     rest->ptr = s + pos;
     rest->len = len - pos;
@@ -421,12 +438,12 @@ static int resource_arn_match(const char *s, size_t len)
     p = r.ptr;
     end = r.ptr + r.len;
     slash1 = memchr(p, '/', r.len);
-    if (!slash1 || !all_of(p, (size_t)(slash1 - p), 1, is_lower))
+    if (!slash1 || !all_of(p, (size_t)(slash1 - p), 1, K_LOWER))
         return 0;
     slash2 = memchr(slash1 + 1, '/', (size_t)(end - slash1 - 1));
     if (!slash2 ||
-        !all_of(slash1 + 1, (size_t)(slash2 - slash1 - 1), 1, is_name_char) ||
-        !all_of(slash2 + 1, (size_t)(end - slash2 - 1), 1, is_digit))
+        !all_of(slash1 + 1, (size_t)(slash2 - slash1 - 1), 1, K_NAME) ||
+        !all_of(slash2 + 1, (size_t)(end - slash2 - 1), 1, K_DIGIT))
         return 0;
     return 1;
 }
@@ -440,14 +457,14 @@ static int prefixed_arn_match(const char *s, size_t len, const char *service,
     if (!arn_head(s, len, service, &r) ||
         !starts_with(r.ptr, r.len, resource_prefix))
         return 0;
-    return all_of(r.ptr + n, r.len - n, 1, is_name_char);
+    return all_of(r.ptr + n, r.len - n, 1, K_NAME);
 }
 
 /* ---- Validators ------------------------------------------------------------ */
 
 uint32_t kvst_validate_stream_name(const char *s, size_t len)
 {
-    if (!s || len < 1 || len > 256 || !all_of(s, len, 1, is_name_char))
+    if (!s || len < 1 || len > 256 || !all_of(s, len, 1, K_NAME))
         return KVST_F_STREAM_NAME;
     return 0;
 }
@@ -475,7 +492,7 @@ uint32_t kvst_validate_kms_key_id(const char *s, size_t len)
     if (!starts_with(s, len, "arn:"))
         return 0; /* a key ID or alias name: the model allows any text */
     if (kvst_arn_parse(s, len, &a) != 0 ||
-        !all_of(a.partition.ptr, a.partition.len, 1, is_lower_digit_dash) ||
+        !all_of(a.partition.ptr, a.partition.len, 1, K_LOWER_DIGIT_DASH) ||
         !equals(a.service.ptr, a.service.len, "kms") ||
         kvst_validate_region(a.region.ptr, a.region.len) != 0 ||
         kvst_validate_account_id(a.account.ptr, a.account.len) != 0 ||
@@ -590,14 +607,14 @@ uint32_t kvst_validate_region(const char *s, size_t len)
         i++;
     }
     if (letter_groups < 2 || letter_groups > 4 || len - i < 1 || len - i > 3 ||
-        !all_of(s + i, len - i, 1, is_digit))
+        !all_of(s + i, len - i, 1, K_DIGIT))
         return KVST_F_REGION_FORMAT;
     return 0;
 }
 
 uint32_t kvst_validate_account_id(const char *s, size_t len)
 {
-    if (!s || len != 12 || !all_of(s, len, 12, is_digit))
+    if (!s || len != 12 || !all_of(s, len, 12, K_DIGIT))
         return KVST_F_ACCOUNT_ID_FORMAT;
     return 0;
 }
@@ -786,7 +803,7 @@ uint32_t kvst_validate_tag_value(const char *s, size_t len)
 
 uint32_t kvst_validate_version_string(const char *s, size_t len)
 {
-    if (!s || len < 1 || len > 64 || !all_of(s, len, 1, is_alnum))
+    if (!s || len < 1 || len > 64 || !all_of(s, len, 1, K_ALNUM))
         return KVST_F_VERSION_STRING;
     return 0;
 }
@@ -828,7 +845,7 @@ uint32_t kvst__pattern_check(uint32_t pattern_id, const char *s, size_t len)
         return KVST_F_MEMBER_PATTERN;
     switch (pattern_id) {
     case KVST_PAT_NAME:
-        return all_of(s, len, 1, is_name_char) ? 0 : KVST_F_STREAM_NAME;
+        return all_of(s, len, 1, K_NAME) ? 0 : KVST_F_STREAM_NAME;
     case KVST_PAT_REGION: {
         /* ^[a-z]+(-[a-z]+)?-[a-z]+-[0-9]$ */
         size_t groups = 0, i = 0;
@@ -866,7 +883,7 @@ uint32_t kvst__pattern_check(uint32_t pattern_id, const char *s, size_t len)
         return prefixed_arn_match(s, len, "secretsmanager", "secret:")
                    ? 0 : KVST_F_MEMBER_PATTERN;
     case KVST_PAT_NEXT_TOKEN:
-        return all_of(s, len, 0, is_next_token_char) ? 0 : KVST_F_NEXT_TOKEN;
+        return all_of(s, len, 0, K_NEXT_TOKEN) ? 0 : KVST_F_NEXT_TOKEN;
     case KVST_PAT_RESOURCE_ARN:
         return resource_arn_match(s, len) ? 0 : KVST_F_STREAM_ARN;
     case KVST_PAT_SCHEDULE: {
@@ -881,7 +898,7 @@ uint32_t kvst__pattern_check(uint32_t pattern_id, const char *s, size_t len)
     case KVST_PAT_TAG_VALUE:
         return tag_text_match(s, len, 0, (size_t)-1) ? 0 : KVST_F_TAG_VALUE;
     case KVST_PAT_VERSION:
-        return all_of(s, len, 1, is_alnum) ? 0 : KVST_F_VERSION_STRING;
+        return all_of(s, len, 1, K_ALNUM) ? 0 : KVST_F_VERSION_STRING;
     default:
         return 0;
     }
