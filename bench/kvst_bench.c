@@ -9,6 +9,8 @@
  *   inflate   zlib inflate then yajl no-op callbacks, one thread (.gz only)
  *   kvstrail  kvst_parser_feed/finish through the public API, plain or gz
  *             as given, counting events and findings
+ *   kvstrail-1t  the same with KVST_FLAG_SINGLE_THREAD (.gz only): the
+ *             one-thread path the second thread must never be slower than
  * Throughput is always over the plain JSON size, so the rows compare.
  *
  * Peak RSS: each contender runs once more in a fork()ed child forked
@@ -47,10 +49,12 @@
 
 #define INFLATE_BUF (64u * 1024u)
 
-enum { C_YAJL, C_INFLATE, C_KVSTRAIL, C_COUNT };
-static const char *const contender_names[C_COUNT] = { "yajl", "inflate", "kvstrail" };
+enum { C_YAJL, C_INFLATE, C_KVSTRAIL, C_KVSTRAIL_1T, C_COUNT };
+static const char *const contender_names[C_COUNT] = { "yajl", "inflate", "kvstrail",
+                                                      "kvstrail-1t" };
 static const char *const contender_labels[C_COUNT] = {
-    "yajl no-op callbacks", "inflate + yajl no-op", "kvstrail pipeline"
+    "yajl no-op callbacks", "inflate + yajl no-op", "kvstrail pipeline",
+    "kvstrail, one thread"
 };
 
 typedef struct bench_cfg {
@@ -242,7 +246,9 @@ static int count_event(const kvst_event *ev, void *payload)
     return 0;
 }
 
-static kvst_parser *kvstrail_new(run_result *r)
+/* extra: flags added to KVST_BENCH_FLAGS (KVST_FLAG_SINGLE_THREAD for
+ * the one-thread contender). */
+static kvst_parser *kvstrail_new(run_result *r, uint32_t extra)
 {
     kvst_parser_options opts = KVST_PARSER_OPTIONS_INIT;
     kvst_parser *p = NULL;
@@ -250,6 +256,7 @@ static kvst_parser *kvstrail_new(run_result *r)
     opts.on_event = count_event;
     opts.payload = r;
     opts.flags = (uint32_t)strtoul(getenv("KVST_BENCH_FLAGS") ? getenv("KVST_BENCH_FLAGS") : "0", NULL, 0); /* e.g. 0x10: one thread */
+    opts.flags |= extra;
     rc = kvst_parser_new(&opts, &p);
     if (rc != 0) {
         fprintf(stderr, "kvst_bench: kvst_parser_new: %s\n", kvst_strerror(rc));
@@ -270,14 +277,14 @@ static int kvstrail_report(kvst_parser *p, int rc)
     return rc;
 }
 
-NOINLINE static void bench_run_kvstrail(const unsigned char *in, size_t len, size_t chunk,
-                                        run_result *r)
+static void run_kvstrail(const unsigned char *in, size_t len, size_t chunk, uint32_t extra,
+                        run_result *r)
 {
     kvst_parser *p;
     size_t pos = 0;
 
     r->records = r->findings = 0;
-    p = kvstrail_new(r);
+    p = kvstrail_new(r, extra);
     if (!p) {
         r->status = -1;
         return;
@@ -291,6 +298,20 @@ NOINLINE static void bench_run_kvstrail(const unsigned char *in, size_t len, siz
     if (r->status == 0)
         r->status = kvstrail_report(p, kvst_parser_finish(p));
     kvst_parser_free(p);
+}
+
+NOINLINE static void bench_run_kvstrail(const unsigned char *in, size_t len, size_t chunk,
+                                        run_result *r)
+{
+    run_kvstrail(in, len, chunk, 0, r);
+}
+
+/* The .gz path on the caller's thread only: what the second thread is
+ * measured against ("never slower than the single-threaded path"). */
+NOINLINE static void bench_run_kvstrail_1t(const unsigned char *in, size_t len, size_t chunk,
+                                           run_result *r)
+{
+    run_kvstrail(in, len, chunk, KVST_FLAG_SINGLE_THREAD, r);
 }
 
 /* ---- loading, record count ---- */
@@ -457,14 +478,15 @@ static int stream_file(int which, const char *path, size_t chunk)
         h = yajl_nop_new();
     if (which == C_INFLATE)
         inflater_init(&z);
-    if (which == C_KVSTRAIL && !(p = kvstrail_new(&r)))
+    if ((which == C_KVSTRAIL || which == C_KVSTRAIL_1T) &&
+        !(p = kvstrail_new(&r, which == C_KVSTRAIL_1T ? KVST_FLAG_SINGLE_THREAD : 0)))
         rc = -1;
     while (rc == 0 && (n = read(fd, buf, chunk)) > 0) {
         if (which == C_YAJL)
             rc = to_yajl(h, buf, (size_t)n);
         else if (which == C_INFLATE)
             rc = inflater_feed(&z, buf, (size_t)n, to_yajl, h);
-        else if (which == C_KVSTRAIL)
+        else if (p)
             rc = kvstrail_report(p, kvst_parser_feed(p, buf, (size_t)n));
     }
     if (rc == 0 && h)
@@ -579,9 +601,10 @@ int main(int argc, char **argv)
         close(fd);
     }
     for (c = 0; c < C_COUNT; c++)
-        active[c] = (cfg.only < 0 || cfg.only == c) && (c != C_INFLATE || gz);
-    if (cfg.only == C_INFLATE && !gz) {
-        fprintf(stderr, "kvst_bench: --only inflate needs a gzip input\n");
+        active[c] = (cfg.only < 0 || cfg.only == c) &&
+                    ((c != C_INFLATE && c != C_KVSTRAIL_1T) || gz);
+    if ((cfg.only == C_INFLATE || cfg.only == C_KVSTRAIL_1T) && !gz) {
+        fprintf(stderr, "kvst_bench: --only %s needs a gzip input\n", contender_names[cfg.only]);
         return 2;
     }
 
@@ -624,6 +647,8 @@ int main(int argc, char **argv)
                 bench_run_yajl(json, json_len, cfg.chunk, &res[c]);
             else if (c == C_INFLATE)
                 bench_run_inflate(raw, raw_len, cfg.chunk, &res[c]);
+            else if (c == C_KVSTRAIL_1T)
+                bench_run_kvstrail_1t(raw, raw_len, cfg.chunk, &res[c]);
             else
                 bench_run_kvstrail(raw, raw_len, cfg.chunk, &res[c]);
             t1 = now_sec();
@@ -680,6 +705,19 @@ int main(int argc, char **argv)
         if (active[C_INFLATE] && res[C_INFLATE].status == 0)
             printf("ratio kvstrail/inflate+yajl: %.3f median, %.3f best\n",
                    med[C_INFLATE] / med[C_KVSTRAIL], best[C_INFLATE] / best[C_KVSTRAIL]);
+    }
+    if (active[C_KVSTRAIL_1T] && res[C_KVSTRAIL_1T].status == 0) {
+        if (cfg.only < 0 && res[C_KVSTRAIL_1T].records != records) {
+            printf("error: kvstrail on one thread delivered %llu events, the file has %llu records\n",
+                   (unsigned long long)res[C_KVSTRAIL_1T].records, (unsigned long long)records);
+            failed = 1;
+        }
+        if (active[C_INFLATE] && res[C_INFLATE].status == 0)
+            printf("ratio kvstrail one thread/inflate+yajl: %.3f median, %.3f best\n",
+                   med[C_INFLATE] / med[C_KVSTRAIL_1T], best[C_INFLATE] / best[C_KVSTRAIL_1T]);
+        if (active[C_KVSTRAIL] && res[C_KVSTRAIL].status == 0)
+            printf("ratio two threads/one thread: %.3f median, %.3f best\n",
+                   med[C_KVSTRAIL_1T] / med[C_KVSTRAIL], best[C_KVSTRAIL_1T] / best[C_KVSTRAIL]);
     }
     for (c = 0; c < C_COUNT; c++)
         free(times[c]);
