@@ -514,6 +514,7 @@ void kvst_parser_free(kvst_parser *p)
     kvst__record_destroy(p, p->handed);
     kvst__input_free(p->input);
     kvst__buf_free(&p->resync, &p->alloc);
+    kvst__buf_free(&p->hold, &p->alloc);
     a = p->alloc;
     kvst__free(&a, p);
 }

@@ -481,14 +481,27 @@ int kvst__recover_begin(kvst_parser *p)
     from = p->rec_active ? p->raw_from : err_off;
     if (!p->rec_active && from < p->chunk_base) {
         /* the offending token began in an earlier chunk: its bytes are in
-         * the history (or, past it, lost: the region starts with the chunk) */
+         * the history, or held by the tokenizer (hold_pending), or else
+         * lost (the region then starts with what is left) */
         size_t back = (size_t)(p->chunk_base - from);
-        if (back > p->history_len) {
-            back = p->history_len;
-            start = p->chunk_base - back;
+        if (p->hold.len > 0 && p->hold_from <= from &&
+            p->hold_from + p->hold.len == p->chunk_base) {
+            if (kvst__buf_append(&p->resync, &p->alloc,
+                                 p->hold.data + (size_t)(from - p->hold_from), back))
+                goto nomem;
+        } else {
+            if (back > p->history_len) {
+                /* lost bytes are inside the one token (JSON tokens hold no
+                 * newline): the same line, further right */
+                back = p->history_len;
+                p->resync_column += (p->chunk_base - back) - start;
+                start = p->chunk_base - back;
+                p->resync_offset = start;
+            }
+            if (kvst__buf_append(&p->resync, &p->alloc, p->history + p->history_len - back,
+                                 back))
+                goto nomem;
         }
-        if (kvst__buf_append(&p->resync, &p->alloc, p->history + p->history_len - back, back))
-            goto nomem;
     }
     if (from < p->chunk_base)
         from = p->chunk_base;

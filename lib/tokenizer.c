@@ -357,6 +357,37 @@ static void note_next_token(kvst_parser *p)
     p->next_tok_end = p->last_tok_end;
 }
 
+/*
+ * Recovery mode, between records: keep the bytes of the token yajl is
+ * still lexing at the chunk's end (from its start, noted by
+ * note_next_token). If it turns out to be the offending token, the broken
+ * record's text starts with it, and it may have begun further back than
+ * the history reaches. Inside a record the builder keeps the bytes. At
+ * most one token is held, and yajl's limit bounds a token.
+ */
+static int hold_pending(kvst_parser *p)
+{
+    uint64_t end = p->chunk_base + p->chunk_len, from;
+
+    if (!(p->opts.flags & KVST_FLAG_RECOVER) || p->rec_active ||
+        p->next_tok_end != p->last_tok_end || p->next_tok >= end) {
+        p->hold.len = 0;
+        return 0;
+    }
+    if (p->hold.len == 0 || p->hold_from != p->next_tok ||
+        p->hold_from + p->hold.len != p->chunk_base) {
+        p->hold.len = 0;
+        p->hold_from = p->next_tok;
+    }
+    from = p->hold_from + p->hold.len;
+    if (from < p->chunk_base) /* the token began before this chunk, unheld */
+        from = p->chunk_base;
+    if (p->hold.len == 0)
+        p->hold_from = from;
+    return kvst__buf_append(&p->hold, &p->alloc, p->chunk + (from - p->chunk_base),
+                            (size_t)(end - from)) ? 1 : 0;
+}
+
 /* Where the token being lexed starts (the one after the last accepted
  * token and its separator): the same for every split of the input, unlike
  * yajl's offset when it runs out of room. When those bytes are no longer
@@ -555,6 +586,8 @@ int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
     if (rc)
         return rc;
     note_next_token(p);
+    if (hold_pending(p))
+        return kvst__fail_at(p, KVST_E_NOMEM, p->chunk_base + len, "out of memory");
     cursor_advance(p, p->chunk_base + len);
     history_keep(p);
     p->chunk_base += len;
