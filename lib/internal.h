@@ -221,6 +221,10 @@ void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line,
  * at its end); message is printf-formatted. Returns code. */
 int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
     KVST_PRINTF(4, 5);
+/* The same at a position known already (a record's start, which may lie
+ * far behind the bytes the tokenizer holds). */
+int kvst__fail_known(kvst_parser *p, int code, uint64_t off, uint64_t line, uint64_t col,
+                     const char *fmt, ...) KVST_PRINTF(6, 7);
 extern const yajl_callbacks kvst__builder_callbacks;
 /* Guarded yajl calls for other handles (the recovery probe): non-zero when
  * an allocation was refused (p->jmp_code says why). */

@@ -468,8 +468,9 @@ int kvst_parser_next(kvst_parser *p, const kvst_event **out)
         }
         p->ready_tail = NULL;
         p->status = 0;
-        return kvst__fail_at(p, rc, r->offset, "out of memory building record %llu",
-                             (unsigned long long)r->index);
+        return kvst__fail_known(p, rc, r->offset, r->line, r->column,
+                                "out of memory building record %llu",
+                                (unsigned long long)r->index);
     }
     p->delivered++;
     *out = &impl->ev;

@@ -630,10 +630,10 @@ static int container_end(void *ctx)
     if (p->rec_active) {
         kvst_record *r = p->cur;
         if (off - r->offset > p->opts.max_record_bytes) {
-            kvst__fail_at(p, KVST_E_LIMIT, r->offset,
-                          "record %llu is larger than the limit of %llu bytes",
-                          (unsigned long long)p->records,
-                          (unsigned long long)p->opts.max_record_bytes);
+            kvst__fail_known(p, KVST_E_LIMIT, r->offset, r->line, r->column,
+                             "record %llu is larger than the limit of %llu bytes",
+                             (unsigned long long)p->records,
+                             (unsigned long long)p->opts.max_record_bytes);
             return 0;
         }
         r->nodes[l->node].next = r->count;

@@ -245,23 +245,50 @@ static void make_excerpt(kvst_parser *p, uint64_t off, uint64_t line_start)
     p->err.excerpt.len = n;
 }
 
+static int fail_set(kvst_parser *p, int code, uint64_t off, uint64_t line, uint64_t col,
+                    const char *fmt, va_list ap) KVST_PRINTF(6, 0);
+
 int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
 {
     va_list ap;
     uint64_t line, col;
+    int rc;
 
     if (p->status)
         return p->status;
     kvst__tok_position(p, off, &line, &col);
+    va_start(ap, fmt);
+    rc = fail_set(p, code, off, line, col, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kvst__fail_known(kvst_parser *p, int code, uint64_t off, uint64_t line, uint64_t col,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    if (p->status)
+        return p->status;
+    va_start(ap, fmt);
+    rc = fail_set(p, code, off, line, col, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The error at off, line, col: message, pointer, excerpt (from the bytes
+ * still held: an offset far behind gives an empty line and the caret). */
+static int fail_set(kvst_parser *p, int code, uint64_t off, uint64_t line, uint64_t col,
+                    const char *fmt, va_list ap)
+{
     p->status = code;
     p->err.code = code;
     p->err.offset = off;
     p->err.line = line;
     p->err.column = col;
     p->err.record_index = p->records;
-    va_start(ap, fmt);
     vsnprintf(p->err_message, sizeof p->err_message, fmt, ap);
-    va_end(ap);
     p->err.message.ptr = p->err_message;
     p->err.message.len = strlen(p->err_message);
     kvst__builder_pointer(p, p->err_pointer, sizeof p->err_pointer);
@@ -536,9 +563,24 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
     return st == yajl_status_ok ? 0 : kvst__fail_at(p, KVST_E_SYNTAX, abs, "cannot reopen the container");
 }
 
+static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len);
+
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
 {
     kvst_parser *p = (kvst_parser *)parser;
+    int rc = feed_chunk(p, buf, len);
+
+    /* An error leaves early: the caller's bytes are not ours once this
+     * returns (recovery frees them), so a later error must not read them. */
+    if (p->chunk == buf) {
+        p->chunk = NULL;
+        p->chunk_len = 0;
+    }
+    return rc;
+}
+
+static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len)
+{
     yajl_status st;
     int rc;
 

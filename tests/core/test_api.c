@@ -286,6 +286,30 @@ static void test_limits(void)
         CHECK(i < 100);
     }
     kvst_parser_free(p);
+
+    /* A record over the limit found at its closing brace is reported at
+     * its start, on the line it starts on, though it spans lines the
+     * tokenizer no longer holds. */
+    o = (kvst_parser_options)KVST_PARSER_OPTIONS_INIT;
+    o.max_record_bytes = 1000;
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
+    {
+        static const char head[] = "{\"Records\":[\n  {\n   \"eventName\":\"A\"";
+        char pad[300];
+        int i, rc;
+        memset(pad, ' ', sizeof pad);
+        pad[10] = '\n';
+        rc = kvst_parser_feed(p, head, sizeof head - 1);
+        for (i = 0; i < 10 && rc == 0; i++)
+            rc = kvst_parser_feed(p, pad, sizeof pad);
+        if (rc == 0)
+            rc = kvst_parser_feed(p, "}]}", 3);
+        CHECK_EQ(rc, KVST_E_LIMIT);
+        CHECK_EQ(kvst_parser_error(p)->offset, 15);
+        CHECK_EQ(kvst_parser_error(p)->line, 2);
+        CHECK_EQ(kvst_parser_error(p)->column, 3);
+    }
+    kvst_parser_free(p);
 }
 
 static void test_inputs(void)
