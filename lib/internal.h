@@ -153,10 +153,10 @@ struct kvst_parser {
      * none) at ws_sep, in [ws_ref, ws_to) (see note_next_token) */
     uint64_t ws_ref, ws_sep, ws_to;
     int ws_sep_c;
-    /* recovery mode, between records: the bytes of the token being lexed
-     * at the last chunk's end, from absolute offset hold_from */
+    /* the bytes of the token being lexed at the last chunk's end and a
+     * little before it, from absolute offset hold_from (hold_pending) */
     kvst_buf hold;
-    uint64_t hold_from;
+    uint64_t hold_from, hold_tok; /* hold_tok: where the held token starts */
     /* line cursor: position of byte cur_off */
     uint64_t cur_off, cur_line, cur_line_start;
     unsigned char history[128];   /* the last plain bytes before the chunk */

@@ -211,6 +211,9 @@ static int byte_at(const kvst_parser *p, uint64_t off)
     }
     if (p->chunk_base - off <= p->history_len)
         return p->history[p->history_len - (size_t)(p->chunk_base - off)];
+    /* a byte is what it is at its offset: any held one will do */
+    if (off >= p->hold_from && off - p->hold_from < p->hold.len)
+        return p->hold.data[off - p->hold_from];
     return -1;
 }
 
@@ -385,34 +388,55 @@ static void note_next_token(kvst_parser *p)
 }
 
 /*
- * Recovery mode, between records: keep the bytes of the token yajl is
- * still lexing at the chunk's end (from its start, noted by
- * note_next_token). If it turns out to be the offending token, the broken
- * record's text starts with it, and it may have begun further back than
- * the history reaches. Inside a record the builder keeps the bytes. At
- * most one token is held, and yajl's limit bounds a token.
+ * Keep the bytes of the token yajl is still lexing at the chunk's end,
+ * from HOLD_CONTEXT bytes before its start (noted by note_next_token). If
+ * it turns out to be the offending token, its position and excerpt need
+ * its start and the bytes before it, which may be further back than the
+ * history reaches by the time yajl rejects it: HOLD_CONTEXT bytes of the
+ * token are enough for that. In recovery mode the broken record's text
+ * needs all of it: the whole token is kept (yajl's limit bounds it). At
+ * most one token is held.
  */
+#define HOLD_CONTEXT 64u
+
 static int hold_pending(kvst_parser *p)
 {
-    uint64_t end = p->chunk_base + p->chunk_len, from;
+    uint64_t end = p->chunk_base + p->chunk_len, want, upto = end;
 
-    if (!(p->opts.flags & KVST_FLAG_RECOVER) || p->rec_active ||
-        p->next_tok_end != p->last_tok_end || p->next_tok >= end) {
+    if (p->next_tok_end != p->last_tok_end || p->next_tok >= end) {
         p->hold.len = 0;
         return 0;
     }
-    if (p->hold.len == 0 || p->hold_from != p->next_tok ||
-        p->hold_from + p->hold.len != p->chunk_base) {
-        p->hold.len = 0;
-        p->hold_from = p->next_tok;
+    if (!(p->opts.flags & KVST_FLAG_RECOVER) && upto > p->next_tok + HOLD_CONTEXT)
+        upto = p->next_tok + HOLD_CONTEXT;
+    want = p->next_tok > HOLD_CONTEXT ? p->next_tok - HOLD_CONTEXT : 0;
+    if (p->hold.len > 0 && p->hold_tok == p->next_tok) {
+        /* the same token, held since an earlier chunk: add what is wanted
+         * of this one */
+        uint64_t have = p->hold_from + p->hold.len;
+        if (have < p->chunk_base || have >= upto)
+            return 0;
+        return kvst__buf_append(&p->hold, &p->alloc, p->chunk + (have - p->chunk_base),
+                                (size_t)(upto - have)) ? 1 : 0;
     }
-    from = p->hold_from + p->hold.len;
-    if (from < p->chunk_base) /* the token began before this chunk, unheld */
-        from = p->chunk_base;
-    if (p->hold.len == 0)
-        p->hold_from = from;
-    return kvst__buf_append(&p->hold, &p->alloc, p->chunk + (from - p->chunk_base),
-                            (size_t)(end - from)) ? 1 : 0;
+    /* a new token: its context and start from the history (what it no
+     * longer holds is left out), the rest from the chunk */
+    p->hold.len = 0;
+    p->hold_tok = p->next_tok;
+    if (want < p->chunk_base && p->chunk_base - want > p->history_len)
+        want = p->chunk_base - p->history_len;
+    p->hold_from = want;
+    if (want < p->chunk_base &&
+        kvst__buf_append(&p->hold, &p->alloc,
+                         p->history + p->history_len - (size_t)(p->chunk_base - want),
+                         (size_t)(p->chunk_base - want)))
+        return 1;
+    if (want < p->chunk_base)
+        want = p->chunk_base;
+    if (upto <= want)
+        return 0;
+    return kvst__buf_append(&p->hold, &p->alloc, p->chunk + (want - p->chunk_base),
+                            (size_t)(upto - want)) ? 1 : 0;
 }
 
 /* Where the token being lexed starts (the one after the last accepted
@@ -550,6 +574,7 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
         return kvst__fail_at(p, KVST_E_NOMEM, abs, "out of memory");
     yajl_config(p->yajl, yajl_allow_multiple_values, 1);
     p->ws_to = 0; /* what was known of bytes before the restart */
+    p->hold.len = 0;
     p->chunk = prefix;
     p->chunk_len = len;
     p->chunk_base = abs - len;
