@@ -202,11 +202,9 @@ static int probe_at(kvst_parser *p, size_t cand, int at_end)
     }
     if (rc)
         v = PROBE_ERROR;
-    else if (pr->done)
-        v = pr->event_key ? PROBE_YES : PROBE_NO;
-    else if (st == yajl_status_ok && !capped)
+    else if (!pr->done && st == yajl_status_ok && !capped)
         return PROBE_MORE; /* the probe waits, kept, for the next feed */
-    else if (st == yajl_status_ok)
+    else if (pr->done || st == yajl_status_ok) /* closed, or judged on the limit's bytes */
         v = pr->event_key ? PROBE_YES : PROBE_NO;
     else
         v = PROBE_NO;
