@@ -19,12 +19,10 @@
 
 #define KVST_NO_NODE 0xffffffffu
 
-/* Branch hints for the per-token paths. */
+/* Branch hint for the per-token paths. */
 #if defined(__GNUC__) || defined(__clang__)
-#define KVST_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KVST_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#define KVST_LIKELY(x) (x)
 #define KVST_UNLIKELY(x) (x)
 #endif
 

@@ -425,29 +425,9 @@ static int cb_number(void *ctx, const char *s, size_t len)
     return scalar(ctx, kind, s, len, token_end(P(ctx), s, len, 0));
 }
 
-/*
- * Strings and keys are most of the tokens: their common case (inside a
- * record, within the limits) takes a short path with the parser's fields
- * read once; everything else goes the general way.
- */
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    kvst_parser *p = P(ctx);
-    uint64_t end = token_end(p, s, len, 1);
-    uint32_t d = p->depth;
-    kvst_level *l;
-
-    if (KVST_UNLIKELY(!p->rec_active || p->skip_depth || len > p->opts.max_string_bytes ||
-                      end - p->cur->offset > p->opts.max_record_bytes))
-        return scalar(ctx, KVST_JSON_STRING, s, len, end);
-    p->last_tok_end = end;
-    p->saw_records_key = 0;
-    l = &p->levels[d];
-    if (l->is_array)
-        l->items++;
-    else if (d == p->rec_depth && l->key_len == 11)
-        note_event_source(p, s, len);
-    return node_push(p, KVST_JSON_STRING, end, s, len);
+    return scalar(ctx, KVST_JSON_STRING, s, len, token_end(P(ctx), s, len, 1));
 }
 
 /*
@@ -531,18 +511,6 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     p->last_tok_end = end;
     if (p->skip_depth && p->depth >= p->skip_depth)
         return 1;
-    if (KVST_LIKELY(p->rec_active && p->depth >= p->rec_depth && p->depth > 1 &&
-                    len <= p->opts.max_string_bytes)) {
-        /* inside a record below the top level: no container bookkeeping */
-        uint32_t so = (uint32_t)p->cur->strings.len;
-        if (p->depth == p->rec_depth && !p->top_has_event_key)
-            p->top_has_event_key = kvst__is_event_key(s, len);
-        if (!node_push(p, KVST_NODE_KEY, end, s, len))
-            return 0;
-        l->key_soff = so;
-        l->key_len = (uint32_t)len;
-        return 1;
-    }
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a key of %llu bytes is longer than the limit of %llu",
@@ -555,11 +523,9 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
         return 1;
     if (p->depth == p->rec_depth && !p->top_has_event_key && kvst__is_event_key(s, len))
         p->top_has_event_key = 1;
-    if (!node_push(p, KVST_NODE_KEY, end, s, len))
-        return 0;
-    l->key_soff = p->cur->nodes[p->cur->count - 1].soff;
+    l->key_soff = (uint32_t)p->cur->strings.len; /* where node_push puts the text */
     l->key_len = (uint32_t)len;
-    return 1;
+    return node_push(p, KVST_NODE_KEY, end, s, len);
 }
 
 /* Find key in the object node obj of the record being built. */
