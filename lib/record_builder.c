@@ -506,6 +506,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     kvst_parser *p = P(ctx);
     kvst_level *l = &p->levels[p->depth];
     uint64_t end;
+    uint32_t so;
 
     end = token_end(p, s, len, 1);
     p->last_tok_end = end;
@@ -523,9 +524,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
         return 1;
     if (p->depth == p->rec_depth && !p->top_has_event_key && kvst__is_event_key(s, len))
         p->top_has_event_key = 1;
-    l->key_soff = (uint32_t)p->cur->strings.len; /* where node_push puts the text */
+    so = (uint32_t)p->cur->strings.len; /* where node_push puts the text */
+    if (!node_push(p, KVST_NODE_KEY, end, s, len))
+        return 0; /* the error's pointer names the key before this one */
+    l->key_soff = so;
     l->key_len = (uint32_t)len;
-    return node_push(p, KVST_NODE_KEY, end, s, len);
+    return 1;
 }
 
 /* Find key in the object node obj of the record being built. */
