@@ -223,6 +223,10 @@ int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
  * far behind the bytes the tokenizer holds). */
 int kvst__fail_known(kvst_parser *p, int code, uint64_t off, uint64_t line, uint64_t col,
                      const char *fmt, ...) KVST_PRINTF(6, 7);
+/* Append to out the bytes of [from, chunk_base) the tokenizer still holds
+ * (the history, the token being lexed); *first: where they start (from, or
+ * later when the oldest are lost). 0 or KVST_E_NOMEM. */
+int kvst__tok_held(kvst_parser *p, uint64_t from, kvst_buf *out, uint64_t *first);
 extern const yajl_callbacks kvst__builder_callbacks;
 /* Guarded yajl calls for other handles (the recovery probe): non-zero when
  * an allocation was refused (p->jmp_code says why). */

@@ -343,12 +343,12 @@ static int split_broken(kvst_parser *p, size_t at)
 }
 
 /* Fail at resync.data[at]. The tokenizer no longer holds those bytes: the
- * line comes from the region, the excerpt from its bytes, so that the
- * error is the same for every split of the input. */
+ * line comes from the region, the excerpt from its bytes (the region is
+ * made the chunk for that), so that the error is the same for every split
+ * of the input. */
 static int resync_fail(kvst_parser *p, int code, size_t at, const char *msg)
 {
-    uint64_t line, line_start, base = p->chunk_base, cur = p->cur_off;
-    uint64_t cur_line = p->cur_line, cur_start = p->cur_line_start;
+    uint64_t line, line_start, base = p->chunk_base;
     size_t hist = p->history_len;
     int rc;
 
@@ -357,17 +357,12 @@ static int resync_fail(kvst_parser *p, int code, size_t at, const char *msg)
     p->chunk_len = p->resync.len;
     p->chunk_base = p->resync_offset;
     p->history_len = 0;
-    p->cur_off = p->resync_offset + at;
-    p->cur_line = line;
-    p->cur_line_start = line_start;
-    rc = kvst__fail_at(p, code, p->resync_offset + at, "%s", msg);
+    rc = kvst__fail_known(p, code, p->resync_offset + at, line,
+                          p->resync_offset + at - line_start + 1, "%s", msg);
     p->chunk = NULL;
     p->chunk_len = 0;
     p->chunk_base = base;
     p->history_len = hist;
-    p->cur_off = cur;
-    p->cur_line = cur_line;
-    p->cur_line_start = cur_start;
     return rc;
 }
 
@@ -478,27 +473,17 @@ int kvst__recover_begin(kvst_parser *p)
         goto nomem;
     from = p->rec_active ? p->raw_from : err_off;
     if (!p->rec_active && from < p->chunk_base) {
-        /* the offending token began in an earlier chunk: its bytes are in
-         * the history, or held by the tokenizer (hold_pending), or else
-         * lost (the region then starts with what is left) */
-        size_t back = (size_t)(p->chunk_base - from);
-        if (p->hold.len > 0 && p->hold_from <= from &&
-            p->hold_from + p->hold.len == p->chunk_base) {
-            if (kvst__buf_append(&p->resync, &p->alloc,
-                                 p->hold.data + (size_t)(from - p->hold_from), back))
-                goto nomem;
-        } else {
-            if (back > p->history_len) {
-                /* lost bytes are inside the one token (JSON tokens hold no
-                 * newline): the same line, further right */
-                back = p->history_len;
-                p->resync_column += (p->chunk_base - back) - start;
-                start = p->chunk_base - back;
-                p->resync_offset = start;
-            }
-            if (kvst__buf_append(&p->resync, &p->alloc, p->history + p->history_len - back,
-                                 back))
-                goto nomem;
+        /* the offending token began in an earlier chunk: the tokenizer
+         * still holds its bytes (or else the region starts with what is
+         * left: lost bytes are inside the one token, and JSON tokens hold
+         * no newline, so the same line, further right) */
+        uint64_t first;
+        if (kvst__tok_held(p, from, &p->resync, &first))
+            goto nomem;
+        if (first > start) {
+            p->resync_column += first - start;
+            start = first;
+            p->resync_offset = start;
         }
     }
     if (from < p->chunk_base)

@@ -217,6 +217,29 @@ static int byte_at(const kvst_parser *p, uint64_t off)
     return -1;
 }
 
+int kvst__tok_held(kvst_parser *p, uint64_t from, kvst_buf *out, uint64_t *first)
+{
+    uint64_t hist = p->chunk_base - p->history_len, lo = hist;
+
+    /* the token hold reaches further back when it joins the history */
+    if (p->hold.len > 0 && p->hold_from < hist && p->hold_from + p->hold.len >= hist)
+        lo = p->hold_from;
+    if (from < lo)
+        from = lo;
+    *first = from;
+    if (from < hist &&
+        kvst__buf_append(out, &p->alloc, p->hold.data + (size_t)(from - p->hold_from),
+                         (size_t)(hist - from)))
+        return KVST_E_NOMEM;
+    if (from < hist)
+        from = hist;
+    if (from < p->chunk_base &&
+        kvst__buf_append(out, &p->alloc, p->history + p->history_len - (size_t)(p->chunk_base - from),
+                         (size_t)(p->chunk_base - from)))
+        return KVST_E_NOMEM;
+    return 0;
+}
+
 /* "  the line up to the error\n        ^": bytes before the error come from
  * the history, so the excerpt is the same for every split of the input. */
 static void make_excerpt(kvst_parser *p, uint64_t off, uint64_t line_start)
