@@ -53,11 +53,12 @@ static int count_event(const kvst_event *ev, void *payload)
     return 0;
 }
 
-static kvst_parser *new_parser(void)
+static kvst_parser *new_parser(uint32_t flags)
 {
     kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
     kvst_parser *p = NULL;
     o.on_event = count_event;
+    o.flags = flags;
     if (kvst_parser_new(&o, &p) != 0) {
         fprintf(stderr, "kvst_parser_new failed\n");
         exit(1);
@@ -111,7 +112,7 @@ static int case_bomb(unsigned long long *fed)
     static unsigned char in[CHUNK], out[CHUNK];
     unsigned long long left = 200ull * 1000 * 1000;
     const char *head = "{\"Records\":[";
-    kvst_parser *p = new_parser();
+    kvst_parser *p = new_parser(0);
     z_stream z;
     int rc = 0, zr, fail;
 
@@ -153,7 +154,7 @@ static int case_bomb(unsigned long long *fed)
 
 static int case_nesting(unsigned long long *fed)
 {
-    kvst_parser *p = new_parser();
+    kvst_parser *p = new_parser(0);
     int fail = expect_limit(p, feed_generated(p, "", '[', 100000, "", fed), "deep nesting");
     if (!fail && kvst_parser_error(p)->offset > 100) {
         printf("FAIL deep nesting: the limit came late\n");
@@ -171,7 +172,7 @@ static int case_nesting(unsigned long long *fed)
 static int case_long_token(const char *prefix, char fill, const char *what,
                            unsigned long long *fed)
 {
-    kvst_parser *p = new_parser();
+    kvst_parser *p = new_parser(0);
     int fail = expect_limit(p, feed_generated(p, prefix, fill, 50ull * 1000 * 1000, "\"}]}", fed),
                             what);
     if (!fail && *fed > 2u * KVST_DEFAULT_MAX_STRING_BYTES + 2u * CHUNK + 64u) {
@@ -190,15 +191,10 @@ static int case_long_token(const char *prefix, char fill, const char *what,
  * the limit too, not wait for the end of the candidate. */
 static int case_white_record(int recover, unsigned long long *fed)
 {
-    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
-    kvst_parser *p = NULL;
+    kvst_parser *p = new_parser(recover ? KVST_FLAG_RECOVER : 0u);
     const char *what = recover ? "white space after a broken record" : "a record of white space";
     int fail;
 
-    o.on_event = count_event;
-    o.flags = recover ? KVST_FLAG_RECOVER : 0u;
-    if (kvst_parser_new(&o, &p) != 0)
-        return 1;
     fail = expect_limit(p,
                         feed_generated(p,
                                        recover ? "{\"Records\":[{\"eventVersion\":x},{\"eventName\":["
@@ -223,15 +219,10 @@ static int case_recover_bytewise(unsigned long long *fed)
     static const char head[] = "{\"Records\":[{\"eventVersion\":x},{\"eventName\":[";
     static const char tail[] = "1]}]}";
     const unsigned long long white = 1000ull * 1000;
-    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
-    kvst_parser *p = NULL;
+    kvst_parser *p = new_parser(KVST_FLAG_RECOVER);
     unsigned long long i;
     int rc = 0;
 
-    o.on_event = count_event;
-    o.flags = KVST_FLAG_RECOVER;
-    if (kvst_parser_new(&o, &p) != 0)
-        return 1;
     delivered = 0;
     *fed = 0;
     for (i = 0; rc == 0 && i < sizeof head - 1; i++, (*fed)++)
@@ -255,7 +246,7 @@ static int case_records(unsigned long long *fed)
     const unsigned long long want = 2000000;
     static const char rec[] = "{\"eventName\":\"A\"}";
     unsigned long long made = 0;
-    kvst_parser *p = new_parser();
+    kvst_parser *p = new_parser(0);
     size_t len;
     int rc;
 
