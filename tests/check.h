@@ -1,7 +1,8 @@
 /*
  * The C tests' assertion harness: every CHECK counts, a failing one prints
  * where and what, and main returns check_done()'s status (0 passes under
- * meson test). Shared by tests/core, tests/schema and tests/validate.
+ * meson test). Shared by tests/core, tests/gzip, tests/schema and
+ * tests/validate.
  */
 #ifndef KVST_TEST_CHECK_H
 #define KVST_TEST_CHECK_H

@@ -15,15 +15,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static int failures;
+#include "check.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++; \
-        } \
-    } while (0)
+
 
 typedef struct text {
     char *p;
@@ -186,11 +180,11 @@ static void compare(const char *what, const text *in, size_t chunk, uint64_t rat
     if (one.n != two.n || memcmp(one.p, two.p, one.n) != 0) {
         fprintf(stderr, "  paths differ: one thread %zu bytes of log, two threads %zu\n",
                 one.n, two.n);
-        failures++;
+        check_failures++;
     }
     if (strncmp(last, want_rc, strlen(want_rc)) != 0) {
         fprintf(stderr, "  expected \"%s...\"\n", want_rc);
-        failures++;
+        check_failures++;
     }
     free(one.p);
     free(two.p);
@@ -256,10 +250,7 @@ int main(int argc, char **argv)
     free(broken.p);
     free(broken_gz.p);
     free(cut.p);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("gzip paths through the parser: identical\n");
-    return 0;
+    if (!check_failures)
+        printf("gzip paths through the parser: identical\n");
+    return check_done("gzip_parser");
 }

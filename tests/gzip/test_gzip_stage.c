@@ -23,7 +23,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static int failures;
+#include "check.h"
+
 /* KVST_INPUT_THREADS_ONE or _TWO: the path every test runs on. */
 static int mode = KVST_INPUT_THREADS_ONE;
 static const char *mode_name(void)
@@ -35,23 +36,7 @@ static const char *mode_name(void)
 static pthread_t main_thread;
 static long foreign_allocs;
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++; \
-        } \
-    } while (0)
 
-#define CHECK_EQ_INT(a, b) \
-    do { \
-        long long a_ = (long long)(a), b_ = (long long)(b); \
-        if (a_ != b_) { \
-            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", \
-                    __FILE__, __LINE__, #a, a_, #b, b_); \
-            failures++; \
-        } \
-    } while (0)
 
 /* ---- a counting allocator that can fail the k-th allocation ---- */
 
@@ -143,7 +128,7 @@ static int sink_out(void *ctx, const unsigned char *buf, size_t len)
     if (s->fail_after && (int)s->calls == s->fail_after)
         return KVST_E_ABORTED;
     if (len == 0)
-        failures++, fprintf(stderr, "out() called with 0 bytes\n");
+        check_failures++, fprintf(stderr, "out() called with 0 bytes\n");
     if (s->keep) {
         if (s->len + len > s->cap) {
             size_t cap = s->cap ? s->cap : 4096;
@@ -333,22 +318,22 @@ static void test_plain(void)
             uint64_t bin = 0;
             memset(&s, 0, sizeof s);
             sink_reset(&s);
-            CHECK_EQ_INT(run_cuts(&a, 1000, in, len, &cut, 1, &s, &gz, &bin), 0);
+            CHECK_EQ(run_cuts(&a, 1000, in, len, &cut, 1, &s, &gz, &bin), 0);
             CHECK(same(&s, &want));
-            CHECK_EQ_INT(gz, 0);
-            CHECK_EQ_INT(bin, len);
+            CHECK_EQ(gz, 0);
+            CHECK_EQ(bin, len);
             sink_reset(&s);
         }
     }
     /* Empty input: nothing out, no error. */
     memset(&s, 0, sizeof s);
     sink_reset(&s);
-    CHECK_EQ_INT(run_cuts(&a, 1000, (const unsigned char *)"", 0, NULL, 0, &s, NULL, NULL), 0);
-    CHECK_EQ_INT(s.len, 0);
-    CHECK_EQ_INT(s.calls, 0);
+    CHECK_EQ(run_cuts(&a, 1000, (const unsigned char *)"", 0, NULL, 0, &s, NULL, NULL), 0);
+    CHECK_EQ(s.len, 0);
+    CHECK_EQ(s.calls, 0);
     sink_reset(&s);
     /* Plain input allocates nothing beyond the stage itself. */
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(s.data);
 }
 
@@ -366,10 +351,10 @@ static void test_single_and_multi(void)
     gzip_member(&gz, text.p, text.n, 6, NULL);
     memset(&s, 0, sizeof s);
     sink_reset(&s);
-    CHECK_EQ_INT(run_cuts(&a, 1000, gz.p, gz.n, NULL, 0, &s, &is_gz, &bin), 0);
+    CHECK_EQ(run_cuts(&a, 1000, gz.p, gz.n, NULL, 0, &s, &is_gz, &bin), 0);
     CHECK(same(&s, &text));
-    CHECK_EQ_INT(is_gz, 1);
-    CHECK_EQ_INT(bin, gz.n);
+    CHECK_EQ(is_gz, 1);
+    CHECK_EQ(bin, gz.n);
     CHECK(s.calls >= 300000 / (64 * 1024));
 
     for (m = 0; m < 3; m++) {
@@ -380,15 +365,15 @@ static void test_single_and_multi(void)
         free(part.p);
     }
     sink_reset(&s);
-    CHECK_EQ_INT(run_cuts(&a, 1000, multi.p, multi.n, NULL, 0, &s, &is_gz, &bin), 0);
+    CHECK_EQ(run_cuts(&a, 1000, multi.p, multi.n, NULL, 0, &s, &is_gz, &bin), 0);
     CHECK(same(&s, &all));
-    CHECK_EQ_INT(bin, multi.n);
+    CHECK_EQ(bin, multi.n);
     sink_reset(&s);
     /* Large chunks and small ones give the same bytes. */
-    CHECK_EQ_INT(run_chunked(&a, 1000, multi.p, multi.n, 7, &s, NULL), 0);
+    CHECK_EQ(run_chunked(&a, 1000, multi.p, multi.n, 7, &s, NULL), 0);
     CHECK(same(&s, &all));
     sink_reset(&s);
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(s.data);
     free(text.p);
     free(gz.p);
@@ -426,7 +411,7 @@ static void test_every_split(void)
     memset(&s, 0, sizeof s);
     sink_reset(&s);
     for (cut = 0; cut <= gz.n; cut++) {
-        CHECK_EQ_INT(run_cuts(&a, 1000, gz.p, gz.n, &cut, 1, &s, NULL, NULL), 0);
+        CHECK_EQ(run_cuts(&a, 1000, gz.p, gz.n, &cut, 1, &s, NULL, NULL), 0);
         CHECK(same(&s, &plain));
         sink_reset(&s);
     }
@@ -436,22 +421,22 @@ static void test_every_split(void)
             size_t cuts[2];
             cuts[0] = cut;
             cuts[1] = cut2;
-            CHECK_EQ_INT(run_cuts(&a, 1000, gz.p, gz.n, cuts, 2, &s, NULL, NULL), 0);
+            CHECK_EQ(run_cuts(&a, 1000, gz.p, gz.n, cuts, 2, &s, NULL, NULL), 0);
             CHECK(same(&s, &plain));
             sink_reset(&s);
         }
     for (chunk = 1; chunk <= gz.n; chunk++) {
-        CHECK_EQ_INT(run_chunked(&a, 1000, gz.p, gz.n, chunk, &s, NULL), 0);
+        CHECK_EQ(run_chunked(&a, 1000, gz.p, gz.n, chunk, &s, NULL), 0);
         CHECK(same(&s, &plain));
         sink_reset(&s);
     }
     /* Plain text too, every chunk size. */
     for (chunk = 1; chunk <= plain.n; chunk++) {
-        CHECK_EQ_INT(run_chunked(&a, 1000, plain.p, plain.n, chunk, &s, NULL), 0);
+        CHECK_EQ(run_chunked(&a, 1000, plain.p, plain.n, chunk, &s, NULL), 0);
         CHECK(same(&s, &plain));
         sink_reset(&s);
     }
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(s.data);
     free(plain.p);
     free(gz.p);
@@ -487,16 +472,16 @@ static void test_truncated(void)
             if (cut == bounds[i])
                 at_bound = i;
         if (cut == 0) {
-            CHECK_EQ_INT(rc, 0);
-            CHECK_EQ_INT(s.len, 0);
+            CHECK_EQ(rc, 0);
+            CHECK_EQ(s.len, 0);
         } else if (cut == 1) {
-            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ(rc, 0);
             CHECK(s.len == 1 && s.data[0] == 0x1f);
         } else if (at_bound >= 0) {
-            CHECK_EQ_INT(rc, 0);
-            CHECK_EQ_INT(s.len, plain_at_bound[at_bound]);
+            CHECK_EQ(rc, 0);
+            CHECK_EQ(s.len, plain_at_bound[at_bound]);
         } else {
-            CHECK_EQ_INT(rc, KVST_E_TRUNCATED);
+            CHECK_EQ(rc, KVST_E_TRUNCATED);
             CHECK(s.len <= plain.n && memcmp(s.data ? (void *)s.data : (void *)"", plain.p, s.len) == 0);
         }
         sink_reset(&s);
@@ -504,14 +489,14 @@ static void test_truncated(void)
     /* The message names the problem, and the error is sticky. */
     {
         kvst_input *st = NULL;
-        CHECK_EQ_INT(run_chunked(&a, 1000, gz.p, gz.n - 3, 4096, &s, &st), KVST_E_TRUNCATED);
+        CHECK_EQ(run_chunked(&a, 1000, gz.p, gz.n - 3, 4096, &s, &st), KVST_E_TRUNCATED);
         CHECK(strcmp(kvst__input_message(st), "gzip stream ends inside a member") == 0);
-        CHECK_EQ_INT(kvst__input_feed(st, gz.p + gz.n - 3, 3, sink_out, &s), KVST_E_TRUNCATED);
-        CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), KVST_E_TRUNCATED);
+        CHECK_EQ(kvst__input_feed(st, gz.p + gz.n - 3, 3, sink_out, &s), KVST_E_TRUNCATED);
+        CHECK_EQ(kvst__input_finish(st, sink_out, &s), KVST_E_TRUNCATED);
         kvst__input_free(st);
         sink_reset(&s);
     }
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(s.data);
     free(plain.p);
     free(gz.p);
@@ -527,14 +512,14 @@ static void expect_error(const kvst_alloc *a, const bytes *in, int code,
     memset(&s, 0, sizeof s);
     sink_reset(&s);
     rc = run_chunked(a, 1000, in->p, in->n, chunk, &s, &st);
-    CHECK_EQ_INT(rc, code);
+    CHECK_EQ(rc, code);
     if (rc == code && !strstr(kvst__input_message(st), msg_part)) {
         fprintf(stderr, "message \"%s\" lacks \"%s\"\n", kvst__input_message(st), msg_part);
-        failures++;
+        check_failures++;
     }
     /* Sticky. */
-    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"{}", 2, sink_out, &s), code);
-    CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), code);
+    CHECK_EQ(kvst__input_feed(st, (const unsigned char *)"{}", 2, sink_out, &s), code);
+    CHECK_EQ(kvst__input_finish(st, sink_out, &s), code);
     kvst__input_free(st);
     free(s.data);
 }
@@ -599,7 +584,7 @@ static void test_corrupt_and_trailing(void)
             sink s;
             memset(&s, 0, sizeof s);
             sink_reset(&s);
-            CHECK_EQ_INT(run_chunked(&a, 1000, bad.p, bad.n, chunk, &s, NULL), 0);
+            CHECK_EQ(run_chunked(&a, 1000, bad.p, bad.n, chunk, &s, NULL), 0);
             CHECK(same(&s, &text));
             free(s.data);
         }
@@ -607,7 +592,7 @@ static void test_corrupt_and_trailing(void)
         bytes_append(&bad, gz.p, gz.n);
         expect_error(&a, &bad, KVST_E_GZIP, "trailing data after gzip member", chunk);
     }
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(text.p);
     free(gz.p);
     free(bad.p);
@@ -627,23 +612,23 @@ static void test_out_error(void)
     memset(&s, 0, sizeof s);
     sink_reset(&s);
     s.fail_after = 2;
-    CHECK_EQ_INT(kvst__input_new(&a, 1000, mode, &st), 0);
-    CHECK_EQ_INT(kvst__input_feed(st, gz.p, gz.n, sink_out, &s), KVST_E_ABORTED);
-    CHECK_EQ_INT(s.calls, 2); /* no call after the failing one */
-    CHECK_EQ_INT(kvst__input_finish(st, sink_out, &s), KVST_E_ABORTED);
-    CHECK_EQ_INT(s.calls, 2);
+    CHECK_EQ(kvst__input_new(&a, 1000, mode, &st), 0);
+    CHECK_EQ(kvst__input_feed(st, gz.p, gz.n, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ(s.calls, 2); /* no call after the failing one */
+    CHECK_EQ(kvst__input_finish(st, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ(s.calls, 2);
     kvst__input_free(st);
 
     /* Plain, and the held first byte of a plain input. */
     sink_reset(&s);
     s.fail_after = 1;
-    CHECK_EQ_INT(kvst__input_new(&a, 1000, mode, &st), 0);
-    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"\x1f", 1, sink_out, &s), 0);
-    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
-    CHECK_EQ_INT(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
-    CHECK_EQ_INT(s.calls, 1);
+    CHECK_EQ(kvst__input_new(&a, 1000, mode, &st), 0);
+    CHECK_EQ(kvst__input_feed(st, (const unsigned char *)"\x1f", 1, sink_out, &s), 0);
+    CHECK_EQ(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ(kvst__input_feed(st, (const unsigned char *)"ab", 2, sink_out, &s), KVST_E_ABORTED);
+    CHECK_EQ(s.calls, 1);
     kvst__input_free(st);
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(s.data);
     free(text.p);
     free(gz.p);
@@ -670,7 +655,7 @@ static void test_ratio_limit(void)
     gzip_member(&bomb, zeros, zeros_len, 9, NULL);
     memset(&s, 0, sizeof s);
     s.keep = 0;
-    CHECK_EQ_INT(run_chunked(&a, 1000, bomb.p, bomb.n, 65536, &s, &st), KVST_E_LIMIT);
+    CHECK_EQ(run_chunked(&a, 1000, bomb.p, bomb.n, 65536, &s, &st), KVST_E_LIMIT);
     snprintf(want, sizeof want, "inflated/compressed ratio exceeds %d (gzip bomb?)", 1000);
     CHECK(strcmp(kvst__input_message(st), want) == 0);
     kvst__input_free(st);
@@ -685,16 +670,16 @@ static void test_ratio_limit(void)
     /* With the limit off, all 50 MB come out, memory still flat. */
     memset(&s, 0, sizeof s);
     c.peak = 0;
-    CHECK_EQ_INT(run_chunked(&a, 0, bomb.p, bomb.n, 65536, &s, NULL), 0);
-    CHECK_EQ_INT(s.len, zeros_len);
+    CHECK_EQ(run_chunked(&a, 0, bomb.p, bomb.n, 65536, &s, NULL), 0);
+    CHECK_EQ(s.len, zeros_len);
     CHECK(c.peak < max_peak());
 
     /* Under 1 MiB inflated, no ratio is too high. */
     gzip_member(&small, zeros, 1024u * 1024u, 9, NULL);
     memset(&s, 0, sizeof s);
-    CHECK_EQ_INT(run_chunked(&a, 2, small.p, small.n, 65536, &s, NULL), 0);
-    CHECK_EQ_INT(s.len, 1024u * 1024u);
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(run_chunked(&a, 2, small.p, small.n, 65536, &s, NULL), 0);
+    CHECK_EQ(s.len, 1024u * 1024u);
+    CHECK_EQ(c.allocs, c.frees);
     free(zeros);
     free(bomb.p);
     free(small.p);
@@ -721,13 +706,13 @@ static void test_alloc_failure(void)
         memset(&s, 0, sizeof s);
         sink_reset(&s);
         rc = run_chunked(&a, 1000, gz.p, gz.n, 9, &s, NULL);
-        CHECK_EQ_INT(c.allocs, c.frees);
+        CHECK_EQ(c.allocs, c.frees);
         free(s.data);
         if (!c.failed) {
-            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ(rc, 0);
             break;
         }
-        CHECK_EQ_INT(rc, KVST_E_NOMEM);
+        CHECK_EQ(rc, KVST_E_NOMEM);
         nomem_seen++;
     }
     /* One thread: the stage, its buffer, zlib's state and window, at
@@ -735,7 +720,7 @@ static void test_alloc_failure(void)
     if (mode == KVST_INPUT_THREADS_ONE)
         CHECK(nomem_seen >= 4);
     else
-        CHECK_EQ_INT(nomem_seen, 2);
+        CHECK_EQ(nomem_seen, 2);
     free(plain.p);
     free(gz.p);
 }
@@ -780,7 +765,7 @@ static void test_pool_size(void)
     zs.zalloc = zc_alloc;
     zs.zfree = zc_free;
     zs.opaque = &z;
-    CHECK_EQ_INT(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+    CHECK_EQ(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
     while (pos < gz.n) {
         zs.next_in = gz.p + pos;
         zs.avail_in = (uInt)(gz.n - pos < 1000 ? gz.n - pos : 1000);
@@ -795,11 +780,11 @@ static void test_pool_size(void)
         if (zr != Z_OK && zr != Z_BUF_ERROR)
             break;
     }
-    CHECK_EQ_INT(pos, gz.n);
+    CHECK_EQ(pos, gz.n);
     inflateEnd(&zs);
     fprintf(stderr, "zlib %s: inflate took %zu bytes in %zu blocks; reserve %u\n",
             zlibVersion(), z.bytes, z.blocks, KVST_INFLATE_POOL_SIZE);
-    CHECK_EQ_INT(z.blocks, 2); /* the state and the window, nothing more */
+    CHECK_EQ(z.blocks, 2); /* the state and the window, nothing more */
     CHECK(z.bytes <= KVST_INFLATE_POOL_SIZE);
     CHECK(z.bytes >= 32768);
     free(text.p);
@@ -826,11 +811,11 @@ static int threaded_after(int threads, const unsigned char *in, size_t len)
     int t;
 
     memset(&s, 0, sizeof s);
-    CHECK_EQ_INT(kvst__input_new(&a, 1000, threads, &st), 0);
-    CHECK_EQ_INT(kvst__input_feed(st, in, len, sink_out, &s), 0);
+    CHECK_EQ(kvst__input_new(&a, 1000, threads, &st), 0);
+    CHECK_EQ(kvst__input_feed(st, in, len, sink_out, &s), 0);
     t = kvst__input_threaded(st);
     kvst__input_free(st);
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     return t;
 }
 
@@ -841,14 +826,14 @@ static void test_path_choice(void)
 
     make_text(&text, 100000, 5);
     gzip_member(&gz, text.p, text.n, 6, NULL);
-    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, gz.n), 1);
-    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_ONE, gz.p, gz.n), 0);
+    CHECK_EQ(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, gz.n), 1);
+    CHECK_EQ(threaded_after(KVST_INPUT_THREADS_ONE, gz.p, gz.n), 0);
     /* Lazily: not for plain input, not before a member begins. */
-    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, text.p, text.n), 0);
-    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, 1), 0);
-    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, 2), 1);
+    CHECK_EQ(threaded_after(KVST_INPUT_THREADS_TWO, text.p, text.n), 0);
+    CHECK_EQ(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, 1), 0);
+    CHECK_EQ(threaded_after(KVST_INPUT_THREADS_TWO, gz.p, 2), 1);
     /* The default: two threads exactly when two CPUs are usable. */
-    CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_AUTO, gz.p, gz.n), cpus_usable() > 1);
+    CHECK_EQ(threaded_after(KVST_INPUT_THREADS_AUTO, gz.p, gz.n), cpus_usable() > 1);
     fprintf(stderr, "%d CPU(s) usable: the default path is %s\n", cpus_usable(),
             cpus_usable() > 1 ? "two threads" : "one thread");
 #if defined(__linux__) && defined(CPU_COUNT)
@@ -863,8 +848,8 @@ static void test_path_choice(void)
             CPU_ZERO(&one);
             CPU_SET(cpu, &one);
             if (sched_setaffinity(0, sizeof one, &one) == 0) {
-                CHECK_EQ_INT(threaded_after(KVST_INPUT_THREADS_AUTO, gz.p, gz.n), 0);
-                CHECK_EQ_INT(sched_setaffinity(0, sizeof old, &old), 0);
+                CHECK_EQ(threaded_after(KVST_INPUT_THREADS_AUTO, gz.p, gz.n), 0);
+                CHECK_EQ(sched_setaffinity(0, sizeof old, &old), 0);
             }
         }
     }
@@ -897,7 +882,7 @@ static void run_path(int threads, const bytes *in, size_t chunk, uint64_t ratio,
     o->bytes_in = kvst__input_bytes_in(st);
     snprintf(o->msg, sizeof o->msg, "%s", kvst__input_message(st));
     kvst__input_free(st);
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
 }
 
 /* Both paths agree: status, message, input consumed, and every byte
@@ -943,7 +928,7 @@ static void test_paths_identical(void)
     {
         outcome o;
         run_path(KVST_INPUT_THREADS_TWO, &gz, 65536, 1000, &o);
-        CHECK_EQ_INT(o.rc, 0);
+        CHECK_EQ(o.rc, 0);
         CHECK(same(&o.s, &text));
         free(o.s.data);
     }
@@ -1006,25 +991,25 @@ static uint64_t refused_feed(int threads, const bytes *gz, const bytes *text,
     memset(&ss, 0, sizeof ss);
     sink_reset(&ss.s);
     if (refuse_at == 0) {
-        CHECK_EQ_INT(kvst__input_new(&a, 1000, threads, &st), 0);
-        CHECK_EQ_INT(kvst__input_feed(st, gz->p, gz->n, sink_out, &ss.s), 0);
+        CHECK_EQ(kvst__input_new(&a, 1000, threads, &st), 0);
+        CHECK_EQ(kvst__input_feed(st, gz->p, gz->n, sink_out, &ss.s), 0);
         kvst__input_free(st);
         refuse_at = (int)ss.s.calls;
         sink_reset(&ss.s);
     }
     ss.refuse_at = refuse_at;
-    CHECK_EQ_INT(kvst__input_new(&a, 1000, threads, &st), 0);
-    CHECK_EQ_INT(kvst__input_feed(st, gz->p, gz->n, slow_out, &ss), KVST_E_ABORTED);
-    CHECK_EQ_INT(ss.s.calls, refuse_at);
+    CHECK_EQ(kvst__input_new(&a, 1000, threads, &st), 0);
+    CHECK_EQ(kvst__input_feed(st, gz->p, gz->n, slow_out, &ss), KVST_E_ABORTED);
+    CHECK_EQ(ss.s.calls, refuse_at);
     CHECK(ss.s.len <= text->n && memcmp(ss.s.data, text->p, ss.s.len) == 0);
     CHECK(strcmp(kvst__input_message(st), "stopped by the next stage") == 0);
     at = kvst__input_bytes_in(st);
     before = ss.s.calls;
-    CHECK_EQ_INT(kvst__input_feed(st, gz->p, 10, slow_out, &ss), KVST_E_ABORTED);
-    CHECK_EQ_INT(kvst__input_finish(st, slow_out, &ss), KVST_E_ABORTED);
-    CHECK_EQ_INT(ss.s.calls, before);
+    CHECK_EQ(kvst__input_feed(st, gz->p, 10, slow_out, &ss), KVST_E_ABORTED);
+    CHECK_EQ(kvst__input_finish(st, slow_out, &ss), KVST_E_ABORTED);
+    CHECK_EQ(ss.s.calls, before);
     kvst__input_free(st);
-    CHECK_EQ_INT(c.allocs, c.frees);
+    CHECK_EQ(c.allocs, c.frees);
     free(ss.s.data);
     return at;
 }
@@ -1044,7 +1029,7 @@ static void test_out_error_stops_worker(void)
     for (k = 0; k < sizeof refuse / sizeof refuse[0]; k++) {
         uint64_t one = refused_feed(KVST_INPUT_THREADS_ONE, &gz, &text, refuse[k]);
         uint64_t two = refused_feed(KVST_INPUT_THREADS_TWO, &gz, &text, refuse[k]);
-        CHECK_EQ_INT(two, one);
+        CHECK_EQ(two, one);
         CHECK(refuse[k] == 0 ? one == gz.n : one < gz.n);
     }
     free(text.p);
@@ -1073,11 +1058,8 @@ int main(void)
     test_path_choice();
     test_paths_identical();
     test_out_error_stops_worker();
-    CHECK_EQ_INT(foreign_allocs, 0);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("gzip stage: all checks passed on both paths\n");
-    return 0;
+    CHECK_EQ(foreign_allocs, 0);
+    if (!check_failures)
+        printf("gzip stage: all checks passed on both paths\n");
+    return check_done("gzip_stage");
 }
