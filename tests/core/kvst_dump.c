@@ -21,30 +21,9 @@
 
 #include <kvstrail/kvstrail.h>
 
-typedef struct strbuf {
-    char *data;
-    size_t len, cap;
-} strbuf;
+#include "textbuf.h"
 
-static void sb_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        b->data = (char *)realloc(b->data, cap);
-        if (!b->data) {
-            fprintf(stderr, "kvst_dump: out of memory\n");
-            exit(3);
-        }
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void sb_printf(strbuf *b, const char *fmt, ...)
+static void sb_printf(textbuf *b, const char *fmt, ...)
 {
     char tmp[2048];
     va_list ap;
@@ -55,24 +34,7 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
     va_end(ap);
     if (n > (int)sizeof tmp - 1)
         n = (int)sizeof tmp - 1;
-    sb_add(b, tmp, (size_t)n);
-}
-
-static void dump_event(strbuf *b, const kvst_event *ev)
-{
-    char stack[4096];
-    size_t need = kvst_event_to_json(ev, "input", stack, sizeof stack);
-    if (need < sizeof stack) {
-        sb_add(b, stack, need);
-    } else {
-        char *big = (char *)malloc(need + 1);
-        if (!big)
-            exit(3);
-        kvst_event_to_json(ev, "input", big, need + 1);
-        sb_add(b, big, need);
-        free(big);
-    }
-    sb_add(b, "\n", 1);
+    textbuf_add(b, tmp, (size_t)n);
 }
 
 /* ---- allocation accounting and failure injection ------------------------ */
@@ -138,11 +100,11 @@ typedef struct run_opts {
 
 static int on_event(const kvst_event *ev, void *payload)
 {
-    dump_event((strbuf *)payload, ev);
+    textbuf_add_event((textbuf *)payload, ev, "input");
     return 0;
 }
 
-static void dump_status(strbuf *b, kvst_parser *p, int rc)
+static void dump_status(textbuf *b, kvst_parser *p, int rc)
 {
     const kvst_error *e = kvst_parser_error(p);
     if (rc == 0) {
@@ -158,17 +120,17 @@ static void dump_status(strbuf *b, kvst_parser *p, int rc)
         sb_printf(b, "excerpt:\n%s\n", e->excerpt.ptr);
 }
 
-static int drain(strbuf *b, kvst_parser *p)
+static int drain(textbuf *b, kvst_parser *p)
 {
     const kvst_event *ev;
     int rc;
     while ((rc = kvst_parser_next(p, &ev)) == 1)
-        dump_event(b, ev);
+        textbuf_add_event(b, ev, "input");
     return rc;
 }
 
 /* Feed the input cut at the given positions (sorted, within len). */
-static int run(strbuf *out, const unsigned char *in, size_t len, const size_t *cuts, size_t ncuts,
+static int run(textbuf *out, const unsigned char *in, size_t len, const size_t *cuts, size_t ncuts,
                const run_opts *ro)
 {
     kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
@@ -263,7 +225,7 @@ static unsigned char *gzip_buffer(const unsigned char *in, size_t len, size_t *o
     return out;
 }
 
-static int check_same(const strbuf *want, const strbuf *got, const char *what)
+static int check_same(const textbuf *want, const textbuf *got, const char *what)
 {
     size_t i = 0;
     if (want->len == got->len && memcmp(want->data, got->data, want->len) == 0)
@@ -282,7 +244,7 @@ int main(int argc, char **argv)
     size_t chunk = 0, max_splits = (size_t)-1, len;
     run_opts ro;
     unsigned char *in;
-    strbuf ref = { 0, 0, 0 };
+    textbuf ref = { 0, 0, 0 };
     size_t *oom_cuts = NULL, cuts_n = 0;
 
     memset(&ro, 0, sizeof ro);
@@ -357,7 +319,7 @@ int main(int argc, char **argv)
         /* every chunk size 1..1024, then a spread of larger ones */
         for (sz = 1; sz < len && !fails; sz = sz < 1024 ? sz + 1 : sz * 2) {
             size_t n = 0, c;
-            strbuf got = { 0, 0, 0 };
+            textbuf got = { 0, 0, 0 };
             for (c = sz; c < len; c += sz)
                 cuts[n++] = c;
             run(&got, in, len, cuts, n, &ro);
@@ -367,7 +329,7 @@ int main(int argc, char **argv)
         }
         step = len > max_splits ? len / max_splits : 1;
         for (k = 1; k < len && !fails; k += step) {
-            strbuf got = { 0, 0, 0 };
+            textbuf got = { 0, 0, 0 };
             cuts[0] = k;
             run(&got, in, len, cuts, 1, &ro);
             snprintf(what, sizeof what, "split at byte %zu", k);
@@ -385,7 +347,7 @@ int main(int argc, char **argv)
         int fails = 0;
         for (k = 1; !fails; k++) {
             counting cnt;
-            strbuf got = { 0, 0, 0 };
+            textbuf got = { 0, 0, 0 };
             int rc;
             memset(&cnt, 0, sizeof cnt);
             cnt.fail_at = k;

@@ -16,31 +16,9 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "textbuf.h"
 
-
-
-typedef struct text {
-    char *p;
-    size_t n, cap;
-} text;
-
-static void text_add(text *t, const char *p, size_t n)
-{
-    if (t->n + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (cap < t->n + n + 1)
-            cap *= 2;
-        t->p = (char *)realloc(t->p, cap);
-        if (!t->p)
-            exit(2);
-        t->cap = cap;
-    }
-    memcpy(t->p + t->n, p, n);
-    t->n += n;
-    t->p[t->n] = '\0';
-}
-
-static void load(text *t, const char *path)
+static void load(textbuf *t, const char *path)
 {
     char buf[65536];
     size_t n;
@@ -50,18 +28,18 @@ static void load(text *t, const char *path)
         exit(2);
     }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        text_add(t, buf, n);
+        textbuf_add(t, buf, n);
     fclose(f);
 }
 
 /* gzip of plain, one member per `member` plain bytes (0: one member). */
-static void gzip_members(text *gz, const text *plain, size_t member)
+static void gzip_members(textbuf *gz, const textbuf *plain, size_t member)
 {
     size_t pos = 0;
     if (!member)
-        member = plain->n;
-    while (pos < plain->n) {
-        size_t n = plain->n - pos < member ? plain->n - pos : member;
+        member = plain->len;
+    while (pos < plain->len) {
+        size_t n = plain->len - pos < member ? plain->len - pos : member;
         uLong bound;
         z_stream zs;
         char *out;
@@ -72,13 +50,13 @@ static void gzip_members(text *gz, const text *plain, size_t member)
         out = (char *)malloc(bound);
         if (!out)
             exit(2);
-        zs.next_in = (Bytef *)plain->p + pos;
+        zs.next_in = (Bytef *)plain->data + pos;
         zs.avail_in = (uInt)n;
         zs.next_out = (Bytef *)out;
         zs.avail_out = (uInt)bound;
         if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
             exit(2);
-        text_add(gz, out, bound - zs.avail_out);
+        textbuf_add(gz, out, bound - zs.avail_out);
         deflateEnd(&zs);
         free(out);
         pos += n;
@@ -86,7 +64,7 @@ static void gzip_members(text *gz, const text *plain, size_t member)
 }
 
 typedef struct run_ctx {
-    text *log;
+    textbuf *log;
     size_t stop_at; /* stop at this event (1-based), 0 = never */
     size_t events;
 } run_ctx;
@@ -94,19 +72,7 @@ typedef struct run_ctx {
 static int on_event(const kvst_event *ev, void *payload)
 {
     run_ctx *r = (run_ctx *)payload;
-    char small[4096];
-    size_t need = kvst_event_to_json(ev, NULL, small, sizeof small);
-    if (need < sizeof small) {
-        text_add(r->log, small, need);
-    } else {
-        char *big = (char *)malloc(need + 1);
-        if (!big)
-            exit(2);
-        kvst_event_to_json(ev, NULL, big, need + 1);
-        text_add(r->log, big, need);
-        free(big);
-    }
-    text_add(r->log, "\n", 1);
+    textbuf_add_event(r->log, ev, NULL);
     r->events++;
     return r->stop_at && r->events == r->stop_at;
 }
@@ -117,8 +83,8 @@ static int cpus_usable(void)
 }
 
 /* Parse in in chunk-byte pieces; log every event, then the outcome. */
-static void run(const text *in, size_t chunk, uint32_t flags, uint64_t ratio,
-                size_t stop_at, text *log)
+static void run(const textbuf *in, size_t chunk, uint32_t flags, uint64_t ratio,
+                size_t stop_at, textbuf *log)
 {
     kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
     kvst_parser *p = NULL;
@@ -138,11 +104,11 @@ static void run(const text *in, size_t chunk, uint32_t flags, uint64_t ratio,
     o.max_inflate_ratio = ratio;
     if (kvst_parser_new(&o, &p) != 0)
         exit(2);
-    while (pos < in->n && rc == 0) {
-        size_t n = in->n - pos < chunk ? in->n - pos : chunk;
-        rc = kvst_parser_feed(p, in->p + pos, n);
+    while (pos < in->len && rc == 0) {
+        size_t n = in->len - pos < chunk ? in->len - pos : chunk;
+        rc = kvst_parser_feed(p, in->data + pos, n);
         pos += n;
-        if (!fed++ && rc == 0 && in->n >= 2) {
+        if (!fed++ && rc == 0 && in->len >= 2) {
             /* The path taken: the worker exactly when allowed and useful. */
             int want = !(flags & KVST_FLAG_SINGLE_THREAD) && cpus_usable() > 1;
             CHECK(kvst__input_threaded(p->input) == want);
@@ -160,41 +126,41 @@ static void run(const text *in, size_t chunk, uint32_t flags, uint64_t ratio,
              (unsigned long long)e->record_index, e->message.ptr,
              (unsigned long long)records, (unsigned long long)bytes_in,
              (unsigned long long)bytes_json);
-    text_add(log, line, strlen(line));
+    textbuf_add(log, line, strlen(line));
     kvst_parser_free(p);
 }
 
 /* Both paths give the same log; returns its last line (the outcome). */
-static void compare(const char *what, const text *in, size_t chunk, uint64_t ratio,
+static void compare(const char *what, const textbuf *in, size_t chunk, uint64_t ratio,
                     uint32_t flags, size_t stop_at, const char *want_rc)
 {
-    text one = { 0, 0, 0 }, two = { 0, 0, 0 };
+    textbuf one = { 0, 0, 0 }, two = { 0, 0, 0 };
     const char *last;
 
     run(in, chunk, flags | KVST_FLAG_SINGLE_THREAD, ratio, stop_at, &one);
     run(in, chunk, flags, ratio, stop_at, &two);
-    last = strrchr(one.p, '\n');
-    while (last > one.p && last[-1] != '\n')
+    last = strrchr(one.data, '\n');
+    while (last > one.data && last[-1] != '\n')
         last--;
     fprintf(stderr, "%s, chunk %zu: %s", what, chunk, last);
-    if (one.n != two.n || memcmp(one.p, two.p, one.n) != 0) {
+    if (one.len != two.len || memcmp(one.data, two.data, one.len) != 0) {
         fprintf(stderr, "  paths differ: one thread %zu bytes of log, two threads %zu\n",
-                one.n, two.n);
+                one.len, two.len);
         check_failures++;
     }
     if (strncmp(last, want_rc, strlen(want_rc)) != 0) {
         fprintf(stderr, "  expected \"%s...\"\n", want_rc);
         check_failures++;
     }
-    free(one.p);
-    free(two.p);
+    free(one.data);
+    free(two.data);
 }
 
 int main(int argc, char **argv)
 {
     static const size_t chunks[] = { 4096, 65536, (size_t)1 << 30 };
-    text trail = { 0, 0, 0 }, big = { 0, 0, 0 }, gz = { 0, 0, 0 };
-    text broken = { 0, 0, 0 }, broken_gz = { 0, 0, 0 }, cut = { 0, 0, 0 };
+    textbuf trail = { 0, 0, 0 }, big = { 0, 0, 0 }, gz = { 0, 0, 0 };
+    textbuf broken = { 0, 0, 0 }, broken_gz = { 0, 0, 0 }, cut = { 0, 0, 0 };
     const char *body, *end;
     size_t k;
     int i;
@@ -205,21 +171,21 @@ int main(int argc, char **argv)
     }
     /* A log of 40 records, its records repeated 60 times: 3.4 MB. */
     load(&trail, argv[1]);
-    body = strchr(trail.p, '[');
-    end = strrchr(trail.p, ']');
+    body = strchr(trail.data, '[');
+    end = strrchr(trail.data, ']');
     if (!body || !end || end < body)
         return 2;
     body++;
-    text_add(&big, "{\"Records\":[", 12);
+    textbuf_add(&big, "{\"Records\":[", 12);
     for (i = 0; i < 60; i++) {
         if (i)
-            text_add(&big, ",", 1);
-        text_add(&big, body, (size_t)(end - body));
+            textbuf_add(&big, ",", 1);
+        textbuf_add(&big, body, (size_t)(end - body));
     }
-    text_add(&big, "]}\n", 3);
+    textbuf_add(&big, "]}\n", 3);
     gzip_members(&gz, &big, 700000);
     fprintf(stderr, "%d CPU(s) online; input %zu bytes, %zu gzip\n", cpus_usable(),
-            big.n, gz.n);
+            big.len, gz.len);
 
     for (k = 0; k < sizeof chunks / sizeof chunks[0]; k++)
         compare("whole", &gz, chunks[k], 0, 0, 0, "rc 0 ");
@@ -227,15 +193,15 @@ int main(int argc, char **argv)
     compare("callback stops", &gz, 65536, 0, 0, 1234, "rc -");
     compare("ratio limit 3", &gz, 65536, 3, 0, 0, "rc -");
 
-    text_add(&cut, gz.p, gz.n / 2);
+    textbuf_add(&cut, gz.data, gz.len / 2);
     compare("truncated", &cut, 65536, 0, 0, 0, "rc -");
-    cut.n = 0;
-    text_add(&cut, gz.p, gz.n);
-    cut.p[gz.n * 2 / 3] ^= 0x40;
+    cut.len = 0;
+    textbuf_add(&cut, gz.data, gz.len);
+    cut.data[gz.len * 2 / 3] ^= 0x40;
     compare("corrupt", &cut, 65536, 0, 0, 0, "rc -");
-    cut.n = 0;
-    text_add(&cut, gz.p, gz.n);
-    text_add(&cut, "\x1f\x8b\x08\xe0", 4); /* a member with reserved flags */
+    cut.len = 0;
+    textbuf_add(&cut, gz.data, gz.len);
+    textbuf_add(&cut, "\x1f\x8b\x08\xe0", 4); /* a member with reserved flags */
     compare("bad member", &cut, 65536, 0, 0, 0, "rc -6 ");
 
     /* A syntax error, strict and in recovery mode. */
@@ -244,12 +210,12 @@ int main(int argc, char **argv)
     compare("broken, strict", &broken_gz, 512, 0, 0, 0, "rc -");
     compare("broken, recover", &broken_gz, 512, 0, KVST_FLAG_RECOVER, 0, "rc");
 
-    free(trail.p);
-    free(big.p);
-    free(gz.p);
-    free(broken.p);
-    free(broken_gz.p);
-    free(cut.p);
+    free(trail.data);
+    free(big.data);
+    free(gz.data);
+    free(broken.data);
+    free(broken_gz.data);
+    free(cut.data);
     if (!check_failures)
         printf("gzip paths through the parser: identical\n");
     return check_done("gzip_parser");
