@@ -22,7 +22,9 @@
 /* Branch hint for the per-token paths. */
 #if defined(__GNUC__) || defined(__clang__)
 #define KVST_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define KVST_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
+#define KVST_LIKELY(x) (x)
 #define KVST_UNLIKELY(x) (x)
 #endif
 
@@ -160,6 +162,17 @@ struct kvst_parser {
     unsigned char history[128];   /* the last plain bytes before the chunk */
     size_t history_len;
 
+    /* stage 2a: the fast lexer (fastlex.c) */
+    int fl_mode;                  /* off, scanning for yajl, or between records */
+    int fl_in_str, fl_esc;        /* the scanner: in a string, after a backslash */
+    uint64_t fl_depth;            /* the scanner: containers open */
+    int fl_span;                  /* the fast lexer is reporting tokens */
+    int fl_standin;               /* yajl parses a stand-in: its null is no value */
+    uint64_t fl_at;               /* kvst__tok_offset() while fl_span */
+    uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
+    kvst_buf fl_text;             /* strings with escapes, decoded */
+    uint64_t fl_records;          /* records the fast lexer delivered */
+
     /* stage 3: record builder */
     int top;                      /* enum kvst_top_state */
     uint32_t depth;               /* current nesting depth */
@@ -184,6 +197,7 @@ struct kvst_parser {
 
     /* recovery mode (recovery.c) */
     int resyncing;                /* looking for the next record */
+    uint64_t resyncs;             /* times recovery took over the input */
     kvst_buf resync;              /* bytes from the broken record's start on */
     size_t resync_scan;           /* next byte of resync to look for '{' at */
     int resync_top;               /* container: enum kvst_top_state */
@@ -204,12 +218,33 @@ struct kvst_parser {
     kvst_record *pool;            /* free records */
 };
 
+/* ---- fastlex.c ----------------------------------------------------------- */
+/* 1 to leave every byte to yajl (tests compare the two paths). Set before
+ * making a parser. */
+extern int kvst__fastlex_off;
+void kvst__lex_init(kvst_parser *p);
+void kvst__lex_free(kvst_parser *p);
+/* The gzip stage's output function: plain bytes, to the fast lexer or to
+ * yajl (kvst__tok_feed). */
+int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len);
+
 /* ---- tokenizer.c ------------------------------------------------------- */
 int kvst__tok_new(kvst_parser *p);
 void kvst__tok_free(kvst_parser *p);
 /* The gzip stage's output function: parse plain bytes. */
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len);
+/* The same for the first len bytes of buf; an error sees all avail bytes
+ * (recovery then takes them all). */
+int kvst__tok_feed_part(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail);
 int kvst__tok_finish(kvst_parser *p);
+/* The fast lexer reports the tokens of buf (len: to the feed's end): then
+ * it ends the span after n bytes, and yajl is fed the stand-in (NULL:
+ * none) that leaves it where it would be had it parsed them. 0 or the
+ * parser's status. */
+void kvst__tok_span_begin(kvst_parser *p, const unsigned char *buf, size_t len);
+int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin);
+/* Forget the error (its failure was undone). */
+void kvst__clear_error(kvst_parser *p);
 /* Absolute offset just past the token yajl is reporting. */
 uint64_t kvst__tok_offset(const kvst_parser *p);
 /* Line and column of an absolute offset inside the current chunk. */

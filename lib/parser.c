@@ -79,8 +79,7 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
     memset(p, 0, sizeof *p);
     p->alloc = a;
     p->opts = o;
-    p->err.struct_size = sizeof p->err;
-    p->err.message.ptr = p->err.excerpt.ptr = p->err.pointer.ptr = "";
+    kvst__clear_error(p);
     p->cur_line = 1;
     rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
                          o.flags & KVST_FLAG_SINGLE_THREAD ? KVST_INPUT_THREADS_ONE : KVST_INPUT_THREADS_AUTO, &p->input);
@@ -88,6 +87,8 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
         rc = kvst__builder_init(p);
     if (!rc)
         rc = kvst__tok_new(p);
+    if (!rc)
+        kvst__lex_init(p);
     if (rc) {
         kvst_parser_free(p);
         return rc;
@@ -130,7 +131,7 @@ int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
     if (p->finished)
         return KVST_E_INVAL;
     release_handed(p);
-    rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, kvst__tok_feed, p);
+    rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, kvst__lex_feed, p);
     return rc ? input_failure(p, rc) : 0;
 }
 
@@ -146,7 +147,7 @@ int kvst_parser_finish(kvst_parser *p)
         return 0;
     p->finished = 1;
     release_handed(p);
-    rc = kvst__input_finish(p->input, kvst__tok_feed, p);
+    rc = kvst__input_finish(p->input, kvst__lex_feed, p);
     if (rc)
         return input_failure(p, rc);
     rc = kvst__tok_finish(p);
@@ -516,6 +517,7 @@ void kvst_parser_free(kvst_parser *p)
     kvst__input_free(p->input);
     kvst__buf_free(&p->resync, &p->alloc);
     kvst__buf_free(&p->hold, &p->alloc);
+    kvst__lex_free(p);
     a = p->alloc;
     kvst__free(&a, p);
 }

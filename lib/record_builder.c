@@ -403,6 +403,8 @@ static inline int scalar(void *ctx, uint32_t kind, const void *s, size_t len, ui
 
 static int cb_null(void *ctx)
 {
+    if (P(ctx)->fl_standin)
+        return 1; /* stands in for records the fast lexer delivered */
     return scalar(ctx, KVST_JSON_NULL, NULL, 0, kvst__tok_offset(P(ctx)));
 }
 

@@ -503,11 +503,9 @@ int kvst__recover_begin(kvst_parser *p)
     kvst__tok_drop(p);
 
     /* The error is now the broken record's: the parser goes on. */
-    p->status = 0;
-    memset(&p->err, 0, sizeof p->err);
-    p->err.struct_size = sizeof p->err;
-    p->err.message.ptr = p->err.excerpt.ptr = p->err.pointer.ptr = "";
+    kvst__clear_error(p);
     p->resyncing = 1;
+    p->resyncs++;
     return resync_scan(p, 0);
 
 nomem:

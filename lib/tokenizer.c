@@ -154,6 +154,8 @@ void kvst__tok_free(kvst_parser *p)
 
 uint64_t kvst__tok_offset(const kvst_parser *p)
 {
+    if (p->fl_span) /* the fast lexer is reporting (fastlex.c) */
+        return p->fl_at;
     return p->chunk_base + yajl_get_bytes_consumed(p->yajl);
 }
 
@@ -301,6 +303,14 @@ int kvst__fail_known(kvst_parser *p, int code, uint64_t off, uint64_t line, uint
     rc = fail_set(p, code, off, line, col, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+void kvst__clear_error(kvst_parser *p)
+{
+    p->status = 0;
+    memset(&p->err, 0, sizeof p->err);
+    p->err.struct_size = sizeof p->err;
+    p->err.message.ptr = p->err.excerpt.ptr = p->err.pointer.ptr = "";
 }
 
 /* The error at off, line, col: message, pointer, excerpt (from the bytes
@@ -611,36 +621,41 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
     return st == yajl_status_ok ? 0 : kvst__fail_at(p, KVST_E_SYNTAX, abs, "cannot reopen the container");
 }
 
-static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len);
+static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail);
+static int chunk_done(kvst_parser *p);
 
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
 {
-    kvst_parser *p = (kvst_parser *)parser;
-    int rc = feed_chunk(p, buf, len);
+    return kvst__tok_feed_part((kvst_parser *)parser, buf, len, len);
+}
+
+int kvst__tok_feed_part(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail)
+{
+    int rc = feed_chunk(p, buf, len, avail);
 
     /* An error leaves early: the caller's bytes are not ours once this
      * returns (recovery frees them), so a later error must not read them. */
-    if (p->chunk == buf) {
+    if (p->chunk && p->chunk >= buf && p->chunk <= buf + len) {
         p->chunk = NULL;
         p->chunk_len = 0;
     }
     return rc;
 }
 
-static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len)
+static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail)
 {
     yajl_status st;
-    int rc;
-
     const unsigned char *ff, *vt;
     size_t n = len;
 
     if (p->status)
         return p->status;
     if (p->resyncing)
-        return kvst__recover_feed(p, buf, len);
+        return kvst__recover_feed(p, buf, avail);
+    /* An error sees the bytes after the piece too (excerpts, recovery),
+     * as it would with the feed parsed whole. */
     p->chunk = buf;
-    p->chunk_len = len;
+    p->chunk_len = avail;
     /* yajl takes form feed and vertical tab for white space; JSON does not
      * (and inside a string they are invalid anyway). Parse up to the first
      * one so that the records before it are still delivered. */
@@ -672,7 +687,17 @@ static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len)
         return kvst__recover_begin(p);
     }
 
-    rc = kvst__builder_chunk_done(p);
+    p->chunk_len = len;
+    return chunk_done(p);
+}
+
+/* The chunk [chunk_base, chunk_base + chunk_len) is parsed: keep what
+ * error positions and the open record need of it, and move on. */
+static int chunk_done(kvst_parser *p)
+{
+    size_t len = p->chunk_len;
+    int rc = kvst__builder_chunk_done(p);
+
     if (rc)
         return rc;
     note_next_token(p);
@@ -685,6 +710,41 @@ static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len)
     p->chunk = NULL;
     p->chunk_len = 0;
     return 0;
+}
+
+void kvst__tok_span_begin(kvst_parser *p, const unsigned char *buf, size_t len)
+{
+    p->chunk = buf;
+    p->chunk_len = len;
+    p->fl_span = 1;
+}
+
+int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin)
+{
+    yajl_status st = yajl_status_ok;
+    size_t sl = standin ? strlen(standin) : 0;
+
+    p->fl_span = 0;
+    if (p->status) /* a delivery failed: the error is set, nothing to keep */
+        return p->status;
+    if (n == 0) { /* nothing taken (no stand-in either) */
+        p->chunk = NULL;
+        p->chunk_len = 0;
+        return 0;
+    }
+    p->chunk_len = n;
+    if (sl) {
+        int refused;
+        p->fl_standin = 1;
+        refused = kvst__tok_guarded_parse(p, p->yajl, (const unsigned char *)standin, sl, &st);
+        p->fl_standin = 0;
+        if (refused)
+            return kvst__fail_at(p, KVST_E_NOMEM, p->chunk_base + n, "out of memory");
+        if (st != yajl_status_ok) /* cannot happen: yajl is between records */
+            return kvst__fail_at(p, KVST_E_SYNTAX, p->chunk_base + n,
+                                 "internal error: the tokenizer lost its place");
+    }
+    return chunk_done(p);
 }
 
 int kvst__tok_finish(kvst_parser *p)

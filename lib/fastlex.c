@@ -1,0 +1,622 @@
+/*
+ * Stage 2a: the fast lexer. Between the gzip stage and yajl, it lexes the
+ * records of a {"Records":[...]} array itself when they are plain --
+ * whole in the bytes at hand, ASCII, no \u escape -- and reports their
+ * tokens to the record builder through the same callbacks yajl calls,
+ * with the same positions. Everything else goes to yajl (tokenizer.c):
+ * the bytes before the array, a record that is cut by the end of a feed
+ * or that the fast lexer does not take, the array's end, and all input of
+ * any other shape. yajl stays the judge of what is JSON: the fast lexer
+ * accepts only a subset of what yajl accepts, and gives up on anything
+ * else before a record is delivered, undoing what it reported of it.
+ *
+ * Keeping yajl in step. yajl is handed its share of the bytes in pieces
+ * that end between tokens, which it handles as it would any split of the
+ * input. For the records the fast lexer delivered, yajl parses a stand-in
+ * ("null", ",", ",null", "null,") that leaves it in the same state, and
+ * the builder ignores the stand-in's null. The fast lexer takes over only
+ * where the builder says yajl has just opened the Records array or closed
+ * one of its elements. To find such places in the bytes yajl is given, a
+ * scanner follows strings and brackets; it is only used until then, and
+ * for a record left to yajl.
+ *
+ * Positions: the builder computes every offset from the token pointers
+ * and from kvst__tok_offset(), which reports p->fl_at while the fast
+ * lexer has the floor; lines and columns come from the tokenizer's line
+ * cursor as with yajl. A span of bytes the fast lexer took is closed like
+ * a chunk (kvst__tok_span_end), so error positions after it come out the
+ * same as for any split of the input.
+ */
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "internal.h"
+
+int kvst__fastlex_off = 0;
+
+enum {
+    FL_OFF = 0, /* every byte to yajl */
+    FL_SCAN,    /* yajl has the floor; the scanner looks for a way back */
+    FL_READY,   /* inside the Records array, yajl expects a value or ']' */
+    FL_AFTER    /* inside the Records array, yajl expects ',' or ']' */
+};
+
+/* What lexing a record came to. */
+enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
+
+/* The deepest a record may nest here (one bit per level); deeper ones
+ * go to yajl. */
+#define FL_MAX_DEPTH 60u
+
+void kvst__lex_init(kvst_parser *p)
+{
+    p->fl_mode = kvst__fastlex_off ? FL_OFF : FL_SCAN;
+}
+
+void kvst__lex_free(kvst_parser *p)
+{
+    kvst__buf_free(&p->fl_text, &p->alloc);
+}
+
+/* Bytes that end the plain run of a string: '"', '\\', controls and
+ * everything from 0x80 (UTF-8 is left to yajl). */
+static const unsigned char str_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
+/* The first byte of [s, end) that ends a string's plain run, or end. */
+static inline const unsigned char *str_run(const unsigned char *s, const unsigned char *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+
+    while (end - s >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+        /* signed: bytes from 0x80 compare below 0x20 as well */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        int bits = _mm_movemask_epi8(m);
+        if (bits)
+            return s + __builtin_ctz((unsigned)bits);
+        s += 16;
+    }
+#endif
+    while (s < end && !str_stop[*s])
+        s++;
+    return s;
+}
+
+/* The first '"' or '\\' of [s, end), or end (the scanner, in a string). */
+static inline const unsigned char *quote_or_escape(const unsigned char *s, const unsigned char *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+
+    while (end - s >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+        int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        if (bits)
+            return s + __builtin_ctz((unsigned)bits);
+        s += 16;
+    }
+#endif
+    while (s < end && *s != '"' && *s != '\\')
+        s++;
+    return s;
+}
+
+static inline int is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static inline const unsigned char *skip_ws(const unsigned char *s, const unsigned char *end)
+{
+    while (s < end && is_ws(*s))
+        s++;
+    return s;
+}
+
+static inline int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The text of the string whose opening quote is at *ps: a pointer into the
+ * input when it has no escape, else decoded into p->fl_text. *ps moves past
+ * the closing quote, and p->fl_at with it. */
+static int lex_string(kvst_parser *p, const unsigned char **ps, const unsigned char *end,
+                      const unsigned char **text, size_t *len)
+{
+    const unsigned char *b = *ps + 1, *e = str_run(b, end);
+    static const char decoded[] = "\"\\/\b\f\n\r\t";
+    static const char escapes[] = "\"\\/bfnrt";
+
+    if (KVST_UNLIKELY(e >= end))
+        return LEX_MORE;
+    if (KVST_LIKELY(*e == '"')) {
+        if ((uint64_t)(e - b) > p->opts.max_string_bytes)
+            return LEX_BAIL; /* yajl says so (it buffers no plain string either) */
+        *text = b;
+        *len = (size_t)(e - b);
+        *ps = e + 1;
+        return LEX_OK;
+    }
+    /* Simple escapes are decoded as yajl decodes them; \u and anything
+     * but ASCII are left to yajl. */
+    p->fl_text.len = 0;
+    for (;;) {
+        const char *esc;
+        if (*e != '\\')
+            return LEX_BAIL; /* a control byte, or not ASCII */
+        if (e + 1 >= end)
+            return LEX_MORE;
+        esc = e[1] ? strchr(escapes, e[1]) : NULL;
+        if (!esc)
+            return LEX_BAIL;
+        if (kvst__buf_append(&p->fl_text, &p->alloc, b, (size_t)(e - b)) ||
+            kvst__buf_append(&p->fl_text, &p->alloc, &decoded[esc - escapes], 1))
+            return LEX_BAIL; /* yajl tries again, and says out of memory */
+        b = e + 2;
+        e = str_run(b, end);
+        if (e >= end)
+            return LEX_MORE;
+        if (*e == '"')
+            break;
+    }
+    if ((uint64_t)(e - *ps) > p->opts.max_string_bytes ||
+        kvst__buf_append(&p->fl_text, &p->alloc, b, (size_t)(e - b)) ||
+        kvst__buf_reserve(&p->fl_text, &p->alloc, 1))
+        return LEX_BAIL;
+    p->fl_text.data[p->fl_text.len] = '\0';
+    *text = p->fl_text.data;
+    *len = p->fl_text.len;
+    *ps = e + 1;
+    p->fl_at = p->chunk_base + (uint64_t)(*ps - p->chunk);
+    return LEX_OK;
+}
+
+/* A number as JSON writes it; yajl checks the same grammar. */
+static int lex_number(const unsigned char **ps, const unsigned char *end)
+{
+    const unsigned char *s = *ps;
+
+    if (*s == '-')
+        s++;
+    if (s >= end)
+        return LEX_MORE;
+    if (*s == '0') {
+        s++;
+    } else if (*s >= '1' && *s <= '9') {
+        while (++s < end && is_digit(*s))
+            ;
+    } else {
+        return LEX_BAIL;
+    }
+    if (s < end && *s == '.') {
+        if (++s >= end)
+            return LEX_MORE;
+        if (!is_digit(*s))
+            return LEX_BAIL;
+        while (++s < end && is_digit(*s))
+            ;
+    }
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        if (++s < end && (*s == '+' || *s == '-'))
+            s++;
+        if (s >= end)
+            return LEX_MORE;
+        if (!is_digit(*s))
+            return LEX_BAIL;
+        while (++s < end && is_digit(*s))
+            ;
+    }
+    if (s >= end)
+        return LEX_MORE; /* yajl too waits for the byte after a number */
+    *ps = s;
+    return LEX_OK;
+}
+
+/* Undo what was reported of a record the fast lexer gives up on: yajl
+ * reports it again from its start. */
+static void lex_undo(kvst_parser *p, uint32_t depth, uint64_t items, uint64_t last)
+{
+    p->depth = depth;
+    p->levels[depth].items = items;
+    p->last_tok_end = last;
+    p->rec_active = 0;
+    p->skip_depth = 0;
+    kvst__record_reset(p->cur);
+    if (p->status)
+        kvst__clear_error(p); /* a limit or a failed allocation: yajl meets it again */
+}
+
+#define FL_AT(ptr) (p->fl_at = p->chunk_base + (uint64_t)((ptr) - p->chunk))
+
+/*
+ * Lex the record whose '{' is at s and report its tokens. LEX_OK: it was
+ * delivered and *out is just past it. LEX_FATAL: delivering it failed
+ * (p->status). Else nothing of it stays reported.
+ */
+static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned char *end,
+                      const unsigned char **out)
+{
+    const yajl_callbacks *cb = &kvst__builder_callbacks;
+    uint32_t depth0 = p->depth;
+    uint64_t items0 = p->levels[depth0].items, last0 = p->last_tok_end;
+    uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
+    unsigned d = 0;
+    const unsigned char *text;
+    size_t len;
+    int r = LEX_BAIL;
+
+    goto open_object;
+
+value:
+    if (KVST_UNLIKELY(s >= end))
+        goto more;
+    switch (*s) {
+    case '"':
+        r = lex_string(p, &s, end, &text, &len);
+        if (r != LEX_OK)
+            goto give_up;
+        if (!cb->yajl_string(p, text, len))
+            goto failed;
+        goto after_value;
+    case '{':
+    open_object:
+        if (d >= FL_MAX_DEPTH)
+            goto bail;
+        FL_AT(++s);
+        if (!cb->yajl_start_map(p))
+            goto failed;
+        arrays &= ~((uint64_t)1 << d);
+        d++;
+        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+            s = skip_ws(s, end);
+        if (s < end && *s == '}')
+            goto close;
+        goto key;
+    case '[':
+        if (d >= FL_MAX_DEPTH)
+            goto bail;
+        FL_AT(++s);
+        if (!cb->yajl_start_array(p))
+            goto failed;
+        arrays |= (uint64_t)1 << d;
+        d++;
+        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+            s = skip_ws(s, end);
+        if (s < end && *s == ']')
+            goto close;
+        goto value;
+    case 't':
+        if (end - s < 4)
+            goto more;
+        if (memcmp(s, "true", 4) != 0)
+            goto bail;
+        FL_AT(s += 4);
+        if (!cb->yajl_boolean(p, 1))
+            goto failed;
+        goto after_value;
+    case 'f':
+        if (end - s < 5)
+            goto more;
+        if (memcmp(s, "false", 5) != 0)
+            goto bail;
+        FL_AT(s += 5);
+        if (!cb->yajl_boolean(p, 0))
+            goto failed;
+        goto after_value;
+    case 'n':
+        if (end - s < 4)
+            goto more;
+        if (memcmp(s, "null", 4) != 0)
+            goto bail;
+        FL_AT(s += 4);
+        if (!cb->yajl_null(p))
+            goto failed;
+        goto after_value;
+    default: {
+        const unsigned char *n = s;
+        r = lex_number(&s, end);
+        if (r != LEX_OK)
+            goto give_up;
+        if ((uint64_t)(s - n) > p->opts.max_string_bytes)
+            goto bail;
+        if (!cb->yajl_number(p, (const char *)n, (size_t)(s - n)))
+            goto failed;
+        goto after_value;
+    }
+    }
+
+key:
+    if (KVST_UNLIKELY(s >= end))
+        goto more;
+    if (*s != '"')
+        goto bail;
+    r = lex_string(p, &s, end, &text, &len);
+    if (r != LEX_OK)
+        goto give_up;
+    if (!cb->yajl_map_key(p, text, len))
+        goto failed;
+    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        s = skip_ws(s, end);
+    if (KVST_UNLIKELY(s >= end))
+        goto more;
+    if (*s != ':')
+        goto bail;
+    s++;
+    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        s = skip_ws(s, end);
+    goto value;
+
+after_value:
+    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        s = skip_ws(s, end);
+    if (KVST_UNLIKELY(s >= end))
+        goto more;
+    if (*s == ',') {
+        s++;
+        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+            s = skip_ws(s, end);
+        if (arrays >> (d - 1) & 1)
+            goto value;
+        goto key;
+    }
+    if (*s != ((arrays >> (d - 1) & 1) ? ']' : '}'))
+        goto bail;
+close:
+    FL_AT(++s);
+    if (--d == 0) {
+        /* the record's end: the builder delivers it, for good */
+        if (!cb->yajl_end_map(p))
+            return LEX_FATAL;
+        *out = s;
+        return LEX_OK;
+    }
+    if (!((arrays >> d & 1) ? cb->yajl_end_array(p) : cb->yajl_end_map(p)))
+        goto failed;
+    goto after_value;
+
+more:
+    r = LEX_MORE;
+    goto give_up;
+bail:
+    r = LEX_BAIL;
+    goto give_up;
+failed:
+    r = LEX_BAIL;
+give_up:
+    lex_undo(p, depth0, items0, last0);
+    return r;
+}
+
+/* yajl has just opened the Records array or closed one of its elements. */
+static int at_records_boundary(const kvst_parser *p)
+{
+    return p->top == KVST_TOP_RECORDS && p->depth == 2 && p->levels[2].node == 1 &&
+           !p->rec_active && !p->status && !p->resyncing;
+}
+
+/* Could a Records array still come (or is one open)? Not once the input
+ * proved to be events one after another, or an array of them. */
+static int fast_possible(const kvst_parser *p)
+{
+    if (p->status || p->resyncing)
+        return 0;
+    switch (p->top) {
+    case KVST_TOP_RECORDS: /* log files may follow one another */
+        return 1;
+    case KVST_TOP_OBJECT: /* no event key yet: may be a log file */
+        return p->rec_active && p->rec_depth == 1 && !p->top_has_event_key;
+    case KVST_TOP_BETWEEN:
+        return p->top_values == 0;
+    default:
+        return 0;
+    }
+}
+
+enum { CUT_NONE, CUT_OPEN, CUT_CLOSE };
+
+/* Follow strings and brackets over [pos, len): the place just past a '['
+ * that opens the second level, or a '}' or ']' that closes back to it, is
+ * where the fast lexer may take over. Returns it (or len) in *cut. */
+static int scan(kvst_parser *p, const unsigned char *buf, size_t pos, size_t len, size_t *cut)
+{
+    const unsigned char *s = buf + pos, *end = buf + len;
+    uint64_t d = p->fl_depth;
+    int in_str = p->fl_in_str, esc = p->fl_esc, kind = CUT_NONE;
+
+    while (s < end) {
+        if (in_str) {
+            if (esc) {
+                esc = 0;
+                s++;
+                continue;
+            }
+            s = quote_or_escape(s, end);
+            if (s >= end)
+                break;
+            if (*s++ == '\\')
+                esc = 1;
+            else
+                in_str = 0;
+            continue;
+        }
+        switch (*s++) {
+        case '"':
+            in_str = 1;
+            break;
+        case '{':
+            d++;
+            break;
+        case '[':
+            if (++d == 2)
+                kind = CUT_OPEN;
+            break;
+        case '}':
+        case ']':
+            if (d > 0 && --d == 2)
+                kind = CUT_CLOSE;
+            break;
+        default:
+            break;
+        }
+        if (kind != CUT_NONE)
+            break;
+    }
+    p->fl_depth = d;
+    p->fl_in_str = in_str;
+    p->fl_esc = esc;
+    *cut = (size_t)(s - buf);
+    return kind;
+}
+
+/* The stand-in that moves yajl from state 'from' to state 'to' across
+ * nrec records. */
+static const char *standin(int from, int to, uint64_t nrec)
+{
+    if (from == FL_READY)
+        return to == FL_AFTER ? "null" : nrec ? "null," : NULL;
+    return to == FL_READY ? "," : nrec ? ",null" : NULL;
+}
+
+/* The fast lexer has the floor at buf[*pos]: lex records while they are
+ * plain and whole, then close the span. */
+static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size_t len)
+{
+    const unsigned char *a = buf + *pos, *end = buf + len, *s = a, *e;
+    int from = p->fl_mode, st = from, r = LEX_OK, rc;
+    uint64_t nrec = 0;
+
+    kvst__tok_span_begin(p, a, len - *pos);
+    for (;;) {
+        s = skip_ws(s, end);
+        if (s >= end)
+            break;
+        if (st == FL_AFTER) {
+            if (*s != ',')
+                break;
+            s = skip_ws(s + 1, end);
+            st = FL_READY;
+            if (s >= end)
+                break;
+        }
+        if (*s != '{')
+            break;
+        r = lex_record(p, s, end, &e);
+        if (r != LEX_OK)
+            break;
+        nrec++;
+        s = e;
+        st = FL_AFTER;
+        if (p->fl_backoff)
+            p->fl_backoff--;
+    }
+    p->fl_records += nrec;
+    if (r == LEX_FATAL)
+        return kvst__tok_span_end(p, 0, NULL); /* p->status */
+    rc = kvst__tok_span_end(p, (size_t)(s - a), standin(from, st, nrec));
+    if (rc)
+        return rc;
+    *pos = (size_t)(s - buf);
+    if (s >= end) {
+        p->fl_mode = st; /* the next feed starts where this one stops */
+        return 0;
+    }
+    /* yajl takes over, at the second level */
+    p->fl_mode = FL_SCAN;
+    p->fl_depth = 2;
+    p->fl_in_str = 0;
+    p->fl_esc = 0;
+    if (r == LEX_BAIL) {
+        /* a record the fast lexer does not take: leave the next few to
+         * yajl too, more after each such record */
+        p->fl_skip = p->fl_backoff;
+        p->fl_backoff = p->fl_backoff ? (p->fl_backoff < 128 ? p->fl_backoff * 2 : 256) : 1;
+    }
+    return 0;
+}
+
+static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
+{
+    size_t pos = 0, cut;
+    uint64_t resyncs;
+    int rc, kind;
+
+    while (pos < len) {
+        if (p->fl_mode == FL_OFF || p->status || p->resyncing) {
+            p->fl_mode = FL_OFF;
+            return kvst__tok_feed(p, buf + pos, len - pos);
+        }
+        if (p->fl_mode != FL_SCAN) {
+            rc = fast_span(p, buf, &pos, len);
+            if (rc)
+                return rc;
+            continue;
+        }
+        kind = scan(p, buf, pos, len, &cut);
+        resyncs = p->resyncs;
+        rc = kvst__tok_feed_part(p, buf + pos, cut - pos, len - pos);
+        pos = cut;
+        if (rc)
+            return rc;
+        if (p->resyncs != resyncs) { /* recovery took the rest of the feed */
+            p->fl_mode = FL_OFF;
+            return 0;
+        }
+        if (kind != CUT_NONE && at_records_boundary(p)) {
+            if (p->fl_skip)
+                p->fl_skip--;
+            else
+                p->fl_mode = kind == CUT_OPEN ? FL_READY : FL_AFTER;
+        } else if (!fast_possible(p)) {
+            p->fl_mode = FL_OFF;
+        }
+    }
+    return 0;
+}
+
+int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
+{
+    kvst_parser *p = (kvst_parser *)parser;
+    uint64_t bytes_json = p->bytes_json, resyncs = p->resyncs;
+    int rc;
+
+    if (p->fl_mode == FL_OFF)
+        return kvst__tok_feed(p, buf, len);
+    if (p->status)
+        return p->status;
+    rc = lex_feed(p, buf, len);
+    /* A feed that fails counts none of its bytes as parsed, as when yajl
+     * has it whole (recovery counts them all, once it has them). */
+    if (rc && p->resyncs == resyncs)
+        p->bytes_json = bytes_json;
+    /* as kvst__tok_feed: the caller's bytes are not ours after this */
+    if (p->chunk && p->chunk >= buf && p->chunk <= buf + len) {
+        p->chunk = NULL;
+        p->chunk_len = 0;
+    }
+    p->fl_span = 0;
+    return rc;
+}

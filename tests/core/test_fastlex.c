@@ -1,0 +1,383 @@
+/*
+ * The fast lexer (lib/fastlex.c) against yajl alone, white box: every input
+ * gives the same log -- events, error with its place, statistics -- with
+ * the fast lexer on and off (kvst__fastlex_off), fed whole and in pieces
+ * of many sizes, in callback and pull mode, with and without recovery,
+ * with small limits, and when the callback stops. The inputs: the fixtures
+ * named on the command line, records made to hit every branch of the fast
+ * lexer, and mutants of the first fixture. Also checks that the fast
+ * lexer does take the plain records (else the comparison proves nothing).
+ *
+ * Usage: test_fastlex GEN_TRAIL_JSON [FIXTURE...]
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "textbuf.h"
+
+static void load(textbuf *t, const char *path)
+{
+    char buf[65536];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        textbuf_add(t, buf, n);
+    fclose(f);
+}
+
+typedef struct mode {
+    uint32_t flags;
+    int pull;
+    int small_limits;
+    size_t stop_at; /* callback: stop at this event (1-based), 0 never */
+} mode;
+
+typedef struct run_ctx {
+    textbuf *log;
+    size_t stop_at, events;
+} run_ctx;
+
+static int on_event(const kvst_event *ev, void *payload)
+{
+    run_ctx *r = (run_ctx *)payload;
+    textbuf_add_event(r->log, ev, NULL);
+    r->events++;
+    return r->stop_at && r->events == r->stop_at;
+}
+
+static int drain(kvst_parser *p, textbuf *log)
+{
+    const kvst_event *ev;
+    int rc;
+    while ((rc = kvst_parser_next(p, &ev)) == 1)
+        textbuf_add_event(log, ev, NULL);
+    return rc < 0 ? rc : 0;
+}
+
+/* Feed in pieces of `chunk` bytes (0: whole); returns the fast lexer's
+ * record count. */
+static uint64_t run(const textbuf *in, size_t chunk, int fast, const mode *m, textbuf *log)
+{
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    run_ctx r;
+    size_t pos = 0;
+    int rc = 0;
+    uint64_t records = 0, bytes_in = 0, bytes_json = 0, fl;
+    const kvst_error *e;
+    char line[2048];
+
+    memset(&r, 0, sizeof r);
+    r.log = log;
+    r.stop_at = m->stop_at;
+    o.flags = m->flags | KVST_FLAG_SINGLE_THREAD;
+    if (!m->pull) {
+        o.on_event = on_event;
+        o.payload = &r;
+    }
+    if (m->small_limits) {
+        o.max_depth = 7;
+        o.max_string_bytes = 40;
+        o.max_record_bytes = 700;
+    }
+    kvst__fastlex_off = !fast;
+    if (kvst_parser_new(&o, &p) != 0)
+        exit(2);
+    kvst__fastlex_off = 0;
+    if (!chunk)
+        chunk = in->len ? in->len : 1;
+    while (pos < in->len && rc == 0) {
+        size_t n = in->len - pos < chunk ? in->len - pos : chunk;
+        rc = kvst_parser_feed(p, in->data + pos, n);
+        pos += n;
+        if (m->pull && rc == 0)
+            rc = drain(p, log);
+    }
+    if (rc == 0)
+        rc = kvst_parser_finish(p);
+    if (m->pull && rc == 0)
+        rc = drain(p, log);
+    e = kvst_parser_error(p);
+    kvst_parser_stats(p, &records, &bytes_in, &bytes_json);
+    snprintf(line, sizeof line,
+             "rc %d code %d offset %llu line %llu column %llu record %llu: %s | %s | %s | "
+             "records %llu in %llu json %llu\n",
+             rc, (int)e->code, (unsigned long long)e->offset, (unsigned long long)e->line,
+             (unsigned long long)e->column, (unsigned long long)e->record_index,
+             e->message.ptr, e->pointer.ptr, e->excerpt.ptr, (unsigned long long)records,
+             (unsigned long long)bytes_in, (unsigned long long)bytes_json);
+    textbuf_add(log, line, strlen(line));
+    fl = p->fl_records;
+    kvst_parser_free(p);
+    return fl;
+}
+
+static unsigned long compared;
+
+/* Same log both ways; returns the fast lexer's record count. */
+static uint64_t compare(const char *what, const textbuf *in, size_t chunk, const mode *m)
+{
+    textbuf slow = { 0, 0, 0 }, fast = { 0, 0, 0 };
+    uint64_t fl;
+
+    CHECK(run(in, chunk, 0, m, &slow) == 0);
+    fl = run(in, chunk, 1, m, &fast);
+    compared++;
+    check_count++;
+    if (slow.len != fast.len || memcmp(slow.data, fast.data, slow.len) != 0) {
+        size_t i = 0;
+        while (i < slow.len && i < fast.len && slow.data[i] == fast.data[i])
+            i++;
+        fprintf(stderr,
+                "%s (chunk %zu, flags %u, pull %d, limits %d, stop %zu): the logs differ "
+                "at byte %zu\n  yajl: %.300s\n  fast: %.300s\n",
+                what, chunk, m->flags, m->pull, m->small_limits, m->stop_at, i,
+                slow.data + (i > 100 ? i - 100 : 0), fast.data + (i > 100 ? i - 100 : 0));
+        check_failures++;
+        if (getenv("TEST_FASTLEX_KEEP")) { /* keep the input to debug it */
+            char name[64];
+            FILE *f;
+            snprintf(name, sizeof name, "fastlex-diff-%d.json", check_failures);
+            if ((f = fopen(name, "wb")) != NULL) {
+                fwrite(in->data, 1, in->len, f);
+                fclose(f);
+            }
+        }
+    }
+    free(slow.data);
+    free(fast.data);
+    return fl;
+}
+
+static const mode modes[] = {
+    { 0, 0, 0, 0 },
+    { 0, 1, 0, 0 },
+    { KVST_FLAG_RECOVER, 0, 0, 0 },
+    { KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW, 0, 0, 0 },
+    { 0, 0, 1, 0 },
+    { KVST_FLAG_RECOVER, 0, 1, 0 },
+    { 0, 0, 0, 2 },
+};
+#define NMODES (sizeof modes / sizeof modes[0])
+
+/* Every mode, whole and in pieces of several sizes. */
+static void compare_all(const char *what, const textbuf *in)
+{
+    static const size_t chunks[] = { 0, 1, 2, 3, 7, 16, 61, 256, 4096 };
+    size_t c, k;
+
+    for (k = 0; k < NMODES; k++)
+        for (c = 0; c < sizeof chunks / sizeof chunks[0]; c++)
+            compare(what, in, chunks[c], &modes[k]);
+}
+
+static void add(textbuf *t, const char *s)
+{
+    textbuf_add(t, s, strlen(s));
+}
+
+/* {"Records":[GOOD, rec, GOOD]} and the record alone as the whole array. */
+static const char good[] =
+    "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-03-01T00:00:00Z\","
+    "\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+    "\"awsRegion\":\"us-west-2\",\"eventID\":\"0d0f7a6e-3c51-4f3e-9a39-7c3d2f1f4b11\","
+    "\"requestParameters\":{\"streamName\":\"cam-1\"},\"responseElements\":null}";
+
+static void compare_record(const char *rec)
+{
+    textbuf t = { 0, 0, 0 };
+
+    add(&t, "{\"Records\":[");
+    add(&t, good);
+    add(&t, ",");
+    add(&t, rec);
+    add(&t, ",");
+    add(&t, good);
+    add(&t, "]}");
+    compare_all(rec, &t);
+    t.len = 0;
+    add(&t, "{\"Records\":[");
+    add(&t, rec);
+    add(&t, "]}\n");
+    compare_all(rec, &t);
+    free(t.data);
+}
+
+/* Records made to reach each way the fast lexer takes or gives up on a
+ * record, and the bytes around records. */
+static const char *const records[] = {
+    /* escapes the fast lexer decodes, and those it leaves to yajl */
+    "{\"eventVersion\":\"1.08\",\"userAgent\":\"a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\",\"eventSource\":\"s3.amazonaws.com\"}",
+    "{\"eventVersion\":\"1.08\",\"k\\n\":\"v\",\"eventName\":\"x\\u00e9\\ud83d\\ude00\"}",
+    "{\"eventVersion\":\"1.08\",\"eventName\":\"\\x\"}",
+    "{\"eventVersion\":\"1.08\",\"eventName\":\"\\",
+    /* not ASCII, valid and not */
+    "{\"eventVersion\":\"1.08\",\"eventName\":\"caf\xc3\xa9\"}",
+    "{\"eventVersion\":\"1.08\",\"eventName\":\"bad \xff\xfe\"}",
+    "{\"eventVersion\":\"1.08\",\"eventName\":\"ctl \x01\"}",
+    "{\"eventVersion\":\"1.08\",\"eventName\":\"tab \t\"}",
+    /* numbers */
+    "{\"eventVersion\":\"1.08\",\"n\":[0,-0,1,-12,3.25,-0.5e-3,1E+9,2e9,10.0E1]}",
+    "{\"eventVersion\":\"1.08\",\"n\":01}",
+    "{\"eventVersion\":\"1.08\",\"n\":1.}",
+    "{\"eventVersion\":\"1.08\",\"n\":-}",
+    "{\"eventVersion\":\"1.08\",\"n\":1e+}",
+    "{\"eventVersion\":\"1.08\",\"n\":.5}",
+    "{\"eventVersion\":\"1.08\",\"n\":+1}",
+    "{\"eventVersion\":\"1.08\",\"n\":1x}",
+    "{\"eventVersion\":\"1.08\",\"n\":123456789012345678901234567890123456789012345678901234567890}",
+    /* literals */
+    "{\"eventVersion\":\"1.08\",\"a\":true,\"b\":false,\"c\":null,\"d\":[true,false,null]}",
+    "{\"eventVersion\":\"1.08\",\"a\":tru}",
+    "{\"eventVersion\":\"1.08\",\"a\":nul,\"b\":1}",
+    "{\"eventVersion\":\"1.08\",\"a\":falsey}",
+    "{\"eventVersion\":\"1.08\",\"a\":truex}",
+    /* structure */
+    "{}",
+    "{\"eventVersion\":\"1.08\",\"a\":{},\"b\":[],\"c\":[{}],\"d\":[[]],\"e\":{\"f\":{}}}",
+    "{\"eventVersion\":\"1.08\",\"a\":[1,2,]}",
+    "{\"eventVersion\":\"1.08\",\"a\":1,}",
+    "{\"eventVersion\":\"1.08\",\"a\" 1}",
+    "{\"eventVersion\":\"1.08\",\"a\":[1}",
+    "{\"eventVersion\":\"1.08\",\"a\":{\"b\":1]}",
+    "{\"eventVersion\":\"1.08\",1:2}",
+    "{\"eventVersion\":\"1.08\",\"a\":1 \"b\":2}",
+    "{\"eventVersion\":\"1.08\",\"a\":[[[[[[[[[[1]]]]]]]]]]}",
+    "{\"eventVersion\":\"1.08\",\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":1}}}}}}}",
+    "{\"eventVersion\":\"1.08\",\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":{\"a\":[1,{\"b\":\"c\\n\"}],\"d\":\"\\u0041\"},\"responseElements\":{\"x\":[]}}",
+    "{\"eventVersion\":\"1.08\",\"additionalEventData\":{\"a\":[1,2,{\"b\":null}]},\"eventSource\":\"kinesisvideo.amazonaws.com\",\"requestParameters\":{\"streamName\":\"s\",\"n\":[1,2]}}",
+    /* white space, good and not */
+    " \t\r\n{ \"eventVersion\" : \"1.08\" ,\n\"a\" :\t[ 1 , 2 ] , \"b\" : { } }\r\n ",
+    "{\"eventVersion\":\"1.08\",\f\"a\":1}",
+    "{\"eventVersion\":\"1.08\",\v\"a\":1}",
+    "{\"eventVersion\":\"1.08\",\x01\"a\":1}",
+    /* long values against the small limits (40 bytes, 700 a record, depth 7) */
+    "{\"eventVersion\":\"1.08\",\"a\":\"0123456789012345678901234567890123456789\"}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"01234567890123456789012345678901234567890\"}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"0123456789012345678901234567890123456\\n\\t\"}",
+    "{\"eventVersion\":\"1.08\",\"0123456789012345678901234567890123456789x\":1}",
+    "{\"eventVersion\":\"1.08\",\"a\":12345678901234567890123456789012345678901}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"0123456789012345678901234567890123\",\"b\":\"0123456789012345678901234567890123\","
+    "\"c\":\"0123456789012345678901234567890123\",\"d\":\"0123456789012345678901234567890123\","
+    "\"e\":\"0123456789012345678901234567890123\",\"f\":\"0123456789012345678901234567890123\","
+    "\"g\":\"0123456789012345678901234567890123\",\"h\":\"0123456789012345678901234567890123\","
+    "\"i\":\"0123456789012345678901234567890123\",\"j\":\"0123456789012345678901234567890123\","
+    "\"k\":\"0123456789012345678901234567890123\",\"l\":\"0123456789012345678901234567890123\","
+    "\"m\":\"0123456789012345678901234567890123\",\"n\":\"0123456789012345678901234567890123\"}",
+    /* elements that are not records */
+    "null",
+    "1",
+    "[]",
+    "\"x\"",
+};
+
+/* Arrays and files whose shape is not one record after another. */
+static const char *const files[] = {
+    "{\"Records\":[]}",
+    "{\"Records\":[ ]}",
+    "{\"Records\":[\n]}\n",
+    "{\"a\":1,\"Records\":[{\"eventVersion\":\"1.08\"}],\"b\":[{\"c\":1}]}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"}]}{\"Records\":[{\"eventVersion\":\"1.08\"}]}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"} {\"eventVersion\":\"1.08\"}]}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"},]}",
+    "{\"Records\":[,{\"eventVersion\":\"1.08\"}]}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"}}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"},",
+    "{\"Records\":[{\"eventVersion\":\"1.08\"},{\"eventVer",
+    "{\"Records\":{\"eventVersion\":\"1.08\"}}",
+    "[{\"eventVersion\":\"1.08\"},{\"eventVersion\":\"1.08\"}]",
+    "{\"eventVersion\":\"1.08\",\"x\":[{\"Records\":[1]}]}\n{\"eventVersion\":\"1.08\"}",
+    "{\"x\":[[{\"a\":1}],{\"b\":[2]}],\"Records\":[{\"eventVersion\":\"1.08\"},{\"eventVersion\":\"1.09\"}]}",
+    "{\"Records\":[{\"eventVersion\":\"1.08\",\"s\":\"}],[{\\\"\"},{\"eventVersion\":\"1.08\"}]}",
+};
+
+/* Deterministic mutants of base: a byte changed, dropped or doubled. */
+static void compare_mutants(const textbuf *base, int count)
+{
+    static const char bytes[] = "{}[]\",:\\ \n0a-.eE\x80\xc3\f";
+    uint32_t seed = 12345;
+    textbuf t = { 0, 0, 0 };
+    int i;
+
+    for (i = 0; i < count; i++) {
+        size_t at;
+        seed = seed * 1103515245u + 12345u;
+        at = (size_t)(seed >> 8) % base->len;
+        t.len = 0;
+        textbuf_add(&t, base->data, at);
+        switch ((seed >> 4) % 3) {
+        case 0:
+            textbuf_add(&t, &bytes[(seed >> 16) % (sizeof bytes - 1)], 1);
+            textbuf_add(&t, base->data + at + 1, base->len - at - 1);
+            break;
+        case 1:
+            textbuf_add(&t, base->data + at + 1, base->len - at - 1);
+            break;
+        default:
+            textbuf_add(&t, base->data + at, base->len - at);
+            break;
+        }
+        compare("mutant", &t, 0, &modes[i % NMODES]);
+        compare("mutant", &t, 1000 + (size_t)(seed % 5000), &modes[(i + 3) % NMODES]);
+    }
+    free(t.data);
+}
+
+int main(int argc, char **argv)
+{
+    textbuf trail = { 0, 0, 0 }, t = { 0, 0, 0 };
+    size_t k;
+    uint64_t fl;
+    int i;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_fastlex GEN_TRAIL_JSON [FIXTURE...]\n");
+        return 2;
+    }
+    load(&trail, argv[1]);
+
+    /* The fast lexer takes the plain records: all 40 when fed whole, and
+     * most of them in 4 KiB pieces (a record cut by a piece's end goes to
+     * yajl); none when it is off. */
+    fl = compare("trail", &trail, 0, &modes[0]);
+    fprintf(stderr, "gen-trail-40 whole: %llu of 40 records by the fast lexer\n",
+            (unsigned long long)fl);
+    CHECK(fl == 40);
+    fl = compare("trail", &trail, 4096, &modes[0]);
+    fprintf(stderr, "gen-trail-40 in 4 KiB pieces: %llu of 40\n", (unsigned long long)fl);
+    CHECK(fl >= 20);
+
+    /* log files one after another: the fast lexer takes up each */
+    t.len = 0;
+    textbuf_add(&t, trail.data, trail.len);
+    textbuf_add(&t, trail.data, trail.len);
+    fl = compare("two trails", &t, 0, &modes[0]);
+    CHECK_EQ(fl, 80);
+
+    for (i = 1; i < argc; i++) {
+        t.len = 0;
+        load(&t, argv[i]);
+        compare_all(argv[i], &t);
+    }
+    for (k = 0; k < sizeof records / sizeof records[0]; k++)
+        compare_record(records[k]);
+    for (k = 0; k < sizeof files / sizeof files[0]; k++) {
+        t.len = 0;
+        add(&t, files[k]);
+        compare_all(files[k], &t);
+    }
+    compare_mutants(&trail, 400);
+    fprintf(stderr, "%lu comparisons\n", compared);
+    free(trail.data);
+    free(t.data);
+    return check_done("test_fastlex");
+}
