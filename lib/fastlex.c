@@ -83,7 +83,7 @@ static const unsigned char str_stop[256] = {
 };
 
 /* The first byte of [s, end) that ends a string's plain run, or end. */
-static inline const unsigned char *str_run(const unsigned char *s, const unsigned char *end)
+static KVST_INLINE const unsigned char *str_run(const unsigned char *s, const unsigned char *end)
 {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -144,12 +144,15 @@ static inline int is_digit(unsigned char c)
 /* The text of the string whose opening quote is at *ps: a pointer into the
  * input when it has no escape, else decoded into p->fl_text. *ps moves past
  * the closing quote, and p->fl_at with it. */
-static int lex_string(kvst_parser *p, const unsigned char **ps, const unsigned char *end,
-                      const unsigned char **text, size_t *len)
+static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned char *b,
+                       const unsigned char *e, const unsigned char *end,
+                       const unsigned char **text, size_t *len);
+
+static KVST_INLINE int lex_string(kvst_parser *p, const unsigned char **ps,
+                                  const unsigned char *end, const unsigned char **text,
+                                  size_t *len)
 {
     const unsigned char *b = *ps + 1, *e = str_run(b, end);
-    static const char decoded[] = "\"\\/\b\f\n\r\t";
-    static const char escapes[] = "\"\\/bfnrt";
 
     if (KVST_UNLIKELY(e >= end))
         return LEX_MORE;
@@ -161,6 +164,18 @@ static int lex_string(kvst_parser *p, const unsigned char **ps, const unsigned c
         *ps = e + 1;
         return LEX_OK;
     }
+    return lex_escaped(p, ps, b, e, end, text, len);
+}
+
+/* The rest of lex_string, for a string whose plain run stops at e before
+ * its closing quote. */
+static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned char *b,
+                       const unsigned char *e, const unsigned char *end,
+                       const unsigned char **text, size_t *len)
+{
+    static const char decoded[] = "\"\\/\b\f\n\r\t";
+    static const char escapes[] = "\"\\/bfnrt";
+
     /* Simple escapes are decoded as yajl decodes them; \u and anything
      * but ASCII are left to yajl. */
     p->fl_text.len = 0;

@@ -23,7 +23,9 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define KVST_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define KVST_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KVST_INLINE inline __attribute__((always_inline))
 #else
+#define KVST_INLINE inline
 #define KVST_LIKELY(x) (x)
 #define KVST_UNLIKELY(x) (x)
 #endif
