@@ -109,12 +109,13 @@ def json_docs():
 
 def main():
     for target in ('fuzz_parser', 'fuzz_gzip', 'fuzz_recover', 'fuzz_identity',
-                   'fuzz_validators'):
+                   'fuzz_validators', 'fuzz_fastlex'):
         for old in glob.glob(os.path.join(OUT, target, 'seed-*')):
             os.remove(old)
 
     for i, (name, data) in enumerate(fixtures()):
         write('fuzz_parser', name, HEADERS[i % len(HEADERS)] + data)
+        write('fuzz_fastlex', name, HEADERS[i % len(HEADERS)] + data)
         if not name.endswith('.gz') and len(data) < 8000:
             # members 1..4 by turn, level 6; one stored, one truncated
             g = [i % 4, 0x3b]
@@ -125,6 +126,7 @@ def main():
             write('fuzz_gzip', name, HEADERS[(i + 1) % len(HEADERS)] + bytes(g) + data)
     for name, data in EDGE.items():
         write('fuzz_parser', name, HEADERS[len(name) % len(HEADERS)] + data)
+        write('fuzz_fastlex', name, HEADERS[len(name) % len(HEADERS)] + data)
         write('fuzz_recover', name, HEADERS[0] + data)
     write('fuzz_gzip', 'raw-deflate', HEADERS[0] + bytes([0x08, 0]) + b'\x03\x00')
     write('fuzz_gzip', 'trailer', HEADERS[1] + bytes([0x21, 0]) + EDGE['two-logs'])

@@ -15,7 +15,7 @@ build=${1:?usage: run_fuzzers.sh BUILDDIR SECONDS [TARGET...]}
 seconds=${2:?usage: run_fuzzers.sh BUILDDIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_parser fuzz_gzip fuzz_recover fuzz_identity fuzz_validators)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_parser fuzz_gzip fuzz_recover fuzz_fastlex fuzz_identity fuzz_validators)
 work=${WORK:-/tmp/kvstrail-fuzz}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
