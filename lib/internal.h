@@ -1,8 +1,11 @@
 /*
  * Internal: the parser's state shared by the stages of the data flow
  *
- *   gzip_stage -> tokenizer -> record_builder -> envelope + action_map
- *              -> validate_record -> parser (delivery)
+ *   gzip_stage -> fastlex -> tokenizer -> record_builder -> envelope
+ *              + action_map -> validate_record -> parser (delivery)
+ *
+ * (fastlex reports the tokens of plain whole records to the record builder
+ * itself, and hands every other byte to the tokenizer, that is to yajl.)
  *
  * Each stage lives in its own file and only calls forward.
  */
