@@ -186,8 +186,8 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
         if (e + 1 >= end)
             return LEX_MORE;
         esc = e[1] ? strchr(escapes, e[1]) : NULL;
-        if (!esc)
-            return LEX_BAIL;
+        if (!esc || (uint64_t)(e - *ps) > p->opts.max_string_bytes)
+            return LEX_BAIL; /* (a long one: yajl refuses it, holding less) */
         if (kvst__buf_append(&p->fl_text, &p->alloc, b, (size_t)(e - b)) ||
             kvst__buf_append(&p->fl_text, &p->alloc, &decoded[esc - escapes], 1))
             return LEX_BAIL; /* yajl tries again, and says out of memory */
