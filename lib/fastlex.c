@@ -1,7 +1,7 @@
 /*
  * Stage 2a: the fast lexer. Between the gzip stage and yajl, it lexes the
  * records of a {"Records":[...]} array itself when they are plain --
- * whole in the bytes at hand, ASCII, no \u escape -- and reports their
+ * whole in the bytes at hand, no \u escape -- and reports their
  * tokens to the record builder through the same callbacks yajl calls,
  * with the same positions. Everything else goes to yajl (tokenizer.c):
  * the bytes before the array, a record that is cut by the end of a feed
@@ -62,7 +62,7 @@ void kvst__lex_free(kvst_parser *p)
 }
 
 /* Bytes that end the plain run of a string: '"', '\\', controls and
- * everything from 0x80 (UTF-8 is left to yajl). */
+ * everything from 0x80 (UTF-8 is checked out of line). */
 static const unsigned char str_stop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -168,38 +168,62 @@ static KVST_INLINE int lex_string(kvst_parser *p, const unsigned char **ps,
 }
 
 /* The rest of lex_string, for a string whose plain run stops at e before
- * its closing quote. */
+ * its closing quote: escapes, UTF-8, or a byte yajl rejects. */
 static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned char *b,
                        const unsigned char *e, const unsigned char *end,
                        const unsigned char **text, size_t *len)
 {
     static const char decoded[] = "\"\\/\b\f\n\r\t";
     static const char escapes[] = "\"\\/bfnrt";
+    const unsigned char *run = b; /* start of the bytes not yet copied */
+    int escaped = 0;
 
-    /* Simple escapes are decoded as yajl decodes them; \u and anything
-     * but ASCII are left to yajl. */
+    /* Simple escapes are decoded as yajl decodes them, and UTF-8 is
+     * checked by yajl's rule (a lead byte and its continuation bytes);
+     * \u escapes and control bytes are left to yajl. */
     p->fl_text.len = 0;
     for (;;) {
-        const char *esc;
-        if (*e != '\\')
-            return LEX_BAIL; /* a control byte, or not ASCII */
-        if (e + 1 >= end)
-            return LEX_MORE;
-        esc = e[1] ? strchr(escapes, e[1]) : NULL;
-        if (!esc || (uint64_t)(e - *ps) > p->opts.max_string_bytes)
-            return LEX_BAIL; /* (a long one: yajl refuses it, holding less) */
-        if (kvst__buf_append(&p->fl_text, &p->alloc, b, (size_t)(e - b)) ||
-            kvst__buf_append(&p->fl_text, &p->alloc, &decoded[esc - escapes], 1))
-            return LEX_BAIL; /* yajl tries again, and says out of memory */
-        b = e + 2;
-        e = str_run(b, end);
-        if (e >= end)
-            return LEX_MORE;
+        if ((uint64_t)(e - *ps) > p->opts.max_string_bytes)
+            return LEX_BAIL; /* yajl refuses it, holding less */
         if (*e == '"')
             break;
+        if (*e == '\\') {
+            const char *esc;
+            if (e + 1 >= end)
+                return LEX_MORE;
+            esc = e[1] ? strchr(escapes, e[1]) : NULL;
+            if (!esc)
+                return LEX_BAIL;
+            if (kvst__buf_append(&p->fl_text, &p->alloc, run, (size_t)(e - run)) ||
+                kvst__buf_append(&p->fl_text, &p->alloc, &decoded[esc - escapes], 1))
+                return LEX_BAIL; /* yajl tries again, and says out of memory */
+            escaped = 1;
+            e += 2;
+            run = e;
+        } else if (*e >= 0x80) {
+            size_t n = (*e >> 5) == 0x6 ? 2 : (*e >> 4) == 0xe ? 3 : (*e >> 3) == 0x1e ? 4 : 0, k;
+            if (n == 0)
+                return LEX_BAIL;
+            if ((size_t)(end - e) < n)
+                return LEX_MORE;
+            for (k = 1; k < n; k++)
+                if ((e[k] >> 6) != 0x2)
+                    return LEX_BAIL;
+            e += n;
+        } else {
+            return LEX_BAIL; /* a control byte */
+        }
+        e = str_run(e, end);
+        if (e >= end)
+            return LEX_MORE;
     }
-    if ((uint64_t)(e - *ps) > p->opts.max_string_bytes ||
-        kvst__buf_append(&p->fl_text, &p->alloc, b, (size_t)(e - b)) ||
+    if (!escaped) { /* UTF-8 only: yajl too hands over the input's bytes */
+        *text = b;
+        *len = (size_t)(e - b);
+        *ps = e + 1;
+        return LEX_OK;
+    }
+    if (kvst__buf_append(&p->fl_text, &p->alloc, run, (size_t)(e - run)) ||
         kvst__buf_reserve(&p->fl_text, &p->alloc, 1))
         return LEX_BAIL;
     p->fl_text.data[p->fl_text.len] = '\0';

@@ -222,6 +222,12 @@ static const char *const records[] = {
     /* not ASCII, valid and not */
     "{\"eventVersion\":\"1.08\",\"eventName\":\"caf\xc3\xa9\"}",
     "{\"eventVersion\":\"1.08\",\"eventName\":\"bad \xff\xfe\"}",
+    "{\"eventVersion\":\"1.08\",\"userAgent\":\"\xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa9\\n\xe6\x97\xa5\",\"k\xc3\xa9\":1}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"overlong \xc0\x80 surrogate \xed\xa0\x80 high \xf7\xbf\xbf\xbf\"}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"lone \x80 continuation\"}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"cut \xe2\x82\"}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"five \xf8\x88\x80\x80\x80\"}",
+    "{\"eventVersion\":\"1.08\",\"a\":\"at end \xf0\x9f\x98",
     "{\"eventVersion\":\"1.08\",\"eventName\":\"ctl \x01\"}",
     "{\"eventVersion\":\"1.08\",\"eventName\":\"tab \t\"}",
     /* numbers */
@@ -278,6 +284,9 @@ static const char *const records[] = {
     "[]",
     "\"x\"",
 };
+
+/* records[UTF8_RECORD]: valid UTF-8 in keys and values */
+#define UTF8_RECORD 6
 
 /* Arrays and files whose shape is not one record after another. */
 static const char *const files[] = {
@@ -362,6 +371,17 @@ int main(int argc, char **argv)
     textbuf_add(&t, trail.data, trail.len);
     fl = compare("two trails", &t, 0, &modes[0]);
     CHECK_EQ(fl, 80);
+
+    /* ... and records with simple escapes and UTF-8 (records[0] and the
+     * first UTF-8 one) */
+    t.len = 0;
+    add(&t, "{\"Records\":[");
+    add(&t, records[0]);
+    add(&t, ",");
+    add(&t, records[UTF8_RECORD]);
+    add(&t, "]}");
+    fl = compare("escapes and UTF-8", &t, 0, &modes[0]);
+    CHECK_EQ(fl, 2);
 
     for (i = 1; i < argc; i++) {
         t.len = 0;
