@@ -40,8 +40,9 @@ int kvst__fastlex_off = 0;
 enum {
     FL_OFF = 0, /* every byte to yajl */
     FL_SCAN,    /* yajl has the floor; the scanner looks for a way back */
-    FL_READY,   /* inside the Records array, yajl expects a value or ']' */
-    FL_AFTER    /* inside the Records array, yajl expects ',' or ']' */
+    FL_READY,   /* in an array of records, yajl expects a value or ']' */
+    FL_AFTER,   /* in an array of records, yajl expects ',' or ']' */
+    FL_STREAM   /* between top-level events, yajl expects a value or the end */
 };
 
 /* What lexing a record came to. */
@@ -275,13 +276,25 @@ static int lex_number(const unsigned char **ps, const unsigned char *end)
     return LEX_OK;
 }
 
+/* What reporting a record changes in the builder outside the record. */
+typedef struct fl_saved {
+    uint32_t depth;
+    int top, saw_records_key;
+    uint32_t top_kind;
+    uint64_t items, last_tok_end, top_values;
+} fl_saved;
+
 /* Undo what was reported of a record the fast lexer gives up on: yajl
  * reports it again from its start. */
-static void lex_undo(kvst_parser *p, uint32_t depth, uint64_t items, uint64_t last)
+static void lex_undo(kvst_parser *p, const fl_saved *sv)
 {
-    p->depth = depth;
-    p->levels[depth].items = items;
-    p->last_tok_end = last;
+    p->depth = sv->depth;
+    p->levels[sv->depth].items = sv->items;
+    p->last_tok_end = sv->last_tok_end;
+    p->top = sv->top;
+    p->top_kind = sv->top_kind;
+    p->top_values = sv->top_values;
+    p->saw_records_key = sv->saw_records_key;
     p->rec_active = 0;
     p->skip_depth = 0;
     kvst__record_reset(p->cur);
@@ -300,14 +313,20 @@ static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned cha
                       const unsigned char **out)
 {
     const yajl_callbacks *cb = &kvst__builder_callbacks;
-    uint32_t depth0 = p->depth;
-    uint64_t items0 = p->levels[depth0].items, last0 = p->last_tok_end;
+    fl_saved sv;
     uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
     unsigned d = 0;
     const unsigned char *text;
     size_t len;
     int r = LEX_BAIL;
 
+    sv.depth = p->depth;
+    sv.items = p->levels[sv.depth].items;
+    sv.last_tok_end = p->last_tok_end;
+    sv.top = p->top;
+    sv.top_kind = p->top_kind;
+    sv.top_values = p->top_values;
+    sv.saw_records_key = p->saw_records_key;
     goto open_object;
 
 value:
@@ -339,8 +358,8 @@ value:
         if (d >= FL_MAX_DEPTH)
             goto bail;
         FL_AT(++s);
-        if (!cb->yajl_start_array(p))
-            goto failed;
+        if (!cb->yajl_start_array(p) || !p->rec_active)
+            goto failed; /* (no longer a record: the object is a log file) */
         arrays |= (uint64_t)1 << d;
         d++;
         if (s < end && KVST_UNLIKELY(is_ws(*s)))
@@ -446,40 +465,40 @@ bail:
 failed:
     r = LEX_BAIL;
 give_up:
-    lex_undo(p, depth0, items0, last0);
+    lex_undo(p, &sv);
     return r;
 }
 
-/* yajl has just opened the Records array or closed one of its elements. */
-static int at_records_boundary(const kvst_parser *p)
+/* Where yajl stands between records: the depth of their container (2 in
+ * a Records array, 1 in a top-level array, 0 between top-level events)
+ * plus one, or 0 when it does not. */
+static int records_boundary(const kvst_parser *p)
 {
-    return p->top == KVST_TOP_RECORDS && p->depth == 2 && p->levels[2].node == 1 &&
-           !p->rec_active && !p->status && !p->resyncing;
+    if (p->rec_active || p->status || p->resyncing)
+        return 0;
+    if (p->top == KVST_TOP_RECORDS && p->depth == 2 && p->levels[2].node == 1)
+        return 3;
+    if (p->top == KVST_TOP_ARRAY && p->depth == 1)
+        return 2;
+    /* after a top-level object (the first goes to yajl: it may open a log
+     * file, and the fast lexer only takes objects that stay events) */
+    if (p->depth == 0 && p->top_values > 0 && p->top_kind == KVST_JSON_OBJECT)
+        return 1;
+    return 0;
 }
 
-/* Could a Records array still come (or is one open)? Not once the input
- * proved to be events one after another, or an array of them. */
+/* Could records still come? Not once the input proved not CloudTrail. */
 static int fast_possible(const kvst_parser *p)
 {
-    if (p->status || p->resyncing)
-        return 0;
-    switch (p->top) {
-    case KVST_TOP_RECORDS: /* log files may follow one another */
-        return 1;
-    case KVST_TOP_OBJECT: /* no event key yet: may be a log file */
-        return p->rec_active && p->rec_depth == 1 && !p->top_has_event_key;
-    case KVST_TOP_BETWEEN:
-        return p->top_values == 0;
-    default:
-        return 0;
-    }
+    return !p->status && !p->resyncing && p->top != KVST_TOP_SKIP;
 }
 
 enum { CUT_NONE, CUT_OPEN, CUT_CLOSE };
 
 /* Follow strings and brackets over [pos, len): the place just past a '['
- * that opens the second level, or a '}' or ']' that closes back to it, is
- * where the fast lexer may take over. Returns it (or len) in *cut. */
+ * that opens the first or second level, or a '}' or ']' that closes back
+ * to the second level or above, is where the fast lexer may take over.
+ * Returns it (or len) in *cut. */
 static int scan(kvst_parser *p, const unsigned char *buf, size_t pos, size_t len, size_t *cut)
 {
     const unsigned char *s = buf + pos, *end = buf + len;
@@ -510,12 +529,12 @@ static int scan(kvst_parser *p, const unsigned char *buf, size_t pos, size_t len
             d++;
             break;
         case '[':
-            if (++d == 2)
+            if (++d <= 2)
                 kind = CUT_OPEN;
             break;
         case '}':
         case ']':
-            if (d > 0 && --d == 2)
+            if (d > 0 && --d <= 2)
                 kind = CUT_CLOSE;
             break;
         default:
@@ -532,9 +551,11 @@ static int scan(kvst_parser *p, const unsigned char *buf, size_t pos, size_t len
 }
 
 /* The stand-in that moves yajl from state 'from' to state 'to' across
- * nrec records. */
+ * nrec records (top-level events need no separator). */
 static const char *standin(int from, int to, uint64_t nrec)
 {
+    if (from == FL_STREAM)
+        return nrec ? "null" : NULL;
     if (from == FL_READY)
         return to == FL_AFTER ? "null" : nrec ? "null," : NULL;
     return to == FL_READY ? "," : nrec ? ",null" : NULL;
@@ -568,7 +589,8 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
             break;
         nrec++;
         s = e;
-        st = FL_AFTER;
+        if (st != FL_STREAM)
+            st = FL_AFTER;
         if (p->fl_backoff)
             p->fl_backoff--;
     }
@@ -583,9 +605,9 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
         p->fl_mode = st; /* the next feed starts where this one stops */
         return 0;
     }
-    /* yajl takes over, at the second level */
+    /* yajl takes over, at the records' level (where the scanner stopped
+     * when the fast lexer took over: fl_depth is kept) */
     p->fl_mode = FL_SCAN;
-    p->fl_depth = 2;
     p->fl_in_str = 0;
     p->fl_esc = 0;
     if (r == LEX_BAIL) {
@@ -601,7 +623,7 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
 {
     size_t pos = 0, cut;
     uint64_t resyncs;
-    int rc, kind;
+    int rc, kind, level;
 
     while (pos < len) {
         if (p->fl_mode == FL_OFF || p->status || p->resyncing) {
@@ -624,11 +646,12 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
             p->fl_mode = FL_OFF;
             return 0;
         }
-        if (kind != CUT_NONE && at_records_boundary(p)) {
+        level = kind != CUT_NONE ? records_boundary(p) : 0;
+        if (level) {
             if (p->fl_skip)
                 p->fl_skip--;
             else
-                p->fl_mode = kind == CUT_OPEN ? FL_READY : FL_AFTER;
+                p->fl_mode = level == 1 ? FL_STREAM : kind == CUT_OPEN ? FL_READY : FL_AFTER;
         } else if (!fast_possible(p)) {
             p->fl_mode = FL_OFF;
         }

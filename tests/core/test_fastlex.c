@@ -341,6 +341,37 @@ static void compare_mutants(const textbuf *base, int count)
     free(t.data);
 }
 
+/* The records of a log file as a top-level array, and as JSON Lines (one
+ * record a line, CRLF every third line). */
+static void reshape(const textbuf *trail, textbuf *array, textbuf *lines)
+{
+    const char *b = strchr(trail->data, '['), *e = strrchr(trail->data, ']'), *c;
+    int depth = 0, in_str = 0, esc = 0, n = 0;
+
+    if (!b || !e || e < b)
+        exit(2);
+    textbuf_add(array, b, (size_t)(e - b + 1));
+    textbuf_add(array, "\n", 1);
+    for (c = b + 1; c < e; c++) {
+        if (in_str) {
+            in_str = esc ? 1 : *c != '"';
+            esc = !esc && *c == '\\';
+        } else if (*c == '"') {
+            in_str = 1;
+        } else if (*c == '{' || *c == '[') {
+            depth++;
+        } else if (*c == '}' || *c == ']') {
+            depth--;
+        } else if (*c == ',' && depth == 0) {
+            n++;
+            textbuf_add(lines, n % 3 ? "\n" : "\r\n", n % 3 ? 1 : 2);
+            continue;
+        }
+        textbuf_add(lines, c, 1);
+    }
+    textbuf_add(lines, "\n", 1);
+}
+
 int main(int argc, char **argv)
 {
     textbuf trail = { 0, 0, 0 }, t = { 0, 0, 0 };
@@ -382,6 +413,27 @@ int main(int argc, char **argv)
     add(&t, "]}");
     fl = compare("escapes and UTF-8", &t, 0, &modes[0]);
     CHECK_EQ(fl, 2);
+
+    /* The same records as a top-level array (all taken) and as JSON Lines
+     * (all but the first: it might have opened a log file) */
+    {
+        textbuf array = { 0, 0, 0 }, lines = { 0, 0, 0 };
+        reshape(&trail, &array, &lines);
+        fl = compare("array", &array, 0, &modes[0]);
+        CHECK_EQ(fl, 40);
+        fl = compare("array", &array, 4096, &modes[0]);
+        CHECK(fl >= 20);
+        fl = compare("lines", &lines, 0, &modes[0]);
+        CHECK_EQ(fl, 39);
+        fl = compare("lines", &lines, 4096, &modes[0]);
+        CHECK(fl >= 20);
+        compare_all("array", &array);
+        compare_all("lines", &lines);
+        compare_mutants(&array, 150);
+        compare_mutants(&lines, 150);
+        free(array.data);
+        free(lines.data);
+    }
 
     for (i = 1; i < argc; i++) {
         t.len = 0;
