@@ -52,6 +52,10 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
  * go to yajl. */
 #define FL_MAX_DEPTH 60u
 
+/* The longest start of a record held for the next piece of a feed; a
+ * longer one goes to yajl. */
+#define FL_HOLD_MAX (64u * 1024u)
+
 void kvst__lex_init(kvst_parser *p)
 {
     p->fl_mode = kvst__fastlex_off ? FL_OFF : FL_SCAN;
@@ -60,6 +64,7 @@ void kvst__lex_init(kvst_parser *p)
 void kvst__lex_free(kvst_parser *p)
 {
     kvst__buf_free(&p->fl_text, &p->alloc);
+    kvst__buf_free(&p->fl_hold, &p->alloc);
 }
 
 /* Bytes that end the plain run of a string: '"', '\\', controls and
@@ -561,6 +566,23 @@ static const char *standin(int from, int to, uint64_t nrec)
     return to == FL_READY ? "," : nrec ? ",null" : NULL;
 }
 
+/* Keep [s, end), the start of a record, to lex it joined with the next
+ * piece of the same feed (the gzip stage hands a feed's inflated bytes on
+ * in pieces; the end of the feed parses what is held, kvst__lex_flush).
+ * 0 when held. */
+static int hold(kvst_parser *p, const unsigned char *s, const unsigned char *end)
+{
+    kvst_buf *h = &p->fl_hold;
+
+    if (h->data && s >= h->data && s < h->data + h->cap) { /* a tail of the held bytes */
+        memmove(h->data, s, (size_t)(end - s));
+        h->len = (size_t)(end - s);
+        return 0;
+    }
+    h->len = 0;
+    return kvst__buf_append(h, &p->alloc, s, (size_t)(end - s));
+}
+
 /* The fast lexer has the floor at buf[*pos]: lex records while they are
  * plain and whole, then close the span. */
 static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size_t len)
@@ -601,8 +623,12 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
     if (rc)
         return rc;
     *pos = (size_t)(s - buf);
-    if (s >= end) {
-        p->fl_mode = st; /* the next feed starts where this one stops */
+    p->fl_mode = st; /* the next feed starts where this one stops */
+    if (s >= end)
+        return 0;
+    if (r == LEX_MORE && p->fl_hold_ok && (size_t)(end - s) <= FL_HOLD_MAX && !hold(p, s, end)) {
+        /* the next piece of this feed completes the record */
+        *pos = len;
         return 0;
     }
     /* yajl takes over, at the records' level (where the scanner stopped
@@ -659,26 +685,57 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
     return 0;
 }
 
-int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
+/* Parse buf after the bytes held from the previous piece, if any. */
+static int lex_entry(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
 {
-    kvst_parser *p = (kvst_parser *)parser;
-    uint64_t bytes_json = p->bytes_json, resyncs = p->resyncs;
+    kvst_buf *h = &p->fl_hold;
+    uint64_t parsed = p->bytes_json + h->len, resyncs = p->resyncs;
+    const unsigned char *data = buf;
+    size_t n = len;
     int rc;
 
-    if (p->fl_mode == FL_OFF)
-        return kvst__tok_feed(p, buf, len);
     if (p->status)
         return p->status;
-    rc = lex_feed(p, buf, len);
+    if (h->len) {
+        if (len && kvst__buf_append(h, &p->alloc, buf, len)) {
+            /* no room to join them: the held bytes go on alone first */
+            rc = lex_entry(p, NULL, 0, 0);
+            return rc ? rc : lex_entry(p, buf, len, may_hold);
+        }
+        data = h->data;
+        n = h->len;
+        h->len = 0; /* (hold() may keep a new tail of it) */
+    }
+    p->fl_hold_ok = may_hold;
+    rc = n ? lex_feed(p, data, n) : 0;
+    p->fl_hold_ok = 0;
     /* A feed that fails counts none of its bytes as parsed, as when yajl
      * has it whole (recovery counts them all, once it has them). */
-    if (rc && p->resyncs == resyncs)
-        p->bytes_json = bytes_json;
-    /* as kvst__tok_feed: the caller's bytes are not ours after this */
-    if (p->chunk && p->chunk >= buf && p->chunk <= buf + len) {
+    if (rc && p->resyncs == resyncs) {
+        p->bytes_json = parsed;
+        h->len = 0;
+    }
+    /* as kvst__tok_feed: the bytes are not ours after this */
+    if (p->chunk && p->chunk >= data && p->chunk <= data + n) {
         p->chunk = NULL;
         p->chunk_len = 0;
     }
     p->fl_span = 0;
     return rc;
+}
+
+int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
+{
+    kvst_parser *p = (kvst_parser *)parser;
+
+    if (p->fl_mode == FL_OFF && !p->fl_hold.len)
+        return kvst__tok_feed(p, buf, len);
+    return lex_entry(p, buf, len, 1);
+}
+
+int kvst__lex_flush(kvst_parser *p)
+{
+    if (!p->fl_hold.len)
+        return p->status;
+    return lex_entry(p, NULL, 0, 0);
 }

@@ -176,6 +176,8 @@ struct kvst_parser {
     uint64_t fl_at;               /* kvst__tok_offset() while fl_span */
     uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
     kvst_buf fl_text;             /* strings with escapes, decoded */
+    kvst_buf fl_hold;             /* the start of a record cut by a piece's end */
+    int fl_hold_ok;               /* more pieces of this feed may follow */
     uint64_t fl_records;          /* records the fast lexer delivered */
 
     /* stage 3: record builder */
@@ -232,6 +234,9 @@ void kvst__lex_free(kvst_parser *p);
 /* The gzip stage's output function: plain bytes, to the fast lexer or to
  * yajl (kvst__tok_feed). */
 int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len);
+/* At the end of a feed (and of the input, before kvst__tok_finish): parse
+ * the bytes held for the feed's next piece. 0 or the parser's status. */
+int kvst__lex_flush(kvst_parser *p);
 
 /* ---- tokenizer.c ------------------------------------------------------- */
 int kvst__tok_new(kvst_parser *p);

@@ -132,6 +132,8 @@ int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
         return KVST_E_INVAL;
     release_handed(p);
     rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, kvst__lex_feed, p);
+    if (kvst__lex_flush(p)) /* what was held for a next piece */
+        return p->status;
     return rc ? input_failure(p, rc) : 0;
 }
 
@@ -148,6 +150,8 @@ int kvst_parser_finish(kvst_parser *p)
     p->finished = 1;
     release_handed(p);
     rc = kvst__input_finish(p->input, kvst__lex_feed, p);
+    if (kvst__lex_flush(p))
+        return p->status;
     if (rc)
         return input_failure(p, rc);
     rc = kvst__tok_finish(p);
