@@ -1,24 +1,24 @@
 /*
  * Stage 2a: the fast lexer. Between the gzip stage and yajl, it lexes the
- * records of a {"Records":[...]} array itself when they are plain --
- * whole in the bytes at hand, no \u escape -- and reports their
- * tokens to the record builder through the same callbacks yajl calls,
- * with the same positions. Everything else goes to yajl (tokenizer.c):
- * the bytes before the array, a record that is cut by the end of a feed
- * or that the fast lexer does not take, the array's end, and all input of
- * any other shape. yajl stays the judge of what is JSON: the fast lexer
- * accepts only a subset of what yajl accepts, and gives up on anything
- * else before a record is delivered, undoing what it reported of it.
+ * records of a {"Records":[...]} array, of a top-level array of events
+ * and of a stream of events itself when they are plain -- whole in the
+ * bytes at hand, no \u escape -- and reports their tokens to the record
+ * builder through the same callbacks yajl calls, with the same positions.
+ * Everything else goes to yajl (tokenizer.c): the bytes before the first
+ * record, a record cut by the end of the caller's feed or that the fast
+ * lexer does not take, the containers' ends, and input of any other
+ * shape. yajl stays the judge of what is JSON: the fast lexer accepts
+ * only a subset of what yajl accepts, and gives up on anything else
+ * before a record is delivered, undoing what it reported of it.
  *
  * Keeping yajl in step. yajl is handed its share of the bytes in pieces
  * that end between tokens, which it handles as it would any split of the
  * input. For the records the fast lexer delivered, yajl parses a stand-in
  * ("null", ",", ",null", "null,") that leaves it in the same state, and
  * the builder ignores the stand-in's null. The fast lexer takes over only
- * where the builder says yajl has just opened the Records array or closed
- * one of its elements. To find such places in the bytes yajl is given, a
- * scanner follows strings and brackets; it is only used until then, and
- * for a record left to yajl.
+ * where the builder says yajl stands between records. To find such
+ * places in the bytes yajl is given, a scanner follows strings and
+ * brackets; it is only used until then, and for a record left to yajl.
  *
  * Positions: the builder computes every offset from the token pointers
  * and from kvst__tok_offset(), which reports p->fl_at while the fast
@@ -26,6 +26,12 @@
  * cursor as with yajl. A span of bytes the fast lexer took is closed like
  * a chunk (kvst__tok_span_end), so error positions after it come out the
  * same as for any split of the input.
+ *
+ * Pieces of a feed. The gzip stage hands one feed's inflated bytes on in
+ * pieces; the start of a record a piece's end cuts is held and lexed
+ * joined with the next piece. kvst__lex_flush() ends the feed: what is
+ * still held goes on as above, so an error is reported by the feed that
+ * brings it, whatever the fast lexer does.
  */
 #include <string.h>
 
@@ -119,7 +125,8 @@ static inline const unsigned char *quote_or_escape(const unsigned char *s, const
 
     while (end - s >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        int bits = _mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
         if (bits)
             return s + __builtin_ctz((unsigned)bits);
         s += 16;
