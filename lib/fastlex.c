@@ -61,6 +61,7 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
 /* The longest start of a record held for the next piece of a feed; a
  * longer one goes to yajl. */
 #define FL_HOLD_MAX (64u * 1024u)
+/* ... and the most pieces it may span (FL_MAX_SEGS in internal.h) */
 
 void kvst__lex_init(kvst_parser *p)
 {
@@ -573,21 +574,20 @@ static const char *standin(int from, int to, uint64_t nrec)
     return to == FL_READY ? "," : nrec ? ",null" : NULL;
 }
 
-/* Keep [s, end), the start of a record, to lex it joined with the next
- * piece of the same feed (the gzip stage hands a feed's inflated bytes on
- * in pieces; the end of the feed parses what is held, kvst__lex_flush).
- * 0 when held. */
+/* Keep [s, end), the start of a record a piece's end cuts, to lex it
+ * joined with the next piece of the same feed (the gzip stage hands a
+ * feed's inflated bytes on in pieces). 0 when held. */
 static int hold(kvst_parser *p, const unsigned char *s, const unsigned char *end)
 {
     kvst_buf *h = &p->fl_hold;
 
-    if (h->data && s >= h->data && s < h->data + h->cap) { /* a tail of the held bytes */
-        memmove(h->data, s, (size_t)(end - s));
-        h->len = (size_t)(end - s);
-        return 0;
-    }
     h->len = 0;
-    return kvst__buf_append(h, &p->alloc, s, (size_t)(end - s));
+    p->fl_nseg = 0;
+    if (kvst__buf_append(h, &p->alloc, s, (size_t)(end - s)))
+        return 1;
+    p->fl_seg[p->fl_nseg++] = h->len;
+    p->fl_hold_parsed = p->fl_piece_parsed;
+    return 0;
 }
 
 /* The fast lexer has the floor at buf[*pos]: lex records while they are
@@ -692,43 +692,115 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
     return 0;
 }
 
-/* Parse buf after the bytes held from the previous piece, if any. */
-static int lex_entry(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
+/* Parse a piece of a feed (nothing is held). parsed: bytes_json when the
+ * piece as the gzip stage cut it began (buf may be the rest of it). */
+static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold,
+                      uint64_t parsed)
 {
-    kvst_buf *h = &p->fl_hold;
-    uint64_t parsed = p->bytes_json + h->len, resyncs = p->resyncs;
-    const unsigned char *data = buf;
-    size_t n = len;
+    uint64_t resyncs = p->resyncs;
     int rc;
 
     if (p->status)
         return p->status;
-    if (h->len) {
-        if (len && kvst__buf_append(h, &p->alloc, buf, len)) {
-            /* no room to join them: the held bytes go on alone first */
-            rc = lex_entry(p, NULL, 0, 0);
-            return rc ? rc : lex_entry(p, buf, len, may_hold);
-        }
-        data = h->data;
-        n = h->len;
-        h->len = 0; /* (hold() may keep a new tail of it) */
-    }
+    if (p->fl_mode == FL_OFF)
+        return kvst__tok_feed(p, buf, len);
     p->fl_hold_ok = may_hold;
-    rc = n ? lex_feed(p, data, n) : 0;
+    p->fl_piece_parsed = parsed;
+    rc = lex_feed(p, buf, len);
     p->fl_hold_ok = 0;
-    /* A feed that fails counts none of its bytes as parsed, as when yajl
+    /* A piece that fails counts none of its bytes as parsed, as when yajl
      * has it whole (recovery counts them all, once it has them). */
-    if (rc && p->resyncs == resyncs) {
+    if (rc && p->resyncs == resyncs)
         p->bytes_json = parsed;
-        h->len = 0;
-    }
     /* as kvst__tok_feed: the bytes are not ours after this */
-    if (p->chunk && p->chunk >= data && p->chunk <= data + n) {
+    if (p->chunk && p->chunk >= buf && p->chunk <= buf + len) {
         p->chunk = NULL;
         p->chunk_len = 0;
     }
     p->fl_span = 0;
     return rc;
+}
+
+/* The held record is not lexed whole after all: the held pieces go on as
+ * they came (so yajl sees the bytes it gets split as they were), then
+ * buf. */
+static int replay(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
+{
+    kvst_buf *h = &p->fl_hold;
+    size_t off = 0, i, nseg = p->fl_nseg;
+    int rc = 0;
+
+    h->len = 0;
+    p->fl_nseg = 0;
+    for (i = 0; i < nseg && !rc; i++) {
+        /* (the first is the end of a piece: it began before the record) */
+        rc = piece_feed(p, h->data + off, p->fl_seg[i], 0, i ? p->bytes_json : p->fl_hold_parsed);
+        off += p->fl_seg[i];
+    }
+    if (!rc && len)
+        rc = piece_feed(p, buf, len, may_hold, p->bytes_json);
+    return rc;
+}
+
+/* A record is held and buf is the feed's next piece: lex the record
+ * joined with it, hold on, or replay. */
+static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
+{
+    kvst_buf *h = &p->fl_hold;
+    size_t held = h->len, used;
+    uint64_t piece_parsed = p->bytes_json + held; /* where buf begins */
+    const unsigned char *e;
+    int from = p->fl_mode, r, rc;
+
+    if (!len || p->fl_nseg == FL_MAX_SEGS || kvst__buf_append(h, &p->alloc, buf, len)) {
+        h->len = held;
+        return replay(p, buf, len, may_hold);
+    }
+    kvst__tok_span_begin(p, h->data, h->len);
+    r = lex_record(p, h->data, h->data + h->len, &e);
+    if (r == LEX_OK) {
+        int to = from == FL_STREAM ? FL_STREAM : FL_AFTER;
+        used = (size_t)(e - h->data); /* past the held bytes: the record
+                                          was cut */
+        p->fl_records++;
+        if (p->fl_backoff)
+            p->fl_backoff--;
+        p->fl_mode = to;
+        h->len = 0;
+        p->fl_nseg = 0;
+        rc = kvst__tok_span_end(p, used, standin(from, to, 1));
+        p->chunk = NULL;
+        p->chunk_len = 0;
+        if (rc) {
+            p->bytes_json = piece_parsed;
+            return rc;
+        }
+        return piece_feed(p, buf + (used - held), len - (used - held), may_hold, piece_parsed);
+    }
+    rc = kvst__tok_span_end(p, 0, NULL);
+    if (r == LEX_FATAL || rc) {
+        h->len = 0;
+        p->fl_nseg = 0;
+        p->bytes_json = piece_parsed;
+        p->chunk = NULL;
+        p->chunk_len = 0;
+        return rc ? rc : p->status;
+    }
+    if (r == LEX_MORE && may_hold && h->len <= FL_HOLD_MAX) {
+        p->fl_seg[p->fl_nseg++] = len; /* still cut: hold this piece too */
+        return 0;
+    }
+    h->len = held;
+    return replay(p, buf, len, may_hold);
+}
+
+static int lex_entry(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
+{
+    if (p->status)
+        return p->status;
+    if (p->fl_hold.len)
+        return held_feed(p, buf, len, may_hold);
+    return piece_feed(p, buf, len, may_hold, p->bytes_json);
 }
 
 int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
@@ -742,7 +814,7 @@ int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
 
 int kvst__lex_flush(kvst_parser *p)
 {
-    if (!p->fl_hold.len)
+    if (!p->fl_hold.len || p->status)
         return p->status;
-    return lex_entry(p, NULL, 0, 0);
+    return replay(p, NULL, 0, 0);
 }

@@ -22,6 +22,9 @@
 
 #define KVST_NO_NODE 0xffffffffu
 
+/* The most pieces of a feed the fast lexer holds a record across. */
+#define FL_MAX_SEGS 16u
+
 /* Branch hint for the per-token paths. */
 #if defined(__GNUC__) || defined(__clang__)
 #define KVST_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -177,7 +180,11 @@ struct kvst_parser {
     uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
     kvst_buf fl_text;             /* strings with escapes, decoded */
     kvst_buf fl_hold;             /* the start of a record cut by a piece's end */
+    size_t fl_seg[FL_MAX_SEGS];   /* the pieces it came in (lengths) */
+    size_t fl_nseg;
     int fl_hold_ok;               /* more pieces of this feed may follow */
+    uint64_t fl_piece_parsed;     /* bytes_json when the current piece began */
+    uint64_t fl_hold_parsed;      /* ... and when the first held one did */
     uint64_t fl_records;          /* records the fast lexer delivered */
 
     /* stage 3: record builder */

@@ -115,7 +115,9 @@ def main():
 
     for i, (name, data) in enumerate(fixtures()):
         write('fuzz_parser', name, HEADERS[i % len(HEADERS)] + data)
-        write('fuzz_fastlex', name, HEADERS[i % len(HEADERS)] + data)
+        # every other one gzip-compressed by the target (header bit 0x40)
+        head = HEADERS[i % len(HEADERS)]
+        write('fuzz_fastlex', name, bytes([head[0] | (0x40 if i % 2 else 0)]) + head[1:] + data)
         if not name.endswith('.gz') and len(data) < 8000:
             # members 1..4 by turn, level 6; one stored, one truncated
             g = [i % 4, 0x3b]
