@@ -732,6 +732,13 @@ static int replay(kvst_parser *p, const unsigned char *buf, size_t len, int may_
 
     h->len = 0;
     p->fl_nseg = 0;
+    /* the fast lexer found the record cut: the scanner takes it to yajl,
+     * as it would have at the first piece's end */
+    if (nseg) {
+        p->fl_mode = FL_SCAN;
+        p->fl_in_str = 0;
+        p->fl_esc = 0;
+    }
     for (i = 0; i < nseg && !rc; i++) {
         /* (the first is the end of a piece: it began before the record) */
         rc = piece_feed(p, h->data + off, p->fl_seg[i], 0, i ? p->bytes_json : p->fl_hold_parsed);
@@ -809,7 +816,8 @@ int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
 
     if (p->fl_mode == FL_OFF && !p->fl_hold.len)
         return kvst__tok_feed(p, buf, len);
-    return lex_entry(p, buf, len, 1);
+    /* plain input comes a feed at a time: nothing to join it with */
+    return lex_entry(p, buf, len, kvst__input_is_gzip(p->input));
 }
 
 int kvst__lex_flush(kvst_parser *p)
