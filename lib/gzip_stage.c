@@ -53,8 +53,8 @@
  * costs a context switch, and CPU the parse could use). Waking it later
  * (at two full slots) made the caller wait for it now and then since the
  * parse got about as fast as inflate: on this machine two threads then
- * measured anywhere from 1.06 to 1.40 × one thread, against 1.35–1.36 ×
- * with six. */
+ * measured anywhere from 1.06 to 1.40 × one thread, against 1.31–1.48 ×
+ * in seven runs with six. */
 #define KVST_QUEUE_SLOTS 8u
 #define KVST_QUEUE_RESUME 6u
 /* The ratio limit only applies past this much output, so that small,
