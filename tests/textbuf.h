@@ -1,7 +1,9 @@
 /*
- * A growable NUL-terminated text buffer for the C test programs, and the
- * one way they log an event into it (its JSON line, as the CLI prints it).
- * Shared by tests/core/kvst_dump.c and tests/gzip/test_gzip_parser.c.
+ * A growable NUL-terminated text buffer for the C test programs, the one
+ * way they log an event into it (its JSON line, as the CLI prints it),
+ * read a whole file into it and gzip it. Shared by tests/core/kvst_dump.c,
+ * tests/core/test_fastlex.c and tests/gzip/test_gzip_parser.c (all link
+ * zlib).
  */
 #ifndef KVST_TEST_TEXTBUF_H
 #define KVST_TEST_TEXTBUF_H
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include <kvstrail/kvstrail.h>
 
@@ -55,6 +59,57 @@ static void textbuf_add_event(textbuf *b, const kvst_event *ev, const char *sour
         free(big);
     }
     textbuf_add(b, "\n", 1);
+}
+
+/* Append the whole file at path (exit status 2 when it cannot be read);
+ * the buffer is allocated even for an empty file. */
+static void textbuf_load(textbuf *t, const char *path)
+{
+    char buf[65536];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    textbuf_add(t, "", 0);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        textbuf_add(t, buf, n);
+    fclose(f);
+}
+
+/* Append the gzip of plain[0, len): one member (level 6) per `member`
+ * plain bytes, 0 for one member; an empty input gives one empty member. */
+static void textbuf_gzip(textbuf *gz, const char *plain, size_t len, size_t member)
+{
+    size_t pos = 0;
+
+    if (!member)
+        member = len;
+    do {
+        size_t n = len - pos < member ? len - pos : member;
+        uLong bound;
+        z_stream zs;
+        char *out;
+        memset(&zs, 0, sizeof zs);
+        if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            exit(3);
+        bound = deflateBound(&zs, (uLong)n);
+        out = (char *)malloc(bound);
+        if (!out)
+            exit(3);
+        zs.next_in = (Bytef *)plain + pos;
+        zs.avail_in = (uInt)n;
+        zs.next_out = (Bytef *)out;
+        zs.avail_out = (uInt)bound;
+        if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+            exit(3);
+        textbuf_add(gz, out, bound - zs.avail_out);
+        deflateEnd(&zs);
+        free(out);
+        pos += n;
+    } while (pos < len);
 }
 
 #endif /* KVST_TEST_TEXTBUF_H */

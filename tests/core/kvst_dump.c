@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include <kvstrail/kvstrail.h>
 
@@ -180,51 +179,6 @@ static int run(textbuf *out, const unsigned char *in, size_t len, const size_t *
     return rc;
 }
 
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t cap = 0, n;
-
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    *len = 0;
-    do {
-        if (*len + 65536 > cap) {
-            cap = cap ? cap * 2 : 65536 * 2;
-            buf = (unsigned char *)realloc(buf, cap);
-            if (!buf)
-                exit(3);
-        }
-        n = fread(buf + *len, 1, 65536, f);
-        *len += n;
-    } while (n > 0);
-    fclose(f);
-    return buf;
-}
-
-static unsigned char *gzip_buffer(const unsigned char *in, size_t len, size_t *out_len)
-{
-    z_stream z;
-    size_t cap = len + len / 100 + 1024;
-    unsigned char *out = (unsigned char *)malloc(cap);
-
-    memset(&z, 0, sizeof z);
-    if (!out || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        exit(3);
-    z.next_in = (unsigned char *)in;
-    z.avail_in = (uInt)len;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-        exit(3);
-    *out_len = z.total_out;
-    deflateEnd(&z);
-    return out;
-}
-
 static int check_same(const textbuf *want, const textbuf *got, const char *what)
 {
     size_t i = 0;
@@ -243,8 +197,8 @@ int main(int argc, char **argv)
     int mode = 0, gz = 0, i;
     size_t chunk = 0, max_splits = (size_t)-1, len;
     run_opts ro;
-    unsigned char *in;
-    textbuf ref = { 0, 0, 0 };
+    const unsigned char *in;
+    textbuf ref = { 0, 0, 0 }, file = { 0, 0, 0 }, zipped = { 0, 0, 0 };
     size_t *oom_cuts = NULL, cuts_n = 0;
 
     memset(&ro, 0, sizeof ro);
@@ -277,14 +231,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "kvst_dump: no FILE\n");
         return 64;
     }
-    in = read_file(path, &len);
-    if (gz) {
-        size_t glen;
-        unsigned char *g = gzip_buffer(in, len, &glen);
-        free(in);
-        in = g;
-        len = glen;
-    }
+    textbuf_load(&file, path);
+    if (gz)
+        textbuf_gzip(&zipped, file.data, file.len, 0);
+    in = (const unsigned char *)(gz ? zipped.data : file.data);
+    len = gz ? zipped.len : file.len;
 
     if (mode == 0) {
         size_t *cuts = NULL, n = 0, c;
@@ -297,7 +248,8 @@ int main(int argc, char **argv)
         fwrite(ref.data, 1, ref.len, stdout);
         free(cuts);
         free(ref.data);
-        free(in);
+        free(file.data);
+        free(zipped.data);
         return 0;
     }
 
@@ -338,7 +290,8 @@ int main(int argc, char **argv)
         }
         free(cuts);
         free(ref.data);
-        free(in);
+        free(file.data);
+        free(zipped.data);
         if (!fails)
             printf("splits: identical dumps for every split of %zu bytes\n", len);
         return fails ? 1 : 0;
@@ -373,7 +326,8 @@ int main(int argc, char **argv)
             free(got.data);
         }
         free(ref.data);
-        free(in);
+        free(file.data);
+        free(zipped.data);
         free(oom_cuts);
         return fails ? 1 : 0;
     }

@@ -15,24 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "check.h"
 #include "textbuf.h"
-
-static void load(textbuf *t, const char *path)
-{
-    char buf[65536];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        textbuf_add(t, buf, n);
-    fclose(f);
-}
 
 typedef struct mode {
     uint32_t flags;
@@ -42,34 +27,6 @@ typedef struct mode {
     int gzip;       /* feed the input gzip-compressed (the gzip stage then
                        hands it on in pieces) */
 } mode;
-
-/* in, gzip-compressed (one member, level 6). */
-static void gzip_of(const textbuf *in, textbuf *gz)
-{
-    z_stream zs;
-    uLong bound;
-
-    memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        exit(2);
-    bound = deflateBound(&zs, (uLong)in->len);
-    gz->len = 0;
-    textbuf_add(gz, "", 0);
-    if (gz->cap < bound + 1) {
-        gz->data = (char *)realloc(gz->data, bound + 1);
-        if (!gz->data)
-            exit(3);
-        gz->cap = bound + 1;
-    }
-    zs.next_in = (Bytef *)in->data;
-    zs.avail_in = (uInt)in->len;
-    zs.next_out = (Bytef *)gz->data;
-    zs.avail_out = (uInt)bound;
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-        exit(2);
-    gz->len = bound - zs.avail_out;
-    deflateEnd(&zs);
-}
 
 typedef struct run_ctx {
     textbuf *log;
@@ -109,7 +66,8 @@ static uint64_t run(const textbuf *plain, size_t chunk, int fast, const mode *m,
     char line[2048];
 
     if (m->gzip) {
-        gzip_of(plain, &gz);
+        gz.len = 0;
+        textbuf_gzip(&gz, plain->data, plain->len, 0);
         in = &gz;
     }
     memset(&r, 0, sizeof r);
@@ -423,7 +381,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_fastlex GEN_TRAIL_JSON [FIXTURE...]\n");
         return 2;
     }
-    load(&trail, argv[1]);
+    textbuf_load(&trail, argv[1]);
 
     /* The fast lexer takes the plain records: all 40 when fed whole, and
      * most of them in 4 KiB pieces (a record cut by a piece's end goes to
@@ -503,7 +461,7 @@ int main(int argc, char **argv)
 
     for (i = 1; i < argc; i++) {
         t.len = 0;
-        load(&t, argv[i]);
+        textbuf_load(&t, argv[i]);
         compare_all(argv[i], &t);
     }
     for (k = 0; k < sizeof records / sizeof records[0]; k++)

@@ -13,55 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "check.h"
 #include "textbuf.h"
-
-static void load(textbuf *t, const char *path)
-{
-    char buf[65536];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        textbuf_add(t, buf, n);
-    fclose(f);
-}
-
-/* gzip of plain, one member per `member` plain bytes (0: one member). */
-static void gzip_members(textbuf *gz, const textbuf *plain, size_t member)
-{
-    size_t pos = 0;
-    if (!member)
-        member = plain->len;
-    while (pos < plain->len) {
-        size_t n = plain->len - pos < member ? plain->len - pos : member;
-        uLong bound;
-        z_stream zs;
-        char *out;
-        memset(&zs, 0, sizeof zs);
-        if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            exit(2);
-        bound = deflateBound(&zs, (uLong)n);
-        out = (char *)malloc(bound);
-        if (!out)
-            exit(2);
-        zs.next_in = (Bytef *)plain->data + pos;
-        zs.avail_in = (uInt)n;
-        zs.next_out = (Bytef *)out;
-        zs.avail_out = (uInt)bound;
-        if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-            exit(2);
-        textbuf_add(gz, out, bound - zs.avail_out);
-        deflateEnd(&zs);
-        free(out);
-        pos += n;
-    }
-}
 
 typedef struct run_ctx {
     textbuf *log;
@@ -170,7 +124,7 @@ int main(int argc, char **argv)
         return 2;
     }
     /* A log of 40 records, its records repeated 60 times: 3.4 MB. */
-    load(&trail, argv[1]);
+    textbuf_load(&trail, argv[1]);
     body = strchr(trail.data, '[');
     end = strrchr(trail.data, ']');
     if (!body || !end || end < body)
@@ -183,7 +137,7 @@ int main(int argc, char **argv)
         textbuf_add(&big, body, (size_t)(end - body));
     }
     textbuf_add(&big, "]}\n", 3);
-    gzip_members(&gz, &big, 700000);
+    textbuf_gzip(&gz, big.data, big.len, 700000);
     fprintf(stderr, "%d CPU(s) online; input %zu bytes, %zu gzip\n", cpus_usable(),
             big.len, gz.len);
 
@@ -205,8 +159,8 @@ int main(int argc, char **argv)
     compare("bad member", &cut, 65536, 0, 0, 0, "rc -6 ");
 
     /* A syntax error, strict and in recovery mode. */
-    load(&broken, argv[2]);
-    gzip_members(&broken_gz, &broken, 1000);
+    textbuf_load(&broken, argv[2]);
+    textbuf_gzip(&broken_gz, broken.data, broken.len, 1000);
     compare("broken, strict", &broken_gz, 512, 0, 0, 0, "rc -");
     compare("broken, recover", &broken_gz, 512, 0, KVST_FLAG_RECOVER, 0, "rc");
 
