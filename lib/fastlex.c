@@ -248,6 +248,19 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
     return LEX_OK;
 }
 
+/* The literal lit (n bytes) at *ps: LEX_OK and *ps past it, LEX_MORE when
+ * fewer than n bytes are left, else LEX_BAIL. */
+static KVST_INLINE int lex_literal(const unsigned char **ps, const unsigned char *end,
+                                   const char *lit, size_t n)
+{
+    if ((size_t)(end - *ps) < n)
+        return LEX_MORE;
+    if (memcmp(*ps, lit, n) != 0)
+        return LEX_BAIL;
+    *ps += n;
+    return LEX_OK;
+}
+
 /* A number as JSON writes it; yajl checks the same grammar. */
 static int lex_number(const unsigned char **ps, const unsigned char *end)
 {
@@ -381,29 +394,21 @@ value:
             goto close;
         goto value;
     case 't':
-        if (end - s < 4)
-            goto more;
-        if (memcmp(s, "true", 4) != 0)
-            goto bail;
-        FL_AT(s += 4);
-        if (!cb->yajl_boolean(p, 1))
+    case 'f': {
+        int b = *s == 't';
+        r = b ? lex_literal(&s, end, "true", 4) : lex_literal(&s, end, "false", 5);
+        if (r != LEX_OK)
+            goto give_up;
+        FL_AT(s);
+        if (!cb->yajl_boolean(p, b))
             goto failed;
         goto after_value;
-    case 'f':
-        if (end - s < 5)
-            goto more;
-        if (memcmp(s, "false", 5) != 0)
-            goto bail;
-        FL_AT(s += 5);
-        if (!cb->yajl_boolean(p, 0))
-            goto failed;
-        goto after_value;
+    }
     case 'n':
-        if (end - s < 4)
-            goto more;
-        if (memcmp(s, "null", 4) != 0)
-            goto bail;
-        FL_AT(s += 4);
+        r = lex_literal(&s, end, "null", 4);
+        if (r != LEX_OK)
+            goto give_up;
+        FL_AT(s);
         if (!cb->yajl_null(p))
             goto failed;
         goto after_value;
@@ -574,10 +579,19 @@ static const char *standin(int from, int to, uint64_t nrec)
     return to == FL_READY ? "," : nrec ? ",null" : NULL;
 }
 
+/* The piece of a feed being lexed: may its cut record be held for the
+ * next piece, and bytes_json when the piece as the gzip stage cut it
+ * began (what is lexed may be the rest of it). */
+typedef struct fl_piece {
+    int may_hold;
+    uint64_t parsed;
+} fl_piece;
+
 /* Keep [s, end), the start of a record a piece's end cuts, to lex it
  * joined with the next piece of the same feed (the gzip stage hands a
  * feed's inflated bytes on in pieces). 0 when held. */
-static int hold(kvst_parser *p, const unsigned char *s, const unsigned char *end)
+static int hold(kvst_parser *p, const unsigned char *s, const unsigned char *end,
+                const fl_piece *pc)
 {
     kvst_buf *h = &p->fl_hold;
 
@@ -586,13 +600,14 @@ static int hold(kvst_parser *p, const unsigned char *s, const unsigned char *end
     if (kvst__buf_append(h, &p->alloc, s, (size_t)(end - s)))
         return 1;
     p->fl_seg[p->fl_nseg++] = h->len;
-    p->fl_hold_parsed = p->fl_piece_parsed;
+    p->fl_hold_parsed = pc->parsed;
     return 0;
 }
 
 /* The fast lexer has the floor at buf[*pos]: lex records while they are
  * plain and whole, then close the span. */
-static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size_t len)
+static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size_t len,
+                     const fl_piece *pc)
 {
     const unsigned char *a = buf + *pos, *end = buf + len, *s = a, *e;
     int from = p->fl_mode, st = from, r = LEX_OK, rc;
@@ -633,7 +648,7 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
     p->fl_mode = st; /* the next feed starts where this one stops */
     if (s >= end)
         return 0;
-    if (r == LEX_MORE && p->fl_hold_ok && (size_t)(end - s) <= FL_HOLD_MAX && !hold(p, s, end)) {
+    if (r == LEX_MORE && pc->may_hold && (size_t)(end - s) <= FL_HOLD_MAX && !hold(p, s, end, pc)) {
         /* the next piece of this feed completes the record */
         *pos = len;
         return 0;
@@ -652,7 +667,7 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
     return 0;
 }
 
-static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
+static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len, const fl_piece *pc)
 {
     size_t pos = 0, cut;
     uint64_t resyncs;
@@ -664,7 +679,7 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
             return kvst__tok_feed(p, buf + pos, len - pos);
         }
         if (p->fl_mode != FL_SCAN) {
-            rc = fast_span(p, buf, &pos, len);
+            rc = fast_span(p, buf, &pos, len, pc);
             if (rc)
                 return rc;
             continue;
@@ -697,6 +712,7 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len)
 static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold,
                       uint64_t parsed)
 {
+    fl_piece pc;
     uint64_t resyncs = p->resyncs;
     int rc;
 
@@ -704,10 +720,9 @@ static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int 
         return p->status;
     if (p->fl_mode == FL_OFF)
         return kvst__tok_feed(p, buf, len);
-    p->fl_hold_ok = may_hold;
-    p->fl_piece_parsed = parsed;
-    rc = lex_feed(p, buf, len);
-    p->fl_hold_ok = 0;
+    pc.may_hold = may_hold;
+    pc.parsed = parsed;
+    rc = lex_feed(p, buf, len, &pc);
     /* A piece that fails counts none of its bytes as parsed, as when yajl
      * has it whole (recovery counts them all, once it has them). */
     if (rc && p->resyncs == resyncs)

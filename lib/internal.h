@@ -182,9 +182,7 @@ struct kvst_parser {
     kvst_buf fl_hold;             /* the start of a record cut by a piece's end */
     size_t fl_seg[FL_MAX_SEGS];   /* the pieces it came in (lengths) */
     size_t fl_nseg;
-    int fl_hold_ok;               /* more pieces of this feed may follow */
-    uint64_t fl_piece_parsed;     /* bytes_json when the current piece began */
-    uint64_t fl_hold_parsed;      /* ... and when the first held one did */
+    uint64_t fl_hold_parsed;      /* bytes_json when the first held piece began */
     uint64_t fl_records;          /* records the fast lexer delivered */
 
     /* stage 3: record builder */
