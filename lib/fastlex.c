@@ -95,8 +95,11 @@ static const unsigned char str_stop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
 
-/* The first byte of [s, end) that ends a string's plain run, or end. */
-static KVST_INLINE const unsigned char *str_run(const unsigned char *s, const unsigned char *end)
+/* The first '"' or '\\' of [s, end) -- or, with any_stop, of the bytes
+ * that end a string's plain run (str_stop) -- or end. any_stop is a
+ * constant at each call, so each gets its own loop. */
+static KVST_INLINE const unsigned char *find_stop(const unsigned char *s, const unsigned char *end,
+                                                  int any_stop)
 {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -104,38 +107,31 @@ static KVST_INLINE const unsigned char *str_run(const unsigned char *s, const un
 
     while (end - s >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        /* signed: bytes from 0x80 compare below 0x20 as well */
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                 _mm_cmplt_epi8(v, space));
-        int bits = _mm_movemask_epi8(m);
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
+        int bits;
+        if (any_stop) /* signed: bytes from 0x80 compare below 0x20 as well */
+            m = _mm_or_si128(m, _mm_cmplt_epi8(v, space));
+        bits = _mm_movemask_epi8(m);
         if (bits)
             return s + __builtin_ctz((unsigned)bits);
         s += 16;
     }
 #endif
-    while (s < end && !str_stop[*s])
+    while (s < end && (any_stop ? !str_stop[*s] : *s != '"' && *s != '\\'))
         s++;
     return s;
+}
+
+/* The first byte of [s, end) that ends a string's plain run, or end. */
+static KVST_INLINE const unsigned char *str_run(const unsigned char *s, const unsigned char *end)
+{
+    return find_stop(s, end, 1);
 }
 
 /* The first '"' or '\\' of [s, end), or end (the scanner, in a string). */
 static inline const unsigned char *quote_or_escape(const unsigned char *s, const unsigned char *end)
 {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-
-    while (end - s >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        int bits = _mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-        if (bits)
-            return s + __builtin_ctz((unsigned)bits);
-        s += 16;
-    }
-#endif
-    while (s < end && *s != '"' && *s != '\\')
-        s++;
-    return s;
+    return find_stop(s, end, 0);
 }
 
 static inline int is_ws(unsigned char c)
