@@ -827,8 +827,7 @@ int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
 
     if (p->fl_mode == FL_OFF && !p->fl_hold.len)
         return kvst__tok_feed(p, buf, len);
-    /* plain input comes a feed at a time: nothing to join it with */
-    return lex_entry(p, buf, len, kvst__input_is_gzip(p->input));
+    return lex_entry(p, buf, len, 1);
 }
 
 int kvst__lex_flush(kvst_parser *p)
