@@ -253,6 +253,46 @@ static int sink_drop(kvst_finding_sink *s, uint32_t code, uint32_t severity, con
     return 0;
 }
 
+/* The outcome rule of the contract (docs/cli.md): a failure when errorCode
+ * is set, when errorMessage is set without it (AWS writes sign-in failures
+ * so), or when responseElements.ConsoleLogin is "Failure". Another
+ * service's responseElements is kept as raw bytes: it is parsed only when
+ * those bytes name ConsoleLogin at all. 0 or KVST_E_NOMEM. */
+static int event_outcome(kvst_event *ev, const kvst_tape *t)
+{
+    static const char key[] = "ConsoleLogin";
+    uint32_t resp;
+    kvst_value v;
+    int rc;
+
+    ev->outcome = KVST_OUTCOME_SUCCESS;
+    if ((ev->error_code.ptr && ev->error_code.len) || (ev->error_message.ptr && ev->error_message.len)) {
+        ev->outcome = KVST_OUTCOME_FAILURE;
+        return 0;
+    }
+    resp = kvst__tape_get(t, t->root, "responseElements", 16);
+    if (resp >= t->count || t->nodes[resp].kind != KVST_JSON_OBJECT)
+        return 0;
+    if (t->nodes[resp].len) {
+        const kvst_node *n = &t->nodes[resp];
+        size_t i, span = n->end - n->start;
+        const char *raw = t->raw + n->start;
+        int named = 0;
+
+        for (i = 0; !named && i + sizeof key - 1 <= span; i++)
+            named = raw[i] == 'C' && memcmp(raw + i, key, sizeof key - 1) == 0;
+        if (!named)
+            return 0;
+    }
+    rc = kvst_event_lookup(ev, "/responseElements/ConsoleLogin", &v);
+    if (rc == KVST_E_NOMEM)
+        return rc;
+    if (rc == 0 && v.json_type == KVST_JSON_STRING && v.text.len == 7 &&
+        memcmp(v.text.ptr, "Failure", 7) == 0)
+        ev->outcome = KVST_OUTCOME_FAILURE;
+    return 0;
+}
+
 int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
                            uint32_t flags, kvst_arena *ar, kvst_event_impl **out)
 {
@@ -290,6 +330,8 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
     rc = kvst__envelope_build(&impl->tape, ar, ev, &bs.sink);
     if (!rc)
         rc = kvst__action_map(&impl->tape, ar, ev, &bs.sink);
+    if (!rc)
+        rc = event_outcome(ev, &impl->tape);
     impl->info.struct_size = sizeof impl->info;
     if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
         rc = kvst__validate_event(ev, &impl->info, &bs.sink);

@@ -65,6 +65,14 @@ extern "C" {
 #define KVST_CONTAINER_EVENTBRIDGE 4u /* under "detail" of an EventBridge
                                          envelope */
 
+/* Whether the call succeeded (kvst_event.outcome). Numbers frozen.
+ * Since 1.1. */
+#define KVST_OUTCOME_NONE    0u /* a broken record (recovery mode) */
+#define KVST_OUTCOME_SUCCESS 1u
+#define KVST_OUTCOME_FAILURE 2u /* errorCode set; or errorMessage without
+                                   errorCode (AWS's sign-in failures); or
+                                   responseElements.ConsoleLogin "Failure" */
+
 /* userIdentity.sessionContext.sessionIssuer. Since 1.0. */
 typedef struct kvst_session_issuer {
     size_t struct_size;
@@ -285,6 +293,10 @@ typedef struct kvst_event {
     size_t finding_count;
     const kvst_finding *const *findings;
     const kvst_error *error;                 /* broken records only */
+
+    /* Since 1.1 (check struct_size before reading). */
+    uint32_t outcome; /* KVST_OUTCOME_*: SUCCESS or FAILURE for every
+                         delivered record, NONE for a broken one */
 } kvst_event;
 
 /*

@@ -148,7 +148,8 @@ _ENVELOPE = {
     "request_id": "requestID", "event_id": "eventID",
     "event_type": "eventType", "recipient_account_id": "recipientAccountId",
     "read_only": "readOnly", "error_code": "errorCode",
-    "error_message": "errorMessage", "request": "request",
+    "error_message": "errorMessage", "outcome": "outcome",
+    "request": "request",
     "response": "response",
 }
 
@@ -165,6 +166,7 @@ class Event:
     absent): event_version, event_time, event_source, event_name,
     aws_region, source_ip_address, user_agent, request_id, event_id,
     event_type, recipient_account_id, read_only, error_code, error_message;
+    outcome ("success" or "failure", the contract's rule; since 1.1);
     where the record starts: file, record (0-based index), offset, line,
     column. action is an Action or None (another service); identity an
     Identity; request/response the typed payload (dicts of ints, strs,
@@ -197,6 +199,7 @@ class Event:
     read_only: Optional[bool]
     error_code: Optional[str]
     error_message: Optional[str]
+    outcome: str
     request: Optional[Dict[str, Any]]
     response: Optional[Dict[str, Any]]
 

@@ -226,6 +226,8 @@ class kvst_event(Structure):
         ("finding_count", c_size_t),
         ("findings", c_void_p),
         ("error", POINTER(kvst_error)),
+        # since 1.1
+        ("outcome", c_uint32),
     ]
 
 
