@@ -61,6 +61,13 @@ class Finding(NamedTuple):
     message: str
 
 
+def _findings(items: List[Dict[str, Any]]) -> List[Finding]:
+    """The "findings" member of the JSON contract as Finding tuples."""
+    return [Finding(finding_code(f["code"]), f["name"], f["severity"],
+                    f["pointer"], f["line"], f["column"], f["message"])
+            for f in items]
+
+
 # Identity members of the JSON contract -> attribute names.
 _IDENTITY_KEYS = (
     ("type", "type"), ("principal", "principal"), ("credential", "credential"),
@@ -236,9 +243,7 @@ class Event:
 
     @property
     def findings(self) -> List[Finding]:
-        return [Finding(finding_code(f["code"]), f["name"], f["severity"],
-                        f["pointer"], f["line"], f["column"], f["message"])
-                for f in self._dict()["findings"]]
+        return _findings(self._dict()["findings"])
 
     def __repr__(self) -> str:
         d = self._dict()
@@ -248,6 +253,85 @@ class Event:
 
 for _attr, _key in _ENVELOPE.items():
     setattr(Event, _attr, _member(_key))
+
+
+class DigestLogFile(NamedTuple):
+    """One element of a digest's logFiles: a log file CloudTrail delivered
+    in the digest's hour and the SHA-256 (hex) of its inflated bytes.
+    Members are None when absent or null."""
+
+    s3_bucket: Optional[str]
+    s3_object: Optional[str]
+    hash_value: Optional[str]
+    hash_algorithm: Optional[str]
+    newest_event_time: Optional[str]
+    oldest_event_time: Optional[str]
+
+
+# Digest attribute -> member of the JSON contract's "digest" object.
+_DIGEST = {
+    "aws_account_id": "awsAccountId", "digest_start_time": "digestStartTime",
+    "digest_end_time": "digestEndTime", "digest_s3_bucket": "digestS3Bucket",
+    "digest_s3_object": "digestS3Object",
+    "digest_public_key_fingerprint": "digestPublicKeyFingerprint",
+    "digest_signature_algorithm": "digestSignatureAlgorithm",
+    "newest_event_time": "newestEventTime", "oldest_event_time": "oldestEventTime",
+    "previous_digest_s3_bucket": "previousDigestS3Bucket",
+    "previous_digest_s3_object": "previousDigestS3Object",
+    "previous_digest_hash_value": "previousDigestHashValue",
+    "previous_digest_hash_algorithm": "previousDigestHashAlgorithm",
+    "previous_digest_signature": "previousDigestSignature",
+}
+
+_LOG_FILE_KEYS = ("s3Bucket", "s3Object", "hashValue", "hashAlgorithm",
+                  "newestEventTime", "oldestEventTime")
+
+
+class Digest:
+    """A CloudTrail digest file, from parse(digests=True). Since 1.1.
+
+    Attributes are the snake_case of CloudTrail's names (aws_account_id,
+    digest_start_time, digest_end_time, digest_s3_bucket, digest_s3_object,
+    digest_public_key_fingerprint, digest_signature_algorithm,
+    newest_event_time, oldest_event_time, previous_digest_s3_bucket,
+    previous_digest_s3_object, previous_digest_hash_value,
+    previous_digest_hash_algorithm, previous_digest_signature; None when
+    absent or null: a starting digest has every previous_* None);
+    log_files a list of DigestLogFile (empty for an hour without logs);
+    findings a list of Finding (KVST_F_DIGEST_*); file, record, offset,
+    line, column as for an Event. Hashes and signatures are checked by
+    `kvstrail verify`, not here.
+    """
+
+    __slots__ = ("_json", "_d")
+
+    def __init__(self, json_text: bytes) -> None:
+        self._json = json_text
+        self._d = json.loads(json_text)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _DIGEST:
+            return self._d["digest"][_DIGEST[name]]
+        if name in ("file", "record", "offset", "line", "column"):
+            return self._d[name]
+        raise AttributeError(name)
+
+    @property
+    def log_files(self) -> List[DigestLogFile]:
+        return [DigestLogFile(*(None if lf is None else lf[k] for k in _LOG_FILE_KEYS))
+                for lf in self._d["digest"]["logFiles"]]
+
+    @property
+    def findings(self) -> List[Finding]:
+        return _findings(self._d["findings"])
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Exactly what `kvstrail events --format jsonl` prints for it."""
+        return json.loads(self._json)
+
+    def __repr__(self) -> str:
+        return (f"<Digest {self.aws_account_id} {self.digest_start_time}.."
+                f"{self.digest_end_time}, {len(self._d['digest']['logFiles'])} log files>")
 
 
 class BrokenRecord:
