@@ -72,6 +72,14 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
                                         KVST_CONTAINER_DIGEST (see
                                         kvst_event_digest()) instead of
                                         refusing it. Since 1.1 */
+#define KVST_FLAG_NO_FASTLEX   0x80u /* lex every byte with yajl, the
+                                        validating tokenizer, instead of
+                                        taking plain records on the fast
+                                        path: the same events, errors and
+                                        positions, only slower (for
+                                        differential tests, and as a way
+                                        out should the fast path be
+                                        suspected). Since 1.1 */
 
 /* Defaults of the limits (a limit of 0 in the options means "default";
  * KVST_UNLIMITED turns a limit off). */
