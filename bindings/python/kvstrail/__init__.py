@@ -32,7 +32,7 @@ from ._errors import (
     TruncatedError,
     from_status,
 )
-from ._event import Action, BrokenRecord, Event, Finding, FindingCode, Identity
+from ._event import Access, Action, BrokenRecord, Event, Finding, FindingCode, Identity
 from ._ffi import kvst_identity_info, lib, str_text
 from ._parser import CHUNK_BYTES, LIMITS, UNLIMITED, EventStream, parse
 
@@ -146,7 +146,7 @@ def status_name(code: int) -> str:
 
 
 __all__ = [
-    "AbiError", "Action", "BrokenRecord", "CHUNK_BYTES", "EncodingError",
+    "AbiError", "Access", "Action", "BrokenRecord", "CHUNK_BYTES", "EncodingError",
     "Error", "Event", "EventStream", "Finding", "FindingCode", "FindingInfo",
     "GzipError", "Identity", "InvalidArgumentError", "LIMITS", "LimitError",
     "NotCloudTrailError", "OutOfMemoryError", "ParseError", "TruncatedError",

@@ -32,6 +32,22 @@ def _library_enum(cls: Any, name: str, getter: Any, numbers: range,
 #: have action None.
 Action = _library_enum(enum.IntEnum, "Action", lib.kvst_action_name, range(1, 256))
 
+
+class _AccessEnum(enum.IntEnum):
+    """IntEnum whose label is the kind as the JSON contract spells it."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+#: What a KVS call does to the video: Access.MEDIA_READ == 1 ... as numbered
+#: by KVST_ACCESS_* (names from kvst_access_name(): "media-read" is
+#: MEDIA_READ). Records of other services have access None. Since 1.1.
+Access = _AccessEnum("Access", [
+    (lib.kvst_access_name(n).decode("ascii").upper().replace("-", "_"), n)
+    for n in range(1, 64) if lib.kvst_access_name(n)], module=__name__)
+
 #: Finding codes (KVST_F_*, without the prefix): FindingCode.MEDIA_TYPE == 112.
 #: Numbers are frozen; docs/findings.md gives each one's rule and severity.
 FindingCode = _library_enum(enum.IntEnum, "FindingCode", lib.kvst_finding_name,
@@ -166,7 +182,8 @@ class Event:
     aws_region, source_ip_address, user_agent, request_id, event_id,
     event_type, recipient_account_id, read_only, error_code, error_message;
     where the record starts: file, record (0-based index), offset, line,
-    column. action is an Action or None (another service); identity an
+    column. action is an Action or None (another service); access an Access
+    (what the call does to the video) or None likewise; identity an
     Identity; request/response the typed payload (dicts of ints, strs,
     dicts, lists; None when absent); findings a list of Finding.
     event_time_ms is eventTime in epoch milliseconds (None when invalid).
@@ -228,6 +245,11 @@ class Event:
     def action(self) -> Optional["enum.IntEnum"]:
         name = self._dict()["action"]
         return None if name is None else Action[name]
+
+    @property
+    def access(self) -> Optional["enum.IntEnum"]:
+        label = self._dict()["access"]
+        return None if label is None else Access[label.upper().replace("-", "_")]
 
     @property
     def identity(self) -> Optional[Identity]:
