@@ -375,7 +375,7 @@ def test_event_declares_every_member_of_the_contract():
     assert set(members) <= set(kvstrail.Event.__annotations__)
     ev = next(iter(kvstrail.parse(SEED)))
     d = ev.to_dict()
-    computed = {"action", "identity", "findings"}
+    computed = {"action", "access", "identity", "findings"}
     assert set(d) == set(members.values()) | computed
     for attr, key in members.items():
         assert getattr(ev, attr) == d[key], attr
