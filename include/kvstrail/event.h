@@ -70,12 +70,27 @@ extern "C" {
                                          kvst_event_digest() gives the
                                          digest). Since 1.1 */
 
+/* What a KVS call does to the video (kvst_event.access), from a table kept
+ * with the KVS model (docs/kvs-model.md). GetDataEndpoint takes the kind of
+ * the API its request names (aPIName), so a management-only trail still
+ * shows who prepared to read or write video. Records of other services, and
+ * KVS records of an unknown eventName, have KVST_ACCESS_NONE.
+ * Numbers frozen. Since 1.1. */
+#define KVST_ACCESS_NONE         0u /* not a KVS call */
+#define KVST_ACCESS_MEDIA_READ   1u /* "media-read": GetMedia, GetClip, HLS/DASH URLs, GetImages, ... */
+#define KVST_ACCESS_MEDIA_WRITE  2u /* "media-write": PutMedia, JoinStorageSession */
+#define KVST_ACCESS_SIGNALING    3u /* "signaling": ConnectAs*, GetIceServerConfig, ... */
+#define KVST_ACCESS_CONFIG_READ  4u /* "config-read": Describe*, List* */
+#define KVST_ACCESS_CONFIG_WRITE 5u /* "config-write": Create*, Update*, Tag*, Untag*, Start* */
+#define KVST_ACCESS_DELETE       6u /* "delete": Delete* */
+
 /* Whether the call succeeded (kvst_event.outcome). Numbers frozen.
  * Since 1.1. */
 #define KVST_OUTCOME_NONE    0u /* a broken record (recovery mode), a digest */
 #define KVST_OUTCOME_SUCCESS 1u
-#define KVST_OUTCOME_FAILURE 2u /* errorCode set; or errorMessage without
-                                   errorCode (AWS's sign-in failures); or
+#define KVST_OUTCOME_FAILURE 2u /* errorCode or errorMessage a non-empty
+                                   string (AWS writes sign-in failures with
+                                   errorMessage alone); or
                                    responseElements.ConsoleLogin "Failure" */
 
 /* userIdentity.sessionContext.sessionIssuer. Since 1.0. */
@@ -300,6 +315,7 @@ typedef struct kvst_event {
     const kvst_error *error;                 /* broken records only */
 
     /* Since 1.1 (check struct_size before reading). */
+    uint32_t access;       /* KVST_ACCESS_*; KVST_ACCESS_NONE when action is NONE */
     uint32_t outcome; /* KVST_OUTCOME_*: SUCCESS or FAILURE for every
                          delivered record, NONE for a broken one or a
                          digest */
@@ -419,6 +435,11 @@ KVST_EXPORT void kvst_event_free(kvst_event *ev);
 KVST_EXPORT const char *kvst_principal_name(uint32_t principal);
 KVST_EXPORT const char *kvst_credential_name(uint32_t credential);
 KVST_EXPORT const char *kvst_severity_name(uint32_t severity);
+
+/* The name of a KVST_ACCESS_* kind as the JSON contract writes it
+ * ("media-read", "config-write"); NULL for KVST_ACCESS_NONE and unknown
+ * numbers. Static, thread-safe. Since 1.1. */
+KVST_EXPORT const char *kvst_access_name(uint32_t access);
 
 #ifdef __cplusplus
 }
