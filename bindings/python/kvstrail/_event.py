@@ -8,39 +8,19 @@ data is copied out of the library before the parser moves on.
 
 from __future__ import annotations
 
-import enum
 import json
-from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Union
+from typing import (Any, Dict, FrozenSet, Generic, List, NamedTuple, Optional,
+                    TypeVar, Union, overload)
 
-from ._ffi import lib
+from ._enums import Action, FindingCode
 
-
-def _library_enum(cls: Any, name: str, getter: Any, numbers: range,
-                  strip: str = "") -> Any:
-    """An enum whose members are the names the loaded library gives to
-    `numbers` (so a newer library with more actions/codes is covered)."""
-    members = []
-    for n in numbers:
-        raw = getter(n)
-        if raw:
-            members.append((raw.decode("ascii")[len(strip):], n))
-    return cls(name, members, module=__name__)
+__all__ = ["Action", "BrokenRecord", "Event", "Finding", "FindingCode",
+           "Identity", "finding_code"]
 
 
-#: The KVS actions: Action.CreateStream == 1 ... as numbered by
-#: KVST_ACTION_* (names from kvst_action_name()). Records of other services
-#: have action None.
-Action = _library_enum(enum.IntEnum, "Action", lib.kvst_action_name, range(1, 256))
-
-#: Finding codes (KVST_F_*, without the prefix): FindingCode.MEDIA_TYPE == 112.
-#: Numbers are frozen; docs/findings.md gives each one's rule and severity.
-FindingCode = _library_enum(enum.IntEnum, "FindingCode", lib.kvst_finding_name,
-                            range(1, 1000), strip="KVST_F_")
-
-
-def finding_code(code: int) -> Union["enum.IntEnum", int]:
-    """FindingCode member for a number, the bare int for one the library
-    names but this process has not seen (cannot happen within one load)."""
+def finding_code(code: int) -> Union[FindingCode, int]:
+    """FindingCode member for a number, the bare int for one a newer
+    library reports that this binding's headers did not have."""
     try:
         return FindingCode(code)
     except ValueError:
@@ -59,6 +39,13 @@ class Finding(NamedTuple):
     line: int
     column: int
     message: str
+
+
+def _findings(items: List[Dict[str, Any]]) -> List[Finding]:
+    """The "findings" member of the JSON contract as Finding tuples."""
+    return [Finding(finding_code(f["code"]), f["name"], f["severity"],
+                    f["pointer"], f["line"], f["column"], f["message"])
+            for f in items]
 
 
 # Identity members of the JSON contract -> attribute names.
@@ -98,28 +85,46 @@ class Identity:
     Event's identity, which carries exactly the JSON contract's members).
     """
 
-    __slots__ = ("_v",)
-    _NAMES = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
+    # One slot per member, declared below for type checkers. A new member:
+    # a row in _IDENTITY_KEYS (or _CLASSIFIER_ONLY) and a line here.
+    __slots__ = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
+
+    type: Optional[str]
+    principal: Optional[str]
+    credential: Optional[str]
+    root_or_iam_user: Optional[bool]
+    role_or_federated_temporary: Optional[bool]
+    aws_service: Optional[bool]
+    mfa: Optional[bool]
+    console: Optional[bool]
+    cross_account: Optional[bool]
+    root_access_key: Optional[bool]
+    invoked_by: Optional[str]
+    arn: Optional[str]
+    account_id: Optional[str]
+    user_name: Optional[str]
+    session_issuer: Optional[Dict[str, Optional[str]]]
+    assumed_root: Optional[bool]
+    imdsv1: Optional[bool]
+    issuer_type: Optional[str]
+    issuer_name: Optional[str]
+    issuer_arn: Optional[str]
+    issuer_account_id: Optional[str]
+    on_behalf_of_user_id: Optional[str]
+    identity_store_arn: Optional[str]
+    other_account_id: Optional[str]
 
     def __init__(self, **values: Any) -> None:
-        unknown = set(values).difference(self._NAMES)
+        unknown = set(values).difference(self.__slots__)
         if unknown:
             raise TypeError(f"Identity has no member {sorted(unknown)[0]!r}")
-        self._v = values
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not slots: the members. A member
-        # the source did not give (the classifier-only ones on an Event's
-        # identity) is None.
-        if name in Identity._NAMES:
-            return self._v.get(name)
-        raise AttributeError(name)
+        # A member the source did not give is None.
+        for name in self.__slots__:
+            object.__setattr__(self, name, values.get(name))
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "Identity":
-        ident = cls.__new__(cls)
-        ident._v = {attr: d.get(key) for key, attr in _IDENTITY_KEYS}
-        return ident
+        return cls(**{attr: d.get(key) for key, attr in _IDENTITY_KEYS})
 
     @property
     def flags(self) -> FrozenSet[str]:
@@ -128,34 +133,49 @@ class Identity:
 
     def to_dict(self) -> Dict[str, Any]:
         """Every member, snake_case, None when not known."""
-        return {name: self._v.get(name) for name in self._NAMES}
+        return {name: getattr(self, name) for name in self.__slots__}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Identity) and self.to_dict() == other.to_dict()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Identity is read-only ({name})")
+
+    def __reduce__(self) -> Any:
+        # The slots are read-only, so pickle rebuilds through __init__.
+        return (_identity_from_members, (self.to_dict(),))
 
     def __repr__(self) -> str:
         return (f"Identity(principal={self.principal!r}, "
                 f"credential={self.credential!r}, arn={self.arn!r})")
 
 
-# Envelope attribute -> member of the JSON contract (docs/cli.md).
-_ENVELOPE = {
-    "file": "file", "record": "record", "offset": "offset", "line": "line",
-    "column": "column", "event_version": "eventVersion",
-    "event_time": "eventTime", "event_source": "eventSource",
-    "event_name": "eventName", "aws_region": "awsRegion",
-    "source_ip_address": "sourceIPAddress", "user_agent": "userAgent",
-    "request_id": "requestID", "event_id": "eventID",
-    "event_type": "eventType", "recipient_account_id": "recipientAccountId",
-    "read_only": "readOnly", "error_code": "errorCode",
-    "error_message": "errorMessage", "request": "request",
-    "response": "response",
-}
+def _identity_from_members(values: Dict[str, Any]) -> Identity:
+    return Identity(**values)
 
 
-def _member(key: str) -> property:
-    return property(lambda self: self._dict()[key],
-                    doc=f'The "{key}" member of the event\'s JSON.')
+_T = TypeVar("_T")
+
+
+class _Member(Generic[_T]):
+    # A read-only attribute of Event: one member of its JSON, decoded on
+    # first use. Typed, so that checkers see Event.event_time as
+    # Optional[str] rather than Any.
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.__doc__ = f'The "{key}" member of the event\'s JSON.'
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_Member[_T]": ...
+
+    @overload
+    def __get__(self, obj: "Event", owner: Any) -> _T: ...
+
+    def __get__(self, obj: Optional["Event"], owner: Any) -> Any:
+        if obj is None:
+            return self
+        return obj._dict()[self.key]
 
 
 class Event:
@@ -177,28 +197,33 @@ class Event:
 
     __slots__ = ("_json", "_d", "event_time_ms", "raw", "fields")
 
-    # For type checkers: read-only properties made from _ENVELOPE below.
-    file: Optional[str]
-    record: int
-    offset: int
-    line: int
-    column: int
-    event_version: Optional[str]
-    event_time: Optional[str]
-    event_source: Optional[str]
-    event_name: Optional[str]
-    aws_region: Optional[str]
-    source_ip_address: Optional[str]
-    user_agent: Optional[str]
-    request_id: Optional[str]
-    event_id: Optional[str]
-    event_type: Optional[str]
-    recipient_account_id: Optional[str]
-    read_only: Optional[bool]
-    error_code: Optional[str]
-    error_message: Optional[str]
-    request: Optional[Dict[str, Any]]
-    response: Optional[Dict[str, Any]]
+    event_time_ms: Optional[int]
+    raw: Optional[bytes]
+    fields: Dict[str, Any]
+
+    # Members of the JSON contract (docs/cli.md), read-only. A new member
+    # of the contract is one line here.
+    file: _Member[Optional[str]] = _Member("file")
+    record: _Member[int] = _Member("record")
+    offset: _Member[int] = _Member("offset")
+    line: _Member[int] = _Member("line")
+    column: _Member[int] = _Member("column")
+    event_version: _Member[Optional[str]] = _Member("eventVersion")
+    event_time: _Member[Optional[str]] = _Member("eventTime")
+    event_source: _Member[Optional[str]] = _Member("eventSource")
+    event_name: _Member[Optional[str]] = _Member("eventName")
+    aws_region: _Member[Optional[str]] = _Member("awsRegion")
+    source_ip_address: _Member[Optional[str]] = _Member("sourceIPAddress")
+    user_agent: _Member[Optional[str]] = _Member("userAgent")
+    request_id: _Member[Optional[str]] = _Member("requestID")
+    event_id: _Member[Optional[str]] = _Member("eventID")
+    event_type: _Member[Optional[str]] = _Member("eventType")
+    recipient_account_id: _Member[Optional[str]] = _Member("recipientAccountId")
+    read_only: _Member[Optional[bool]] = _Member("readOnly")
+    error_code: _Member[Optional[str]] = _Member("errorCode")
+    error_message: _Member[Optional[str]] = _Member("errorMessage")
+    request: _Member[Optional[Dict[str, Any]]] = _Member("request")
+    response: _Member[Optional[Dict[str, Any]]] = _Member("response")
 
     def __init__(self, json_text: bytes, event_time_ms: Optional[int] = None,
                  raw: Optional[bytes] = None,
@@ -218,14 +243,16 @@ class Event:
     def to_dict(self) -> Dict[str, Any]:
         """Exactly the object `kvstrail events --format jsonl` prints for
         this event (a new dict each call; mutate it freely)."""
-        return json.loads(self._json)
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
 
     def to_json(self) -> str:
         """The JSON Lines text of this event (without the newline)."""
         return self._json.decode("utf-8")
 
     @property
-    def action(self) -> Optional["enum.IntEnum"]:
+    def action(self) -> Optional[Action]:
+        """The Action, or None for a record of another service."""
         name = self._dict()["action"]
         return None if name is None else Action[name]
 
@@ -236,9 +263,7 @@ class Event:
 
     @property
     def findings(self) -> List[Finding]:
-        return [Finding(finding_code(f["code"]), f["name"], f["severity"],
-                        f["pointer"], f["line"], f["column"], f["message"])
-                for f in self._dict()["findings"]]
+        return _findings(self._dict()["findings"])
 
     def __repr__(self) -> str:
         d = self._dict()
@@ -246,8 +271,112 @@ class Event:
                 f"{d['eventName']} at {d['eventTime']}>")
 
 
-for _attr, _key in _ENVELOPE.items():
-    setattr(Event, _attr, _member(_key))
+class DigestLogFile(NamedTuple):
+    """One element of a digest's logFiles: a log file CloudTrail delivered
+    in the digest's hour and the SHA-256 (hex) of its inflated bytes.
+    Members are None when absent or null."""
+
+    s3_bucket: Optional[str]
+    s3_object: Optional[str]
+    hash_value: Optional[str]
+    hash_algorithm: Optional[str]
+    newest_event_time: Optional[str]
+    oldest_event_time: Optional[str]
+
+
+_LOG_FILE_KEYS = ("s3Bucket", "s3Object", "hashValue", "hashAlgorithm",
+                  "newestEventTime", "oldestEventTime")
+
+
+class _DigestMember:
+    # A read-only attribute of Digest: one member of its "digest" object.
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.__doc__ = f'The "{key}" member of the digest file.'
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_DigestMember": ...
+
+    @overload
+    def __get__(self, obj: "Digest", owner: Any) -> Optional[str]: ...
+
+    def __get__(self, obj: Optional["Digest"], owner: Any) -> Any:
+        if obj is None:
+            return self
+        return obj._d["digest"][self.key]
+
+
+class Digest:
+    """A CloudTrail digest file, from parse(digests=True). Since 1.1.
+
+    Attributes are the snake_case of CloudTrail's names, None when absent
+    or null (a starting digest has every previous_* None); log_files a
+    list of DigestLogFile (empty for an hour without log files); findings
+    a list of Finding (KVST_F_DIGEST_*); file, record, offset, line,
+    column as for an Event. Hashes and signatures are checked by
+    `kvstrail verify`, not here.
+    """
+
+    __slots__ = ("_json", "_d")
+
+    aws_account_id = _DigestMember("awsAccountId")
+    digest_start_time = _DigestMember("digestStartTime")
+    digest_end_time = _DigestMember("digestEndTime")
+    digest_s3_bucket = _DigestMember("digestS3Bucket")
+    digest_s3_object = _DigestMember("digestS3Object")
+    digest_public_key_fingerprint = _DigestMember("digestPublicKeyFingerprint")
+    digest_signature_algorithm = _DigestMember("digestSignatureAlgorithm")
+    newest_event_time = _DigestMember("newestEventTime")
+    oldest_event_time = _DigestMember("oldestEventTime")
+    previous_digest_s3_bucket = _DigestMember("previousDigestS3Bucket")
+    previous_digest_s3_object = _DigestMember("previousDigestS3Object")
+    previous_digest_hash_value = _DigestMember("previousDigestHashValue")
+    previous_digest_hash_algorithm = _DigestMember("previousDigestHashAlgorithm")
+    previous_digest_signature = _DigestMember("previousDigestSignature")
+
+    def __init__(self, json_text: bytes) -> None:
+        self._json = json_text
+        self._d: Dict[str, Any] = json.loads(json_text)
+
+    @property
+    def file(self) -> Optional[str]:
+        value: Optional[str] = self._d["file"]
+        return value
+
+    @property
+    def record(self) -> int:
+        return int(self._d["record"])
+
+    @property
+    def offset(self) -> int:
+        return int(self._d["offset"])
+
+    @property
+    def line(self) -> int:
+        return int(self._d["line"])
+
+    @property
+    def column(self) -> int:
+        return int(self._d["column"])
+
+    @property
+    def log_files(self) -> List[DigestLogFile]:
+        return [DigestLogFile(*(None if lf is None else lf[k] for k in _LOG_FILE_KEYS))
+                for lf in self._d["digest"]["logFiles"]]
+
+    @property
+    def findings(self) -> List[Finding]:
+        return _findings(self._d["findings"])
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Exactly what `kvstrail events --format jsonl` prints for it."""
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
+
+    def __repr__(self) -> str:
+        return (f"<Digest {self.aws_account_id} {self.digest_start_time}.."
+                f"{self.digest_end_time}, {len(self._d['digest']['logFiles'])} log files>")
 
 
 class BrokenRecord:
@@ -284,7 +413,8 @@ class BrokenRecord:
 
     def to_dict(self) -> Dict[str, Any]:
         """Exactly what `kvstrail events --format jsonl` prints for it."""
-        return json.loads(self._json)
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
 
     def exception(self) -> Exception:
         """The ParseError (subclass) strict mode would have raised here."""

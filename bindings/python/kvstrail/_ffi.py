@@ -27,7 +27,7 @@ from ctypes import (
     c_ulong,
     c_void_p,
 )
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
 #: The library major version this binding was written against (the SONAME's
 #: number; a different major would mean a different ABI).
@@ -55,6 +55,7 @@ KVST_FLAG_KEEP_RAW = 0x2
 KVST_FLAG_RECOVER = 0x4
 KVST_FLAG_NO_VALIDATE = 0x8
 KVST_FLAG_SINGLE_THREAD = 0x10
+KVST_FLAG_DIGESTS = 0x20  # since 1.1
 
 KVST_UNLIMITED = (1 << 64) - 1
 
@@ -248,6 +249,10 @@ class kvst_parser(Structure):
 
 
 _parser_p = POINTER(kvst_parser)
+if TYPE_CHECKING:
+    # What type checkers call a kvst_parser * (POINTER() makes a class at
+    # run time, which a checker cannot use as a type).
+    ParserPointer = ctypes._Pointer[kvst_parser]
 _event_p = POINTER(kvst_event)
 
 #: Every C function the binding calls: name -> (restype, argtypes).
@@ -268,6 +273,7 @@ PROTOTYPES = {
     "kvst_parser_free": (None, [_parser_p]),
     "kvst_event_to_json": (c_size_t, [_event_p, c_char_p, c_char_p, c_size_t]),
     "kvst_event_lookup": (c_int, [_event_p, c_char_p, POINTER(kvst_value)]),
+    "kvst_event_digest": (c_void_p, [_event_p]),
     "kvst_action_name": (c_char_p, [c_uint32]),
     "kvst_principal_name": (c_char_p, [c_uint32]),
     "kvst_credential_name": (c_char_p, [c_uint32]),
@@ -354,8 +360,10 @@ def cstr(p: "bytes | None") -> "str | None":
 
 
 def status_name(code: int) -> str:
-    return lib.kvst_status_name(code).decode("ascii")
+    name: bytes = lib.kvst_status_name(code)
+    return name.decode("ascii")
 
 
 def strerror(code: int) -> str:
-    return lib.kvst_strerror(code).decode("utf-8")
+    text: bytes = lib.kvst_strerror(code)
+    return text.decode("utf-8")
