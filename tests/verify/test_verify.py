@@ -18,12 +18,15 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 
 import pytest
 
 CLI = os.environ.get("KVSTRAIL_CLI")
+DOCS = pathlib.Path(os.environ.get("KVSTRAIL_DOCS",
+                                   pathlib.Path(__file__).resolve().parents[2] / "docs"))
 BUCKET = "amzn-s3-demo-bucket"
 DAY = "2025/10/21"
 
@@ -356,8 +359,18 @@ def test_sarif_and_unreadable_input(archive, keys, tmp_path):
     assert r.returncode == 2
 
 
-def test_usage():
+def test_usage_and_docs():
     r = subprocess.run([CLI, "verify"], capture_output=True)
     assert r.returncode == 64
+    r = subprocess.run([CLI, "verify", "--format", "xml", "x"], capture_output=True)
+    assert r.returncode == 64
     r = subprocess.run([CLI, "verify", "--help"], capture_output=True)
-    assert r.returncode == 0 and b"--public-keys" in r.stdout
+    assert r.returncode == 0
+    options = set(re.findall(r"--[a-z][a-z-]+", r.stdout.decode()))
+    assert "--public-keys" in options
+    page = (DOCS / "verify.md").read_text()
+    for opt in options:
+        assert "`" + opt in page, opt
+    for verdict in ("valid", "modified", "missing", "not-listed", "moved", "unreadable",
+                    "bad-signature", "unsigned", "chain-broken"):
+        assert "`%s`" % verdict in page, verdict
