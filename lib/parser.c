@@ -343,6 +343,12 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
         ev->raw.ptr = t->raw;
         ev->raw.len = t->raw_len;
     }
+    if (container == KVST_CONTAINER_EVENTBRIDGE && t->root < t->count) {
+        /* The event is detail, not its envelope: it is where detail's '{'
+         * is, as its findings' pointers are relative to detail. raw and
+         * length stay the envelope's (raw is a NUL-terminated view). */
+        kvst__tape_position(t, t->root, &ev->offset, &ev->line, &ev->column);
+    }
 
     memset(&bs, 0, sizeof bs);
     bs.sink.add = (flags & KVST_FLAG_NO_VALIDATE) ? sink_drop : sink_add;
