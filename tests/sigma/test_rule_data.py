@@ -12,11 +12,13 @@ author, date, tags, logsource aws/cloudtrail, detection or correlation,
 falsepositives, level), a correlation names only rules defined in its own
 file, every |expand placeholder has values in tests/<slug>.placeholders.json,
 tests/<slug>.match.jsonl and .nomatch.jsonl exist, are not empty and hold
-one CloudTrail event object per line, and ../meson.build installs the rule.
+one CloudTrail event object per line, ../meson.build installs the rule and
+docs/detections.md names it.
 
 sigmahq: every SigmaHQ rule (SIGMA_RULES_DIR/*.yml, from ../shared) has
 TESTS_DIR/<stem>.match.jsonl and .nomatch.jsonl of the same form, and
-TESTS_DIR/SOURCES.md names it. Exits 77 when the folder is missing.
+TESTS_DIR/SOURCES.md and docs/detections.md name it. Exits 77 when the
+folder is missing.
 
 With KVSTRAIL_CLI, every test file is also read by `kvstrail events`, which
 must deliver exactly one event per line: the files are what the engine's
@@ -210,6 +212,15 @@ def check_events(path, errors, cli=None):
     return count
 
 
+def check_documented(doc, names):
+    """docs/detections.md names every rule (when the tree has the docs)."""
+    if not os.path.isfile(doc):
+        return []
+    text = open(doc, encoding="utf-8").read()
+    return ["%s: %s is not documented" % (doc, n) for n in sorted(names)
+            if "`%s`" % n not in text]
+
+
 def check_kvs(rules_dir, cli=None):
     errors = []
     tests = os.path.join(rules_dir, "tests")
@@ -257,6 +268,9 @@ def check_kvs(rules_dir, cli=None):
             if "'%s.yml'" % slug not in listed:
                 errors.append("%s: %s.yml is not installed (not listed)" %
                               (install, slug))
+    errors.extend(check_documented(os.path.join(
+        os.path.dirname(os.path.dirname(rules_dir)), "docs", "detections.md"),
+        slugs))
     readme = os.path.join(rules_dir, "README.md")
     if not os.path.isfile(readme) or "Apache-2.0" not in open(
             readme, encoding="utf-8").read():
@@ -282,6 +296,9 @@ def check_sigmahq(sigma_dir, tests, cli=None):
                          errors, cli)
         if text and ("`%s`" % stem) not in text:
             errors.append("%s: %s is not described" % (sources, stem))
+    errors.extend(check_documented(os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+        "detections.md"), stems))
     for path in glob.glob(os.path.join(tests, "*.jsonl")):
         stem = os.path.basename(path).split(".")[0]
         if stem not in stems:
