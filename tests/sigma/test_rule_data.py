@@ -341,17 +341,20 @@ def self_test():
     }
     failures = []
 
+    def write_rule(d, slug, rule, ev):
+        with open(os.path.join(d, slug + ".yml"), "w") as f:
+            yaml.safe_dump(rule, f)
+        for kind in ("match", "nomatch"):
+            with open(os.path.join(d, "tests", "%s.%s.jsonl" % (slug, kind)),
+                      "w") as f:
+                f.write(json.dumps(ev) + "\n")
+
     def run(rule, ev, extra=None):
         with tempfile.TemporaryDirectory() as d:
             os.mkdir(os.path.join(d, "tests"))
             with open(os.path.join(d, "README.md"), "w") as f:
                 f.write("Apache-2.0\n")
-            with open(os.path.join(d, "r.yml"), "w") as f:
-                yaml.safe_dump(rule, f)
-            for kind in ("match", "nomatch"):
-                with open(os.path.join(d, "tests", "r.%s.jsonl" % kind),
-                          "w") as f:
-                    f.write(json.dumps(ev) + "\n")
+            write_rule(d, "r", rule, ev)
             if extra:
                 extra(d)
             return check_kvs(d)[1]
@@ -366,12 +369,7 @@ def self_test():
             failures.append("%s: not reported" % name)
 
     def duplicate(d):
-        with open(os.path.join(d, "s.yml"), "w") as f:
-            yaml.safe_dump(good_rule, f)
-        for kind in ("match", "nomatch"):
-            with open(os.path.join(d, "tests", "s.%s.jsonl" % kind),
-                      "w") as f:
-                f.write(json.dumps(event) + "\n")
+        write_rule(d, "s", good_rule, event)
     if not run(good_rule, event, duplicate):
         failures.append("duplicate id: not reported")
 
