@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The rule data, checked without a rule engine.
 
-    test_rule_data.py kvs RULES_DIR [KVSTRAIL_CLI]
+    test_rule_data.py kvs RULES_DIR [KVSTRAIL_CLI [SIGMA_SCHEMA_DIR]]
     test_rule_data.py sigmahq SIGMA_RULES_DIR TESTS_DIR [KVSTRAIL_CLI]
     test_rule_data.py self-test
 
@@ -13,7 +13,8 @@ falsepositives, level), a correlation names only rules defined in its own
 file, every |expand placeholder has values in tests/<slug>.placeholders.json,
 tests/<slug>.match.jsonl and .nomatch.jsonl exist, are not empty and hold
 one CloudTrail event object per line, ../meson.build installs the rule and
-docs/detections.md names it.
+docs/detections.md names it; with SIGMA_SCHEMA_DIR (../shared), every
+document also validates against the specification's JSON schemas.
 
 sigmahq: every SigmaHQ rule (SIGMA_RULES_DIR/*.yml, from ../shared) has
 TESTS_DIR/<stem>.match.jsonl and .nomatch.jsonl of the same form, and
@@ -83,8 +84,10 @@ def check_metadata(where, doc, errors):
         errors.append("%s: tags must be a list of namespace.name strings"
                       % where)
     fps = doc.get("falsepositives")
-    if "falsepositives" in doc and (not isinstance(fps, list) or not fps):
-        errors.append("%s: falsepositives must be a non-empty list" % where)
+    if "falsepositives" in doc and (not isinstance(fps, list) or not fps or
+                                    not all(isinstance(x, str) for x in fps)):
+        errors.append("%s: falsepositives must be a non-empty list of strings"
+                      " (quote an item holding ': ')" % where)
     if "description" in doc and len(str(doc["description"]).split()) < 8:
         errors.append("%s: description too short to say why" % where)
 
@@ -123,7 +126,36 @@ def check_detection(where, doc, errors):
     return used
 
 
-def check_rule_file(path, errors):
+def schema_validators(schema_dir):
+    """Validators of the Sigma JSON schemas (detection rule, correlation),
+    or None when the schemas (../shared) are not there."""
+    import jsonschema
+    found = {}
+    for kind, name in (("rule", "sigma-detection-rule-schema.json"),
+                       ("correlation", "sigma-correlation-rules-schema.json")):
+        path = os.path.join(schema_dir or "", name)
+        if not os.path.isfile(path):
+            return None
+        with open(path, encoding="utf-8") as f:
+            schema = json.load(f)
+        cls = jsonschema.validators.validator_for(schema)
+        found[kind] = cls(schema)
+    return found
+
+
+def check_schema(where, docs, validators, errors):
+    """Each document against the specification's own JSON schema (YAML
+    dates are compared as the text they were written as)."""
+    for doc in docs:
+        kind = "correlation" if "correlation" in doc else "rule"
+        plain = json.loads(json.dumps(doc, default=str))
+        for e in validators[kind].iter_errors(plain):
+            errors.append("%s (%s): %s schema: %s at %s" % (
+                where, doc.get("name") or doc.get("title"), kind,
+                e.message[:200], "/".join(str(p) for p in e.absolute_path)))
+
+
+def check_rule_file(path, errors, validators=None):
     """Returns (ids, placeholders used); appends what is wrong to errors."""
     where = os.path.basename(path)
     try:
@@ -137,6 +169,8 @@ def check_rule_file(path, errors):
         return [], set()
     head = docs[0]
     check_metadata(where, head, errors)
+    if validators:
+        check_schema(where, docs, validators, errors)
     ids = [d.get("id") for d in docs]
     for i in ids:
         if not isinstance(i, str) or not UUID.match(i):
@@ -221,8 +255,12 @@ def check_documented(doc, names):
             if "`%s`" % n not in text]
 
 
-def check_kvs(rules_dir, cli=None):
+def check_kvs(rules_dir, cli=None, schema_dir=None):
     errors = []
+    validators = schema_validators(schema_dir)
+    if schema_dir and validators is None:
+        print("note: no Sigma JSON schemas at %s (../shared missing?); "
+              "the schema check is skipped" % schema_dir)
     tests = os.path.join(rules_dir, "tests")
     rules = sorted(glob.glob(os.path.join(rules_dir, "*.yml")))
     if not rules:
@@ -232,7 +270,7 @@ def check_kvs(rules_dir, cli=None):
     for path in rules:
         slug = os.path.basename(path)[:-len(".yml")]
         slugs.add(slug)
-        ids, used = check_rule_file(path, errors)
+        ids, used = check_rule_file(path, errors, validators)
         for i in ids:
             if i in seen:
                 errors.append("%s: id %s already used by %s" %
@@ -335,6 +373,8 @@ def self_test():
             condition="selection and not filter"),
         "placeholder without values": lambda r, e: r["detection"].update(
             selection={"userIdentity.arn|expand": "%who%"}),
+        "falsepositives item that YAML reads as a mapping": lambda r, e:
+            r.update(falsepositives=[{"Scanners": "every stream"}]),
         "event without eventTime": lambda r, e: e.pop("eventTime"),
         "event with a local time": lambda r, e: e.update(
             eventTime="2026-11-30 10:00:00"),
@@ -398,7 +438,8 @@ def main(argv):
         failures = self_test()
         return finish("self-test", 1, failures)
     if len(argv) >= 3 and argv[1] == "kvs":
-        count, errors = check_kvs(argv[2], argv[3] if len(argv) > 3 else None)
+        count, errors = check_kvs(argv[2], argv[3] if len(argv) > 3 else None,
+                                  argv[4] if len(argv) > 4 else None)
         return finish("KVS rules", count, errors)
     if len(argv) >= 4 and argv[1] == "sigmahq":
         if not os.path.isdir(argv[2]):
