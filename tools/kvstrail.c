@@ -13,6 +13,8 @@
 #include "cli_runner.h"
 #include "cli_stats.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -22,6 +24,10 @@ int main(int argc, char **argv)
     struct cli_stats *total;
     double elapsed = 0;
     int exit_status;
+
+    /* A closed output pipe is an EPIPE from write(), handled where the
+     * output is written, not a signal that kills the process (exit 141). */
+    signal(SIGPIPE, SIG_IGN);
 
     if (!cli_options_parse(argc, argv, &opts, &exit_status))
         return exit_status;
@@ -36,7 +42,7 @@ int main(int argc, char **argv)
         struct cli_buf text = CLI_BUF_INIT;
         cli_stats_format(total, elapsed, opts.format, &text);
         if (cli_write_all(STDOUT_FILENO, text.data, text.len) != 0 &&
-            exit_status == CLI_EXIT_OK)
+            errno != EPIPE && exit_status == CLI_EXIT_OK)
             exit_status = CLI_EXIT_INPUT;
         cli_buf_free(&text);
     }
