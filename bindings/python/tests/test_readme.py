@@ -18,6 +18,8 @@ def public(names):
 
 
 def missing(names):
+    """Names the README does not mention: document each one there (the
+    reference of bindings/python/README.md)."""
     return sorted(n for n in names if n not in NAMED)
 
 
