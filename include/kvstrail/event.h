@@ -265,7 +265,8 @@ typedef struct kvst_event {
     uint32_t reserved;
     uint64_t record_index; /* 0-based index of the record in the input */
     uint64_t offset;       /* where the record's '{' is (EventBridge:
-                              detail's '{', since 1.1) */
+                              detail's '{', and length and raw are
+                              detail's, since 1.1) */
     uint64_t line;
     uint64_t column;
     uint64_t length;       /* record length in bytes */
