@@ -292,7 +292,8 @@ static int fill_log_files(digest_ctx *c, uint32_t arr, kvst_arena *ar, kvst_dige
         n++;
     if (n == 0)
         return 0; /* an hour without log files is normal */
-    list = (const kvst_digest_log_file **)kvst__arena_alloc(ar, n * sizeof *list);
+    list = (const kvst_digest_log_file **)kvst__arena_alloc(
+        ar, n * sizeof(const kvst_digest_log_file *));
     if (!list)
         return KVST_E_NOMEM;
     for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next, k++) {
