@@ -185,6 +185,7 @@ struct kvst_parser {
     size_t fl_nseg;
     uint64_t fl_hold_parsed;      /* bytes_json when the first held piece began */
     uint64_t fl_records;          /* records the fast lexer delivered */
+    const struct kvst_scanner *scan; /* its scanning kernel (scan.h) */
 
     /* stage 3: record builder */
     int top;                      /* enum kvst_top_state */
