@@ -1,15 +1,12 @@
 /*
  * The structural scanning kernels and their choice (see scan.h): the
- * portable one and SSE2 here, AVX2 in scan_avx2.c.
+ * portable one here, SSE2 in scan_sse2.c, AVX2 in scan_avx2.c.
  */
 #include "scan.h"
 
 #include <stddef.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /* Bytes that end the plain run of a string: '"', '\\', controls and
  * everything from 0x80. */
@@ -49,51 +46,12 @@ static const unsigned char *portable_quote_or_escape(const unsigned char *s,
     return s;
 }
 
-/* ---- SSE2: 16 bytes at a time, the rest a byte at a time ---- */
-
-#if defined(__SSE2__)
-static const unsigned char *sse2_str_run(const unsigned char *s, const unsigned char *end)
-{
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-
-    while (end - s >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
-        int bits;
-        /* signed: bytes from 0x80 compare below 0x20 as well */
-        m = _mm_or_si128(m, _mm_cmplt_epi8(v, space));
-        bits = _mm_movemask_epi8(m);
-        if (bits)
-            return s + __builtin_ctz((unsigned)bits);
-        s += 16;
-    }
-    return portable_str_run(s, end);
-}
-
-static const unsigned char *sse2_quote_or_escape(const unsigned char *s,
-                                                 const unsigned char *end)
-{
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-
-    while (end - s >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        int bits = _mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-        if (bits)
-            return s + __builtin_ctz((unsigned)bits);
-        s += 16;
-    }
-    return portable_quote_or_escape(s, end);
-}
-#endif
-
 /* ---- the choice ---- */
 
 static const kvst_scanner scanners[KVST_SCAN_KINDS] = {
     { "portable", portable_str_run, portable_quote_or_escape },
-#if defined(__SSE2__)
-    { "sse2", sse2_str_run, sse2_quote_or_escape },
+#if defined(KVST_HAVE_SSE2_KERNEL)
+    { "sse2", kvst__sse2_str_run, kvst__sse2_quote_or_escape },
 #else
     { "sse2", NULL, NULL },
 #endif

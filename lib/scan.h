@@ -37,6 +37,9 @@ const kvst_scanner *kvst__scanner(int kind);
  * NULL. */
 const kvst_scanner *kvst__scanner_choose(const char *want);
 
+/* The SSE2 kernel (scan.c; the AVX2 one ends with it), x86-64 only. */
+const unsigned char *kvst__sse2_str_run(const unsigned char *s, const unsigned char *end);
+const unsigned char *kvst__sse2_quote_or_escape(const unsigned char *s, const unsigned char *end);
 /* The AVX2 kernel (scan_avx2.c), for kvst__scanner(). */
 const unsigned char *kvst__avx2_str_run(const unsigned char *s, const unsigned char *end);
 const unsigned char *kvst__avx2_quote_or_escape(const unsigned char *s, const unsigned char *end);

@@ -1,37 +1,14 @@
 /*
  * The AVX2 structural scanning kernel (see scan.h): 32 bytes at a time,
  * compiled for AVX2 whatever the build's baseline, and only called once
- * kvst__scanner() has seen the CPU has it. The last bytes go to the
- * 16-byte and one-byte loops, so nothing is read past end.
+ * kvst__scanner() has seen the CPU has it. The last bytes go to the SSE2
+ * kernel (16 at a time, then one), so nothing is read past end.
  */
 #include "scan.h"
 
 #include <immintrin.h>
 
 #define KVST_AVX2 __attribute__((target("avx2")))
-
-/* Below 32 bytes left: 16 at a time, then one. */
-static inline KVST_AVX2 const unsigned char *tail(const unsigned char *s, const unsigned char *end,
-                                                  int any_stop)
-{
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-
-    while (end - s >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
-        int bits;
-        if (any_stop)
-            m = _mm_or_si128(m, _mm_cmplt_epi8(v, space));
-        bits = _mm_movemask_epi8(m);
-        if (bits)
-            return s + __builtin_ctz((unsigned)bits);
-        s += 16;
-    }
-    while (s < end && *s != '"' && *s != '\\' && !(any_stop && (*s < 0x20 || *s >= 0x80)))
-        s++;
-    return s;
-}
 
 KVST_AVX2 const unsigned char *kvst__avx2_str_run(const unsigned char *s, const unsigned char *end)
 {
@@ -49,7 +26,7 @@ KVST_AVX2 const unsigned char *kvst__avx2_str_run(const unsigned char *s, const 
             return s + __builtin_ctz(bits);
         s += 32;
     }
-    return tail(s, end, 1);
+    return kvst__sse2_str_run(s, end); /* below 32 bytes left */
 }
 
 KVST_AVX2 const unsigned char *kvst__avx2_quote_or_escape(const unsigned char *s,
@@ -65,5 +42,5 @@ KVST_AVX2 const unsigned char *kvst__avx2_quote_or_escape(const unsigned char *s
             return s + __builtin_ctz(bits);
         s += 32;
     }
-    return tail(s, end, 0);
+    return kvst__sse2_quote_or_escape(s, end);
 }
