@@ -49,13 +49,17 @@
 
 #define INFLATE_BUF (64u * 1024u)
 
-enum { C_YAJL, C_INFLATE, C_KVSTRAIL, C_KVSTRAIL_1T, C_COUNT };
+/* zlib and isal: inflate alone, output dropped (the floor a gzip parse
+ * can reach with each inflater; isal only when built with ISA-L). */
+enum { C_YAJL, C_INFLATE, C_KVSTRAIL, C_KVSTRAIL_1T, C_ZLIB, C_ISAL, C_COUNT };
 static const char *const contender_names[C_COUNT] = { "yajl", "inflate", "kvstrail",
-                                                      "kvstrail-1t" };
+                                                      "kvstrail-1t", "zlib", "isal" };
 static const char *const contender_labels[C_COUNT] = {
     "yajl no-op callbacks", "inflate + yajl no-op", "kvstrail pipeline",
-    "kvstrail, one thread"
+    "kvstrail, one thread", "zlib inflate alone", "ISA-L inflate alone"
 };
+/* The contenders that need gzip input. */
+#define GZIP_ONLY(c) ((c) == C_INFLATE || (c) == C_KVSTRAIL_1T || (c) == C_ZLIB || (c) == C_ISAL)
 
 typedef struct bench_cfg {
     int reps;
@@ -206,6 +210,19 @@ static void inflater_end(inflater *z)
     z->inited = 0;
 }
 
+static int to_nothing(void *ctx, const unsigned char *buf, size_t len)
+{
+    (void)ctx;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
+NOINLINE static void bench_run_zlib(const unsigned char *gz, size_t len, size_t chunk,
+                                    run_result *r);
+NOINLINE static void bench_run_isal(const unsigned char *gz, size_t len, size_t chunk,
+                                    run_result *r);
+
 static int to_yajl(void *ctx, const unsigned char *buf, size_t len)
 {
     yajl_handle h = (yajl_handle)ctx;
@@ -236,6 +253,68 @@ NOINLINE static void bench_run_inflate(const unsigned char *gz, size_t len, size
     yajl_free(h);
 }
 
+NOINLINE static void bench_run_zlib(const unsigned char *gz, size_t len, size_t chunk,
+                                    run_result *r)
+{
+    static inflater z;
+    size_t pos = 0;
+
+    inflater_init(&z);
+    r->status = 0;
+    while (pos < len && r->status == 0) {
+        size_t n = len - pos < chunk ? len - pos : chunk;
+        r->status = inflater_feed(&z, gz + pos, n, to_nothing, NULL);
+        pos += n;
+    }
+    inflater_end(&z);
+}
+
+#if defined(KVST_BENCH_ISAL)
+#include <isa-l/igzip_lib.h>
+NOINLINE static void bench_run_isal(const unsigned char *gz, size_t len, size_t chunk,
+                                    run_result *r)
+{
+    static struct inflate_state st;
+    static unsigned char out[INFLATE_BUF];
+    size_t pos = 0;
+
+    isal_inflate_init(&st);
+    st.crc_flag = ISAL_GZIP;
+    r->status = 0;
+    while (pos < len && r->status == 0) {
+        size_t n = len - pos < chunk ? len - pos : chunk;
+        st.next_in = (uint8_t *)(uintptr_t)(gz + pos);
+        st.avail_in = (uint32_t)n;
+        pos += n;
+        do {
+            if (st.block_state == ISAL_BLOCK_FINISH) { /* the next member */
+                uint8_t *next = st.next_in;
+                uint32_t avail = st.avail_in;
+                isal_inflate_init(&st);
+                st.crc_flag = ISAL_GZIP;
+                st.next_in = next;
+                st.avail_in = avail;
+            }
+            st.next_out = out;
+            st.avail_out = sizeof out;
+            if (isal_inflate(&st) != ISAL_DECOMP_OK) {
+                fprintf(stderr, "kvst_bench: isal_inflate failed\n");
+                r->status = -1;
+            }
+        } while (r->status == 0 && (st.avail_in > 0 || st.avail_out == 0));
+    }
+}
+#else
+NOINLINE static void bench_run_isal(const unsigned char *gz, size_t len, size_t chunk,
+                                    run_result *r)
+{
+    (void)gz;
+    (void)len;
+    (void)chunk;
+    r->status = -1;
+}
+#endif
+
 /* ---- kvstrail through the public API ---- */
 
 static int count_event(const kvst_event *ev, void *payload)
@@ -244,6 +323,13 @@ static int count_event(const kvst_event *ev, void *payload)
     r->records++;
     r->findings += ev->finding_count;
     return 0;
+}
+
+/* KVST_BENCH_FLAGS: parser flags for the kvstrail contenders. */
+static uint32_t bench_flags(void)
+{
+    const char *f = getenv("KVST_BENCH_FLAGS");
+    return (uint32_t)strtoul(f ? f : "0", NULL, 0);
 }
 
 /* extra: flags added to KVST_BENCH_FLAGS (KVST_FLAG_SINGLE_THREAD for
@@ -255,7 +341,7 @@ static kvst_parser *kvstrail_new(run_result *r, uint32_t extra)
     int rc;
     opts.on_event = count_event;
     opts.payload = r;
-    opts.flags = (uint32_t)strtoul(getenv("KVST_BENCH_FLAGS") ? getenv("KVST_BENCH_FLAGS") : "0", NULL, 0); /* e.g. 0x10: one thread */
+    opts.flags = bench_flags(); /* e.g. 0x10: one thread */
     opts.flags |= extra;
     rc = kvst_parser_new(&opts, &p);
     if (rc != 0) {
@@ -541,7 +627,8 @@ static double median(double *v, int n)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: kvst_bench [--reps N] [--chunk BYTES] [--only yajl|inflate|kvstrail]\n"
+            "usage: kvst_bench [--reps N] [--chunk BYTES]\n"
+            "                  [--only yajl|inflate|kvstrail|kvstrail-1t|zlib|isal]\n"
             "                  [--no-rss] FILE\n");
     exit(2);
 }
@@ -601,9 +688,11 @@ int main(int argc, char **argv)
         close(fd);
     }
     for (c = 0; c < C_COUNT; c++)
-        active[c] = (cfg.only < 0 || cfg.only == c) &&
-                    ((c != C_INFLATE && c != C_KVSTRAIL_1T) || gz);
-    if ((cfg.only == C_INFLATE || cfg.only == C_KVSTRAIL_1T) && !gz) {
+        active[c] = (cfg.only < 0 || cfg.only == c) && (!GZIP_ONLY(c) || gz);
+#if !defined(KVST_BENCH_ISAL)
+    active[C_ISAL] = 0;
+#endif
+    if (cfg.only >= 0 && GZIP_ONLY(cfg.only) && !gz) {
         fprintf(stderr, "kvst_bench: --only %s needs a gzip input\n", contender_names[cfg.only]);
         return 2;
     }
@@ -614,7 +703,7 @@ int main(int argc, char **argv)
         rss[C_COUNT] = child_peak_rss(C_COUNT, cfg.path, cfg.chunk);
         for (c = 0; c < C_COUNT; c++)
             /* bare yajl streams only a plain file; on .gz that is "inflate" */
-            if (active[c] && !(c == C_YAJL && gz))
+            if (active[c] && !(c == C_YAJL && gz) && c != C_ZLIB && c != C_ISAL)
                 rss[c] = child_peak_rss(c, cfg.path, cfg.chunk);
     }
 
@@ -649,6 +738,10 @@ int main(int argc, char **argv)
                 bench_run_inflate(raw, raw_len, cfg.chunk, &res[c]);
             else if (c == C_KVSTRAIL_1T)
                 bench_run_kvstrail_1t(raw, raw_len, cfg.chunk, &res[c]);
+            else if (c == C_ZLIB)
+                bench_run_zlib(raw, raw_len, cfg.chunk, &res[c]);
+            else if (c == C_ISAL)
+                bench_run_isal(raw, raw_len, cfg.chunk, &res[c]);
             else
                 bench_run_kvstrail(raw, raw_len, cfg.chunk, &res[c]);
             t1 = now_sec();
@@ -692,8 +785,9 @@ int main(int argc, char **argv)
         printf("kvstrail: %llu events, %llu findings\n",
                (unsigned long long)res[C_KVSTRAIL].records,
                (unsigned long long)res[C_KVSTRAIL].findings);
-        /* Timings of a pipeline that drops records compare nothing. */
-        if (cfg.only < 0 && res[C_KVSTRAIL].records != records) {
+        /* Timings of a pipeline that drops records compare nothing
+         * (--kvs-only in KVST_BENCH_FLAGS drops the others by design). */
+        if (cfg.only < 0 && res[C_KVSTRAIL].records != records && !(bench_flags() & KVST_FLAG_KVS_ONLY)) {
             printf("error: kvstrail delivered %llu events, the file has %llu records\n",
                    (unsigned long long)res[C_KVSTRAIL].records, (unsigned long long)records);
             failed = 1;
@@ -707,7 +801,7 @@ int main(int argc, char **argv)
                    med[C_INFLATE] / med[C_KVSTRAIL], best[C_INFLATE] / best[C_KVSTRAIL]);
     }
     if (active[C_KVSTRAIL_1T] && res[C_KVSTRAIL_1T].status == 0) {
-        if (cfg.only < 0 && res[C_KVSTRAIL_1T].records != records) {
+        if (cfg.only < 0 && res[C_KVSTRAIL_1T].records != records && !(bench_flags() & KVST_FLAG_KVS_ONLY)) {
             printf("error: kvstrail on one thread delivered %llu events, the file has %llu records\n",
                    (unsigned long long)res[C_KVSTRAIL_1T].records, (unsigned long long)records);
             failed = 1;
@@ -719,6 +813,20 @@ int main(int argc, char **argv)
             printf("ratio two threads/one thread: %.3f median, %.3f best\n",
                    med[C_KVSTRAIL_1T] / med[C_KVSTRAIL], best[C_KVSTRAIL_1T] / best[C_KVSTRAIL]);
     }
+    /* The gzip parse against inflating alone, with each inflater. */
+    for (c = C_ZLIB; c <= C_ISAL; c++) {
+        if (!active[c] || res[c].status != 0)
+            continue;
+        if (active[C_KVSTRAIL] && res[C_KVSTRAIL].status == 0)
+            printf("ratio kvstrail/%s: %.3f median, %.3f best\n", contender_labels[c],
+                   med[c] / med[C_KVSTRAIL], best[c] / best[C_KVSTRAIL]);
+        if (active[C_KVSTRAIL_1T] && res[C_KVSTRAIL_1T].status == 0)
+            printf("ratio kvstrail one thread/%s: %.3f median, %.3f best\n", contender_labels[c],
+                   med[c] / med[C_KVSTRAIL_1T], best[c] / best[C_KVSTRAIL_1T]);
+    }
+    if (active[C_ZLIB] && active[C_ISAL] && res[C_ZLIB].status == 0 && res[C_ISAL].status == 0)
+        printf("ratio ISA-L/zlib inflate alone: %.3f median, %.3f best\n",
+               med[C_ZLIB] / med[C_ISAL], best[C_ZLIB] / best[C_ISAL]);
     for (c = 0; c < C_COUNT; c++)
         free(times[c]);
     if (json != raw)

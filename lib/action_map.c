@@ -15,26 +15,6 @@
 #include "internal.h"
 #include "validate_internal.h"
 
-static const char kvs_host[] = "kinesisvideo.amazonaws.com";
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-int kvst__is_kvs_source(const char *s, size_t len)
-{
-    /* Surrounding white space is a finding, not another service: the seed
-     * document's own records carry " kinesisvideo.amazonaws.com". */
-    while (len && is_space(*s)) {
-        s++;
-        len--;
-    }
-    while (len && is_space(s[len - 1]))
-        len--;
-    return len == sizeof kvs_host - 1 && memcmp(s, kvs_host, len) == 0;
-}
-
 uint32_t kvst__action_of(const kvst_tape *t)
 {
     uint32_t src = kvst__tape_get(t, t->root, "eventSource", 11);

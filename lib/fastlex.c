@@ -35,11 +35,10 @@
  */
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include <stdlib.h>
 
 #include "internal.h"
+#include "scan.h"
 
 enum {
     FL_OFF = 0, /* every byte to yajl */
@@ -64,6 +63,7 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
 void kvst__lex_init(kvst_parser *p)
 {
     p->fl_mode = (p->opts.flags & KVST_FLAG_NO_FASTLEX) ? FL_OFF : FL_SCAN;
+    p->scan = kvst__scanner_choose(getenv("KVSTRAIL_SCAN"));
 }
 
 void kvst__lex_free(kvst_parser *p)
@@ -72,64 +72,20 @@ void kvst__lex_free(kvst_parser *p)
     kvst__buf_free(&p->fl_hold, &p->alloc);
 }
 
-/* Bytes that end the plain run of a string: '"', '\\', controls and
- * everything from 0x80 (UTF-8 is checked out of line). */
-static const unsigned char str_stop[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-};
-
-/* The first '"' or '\\' of [s, end) -- or, with any_stop, of the bytes
- * that end a string's plain run (str_stop) -- or end. any_stop is a
- * constant at each call, so each gets its own loop. */
-static KVST_INLINE const unsigned char *find_stop(const unsigned char *s, const unsigned char *end,
-                                                  int any_stop)
+/* The first byte of [s, end) that ends a string's plain run, or end: the
+ * parser's scanning kernel (scan.c, chosen when the parser was made). */
+static KVST_INLINE const unsigned char *str_run(const kvst_parser *p, const unsigned char *s,
+                                                const unsigned char *end)
 {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-
-    while (end - s >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash));
-        int bits;
-        if (any_stop) /* signed: bytes from 0x80 compare below 0x20 as well */
-            m = _mm_or_si128(m, _mm_cmplt_epi8(v, space));
-        bits = _mm_movemask_epi8(m);
-        if (bits)
-            return s + __builtin_ctz((unsigned)bits);
-        s += 16;
-    }
-#endif
-    while (s < end && (any_stop ? !str_stop[*s] : *s != '"' && *s != '\\'))
-        s++;
-    return s;
-}
-
-/* The first byte of [s, end) that ends a string's plain run, or end. */
-static KVST_INLINE const unsigned char *str_run(const unsigned char *s, const unsigned char *end)
-{
-    return find_stop(s, end, 1);
+    return p->scan->str_run(s, end);
 }
 
 /* The first '"' or '\\' of [s, end), or end (the scanner, in a string). */
-static inline const unsigned char *quote_or_escape(const unsigned char *s, const unsigned char *end)
+static KVST_INLINE const unsigned char *quote_or_escape(const kvst_parser *p,
+                                                        const unsigned char *s,
+                                                        const unsigned char *end)
 {
-    return find_stop(s, end, 0);
+    return p->scan->quote_or_escape(s, end);
 }
 
 static inline int is_ws(unsigned char c)
@@ -160,7 +116,7 @@ static KVST_INLINE int lex_string(kvst_parser *p, const unsigned char **ps,
                                   const unsigned char *end, const unsigned char **text,
                                   size_t *len)
 {
-    const unsigned char *b = *ps + 1, *e = str_run(b, end);
+    const unsigned char *b = *ps + 1, *e = str_run(p, b, end);
 
     if (KVST_UNLIKELY(e >= end))
         return LEX_MORE;
@@ -221,7 +177,7 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
         } else {
             return LEX_BAIL; /* a control byte */
         }
-        e = str_run(e, end);
+        e = str_run(p, e, end);
         if (e >= end)
             return LEX_MORE;
     }
@@ -524,7 +480,7 @@ static int scan(kvst_parser *p, const unsigned char *buf, size_t pos, size_t len
                 s++;
                 continue;
             }
-            s = quote_or_escape(s, end);
+            s = quote_or_escape(p, s, end);
             if (s >= end)
                 break;
             if (*s++ == '\\')

@@ -133,7 +133,7 @@ struct kvst_input {
     int worker_live;       /* w->thread is running (not yet joined) */
     z_stream zs;
     /* the member's header, as header_scan() has read it so far */
-    int hstate;        /* H_* */
+    unsigned hstate;   /* H_* */
     unsigned hflags;   /* its FLG byte */
     uint32_t hcount;   /* bytes of the current field read */
     uint32_t hxlen;    /* FEXTRA: the extra field's length */
@@ -321,7 +321,7 @@ static int zlib_error_kind(const kvst_input *in)
  * when its flag is set.
  */
 enum { H_FIXED, H_XLEN, H_EXTRA, H_NAME, H_COMMENT, H_HCRC, H_DONE };
-static const unsigned header_flag[H_DONE] = { 0, 0x04, 0x04, 0x08, 0x10, 0x02 };
+static const unsigned header_flag[H_DONE + 1] = { 0, 0x04, 0x04, 0x08, 0x10, 0x02, 0 };
 
 /* The field after the current one that the header has. */
 static void header_next(kvst_input *in)

@@ -7,7 +7,10 @@
  * (fastlex reports the tokens of plain whole records to the record builder
  * itself, and hands every other byte to the tokenizer, that is to yajl.)
  *
- * Each stage lives in its own file and only calls forward.
+ * Each stage lives in its own file and only calls forward: the order of
+ * the files, leaves included, and the calls of 1.0 still against it are
+ * stated in lib/layers.txt, and tests/layering checks the object files
+ * against it.
  */
 #ifndef KVST_INTERNAL_H
 #define KVST_INTERNAL_H
@@ -19,6 +22,7 @@
 #include "findings.h"
 #include "gzip_stage.h"
 #include "schema.h"
+#include "vocab.h"
 
 #define KVST_NO_NODE 0xffffffffu
 
@@ -185,6 +189,7 @@ struct kvst_parser {
     size_t fl_nseg;
     uint64_t fl_hold_parsed;      /* bytes_json when the first held piece began */
     uint64_t fl_records;          /* records the fast lexer delivered */
+    const struct kvst_scanner *scan; /* its scanning kernel (scan.h) */
 
     /* stage 3: record builder */
     int top;                      /* enum kvst_top_state */
@@ -343,9 +348,6 @@ int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_val
 /* ---- envelope.c, action_map.c ------------------------------------------ */
 int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
                          kvst_finding_sink *sink);
-/* 1 when eventSource names KVS (surrounding white space allowed: that is
- * a finding, not another service). The builder and the mapper both ask. */
-int kvst__is_kvs_source(const char *s, size_t len);
 /* The action of a record (from eventSource and eventName) without building. */
 uint32_t kvst__action_of(const kvst_tape *t);
 /* The KVST_ACCESS_* kind of a record of that action (GetDataEndpoint's
