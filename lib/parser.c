@@ -13,8 +13,8 @@
 /* The options struct of the first release (1.0): the smallest accepted. */
 #define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
 #define KNOWN_FLAGS \
-    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE | KVST_FLAG_SINGLE_THREAD | \
-     KVST_FLAG_NO_FASTLEX)
+    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE | \
+     KVST_FLAG_SINGLE_THREAD | KVST_FLAG_DIGESTS | KVST_FLAG_NO_FASTLEX)
 
 int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
 {
@@ -257,6 +257,70 @@ static int sink_drop(kvst_finding_sink *s, uint32_t code, uint32_t severity, con
     return 0;
 }
 
+/* The outcome rule of the contract (docs/cli.md): a failure when errorCode
+ * or errorMessage is a non-empty string (AWS writes sign-in failures with
+ * errorMessage alone), or when responseElements.ConsoleLogin is "Failure".
+ * Another
+ * service's responseElements is kept as raw bytes: it is parsed only when
+ * those bytes name ConsoleLogin at all. 0 or KVST_E_NOMEM. */
+static int event_outcome(kvst_event *ev, const kvst_tape *t)
+{
+    static const char key[] = "ConsoleLogin";
+    uint32_t resp;
+    kvst_value v;
+    int rc;
+
+    ev->outcome = KVST_OUTCOME_SUCCESS;
+    if ((ev->error_code.ptr && ev->error_code.len) || (ev->error_message.ptr && ev->error_message.len)) {
+        ev->outcome = KVST_OUTCOME_FAILURE;
+        return 0;
+    }
+    resp = kvst__tape_get(t, t->root, "responseElements", 16);
+    if (resp >= t->count || t->nodes[resp].kind != KVST_JSON_OBJECT)
+        return 0;
+    if (t->nodes[resp].len) {
+        const kvst_node *n = &t->nodes[resp];
+        size_t i, span = n->end - n->start;
+        const char *raw = t->raw + n->start;
+        int named = 0;
+
+        for (i = 0; !named && i + sizeof key - 1 <= span; i++)
+            named = raw[i] == 'C' && memcmp(raw + i, key, sizeof key - 1) == 0;
+        if (!named)
+            return 0;
+    }
+    rc = kvst_event_lookup(ev, "/responseElements/ConsoleLogin", &v);
+    if (rc == KVST_E_NOMEM)
+        return rc;
+    if (rc == 0 && v.json_type == KVST_JSON_STRING && v.text.len == 7 &&
+        memcmp(v.text.ptr, "Failure", 7) == 0)
+        ev->outcome = KVST_OUTCOME_FAILURE;
+    return 0;
+}
+
+/* A CloudTrail record: envelope, action and payload, identity, findings. */
+static int build_record(kvst_event_impl *impl, kvst_arena *ar, uint32_t flags,
+                        kvst_finding_sink *sink)
+{
+    kvst_event *ev = &impl->ev;
+    int rc = kvst__envelope_build(&impl->tape, ar, ev, sink);
+
+    if (!rc)
+        rc = kvst__action_map(&impl->tape, ar, ev, sink);
+    if (!rc)
+        rc = event_outcome(ev, &impl->tape);
+    if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
+        rc = kvst__validate_event(ev, &impl->info, sink);
+    } else if (!rc) {
+        if (!ev->user_identity || kvst_identity_classify(ev->user_identity, ev, &impl->info)) {
+            memset(&impl->info, 0, sizeof impl->info);
+            impl->info.struct_size = sizeof impl->info;
+            impl->info.mfa = KVST_BOOL_ABSENT;
+        }
+    }
+    return rc;
+}
+
 int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
                            uint32_t flags, kvst_arena *ar, kvst_event_impl **out)
 {
@@ -291,18 +355,15 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
     bs.record_index = index;
     bs.tail = &bs.head;
 
-    rc = kvst__envelope_build(&impl->tape, ar, ev, &bs.sink);
-    if (!rc)
-        rc = kvst__action_map(&impl->tape, ar, ev, &bs.sink);
     impl->info.struct_size = sizeof impl->info;
-    if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
-        rc = kvst__validate_event(ev, &impl->info, &bs.sink);
-    } else if (!rc) {
-        if (!ev->user_identity || kvst_identity_classify(ev->user_identity, ev, &impl->info)) {
-            memset(&impl->info, 0, sizeof impl->info);
-            impl->info.struct_size = sizeof impl->info;
-            impl->info.mfa = KVST_BOOL_ABSENT;
-        }
+    if (container == KVST_CONTAINER_DIGEST) {
+        /* No envelope, no identity: the digest is the whole record. */
+        ev->read_only = ev->management_event = ev->session_credential_from_console =
+            KVST_BOOL_ABSENT;
+        impl->info.mfa = KVST_BOOL_ABSENT;
+        rc = kvst__digest_build(&impl->tape, ar, &impl->digest, &bs.sink);
+    } else {
+        rc = build_record(impl, ar, flags, &bs.sink);
     }
     if (rc)
         return rc;

@@ -14,6 +14,7 @@ __all__ = [
     "Principal",
     "Credential",
     "Severity",
+    "Access",
 ]
 
 
@@ -104,6 +105,17 @@ class FindingCode(enum.IntEnum):
     IMDSV1 = 203
     CROSS_ACCOUNT = 204
     IDENTITY_MISSING = 205
+    DIGEST_MEMBER_MISSING = 300
+    DIGEST_MEMBER_TYPE = 301
+    DIGEST_TIME = 302
+    DIGEST_HASH = 303
+    DIGEST_ALGORITHM = 304
+    DIGEST_FINGERPRINT = 305
+    DIGEST_SIGNATURE = 306
+    DIGEST_ACCOUNT = 307
+    DIGEST_PREVIOUS_PARTIAL = 308
+    DIGEST_TIME_ORDER = 309
+    DIGEST_LOG_FILE = 310
 
 
 class Status(enum.IntEnum):
@@ -166,3 +178,18 @@ class Severity(enum.IntEnum):
     INFO = 1
     WARNING = 2
     ERROR = 3
+
+
+class Access(enum.IntEnum):
+    """What a KVS call does to the video, KVST_ACCESS_* without the prefix
+    (Access.MEDIA_READ == 1); the JSON contract spells it in lower case with
+    hyphens ("media-read"). KVST_ACCESS_NONE is not a member: records of
+    other services have access None. Since 1.1.
+    """
+
+    MEDIA_READ = 1
+    MEDIA_WRITE = 2
+    SIGNALING = 3
+    CONFIG_READ = 4
+    CONFIG_WRITE = 5
+    DELETE = 6
