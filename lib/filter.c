@@ -12,12 +12,14 @@
 #include "schema.h"
 
 /* The first kvst_filter (1.1): the smallest accepted. */
-#define FILTER_SIZE_1_1 (offsetof(kvst_filter, until_ms) + sizeof(int64_t))
+#define FILTER_SIZE_1_1 (offsetof(kvst_filter, access) + sizeof(uint32_t))
+/* Access kinds up to KVST_ACCESS_DELETE. */
+#define FILTER_KNOWN_ACCESS (((uint32_t)1 << (KVST_ACCESS_DELETE + 1)) - 1u)
 #define FILTER_KNOWN_FLAGS (KVST_FILTER_SINCE | KVST_FILTER_UNTIL)
 #define ACTION_WORDS 8 /* room for 512 actions */
 
 struct kvst_filter_impl {
-    uint32_t flags, event_kind;
+    uint32_t flags, event_kind, outcome, access;
     uint64_t principals;
     int64_t since_ms, until_ms;
     int has_actions;
@@ -111,6 +113,7 @@ int kvst__filter_new(const kvst_alloc *a, const kvst_filter *src,
     memset(&in, 0, sizeof in);
     memcpy(&in, src, n < sizeof in ? n : sizeof in);
     if ((in.flags & ~FILTER_KNOWN_FLAGS) || in.event_kind > KVST_FILTER_DATA ||
+        in.outcome > KVST_OUTCOME_FAILURE || (in.access & ~FILTER_KNOWN_ACCESS) ||
         (in.action_count > 0 && in.actions == NULL) ||
         ((in.flags & KVST_FILTER_SINCE) && (in.flags & KVST_FILTER_UNTIL) &&
          in.since_ms > in.until_ms))
@@ -127,6 +130,8 @@ int kvst__filter_new(const kvst_alloc *a, const kvst_filter *src,
     memset(f, 0, sizeof *f);
     f->flags = in.flags;
     f->event_kind = in.event_kind;
+    f->outcome = in.outcome;
+    f->access = in.access;
     f->principals = in.principals;
     f->since_ms = in.since_ms;
     f->until_ms = in.until_ms;
@@ -279,6 +284,11 @@ int kvst__filter_event(const kvst_filter_impl *f, const kvst_event *ev)
          !str_equals(ev->user_identity->access_key_id, f->access_key_id)))
         return 0;
     if (f->cidr_family != 0 && !source_matches(f, ev->source_ip_address))
+        return 0;
+    if (f->outcome != 0 && ev->outcome != f->outcome)
+        return 0;
+    if (f->access != 0 &&
+        (ev->access > KVST_ACCESS_DELETE || (f->access >> ev->access & 1u) == 0))
         return 0;
     return 1;
 }

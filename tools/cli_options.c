@@ -61,6 +61,9 @@ static const char usage_text[] =
     "                            offset, or a date: its start)\n"
     "      --until TIME          eventTime at or before TIME (a date: its end)\n"
     "      --event-kind KIND     management or data (managementEvent)\n"
+    "      --outcome WHAT        success or failure (the contract's outcome)\n"
+    "      --access KIND         media-read, media-write, signaling,\n"
+    "                            config-read, config-write, delete (repeatable)\n"
     "      --min-severity LEVEL  check: info, warning or error and above\n"
     "      --dedup               drop records whose eventID came before\n"
     "      --prune-margin MIN    minutes an S3 key's time may lie outside\n"
@@ -93,6 +96,8 @@ enum {
     OPT_SINCE,
     OPT_UNTIL,
     OPT_EVENT_KIND,
+    OPT_OUTCOME,
+    OPT_ACCESS,
     OPT_MIN_SEVERITY,
     OPT_DEDUP,
     OPT_PRUNE_MARGIN
@@ -122,6 +127,8 @@ static const struct option long_options[] = {
     { "since", required_argument, NULL, OPT_SINCE },
     { "until", required_argument, NULL, OPT_UNTIL },
     { "event-kind", required_argument, NULL, OPT_EVENT_KIND },
+    { "outcome", required_argument, NULL, OPT_OUTCOME },
+    { "access", required_argument, NULL, OPT_ACCESS },
     { "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
     { "dedup", no_argument, NULL, OPT_DEDUP },
     { "prune-margin", required_argument, NULL, OPT_PRUNE_MARGIN },
@@ -393,6 +400,25 @@ static int filter_option(int c, const char *arg, struct cli_options *out)
             f->flags |= KVST_FILTER_UNTIL;
         }
         return 1;
+    case OPT_OUTCOME:
+        if (strcmp(arg, "success") == 0)
+            f->outcome = KVST_OUTCOME_SUCCESS;
+        else if (strcmp(arg, "failure") == 0)
+            f->outcome = KVST_OUTCOME_FAILURE;
+        else
+            return 0;
+        return 1;
+    case OPT_ACCESS: {
+        uint32_t k;
+        for (k = 1; k <= KVST_ACCESS_DELETE; k++) {
+            const char *n = kvst_access_name(k);
+            if (n != NULL && strcmp(arg, n) == 0) {
+                f->access |= KVST_FILTER_ACCESS_BIT(k);
+                return 1;
+            }
+        }
+        return 0;
+    }
     case OPT_EVENT_KIND:
         if (strcmp(arg, "management") == 0)
             f->event_kind = KVST_FILTER_MANAGEMENT;
@@ -482,7 +508,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
             break;
         case OPT_ACTION: case OPT_PRINCIPAL: case OPT_ARN: case OPT_ACCESS_KEY:
         case OPT_ACCOUNT: case OPT_REGION: case OPT_SOURCE_IP: case OPT_SINCE:
-        case OPT_UNTIL: case OPT_EVENT_KIND:
+        case OPT_UNTIL: case OPT_EVENT_KIND: case OPT_OUTCOME: case OPT_ACCESS:
             if (!filter_option(c, optarg, out))
                 return usage_error(exit_status, "invalid --%s '%s'",
                                    long_options[longindex].name, optarg);

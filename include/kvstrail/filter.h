@@ -43,7 +43,7 @@ extern "C" {
  * what you need. Like the parser options, a newer, larger struct is
  * accepted when the members this library does not know are zero, else
  * kvst_parser_new() returns KVST_E_ABI; it returns KVST_E_INVAL for an
- * unknown flag or event kind, an action number the library does not know,
+ * unknown flag, event kind or outcome, an access bit of no kind, an action number the library does not know,
  * a source_cidr that is not an address or CIDR, or a since after the
  * until. Strings are NUL-terminated, compared byte for byte; NULL or ""
  * sets no condition. Since 1.1.
@@ -74,10 +74,18 @@ typedef struct kvst_filter {
     int64_t until_ms;           /* eventTime <= until_ms; with either
                                    bound an event without a valid eventTime
                                    never matches */
+    uint32_t outcome;           /* 0: any; KVST_OUTCOME_SUCCESS or
+                                   KVST_OUTCOME_FAILURE (kvst_event.outcome) */
+    uint32_t access;            /* KVST_FILTER_ACCESS_BIT() of the kinds
+                                   wanted (kvst_event.access); 0: any */
 } kvst_filter;
 
+/* The bit of an access kind (KVST_ACCESS_*) in kvst_filter.access.
+ * Since 1.1. */
+#define KVST_FILTER_ACCESS_BIT(kind) ((uint32_t)1 << (kind))
+
 #define KVST_FILTER_INIT \
-    { sizeof(kvst_filter), 0u, 0u, 0, 0u, 0u, 0, 0, 0, 0, 0, 0, 0 }
+    { sizeof(kvst_filter), 0u, 0u, 0, 0u, 0u, 0, 0, 0, 0, 0, 0, 0, 0u, 0u }
 
 #ifdef __cplusplus
 }
