@@ -26,6 +26,8 @@ static const char usage_text[] =
     "  events   one line per event (or digest file): JSON Lines or a table\n"
     "  check    validation findings only: text, JSON Lines or SARIF 2.1.0\n"
     "  stats    counts per action, principal, credential and finding; rates\n"
+    "  verify   check an archive's digests, hash chain and signatures offline\n"
+    "           (kvstrail verify --help)\n"
     "  help     print this help\n"
     "\n"
     "Options:\n"
