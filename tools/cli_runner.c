@@ -124,7 +124,8 @@ static int run_file(struct run *r, size_t index, char *chunk,
     kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
     kvst_parser *p = NULL;
     struct file_ctx fc;
-    uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0, json = 0;
+    uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0, bytes_read = 0;
+    uint64_t json = 0;
     int fd, status = 0, exit_status = CLI_EXIT_OK;
 
     memset(&fc, 0, sizeof fc);
@@ -160,12 +161,16 @@ static int run_file(struct run *r, size_t index, char *chunk,
                 status = KVST_E_IO;
                 break;
             }
-            if (n >= 2 && bytes_in == 0 && (unsigned char)chunk[0] == 0x1f &&
+            if (n >= 2 && bytes_read == 0 && (unsigned char)chunk[0] == 0x1f &&
                 (unsigned char)chunk[1] == 0x8b)
                 fc.out.gzip = 1; /* positions count the inflated text */
-            bytes_in += (uint64_t)n;
+            bytes_read += (uint64_t)n;
             status = n > 0 ? kvst_parser_feed(p, chunk, (size_t)n)
                            : kvst_parser_finish(p);
+            /* An empty file or stdin is an empty stream of events (the
+             * library, asked to parse it, says there is no JSON value). */
+            if (n == 0 && bytes_read == 0 && status == KVST_E_SYNTAX)
+                status = 0;
             kvst_parser_stats(p, &records, NULL, &json);
             cli_progress_add(&r->progress, (uint64_t)n, json - bytes_json,
                              records - records_seen);
@@ -173,6 +178,8 @@ static int run_file(struct run *r, size_t index, char *chunk,
             bytes_json = json;
             /* Lines appear as their input arrives (tail -f | kvstrail). */
             cli_sink_flush(fc.out.sink);
+            if (status == 0 && cli_order_output_closed(&r->order))
+                break; /* `| head` has what it wanted: stop reading */
             if (status != 0) {
                 report_parser_error(&fc.out, p, status);
                 break;
