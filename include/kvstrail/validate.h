@@ -59,6 +59,8 @@ extern "C" {
 #define KVST_F_TAG_VALUE               116
 #define KVST_F_VERSION_STRING          117  /* currentVersion */
 #define KVST_F_NEXT_TOKEN              118
+/* Data events (Since 1.1; issue 16 holds 119..139). */
+#define KVST_F_RESOURCE_MISMATCH       119  /* request, resources and account disagree (warning) */
 
 #define KVST_F_ROOT_ACCESS_KEY         200  /* Root with an AKIA key (warning) */
 #define KVST_F_IDENTITY_TYPE_UNKNOWN   201  /* type not known to this version (info) */
