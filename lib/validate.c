@@ -69,6 +69,9 @@ static const finding_def finding_table[] = {
     F(KVST_F_VERSION_FIELD_MISSING, I,
       "a field that the record's eventVersion introduced is present",
       "present"),
+    F(KVST_F_DUPLICATE_KEY, W,
+      "a key of the envelope or userIdentity appears once in its object (the "
+      "last occurrence is the one read)", "one occurrence"),
 
     F(KVST_F_MEMBER_TYPE, E,
       "a KVS member has the JSON type of the API model", "the model's type"),
