@@ -73,6 +73,7 @@ typedef struct kvst_tape {
 
 /* One record being built or waiting for delivery. */
 typedef struct kvst_record kvst_record;
+typedef struct kvst_filter_impl kvst_filter_impl;
 struct kvst_record {
     kvst_record *next;      /* queue / free list link */
     kvst_node *nodes;
@@ -231,10 +232,24 @@ struct kvst_parser {
     char next_exc[256];
 
     /* delivery */
+    kvst_filter_impl *filter;     /* NULL: every record (filter.c) */
     kvst_record *ready_head, *ready_tail; /* pull mode queue */
     kvst_record *handed;          /* record of the event last returned by next */
     kvst_record *pool;            /* free records */
 };
+
+/* ---- filter.c ------------------------------------------------------------ */
+/* Compile the caller's filter (NULL gives *out NULL): 0, KVST_E_ABI,
+ * KVST_E_INVAL or KVST_E_NOMEM. */
+int kvst__filter_new(const kvst_alloc *a, const kvst_filter *src,
+                     kvst_filter_impl **out);
+void kvst__filter_free(const kvst_alloc *a, kvst_filter_impl *f);
+/* Whether the filter names actions (the tape test is worth making). */
+int kvst__filter_has_actions(const kvst_filter_impl *f);
+/* 1 when a record of this action may pass; f may be NULL. */
+int kvst__filter_action(const kvst_filter_impl *f, uint32_t action);
+/* 1 when the built event passes (broken records always do). */
+int kvst__filter_event(const kvst_filter_impl *f, const kvst_event *ev);
 
 /* ---- fastlex.c ----------------------------------------------------------- */
 /* Off for the whole parse under KVST_FLAG_NO_FASTLEX (tests compare the

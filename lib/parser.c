@@ -80,9 +80,12 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
     memset(p, 0, sizeof *p);
     p->alloc = a;
     p->opts = o;
+    p->opts.filter = NULL; /* the caller's, which may go away: see below */
     kvst__clear_error(p);
     p->cur_line = 1;
-    rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
+    rc = kvst__filter_new(&p->alloc, o.filter, &p->filter);
+    if (!rc)
+        rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
                          o.flags & KVST_FLAG_SINGLE_THREAD ? KVST_INPUT_THREADS_ONE : KVST_INPUT_THREADS_AUTO, &p->input);
     if (!rc)
         rc = kvst__builder_init(p);
@@ -480,14 +483,20 @@ int kvst__event_build(kvst_parser *p, kvst_record *r, kvst_event_impl **out)
     return kvst__event_build_tape(&t, r->container, r->index, p->opts.flags, &r->arena, out);
 }
 
+/* Whether the record's action lets it through, decided on the tape before
+ * anything else of the event is built. */
 static int wanted(const kvst_parser *p, const kvst_record *r)
 {
     kvst_tape t;
+    uint32_t action;
 
-    if (!(p->opts.flags & KVST_FLAG_KVS_ONLY))
+    if (!(p->opts.flags & KVST_FLAG_KVS_ONLY) && !kvst__filter_has_actions(p->filter))
         return 1;
     kvst__record_tape(r, &t);
-    return kvst__action_of(&t) != KVST_ACTION_NONE;
+    action = kvst__action_of(&t);
+    if ((p->opts.flags & KVST_FLAG_KVS_ONLY) && action == KVST_ACTION_NONE)
+        return 0;
+    return kvst__filter_action(p->filter, action);
 }
 
 int kvst__deliver(kvst_parser *p, kvst_record *r)
@@ -513,6 +522,8 @@ int kvst__deliver(kvst_parser *p, kvst_record *r)
     rc = kvst__event_build(p, r, &impl);
     if (rc)
         return kvst__fail_at(p, rc, kvst__tok_offset(p), "out of memory");
+    if (!kvst__filter_event(p->filter, &impl->ev))
+        return 0;
     p->delivered++;
     if (p->opts.on_event(&impl->ev, p->opts.payload))
         return kvst__fail_at(p, KVST_E_ABORTED, kvst__tok_offset(p),
@@ -530,6 +541,7 @@ int kvst_parser_next(kvst_parser *p, const kvst_event **out)
     if (!p || !out)
         return KVST_E_INVAL;
     *out = NULL;
+next_record:
     release_handed(p);
     r = p->ready_head;
     if (!r)
@@ -554,6 +566,8 @@ int kvst_parser_next(kvst_parser *p, const kvst_event **out)
                                 "out of memory building record %llu",
                                 (unsigned long long)r->index);
     }
+    if (!kvst__filter_event(p->filter, &impl->ev))
+        goto next_record; /* built, then ruled out: the next one */
     p->delivered++;
     *out = &impl->ev;
     return 1;
@@ -599,6 +613,7 @@ void kvst_parser_free(kvst_parser *p)
     kvst__buf_free(&p->resync, &p->alloc);
     kvst__buf_free(&p->hold, &p->alloc);
     kvst__lex_free(p);
+    kvst__filter_free(&p->alloc, p->filter);
     a = p->alloc;
     kvst__free(&a, p);
 }

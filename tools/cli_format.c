@@ -1,15 +1,14 @@
 /* kvstrail CLI: output formats of events and check, and error lines. */
 #include "cli_format.h"
 
+#include "cli_columns.h"
+#include "cli_sarif.h"
+
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Where SARIF consumers send a user who wants to know about the tool. */
-#define CLI_INFORMATION_URI "https://github.com/kvstrail/kvstrail"
-#define SARIF_SCHEMA \
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
-    "sarif-schema-2.1.0.json"
 
 #define ANSI_BOLD   "\033[1m"
 #define ANSI_DIM    "\033[2m"
@@ -22,24 +21,16 @@
  * terminal action is as wide as the longest action name. */
 #define COL_TIME       20 /* 2018-05-25T00:16:31Z */
 #define COL_PRINCIPAL  18 /* IdentityCenterUser */
-#define COL_CREDENTIAL 14 /* service-bearer */
+#define COL_WHO        17 /* the last part of the identity's ARN */
 #define COL_REGION     14 /* ap-southeast-1 */
 #define COL_FINDINGS    8
-#define COL_FIXED (COL_TIME + COL_PRINCIPAL + COL_CREDENTIAL + COL_REGION + \
+#define COL_FIXED (COL_TIME + COL_PRINCIPAL + COL_WHO + COL_REGION + \
                    COL_FINDINGS + 6)
+#define COL_GENERIC    24 /* a --columns column without a width of its own */
 #define COL_STREAM_MIN 16
 #define COL_STREAM_DEF 32
 #define COL_STREAM_MAX 64
 #define COL_ACTION_MIN 20
-
-static const char *sarif_level(uint32_t severity)
-{
-    switch (severity) {
-    case KVST_SEVERITY_ERROR: return "error";
-    case KVST_SEVERITY_WARNING: return "warning";
-    default: return "note";
-    }
-}
 
 void cli_format_init(struct cli_formatter *f, const struct cli_options *opts)
 {
@@ -49,6 +40,9 @@ void cli_format_init(struct cli_formatter *f, const struct cli_options *opts)
     f->command = opts->command;
     f->format = opts->format;
     f->color = opts->color;
+    f->min_severity = opts->min_severity;
+    f->columns = opts->columns;
+    f->column_count = opts->column_count;
     f->action_width = 6;
     for (a = 1; a < CLI_STATS_ACTIONS; a++) {
         const char *n = kvst_action_name(a);
@@ -77,37 +71,6 @@ void cli_format_init(struct cli_formatter *f, const struct cli_options *opts)
     }
     for (code = 0; code < CLI_STATS_FINDINGS; code++)
         f->rule_index[code] = kvst_finding_name(code) != NULL ? next++ : -1;
-}
-
-static void sarif_begin(struct cli_buf *out)
-{
-    uint32_t code;
-    int first = 1;
-    cli_buf_adds(out, "{\"version\":\"2.1.0\",\"$schema\":\"" SARIF_SCHEMA "\",\n"
-                      "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"kvstrail\","
-                      "\"version\":");
-    cli_buf_json_strz(out, kvst_version_string());
-    cli_buf_adds(out, ",\"semanticVersion\":");
-    cli_buf_json_strz(out, kvst_version_string());
-    cli_buf_adds(out, ",\"informationUri\":\"" CLI_INFORMATION_URI "\","
-                      "\"rules\":[\n");
-    /* Every rule this library knows, so ruleIndex is stable across runs. */
-    for (code = 0; code < CLI_STATS_FINDINGS; code++) {
-        const char *name = kvst_finding_name(code);
-        const char *rule;
-        if (name == NULL)
-            continue;
-        rule = kvst_finding_rule(code);
-        cli_buf_adds(out, first ? "{\"id\":" : ",\n{\"id\":");
-        first = 0;
-        cli_buf_json_strz(out, name);
-        cli_buf_adds(out, ",\"shortDescription\":{\"text\":");
-        cli_buf_json_strz(out, rule != NULL ? rule : name);
-        cli_buf_printf(out, "},\"defaultConfiguration\":{\"level\":\"%s\"},"
-                            "\"properties\":{\"code\":%u}}",
-                       sarif_level(kvst_finding_severity(code)), (unsigned)code);
-    }
-    cli_buf_adds(out, "]}},\n\"columnKind\":\"utf8CodeUnits\",\"results\":[\n");
 }
 
 static void pad(struct cli_buf *b, size_t cells, int width)
@@ -153,39 +116,160 @@ static void cell(struct cli_buf *b, const char *s, size_t n, int width,
     cli_buf_addc(b, ' ');
 }
 
+/* The width of a --columns column in the table. */
+static int column_width(const struct cli_formatter *f, const char *name)
+{
+    static const struct { const char *name; int width; } widths[] = {
+        { "eventTime", COL_TIME }, { "identity.principal", COL_PRINCIPAL },
+        { "identity.credential", 14 }, { "awsRegion", COL_REGION },
+        { "sourceIPAddress", 15 }, { "eventID", 36 }, { "requestID", 36 },
+        { "recipientAccountId", 12 }, { "identity.accountId", 12 },
+        { "record", 8 }, { "line", 8 }, { "column", 8 }, { "readOnly", 8 },
+    };
+    size_t i;
+    if (strcmp(name, "action") == 0 || strcmp(name, "eventName") == 0)
+        return f->action_width;
+    for (i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        if (strcmp(name, widths[i].name) == 0)
+            return widths[i].width;
+    return COL_GENERIC;
+}
+
 static void table_header(const struct cli_formatter *f, struct cli_buf *out)
 {
+    size_t i;
     if (f->color)
         cli_buf_adds(out, ANSI_BOLD);
-    cell(out, "TIME", 4, COL_TIME, NULL);
-    cell(out, "ACTION", 6, f->action_width, NULL);
-    cell(out, "PRINCIPAL", 9, COL_PRINCIPAL, NULL);
-    cell(out, "CREDENTIAL", 10, COL_CREDENTIAL, NULL);
-    cell(out, "REGION", 6, COL_REGION, NULL);
-    cell(out, "STREAM", 6, f->stream_width, NULL);
-    cli_buf_printf(out, "%*s", COL_FINDINGS, "FINDINGS");
+    if (f->column_count > 0) {
+        for (i = 0; i < f->column_count; i++)
+            cell(out, f->columns[i], strlen(f->columns[i]),
+                 column_width(f, f->columns[i]), NULL);
+        while (out->len > 0 && out->data[out->len - 1] == ' ')
+            out->len--;
+    } else {
+        cell(out, "TIME", 4, COL_TIME, NULL);
+        cell(out, "ACTION", 6, f->action_width, NULL);
+        cell(out, "WHO", 3, COL_WHO, NULL);
+        cell(out, "PRINCIPAL", 9, COL_PRINCIPAL, NULL);
+        cell(out, "REGION", 6, COL_REGION, NULL);
+        cell(out, "STREAM", 6, f->stream_width, NULL);
+        cli_buf_printf(out, "%*s", COL_FINDINGS, "FINDINGS");
+    }
     if (f->color)
         cli_buf_adds(out, ANSI_RESET);
     cli_buf_addc(out, '\n');
+}
+
+/* RFC 4180: a field is quoted when it holds a comma, a quote, CR or LF;
+ * quotes inside are doubled. Records end with CRLF. */
+static void csv_field(struct cli_buf *out, const char *s, size_t n)
+{
+    size_t i;
+    if (n > 0 && strcspn(s, ",\"\r\n") >= n) {
+        cli_buf_add(out, s, n);
+        return;
+    }
+    if (n == 0)
+        return;
+    cli_buf_addc(out, '"');
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"')
+            cli_buf_addc(out, '"');
+        cli_buf_addc(out, s[i]);
+    }
+    cli_buf_addc(out, '"');
+}
+
+/* The columns of --format csv without --columns. */
+static const char *const csv_defaults[] = {
+    "eventTime", "action", "eventName", "identity.principal", "identity.arn",
+    "identity.accountId", "recipientAccountId", "awsRegion", "sourceIPAddress",
+    "errorCode", "eventID",
+};
+
+static void csv_columns(const struct cli_formatter *f,
+                        const char *const **names, size_t *n)
+{
+    if (f->column_count > 0) {
+        *names = f->columns;
+        *n = f->column_count;
+    } else {
+        *names = csv_defaults;
+        *n = sizeof csv_defaults / sizeof csv_defaults[0];
+    }
+}
+
+static void csv_header(const struct cli_formatter *f, struct cli_buf *out)
+{
+    const char *const *names;
+    size_t n, i;
+    csv_columns(f, &names, &n);
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            cli_buf_addc(out, ',');
+        csv_field(out, names[i], strlen(names[i]));
+    }
+    cli_buf_adds(out, "\r\n");
+}
+
+static void sarif_begin(struct cli_buf *out)
+{
+    uint32_t code;
+    int first = 1;
+    cli_sarif_head(out);
+    /* Every rule this library knows, so ruleIndex is stable across runs. */
+    for (code = 0; code < CLI_STATS_FINDINGS; code++) {
+        const char *name = kvst_finding_name(code);
+        const char *rule;
+        char props[32];
+        if (name == NULL)
+            continue;
+        rule = kvst_finding_rule(code);
+        snprintf(props, sizeof props, "{\"code\":%u}", (unsigned)code);
+        cli_sarif_rule(out, first, name, rule != NULL ? rule : name,
+                       cli_sarif_level(kvst_finding_severity(code)), props);
+        first = 0;
+    }
+    cli_sarif_results(out);
 }
 
 void cli_format_begin(const struct cli_formatter *f, struct cli_buf *out)
 {
     if (f->command == CLI_CMD_EVENTS && f->format == CLI_FMT_TABLE)
         table_header(f, out);
+    else if (f->command == CLI_CMD_EVENTS && f->format == CLI_FMT_CSV)
+        csv_header(f, out);
     else if (f->command == CLI_CMD_CHECK && f->format == CLI_FMT_SARIF)
         sarif_begin(out);
 }
 
 void cli_format_end(const struct cli_formatter *f, int exit_status,
-                    struct cli_buf *out)
+                    const struct cli_buf *notes, struct cli_buf *out)
 {
     if (f->command == CLI_CMD_CHECK && f->format == CLI_FMT_SARIF)
-        cli_buf_printf(out,
-                       "],\n\"invocations\":[{\"executionSuccessful\":%s,"
-                       "\"exitCode\":%d}]}]}\n",
-                       exit_status == CLI_EXIT_INPUT ? "false" : "true",
-                       exit_status);
+        cli_sarif_tail(out, exit_status != CLI_EXIT_INPUT, exit_status,
+                       notes->data, notes->len);
+}
+
+void cli_format_note(struct cli_file_out *fo, uint64_t line, uint64_t offset,
+                     const char *message, size_t message_len, int status)
+{
+    struct cli_sarif_where w;
+    struct cli_buf text = CLI_BUF_INIT;
+    if (fo->notes == NULL)
+        return;
+    if (message == NULL || message_len == 0) {
+        message = kvst_strerror(status);
+        message_len = strlen(message);
+    }
+    cli_buf_add(&text, message, message_len);
+    cli_buf_printf(&text, " [%s]", kvst_status_name(status));
+    w.path = fo->label;
+    w.gzip = fo->gzip;
+    w.line = line;
+    w.offset = offset;
+    cli_sarif_notification(fo->notes, "error", text.data, text.len, &w);
+    cli_buf_free(&text);
 }
 
 /* The option that changes the limit a KVST_E_LIMIT message is about,
@@ -263,6 +347,25 @@ static kvst_str stream_of(const kvst_event *ev)
     return none;
 }
 
+/* Who made the call, short: the last part of the identity's ARN (the
+ * user, the role session, "root"), else the service that invoked it. */
+static kvst_str who_of(const kvst_event *ev)
+{
+    kvst_str who = { NULL, 0 };
+    const kvst_identity_info *id = ev->identity;
+    if (id == NULL)
+        return who;
+    if (id->arn.ptr != NULL && id->arn.len > 0) {
+        size_t i = id->arn.len;
+        while (i > 0 && id->arn.ptr[i - 1] != '/' && id->arn.ptr[i - 1] != ':')
+            i--;
+        who.ptr = id->arn.ptr + i;
+        who.len = id->arn.len - i;
+        return who;
+    }
+    return id->invoked_by;
+}
+
 /* The cells of a CloudTrail record, up to the findings column. */
 static void table_event_cells(struct cli_file_out *fo, const kvst_event *ev,
                               struct cli_buf *out)
@@ -272,10 +375,7 @@ static void table_event_cells(struct cli_file_out *fo, const kvst_event *ev,
     const char *principal = ev->identity != NULL
                                 ? kvst_principal_name(ev->identity->principal)
                                 : NULL;
-    const char *credential = ev->identity != NULL
-                                 ? kvst_credential_name(ev->identity->credential)
-                                 : NULL;
-    kvst_str stream = stream_of(ev);
+    kvst_str stream = stream_of(ev), who = who_of(ev);
 
     cell(out, ev->event_time.ptr, ev->event_time.len, COL_TIME, NULL);
     /* Records of other services show their eventName, dimmed. */
@@ -284,9 +384,8 @@ static void table_event_cells(struct cli_file_out *fo, const kvst_event *ev,
     else
         cell(out, ev->event_name.ptr, ev->event_name.len, f->action_width,
              f->color ? ANSI_DIM : NULL);
+    cell(out, who.ptr, who.len, COL_WHO, NULL);
     cell(out, principal, principal ? strlen(principal) : 0, COL_PRINCIPAL, NULL);
-    cell(out, credential, credential ? strlen(credential) : 0, COL_CREDENTIAL,
-         NULL);
     cell(out, ev->aws_region.ptr, ev->aws_region.len, COL_REGION, NULL);
     cell(out, stream.ptr, stream.len, f->stream_width, NULL);
 }
@@ -310,9 +409,9 @@ static void table_row(struct cli_file_out *fo, const kvst_event *ev,
                          (unsigned long)digest->log_file_count);
         cell(out, digest->digest_end_time.ptr, digest->digest_end_time.len, COL_TIME, NULL);
         cell(out, what, (size_t)n, f->action_width, NULL);
-        cell(out, digest->aws_account_id.ptr, digest->aws_account_id.len, COL_PRINCIPAL,
+        cell(out, digest->aws_account_id.ptr, digest->aws_account_id.len, COL_WHO,
              NULL);
-        cell(out, NULL, 0, COL_CREDENTIAL, NULL);
+        cell(out, NULL, 0, COL_PRINCIPAL, NULL);
         cell(out, NULL, 0, COL_REGION, NULL);
         cell(out, NULL, 0, f->stream_width, NULL);
     } else {
@@ -327,6 +426,42 @@ static void table_row(struct cli_file_out *fo, const kvst_event *ev,
     if (f->color && worst != 0)
         cli_buf_adds(out, ANSI_RESET);
     cli_buf_addc(out, '\n');
+}
+
+/* --columns in the table, and every CSV row: the contract's values. */
+static void columns_row(struct cli_file_out *fo, const kvst_event *ev,
+                        struct cli_buf *out)
+{
+    const struct cli_formatter *f = fo->fmt;
+    const char *const *names = f->columns;
+    size_t n = f->column_count, i;
+    struct cli_row row;
+    struct cli_buf v = CLI_BUF_INIT;
+    int csv = f->format == CLI_FMT_CSV;
+
+    if (csv)
+        csv_columns(f, &names, &n);
+    cli_row_open(&row, ev, fo->label);
+    for (i = 0; i < n; i++) {
+        v.len = 0;
+        cli_row_value(&row, names[i], &v);
+        if (csv) {
+            if (i > 0)
+                cli_buf_addc(out, ',');
+            csv_field(out, v.data, v.len);
+        } else {
+            cell(out, v.data, v.len, column_width(f, names[i]), NULL);
+        }
+    }
+    if (csv) {
+        cli_buf_adds(out, "\r\n");
+    } else {
+        while (out->len > 0 && out->data[out->len - 1] == ' ')
+            out->len--;
+        cli_buf_addc(out, '\n');
+    }
+    cli_buf_free(&v);
+    cli_row_close(&row);
 }
 
 static void events_jsonl(struct cli_file_out *fo, const kvst_event *ev,
@@ -345,8 +480,9 @@ static void events_jsonl(struct cli_file_out *fo, const kvst_event *ev,
     cli_buf_addc(out, '\n');
 }
 
-static void check_text(struct cli_file_out *fo, const kvst_finding *fd,
-                       struct cli_buf *out)
+/* Minified files put every finding on line 1: the record is named too. */
+static void check_text(struct cli_file_out *fo, const kvst_event *ev,
+                       const kvst_finding *fd, struct cli_buf *out)
 {
     const char *name = kvst_finding_name(fd->code);
     cli_buf_safe_text(out, fo->label, strlen(fo->label));
@@ -356,9 +492,19 @@ static void check_text(struct cli_file_out *fo, const kvst_finding *fd,
     cli_buf_safe_text(out, fd->message.ptr ? fd->message.ptr : "",
                       fd->message.len);
     if (name != NULL)
-        cli_buf_printf(out, " [%s]\n", name);
+        cli_buf_printf(out, " [%s]", name);
     else
-        cli_buf_printf(out, " [%u]\n", (unsigned)fd->code);
+        cli_buf_printf(out, " [%u]", (unsigned)fd->code);
+    cli_buf_printf(out, " (record %llu", (unsigned long long)fd->record_index);
+    if (ev->event_name.ptr != NULL) {
+        cli_buf_adds(out, ", ");
+        cli_buf_safe_text(out, ev->event_name.ptr, ev->event_name.len);
+    }
+    if (ev->event_id.ptr != NULL) {
+        cli_buf_adds(out, ", eventID ");
+        cli_buf_safe_text(out, ev->event_id.ptr, ev->event_id.len);
+    }
+    cli_buf_adds(out, ")\n");
 }
 
 static void check_jsonl(struct cli_file_out *fo, const kvst_finding *fd,
@@ -383,56 +529,33 @@ static void check_jsonl(struct cli_file_out *fo, const kvst_finding *fd,
     cli_buf_adds(out, "}\n");
 }
 
-/* RFC 3986: keep unreserved characters and '/', percent-encode the rest. */
-static void uri_path(struct cli_buf *out, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL) {
-            cli_buf_addc(out, (char)c);
-        } else {
-            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-            cli_buf_add(out, esc, sizeof esc);
-        }
-    }
-}
-
 static void check_sarif(struct cli_file_out *fo, const kvst_finding *fd,
                         struct cli_buf *out)
 {
     const char *name = kvst_finding_name(fd->code);
     int32_t index = fd->code < CLI_STATS_FINDINGS
                         ? fo->fmt->rule_index[fd->code] : -1;
-    struct cli_buf uri = CLI_BUF_INIT;
+    struct cli_buf props = CLI_BUF_INIT;
+    struct cli_sarif_where w;
+    char code[16];
 
-    /* Every result starts with a comma; cli_order drops the very first. */
-    cli_buf_adds(out, ",{\"ruleId\":");
-    if (name != NULL)
-        cli_buf_json_strz(out, name);
-    else
-        cli_buf_printf(out, "\"%u\"", (unsigned)fd->code);
-    if (index >= 0)
-        cli_buf_printf(out, ",\"ruleIndex\":%d", (int)index);
-    cli_buf_printf(out, ",\"level\":\"%s\",\"message\":{\"text\":",
-                   sarif_level(fd->severity));
-    cli_buf_json_str(out, fd->message.ptr ? fd->message.ptr : "",
-                     fd->message.len);
-    uri_path(&uri, fo->label);
-    cli_buf_adds(out, "},\"locations\":[{\"physicalLocation\":"
-                      "{\"artifactLocation\":{\"uri\":");
-    cli_buf_json_str(out, uri.data ? uri.data : "", uri.len);
-    cli_buf_printf(out, "},\"region\":{\"startLine\":%llu,\"startColumn\":%llu,"
-                        "\"byteOffset\":%llu}}}],\"properties\":{\"record\":%llu,"
-                        "\"pointer\":",
-                   (unsigned long long)fd->line, (unsigned long long)fd->column,
-                   (unsigned long long)fd->offset,
-                   (unsigned long long)fd->record_index);
-    cli_buf_json_str(out, fd->pointer.ptr ? fd->pointer.ptr : "",
+    snprintf(code, sizeof code, "%u", (unsigned)fd->code);
+    cli_buf_printf(&props, "{\"record\":%llu,\"byteColumn\":%llu,\"pointer\":",
+                   (unsigned long long)fd->record_index,
+                   (unsigned long long)fd->column);
+    cli_buf_json_str(&props, fd->pointer.ptr ? fd->pointer.ptr : "",
                      fd->pointer.len);
-    cli_buf_adds(out, "}}\n");
-    cli_buf_free(&uri);
+    cli_buf_addc(&props, '}');
+    w.path = fo->label;
+    w.gzip = fo->gzip;
+    w.line = fd->line;
+    w.offset = fd->offset;
+    /* Every result starts with a comma; cli_order drops the very first. */
+    cli_sarif_result(out, name != NULL ? name : code, index,
+                     cli_sarif_level(fd->severity),
+                     fd->message.ptr ? fd->message.ptr : "", fd->message.len,
+                     &w, props.data);
+    cli_buf_free(&props);
 }
 
 void cli_format_event(struct cli_file_out *fo, const kvst_event *ev)
@@ -443,18 +566,27 @@ void cli_format_event(struct cli_file_out *fo, const kvst_event *ev)
 
     if (ev->status < 0) {
         /* A broken record (recovery mode): reported, never printed. */
-        struct cli_buf line = CLI_BUF_INIT;
+        struct cli_buf line = CLI_BUF_INIT, msg = CLI_BUF_INIT;
         const kvst_error *e = ev->error;
+        int code = e != NULL && e->code != 0 ? e->code : ev->status;
         fo->broken_records++;
-        if (e != NULL)
-            cli_format_error(&line, fo->label, e->line, e->column,
-                             e->message.ptr, e->message.len,
-                             e->code != 0 ? e->code : ev->status);
+        /* Said so that it does not read as the end of the run. */
+        cli_buf_printf(&msg, "record %llu skipped, reading goes on "
+                             "(recovery mode): ",
+                       (unsigned long long)ev->record_index);
+        if (e != NULL && e->message.len > 0)
+            cli_buf_add(&msg, e->message.ptr, e->message.len);
         else
-            cli_format_error(&line, fo->label, ev->line, ev->column, NULL, 0,
-                             ev->status);
+            cli_buf_adds(&msg, kvst_strerror(code));
+        cli_format_error(&line, fo->label, e != NULL ? e->line : ev->line,
+                         e != NULL ? e->column : ev->column, msg.data, msg.len,
+                         code);
+        cli_format_note(fo, e != NULL ? e->line : ev->line,
+                        e != NULL ? e->offset : ev->offset, msg.data, msg.len,
+                        code);
         cli_sink_err(fo->sink, line.data, line.len);
         cli_buf_free(&line);
+        cli_buf_free(&msg);
         return;
     }
 
@@ -464,20 +596,24 @@ void cli_format_event(struct cli_file_out *fo, const kvst_event *ev)
 
     switch (f->command) {
     case CLI_CMD_EVENTS:
-        if (f->format == CLI_FMT_TABLE)
+        if (f->format == CLI_FMT_TABLE && f->column_count == 0)
             table_row(fo, ev, out);
+        else if (f->format == CLI_FMT_TABLE || f->format == CLI_FMT_CSV)
+            columns_row(fo, ev, out);
         else
             events_jsonl(fo, ev, out);
         break;
     case CLI_CMD_CHECK:
         for (i = 0; i < ev->finding_count; i++) {
             const kvst_finding *fd = ev->findings[i];
+            if (fd->severity < f->min_severity)
+                continue;
             if (f->format == CLI_FMT_SARIF)
                 check_sarif(fo, fd, out);
             else if (f->format == CLI_FMT_JSONL)
                 check_jsonl(fo, fd, out);
             else
-                check_text(fo, fd, out);
+                check_text(fo, ev, fd, out);
         }
         break;
     case CLI_CMD_STATS:

@@ -21,6 +21,9 @@ struct cli_formatter {
     int action_width;                      /* table columns */
     int stream_width;
     int32_t rule_index[CLI_STATS_FINDINGS]; /* SARIF: code -> rules[] index */
+    uint32_t min_severity;                 /* check: findings shown */
+    const char *const *columns;            /* --columns; count 0: defaults */
+    size_t column_count;
 };
 
 /* What one input file is writing. */
@@ -30,14 +33,22 @@ struct cli_file_out {
     const char *label;        /* the path as given, "-" for stdin */
     uint64_t error_findings;  /* findings of severity error */
     uint64_t broken_records;
+    int gzip;                 /* the input is gzip: positions are in the
+                                 inflated text */
+    struct cli_buf *notes;    /* SARIF: this file's notifications, or NULL */
 };
 
 void cli_format_init(struct cli_formatter *f, const struct cli_options *opts);
 /* What goes before the first file's output (table header, SARIF head). */
 void cli_format_begin(const struct cli_formatter *f, struct cli_buf *out);
-/* What goes after the last (the end of the SARIF document). */
+/* What goes after the last (the end of the SARIF document, with the
+ * notifications of every file, in file order, in notes). */
 void cli_format_end(const struct cli_formatter *f, int exit_status,
-                    struct cli_buf *out);
+                    const struct cli_buf *notes, struct cli_buf *out);
+/* An input error as a SARIF toolExecutionNotification of the file (a
+ * no-op unless fo->notes is set). */
+void cli_format_note(struct cli_file_out *fo, uint64_t line, uint64_t offset,
+                     const char *message, size_t message_len, int status);
 /* One event (or, in recovery mode, one broken record). */
 void cli_format_event(struct cli_file_out *fo, const kvst_event *ev);
 

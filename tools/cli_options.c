@@ -1,11 +1,15 @@
 /* kvstrail CLI: the command line (commands, options, usage text). */
 #include "cli_options.h"
 
+#include "cli_columns.h"
+#include "cli_walk.h"
+
 #include <kvstrail/kvstrail.h>
 
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +32,11 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -f, --format FMT          events: jsonl, table (default: table on a\n"
-    "                            terminal, else jsonl); check: text (default),\n"
-    "                            jsonl, sarif; stats: text (default), jsonl\n"
+    "                            terminal, else jsonl), csv; check: text\n"
+    "                            (default), jsonl, sarif; stats: text\n"
+    "                            (default), jsonl\n"
+    "      --columns LIST        table and csv: the contract's fields, dotted,\n"
+    "                            e.g. eventTime,action,identity.arn\n"
     "      --kvs-only            skip records of other services\n"
     "      --recover             report a broken record and go on with the next\n"
     "  -j, --jobs N              parse N files at once (0: one per CPU);\n"
@@ -43,6 +50,27 @@ static const char usage_text[] =
     "      --max-record-bytes N  largest record\n"
     "      --max-inflate-ratio N largest inflated/compressed ratio of gzip\n"
     "                            (limits take K, M, G suffixes or \"unlimited\")\n"
+    "\n"
+    "Filters (all given must hold; a directory's S3 keys are pruned by them):\n"
+    "      --action NAME         a KVS action, e.g. DeleteStream (repeatable)\n"
+    "      --principal KIND      identity.principal, e.g. Root (repeatable)\n"
+    "      --arn GLOB            identity.arn ('*' any run, '?' one byte)\n"
+    "      --access-key ID       userIdentity.accessKeyId\n"
+    "      --account ID          recipientAccountId (the S3 key's account)\n"
+    "      --region NAME         awsRegion\n"
+    "      --source-ip CIDR      sourceIPAddress inside the address or CIDR\n"
+    "      --since TIME          eventTime at or after TIME (RFC 3339, any\n"
+    "                            offset, or a date: its start)\n"
+    "      --until TIME          eventTime at or before TIME (a date: its end)\n"
+    "      --event-kind KIND     management or data (managementEvent)\n"
+    "      --outcome WHAT        success or failure (the contract's outcome)\n"
+    "      --access KIND         media-read, media-write, signaling,\n"
+    "                            config-read, config-write, delete (repeatable)\n"
+    "      --min-severity LEVEL  check: info, warning or error and above\n"
+    "      --dedup               drop records whose eventID came before\n"
+    "      --prune-margin MIN    minutes an S3 key's time may lie outside\n"
+    "                            --since/--until and still be read (60)\n"
+    "\n"
     "  -h, --help                print this help\n"
     "  -V, --version             print the version\n"
     "\n"
@@ -58,7 +86,23 @@ enum {
     OPT_MAX_DEPTH,
     OPT_MAX_STRING,
     OPT_MAX_RECORD,
-    OPT_MAX_RATIO
+    OPT_MAX_RATIO,
+    OPT_COLUMNS,
+    OPT_ACTION,
+    OPT_PRINCIPAL,
+    OPT_ARN,
+    OPT_ACCESS_KEY,
+    OPT_ACCOUNT,
+    OPT_REGION,
+    OPT_SOURCE_IP,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_EVENT_KIND,
+    OPT_OUTCOME,
+    OPT_ACCESS,
+    OPT_MIN_SEVERITY,
+    OPT_DEDUP,
+    OPT_PRUNE_MARGIN
 };
 
 static const struct option long_options[] = {
@@ -74,6 +118,22 @@ static const struct option long_options[] = {
     { "max-string-bytes", required_argument, NULL, OPT_MAX_STRING },
     { "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
     { "max-inflate-ratio", required_argument, NULL, OPT_MAX_RATIO },
+    { "columns", required_argument, NULL, OPT_COLUMNS },
+    { "action", required_argument, NULL, OPT_ACTION },
+    { "principal", required_argument, NULL, OPT_PRINCIPAL },
+    { "arn", required_argument, NULL, OPT_ARN },
+    { "access-key", required_argument, NULL, OPT_ACCESS_KEY },
+    { "account", required_argument, NULL, OPT_ACCOUNT },
+    { "region", required_argument, NULL, OPT_REGION },
+    { "source-ip", required_argument, NULL, OPT_SOURCE_IP },
+    { "since", required_argument, NULL, OPT_SINCE },
+    { "until", required_argument, NULL, OPT_UNTIL },
+    { "event-kind", required_argument, NULL, OPT_EVENT_KIND },
+    { "outcome", required_argument, NULL, OPT_OUTCOME },
+    { "access", required_argument, NULL, OPT_ACCESS },
+    { "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
+    { "dedup", no_argument, NULL, OPT_DEDUP },
+    { "prune-margin", required_argument, NULL, OPT_PRUNE_MARGIN },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
@@ -148,6 +208,7 @@ static int parse_format(const char *s, enum cli_format *out)
     static const struct { const char *name; enum cli_format fmt; } names[] = {
         { "jsonl", CLI_FMT_JSONL }, { "table", CLI_FMT_TABLE },
         { "text", CLI_FMT_TEXT }, { "sarif", CLI_FMT_SARIF },
+        { "csv", CLI_FMT_CSV },
     };
     size_t i;
     for (i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -163,7 +224,9 @@ static int parse_format(const char *s, enum cli_format *out)
 static int format_allowed(enum cli_command cmd, enum cli_format fmt)
 {
     switch (cmd) {
-    case CLI_CMD_EVENTS: return fmt == CLI_FMT_JSONL || fmt == CLI_FMT_TABLE;
+    case CLI_CMD_EVENTS:
+        return fmt == CLI_FMT_JSONL || fmt == CLI_FMT_TABLE ||
+               fmt == CLI_FMT_CSV;
     case CLI_CMD_CHECK:
         return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL ||
                fmt == CLI_FMT_SARIF;
@@ -191,18 +254,230 @@ static int color_wanted(const char *when, int *out)
     return 0;
 }
 
+/* n digits at *s, advancing; -1 when they are not there. */
+static int take_digits(const char **s, int n)
+{
+    int v = 0, i;
+    for (i = 0; i < n; i++) {
+        char c = (*s)[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    *s += n;
+    return v;
+}
+
+static int month_days(int y, int m)
+{
+    static const int days[12] = { 31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* RFC 3339 (T or space, Z or an offset, a fraction kept to the
+ * millisecond), or a bare date: its first millisecond, or with end_of_day
+ * its last. Epoch milliseconds in *ms. */
+int cli_time_parse(const char *s, int end_of_day, int64_t *ms)
+{
+    int y, mo, d, h, mi, sec, frac = 0, scale = 100, sign, oh, om;
+    long long t;
+
+    y = take_digits(&s, 4);
+    if (y < 0 || *s++ != '-' || (mo = take_digits(&s, 2)) < 1 || mo > 12 ||
+        *s++ != '-' || (d = take_digits(&s, 2)) < 1 || d > month_days(y, mo))
+        return 0;
+    t = cli_days_from_civil(y, mo, d) * 86400LL;
+    if (*s == '\0') {
+        *ms = (int64_t)(t * 1000 + (end_of_day ? 86400LL * 1000 - 1 : 0));
+        return 1;
+    }
+    if (*s != 'T' && *s != 't' && *s != ' ')
+        return 0;
+    s++;
+    if ((h = take_digits(&s, 2)) < 0 || h > 23 || *s++ != ':' ||
+        (mi = take_digits(&s, 2)) < 0 || mi > 59 || *s++ != ':' ||
+        (sec = take_digits(&s, 2)) < 0 || sec > 59)
+        return 0;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9')
+            return 0;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            frac += (*s - '0') * scale;
+            scale /= 10;
+        }
+    }
+    t += h * 3600 + mi * 60 + sec;
+    if (*s == 'Z' || *s == 'z') {
+        s++;
+    } else if (*s == '+' || *s == '-') {
+        sign = *s++ == '+' ? 1 : -1;
+        if ((oh = take_digits(&s, 2)) < 0 || oh > 23 || *s++ != ':' ||
+            (om = take_digits(&s, 2)) < 0 || om > 59)
+            return 0;
+        t -= sign * (oh * 3600 + om * 60);
+    } else {
+        return 0;
+    }
+    if (*s != '\0')
+        return 0;
+    *ms = (int64_t)(t * 1000 + frac);
+    return 1;
+}
+
+static int parse_principal(const char *s, uint64_t *mask)
+{
+    uint32_t v;
+    /* kvst_principal_name() gives "Unknown" past the last kind. */
+    for (v = 0; v < 64; v++) {
+        const char *n = kvst_principal_name(v);
+        if (v > 0 && strcmp(n, kvst_principal_name(0)) == 0)
+            break;
+        if (strcasecmp(s, n) == 0) {
+            *mask |= KVST_FILTER_PRINCIPAL_BIT(v);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A filter string: refused when empty, since "" would set no condition. */
+static int set_text(const char **dst, const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    *dst = s;
+    return 1;
+}
+
+/* Whether the library takes the filter as given (the source CIDR and the
+ * time range are checked there). */
+static int filter_accepted(const kvst_filter *f)
+{
+    kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    int rc;
+    po.filter = f;
+    rc = kvst_parser_new(&po, &p);
+    kvst_parser_free(p);
+    return rc == 0;
+}
+
+/* Handle one filter option; 1 when taken, 0 for a bad value. */
+static int filter_option(int c, const char *arg, struct cli_options *out)
+{
+    kvst_filter *f = &out->filter;
+    int64_t ms;
+    out->filtering = 1;
+    switch (c) {
+    case OPT_ACTION: {
+        uint32_t a = kvst_action_from_name(arg, strlen(arg));
+        if (a == KVST_ACTION_NONE || f->action_count == CLI_MAX_ACTIONS)
+            return 0;
+        out->actions[f->action_count++] = a;
+        f->actions = out->actions;
+        return 1;
+    }
+    case OPT_PRINCIPAL: return parse_principal(arg, &f->principals);
+    case OPT_ARN: return set_text(&f->arn_glob, arg);
+    case OPT_ACCESS_KEY: return set_text(&f->access_key_id, arg);
+    case OPT_ACCOUNT: return set_text(&f->account_id, arg);
+    case OPT_REGION: return set_text(&f->region, arg);
+    case OPT_SOURCE_IP: {
+        kvst_filter one = KVST_FILTER_INIT;
+        one.source_cidr = arg;
+        return set_text(&f->source_cidr, arg) && filter_accepted(&one);
+    }
+    case OPT_SINCE:
+    case OPT_UNTIL:
+        if (!cli_time_parse(arg, c == OPT_UNTIL, &ms))
+            return 0;
+        if (c == OPT_SINCE) {
+            f->since_ms = ms;
+            f->flags |= KVST_FILTER_SINCE;
+        } else {
+            f->until_ms = ms;
+            f->flags |= KVST_FILTER_UNTIL;
+        }
+        return 1;
+    case OPT_OUTCOME:
+        if (strcmp(arg, "success") == 0)
+            f->outcome = KVST_OUTCOME_SUCCESS;
+        else if (strcmp(arg, "failure") == 0)
+            f->outcome = KVST_OUTCOME_FAILURE;
+        else
+            return 0;
+        return 1;
+    case OPT_ACCESS: {
+        uint32_t k;
+        for (k = 1; k <= KVST_ACCESS_DELETE; k++) {
+            const char *n = kvst_access_name(k);
+            if (n != NULL && strcmp(arg, n) == 0) {
+                f->access |= KVST_FILTER_ACCESS_BIT(k);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    case OPT_EVENT_KIND:
+        if (strcmp(arg, "management") == 0)
+            f->event_kind = KVST_FILTER_MANAGEMENT;
+        else if (strcmp(arg, "data") == 0)
+            f->event_kind = KVST_FILTER_DATA;
+        else
+            return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int parse_severity(const char *s, uint32_t *out)
+{
+    static const struct { const char *name; uint32_t v; } levels[] = {
+        { "info", KVST_SEVERITY_INFO }, { "warning", KVST_SEVERITY_WARNING },
+        { "error", KVST_SEVERITY_ERROR },
+    };
+    size_t i;
+    for (i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (strcmp(s, levels[i].name) == 0) {
+            *out = levels[i].v;
+            return 1;
+        }
+    return 0;
+}
+
+static int parse_minutes(const char *s, long long *seconds)
+{
+    char *end;
+    unsigned long v;
+    if (*s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > 100000)
+        return 0;
+    *seconds = (long long)v * 60;
+    return 1;
+}
+
 int cli_options_parse(int argc, char **argv, struct cli_options *out,
                       int *exit_status)
 {
     static char *stdin_only[] = { "-", NULL };
-    const char *format_arg = NULL, *color_arg = NULL, *cmd;
-    int progress = -1, c;
+    const char *format_arg = NULL, *color_arg = NULL, *columns_arg = NULL, *cmd;
+    int progress = -1, c, longindex = 0;
 
     memset(out, 0, sizeof *out);
     out->jobs = 1;
+    out->filter.struct_size = sizeof out->filter;
+    out->prune_margin = 3600;
     *exit_status = CLI_EXIT_OK;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:j:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:j:hV", long_options,
+                             &longindex)) != -1) {
         uint64_t *limit = NULL;
         switch (c) {
         case 'f': format_arg = optarg; break;
@@ -220,6 +495,26 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
         case OPT_MAX_STRING: limit = &out->max_string_bytes; break;
         case OPT_MAX_RECORD: limit = &out->max_record_bytes; break;
         case OPT_MAX_RATIO: limit = &out->max_inflate_ratio; break;
+        case OPT_COLUMNS: columns_arg = optarg; break;
+        case OPT_MIN_SEVERITY:
+            if (!parse_severity(optarg, &out->min_severity))
+                return usage_error(exit_status,
+                                   "invalid --min-severity '%s' (info, "
+                                   "warning or error)", optarg);
+            break;
+        case OPT_DEDUP: out->dedup = 1; break;
+        case OPT_PRUNE_MARGIN:
+            if (!parse_minutes(optarg, &out->prune_margin))
+                return usage_error(exit_status, "invalid --prune-margin '%s'",
+                                   optarg);
+            break;
+        case OPT_ACTION: case OPT_PRINCIPAL: case OPT_ARN: case OPT_ACCESS_KEY:
+        case OPT_ACCOUNT: case OPT_REGION: case OPT_SOURCE_IP: case OPT_SINCE:
+        case OPT_UNTIL: case OPT_EVENT_KIND: case OPT_OUTCOME: case OPT_ACCESS:
+            if (!filter_option(c, optarg, out))
+                return usage_error(exit_status, "invalid --%s '%s'",
+                                   long_options[longindex].name, optarg);
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -260,12 +555,30 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     else if (!parse_format(format_arg, &out->format) ||
              !format_allowed(out->command, out->format)) {
         static const char *const allowed[] = {
-            [CLI_CMD_EVENTS] = "jsonl or table",
+            [CLI_CMD_EVENTS] = "jsonl, table or csv",
             [CLI_CMD_CHECK] = "text, jsonl or sarif",
             [CLI_CMD_STATS] = "text or jsonl",
         };
         return usage_error(exit_status, "%s prints %s, not '%s'", cmd,
                            allowed[out->command], format_arg);
+    }
+
+    if ((out->filter.flags & KVST_FILTER_SINCE) &&
+        (out->filter.flags & KVST_FILTER_UNTIL) &&
+        out->filter.since_ms > out->filter.until_ms)
+        return usage_error(exit_status, "%s", "--since is after --until");
+    if (out->min_severity != 0 && out->command != CLI_CMD_CHECK)
+        return usage_error(exit_status, "%s", "--min-severity is for check");
+    if (columns_arg != NULL) {
+        if (out->command != CLI_CMD_EVENTS ||
+            (out->format != CLI_FMT_TABLE && out->format != CLI_FMT_CSV))
+            return usage_error(exit_status, "%s",
+                               "--columns is for events --format table or csv");
+        const char *bad;
+        if (!cli_columns_parse(columns_arg, out, &bad))
+            return usage_error(exit_status,
+                               "--columns: '%s' is not a field of the events "
+                               "contract (see docs/cli.md)", bad);
     }
 
     if (!color_wanted(color_arg, &out->color))

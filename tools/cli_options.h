@@ -4,6 +4,8 @@
 #ifndef KVSTRAIL_CLI_OPTIONS_H
 #define KVSTRAIL_CLI_OPTIONS_H
 
+#include <kvstrail/kvstrail.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,8 +26,12 @@ enum cli_format {
     CLI_FMT_JSONL,
     CLI_FMT_TABLE,
     CLI_FMT_TEXT,
-    CLI_FMT_SARIF
+    CLI_FMT_SARIF,
+    CLI_FMT_CSV
 };
+
+#define CLI_MAX_ACTIONS 256 /* --action given more often is a usage error */
+#define CLI_MAX_COLUMNS 64
 
 struct cli_options {
     enum cli_command command;
@@ -38,8 +44,20 @@ struct cli_options {
     unsigned jobs;               /* files parsed at once, >= 1 */
     int progress;                /* progress bar on stderr */
     int color;                   /* ANSI colour in the table format */
-    char **files;                /* "-" is stdin; never empty */
+    char **files;                /* "-" is stdin; may name directories */
     size_t file_count;
+    /* Filters (the library's, docs/cli.md "Filters"); filter.actions
+     * points into actions[]. */
+    kvst_filter filter;
+    int filtering;               /* some filter option was given */
+    uint32_t actions[CLI_MAX_ACTIONS];
+    uint32_t min_severity;       /* check: findings below it are not shown */
+    int dedup;                   /* --dedup: drop repeated eventIDs */
+    long long prune_margin;      /* seconds around --since/--until for keys */
+    /* --columns: the contract's dotted names; column_count 0: defaults */
+    const char *columns[CLI_MAX_COLUMNS];
+    size_t column_count;
+    char *columns_text;          /* the copy columns[] point into */
 };
 
 /*
@@ -49,5 +67,9 @@ struct cli_options {
  */
 int cli_options_parse(int argc, char **argv, struct cli_options *out,
                       int *exit_status);
+
+/* --since/--until: RFC 3339 with any offset, or a bare date (its first
+ * millisecond, or its last with end_of_day). 1 and *ms, or 0. */
+int cli_time_parse(const char *s, int end_of_day, int64_t *ms);
 
 #endif /* KVSTRAIL_CLI_OPTIONS_H */

@@ -54,8 +54,10 @@ static void draw(struct cli_progress *p)
     cli_buf_printf(&tail, " %.1f", mb);
     if (p->total_known)
         cli_buf_printf(&tail, "/%.1f", (double)p->bytes_total / 1e6);
-    cli_buf_printf(&tail, " MB  %zu/%zu files  %llu records  %.1f MB/s",
-                   p->files_done, p->files_total,
+    /* Both figures, named: the bar and the rate follow the bytes read. */
+    cli_buf_printf(&tail, " MB read (%.1f MB json)  %zu/%zu files  %llu records"
+                          "  %.1f MB/s read",
+                   (double)p->json_done / 1e6, p->files_done, p->files_total,
                    (unsigned long long)p->records, rate);
     if (p->total_known && rate > 0 && p->bytes_done <= p->bytes_total) {
         double left = ((double)(p->bytes_total - p->bytes_done) / 1e6) / rate;
@@ -134,12 +136,14 @@ void cli_progress_start(struct cli_progress *p, int enabled,
     p->enabled = enabled && pthread_create(&p->thread, NULL, redraw_loop, p) == 0;
 }
 
-void cli_progress_add(struct cli_progress *p, uint64_t bytes, uint64_t records)
+void cli_progress_add(struct cli_progress *p, uint64_t bytes, uint64_t json,
+                      uint64_t records)
 {
     if (!p->enabled)
         return;
     pthread_mutex_lock(&p->lock);
     p->bytes_done += bytes;
+    p->json_done += json;
     p->records += records;
     pthread_mutex_unlock(&p->lock);
 }

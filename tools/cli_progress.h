@@ -17,7 +17,8 @@ struct cli_progress {
     pthread_t thread;
     int stop;
     int shown;             /* the bar is on the screen */
-    uint64_t bytes_done;
+    uint64_t bytes_done;   /* as read: compressed for gzip */
+    uint64_t json_done;    /* JSON parsed: inflated for gzip */
     uint64_t bytes_total;  /* sum of the regular files' sizes */
     int total_known;       /* 0 when some input is a pipe */
     uint64_t records;
@@ -31,8 +32,8 @@ struct cli_progress {
 void cli_progress_start(struct cli_progress *p, int enabled,
                         uint64_t bytes_total, int total_known,
                         size_t files_total);
-/* Count bytes read and records parsed; thread-safe. */
-void cli_progress_add(struct cli_progress *p, uint64_t bytes,
+/* Count bytes read, JSON bytes parsed and records; thread-safe. */
+void cli_progress_add(struct cli_progress *p, uint64_t bytes, uint64_t json,
                       uint64_t records);
 void cli_progress_file_done(struct cli_progress *p);
 /* Write a message to stderr, erasing the bar first; thread-safe. */

@@ -1,7 +1,9 @@
 /* kvstrail CLI: the runner (files -> parsers, on -j worker threads). */
 #include "cli_runner.h"
 
+#include "cli_dedup.h"
 #include "cli_format.h"
+#include "cli_inputs.h"
 #include "cli_order.h"
 #include "cli_progress.h"
 
@@ -18,6 +20,9 @@
 
 struct run {
     const struct cli_options *opts;
+    struct cli_inputs inputs;  /* the files, directories walked */
+    struct cli_buf *notes;     /* SARIF: each file's notifications */
+    struct cli_dedup dedup;    /* --dedup (files are read one at a time) */
     struct cli_formatter fmt;
     struct cli_order order;
     struct cli_progress progress;
@@ -30,11 +35,19 @@ struct run {
 struct file_ctx {
     struct cli_file_out out;
     struct cli_stats *stats;
+    struct cli_dedup *dedup;   /* NULL without --dedup */
+    uint64_t delivered;        /* events the parser gave, before --dedup */
 };
 
 static int on_event(const kvst_event *ev, void *payload)
 {
     struct file_ctx *fc = payload;
+    fc->delivered++;
+    if (fc->dedup != NULL && ev->status == 0 && ev->event_id.ptr != NULL &&
+        cli_dedup_seen(fc->dedup, ev->event_id.ptr, ev->event_id.len)) {
+        fc->stats->duplicates++;
+        return 0;
+    }
     cli_stats_add_event(fc->stats, ev);
     cli_format_event(&fc->out, ev);
     return 0;
@@ -45,11 +58,15 @@ static void report_parser_error(struct cli_file_out *out, const kvst_parser *p,
 {
     const kvst_error *e = p != NULL ? kvst_parser_error(p) : NULL;
     struct cli_buf line = CLI_BUF_INIT;
-    if (e != NULL && e->code != 0)
+    if (e != NULL && e->code != 0) {
         cli_format_error(&line, out->label, e->line, e->column, e->message.ptr,
                          e->message.len, e->code);
-    else
+        cli_format_note(out, e->line, e->offset, e->message.ptr,
+                        e->message.len, e->code);
+    } else {
         cli_format_error(&line, out->label, 0, 0, NULL, 0, status);
+        cli_format_note(out, 0, 0, NULL, 0, status);
+    }
     cli_sink_err(out->sink, line.data, line.len);
     cli_buf_free(&line);
 }
@@ -59,6 +76,7 @@ static void report_io_error(struct cli_file_out *out, const char *what, int err)
     struct cli_buf line = CLI_BUF_INIT, msg = CLI_BUF_INIT;
     cli_buf_printf(&msg, "%s: %s", what, strerror(err));
     cli_format_error(&line, out->label, 0, 0, msg.data, msg.len, KVST_E_IO);
+    cli_format_note(out, 0, 0, msg.data, msg.len, KVST_E_IO);
     cli_sink_err(out->sink, line.data, line.len);
     cli_buf_free(&line);
     cli_buf_free(&msg);
@@ -72,6 +90,7 @@ static void parser_options(const struct cli_options *opts,
     po->max_string_bytes = opts->max_string_bytes;
     po->max_record_bytes = opts->max_record_bytes;
     po->max_inflate_ratio = opts->max_inflate_ratio;
+    po->filter = opts->filtering ? &opts->filter : NULL;
 }
 
 int cli_runner_check_options(const struct cli_options *opts)
@@ -100,19 +119,22 @@ static int run_file(struct run *r, size_t index, char *chunk,
                     struct cli_stats *stats)
 {
     const struct cli_options *opts = r->opts;
-    const char *path = opts->files[index];
+    const char *path = r->inputs.files[index];
     int is_stdin = strcmp(path, "-") == 0;
     kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
     kvst_parser *p = NULL;
     struct file_ctx fc;
     uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0, bytes_read = 0;
+    uint64_t json = 0;
     int fd, status = 0, exit_status = CLI_EXIT_OK;
 
     memset(&fc, 0, sizeof fc);
     fc.out.fmt = &r->fmt;
     fc.out.sink = cli_order_sink(&r->order, index);
     fc.out.label = path;
+    fc.out.notes = r->notes != NULL ? &r->notes[index] : NULL;
     fc.stats = stats;
+    fc.dedup = opts->dedup ? &r->dedup : NULL;
     stats->files++;
 
     parser_options(opts, &po);
@@ -139,6 +161,9 @@ static int run_file(struct run *r, size_t index, char *chunk,
                 status = KVST_E_IO;
                 break;
             }
+            if (n >= 2 && bytes_read == 0 && (unsigned char)chunk[0] == 0x1f &&
+                (unsigned char)chunk[1] == 0x8b)
+                fc.out.gzip = 1; /* positions count the inflated text */
             bytes_read += (uint64_t)n;
             status = n > 0 ? kvst_parser_feed(p, chunk, (size_t)n)
                            : kvst_parser_finish(p);
@@ -146,9 +171,11 @@ static int run_file(struct run *r, size_t index, char *chunk,
              * library, asked to parse it, says there is no JSON value). */
             if (n == 0 && bytes_read == 0 && status == KVST_E_SYNTAX)
                 status = 0;
-            kvst_parser_stats(p, &records, NULL, NULL);
-            cli_progress_add(&r->progress, (uint64_t)n, records - records_seen);
+            kvst_parser_stats(p, &records, NULL, &json);
+            cli_progress_add(&r->progress, (uint64_t)n, json - bytes_json,
+                             records - records_seen);
             records_seen = records;
+            bytes_json = json;
             /* Lines appear as their input arrives (tail -f | kvstrail). */
             cli_sink_flush(fc.out.sink);
             if (status == 0 && cli_order_output_closed(&r->order))
@@ -160,9 +187,10 @@ static int run_file(struct run *r, size_t index, char *chunk,
             if (n == 0)
                 break;
         }
-        kvst_parser_stats(p, NULL, &bytes_in, &bytes_json);
+        kvst_parser_stats(p, &records_seen, &bytes_in, &bytes_json);
         stats->bytes_in += bytes_in;
         stats->bytes_json += bytes_json;
+        stats->filtered += records_seen - fc.delivered;
         kvst_parser_free(p);
     }
     if (!is_stdin)
@@ -193,7 +221,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&r->next_lock);
         index = r->next++;
         pthread_mutex_unlock(&r->next_lock);
-        if (index >= r->opts->file_count)
+        if (index >= r->inputs.count)
             break;
         cli_order_wait_turn(&r->order, index);
         r->file_status[index] = run_file(r, index, chunk, &w->stats);
@@ -204,14 +232,14 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static uint64_t total_bytes(const struct cli_options *opts, int *known)
+static uint64_t total_bytes(const struct cli_inputs *in, int *known)
 {
     uint64_t total = 0;
     size_t i;
     *known = 1;
-    for (i = 0; i < opts->file_count; i++) {
+    for (i = 0; i < in->count; i++) {
         struct stat st;
-        if (strcmp(opts->files[i], "-") != 0 && stat(opts->files[i], &st) == 0 &&
+        if (strcmp(in->files[i], "-") != 0 && stat(in->files[i], &st) == 0 &&
             S_ISREG(st.st_mode))
             total += (uint64_t)st.st_size;
         else
@@ -232,22 +260,33 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
 {
     struct run r;
     struct cli_buf text = CLI_BUF_INIT;
+    struct cli_buf notes = CLI_BUF_INIT;
+    struct cli_stats *found = cli_xrealloc(NULL, sizeof *found);
     struct worker *workers;
-    size_t nworkers = opts->jobs < opts->file_count ? opts->jobs
-                                                     : opts->file_count;
-    size_t i, started;
+    size_t nworkers, count, i, started;
     uint64_t bytes;
     int known, exit_status = CLI_EXIT_OK;
     double t0;
 
     memset(&r, 0, sizeof r);
+    memset(found, 0, sizeof *found);
     r.opts = opts;
+    cli_inputs_collect(opts, &r.inputs, found);
+    count = r.inputs.count;
+    /* --dedup keeps the first copy in file order: one file at a time. */
+    nworkers = opts->dedup ? 1 : opts->jobs < count ? opts->jobs : count;
+    if (nworkers == 0)
+        nworkers = 1; /* an empty directory: nothing to read, same path */
+    cli_dedup_init(&r.dedup, CLI_DEDUP_CAP);
     cli_format_init(&r.fmt, opts);
-    bytes = total_bytes(opts, &known);
-    cli_progress_start(&r.progress, opts->progress, bytes, known,
-                       opts->file_count);
-    cli_order_init(&r.order, opts->file_count, &r.progress);
-    r.file_status = cli_xrealloc(NULL, opts->file_count * sizeof *r.file_status);
+    if (r.fmt.command == CLI_CMD_CHECK && r.fmt.format == CLI_FMT_SARIF) {
+        r.notes = cli_xrealloc(NULL, (count ? count : 1) * sizeof *r.notes);
+        memset(r.notes, 0, (count ? count : 1) * sizeof *r.notes);
+    }
+    bytes = total_bytes(&r.inputs, &known);
+    cli_progress_start(&r.progress, opts->progress, bytes, known, count);
+    cli_order_init(&r.order, count, &r.progress);
+    r.file_status = cli_xrealloc(NULL, (count ? count : 1) * sizeof *r.file_status);
     pthread_mutex_init(&r.next_lock, NULL);
 
     cli_format_begin(&r.fmt, &text);
@@ -273,14 +312,24 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     cli_progress_stop(&r.progress);
 
     memset(total, 0, sizeof *total);
+    cli_stats_merge(total, found);
     for (i = 0; i < started; i++)
         cli_stats_merge(total, &workers[i].stats);
-    for (i = 0; i < opts->file_count; i++)
+    total->dedup_resets = r.dedup.resets;
+    if (found->input_errors > 0)
+        exit_status = CLI_EXIT_INPUT;
+    for (i = 0; i < count; i++) {
         if (r.file_status[i] > exit_status)
             exit_status = r.file_status[i];
+        if (r.notes != NULL && r.notes[i].len > 0) {
+            cli_buf_add(&notes, r.notes[i].data, r.notes[i].len);
+        }
+        if (r.notes != NULL)
+            cli_buf_free(&r.notes[i]);
+    }
 
     text.len = 0;
-    cli_format_end(&r.fmt, exit_status, &text);
+    cli_format_end(&r.fmt, exit_status, &notes, &text);
     cli_order_stdout(&r.order, text.data, text.len);
     if (r.order.write_failed) {
         static const char msg[] =
@@ -290,6 +339,11 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     }
 
     cli_buf_free(&text);
+    cli_buf_free(&notes);
+    free(r.notes);
+    free(found);
+    cli_dedup_free(&r.dedup);
+    cli_inputs_free(&r.inputs);
     free(workers);
     free(r.file_status);
     pthread_mutex_destroy(&r.next_lock);

@@ -38,6 +38,12 @@ static void add_array(uint64_t *into, const uint64_t *from, size_t n)
 void cli_stats_merge(struct cli_stats *into, const struct cli_stats *from)
 {
     into->files += from->files;
+    into->files_pruned += from->files_pruned;
+    into->files_skipped += from->files_skipped;
+    into->digests_skipped += from->digests_skipped;
+    into->filtered += from->filtered;
+    into->duplicates += from->duplicates;
+    into->dedup_resets += from->dedup_resets;
     into->input_errors += from->input_errors;
     into->records += from->records;
     into->broken += from->broken;
@@ -94,6 +100,12 @@ static void format_text(const struct cli_stats *st, const struct group *groups,
     size_t g;
     uint32_t v;
     cli_buf_printf(out, "%-18s %llu\n", "files", (unsigned long long)st->files);
+    cli_buf_printf(out, "%-18s %llu\n", "files pruned",
+                   (unsigned long long)st->files_pruned);
+    cli_buf_printf(out, "%-18s %llu\n", "files skipped",
+                   (unsigned long long)st->files_skipped);
+    cli_buf_printf(out, "%-18s %llu\n", "digests skipped",
+                   (unsigned long long)st->digests_skipped);
     cli_buf_printf(out, "%-18s %llu\n", "input errors",
                    (unsigned long long)st->input_errors);
     cli_buf_printf(out, "%-18s %llu\n", "records",
@@ -104,10 +116,17 @@ static void format_text(const struct cli_stats *st, const struct group *groups,
                    (unsigned long long)st->actions[0]);
     cli_buf_printf(out, "%-18s %llu\n", "broken records",
                    (unsigned long long)st->broken);
-    cli_buf_printf(out, "%-18s %llu\n", "bytes read",
-                   (unsigned long long)st->bytes_in);
-    cli_buf_printf(out, "%-18s %llu\n", "bytes json",
-                   (unsigned long long)st->bytes_json);
+    cli_buf_printf(out, "%-18s %llu\n", "filtered out",
+                   (unsigned long long)st->filtered);
+    cli_buf_printf(out, "%-18s %llu\n", "duplicates",
+                   (unsigned long long)st->duplicates);
+    if (st->dedup_resets > 0)
+        cli_buf_printf(out, "%-18s %llu (repeats across a reset are kept)\n",
+                       "dedup resets", (unsigned long long)st->dedup_resets);
+    cli_buf_printf(out, "%-18s %llu (as stored: compressed for gzip)\n",
+                   "bytes read", (unsigned long long)st->bytes_in);
+    cli_buf_printf(out, "%-18s %llu (parsed: inflated for gzip)\n",
+                   "bytes json", (unsigned long long)st->bytes_json);
     cli_buf_printf(out, "%-18s %.3f s\n", "elapsed", elapsed);
     cli_buf_printf(out, "%-18s %.1f MB/s\n", "throughput",
                    elapsed > 0 ? (double)st->bytes_json / 1e6 / elapsed : 0.0);
@@ -135,14 +154,24 @@ static void format_json(const struct cli_stats *st, const struct group *groups,
     size_t g;
     uint32_t v;
     cli_buf_printf(out,
-        "{\"files\":%llu,\"inputErrors\":%llu,\"records\":%llu,"
+        "{\"files\":%llu,\"filesRead\":%llu,\"filesPruned\":%llu,"
+        "\"filesSkipped\":%llu,\"digestsSkipped\":%llu,"
+        "\"inputErrors\":%llu,\"records\":%llu,"
         "\"kvsRecords\":%llu,\"otherRecords\":%llu,\"brokenRecords\":%llu,"
+        "\"filteredRecords\":%llu,\"duplicateRecords\":%llu,"
+        "\"dedupResets\":%llu,"
         "\"bytesIn\":%llu,\"bytesJson\":%llu,\"elapsedSeconds\":%.6f,"
         "\"mbPerSecond\":%.3f,\"recordsPerSecond\":%.1f",
-        (unsigned long long)st->files, (unsigned long long)st->input_errors,
+        (unsigned long long)st->files, (unsigned long long)st->files,
+        (unsigned long long)st->files_pruned,
+        (unsigned long long)st->files_skipped,
+        (unsigned long long)st->digests_skipped,
+        (unsigned long long)st->input_errors,
         (unsigned long long)st->records,
         (unsigned long long)(st->records - st->actions[0]),
         (unsigned long long)st->actions[0], (unsigned long long)st->broken,
+        (unsigned long long)st->filtered, (unsigned long long)st->duplicates,
+        (unsigned long long)st->dedup_resets,
         (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_json,
         elapsed, elapsed > 0 ? (double)st->bytes_json / 1e6 / elapsed : 0.0,
         elapsed > 0 ? (double)st->records / elapsed : 0.0);

@@ -20,7 +20,13 @@
 #define CLI_STATS_SEVERITIES 4
 
 struct cli_stats {
-    uint64_t files;
+    uint64_t files;         /* files read */
+    uint64_t files_pruned;  /* left unread: their S3 key is outside the filters */
+    uint64_t files_skipped; /* in a directory, not logs by name or content */
+    uint64_t digests_skipped;
+    uint64_t filtered;      /* records dropped by the filters or --kvs-only */
+    uint64_t duplicates;    /* records dropped by --dedup */
+    uint64_t dedup_resets;  /* times --dedup's table was emptied at its cap */
     uint64_t input_errors;  /* files that could not be read or parsed whole */
     uint64_t records;       /* events delivered (status 0) */
     uint64_t broken;        /* broken records reported in recovery mode */

@@ -54,5 +54,6 @@ int main(int argc, char **argv)
         cli_buf_free(&text);
     }
     free(total);
+    free(opts.columns_text);
     return exit_status;
 }

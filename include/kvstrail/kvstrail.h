@@ -7,6 +7,7 @@
  *   common.h     string views, typed values, status codes, version
  *   event.h      the event, userIdentity, identity verdict, findings
  *   parser.h     the streaming parser (feed/finish, callback or pull)
+ *   filter.h     record filters reached from the parser options
  *   kvs_model.h  KVS actions and their typed payloads (generated)
  *   validate.h   identity classifier, validators, finding codes
  */
@@ -17,6 +18,7 @@
 #include <kvstrail/common.h>
 #include <kvstrail/event.h>
 #include <kvstrail/kvs_model.h>
+#include <kvstrail/filter.h>
 #include <kvstrail/parser.h>
 #include <kvstrail/validate.h>
 

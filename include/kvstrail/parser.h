@@ -27,6 +27,7 @@
 
 #include <kvstrail/common.h>
 #include <kvstrail/event.h>
+#include <kvstrail/filter.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,10 +109,13 @@ typedef struct kvst_parser_options {
     uint64_t max_string_bytes;  /* one string or number */
     uint64_t max_record_bytes;  /* one record */
     uint64_t max_inflate_ratio; /* inflated / compressed bytes (gzip bomb) */
+    /* Only the events that pass (<kvstrail/filter.h>); NULL: all. Copied
+     * by kvst_parser_new(). Since 1.1. */
+    const struct kvst_filter *filter;
 } kvst_parser_options;
 
 #define KVST_PARSER_OPTIONS_INIT \
-    { sizeof(kvst_parser_options), 0u, 0u, { 0, 0, 0, 0 }, 0, 0, 0u, 0u, 0u, 0u }
+    { sizeof(kvst_parser_options), 0u, 0u, { 0, 0, 0, 0 }, 0, 0, 0u, 0u, 0u, 0u, 0 }
 
 /* Zero opts and set its struct_size (for bindings that cannot use the
  * macro). Returns KVST_E_ABI when struct_size is smaller than the 1.0
@@ -121,8 +125,9 @@ KVST_EXPORT int kvst_parser_options_init(kvst_parser_options *opts,
 
 /*
  * Create a parser. opts may be NULL (defaults, pull iterator). Returns 0
- * and sets *out, or KVST_E_INVAL (out NULL, bad flags), KVST_E_ABI,
- * KVST_E_NOMEM. Free with kvst_parser_free(). Since 1.0.
+ * and sets *out, or KVST_E_INVAL (out NULL, bad flags, a filter it
+ * refuses: see <kvstrail/filter.h>), KVST_E_ABI, KVST_E_NOMEM. Free with
+ * kvst_parser_free(). Since 1.0.
  */
 KVST_EXPORT int kvst_parser_new(const kvst_parser_options *opts,
                                 kvst_parser **out);

@@ -21,7 +21,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INCLUDE = os.path.join(ROOT, 'include')
 OUT = os.path.join(ROOT, 'tests', 'abi', 'layout_pins.h')
-HEADERS = ['common.h', 'event.h', 'parser.h', 'validate.h', 'kvs_model.h']
+HEADERS = ['common.h', 'event.h', 'filter.h', 'parser.h', 'validate.h', 'kvs_model.h']
 
 
 def structs():

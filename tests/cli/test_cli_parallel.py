@@ -226,11 +226,11 @@ def test_table_fits_the_terminal(tmp_path, columns):
     assert len(lines) == 7
     assert all(len(line) < columns for line in lines), [len(x) for x in lines]
     header = lines[0]
-    assert header.split() == ["TIME", "ACTION", "PRINCIPAL", "CREDENTIAL",
+    assert header.split() == ["TIME", "ACTION", "WHO", "PRINCIPAL",
                               "REGION", "STREAM", "FINDINGS"]
     end = header.index("FINDINGS") + len("FINDINGS")
     assert all(len(line) == end for line in lines)
-    action = lines[6][header.index("ACTION"):header.index("PRINCIPAL")].strip()
+    action = lines[6][header.index("ACTION"):header.index("WHO")].strip()
     stream = lines[6][header.index("STREAM"):].split()[0]
     if columns == 200:
         assert action == "DescribeImageGenerationConfiguration"

@@ -58,6 +58,8 @@ KVST_FLAG_RECOVER = 0x4
 KVST_FLAG_NO_VALIDATE = 0x8
 KVST_FLAG_SINGLE_THREAD = 0x10
 KVST_FLAG_DIGESTS = 0x20  # since 1.1
+KVST_FILTER_SINCE = 0x1  # kvst_filter.flags, since 1.1
+KVST_FILTER_UNTIL = 0x2
 
 KVST_UNLIMITED = (1 << 64) - 1
 
@@ -123,6 +125,27 @@ class kvst_allocator(Structure):
 kvst_event_fn = CFUNCTYPE(c_int, c_void_p, c_void_p)
 
 
+class kvst_filter(Structure):
+    """<kvstrail/filter.h> (since 1.1)."""
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("flags", c_uint32),
+        ("event_kind", c_uint32),
+        ("actions", POINTER(c_uint32)),
+        ("action_count", c_size_t),
+        ("principals", c_uint64),
+        ("arn_glob", c_char_p),
+        ("access_key_id", c_char_p),
+        ("account_id", c_char_p),
+        ("region", c_char_p),
+        ("source_cidr", c_char_p),
+        ("since_ms", c_int64),
+        ("until_ms", c_int64),
+        ("outcome", c_uint32),
+        ("access", c_uint32),
+    ]
+
+
 class kvst_parser_options(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -135,6 +158,7 @@ class kvst_parser_options(Structure):
         ("max_string_bytes", c_uint64),
         ("max_record_bytes", c_uint64),
         ("max_inflate_ratio", c_uint64),
+        ("filter", POINTER(kvst_filter)),  # since 1.1
     ]
 
 

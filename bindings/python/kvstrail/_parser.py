@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from ctypes import byref, c_uint64, create_string_buffer, sizeof, string_at
-from typing import Any, BinaryIO, Dict, Iterator, Optional, Sequence, Union
+import datetime
+from ctypes import (byref, c_uint32, c_uint64, create_string_buffer, pointer,
+                    sizeof, string_at)
+from typing import (Any, BinaryIO, Dict, Iterable, Iterator, Optional,
+                    Sequence, Union)
 
 from . import _ffi
 from ._errors import from_parser, from_status
 from ._event import BrokenRecord, Digest, Event
-from ._ffi import kvst_parser_options, kvst_value, lib, str_bytes
+from ._ffi import kvst_filter, kvst_parser_options, kvst_value, lib, str_bytes
 
 #: Bytes read from a file and fed to the parser per call.
 CHUNK_BYTES = 64 * 1024
@@ -55,6 +58,95 @@ def _options(flags: int, limits: Dict[str, Optional[int]]) -> kvst_parser_option
     return opts
 
 
+#: The filters parse() accepts as keywords (since 1.1; docs/python.md).
+FILTERS = ("actions", "principals", "arn", "access_key", "account", "region",
+           "source_ip", "since", "until", "event_kind", "outcome", "access")
+
+Time = Union[int, datetime.datetime]
+
+
+def _ms(value: Time, key: str) -> int:
+    """since/until: epoch milliseconds, or an aware datetime."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{key} needs a datetime with a time zone")
+        delta = value - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        return (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"{key} must be epoch milliseconds or a datetime, not {value!r}")
+
+
+def _names(values: Union[str, Iterable[str]], lookup: Dict[str, int],
+           key: str) -> Sequence[int]:
+    items = [values] if isinstance(values, str) else list(values)
+    out = []
+    for item in items:
+        if item not in lookup:
+            raise ValueError(f"{key}: unknown name {item!r}")
+        out.append(lookup[item])
+    return out
+
+
+def _lookup_table(name_of: Any, count: int) -> Dict[str, int]:
+    table = {}
+    for v in range(1, count):
+        n = name_of(v)
+        if n:
+            table[n.decode()] = v
+    return table
+
+
+class _Filter:
+    """A kvst_filter and the ctypes objects it points to (kept alive until
+    kvst_parser_new() has copied them)."""
+
+    def __init__(self, args: Dict[str, Any]) -> None:
+        f = kvst_filter()
+        f.struct_size = sizeof(f)
+        self.struct = f
+        self._keep: list[Any] = []
+        if args.get("actions") is not None:
+            acts = _names(args["actions"], _lookup_table(lib.kvst_action_name, 512),
+                          "actions")
+            arr = (c_uint32 * len(acts))(*acts)
+            self._keep.append(arr)
+            f.actions = arr
+            f.action_count = len(acts)
+        if args.get("principals") is not None:
+            table = {n.lower(): v for n, v in
+                     _lookup_table(lib.kvst_principal_name, 64).items()}
+            items = [args["principals"]] if isinstance(args["principals"], str) \
+                else list(args["principals"])
+            for v in _names([i.lower() for i in items], table, "principals"):
+                f.principals |= 1 << v
+        for key, member in (("arn", "arn_glob"), ("access_key", "access_key_id"),
+                            ("account", "account_id"), ("region", "region"),
+                            ("source_ip", "source_cidr")):
+            value = args.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{key} must be a non-empty str, not {value!r}")
+            setattr(f, member, value.encode("utf-8"))
+        if args.get("since") is not None:
+            f.since_ms = _ms(args["since"], "since")
+            f.flags |= _ffi.KVST_FILTER_SINCE
+        if args.get("until") is not None:
+            f.until_ms = _ms(args["until"], "until")
+            f.flags |= _ffi.KVST_FILTER_UNTIL
+        kinds = {"management": 1, "data": 2}
+        if args.get("event_kind") is not None:
+            f.event_kind = _names(args["event_kind"], kinds, "event_kind")[0]
+        if args.get("outcome") is not None:
+            f.outcome = _names(args["outcome"], {"success": 1, "failure": 2},
+                               "outcome")[0]
+        if args.get("access") is not None:
+            for v in _names(args["access"], _lookup_table(lib.kvst_access_name, 32),
+                            "access"):
+                f.access |= 1 << v
+
+
 def _value(v: kvst_value) -> Any:
     """A looked-up value as Python (objects and arrays come as JSON text)."""
     text = string_at(v.text.ptr, v.text.len) if v.text.ptr else b""
@@ -84,12 +176,16 @@ class EventStream:
 
     def __init__(self, source: Source, flags: int,
                  limits: Dict[str, Optional[int]], name: Any,
-                 fields: Sequence[str]) -> None:
+                 fields: Sequence[str],
+                 filters: Optional[Dict[str, Any]] = None) -> None:
         self._p: Optional[_ffi.ParserPointer] = None
         self._final_stats = {"records": 0, "bytes_in": 0, "bytes_json": 0}
         self._file: Optional[BinaryIO] = None
         self._owns_file = False
         opts = _options(flags, limits)
+        filt = _Filter(filters) if filters else None
+        if filt is not None:
+            opts.filter = pointer(filt.struct)
         self._keep_raw = bool(flags & _ffi.KVST_FLAG_KEEP_RAW)
         self._fields = [(f, f.encode("utf-8")) for f in fields]
 
@@ -251,6 +347,14 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
           keep_raw: bool = False, validate: bool = True,
           single_thread: bool = False, digests: bool = False,
           fields: Sequence[str] = (), name: Any = _DEFAULT_NAME,
+          actions: Union[str, Iterable[str], None] = None,
+          principals: Union[str, Iterable[str], None] = None,
+          arn: Optional[str] = None, access_key: Optional[str] = None,
+          account: Optional[str] = None, region: Optional[str] = None,
+          source_ip: Optional[str] = None, since: Optional[Time] = None,
+          until: Optional[Time] = None, event_kind: Optional[str] = None,
+          outcome: Optional[str] = None,
+          access: Union[str, Iterable[str], None] = None,
           **limits: Optional[int]) -> EventStream:
     """Parse a CloudTrail log and iterate over its events.
 
@@ -270,6 +374,16 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
     every record; the values found land in Event.fields. name: the "file"
     member of each event (default: the path as given; "-" for bytes and
     file objects, as the CLI prints for stdin).
+
+    Filters (the library's kvst_filter, since 1.1; as the CLI's options of
+    the same names, docs/cli.md "Filters"): only the events that pass all
+    those given are yielded. actions ("DeleteStream" or several),
+    principals ("AssumedRole", any case), arn (a glob: '*', '?'),
+    access_key, account (recipientAccountId), region, source_ip (an
+    address or CIDR), since and until (inclusive; epoch milliseconds or an
+    aware datetime), event_kind ("management" or "data"), outcome
+    ("success" or "failure"), access ("media-read", ... or several). A bad
+    value raises ValueError or InvalidArgumentError.
 
     limits: max_depth, max_string_bytes, max_record_bytes,
     max_inflate_ratio (None or 0: the library's default; UNLIMITED: off).
@@ -292,6 +406,12 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
         flags |= _ffi.KVST_FLAG_SINGLE_THREAD
     if digests:
         flags |= _ffi.KVST_FLAG_DIGESTS
-    return EventStream(source, flags, limits, name, fields)
+    filters = {k: v for k, v in (
+        ("actions", actions), ("principals", principals), ("arn", arn),
+        ("access_key", access_key), ("account", account), ("region", region),
+        ("source_ip", source_ip), ("since", since), ("until", until),
+        ("event_kind", event_kind), ("outcome", outcome), ("access", access))
+        if v is not None}
+    return EventStream(source, flags, limits, name, fields, filters)
 
 

@@ -24,11 +24,16 @@ def test_parser_options_size():
     assert opts.struct_size == sizeof(opts)
     # The library's 1.0 struct is not bigger than the mirror...
     assert opts.max_inflate_ratio == 0
-    # ...and not smaller: one byte less is below the 1.0 size.
+    # ...and not smaller: one byte less than the 1.0 struct (which ends
+    # where 1.1's filter begins) is refused, the 1.0 size itself taken.
+    size_1_0 = _ffi.kvst_parser_options.filter.offset
     small = (ctypes.c_char * sizeof(opts))()
     assert lib.kvst_parser_options_init(
         ctypes.cast(small, ctypes.POINTER(_ffi.kvst_parser_options)),
-        sizeof(opts) - 1) == _ffi.KVST_E_ABI
+        size_1_0 - 1) == _ffi.KVST_E_ABI
+    assert lib.kvst_parser_options_init(
+        ctypes.cast(small, ctypes.POINTER(_ffi.kvst_parser_options)),
+        size_1_0) == 0
 
 
 def _new(opts):

@@ -30,8 +30,10 @@ def collect(source, **kw):
     try:
         for item in kvstrail.parse(source, **kw):
             if isinstance(item, kvstrail.BrokenRecord):
+                # The CLI says the broken record was skipped (docs/cli.md).
                 errors.append(f"{item.file}:{item.line}:{item.column}: error: "
-                              f"{item.message} [{item.status}]")
+                              f"record {item.record} skipped, reading goes on "
+                              f"(recovery mode): {item.message} [{item.status}]")
             else:
                 dicts.append(item.to_dict())
     except kvstrail.ParseError as e:
