@@ -5,11 +5,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Where SARIF consumers send a user who wants to know about the tool. */
-#define CLI_INFORMATION_URI "https://github.com/kvstrail/kvstrail"
-#define SARIF_SCHEMA \
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
-    "sarif-schema-2.1.0.json"
 
 #define ANSI_BOLD   "\033[1m"
 #define ANSI_DIM    "\033[2m"
@@ -328,8 +323,7 @@ static void check_jsonl(struct cli_file_out *fo, const kvst_finding *fd,
     cli_buf_adds(out, "}\n");
 }
 
-/* RFC 3986: keep unreserved characters and '/', percent-encode the rest. */
-static void uri_path(struct cli_buf *out, const char *s)
+void cli_uri_path(struct cli_buf *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
@@ -364,7 +358,7 @@ static void check_sarif(struct cli_file_out *fo, const kvst_finding *fd,
                    sarif_level(fd->severity));
     cli_buf_json_str(out, fd->message.ptr ? fd->message.ptr : "",
                      fd->message.len);
-    uri_path(&uri, fo->label);
+    cli_uri_path(&uri, fo->label);
     cli_buf_adds(out, "},\"locations\":[{\"physicalLocation\":"
                       "{\"artifactLocation\":{\"uri\":");
     cli_buf_json_str(out, uri.data ? uri.data : "", uri.len);
@@ -426,6 +420,7 @@ void cli_format_event(struct cli_file_out *fo, const kvst_event *ev)
         }
         break;
     case CLI_CMD_STATS:
+    case CLI_CMD_DETECT:
         return;
     }
     cli_sink_commit(fo->sink);

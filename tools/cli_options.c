@@ -1,6 +1,8 @@
 /* kvstrail CLI: the command line (commands, options, usage text). */
 #include "cli_options.h"
 
+#include "cli_buf.h"
+
 #include <kvstrail/kvstrail.h>
 
 #include <errno.h>
@@ -22,12 +24,18 @@ static const char usage_text[] =
     "  events   one line per event: JSON Lines or an aligned table\n"
     "  check    validation findings only: text, JSON Lines or SARIF 2.1.0\n"
     "  stats    counts per action, principal, credential and finding; rates\n"
+    "  detect   Sigma rules over the events: one line per match\n"
     "  help     print this help\n"
     "\n"
     "Options:\n"
     "  -f, --format FMT          events: jsonl, table (default: table on a\n"
     "                            terminal, else jsonl); check: text (default),\n"
-    "                            jsonl, sarif; stats: text (default), jsonl\n"
+    "                            jsonl, sarif; stats: text (default), jsonl;\n"
+    "                            detect: jsonl (default), text, sarif\n"
+    "      --rules PATH          detect, stats: a Sigma rule file or folder\n"
+    "                            (repeatable; default: the bundled KVS pack)\n"
+    "      --placeholder N=V     a value of the |expand placeholder %N%\n"
+    "                            (repeatable, each adds one value)\n"
     "      --kvs-only            skip records of other services\n"
     "      --recover             report a broken record and go on with the next\n"
     "  -j, --jobs N              parse N files at once (0: one per CPU);\n"
@@ -44,8 +52,9 @@ static const char usage_text[] =
     "  -h, --help                print this help\n"
     "  -V, --version             print the version\n"
     "\n"
-    "Exit status: 0 all input read; 1 check found an error; 2 some input could\n"
-    "not be read or parsed; 64 usage error. See kvstrail(1).\n";
+    "Exit status: 0 all input read; 1 check found an error, or detect matched a\n"
+    "rule of level high or critical; 2 some input (or rule) could not be read or\n"
+    "parsed; 64 usage error. See kvstrail(1).\n";
 
 enum {
     OPT_KVS_ONLY = 256,
@@ -56,7 +65,9 @@ enum {
     OPT_MAX_DEPTH,
     OPT_MAX_STRING,
     OPT_MAX_RECORD,
-    OPT_MAX_RATIO
+    OPT_MAX_RATIO,
+    OPT_RULES,
+    OPT_PLACEHOLDER
 };
 
 static const struct option long_options[] = {
@@ -72,6 +83,8 @@ static const struct option long_options[] = {
     { "max-string-bytes", required_argument, NULL, OPT_MAX_STRING },
     { "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD },
     { "max-inflate-ratio", required_argument, NULL, OPT_MAX_RATIO },
+    { "rules", required_argument, NULL, OPT_RULES },
+    { "placeholder", required_argument, NULL, OPT_PLACEHOLDER },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
@@ -166,6 +179,8 @@ static int format_allowed(enum cli_command cmd, enum cli_format fmt)
         return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL ||
                fmt == CLI_FMT_SARIF;
     case CLI_CMD_STATS: return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL;
+    case CLI_CMD_DETECT:
+        return fmt == CLI_FMT_JSONL || fmt == CLI_FMT_TEXT || fmt == CLI_FMT_SARIF;
     }
     return 0;
 }
@@ -218,6 +233,16 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
         case OPT_MAX_STRING: limit = &out->max_string_bytes; break;
         case OPT_MAX_RECORD: limit = &out->max_record_bytes; break;
         case OPT_MAX_RATIO: limit = &out->max_inflate_ratio; break;
+        case OPT_RULES:
+            out->rule_paths = cli_xrealloc(out->rule_paths,
+                (out->rule_path_count + 1) * sizeof *out->rule_paths);
+            out->rule_paths[out->rule_path_count++] = optarg;
+            break;
+        case OPT_PLACEHOLDER:
+            out->placeholders = cli_xrealloc(out->placeholders,
+                (out->placeholder_count + 1) * sizeof *out->placeholders);
+            out->placeholders[out->placeholder_count++] = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -243,13 +268,17 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
         out->command = CLI_CMD_CHECK;
     else if (strcmp(cmd, "stats") == 0)
         out->command = CLI_CMD_STATS;
+    else if (strcmp(cmd, "detect") == 0)
+        out->command = CLI_CMD_DETECT;
     else if (strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
     } else
         return usage_error(exit_status, "unknown command '%s'", cmd);
 
-    if (format_arg == NULL)
+    if (format_arg == NULL && out->command == CLI_CMD_DETECT)
+        out->format = CLI_FMT_JSONL;
+    else if (format_arg == NULL)
         out->format = out->command == CLI_CMD_EVENTS
                           ? (isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_JSONL)
                           : CLI_FMT_TEXT;
@@ -259,6 +288,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
             [CLI_CMD_EVENTS] = "jsonl or table",
             [CLI_CMD_CHECK] = "text, jsonl or sarif",
             [CLI_CMD_STATS] = "text or jsonl",
+            [CLI_CMD_DETECT] = "jsonl, text or sarif",
         };
         return usage_error(exit_status, "%s prints %s, not '%s'", cmd,
                            allowed[out->command], format_arg);
@@ -267,6 +297,13 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     if (!color_wanted(color_arg, &out->color))
         return usage_error(exit_status, "invalid --color value '%s'", color_arg);
     out->progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+    if ((out->rule_path_count || out->placeholder_count) &&
+        out->command != CLI_CMD_DETECT && out->command != CLI_CMD_STATS)
+        return usage_error(exit_status, "--rules and --placeholder go with detect "
+                           "and stats, not %s", cmd);
+    /* Rules read fields from the record's own bytes. */
+    if (out->command == CLI_CMD_DETECT || out->rule_path_count)
+        out->parser_flags |= KVST_FLAG_KEEP_RAW;
 
     if (optind < argc) {
         out->files = argv + optind;
