@@ -41,8 +41,6 @@
 
 #include "internal.h"
 
-int kvst__fastlex_off = 0;
-
 enum {
     FL_OFF = 0, /* every byte to yajl */
     FL_SCAN,    /* yajl has the floor; the scanner looks for a way back */
@@ -65,7 +63,7 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
 
 void kvst__lex_init(kvst_parser *p)
 {
-    p->fl_mode = kvst__fastlex_off ? FL_OFF : FL_SCAN;
+    p->fl_mode = (p->opts.flags & KVST_FLAG_NO_FASTLEX) ? FL_OFF : FL_SCAN;
 }
 
 void kvst__lex_free(kvst_parser *p)

@@ -231,9 +231,8 @@ struct kvst_parser {
 };
 
 /* ---- fastlex.c ----------------------------------------------------------- */
-/* 1 to leave every byte to yajl (tests compare the two paths). Set before
- * making a parser. */
-extern int kvst__fastlex_off;
+/* Off for the whole parse under KVST_FLAG_NO_FASTLEX (tests compare the
+ * two paths). */
 void kvst__lex_init(kvst_parser *p);
 void kvst__lex_free(kvst_parser *p);
 /* The gzip stage's output function: plain bytes, to the fast lexer or to

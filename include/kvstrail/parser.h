@@ -67,6 +67,14 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
                                         that parses whole as an event */
 #define KVST_FLAG_NO_VALIDATE  0x8u /* skip validators (findings empty) */
 #define KVST_FLAG_SINGLE_THREAD 0x10u /* inflate gzip on the calling thread. Since 1.0 */
+#define KVST_FLAG_NO_FASTLEX   0x80u /* lex every byte with yajl, the
+                                        validating tokenizer, instead of
+                                        taking plain records on the fast
+                                        path: the same events, errors and
+                                        positions, only slower (for
+                                        differential tests, and as a way
+                                        out should the fast path be
+                                        suspected). Since 1.1 */
 
 /* Defaults of the limits (a limit of 0 in the options means "default";
  * KVST_UNLIMITED turns a limit off). */

@@ -1,7 +1,7 @@
 /*
  * The fast lexer (lib/fastlex.c) against yajl alone, white box: every input
  * gives the same log -- events, error with its place, statistics -- with
- * the fast lexer on and off (kvst__fastlex_off), fed whole and in pieces
+ * the fast lexer on and off (KVST_FLAG_NO_FASTLEX), fed whole and in pieces
  * of many sizes, in callback and pull mode, with and without recovery,
  * with small limits, and when the callback stops. The inputs: the fixtures
  * named on the command line, records made to hit every branch of the fast
@@ -83,10 +83,10 @@ static uint64_t run(const textbuf *plain, size_t chunk, int fast, const mode *m,
         o.max_string_bytes = 40;
         o.max_record_bytes = 700;
     }
-    kvst__fastlex_off = !fast;
+    if (!fast)
+        o.flags |= KVST_FLAG_NO_FASTLEX;
     if (kvst_parser_new(&o, &p) != 0)
         exit(2);
-    kvst__fastlex_off = 0;
     if (!chunk)
         chunk = in->len ? in->len : 1;
     while (pos < in->len && rc == 0) {

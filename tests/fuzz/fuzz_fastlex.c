@@ -65,9 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         body = gz;
     }
     fuzz_run(body, len, &plan, &fast);
-    kvst__fastlex_off = 1;
+    plan.flags |= KVST_FLAG_NO_FASTLEX;
     fuzz_run(body, len, &plan, &slow);
-    kvst__fastlex_off = 0;
     fuzz_same_result(&fast, &slow, "fast lexer against yajl alone");
     free(gz);
     return 0;

@@ -32,6 +32,7 @@ from ._errors import (
     TruncatedError,
     from_status,
 )
+from ._enums import Credential, Principal, Severity, Status
 from ._event import Action, BrokenRecord, Event, Finding, FindingCode, Identity
 from ._ffi import kvst_identity_info, lib, str_text
 from ._parser import CHUNK_BYTES, LIMITS, UNLIMITED, EventStream, parse
@@ -146,10 +147,12 @@ def status_name(code: int) -> str:
 
 
 __all__ = [
-    "AbiError", "Action", "BrokenRecord", "CHUNK_BYTES", "EncodingError",
+    "AbiError", "Action", "BrokenRecord", "CHUNK_BYTES", "Credential",
+    "EncodingError",
     "Error", "Event", "EventStream", "Finding", "FindingCode", "FindingInfo",
     "GzipError", "Identity", "InvalidArgumentError", "LIMITS", "LimitError",
-    "NotCloudTrailError", "OutOfMemoryError", "ParseError", "TruncatedError",
+    "NotCloudTrailError", "OutOfMemoryError", "ParseError", "Principal",
+    "Severity", "Status", "TruncatedError",
     "UNLIMITED", "classify_identity", "finding_info", "library_version",
     "library_version_number", "open", "parse", "status_name", "validate",
     "__version__",

@@ -107,7 +107,7 @@ def from_status(code: int, message: Optional[str] = None) -> Error:
     return cls(code, message)
 
 
-def from_parser(p: "_ffi._parser_p", code: int, file: Optional[str]) -> Error:
+def from_parser(p: "_ffi.ParserPointer", code: int, file: Optional[str]) -> Error:
     """An exception carrying the parser's kvst_error detail (copied now:
     the struct is only valid until the next call on the parser)."""
     e = lib.kvst_parser_error(p).contents

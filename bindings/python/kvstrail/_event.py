@@ -8,39 +8,19 @@ data is copied out of the library before the parser moves on.
 
 from __future__ import annotations
 
-import enum
 import json
-from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Union
+from typing import (Any, Dict, FrozenSet, Generic, List, NamedTuple, Optional,
+                    TypeVar, Union, overload)
 
-from ._ffi import lib
+from ._enums import Action, FindingCode
 
-
-def _library_enum(cls: Any, name: str, getter: Any, numbers: range,
-                  strip: str = "") -> Any:
-    """An enum whose members are the names the loaded library gives to
-    `numbers` (so a newer library with more actions/codes is covered)."""
-    members = []
-    for n in numbers:
-        raw = getter(n)
-        if raw:
-            members.append((raw.decode("ascii")[len(strip):], n))
-    return cls(name, members, module=__name__)
+__all__ = ["Action", "BrokenRecord", "Event", "Finding", "FindingCode",
+           "Identity", "finding_code"]
 
 
-#: The KVS actions: Action.CreateStream == 1 ... as numbered by
-#: KVST_ACTION_* (names from kvst_action_name()). Records of other services
-#: have action None.
-Action = _library_enum(enum.IntEnum, "Action", lib.kvst_action_name, range(1, 256))
-
-#: Finding codes (KVST_F_*, without the prefix): FindingCode.MEDIA_TYPE == 112.
-#: Numbers are frozen; docs/findings.md gives each one's rule and severity.
-FindingCode = _library_enum(enum.IntEnum, "FindingCode", lib.kvst_finding_name,
-                            range(1, 1000), strip="KVST_F_")
-
-
-def finding_code(code: int) -> Union["enum.IntEnum", int]:
-    """FindingCode member for a number, the bare int for one the library
-    names but this process has not seen (cannot happen within one load)."""
+def finding_code(code: int) -> Union[FindingCode, int]:
+    """FindingCode member for a number, the bare int for one a newer
+    library reports that this binding's headers did not have."""
     try:
         return FindingCode(code)
     except ValueError:
@@ -98,28 +78,46 @@ class Identity:
     Event's identity, which carries exactly the JSON contract's members).
     """
 
-    __slots__ = ("_v",)
-    _NAMES = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
+    # One slot per member, declared below for type checkers. A new member:
+    # a row in _IDENTITY_KEYS (or _CLASSIFIER_ONLY) and a line here.
+    __slots__ = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
+
+    type: Optional[str]
+    principal: Optional[str]
+    credential: Optional[str]
+    root_or_iam_user: Optional[bool]
+    role_or_federated_temporary: Optional[bool]
+    aws_service: Optional[bool]
+    mfa: Optional[bool]
+    console: Optional[bool]
+    cross_account: Optional[bool]
+    root_access_key: Optional[bool]
+    invoked_by: Optional[str]
+    arn: Optional[str]
+    account_id: Optional[str]
+    user_name: Optional[str]
+    session_issuer: Optional[Dict[str, Optional[str]]]
+    assumed_root: Optional[bool]
+    imdsv1: Optional[bool]
+    issuer_type: Optional[str]
+    issuer_name: Optional[str]
+    issuer_arn: Optional[str]
+    issuer_account_id: Optional[str]
+    on_behalf_of_user_id: Optional[str]
+    identity_store_arn: Optional[str]
+    other_account_id: Optional[str]
 
     def __init__(self, **values: Any) -> None:
-        unknown = set(values).difference(self._NAMES)
+        unknown = set(values).difference(self.__slots__)
         if unknown:
             raise TypeError(f"Identity has no member {sorted(unknown)[0]!r}")
-        self._v = values
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not slots: the members. A member
-        # the source did not give (the classifier-only ones on an Event's
-        # identity) is None.
-        if name in Identity._NAMES:
-            return self._v.get(name)
-        raise AttributeError(name)
+        # A member the source did not give is None.
+        for name in self.__slots__:
+            object.__setattr__(self, name, values.get(name))
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "Identity":
-        ident = cls.__new__(cls)
-        ident._v = {attr: d.get(key) for key, attr in _IDENTITY_KEYS}
-        return ident
+        return cls(**{attr: d.get(key) for key, attr in _IDENTITY_KEYS})
 
     @property
     def flags(self) -> FrozenSet[str]:
@@ -128,34 +126,49 @@ class Identity:
 
     def to_dict(self) -> Dict[str, Any]:
         """Every member, snake_case, None when not known."""
-        return {name: self._v.get(name) for name in self._NAMES}
+        return {name: getattr(self, name) for name in self.__slots__}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Identity) and self.to_dict() == other.to_dict()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Identity is read-only ({name})")
+
+    def __reduce__(self) -> Any:
+        # The slots are read-only, so pickle rebuilds through __init__.
+        return (_identity_from_members, (self.to_dict(),))
 
     def __repr__(self) -> str:
         return (f"Identity(principal={self.principal!r}, "
                 f"credential={self.credential!r}, arn={self.arn!r})")
 
 
-# Envelope attribute -> member of the JSON contract (docs/cli.md).
-_ENVELOPE = {
-    "file": "file", "record": "record", "offset": "offset", "line": "line",
-    "column": "column", "event_version": "eventVersion",
-    "event_time": "eventTime", "event_source": "eventSource",
-    "event_name": "eventName", "aws_region": "awsRegion",
-    "source_ip_address": "sourceIPAddress", "user_agent": "userAgent",
-    "request_id": "requestID", "event_id": "eventID",
-    "event_type": "eventType", "recipient_account_id": "recipientAccountId",
-    "read_only": "readOnly", "error_code": "errorCode",
-    "error_message": "errorMessage", "request": "request",
-    "response": "response",
-}
+def _identity_from_members(values: Dict[str, Any]) -> Identity:
+    return Identity(**values)
 
 
-def _member(key: str) -> property:
-    return property(lambda self: self._dict()[key],
-                    doc=f'The "{key}" member of the event\'s JSON.')
+_T = TypeVar("_T")
+
+
+class _Member(Generic[_T]):
+    # A read-only attribute of Event: one member of its JSON, decoded on
+    # first use. Typed, so that checkers see Event.event_time as
+    # Optional[str] rather than Any.
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.__doc__ = f'The "{key}" member of the event\'s JSON.'
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_Member[_T]": ...
+
+    @overload
+    def __get__(self, obj: "Event", owner: Any) -> _T: ...
+
+    def __get__(self, obj: Optional["Event"], owner: Any) -> Any:
+        if obj is None:
+            return self
+        return obj._dict()[self.key]
 
 
 class Event:
@@ -177,28 +190,33 @@ class Event:
 
     __slots__ = ("_json", "_d", "event_time_ms", "raw", "fields")
 
-    # For type checkers: read-only properties made from _ENVELOPE below.
-    file: Optional[str]
-    record: int
-    offset: int
-    line: int
-    column: int
-    event_version: Optional[str]
-    event_time: Optional[str]
-    event_source: Optional[str]
-    event_name: Optional[str]
-    aws_region: Optional[str]
-    source_ip_address: Optional[str]
-    user_agent: Optional[str]
-    request_id: Optional[str]
-    event_id: Optional[str]
-    event_type: Optional[str]
-    recipient_account_id: Optional[str]
-    read_only: Optional[bool]
-    error_code: Optional[str]
-    error_message: Optional[str]
-    request: Optional[Dict[str, Any]]
-    response: Optional[Dict[str, Any]]
+    event_time_ms: Optional[int]
+    raw: Optional[bytes]
+    fields: Dict[str, Any]
+
+    # Members of the JSON contract (docs/cli.md), read-only. A new member
+    # of the contract is one line here.
+    file: _Member[Optional[str]] = _Member("file")
+    record: _Member[int] = _Member("record")
+    offset: _Member[int] = _Member("offset")
+    line: _Member[int] = _Member("line")
+    column: _Member[int] = _Member("column")
+    event_version: _Member[Optional[str]] = _Member("eventVersion")
+    event_time: _Member[Optional[str]] = _Member("eventTime")
+    event_source: _Member[Optional[str]] = _Member("eventSource")
+    event_name: _Member[Optional[str]] = _Member("eventName")
+    aws_region: _Member[Optional[str]] = _Member("awsRegion")
+    source_ip_address: _Member[Optional[str]] = _Member("sourceIPAddress")
+    user_agent: _Member[Optional[str]] = _Member("userAgent")
+    request_id: _Member[Optional[str]] = _Member("requestID")
+    event_id: _Member[Optional[str]] = _Member("eventID")
+    event_type: _Member[Optional[str]] = _Member("eventType")
+    recipient_account_id: _Member[Optional[str]] = _Member("recipientAccountId")
+    read_only: _Member[Optional[bool]] = _Member("readOnly")
+    error_code: _Member[Optional[str]] = _Member("errorCode")
+    error_message: _Member[Optional[str]] = _Member("errorMessage")
+    request: _Member[Optional[Dict[str, Any]]] = _Member("request")
+    response: _Member[Optional[Dict[str, Any]]] = _Member("response")
 
     def __init__(self, json_text: bytes, event_time_ms: Optional[int] = None,
                  raw: Optional[bytes] = None,
@@ -218,14 +236,16 @@ class Event:
     def to_dict(self) -> Dict[str, Any]:
         """Exactly the object `kvstrail events --format jsonl` prints for
         this event (a new dict each call; mutate it freely)."""
-        return json.loads(self._json)
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
 
     def to_json(self) -> str:
         """The JSON Lines text of this event (without the newline)."""
         return self._json.decode("utf-8")
 
     @property
-    def action(self) -> Optional["enum.IntEnum"]:
+    def action(self) -> Optional[Action]:
+        """The Action, or None for a record of another service."""
         name = self._dict()["action"]
         return None if name is None else Action[name]
 
@@ -244,10 +264,6 @@ class Event:
         d = self._dict()
         return (f"<Event record={d['record']} {d['eventSource']}:"
                 f"{d['eventName']} at {d['eventTime']}>")
-
-
-for _attr, _key in _ENVELOPE.items():
-    setattr(Event, _attr, _member(_key))
 
 
 class BrokenRecord:
@@ -284,7 +300,8 @@ class BrokenRecord:
 
     def to_dict(self) -> Dict[str, Any]:
         """Exactly what `kvstrail events --format jsonl` prints for it."""
-        return json.loads(self._json)
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
 
     def exception(self) -> Exception:
         """The ParseError (subclass) strict mode would have raised here."""

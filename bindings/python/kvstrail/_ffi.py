@@ -27,7 +27,7 @@ from ctypes import (
     c_ulong,
     c_void_p,
 )
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
 #: The library major version this binding was written against (the SONAME's
 #: number; a different major would mean a different ABI).
@@ -248,6 +248,10 @@ class kvst_parser(Structure):
 
 
 _parser_p = POINTER(kvst_parser)
+if TYPE_CHECKING:
+    # What type checkers call a kvst_parser * (POINTER() makes a class at
+    # run time, which a checker cannot use as a type).
+    ParserPointer = ctypes._Pointer[kvst_parser]
 _event_p = POINTER(kvst_event)
 
 #: Every C function the binding calls: name -> (restype, argtypes).
@@ -354,8 +358,10 @@ def cstr(p: "bytes | None") -> "str | None":
 
 
 def status_name(code: int) -> str:
-    return lib.kvst_status_name(code).decode("ascii")
+    name: bytes = lib.kvst_status_name(code)
+    return name.decode("ascii")
 
 
 def strerror(code: int) -> str:
-    return lib.kvst_strerror(code).decode("utf-8")
+    text: bytes = lib.kvst_strerror(code)
+    return text.decode("utf-8")

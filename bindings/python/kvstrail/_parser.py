@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from ctypes import byref, create_string_buffer, sizeof, string_at
+from ctypes import byref, c_uint64, create_string_buffer, sizeof, string_at
 from typing import Any, BinaryIO, Dict, Iterator, Optional, Sequence, Union
 
 from . import _ffi
@@ -84,7 +84,7 @@ class EventStream:
     def __init__(self, source: Source, flags: int,
                  limits: Dict[str, Optional[int]], name: Any,
                  fields: Sequence[str]) -> None:
-        self._p: Optional[_ffi._parser_p] = None
+        self._p: Optional[_ffi.ParserPointer] = None
         self._final_stats = {"records": 0, "bytes_in": 0, "bytes_json": 0}
         self._file: Optional[BinaryIO] = None
         self._owns_file = False
@@ -140,6 +140,8 @@ class EventStream:
 
     def _run(self) -> Iterator[Union[Event, BrokenRecord]]:
         p = self._p
+        if p is None:  # set by __init__; close() closes this generator first
+            return
         evp = _ffi._event_p()
         cap = 16 * 1024
         buf = create_string_buffer(cap)
@@ -205,7 +207,7 @@ class EventStream:
         then."""
         if self._p is None:
             return dict(self._final_stats)
-        records, bytes_in, bytes_json = (_ffi.c_uint64() for _ in range(3))
+        records, bytes_in, bytes_json = (c_uint64() for _ in range(3))
         lib.kvst_parser_stats(self._p, byref(records), byref(bytes_in),
                               byref(bytes_json))
         return {"records": records.value, "bytes_in": bytes_in.value,

@@ -160,13 +160,15 @@ def credential_kind(access_key_id: Text) -> str:
     """"long-term" (AKIA), "temporary" (ASIA), "service-bearer" (ABIA),
     "none" (empty) or "unknown"."""
     b = _b(access_key_id)
-    return lib.kvst_credential_name(lib.kvst_credential_kind(b, len(b))).decode()
+    name: bytes = lib.kvst_credential_name(lib.kvst_credential_kind(b, len(b)))
+    return name.decode()
 
 
 def principal_kind(identity_type: Text) -> str:
     """The principal kind of a userIdentity.type ("Unknown" if unknown)."""
     b = _b(identity_type)
-    return lib.kvst_principal_name(lib.kvst_principal_kind(b, len(b))).decode()
+    name: bytes = lib.kvst_principal_name(lib.kvst_principal_kind(b, len(b)))
+    return name.decode()
 
 
 __all__ = ["Arn", "InvalidValue", "arn", "resource_arn", "parse_arn",

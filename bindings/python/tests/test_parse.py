@@ -359,13 +359,35 @@ def test_identity_members():
     assert ident.to_dict()["principal"] == "IAMUser"
 
 
-def test_event_annotations_match_its_members():
-    from kvstrail._event import _ENVELOPE
-    assert set(kvstrail.Event.__annotations__) == set(_ENVELOPE)
+def test_event_declares_every_member_of_the_contract():
+    # Every member of the JSON contract is a declared attribute (or one of
+    # the computed ones), and each declared one reads its member.
+    from kvstrail._event import _Member
+    members = {attr: m.key for attr, m in vars(kvstrail.Event).items()
+               if isinstance(m, _Member)}
+    assert set(members) <= set(kvstrail.Event.__annotations__)
     ev = next(iter(kvstrail.parse(SEED)))
     d = ev.to_dict()
-    for attr, key in _ENVELOPE.items():
+    computed = {"action", "identity", "findings"}
+    assert set(d) == set(members.values()) | computed
+    for attr, key in members.items():
         assert getattr(ev, attr) == d[key], attr
+    with pytest.raises(AttributeError):
+        ev.event_time = "x"
+    assert not hasattr(kvstrail.Event, "__getattr__")
+
+
+def test_identity_declares_every_member_of_the_contract():
+    ident = next(iter(kvstrail.parse(SEED))).identity
+    assert not hasattr(kvstrail.Identity, "__getattr__")
+    assert set(kvstrail.Identity.__slots__) == set(kvstrail.Identity.__annotations__)
+    from kvstrail._event import _IDENTITY_KEYS
+    d = next(iter(kvstrail.parse(SEED))).to_dict()["identity"]
+    assert set(d) == {key for key, _ in _IDENTITY_KEYS}
+    for key, attr in _IDENTITY_KEYS:
+        assert getattr(ident, attr) == d[key], attr
+    with pytest.raises(AttributeError):
+        ident.principal = "Root"
 
 
 def test_bytearray_released_after_close():

@@ -79,6 +79,33 @@ def test_actions():
     assert kvstrail.Action(32).name == "UpdateStreamStorageConfiguration"
 
 
+def _names(getter, numbers, strip=""):
+    out = {}
+    for n in numbers:
+        raw = getter(n)
+        if raw:
+            out[raw.decode("ascii")[len(strip):]] = n
+    return out
+
+
+def test_source_enums_agree_with_the_loaded_library():
+    # The enums are generated from the headers; the library names its
+    # numbers itself. Both must say the same, member for member.
+    from kvstrail._ffi import lib
+    assert _names(lib.kvst_action_name, range(1, 1024)) == \
+        {m.name: m.value for m in kvstrail.Action}
+    assert _names(lib.kvst_finding_name, range(0, 1024), "KVST_F_") == \
+        {m.name: m.value for m in kvstrail.FindingCode}
+    statuses = {lib.kvst_status_name(n).decode(): n for n in range(-64, 1)}
+    del statuses["KVST_E_UNKNOWN"]
+    assert statuses == {("KVST_OK" if m.value == 0 else "KVST_E_" + m.name):
+                        m.value for m in kvstrail.Status}
+    for m in kvstrail.Severity:
+        assert lib.kvst_severity_name(m.value).decode() == m.name.lower()
+    assert lib.kvst_principal_name(kvstrail.Principal.IAM_USER) == b"IAMUser"
+    assert lib.kvst_credential_name(kvstrail.Credential.LONG_TERM) == b"long-term"
+
+
 def test_classify_identity_dict_and_text():
     uid = {"type": "AssumedRole", "principalId": "AROA:me",
            "arn": "arn:aws:sts::123456789012:assumed-role/R/me",
