@@ -528,6 +528,69 @@ static void put_broken(json_writer *w, const kvst_event *ev)
     put(w, "}", 1);
 }
 
+/* A digest file (KVST_CONTAINER_DIGEST): its members under their
+ * CloudTrail names, null when absent or null. */
+static const field digest_fields[] = {
+    {"awsAccountId", F_STR, offsetof(kvst_digest, aws_account_id)},
+    {"digestStartTime", F_STR, offsetof(kvst_digest, digest_start_time)},
+    {"digestEndTime", F_STR, offsetof(kvst_digest, digest_end_time)},
+    {"digestS3Bucket", F_STR, offsetof(kvst_digest, digest_s3_bucket)},
+    {"digestS3Object", F_STR, offsetof(kvst_digest, digest_s3_object)},
+    {"digestPublicKeyFingerprint", F_STR, offsetof(kvst_digest, digest_public_key_fingerprint)},
+    {"digestSignatureAlgorithm", F_STR, offsetof(kvst_digest, digest_signature_algorithm)},
+    {"newestEventTime", F_STR, offsetof(kvst_digest, newest_event_time)},
+    {"oldestEventTime", F_STR, offsetof(kvst_digest, oldest_event_time)},
+    {"previousDigestS3Bucket", F_STR, offsetof(kvst_digest, previous_digest_s3_bucket)},
+    {"previousDigestS3Object", F_STR, offsetof(kvst_digest, previous_digest_s3_object)},
+    {"previousDigestHashValue", F_STR, offsetof(kvst_digest, previous_digest_hash_value)},
+    {"previousDigestHashAlgorithm", F_STR,
+     offsetof(kvst_digest, previous_digest_hash_algorithm)},
+    {"previousDigestSignature", F_STR, offsetof(kvst_digest, previous_digest_signature)},
+};
+
+/* After "s3Bucket". */
+static const field log_file_fields[] = {
+    {"s3Object", F_STR, offsetof(kvst_digest_log_file, s3_object)},
+    {"hashValue", F_STR, offsetof(kvst_digest_log_file, hash_value)},
+    {"hashAlgorithm", F_STR, offsetof(kvst_digest_log_file, hash_algorithm)},
+    {"newestEventTime", F_STR, offsetof(kvst_digest_log_file, newest_event_time)},
+    {"oldestEventTime", F_STR, offsetof(kvst_digest_log_file, oldest_event_time)},
+};
+
+static void put_digest(json_writer *w, const kvst_digest *d)
+{
+    size_t i;
+
+    /* "action" as on every line, so that readers of events need no test */
+    put_lit(w, ",\"container\":\"digest\",\"action\":null,\"digest\":");
+    if (d == NULL) {
+        put_lit(w, "null");
+        return;
+    }
+    put(w, "{", 1);
+    /* put_fields writes ",key:value": skip the first comma by hand. */
+    put_lit(w, "\"awsAccountId\":");
+    put_str(w, d->aws_account_id);
+    put_fields(w, d, digest_fields + 1, COUNT(digest_fields) - 1);
+    put_key(w, "logFiles");
+    put(w, "[", 1);
+    for (i = 0; d->log_files != NULL && i < d->log_file_count; i++) {
+        const kvst_digest_log_file *lf = d->log_files[i];
+
+        if (i > 0)
+            put(w, ",", 1);
+        if (lf == NULL) {
+            put_lit(w, "null"); /* not an object: a finding says so */
+            continue;
+        }
+        put_lit(w, "{\"s3Bucket\":");
+        put_str(w, lf->s3_bucket);
+        put_fields(w, lf, log_file_fields, COUNT(log_file_fields));
+        put(w, "}", 1);
+    }
+    put_lit(w, "]}");
+}
+
 KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
                                       char *buf, size_t cap)
 {
@@ -544,6 +607,10 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
 
         if (ev->status != 0) {
             put_broken(&w, ev);
+        } else if (ev->container == KVST_CONTAINER_DIGEST) {
+            put_digest(&w, kvst_event_digest(ev));
+            put_key(&w, "findings");
+            put_findings(&w, ev);
         } else {
             const kvst_operation_def *op = NULL;
 

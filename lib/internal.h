@@ -97,6 +97,7 @@ typedef struct kvst_event_impl {
     uint32_t flags;     /* the parser flags it was built with */
     kvst_arena *arena;  /* where it lives (lookups of lazy payloads add to it) */
     void *copy_holder;  /* kvst_event_copy(): the storage to free */
+    const kvst_digest *digest; /* KVST_CONTAINER_DIGEST (kvst_event_digest) */
 } kvst_event_impl;
 
 /* Container-detection states of the record builder. */
@@ -342,6 +343,12 @@ int kvst__is_kvs_source(const char *s, size_t len);
 uint32_t kvst__action_of(const kvst_tape *t);
 int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
                      kvst_finding_sink *sink);
+
+/* ---- digest.c ------------------------------------------------------------ */
+/* A digest file's tape as a kvst_digest in ar, its findings to sink.
+ * 0 or KVST_E_NOMEM. */
+int kvst__digest_build(const kvst_tape *t, kvst_arena *ar, const kvst_digest **out,
+                       kvst_finding_sink *sink);
 
 /* ---- parser.c ------------------------------------------------------------ */
 /* A record is complete: deliver it (callback) or queue it (pull). */

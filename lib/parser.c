@@ -13,8 +13,8 @@
 /* The options struct of the first release (1.0): the smallest accepted. */
 #define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
 #define KNOWN_FLAGS \
-    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE | KVST_FLAG_SINGLE_THREAD | \
-     KVST_FLAG_NO_FASTLEX)
+    (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE | \
+     KVST_FLAG_SINGLE_THREAD | KVST_FLAG_DIGESTS | KVST_FLAG_NO_FASTLEX)
 
 int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
 {
@@ -254,6 +254,27 @@ static int sink_drop(kvst_finding_sink *s, uint32_t code, uint32_t severity, con
     return 0;
 }
 
+/* A CloudTrail record: envelope, action and payload, identity, findings. */
+static int build_record(kvst_event_impl *impl, kvst_arena *ar, uint32_t flags,
+                        kvst_finding_sink *sink)
+{
+    kvst_event *ev = &impl->ev;
+    int rc = kvst__envelope_build(&impl->tape, ar, ev, sink);
+
+    if (!rc)
+        rc = kvst__action_map(&impl->tape, ar, ev, sink);
+    if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
+        rc = kvst__validate_event(ev, &impl->info, sink);
+    } else if (!rc) {
+        if (!ev->user_identity || kvst_identity_classify(ev->user_identity, ev, &impl->info)) {
+            memset(&impl->info, 0, sizeof impl->info);
+            impl->info.struct_size = sizeof impl->info;
+            impl->info.mfa = KVST_BOOL_ABSENT;
+        }
+    }
+    return rc;
+}
+
 int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t index,
                            uint32_t flags, kvst_arena *ar, kvst_event_impl **out)
 {
@@ -288,18 +309,15 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
     bs.record_index = index;
     bs.tail = &bs.head;
 
-    rc = kvst__envelope_build(&impl->tape, ar, ev, &bs.sink);
-    if (!rc)
-        rc = kvst__action_map(&impl->tape, ar, ev, &bs.sink);
     impl->info.struct_size = sizeof impl->info;
-    if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
-        rc = kvst__validate_event(ev, &impl->info, &bs.sink);
-    } else if (!rc) {
-        if (!ev->user_identity || kvst_identity_classify(ev->user_identity, ev, &impl->info)) {
-            memset(&impl->info, 0, sizeof impl->info);
-            impl->info.struct_size = sizeof impl->info;
-            impl->info.mfa = KVST_BOOL_ABSENT;
-        }
+    if (container == KVST_CONTAINER_DIGEST) {
+        /* No envelope, no identity: the digest is the whole record. */
+        ev->read_only = ev->management_event = ev->session_credential_from_console =
+            KVST_BOOL_ABSENT;
+        impl->info.mfa = KVST_BOOL_ABSENT;
+        rc = kvst__digest_build(&impl->tape, ar, &impl->digest, &bs.sink);
+    } else {
+        rc = build_record(impl, ar, flags, &bs.sink);
     }
     if (rc)
         return rc;

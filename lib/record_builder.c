@@ -566,6 +566,10 @@ static int classify_candidate(kvst_parser *p, uint64_t item)
         cur_get(r, 0, "digestPublicKeyFingerprint", 26) != KVST_NO_NODE ||
         (cur_get(r, 0, "logFiles", 8) != KVST_NO_NODE &&
          cur_get(r, 0, "digestS3Bucket", 14) != KVST_NO_NODE)) {
+        if (p->opts.flags & KVST_FLAG_DIGESTS && p->top != KVST_TOP_ARRAY) {
+            r->container = KVST_CONTAINER_DIGEST;
+            return 1;
+        }
         note_not_cloudtrail(p, r, r->offset, "this is a CloudTrail digest file, not a log file");
         return 0;
     }

@@ -138,6 +138,41 @@ static const finding_def finding_table[] = {
       "the same account"),
     F(KVST_F_IDENTITY_MISSING, I,
       "a record other than an Insight event has a userIdentity", "present"),
+
+    F(KVST_F_DIGEST_MEMBER_MISSING, E,
+      "a digest file has awsAccountId, digestStartTime, digestEndTime, "
+      "digestS3Bucket, digestS3Object, digestPublicKeyFingerprint, "
+      "digestSignatureAlgorithm, the previousDigest* members and logFiles; "
+      "a log file has s3Bucket, s3Object, hashValue and hashAlgorithm",
+      "present"),
+    F(KVST_F_DIGEST_MEMBER_TYPE, E,
+      "a digest member is a string (previousDigest* and event times may be "
+      "null; logFiles is an array)", "a string"),
+    F(KVST_F_DIGEST_TIME, E,
+      "a digest time is YYYY-MM-DDTHH:MM:SSZ", "YYYY-MM-DDTHH:MM:SSZ"),
+    F(KVST_F_DIGEST_HASH, E,
+      "hashValue and previousDigestHashValue are 64 hex digits (SHA-256)",
+      "64 hex digits"),
+    F(KVST_F_DIGEST_ALGORITHM, E,
+      "hash algorithms are SHA-256 and the signature algorithm SHA256withRSA",
+      "SHA-256 / SHA256withRSA"),
+    F(KVST_F_DIGEST_FINGERPRINT, E,
+      "digestPublicKeyFingerprint is 32 hex digits (MD5 of the key)",
+      "32 hex digits"),
+    F(KVST_F_DIGEST_SIGNATURE, E,
+      "previousDigestSignature is an even number of hex digits",
+      "hex digits"),
+    F(KVST_F_DIGEST_ACCOUNT, E,
+      "awsAccountId is 12 decimal digits", "12 digits"),
+    F(KVST_F_DIGEST_PREVIOUS_PARTIAL, E,
+      "previousDigestS3Bucket, S3Object, HashValue, HashAlgorithm and "
+      "Signature are all null (a starting digest) or all set",
+      "all null or all set"),
+    F(KVST_F_DIGEST_TIME_ORDER, W,
+      "digestStartTime is not after digestEndTime, oldestEventTime not "
+      "after newestEventTime", "start <= end"),
+    F(KVST_F_DIGEST_LOG_FILE, E,
+      "each element of logFiles is an object", "an object"),
 };
 
 #undef F

@@ -824,6 +824,8 @@ static int compile_keywords(dctx *c, const yaml_node_t *n, sg_search *s)
         if (!v)
             return diag(c, n, "%sbroken YAML list", NULL);
         rc = visit(c, v);
+        if (rc == 0 && v->type != YAML_SCALAR_NODE)
+            rc = diag(c, v, "%sa keyword list holds strings only", NULL);
         if (rc == 0)
             rc = add_values(c, v, 0, NULL, 0, t);
     }

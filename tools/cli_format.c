@@ -227,8 +227,9 @@ static kvst_str stream_of(const kvst_event *ev)
     return none;
 }
 
-static void table_row(struct cli_file_out *fo, const kvst_event *ev,
-                      struct cli_buf *out)
+/* The cells of a CloudTrail record, up to the findings column. */
+static void table_event_cells(struct cli_file_out *fo, const kvst_event *ev,
+                              struct cli_buf *out)
 {
     const struct cli_formatter *f = fo->fmt;
     const char *action = ev->action != 0 ? kvst_action_name(ev->action) : NULL;
@@ -239,12 +240,6 @@ static void table_row(struct cli_file_out *fo, const kvst_event *ev,
                                  ? kvst_credential_name(ev->identity->credential)
                                  : NULL;
     kvst_str stream = stream_of(ev);
-    uint32_t worst = 0;
-    size_t i;
-
-    for (i = 0; i < ev->finding_count; i++)
-        if (ev->findings[i]->severity > worst)
-            worst = ev->findings[i]->severity;
 
     cell(out, ev->event_time.ptr, ev->event_time.len, COL_TIME, NULL);
     /* Records of other services show their eventName, dimmed. */
@@ -258,6 +253,35 @@ static void table_row(struct cli_file_out *fo, const kvst_event *ev,
          NULL);
     cell(out, ev->aws_region.ptr, ev->aws_region.len, COL_REGION, NULL);
     cell(out, stream.ptr, stream.len, f->stream_width, NULL);
+}
+
+static void table_row(struct cli_file_out *fo, const kvst_event *ev,
+                      struct cli_buf *out)
+{
+    const struct cli_formatter *f = fo->fmt;
+    const kvst_digest *digest = kvst_event_digest(ev);
+    uint32_t worst = 0;
+    size_t i;
+
+    for (i = 0; i < ev->finding_count; i++)
+        if (ev->findings[i]->severity > worst)
+            worst = ev->findings[i]->severity;
+
+    if (digest != NULL) {
+        /* A digest file: the hour it closes, its account and log files. */
+        char what[48];
+        int n = snprintf(what, sizeof what, "digest of %lu log files",
+                         (unsigned long)digest->log_file_count);
+        cell(out, digest->digest_end_time.ptr, digest->digest_end_time.len, COL_TIME, NULL);
+        cell(out, what, (size_t)n, f->action_width, NULL);
+        cell(out, digest->aws_account_id.ptr, digest->aws_account_id.len, COL_PRINCIPAL,
+             NULL);
+        cell(out, NULL, 0, COL_CREDENTIAL, NULL);
+        cell(out, NULL, 0, COL_REGION, NULL);
+        cell(out, NULL, 0, f->stream_width, NULL);
+    } else {
+        table_event_cells(fo, ev, out);
+    }
     if (f->color && worst != 0)
         cli_buf_adds(out, worst >= KVST_SEVERITY_ERROR ? ANSI_RED
                           : worst == KVST_SEVERITY_WARNING ? ANSI_YELLOW

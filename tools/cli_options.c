@@ -21,7 +21,7 @@ static const char usage_text[] =
     "With no FILE, or when FILE is -, read standard input.\n"
     "\n"
     "Commands:\n"
-    "  events   one line per event: JSON Lines or an aligned table\n"
+    "  events   one line per event (or digest file): JSON Lines or a table\n"
     "  check    validation findings only: text, JSON Lines or SARIF 2.1.0\n"
     "  stats    counts per action, principal, credential and finding; rates\n"
     "  detect   Sigma rules over the events: one line per match\n"
@@ -262,8 +262,10 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     if (optind >= argc)
         return usage_error(exit_status, "%s", "no command given");
     cmd = argv[optind++];
-    if (strcmp(cmd, "events") == 0)
+    if (strcmp(cmd, "events") == 0) {
         out->command = CLI_CMD_EVENTS;
+        out->parser_flags |= KVST_FLAG_DIGESTS; /* printed as typed digests */
+    }
     else if (strcmp(cmd, "check") == 0)
         out->command = CLI_CMD_CHECK;
     else if (strcmp(cmd, "stats") == 0)

@@ -64,6 +64,11 @@ extern "C" {
                                          one of concatenated/JSON Lines) */
 #define KVST_CONTAINER_EVENTBRIDGE 4u /* under "detail" of an EventBridge
                                          envelope */
+#define KVST_CONTAINER_DIGEST      6u /* a CloudTrail digest file (only with
+                                         KVST_FLAG_DIGESTS; the event's
+                                         envelope is empty and
+                                         kvst_event_digest() gives the
+                                         digest). Since 1.1 */
 
 /* userIdentity.sessionContext.sessionIssuer. Since 1.0. */
 typedef struct kvst_session_issuer {
@@ -286,6 +291,79 @@ typedef struct kvst_event {
     const kvst_finding *const *findings;
     const kvst_error *error;                 /* broken records only */
 } kvst_event;
+
+/*
+ * One element of a digest file's "logFiles": a log file CloudTrail
+ * delivered in the digest's hour, and the SHA-256 of its inflated bytes.
+ * Strings are NULL-ptr views when absent or JSON null; hash holds the
+ * decoded hashValue when hash_valid is 1 (64 hex digits). Times are epoch
+ * milliseconds when their *_valid member is 1. Since 1.1.
+ */
+typedef struct kvst_digest_log_file {
+    size_t struct_size;
+    kvst_str s3_bucket;          /* "s3Bucket" */
+    kvst_str s3_object;          /* "s3Object": the log file's S3 key */
+    kvst_str hash_value;         /* "hashValue": hex */
+    kvst_str hash_algorithm;     /* "hashAlgorithm": "SHA-256" */
+    kvst_str newest_event_time;  /* "newestEventTime" */
+    kvst_str oldest_event_time;  /* "oldestEventTime" */
+    int64_t newest_event_time_ms;
+    int64_t oldest_event_time_ms;
+    int32_t newest_event_time_valid;
+    int32_t oldest_event_time_valid;
+    int32_t hash_valid;
+    uint32_t reserved;
+    unsigned char hash[32];
+} kvst_digest_log_file;
+
+/*
+ * A CloudTrail digest file (KVST_CONTAINER_DIGEST): the hour it covers,
+ * where CloudTrail put it, the key that signed it, the previous digest of
+ * the chain and the log files of the hour. Strings are NULL-ptr views when
+ * absent or JSON null (a starting digest has every previous_* NULL).
+ * previous_hash holds the decoded previousDigestHashValue when
+ * previous_hash_valid is 1. Checking hashes and signatures is the job of
+ * `kvstrail verify` (docs/verify.md); the library only parses and
+ * validates the fields (findings KVST_F_DIGEST_*). Owned by the event, with
+ * its lifetime. Since 1.1.
+ */
+typedef struct kvst_digest {
+    size_t struct_size;
+    kvst_str aws_account_id;                 /* "awsAccountId" */
+    kvst_str digest_start_time;              /* "digestStartTime" */
+    kvst_str digest_end_time;                /* "digestEndTime" */
+    kvst_str digest_s3_bucket;               /* "digestS3Bucket" */
+    kvst_str digest_s3_object;               /* "digestS3Object" */
+    kvst_str digest_public_key_fingerprint;  /* "digestPublicKeyFingerprint" */
+    kvst_str digest_signature_algorithm;     /* "digestSignatureAlgorithm" */
+    kvst_str newest_event_time;              /* "newestEventTime" */
+    kvst_str oldest_event_time;              /* "oldestEventTime" */
+    kvst_str previous_digest_s3_bucket;      /* "previousDigestS3Bucket" */
+    kvst_str previous_digest_s3_object;      /* "previousDigestS3Object" */
+    kvst_str previous_digest_hash_value;     /* "previousDigestHashValue" */
+    kvst_str previous_digest_hash_algorithm; /* "previousDigestHashAlgorithm" */
+    kvst_str previous_digest_signature;      /* "previousDigestSignature": hex */
+    int64_t digest_start_time_ms;
+    int64_t digest_end_time_ms;
+    int64_t newest_event_time_ms;
+    int64_t oldest_event_time_ms;
+    int32_t digest_start_time_valid;
+    int32_t digest_end_time_valid;
+    int32_t newest_event_time_valid;
+    int32_t oldest_event_time_valid;
+    int32_t previous_hash_valid;
+    uint32_t reserved;
+    unsigned char previous_hash[32];
+    size_t log_file_count;
+    const kvst_digest_log_file *const *log_files;
+} kvst_digest;
+
+/*
+ * The digest of an event of container KVST_CONTAINER_DIGEST, or NULL for
+ * any other event (and for NULL). Valid as long as the event (copies
+ * included). Pure and thread-safe. Since 1.1.
+ */
+KVST_EXPORT const kvst_digest *kvst_event_digest(const kvst_event *ev);
 
 /*
  * Look a value up in the event's record by JSON pointer (RFC 6901), e.g.

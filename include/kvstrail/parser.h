@@ -67,6 +67,11 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
                                         that parses whole as an event */
 #define KVST_FLAG_NO_VALIDATE  0x8u /* skip validators (findings empty) */
 #define KVST_FLAG_SINGLE_THREAD 0x10u /* inflate gzip on the calling thread. Since 1.0 */
+#define KVST_FLAG_DIGESTS      0x20u /* deliver a CloudTrail digest file as an
+                                        event of container
+                                        KVST_CONTAINER_DIGEST (see
+                                        kvst_event_digest()) instead of
+                                        refusing it. Since 1.1 */
 #define KVST_FLAG_NO_FASTLEX   0x80u /* lex every byte with yajl, the
                                         validating tokenizer, instead of
                                         taking plain records on the fast
@@ -136,7 +141,7 @@ KVST_EXPORT int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len);
  * End of input. Delivers what remains and checks that the input is
  * complete: KVST_E_TRUNCATED when it ends inside a value or a gzip member,
  * KVST_E_NOT_CLOUDTRAIL when the input was JSON but not CloudTrail (a
- * digest file is named as such). Since 1.0.
+ * digest file is named as such, unless KVST_FLAG_DIGESTS). Since 1.0.
  */
 KVST_EXPORT int kvst_parser_finish(kvst_parser *p);
 

@@ -66,6 +66,18 @@ extern "C" {
 #define KVST_F_IMDSV1                  203  /* ec2RoleDelivery 1.0 (info) */
 #define KVST_F_CROSS_ACCOUNT           204  /* (info) */
 #define KVST_F_IDENTITY_MISSING        205  /* no userIdentity (info) */
+/* Digest files (KVST_FLAG_DIGESTS). Since 1.1. */
+#define KVST_F_DIGEST_MEMBER_MISSING   300  /* a required member is absent */
+#define KVST_F_DIGEST_MEMBER_TYPE      301  /* not a string (or null) */
+#define KVST_F_DIGEST_TIME             302  /* not YYYY-MM-DDTHH:MM:SSZ */
+#define KVST_F_DIGEST_HASH             303  /* a hash value not 64 hex digits */
+#define KVST_F_DIGEST_ALGORITHM        304  /* not SHA-256 / SHA256withRSA */
+#define KVST_F_DIGEST_FINGERPRINT      305  /* not 32 hex digits */
+#define KVST_F_DIGEST_SIGNATURE        306  /* previous signature not hex */
+#define KVST_F_DIGEST_ACCOUNT          307  /* awsAccountId not 12 digits */
+#define KVST_F_DIGEST_PREVIOUS_PARTIAL 308  /* some previous* null, some not */
+#define KVST_F_DIGEST_TIME_ORDER       309  /* start after end, oldest after newest */
+#define KVST_F_DIGEST_LOG_FILE         310  /* a logFiles element not an object */
 
 /* Name ("KVST_F_MEDIA_TYPE"), default severity and one-line rule of a
  * code. Static; NULL / 0 for an unknown code. Since 1.0. */

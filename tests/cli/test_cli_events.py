@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from conftest import (MENDED, PUBLISHED, SEED_ACTIONS, gz, jsonl, projection,
-                      run, seed_records, write)
+from conftest import (DATA, MENDED, PUBLISHED, SEED_ACTIONS, gz, jsonl,
+                      projection, run, seed_records, write)
 
 ENVELOPE = ["eventVersion", "eventTime", "eventSource", "eventName",
             "awsRegion", "sourceIPAddress", "userAgent", "requestID",
@@ -254,6 +254,23 @@ def test_not_cloudtrail(tmp_path):
     r = run(["events", "--format", "jsonl", path])
     assert r.returncode == 2
     assert r.stderr.decode().rstrip().endswith("[KVST_E_NOT_CLOUDTRAIL]")
+
+
+def test_digest_files(tmp_path):
+    # digests are printed typed, plain and gzip, in both formats
+    start = (DATA / "fixtures" / "digest-start.json").read_bytes()
+    for path in (write(tmp_path / "d.json", start), write(tmp_path / "d.json.gz", gz(start))):
+        r = run(["events", "--format", "jsonl", path])
+        assert r.returncode == 0
+        evs = jsonl(r.stdout)
+        assert [e["container"] for e in evs] == ["digest", "digest"]
+        assert [len(e["digest"]["logFiles"]) for e in evs] == [2, 0]
+        assert evs[1]["digest"]["previousDigestSignature"] == "0a1b2c3d4e5f"
+        r = run(["events", "--format", "table", path])
+        assert r.returncode == 0
+        rows = r.stdout.decode().splitlines()[1:]
+        assert rows[0].startswith("2025-10-21T01:00:00Z digest of 2 log files")
+        assert "111122223333" in rows[1]
 
 
 def _with_s3_record(tmp_path):

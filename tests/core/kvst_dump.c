@@ -11,7 +11,8 @@
  *                                    KVST_E_NOMEM or the full dump, and no leak
  *
  * opts: --gzip (gzip the input in memory first), --pull (kvst_parser_next
- * instead of the callback), --kvs-only, --recover, --chunk N, --max-splits N
+ * instead of the callback), --kvs-only, --recover, --digests (digest files as
+ * events), --chunk N, --max-splits N
  * (positions tried by --splits; default every one).
  */
 #include <stdio.h>
@@ -93,7 +94,7 @@ static void c_free(void *ptr, void *ctx)
 /* ---- one run ------------------------------------------------------------- */
 
 typedef struct run_opts {
-    int pull, kvs_only, recover;
+    int pull, kvs_only, recover, digests;
     counting *counter; /* NULL: default allocator */
 } run_opts;
 
@@ -139,6 +140,8 @@ static int run(textbuf *out, const unsigned char *in, size_t len, const size_t *
 
     if (ro->kvs_only)
         o.flags |= KVST_FLAG_KVS_ONLY;
+    if (ro->digests)
+        o.flags |= KVST_FLAG_DIGESTS;
     if (ro->recover)
         o.flags |= KVST_FLAG_RECOVER;
     if (!ro->pull) {
@@ -215,6 +218,8 @@ int main(int argc, char **argv)
             ro.kvs_only = 1;
         else if (!strcmp(argv[i], "--recover"))
             ro.recover = 1;
+        else if (!strcmp(argv[i], "--digests"))
+            ro.digests = 1;
         else if (!strcmp(argv[i], "--chunk") && i + 1 < argc)
             chunk = (size_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--max-splits") && i + 1 < argc)
@@ -223,7 +228,7 @@ int main(int argc, char **argv)
             path = argv[i];
         else {
             fprintf(stderr, "usage: kvst_dump [--splits|--oom] [--gzip] [--pull] [--kvs-only] "
-                            "[--recover] [--chunk N] [--max-splits N] FILE\n");
+                            "[--recover] [--digests] [--chunk N] [--max-splits N] FILE\n");
             return 64;
         }
     }

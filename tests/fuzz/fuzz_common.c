@@ -207,6 +207,35 @@ static void check_identity(const kvst_user_identity *u)
     }
 }
 
+/* A digest: every view NUL-terminated, decoded hashes where the hex was
+ * valid, the log file list as long as it says. */
+static void check_digest(const kvst_digest *d)
+{
+    size_t i;
+
+    if (d == NULL)
+        return;
+    FUZZ_CHECK(d->struct_size == sizeof *d);
+    check_view(d->aws_account_id);
+    check_view(d->digest_end_time);
+    check_view(d->digest_s3_object);
+    check_view(d->digest_public_key_fingerprint);
+    check_view(d->previous_digest_signature);
+    check_view(d->previous_digest_hash_value);
+    FUZZ_CHECK(!d->previous_hash_valid || d->previous_digest_hash_value.len == 64);
+    FUZZ_CHECK(!d->digest_end_time_valid || d->digest_end_time.len == 20);
+    FUZZ_CHECK((d->log_file_count == 0) == (d->log_files == NULL));
+    for (i = 0; i < d->log_file_count; i++) {
+        const kvst_digest_log_file *lf = d->log_files[i];
+        if (lf == NULL)
+            continue; /* not an object: a finding says so */
+        FUZZ_CHECK(lf->struct_size == sizeof *lf);
+        check_view(lf->s3_object);
+        check_view(lf->hash_value);
+        FUZZ_CHECK(!lf->hash_valid || lf->hash_value.len == 64);
+    }
+}
+
 static void check_verdict(const kvst_identity_info *id)
 {
     FUZZ_CHECK(id->struct_size == sizeof *id);
@@ -356,8 +385,12 @@ static void check_event(run_ctx *c, const kvst_event *ev)
     FUZZ_CHECK(ev != NULL);
     FUZZ_CHECK(ev->struct_size == sizeof *ev);
     FUZZ_CHECK(ev->action < KVST_ACTION__COUNT);
-    FUZZ_CHECK(ev->container >= KVST_CONTAINER_LOG_FILE &&
-               ev->container <= KVST_CONTAINER_EVENTBRIDGE);
+    FUZZ_CHECK((ev->container >= KVST_CONTAINER_LOG_FILE &&
+                ev->container <= KVST_CONTAINER_EVENTBRIDGE) ||
+               (ev->container == KVST_CONTAINER_DIGEST && (plan->flags & KVST_FLAG_DIGESTS)));
+    FUZZ_CHECK((kvst_event_digest(ev) != NULL) ==
+               (ev->container == KVST_CONTAINER_DIGEST && ev->status == 0));
+    check_digest(kvst_event_digest(ev));
     if (ev->record_index < c->res->events) { /* indexes count every record */
         fprintf(stderr, "event %llu (status %d) has record_index %llu\n",
                 (unsigned long long)c->res->events, ev->status,

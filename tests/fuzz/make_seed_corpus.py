@@ -67,6 +67,22 @@ EDGE = {
 }
 
 
+# fuzz_digest: digest files (KVST_FLAG_DIGESTS), and what is almost one.
+DIGEST_FIXTURES = ['fixtures/digest-file.json', 'fixtures/digest-start.json',
+                   'fixtures/digest-broken-fields.json']
+DIGEST_EDGE = {
+    'only-start-time': b'{"digestStartTime":"2025-10-21T00:00:00Z"}',
+    'fingerprint-number': b'{"digestPublicKeyFingerprint":7,"logFiles":null}',
+    'log-files-mixed': b'{"digestS3Bucket":"b","logFiles":[{},[],null,"x",{"hashValue":'
+                       b'"' + b'A' * 64 + b'","hashAlgorithm":"SHA-256","s3Object":1}]}',
+    'digest-then-log': b'{"digestStartTime":"2025-10-21T00:00:00Z","logFiles":[]}'
+                       b'{"Records":[{"eventName":"A"}]}',
+    'digest-in-array': b'[{"digestStartTime":"2025-10-21T00:00:00Z","logFiles":[]}]',
+    'escaped-hash': b'{"digestStartTime":"2025-10-21T00:00:00Z","previousDigestHashValue":'
+                    b'"\\u0030' + b'0' * 63 + b'","previousDigestSignature":"\\u0061b"}',
+}
+
+
 def write(target, name, data):
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
@@ -109,7 +125,7 @@ def json_docs():
 
 def main():
     for target in ('fuzz_parser', 'fuzz_gzip', 'fuzz_recover', 'fuzz_identity',
-                   'fuzz_validators', 'fuzz_fastlex'):
+                   'fuzz_validators', 'fuzz_fastlex', 'fuzz_digest'):
         for old in glob.glob(os.path.join(OUT, target, 'seed-*')):
             os.remove(old)
 
@@ -137,6 +153,12 @@ def main():
         rel = name if name.startswith('seed') else 'fixtures/' + name
         with open(os.path.join(DATA, rel), 'rb') as f:
             write('fuzz_recover', name, HEADERS[1] + f.read())
+
+    for i, rel in enumerate(DIGEST_FIXTURES):
+        with open(os.path.join(DATA, rel), 'rb') as f:
+            write('fuzz_digest', os.path.basename(rel), HEADERS[i % len(HEADERS)] + f.read())
+    for i, (name, data) in enumerate(DIGEST_EDGE.items()):
+        write('fuzz_digest', name, HEADERS[i % len(HEADERS)] + data)
 
     identities, values = {}, set()
     for doc in json_docs():

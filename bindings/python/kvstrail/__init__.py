@@ -33,7 +33,8 @@ from ._errors import (
     from_status,
 )
 from ._enums import Credential, Principal, Severity, Status
-from ._event import Action, BrokenRecord, Event, Finding, FindingCode, Identity
+from ._event import (Action, BrokenRecord, Digest, DigestLogFile, Event, Finding,
+                     FindingCode, Identity)
 from ._ffi import kvst_identity_info, lib, str_text
 from ._parser import CHUNK_BYTES, LIMITS, UNLIMITED, EventStream, parse
 
@@ -148,7 +149,7 @@ def status_name(code: int) -> str:
 
 __all__ = [
     "AbiError", "Action", "BrokenRecord", "CHUNK_BYTES", "Credential",
-    "EncodingError",
+    "Digest", "DigestLogFile", "EncodingError",
     "Error", "Event", "EventStream", "Finding", "FindingCode", "FindingInfo",
     "GzipError", "Identity", "InvalidArgumentError", "LIMITS", "LimitError",
     "NotCloudTrailError", "OutOfMemoryError", "ParseError", "Principal",

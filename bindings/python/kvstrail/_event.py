@@ -41,6 +41,13 @@ class Finding(NamedTuple):
     message: str
 
 
+def _findings(items: List[Dict[str, Any]]) -> List[Finding]:
+    """The "findings" member of the JSON contract as Finding tuples."""
+    return [Finding(finding_code(f["code"]), f["name"], f["severity"],
+                    f["pointer"], f["line"], f["column"], f["message"])
+            for f in items]
+
+
 # Identity members of the JSON contract -> attribute names.
 _IDENTITY_KEYS = (
     ("type", "type"), ("principal", "principal"), ("credential", "credential"),
@@ -256,14 +263,120 @@ class Event:
 
     @property
     def findings(self) -> List[Finding]:
-        return [Finding(finding_code(f["code"]), f["name"], f["severity"],
-                        f["pointer"], f["line"], f["column"], f["message"])
-                for f in self._dict()["findings"]]
+        return _findings(self._dict()["findings"])
 
     def __repr__(self) -> str:
         d = self._dict()
         return (f"<Event record={d['record']} {d['eventSource']}:"
                 f"{d['eventName']} at {d['eventTime']}>")
+
+
+class DigestLogFile(NamedTuple):
+    """One element of a digest's logFiles: a log file CloudTrail delivered
+    in the digest's hour and the SHA-256 (hex) of its inflated bytes.
+    Members are None when absent or null."""
+
+    s3_bucket: Optional[str]
+    s3_object: Optional[str]
+    hash_value: Optional[str]
+    hash_algorithm: Optional[str]
+    newest_event_time: Optional[str]
+    oldest_event_time: Optional[str]
+
+
+_LOG_FILE_KEYS = ("s3Bucket", "s3Object", "hashValue", "hashAlgorithm",
+                  "newestEventTime", "oldestEventTime")
+
+
+class _DigestMember:
+    # A read-only attribute of Digest: one member of its "digest" object.
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.__doc__ = f'The "{key}" member of the digest file.'
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_DigestMember": ...
+
+    @overload
+    def __get__(self, obj: "Digest", owner: Any) -> Optional[str]: ...
+
+    def __get__(self, obj: Optional["Digest"], owner: Any) -> Any:
+        if obj is None:
+            return self
+        return obj._d["digest"][self.key]
+
+
+class Digest:
+    """A CloudTrail digest file, from parse(digests=True). Since 1.1.
+
+    Attributes are the snake_case of CloudTrail's names, None when absent
+    or null (a starting digest has every previous_* None); log_files a
+    list of DigestLogFile (empty for an hour without log files); findings
+    a list of Finding (KVST_F_DIGEST_*); file, record, offset, line,
+    column as for an Event. Hashes and signatures are checked by
+    `kvstrail verify`, not here.
+    """
+
+    __slots__ = ("_json", "_d")
+
+    aws_account_id = _DigestMember("awsAccountId")
+    digest_start_time = _DigestMember("digestStartTime")
+    digest_end_time = _DigestMember("digestEndTime")
+    digest_s3_bucket = _DigestMember("digestS3Bucket")
+    digest_s3_object = _DigestMember("digestS3Object")
+    digest_public_key_fingerprint = _DigestMember("digestPublicKeyFingerprint")
+    digest_signature_algorithm = _DigestMember("digestSignatureAlgorithm")
+    newest_event_time = _DigestMember("newestEventTime")
+    oldest_event_time = _DigestMember("oldestEventTime")
+    previous_digest_s3_bucket = _DigestMember("previousDigestS3Bucket")
+    previous_digest_s3_object = _DigestMember("previousDigestS3Object")
+    previous_digest_hash_value = _DigestMember("previousDigestHashValue")
+    previous_digest_hash_algorithm = _DigestMember("previousDigestHashAlgorithm")
+    previous_digest_signature = _DigestMember("previousDigestSignature")
+
+    def __init__(self, json_text: bytes) -> None:
+        self._json = json_text
+        self._d: Dict[str, Any] = json.loads(json_text)
+
+    @property
+    def file(self) -> Optional[str]:
+        value: Optional[str] = self._d["file"]
+        return value
+
+    @property
+    def record(self) -> int:
+        return int(self._d["record"])
+
+    @property
+    def offset(self) -> int:
+        return int(self._d["offset"])
+
+    @property
+    def line(self) -> int:
+        return int(self._d["line"])
+
+    @property
+    def column(self) -> int:
+        return int(self._d["column"])
+
+    @property
+    def log_files(self) -> List[DigestLogFile]:
+        return [DigestLogFile(*(None if lf is None else lf[k] for k in _LOG_FILE_KEYS))
+                for lf in self._d["digest"]["logFiles"]]
+
+    @property
+    def findings(self) -> List[Finding]:
+        return _findings(self._d["findings"])
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Exactly what `kvstrail events --format jsonl` prints for it."""
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
+
+    def __repr__(self) -> str:
+        return (f"<Digest {self.aws_account_id} {self.digest_start_time}.."
+                f"{self.digest_end_time}, {len(self._d['digest']['logFiles'])} log files>")
 
 
 class BrokenRecord:

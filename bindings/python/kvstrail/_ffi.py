@@ -55,6 +55,7 @@ KVST_FLAG_KEEP_RAW = 0x2
 KVST_FLAG_RECOVER = 0x4
 KVST_FLAG_NO_VALIDATE = 0x8
 KVST_FLAG_SINGLE_THREAD = 0x10
+KVST_FLAG_DIGESTS = 0x20  # since 1.1
 
 KVST_UNLIMITED = (1 << 64) - 1
 
@@ -272,6 +273,7 @@ PROTOTYPES = {
     "kvst_parser_free": (None, [_parser_p]),
     "kvst_event_to_json": (c_size_t, [_event_p, c_char_p, c_char_p, c_size_t]),
     "kvst_event_lookup": (c_int, [_event_p, c_char_p, POINTER(kvst_value)]),
+    "kvst_event_digest": (c_void_p, [_event_p]),
     "kvst_action_name": (c_char_p, [c_uint32]),
     "kvst_principal_name": (c_char_p, [c_uint32]),
     "kvst_credential_name": (c_char_p, [c_uint32]),

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO, Dict, Iterator, Optional, Sequence, Union
 
 from . import _ffi
 from ._errors import from_parser, from_status
-from ._event import BrokenRecord, Event
+from ._event import BrokenRecord, Digest, Event
 from ._ffi import kvst_parser_options, kvst_value, lib, str_bytes
 
 #: Bytes read from a file and fed to the parser per call.
@@ -33,6 +33,7 @@ _feed = lib.kvst_parser_feed
 _next = lib.kvst_parser_next
 _to_json = lib.kvst_event_to_json
 _lookup = lib.kvst_event_lookup
+_digest_of = lib.kvst_event_digest
 
 
 def _options(flags: int, limits: Dict[str, Optional[int]]) -> kvst_parser_options:
@@ -138,7 +139,7 @@ class EventStream:
                                 "(open the file with 'rb')")
             yield chunk if type(chunk) is bytes else bytes(chunk)
 
-    def _run(self) -> Iterator[Union[Event, BrokenRecord]]:
+    def _run(self) -> Iterator[Union[Event, BrokenRecord, Digest]]:
         p = self._p
         if p is None:  # set by __init__; close() closes this generator first
             return
@@ -175,6 +176,9 @@ class EventStream:
                                            str_bytes(err.contents.record_text)
                                            if err else None)
                         continue
+                    if _digest_of(evp):
+                        yield Digest(text)
+                        continue
                     raw = None
                     if keep_raw and ev.raw.ptr:
                         raw = string_at(ev.raw.ptr, ev.raw.len)
@@ -197,7 +201,7 @@ class EventStream:
     def __iter__(self) -> "EventStream":
         return self
 
-    def __next__(self) -> Union[Event, BrokenRecord]:
+    def __next__(self) -> Union[Event, BrokenRecord, Digest]:
         return next(self._gen)
 
     def stats(self) -> Dict[str, int]:
@@ -245,7 +249,7 @@ class EventStream:
 
 def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
           keep_raw: bool = False, validate: bool = True,
-          single_thread: bool = False,
+          single_thread: bool = False, digests: bool = False,
           fields: Sequence[str] = (), name: Any = _DEFAULT_NAME,
           **limits: Optional[int]) -> EventStream:
     """Parse a CloudTrail log and iterate over its events.
@@ -260,6 +264,8 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
     the record's exact bytes. validate=False: skip the validators (findings
     empty). single_thread: inflate gzip on the iterating thread (by default
     the library may inflate on a second thread when two CPUs are usable).
+    digests: yield a CloudTrail digest file as a Digest (since 1.1) instead
+    of raising NotCloudTrailError.
     fields: JSON pointers ("/tlsDetails/tlsVersion") to look up in
     every record; the values found land in Event.fields. name: the "file"
     member of each event (default: the path as given; "-" for bytes and
@@ -284,6 +290,8 @@ def parse(source: Source, *, kvs_only: bool = False, recover: bool = False,
         flags |= _ffi.KVST_FLAG_NO_VALIDATE
     if single_thread:
         flags |= _ffi.KVST_FLAG_SINGLE_THREAD
+    if digests:
+        flags |= _ffi.KVST_FLAG_DIGESTS
     return EventStream(source, flags, limits, name, fields)
 
 

@@ -22,6 +22,7 @@ def run_cli(cli, *args, stdin=None):
 def collect(source, **kw):
     """(dicts of events, error lines as the CLI would print them)."""
     dicts, errors = [], []
+    kw.setdefault("digests", True)  # `kvstrail events` prints digest files
     try:
         for item in kvstrail.parse(source, **kw):
             if isinstance(item, kvstrail.BrokenRecord):
