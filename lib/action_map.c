@@ -4,7 +4,9 @@
  * structs, walking the generated schema tables (one generic walker, no
  * per-action code). Values of the wrong JSON type are kept as text and
  * marked KVST_VALUE_MISTYPED; members the model does not know are
- * reported as info findings and stay reachable by JSON pointer.
+ * reported as info findings and stay reachable by JSON pointer. It also
+ * gives every KVS event its access kind (what the call does to the video)
+ * from the table below.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,94 @@ uint32_t kvst__action_of(const kvst_tape *t)
         return KVST_ACTION_NONE;
     op = kvst__operation_find(t->strings + t->nodes[name].soff, t->nodes[name].len);
     return op ? op->action : KVST_ACTION_NONE;
+}
+
+static const char *const access_names[] = {
+    NULL, "media-read", "media-write", "signaling", "config-read", "config-write", "delete",
+};
+
+const char *kvst_access_name(uint32_t access)
+{
+    return access < sizeof access_names / sizeof access_names[0] ? access_names[access] : NULL;
+}
+
+/* The access kind of each action, maintained with tools/kvs_actions.txt: an
+ * action the file gains needs its row here (test_schema checks that every
+ * action has a kind). GetDataEndpoint's row is only its fallback: the kind
+ * is the one of the API its request names (data_endpoint_access). */
+static const unsigned char access_of_action[KVST_ACTION__COUNT] = {
+    [KVST_ACTION_CREATE_STREAM] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_DELETE_STREAM] = KVST_ACCESS_DELETE,
+    [KVST_ACTION_DESCRIBE_STREAM] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_GET_DATA_ENDPOINT] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_LIST_STREAMS] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_LIST_TAGS_FOR_STREAM] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_TAG_STREAM] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UNTAG_STREAM] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_DATA_RETENTION] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_STREAM] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_CREATE_SIGNALING_CHANNEL] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_DELETE_EDGE_CONFIGURATION] = KVST_ACCESS_DELETE,
+    [KVST_ACTION_DELETE_SIGNALING_CHANNEL] = KVST_ACCESS_DELETE,
+    [KVST_ACTION_DESCRIBE_EDGE_CONFIGURATION] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_DESCRIBE_IMAGE_GENERATION_CONFIGURATION] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_DESCRIBE_MAPPED_RESOURCE_CONFIGURATION] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_DESCRIBE_MEDIA_STORAGE_CONFIGURATION] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_DESCRIBE_NOTIFICATION_CONFIGURATION] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_DESCRIBE_SIGNALING_CHANNEL] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_DESCRIBE_STREAM_STORAGE_CONFIGURATION] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_GET_SIGNALING_CHANNEL_ENDPOINT] = KVST_ACCESS_SIGNALING,
+    [KVST_ACTION_LIST_EDGE_AGENT_CONFIGURATIONS] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_LIST_SIGNALING_CHANNELS] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_LIST_TAGS_FOR_RESOURCE] = KVST_ACCESS_CONFIG_READ,
+    [KVST_ACTION_START_EDGE_CONFIGURATION_UPDATE] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_TAG_RESOURCE] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UNTAG_RESOURCE] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_IMAGE_GENERATION_CONFIGURATION] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_MEDIA_STORAGE_CONFIGURATION] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_NOTIFICATION_CONFIGURATION] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_SIGNALING_CHANNEL] = KVST_ACCESS_CONFIG_WRITE,
+    [KVST_ACTION_UPDATE_STREAM_STORAGE_CONFIGURATION] = KVST_ACCESS_CONFIG_WRITE,
+};
+
+/* GetDataEndpoint's aPIName (the model's APIName enum) -> the kind of the
+ * API whose endpoint is asked for. ListFragments returns fragment metadata,
+ * no video; an unknown or absent name is config-read. */
+static const struct {
+    const char *name;
+    unsigned char access;
+} data_endpoint_access[] = {
+    {"PUT_MEDIA", KVST_ACCESS_MEDIA_WRITE},
+    {"GET_MEDIA", KVST_ACCESS_MEDIA_READ},
+    {"LIST_FRAGMENTS", KVST_ACCESS_CONFIG_READ},
+    {"GET_MEDIA_FOR_FRAGMENT_LIST", KVST_ACCESS_MEDIA_READ},
+    {"GET_HLS_STREAMING_SESSION_URL", KVST_ACCESS_MEDIA_READ},
+    {"GET_DASH_STREAMING_SESSION_URL", KVST_ACCESS_MEDIA_READ},
+    {"GET_CLIP", KVST_ACCESS_MEDIA_READ},
+    {"GET_IMAGES", KVST_ACCESS_MEDIA_READ},
+};
+
+uint32_t kvst__access_of(uint32_t action, const kvst_tape *t)
+{
+    uint32_t req, api;
+    size_t i;
+
+    if (action >= KVST_ACTION__COUNT)
+        return KVST_ACCESS_NONE;
+    if (action != KVST_ACTION_GET_DATA_ENDPOINT)
+        return access_of_action[action];
+    req = kvst__tape_get(t, t->root, "requestParameters", 17);
+    api = req != KVST_NO_NODE && t->nodes[req].kind == KVST_JSON_OBJECT
+              ? kvst__tape_get(t, req, "aPIName", 7)
+              : KVST_NO_NODE;
+    if (api != KVST_NO_NODE && t->nodes[api].kind == KVST_JSON_STRING) {
+        const char *s = t->strings + t->nodes[api].soff;
+        for (i = 0; i < sizeof data_endpoint_access / sizeof data_endpoint_access[0]; i++)
+            if (strlen(data_endpoint_access[i].name) == t->nodes[api].len &&
+                memcmp(data_endpoint_access[i].name, s, t->nodes[api].len) == 0)
+                return data_endpoint_access[i].access;
+    }
+    return access_of_action[action];
 }
 
 typedef struct map_ctx {
@@ -344,6 +434,7 @@ int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev, kvst_fi
     int rc;
 
     ev->action = kvst__action_of(t);
+    ev->access = kvst__access_of(ev->action, t);
     ev->request_state = ev->response_state = KVST_VALUE_ABSENT;
     if (ev->action == KVST_ACTION_NONE || ev->action >= kvst__operation_count)
         return 0;

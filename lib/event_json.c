@@ -620,6 +620,10 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
             put_fields(&w, ev, envelope_fields, COUNT(envelope_fields));
             put_key(&w, "action");
             put_cstr(&w, kvst_action_name(ev->action));
+            put_key(&w, "access");
+            put_cstr(&w, ev->struct_size >= offsetof(kvst_event, access) + sizeof ev->access
+                             ? kvst_access_name(ev->access)
+                             : NULL);
             put_key(&w, "identity");
             put_identity(&w, ev);
             put_key(&w, "request");

@@ -341,6 +341,9 @@ int kvst__envelope_build(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
 int kvst__is_kvs_source(const char *s, size_t len);
 /* The action of a record (from eventSource and eventName) without building. */
 uint32_t kvst__action_of(const kvst_tape *t);
+/* The KVST_ACCESS_* kind of a record of that action (GetDataEndpoint's
+ * from its request's aPIName); KVST_ACCESS_NONE for KVST_ACTION_NONE. */
+uint32_t kvst__access_of(uint32_t action, const kvst_tape *t);
 int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
                      kvst_finding_sink *sink);
 

@@ -76,6 +76,12 @@ ENUMS = (
     EnumSpec("Severity", "event.h", "KVST_SEVERITY_",
              "Finding severities, KVST_SEVERITY_* without the prefix. "
              "Finding.severity gives the name in lower case (\"warning\")."),
+    EnumSpec("Access", "event.h", "KVST_ACCESS_",
+             "What a KVS call does to the video, KVST_ACCESS_* without the "
+             "prefix (Access.MEDIA_READ == 1); the JSON contract spells it in "
+             "lower case with hyphens (\"media-read\"). KVST_ACCESS_NONE is "
+             "not a member: records of other services have access None. "
+             "Since 1.1.", skip=("NONE",)),
 )
 
 # "#define NAME  value  /* comment */": value a decimal, optionally 'u'

@@ -70,6 +70,20 @@ extern "C" {
                                          kvst_event_digest() gives the
                                          digest). Since 1.1 */
 
+/* What a KVS call does to the video (kvst_event.access), from a table kept
+ * with the KVS model (docs/kvs-model.md). GetDataEndpoint takes the kind of
+ * the API its request names (aPIName), so a management-only trail still
+ * shows who prepared to read or write video. Records of other services, and
+ * KVS records of an unknown eventName, have KVST_ACCESS_NONE.
+ * Numbers frozen. Since 1.1. */
+#define KVST_ACCESS_NONE         0u /* not a KVS call */
+#define KVST_ACCESS_MEDIA_READ   1u /* "media-read": GetMedia, GetClip, HLS/DASH URLs, GetImages, ... */
+#define KVST_ACCESS_MEDIA_WRITE  2u /* "media-write": PutMedia, JoinStorageSession */
+#define KVST_ACCESS_SIGNALING    3u /* "signaling": ConnectAs*, GetIceServerConfig, ... */
+#define KVST_ACCESS_CONFIG_READ  4u /* "config-read": Describe*, List* */
+#define KVST_ACCESS_CONFIG_WRITE 5u /* "config-write": Create*, Update*, Tag*, Untag*, Start* */
+#define KVST_ACCESS_DELETE       6u /* "delete": Delete* */
+
 /* userIdentity.sessionContext.sessionIssuer. Since 1.0. */
 typedef struct kvst_session_issuer {
     size_t struct_size;
@@ -290,6 +304,9 @@ typedef struct kvst_event {
     size_t finding_count;
     const kvst_finding *const *findings;
     const kvst_error *error;                 /* broken records only */
+
+    /* Since 1.1 (check struct_size before reading). */
+    uint32_t access;       /* KVST_ACCESS_*; KVST_ACCESS_NONE when action is NONE */
 } kvst_event;
 
 /*
@@ -406,6 +423,11 @@ KVST_EXPORT void kvst_event_free(kvst_event *ev);
 KVST_EXPORT const char *kvst_principal_name(uint32_t principal);
 KVST_EXPORT const char *kvst_credential_name(uint32_t credential);
 KVST_EXPORT const char *kvst_severity_name(uint32_t severity);
+
+/* The name of a KVST_ACCESS_* kind as the JSON contract writes it
+ * ("media-read", "config-write"); NULL for KVST_ACCESS_NONE and unknown
+ * numbers. Static, thread-safe. Since 1.1. */
+KVST_EXPORT const char *kvst_access_name(uint32_t access);
 
 #ifdef __cplusplus
 }

@@ -157,7 +157,7 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"         \
     "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"        \
     "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"             \
-    "\"action\":\"CreateStream\","
+    "\"action\":\"CreateStream\",\"access\":\"config-write\","
 #define ROLE_IDENTITY(issuer)                                              \
     "\"identity\":{\"type\":\"AssumedRole\",\"principal\":\"AssumedRole\","   \
     "\"credential\":\"temporary\",\"rootOrIamUser\":false,"                  \
@@ -182,7 +182,7 @@ static void test_empty_event(void)
 
     init_event(&ev);
     EXPECT(&ev, NULL,
-           AT_ORIGIN NULL_ENVELOPE "\"action\":null,"
+           AT_ORIGIN NULL_ENVELOPE "\"action\":null,\"access\":null,"
            "\"identity\":null,\"request\":null,\"response\":null,"
            "\"findings\":[]}");
 
@@ -231,7 +231,7 @@ static void test_envelope_escapes(void)
            "\"requestID\":\"r-1\",\"eventID\":\"e-1\",\"eventType\":\"AwsApiCall\","
            "\"recipientAccountId\":\"123456789012\",\"readOnly\":true,"
            "\"errorCode\":\"\",\"errorMessage\":\"/slash/ stays\","
-           "\"action\":null,\"identity\":null,\"request\":null,"
+           "\"action\":null,\"access\":null,\"identity\":null,\"request\":null,"
            "\"response\":null,\"findings\":[]}");
 
     ev.read_only = KVST_BOOL_FALSE;
@@ -247,7 +247,7 @@ static void test_envelope_escapes(void)
            "\"userAgent\":\"ua\",\"requestID\":\"r-1\",\"eventID\":\"e-1\","
            "\"eventType\":\"AwsApiCall\",\"recipientAccountId\":\"123456789012\","
            "\"readOnly\":false,\"errorCode\":null,\"errorMessage\":null,"
-           "\"action\":null,\"identity\":null,\"request\":null,"
+           "\"action\":null,\"access\":null,\"identity\":null,\"request\":null,"
            "\"response\":null,\"findings\":[]}");
 }
 
@@ -268,6 +268,7 @@ static void build_create_stream(kvst_event *ev)
 {
     init_event(ev);
     ev->action = KVST_ACTION_CREATE_STREAM;
+    ev->access = KVST_ACCESS_CONFIG_WRITE;
     ev->record_index = 0;
     ev->offset = 14;
     ev->line = 2;
@@ -452,6 +453,7 @@ static void test_list_streams(void)
 
     init_event(&ev);
     ev.action = KVST_ACTION_LIST_STREAMS;
+    ev.access = KVST_ACCESS_CONFIG_READ;
     ev.record_index = 2;
 
     memset(&cond, 0, sizeof cond);
@@ -493,7 +495,7 @@ static void test_list_streams(void)
     EXPECT(&ev, "l.json",
            "{\"file\":\"l.json\",\"record\":2,\"offset\":0,\"line\":0,"
            "\"column\":0," NULL_ENVELOPE
-           "\"action\":\"ListStreams\",\"identity\":null,"
+           "\"action\":\"ListStreams\",\"access\":\"config-read\",\"identity\":null,"
            "\"request\":{\"maxResults\":-9223372036854775808,"
            "\"nextToken\":{   \"a\": [1,   2] },"
            "\"streamNameCondition\":{\"comparisonOperator\":\"BEGINS_WITH\","
@@ -541,7 +543,7 @@ static void test_lists_and_depth(void)
     id.invoked_by = S("kinesisvideo.amazonaws.com");
     ev.identity = &id;
     EXPECT(&ev, NULL,
-           AT_ORIGIN NULL_ENVELOPE "\"action\":\"UntagStream\","
+           AT_ORIGIN NULL_ENVELOPE "\"action\":\"UntagStream\",\"access\":null,"
            IAM_IDENTITY("true")
            "\"request\":{\"streamName\":\"s\","
            "\"tagKeyList\":[\"team\",\"tab\\there\"]},"
@@ -571,7 +573,7 @@ static void test_lists_and_depth(void)
     id.mfa = KVST_BOOL_FALSE;
     ev.identity = &id;
     EXPECT(&ev, NULL,
-           AT_ORIGIN NULL_ENVELOPE "\"action\":\"StartEdgeConfigurationUpdate\","
+           AT_ORIGIN NULL_ENVELOPE "\"action\":\"StartEdgeConfigurationUpdate\",\"access\":null,"
            IAM_IDENTITY("false")
            "\"request\":{\"streamARN\":\"x\",\"edgeConfig\":{"
            "\"hubDeviceArn\":\"arn:aws:iot:us-east-1:123456789012:thing/t\","
@@ -580,6 +582,45 @@ static void test_lists_and_depth(void)
            "\"strategyOnFullSize\":\"DENY_NEW_MEDIA\"},"
            "\"deleteAfterUpload\":false}}},"
            "\"response\":null,\"findings\":[]}");
+}
+
+/* "access": every kind by its name, null for NONE and for a number this
+ * library does not know, and null for an event of the 1.0 size (no access
+ * member: the writer must not read past struct_size). */
+static void test_access(void)
+{
+    static const char *const names[] = {
+        NULL, "media-read", "media-write", "signaling", "config-read", "config-write", "delete",
+    };
+    char buf[2048];
+    kvst_event ev;
+    uint32_t a;
+
+    for (a = KVST_ACCESS_NONE; a <= KVST_ACCESS_DELETE + 1; a++) {
+        const char *want = a < sizeof names / sizeof names[0] ? names[a] : NULL;
+        const char *got = kvst_access_name(a);
+        char key[64];
+
+        CHECK(want == NULL ? got == NULL : got != NULL && strcmp(got, want) == 0);
+        init_event(&ev);
+        ev.action = KVST_ACTION_DELETE_STREAM;
+        ev.access = a;
+        kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+        if (want == NULL)
+            snprintf(key, sizeof key, "\"access\":null,");
+        else
+            snprintf(key, sizeof key, "\"access\":\"%s\",", want);
+        CHECK(strstr(buf, key) != NULL);
+    }
+    init_event(&ev);
+    ev.action = KVST_ACTION_DELETE_STREAM;
+    ev.access = KVST_ACCESS_DELETE;
+    ev.struct_size = offsetof(kvst_event, access);
+    kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+    CHECK(strstr(buf, "\"action\":\"DeleteStream\",\"access\":null,") != NULL);
+    ev.struct_size = offsetof(kvst_event, access) + sizeof ev.access;
+    kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+    CHECK(strstr(buf, "\"action\":\"DeleteStream\",\"access\":\"delete\",") != NULL);
 }
 
 /* Recovery mode: a broken record prints where it is and why, nothing else. */
@@ -635,5 +676,6 @@ int main(void)
     test_list_streams();
     test_lists_and_depth();
     test_broken_record();
+    test_access();
     return check_done("event json");
 }

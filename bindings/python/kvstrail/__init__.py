@@ -32,7 +32,7 @@ from ._errors import (
     TruncatedError,
     from_status,
 )
-from ._enums import Credential, Principal, Severity, Status
+from ._enums import Access, Credential, Principal, Severity, Status
 from ._event import (Action, BrokenRecord, Digest, DigestLogFile, Event, Finding,
                      FindingCode, Identity)
 from ._ffi import kvst_identity_info, lib, str_text
@@ -148,7 +148,7 @@ def status_name(code: int) -> str:
 
 
 __all__ = [
-    "AbiError", "Action", "BrokenRecord", "CHUNK_BYTES", "Credential",
+    "AbiError", "Access", "Action", "BrokenRecord", "CHUNK_BYTES", "Credential",
     "Digest", "DigestLogFile", "EncodingError",
     "Error", "Event", "EventStream", "Finding", "FindingCode", "FindingInfo",
     "GzipError", "Identity", "InvalidArgumentError", "LIMITS", "LimitError",

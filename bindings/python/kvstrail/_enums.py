@@ -14,6 +14,7 @@ __all__ = [
     "Principal",
     "Credential",
     "Severity",
+    "Access",
 ]
 
 
@@ -177,3 +178,18 @@ class Severity(enum.IntEnum):
     INFO = 1
     WARNING = 2
     ERROR = 3
+
+
+class Access(enum.IntEnum):
+    """What a KVS call does to the video, KVST_ACCESS_* without the prefix
+    (Access.MEDIA_READ == 1); the JSON contract spells it in lower case with
+    hyphens ("media-read"). KVST_ACCESS_NONE is not a member: records of
+    other services have access None. Since 1.1.
+    """
+
+    MEDIA_READ = 1
+    MEDIA_WRITE = 2
+    SIGNALING = 3
+    CONFIG_READ = 4
+    CONFIG_WRITE = 5
+    DELETE = 6

@@ -12,9 +12,9 @@ import json
 from typing import (Any, Dict, FrozenSet, Generic, List, NamedTuple, Optional,
                     TypeVar, Union, overload)
 
-from ._enums import Action, FindingCode
+from ._enums import Access, Action, FindingCode
 
-__all__ = ["Action", "BrokenRecord", "Event", "Finding", "FindingCode",
+__all__ = ["Access", "Action", "BrokenRecord", "Event", "Finding", "FindingCode",
            "Identity", "finding_code"]
 
 
@@ -186,7 +186,8 @@ class Event:
     aws_region, source_ip_address, user_agent, request_id, event_id,
     event_type, recipient_account_id, read_only, error_code, error_message;
     where the record starts: file, record (0-based index), offset, line,
-    column. action is an Action or None (another service); identity an
+    column. action is an Action or None (another service); access an Access
+    (what the call does to the video) or None likewise; identity an
     Identity; request/response the typed payload (dicts of ints, strs,
     dicts, lists; None when absent); findings a list of Finding.
     event_time_ms is eventTime in epoch milliseconds (None when invalid).
@@ -255,6 +256,13 @@ class Event:
         """The Action, or None for a record of another service."""
         name = self._dict()["action"]
         return None if name is None else Action[name]
+
+    @property
+    def access(self) -> Optional[Access]:
+        """The Access kind (what the call does to the video), or None when
+        action is None. Since 1.1."""
+        label = self._dict()["access"]
+        return None if label is None else Access[label.upper().replace("-", "_")]
 
     @property
     def identity(self) -> Optional[Identity]:

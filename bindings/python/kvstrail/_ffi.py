@@ -227,6 +227,8 @@ class kvst_event(Structure):
         ("finding_count", c_size_t),
         ("findings", c_void_p),
         ("error", POINTER(kvst_error)),
+        # Since 1.1
+        ("access", c_uint32),
     ]
 
 
@@ -275,6 +277,7 @@ PROTOTYPES = {
     "kvst_event_lookup": (c_int, [_event_p, c_char_p, POINTER(kvst_value)]),
     "kvst_event_digest": (c_void_p, [_event_p]),
     "kvst_action_name": (c_char_p, [c_uint32]),
+    "kvst_access_name": (c_char_p, [c_uint32]),
     "kvst_principal_name": (c_char_p, [c_uint32]),
     "kvst_credential_name": (c_char_p, [c_uint32]),
     "kvst_severity_name": (c_char_p, [c_uint32]),

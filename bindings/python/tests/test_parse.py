@@ -41,6 +41,13 @@ def test_seed_mended_five_events_six_defects():
     assert [ev.action.name for ev in events] == SEED_ACTIONS
     assert all(ev.action is kvstrail.Action[ev.event_name] for ev in events)
     assert defects(events) == SEED_DEFECTS
+    # GetDataEndpoint asks for LIST_FRAGMENTS: metadata, no video
+    assert [ev.access for ev in events] == [
+        kvstrail.Access.CONFIG_WRITE, kvstrail.Access.DELETE,
+        kvstrail.Access.CONFIG_READ, kvstrail.Access.CONFIG_READ,
+        kvstrail.Access.CONFIG_READ]
+    assert all(ev.access.name.lower().replace("_", "-") == ev.to_dict()["access"]
+               for ev in events)
     create = events[0]
     assert create.request["mediaType"] == "mediaType"
     assert create.request["dataRetentionInHours"] == 2
@@ -368,7 +375,7 @@ def test_event_declares_every_member_of_the_contract():
     assert set(members) <= set(kvstrail.Event.__annotations__)
     ev = next(iter(kvstrail.parse(SEED)))
     d = ev.to_dict()
-    computed = {"action", "identity", "findings"}
+    computed = {"action", "access", "identity", "findings"}
     assert set(d) == set(members.values()) | computed
     for attr, key in members.items():
         assert getattr(ev, attr) == d[key], attr
@@ -404,3 +411,16 @@ def test_single_thread_gzip_is_the_same(tmp_path):
     both = [[ev.to_dict() for ev in kvstrail.parse(path, single_thread=s)]
             for s in (False, True)]
     assert len(both[0]) == 2000 and both[0] == both[1]
+
+
+def test_access_enum_and_other_services():
+    assert kvstrail.Access.MEDIA_READ == 1 and kvstrail.Access.DELETE == 6
+    assert [a.name for a in kvstrail.Access] == [
+        "MEDIA_READ", "MEDIA_WRITE", "SIGNALING", "CONFIG_READ",
+        "CONFIG_WRITE", "DELETE"]
+    assert [_ffi.lib.kvst_access_name(a).decode() for a in kvstrail.Access] == [
+        "media-read", "media-write", "signaling", "config-read",
+        "config-write", "delete"]
+    other = [ev for ev in kvstrail.parse(FIX / "gen-trail-40.json")
+             if ev.action is None]
+    assert other and all(ev.access is None for ev in other)
