@@ -452,9 +452,10 @@ static int pf_union(sg_prefilter *into, sg_prefilter *from)
 static void pf_intersect(sg_prefilter *into, sg_prefilter *from)
 {
     if (into->any || (!from->any && from->count < into->count)) {
-        sg_prefilter t = *into;
+        sg_prefilter_free(into);
         *into = *from;
-        *from = t;
+        memset(from, 0, sizeof *from);
+        return;
     }
     sg_prefilter_free(from);
 }

@@ -485,14 +485,12 @@ static int string_value(const piece *p, int cased, sg_value *v)
     trail = p->n > 1 && p->w[p->n - 1] == '*';
     if (wilds == 0)
         v->shape = SG_EXACT;
-    else if (lead && trail && wilds == 2)
-        v->shape = SG_CONTAINS;
+    else if ((lead && trail && wilds == 2) || (p->n == 1 && lead))
+        v->shape = SG_CONTAINS; /* '*x*', or '*' alone: anything */
     else if (lead && wilds == 1)
         v->shape = SG_SUFFIX;
     else if (trail && wilds == 1)
         v->shape = SG_PREFIX;
-    else if (p->n == 1 && lead)
-        v->shape = SG_CONTAINS; /* '*' alone: anything */
     else
         v->shape = SG_GLOB;
     if (v->shape == SG_GLOB) {
@@ -675,10 +673,12 @@ static int parse_key(dctx *c, const yaml_node_t *key, sg_test *t,
     size_t plen = bar ? (size_t)(bar - s) : len;
     *mods = 0;
     *order_count = 0;
+    t->envelope = -1;
     if (plen) {
         t->path = sg_strndup(s, plen);
         t->path_len = plen;
         t->hash = sg_hash(s, plen);
+        t->envelope = sg_envelope_field(s, plen);
         if (!t->path)
             return KVST_E_NOMEM;
     }
@@ -814,8 +814,11 @@ static int compile_keywords(dctx *c, const yaml_node_t *n, sg_search *s)
     sg_test *t;
     int rc = add_map(s, &m);
     yaml_node_item_t *it;
-    if (rc == 0)
+    if (rc == 0) {
         rc = add_test(m, &t);
+        if (rc == 0)
+            t->envelope = -1;
+    }
     if (n->type == YAML_SCALAR_NODE)
         return rc != 0 ? rc : add_values(c, n, 0, NULL, 0, t);
     for (it = n->data.sequence.items.start;

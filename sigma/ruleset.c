@@ -52,6 +52,7 @@ struct kvst_sigma_state {
     const kvst_sigma_ruleset *rs;
     sg_record rec;
     int flattened;
+    const kvst_event *cur_ev;   /* the event being matched */
     int8_t *memo;
     uint32_t *cand;
     sg_corr_state **corr;
@@ -165,7 +166,7 @@ static int sink_rule(void *ctx, sg_rule *r, int skipped)
     kvst_sigma_builder *b = ctx;
     sg_rule ***list = skipped ? &b->skipped : &b->rules;
     size_t *count = skipped ? &b->skipped_count : &b->rule_count;
-    sg_rule **n = realloc(*list, (*count + 1) * sizeof *n);
+    sg_rule **n = realloc(*list, (*count + 1) * sizeof(sg_rule *));
     if (!n) {
         sg_rule_free(r);
         return KVST_E_NOMEM;
@@ -304,9 +305,8 @@ static int add_path_depth(kvst_sigma_builder *b, const char *path, int depth)
             rc = add_path_depth(b, names[i], depth + 1);
         else if (has_rule_suffix(names[i]))
             rc = add_file(b, names[i]);
-        if (rc == KVST_E_NOMEM)
-            status = rc;
-        else if (rc != 0 && status == 0)
+        /* Out of memory wins over any other status. */
+        if (rc == KVST_E_NOMEM || (rc != 0 && status == 0))
             status = rc;
     }
     for (i = 0; i < count; i++)
@@ -603,7 +603,7 @@ int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
     st->stats.struct_size = sizeof st->stats;
     st->memo = malloc(rs->max_searches + 1);
     st->cand = malloc((rs->rule_count + 1) * sizeof *st->cand);
-    st->corr = calloc(rs->rule_count + 1, sizeof *st->corr);
+    st->corr = calloc(rs->rule_count + 1, sizeof(sg_corr_state *));
     st->md = pcre2_match_data_create(1, NULL);
     st->mc = pcre2_match_context_create(NULL);
     if (!st->memo || !st->cand || !st->corr || !st->md || !st->mc) {
@@ -734,6 +734,12 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
     return sg_flatten(&st->rec, raw.ptr, raw.len);
 }
 
+static int need_record(void *ctx)
+{
+    kvst_sigma_state *st = ctx;
+    return flatten(st, st->cur_ev);
+}
+
 static int add_field(kvst_sigma_state *st, const char *name, size_t nlen,
                      const char *val, size_t vlen)
 {
@@ -826,6 +832,8 @@ static int feed_dependents(kvst_sigma_state *st, uint32_t ri, const kvst_event *
             st->stats.untimed++;
         return 0;
     }
+    if (flatten(st, ev) != 0)
+        return KVST_E_NOMEM;
     for (d = 0; d < r->dependent_count; d++) {
         uint32_t ci = r->dependents[d];
         const sg_rule *cr = st->rs->rules[ci];
@@ -940,10 +948,15 @@ int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
         st->have_watermark = 1;
     }
     st->flattened = 0;
+    st->cur_ev = ev;
     rep.fn = fn;
     rep.payload = payload;
     rep.matches = 0;
+    memset(&mx, 0, sizeof mx);
+    mx.ev = ev;
     mx.rec = &st->rec;
+    mx.need_record = need_record;
+    mx.need_ctx = st;
     mx.md = st->md;
     mx.mc = st->mc;
     mx.regex_errors = &st->stats.regex_errors;
@@ -953,9 +966,6 @@ int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
         int rc;
         if (!prefilter_holds(&r->sources, &ev->event_source))
             continue;
-        rc = flatten(st, ev);
-        if (rc != 0)
-            return rc;
         st->stats.rule_evaluations++;
         memset(st->memo, -1, r->search_count);
         if (!sg_cond_eval(r->cond, r->searches, st->memo, &mx))
@@ -964,5 +974,5 @@ int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
         if (rc != 0)
             return rc;
     }
-    return rep.matches;
+    return mx.failed ? KVST_E_NOMEM : rep.matches;
 }

@@ -105,8 +105,8 @@ int sg_fold_eq(const char *a, const char *b, size_t n)
     return 1;
 }
 
-#define R(a) a, a + 1, a + 2, a + 3, a + 4, a + 5, a + 6, a + 7
-#define R16(a) R(a), R(a + 8)
+#define R(a) (a), (a) + 1, (a) + 2, (a) + 3, (a) + 4, (a) + 5, (a) + 6, (a) + 7
+#define R16(a) R(a), R((a) + 8)
 const unsigned char sg_fold[256] = {
     R16(0), R16(16), R16(32), R16(48),
     /* '@', then 'A'..'Z' folded to 'a'..'z', then "[\\]^_" */

@@ -117,6 +117,7 @@ typedef struct sg_test {
     char *path;        /* NULL: a keyword, searched in every string value */
     size_t path_len;
     uint64_t hash;
+    int envelope;      /* index of sg_envelope_fields, -1: read the record */
     int all;           /* every value must match (|all) */
     int neq;           /* the test is negated (|neq) */
     size_t value_count;
@@ -134,13 +135,24 @@ typedef struct sg_search { /* OR of its maps */
     sg_map *maps;
 } sg_search;
 
-/* What a value test needs at match time. */
+/* What a value test needs at match time. The record is flattened only
+ * when a test needs a field the event's envelope does not hold. */
 typedef struct sg_match_ctx {
+    const kvst_event *ev;
     const sg_record *rec;
+    int (*need_record)(void *ctx); /* flatten now; 0 or KVST_E_NOMEM */
+    void *need_ctx;
+    int failed;                    /* need_record failed: tests are false */
+    sg_leaf scratch;               /* an envelope field as a leaf */
     pcre2_match_data *md;
     pcre2_match_context *mc;
     uint64_t *regex_errors;
 } sg_match_ctx;
+
+/* The envelope field a dotted path names (eventName,
+ * userIdentity.sessionContext.sessionIssuer.type, ...), read from the
+ * kvst_event instead of the record; -1 for any other path. */
+int sg_envelope_field(const char *path, size_t len);
 
 int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx);
 /* Whether a test holds on the record; *hit receives the leaf that matched

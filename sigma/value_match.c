@@ -171,6 +171,78 @@ int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx)
     }
 }
 
+/* The string fields of the event's envelope, by dotted path: where the
+ * kvst_str is (base struct, offset). Read without flattening the record. */
+enum { ENV_EVENT, ENV_IDENTITY, ENV_SESSION, ENV_ISSUER };
+static const struct envelope_field {
+    const char *path;
+    uint8_t base;
+    size_t offset;
+} envelope_fields[] = {
+#define EV(p, m) { p, ENV_EVENT, offsetof(kvst_event, m) }
+#define UI(p, m) { "userIdentity." p, ENV_IDENTITY, offsetof(kvst_user_identity, m) }
+#define SC(p, m) { "userIdentity.sessionContext." p, ENV_SESSION, \
+                   offsetof(kvst_session_context, m) }
+#define SI(p, m) { "userIdentity.sessionContext.sessionIssuer." p, ENV_ISSUER, \
+                   offsetof(kvst_session_issuer, m) }
+    EV("eventVersion", event_version), EV("eventTime", event_time),
+    EV("eventSource", event_source), EV("eventName", event_name),
+    EV("awsRegion", aws_region), EV("sourceIPAddress", source_ip_address),
+    EV("userAgent", user_agent), EV("errorCode", error_code),
+    EV("errorMessage", error_message), EV("requestID", request_id),
+    EV("eventID", event_id), EV("eventType", event_type),
+    EV("apiVersion", api_version), EV("recipientAccountId", recipient_account_id),
+    EV("sharedEventID", shared_event_id), EV("eventCategory", event_category),
+    EV("vpcEndpointId", vpc_endpoint_id),
+    UI("type", type), UI("principalId", principal_id), UI("arn", arn),
+    UI("accountId", account_id), UI("accessKeyId", access_key_id),
+    UI("userName", user_name), UI("invokedBy", invoked_by),
+    SC("attributes.creationDate", creation_date),
+    SC("attributes.mfaAuthenticated", mfa_authenticated),
+    SC("sourceIdentity", source_identity), SC("ec2RoleDelivery", ec2_role_delivery),
+    SI("type", type), SI("principalId", principal_id), SI("arn", arn),
+    SI("accountId", account_id), SI("userName", user_name),
+#undef EV
+#undef UI
+#undef SC
+#undef SI
+};
+
+int sg_envelope_field(const char *path, size_t len)
+{
+    size_t i;
+    for (i = 0; i < sizeof envelope_fields / sizeof envelope_fields[0]; i++)
+        if (strlen(envelope_fields[i].path) == len &&
+            memcmp(envelope_fields[i].path, path, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const kvst_str *envelope_get(const kvst_event *ev, int field)
+{
+    const struct envelope_field *f = &envelope_fields[field];
+    const void *base = ev;
+    const kvst_user_identity *ui = ev->user_identity;
+    const kvst_session_context *sc = ui ? ui->session_context : NULL;
+    switch (f->base) {
+    case ENV_IDENTITY: base = ui; break;
+    case ENV_SESSION: base = sc; break;
+    case ENV_ISSUER: base = sc ? sc->session_issuer : NULL; break;
+    default: break;
+    }
+    if (!base)
+        return NULL;
+    return (const kvst_str *)(const void *)((const char *)base + f->offset);
+}
+
+static int need_record(sg_match_ctx *mx)
+{
+    if (!mx->failed && mx->need_record && mx->need_record(mx->need_ctx) != 0)
+        mx->failed = 1;
+    mx->need_record = NULL;
+    return !mx->failed;
+}
+
 /* A keyword value against every string value of the record. */
 static const sg_leaf *keyword_match(const sg_value *v, sg_match_ctx *mx)
 {
@@ -191,6 +263,28 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
     size_t from = 0;
     const sg_leaf *l;
     int seen = 0;
+    /* String, regex, CIDR and number tests of envelope fields read the
+     * event; exists, null and fieldref see the record's JSON types. */
+    if (t->envelope >= 0 && v->op != SG_OP_EXISTS && v->op != SG_OP_NULL &&
+        v->op != SG_OP_FIELDREF) {
+        const kvst_str *s = envelope_get(mx->ev, t->envelope);
+        *hit = NULL;
+        if (!s || !s->ptr)
+            return 0;
+        mx->scratch.path = t->path;
+        mx->scratch.path_len = (uint32_t)t->path_len;
+        mx->scratch.val = s->ptr;
+        mx->scratch.val_len = (uint32_t)s->len;
+        mx->scratch.type = SG_J_STRING;
+        if (!sg_value_match(v, &mx->scratch, mx))
+            return 0;
+        *hit = &mx->scratch;
+        return 1;
+    }
+    if (!need_record(mx)) {
+        *hit = NULL;
+        return 0;
+    }
     if (!t->path) {
         *hit = keyword_match(v, mx);
         return *hit != NULL;
