@@ -506,6 +506,22 @@ static void put_findings(json_writer *w, const kvst_event *ev)
     put(w, "]", 1);
 }
 
+/* "success" or "failure". An event built by a caller (a 1.0 one has no
+ * outcome member; a newer one may leave it KVST_OUTCOME_NONE) gets the
+ * parser's rule without its ConsoleLogin part: errorCode or errorMessage. */
+static void put_outcome(json_writer *w, const kvst_event *ev)
+{
+    int failed;
+
+    if (ev->struct_size >= offsetof(kvst_event, outcome) + sizeof ev->outcome
+        && ev->outcome != KVST_OUTCOME_NONE)
+        failed = ev->outcome == KVST_OUTCOME_FAILURE;
+    else
+        failed = (ev->error_code.ptr && ev->error_code.len)
+                 || (ev->error_message.ptr && ev->error_message.len);
+    put_lit(w, failed ? "\"failure\"" : "\"success\"");
+}
+
 /* A broken record (recovery mode): where it is, and why. */
 static void put_broken(json_writer *w, const kvst_event *ev)
 {
@@ -618,6 +634,8 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
                 && ev->action < kvst__operation_count)
                 op = &kvst__operations[ev->action];
             put_fields(&w, ev, envelope_fields, COUNT(envelope_fields));
+            put_key(&w, "outcome");
+            put_outcome(&w, ev);
             put_key(&w, "action");
             put_cstr(&w, kvst_action_name(ev->action));
             put_key(&w, "access");

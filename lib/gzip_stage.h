@@ -1,7 +1,7 @@
 /*
  * Internal, stage 1 of the data flow: detect gzip by its magic bytes and
- * inflate it with zlib (single- or multi-member), or pass plain bytes
- * through. Knows nothing about JSON or CloudTrail.
+ * inflate it with ISA-L or zlib (single- or multi-member), or pass plain
+ * bytes through. Knows nothing about JSON or CloudTrail.
  */
 #ifndef KVST_GZIP_STAGE_H
 #define KVST_GZIP_STAGE_H
@@ -19,9 +19,23 @@ typedef struct kvst_input kvst_input;
 #define KVST_INPUT_THREADS_ONE  1 /* on the caller's thread (KVST_FLAG_SINGLE_THREAD) */
 #define KVST_INPUT_THREADS_TWO  2 /* on a worker thread whatever the CPU count (tests) */
 
-/* zlib's memory for the worker thread, reserved on the caller's thread:
- * inflate's state and its 32 KiB window, with room to spare. */
+/* The inflaters (kvst__input_set_inflater). */
+#define KVST_INFLATE_DEFAULT 0 /* ISA-L when the library is built with it, else zlib */
+#define KVST_INFLATE_ZLIB    1
+#define KVST_INFLATE_ISAL    2
+
+/* ISA-L's state, one block of about 85 KiB (gzip_stage.c checks that it
+ * fits). */
+#define KVST_ISAL_STATE_RESERVE (96u * 1024u)
+
+/* The inflater's memory for the worker thread, reserved on the caller's
+ * thread: zlib's state and its 32 KiB window with room to spare, or
+ * ISA-L's state when the library is built with it. */
+#if defined(KVST_HAVE_ISAL)
+#define KVST_INFLATE_POOL_SIZE KVST_ISAL_STATE_RESERVE
+#else
 #define KVST_INFLATE_POOL_SIZE (44u * 1024u)
+#endif
 
 /* max_ratio: KVST_E_LIMIT when inflated bytes exceed max_ratio times the
  * compressed bytes (checked once more than 1 MiB has been inflated);
@@ -30,6 +44,12 @@ typedef struct kvst_input kvst_input;
  * kvst__input_free(), or as soon as an error stops the stage. */
 int kvst__input_new(const kvst_alloc *a, uint64_t max_ratio, int threads,
                     kvst_input **out);
+/* Choose the inflater (KVST_INFLATE_*) before the first gzip member:
+ * 0, or KVST_E_INVAL when that one is not built in or a member began.
+ * Both give the same bytes and errors; tests run each. Since 1.1. */
+int kvst__input_set_inflater(kvst_input *in, int inflater);
+/* The inflater in use (KVST_INFLATE_ZLIB or KVST_INFLATE_ISAL). */
+int kvst__input_inflater(const kvst_input *in);
 /* Feed raw input; calls out() zero or more times, always on the calling
  * thread, and has handed on all that the input completes when it
  * returns. Returns 0 or KVST_E_GZIP, KVST_E_LIMIT, KVST_E_NOMEM, or

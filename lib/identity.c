@@ -205,7 +205,7 @@ void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
     memset(out, 0, KVST__IDENTITY_INFO_SIZE_1_0);
     out->struct_size = keep;
     out->mfa = KVST_BOOL_ABSENT;
-    if (ctx && !FITS(ctx, kvst_event))
+    if (ctx && ctx->struct_size < KVST__EVENT_SIZE_1_0)
         ctx = NULL;
     if (uid && !FITS(uid, kvst_user_identity))
         uid = NULL;
@@ -291,7 +291,7 @@ int kvst_identity_classify(const kvst_user_identity *uid,
         return KVST_E_INVAL;
     if (out->struct_size < KVST__IDENTITY_INFO_SIZE_1_0 ||
         uid->struct_size < sizeof(kvst_user_identity) ||
-        (context && context->struct_size < sizeof(kvst_event)))
+        (context && context->struct_size < KVST__EVENT_SIZE_1_0))
         return KVST_E_ABI;
     kvst__identity_fill(uid, context, out);
     return 0;

@@ -254,6 +254,47 @@ static int sink_drop(kvst_finding_sink *s, uint32_t code, uint32_t severity, con
     return 0;
 }
 
+/* The outcome rule of the contract (docs/cli.md): a failure when errorCode
+ * or errorMessage is a non-empty string (AWS writes sign-in failures with
+ * errorMessage alone), or when responseElements.ConsoleLogin is "Failure".
+ * Another
+ * service's responseElements is kept as raw bytes: it is parsed only when
+ * those bytes name ConsoleLogin at all. 0 or KVST_E_NOMEM. */
+static int event_outcome(kvst_event *ev, const kvst_tape *t)
+{
+    static const char key[] = "ConsoleLogin";
+    uint32_t resp;
+    kvst_value v;
+    int rc;
+
+    ev->outcome = KVST_OUTCOME_SUCCESS;
+    if ((ev->error_code.ptr && ev->error_code.len) || (ev->error_message.ptr && ev->error_message.len)) {
+        ev->outcome = KVST_OUTCOME_FAILURE;
+        return 0;
+    }
+    resp = kvst__tape_get(t, t->root, "responseElements", 16);
+    if (resp >= t->count || t->nodes[resp].kind != KVST_JSON_OBJECT)
+        return 0;
+    if (t->nodes[resp].len) {
+        const kvst_node *n = &t->nodes[resp];
+        size_t i, span = n->end - n->start;
+        const char *raw = t->raw + n->start;
+        int named = 0;
+
+        for (i = 0; !named && i + sizeof key - 1 <= span; i++)
+            named = raw[i] == 'C' && memcmp(raw + i, key, sizeof key - 1) == 0;
+        if (!named)
+            return 0;
+    }
+    rc = kvst_event_lookup(ev, "/responseElements/ConsoleLogin", &v);
+    if (rc == KVST_E_NOMEM)
+        return rc;
+    if (rc == 0 && v.json_type == KVST_JSON_STRING && v.text.len == 7 &&
+        memcmp(v.text.ptr, "Failure", 7) == 0)
+        ev->outcome = KVST_OUTCOME_FAILURE;
+    return 0;
+}
+
 /* A CloudTrail record: envelope, action and payload, identity, findings. */
 static int build_record(kvst_event_impl *impl, kvst_arena *ar, uint32_t flags,
                         kvst_finding_sink *sink)
@@ -263,6 +304,8 @@ static int build_record(kvst_event_impl *impl, kvst_arena *ar, uint32_t flags,
 
     if (!rc)
         rc = kvst__action_map(&impl->tape, ar, ev, sink);
+    if (!rc)
+        rc = event_outcome(ev, &impl->tape);
     if (!rc && !(flags & KVST_FLAG_NO_VALIDATE)) {
         rc = kvst__validate_event(ev, &impl->info, sink);
     } else if (!rc) {

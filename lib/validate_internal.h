@@ -48,4 +48,8 @@ void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
 #define KVST__IDENTITY_INFO_SIZE_1_0 \
     (offsetof(kvst_identity_info, other_account_id) + sizeof(kvst_str))
 
+/* Size of the 1.0 kvst_event: the context classification reads no member
+ * past it, so a 1.0 caller's event is still a context. */
+#define KVST__EVENT_SIZE_1_0 (offsetof(kvst_event, error) + sizeof(const kvst_error *))
+
 #endif /* KVST_VALIDATE_INTERNAL_H */

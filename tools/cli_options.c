@@ -25,6 +25,8 @@ static const char usage_text[] =
     "  check    validation findings only: text, JSON Lines or SARIF 2.1.0\n"
     "  stats    counts per action, principal, credential and finding; rates\n"
     "  detect   Sigma rules over the events: one line per match\n"
+    "  verify   check an archive's digests, hash chain and signatures offline\n"
+    "           (kvstrail verify --help)\n"
     "  help     print this help\n"
     "\n"
     "Options:\n"

@@ -1,6 +1,7 @@
 /*
  * kvstrail: the command-line tool. `events`, `check`, `stats` and `detect` over
- * CloudTrail files or stdin; see docs/cli.md and kvstrail(1).
+ * CloudTrail files or stdin, `verify` over an archive; see docs/cli.md,
+ * docs/verify.md and kvstrail(1).
  *
  * This file only ties the pieces together: cli_options (the command line),
  * cli_detect (Sigma rules: detect, stats --rules),
@@ -14,8 +15,10 @@
 #include "cli_progress.h"
 #include "cli_runner.h"
 #include "cli_stats.h"
+#include "cli_verify.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -24,6 +27,10 @@ int main(int argc, char **argv)
     struct cli_stats *total;
     double elapsed = 0;
     int exit_status;
+
+    /* verify has options of its own (and its own crypto): cli_verify.c */
+    if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+        return cli_verify_main(argc - 1, argv + 1);
 
     if (!cli_options_parse(argc, argv, &opts, &exit_status))
         return exit_status;

@@ -84,6 +84,15 @@ extern "C" {
 #define KVST_ACCESS_CONFIG_WRITE 5u /* "config-write": Create*, Update*, Tag*, Untag*, Start* */
 #define KVST_ACCESS_DELETE       6u /* "delete": Delete* */
 
+/* Whether the call succeeded (kvst_event.outcome). Numbers frozen.
+ * Since 1.1. */
+#define KVST_OUTCOME_NONE    0u /* a broken record (recovery mode), a digest */
+#define KVST_OUTCOME_SUCCESS 1u
+#define KVST_OUTCOME_FAILURE 2u /* errorCode or errorMessage a non-empty
+                                   string (AWS writes sign-in failures with
+                                   errorMessage alone); or
+                                   responseElements.ConsoleLogin "Failure" */
+
 /* userIdentity.sessionContext.sessionIssuer. Since 1.0. */
 typedef struct kvst_session_issuer {
     size_t struct_size;
@@ -307,6 +316,9 @@ typedef struct kvst_event {
 
     /* Since 1.1 (check struct_size before reading). */
     uint32_t access;       /* KVST_ACCESS_*; KVST_ACCESS_NONE when action is NONE */
+    uint32_t outcome; /* KVST_OUTCOME_*: SUCCESS or FAILURE for every
+                         delivered record, NONE for a broken one or a
+                         digest */
 } kvst_event;
 
 /*

@@ -2,6 +2,7 @@
  * Unit tests of the parser's public API: options and ABI checks, both
  * delivery modes, sticky errors, limits, lookups, deep copies, counters.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +433,53 @@ static void test_key_order(void)
     kvst_parser_free(p);
 }
 
+/* The outcome rule (docs/cli.md): each record's outcome, in order. A
+ * ConsoleLogin "Failure" is found in another service's raw payload, nested
+ * or with a look-alike key elsewhere it is not. */
+static void test_outcome(void)
+{
+    static const char in[] =
+        "{\"eventName\":\"CreateStream\",\"eventSource\":\"kinesisvideo.amazonaws.com\"}\n"
+        "{\"eventName\":\"CreateStream\",\"eventSource\":\"kinesisvideo.amazonaws.com\","
+        "\"errorCode\":\"AccessDenied\"}\n"
+        "{\"eventName\":\"ConsoleLogin\",\"eventSource\":\"signin.amazonaws.com\","
+        "\"errorMessage\":\"No username found in supplied account\"}\n"
+        "{\"eventName\":\"ConsoleLogin\",\"eventSource\":\"signin.amazonaws.com\","
+        "\"responseElements\":{\"ConsoleLogin\":\"Failure\"}}\n"
+        "{\"eventName\":\"ConsoleLogin\",\"eventSource\":\"signin.amazonaws.com\","
+        "\"responseElements\":{\"ConsoleLogin\":\"Success\"}}\n"
+        "{\"eventName\":\"X\",\"eventSource\":\"signin.amazonaws.com\","
+        "\"responseElements\":{\"a\":{\"ConsoleLogin\":\"Failure\"}}}\n"
+        "{\"eventName\":\"X\",\"eventSource\":\"signin.amazonaws.com\","
+        "\"responseElements\":{\"ConsoleLogin\":[\"Failure\"]}}\n"
+        "{\"eventName\":\"DescribeStream\",\"eventSource\":\"kinesisvideo.amazonaws.com\","
+        "\"errorCode\":null,\"errorMessage\":\"\",\"responseElements\":null}\n";
+    static const uint32_t want[] = {
+        KVST_OUTCOME_SUCCESS, KVST_OUTCOME_FAILURE, KVST_OUTCOME_FAILURE,
+        KVST_OUTCOME_FAILURE, KVST_OUTCOME_SUCCESS, KVST_OUTCOME_SUCCESS,
+        KVST_OUTCOME_SUCCESS, KVST_OUTCOME_SUCCESS,
+    };
+    kvst_parser *p = parser_with(0, NULL, NULL);
+    const kvst_event *ev;
+    size_t i;
+
+    CHECK_EQ(kvst_parser_feed(p, in, sizeof in - 1), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char line[4096];
+        CHECK_EQ(kvst_parser_next(p, &ev), 1);
+        if (!ev)
+            break;
+        CHECK(ev->struct_size >= offsetof(kvst_event, outcome) + sizeof ev->outcome);
+        CHECK_EQ(ev->outcome, want[i]);
+        CHECK(kvst_event_to_json(ev, NULL, line, sizeof line) < sizeof line);
+        CHECK(strstr(line, want[i] == KVST_OUTCOME_FAILURE ? ",\"outcome\":\"failure\","
+                                                           : ",\"outcome\":\"success\",") != NULL);
+    }
+    CHECK_EQ(kvst_parser_next(p, &ev), 0);
+    kvst_parser_free(p);
+}
+
 int main(void)
 {
     test_version_and_status();
@@ -442,5 +490,6 @@ int main(void)
     test_limits();
     test_inputs();
     test_key_order();
+    test_outcome();
     return check_done("test_api");
 }

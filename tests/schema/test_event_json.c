@@ -148,7 +148,7 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     "\"eventName\":null,\"awsRegion\":null,\"sourceIPAddress\":null,"         \
     "\"userAgent\":null,\"requestID\":null,\"eventID\":null,"                 \
     "\"eventType\":null,\"recipientAccountId\":null,\"readOnly\":null,"       \
-    "\"errorCode\":null,\"errorMessage\":null,"
+    "\"errorCode\":null,\"errorMessage\":null,\"outcome\":\"success\","
 #define CREATE_STREAM_HEAD(file)                                           \
     "{\"file\":" file ",\"record\":0,\"offset\":14,\"line\":2,\"column\":5,"  \
     "\"eventVersion\":null,\"eventTime\":null,"                              \
@@ -156,7 +156,7 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     "\"eventName\":\"CreateStream\",\"awsRegion\":null,"                     \
     "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"         \
     "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"        \
-    "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"             \
+    "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,\"outcome\":\"success\","   \
     "\"action\":\"CreateStream\",\"access\":\"config-write\","
 #define ROLE_IDENTITY(issuer)                                              \
     "\"identity\":{\"type\":\"AssumedRole\",\"principal\":\"AssumedRole\","   \
@@ -230,7 +230,7 @@ static void test_envelope_escapes(void)
            "\xc3\xa9\\u0000z\","
            "\"requestID\":\"r-1\",\"eventID\":\"e-1\",\"eventType\":\"AwsApiCall\","
            "\"recipientAccountId\":\"123456789012\",\"readOnly\":true,"
-           "\"errorCode\":\"\",\"errorMessage\":\"/slash/ stays\","
+           "\"errorCode\":\"\",\"errorMessage\":\"/slash/ stays\",\"outcome\":\"failure\","
            "\"action\":null,\"access\":null,\"identity\":null,\"request\":null,"
            "\"response\":null,\"findings\":[]}");
 
@@ -246,7 +246,7 @@ static void test_envelope_escapes(void)
            "\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"192.0.2.1\","
            "\"userAgent\":\"ua\",\"requestID\":\"r-1\",\"eventID\":\"e-1\","
            "\"eventType\":\"AwsApiCall\",\"recipientAccountId\":\"123456789012\","
-           "\"readOnly\":false,\"errorCode\":null,\"errorMessage\":null,"
+           "\"readOnly\":false,\"errorCode\":null,\"errorMessage\":null,\"outcome\":\"success\","
            "\"action\":null,\"access\":null,\"identity\":null,\"request\":null,"
            "\"response\":null,\"findings\":[]}");
 }

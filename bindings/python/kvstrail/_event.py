@@ -185,6 +185,7 @@ class Event:
     absent): event_version, event_time, event_source, event_name,
     aws_region, source_ip_address, user_agent, request_id, event_id,
     event_type, recipient_account_id, read_only, error_code, error_message;
+    outcome ("success" or "failure", the contract's rule; since 1.1);
     where the record starts: file, record (0-based index), offset, line,
     column. action is an Action or None (another service); access an Access
     (what the call does to the video) or None likewise; identity an
@@ -223,6 +224,7 @@ class Event:
     read_only: _Member[Optional[bool]] = _Member("readOnly")
     error_code: _Member[Optional[str]] = _Member("errorCode")
     error_message: _Member[Optional[str]] = _Member("errorMessage")
+    outcome: _Member[str] = _Member("outcome")  # since 1.1
     request: _Member[Optional[Dict[str, Any]]] = _Member("request")
     response: _Member[Optional[Dict[str, Any]]] = _Member("response")
 

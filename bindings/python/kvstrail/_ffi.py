@@ -229,6 +229,7 @@ class kvst_event(Structure):
         ("error", POINTER(kvst_error)),
         # Since 1.1
         ("access", c_uint32),
+        ("outcome", c_uint32),
     ]
 
 
