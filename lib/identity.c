@@ -176,7 +176,7 @@ static void scan_value(account_scan *sc, const kvst_shape *shape,
         return;
     switch (shape->type) {
     case KVST_TYPE_STRING:
-        if (shape->pattern == KVST_PAT_RESOURCE_ARN &&
+        if (kvst__pattern_is_kvs_arn(shape->pattern) &&
             kvst_validate_resource_arn(v->text.ptr, v->text.len, &arn) == 0)
             compare_account(sc, arn.account, 0);
         break;

@@ -265,6 +265,12 @@ uint64_t kvst__tok_offset(const kvst_parser *p);
 /* Line and column of an absolute offset inside the current chunk. */
 void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line,
                         uint64_t *col);
+/* What a string-limit error calls the limit: the record limit when it is
+ * the one in force (parser.c lowers max_string_bytes to it), so that the
+ * message names what the caller has to raise. */
+#define KVST_STRING_LIMIT_NAME(p)                                          \
+    ((p)->opts.max_string_bytes == (p)->opts.max_record_bytes ? "record limit" \
+                                                              : "limit")
 /* Set the parser error at absolute offset off (inside the current chunk or
  * at its end); message is printf-formatted. Returns code. */
 int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)

@@ -387,8 +387,9 @@ static inline int scalar(void *ctx, uint32_t kind, const void *s, size_t len, ui
     }
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
-                      "a %s of %llu bytes is longer than the limit of %llu",
+                      "a %s of %llu bytes is longer than the %s of %llu",
                       json_type_names[kind], (unsigned long long)len,
+                      KVST_STRING_LIMIT_NAME(p),
                       (unsigned long long)p->opts.max_string_bytes);
         return 0;
     }
@@ -516,8 +517,9 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
         return 1;
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
-                      "a key of %llu bytes is longer than the limit of %llu",
-                      (unsigned long long)len, (unsigned long long)p->opts.max_string_bytes);
+                      "a key of %llu bytes is longer than the %s of %llu",
+                      (unsigned long long)len, KVST_STRING_LIMIT_NAME(p),
+                      (unsigned long long)p->opts.max_string_bytes);
         return 0;
     }
     if (p->depth == 1 && p->top != KVST_TOP_ARRAY)

@@ -28,8 +28,22 @@ enum kvst_pattern_id {
     KVST_PAT_TAG_KEY,
     KVST_PAT_TAG_VALUE,
     KVST_PAT_VERSION,           /* [a-zA-Z0-9]+ */
+    /* the data-plane models (1.1) */
+    KVST_PAT_DIGITS,            /* ^[0-9]+$ (fragment numbers) */
+    KVST_PAT_BASE64,            /* [a-zA-Z0-9+/]+={0,2} */
+    KVST_PAT_BASE64_TEXT,       /* [a-zA-Z0-9+/=]+ */
+    KVST_PAT_RESOURCE_ARN_AWS,  /* arn:aws:kinesisvideo:... /NAME/DIGITS */
+    KVST_PAT_RESOURCE_ARN_AWS_ANY, /* ^arn:(aws[a-zA-Z-]*):kinesisvideo:...$ */
     KVST_PAT__COUNT
 };
+
+/* The classes whose values are KVS resource ARNs (a stream or a channel):
+ * the account and cross-account checks read them. */
+static inline int kvst__pattern_is_kvs_arn(uint32_t pattern)
+{
+    return pattern == KVST_PAT_RESOURCE_ARN || pattern == KVST_PAT_RESOURCE_ARN_AWS ||
+           pattern == KVST_PAT_RESOURCE_ARN_AWS_ANY;
+}
 
 typedef struct kvst_shape kvst_shape;
 

@@ -669,7 +669,8 @@ static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size
     if (kvst__tok_guarded_parse(p, p->yajl, buf, n, &st)) {
         if (p->jmp_code == KVST_E_LIMIT)
             return kvst__fail_at(p, KVST_E_LIMIT, token_start(p),
-                                 "a string is longer than the limit of %llu bytes",
+                                 "a string is longer than the %s of %llu bytes",
+                                 KVST_STRING_LIMIT_NAME(p),
                                  (unsigned long long)p->opts.max_string_bytes);
         return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
     }

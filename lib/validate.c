@@ -483,6 +483,32 @@ static int resource_arn_match(const char *s, size_t len)
     return 1;
 }
 
+/* The data-plane models write the partition as "aws" exactly, or as
+ * aws[a-zA-Z-]* (the WebRTC storage model); the rest as ResourceARN. An
+ * upper-case letter in the partition, which the second allows, is refused
+ * by resource_arn_match's [a-z\d-]+: no such partition exists. */
+static int aws_resource_arn_match(const char *s, size_t len, int exact)
+{
+    size_t i;
+    if (!starts_with(s, len, "arn:aws"))
+        return 0;
+    if (exact)
+        return starts_with(s, len, "arn:aws:") && resource_arn_match(s, len);
+    for (i = 7; i < len && s[i] != ':'; i++)
+        if (!is_lower((unsigned char)s[i]) && s[i] != '-')
+            return 0;
+    return resource_arn_match(s, len);
+}
+
+/* [a-zA-Z0-9+/]+={0,2} */
+static int base64_match(const char *s, size_t len)
+{
+    size_t pad = 0;
+    while (pad < 2 && pad < len && s[len - 1 - pad] == '=')
+        pad++;
+    return all_of(s, len - pad, 1, K_ALNUM | C_PLUS | C_SLASH);
+}
+
 /* ...:iot:...:thing/[a-zA-Z0-9_.-]+ and ...:secretsmanager:...:secret:NAME */
 static int prefixed_arn_match(const char *s, size_t len, const char *service,
                               const char *resource_prefix)
@@ -934,6 +960,16 @@ uint32_t kvst__pattern_check(uint32_t pattern_id, const char *s, size_t len)
         return tag_text_match(s, len, 0, (size_t)-1) ? 0 : KVST_F_TAG_VALUE;
     case KVST_PAT_VERSION:
         return all_of(s, len, 1, K_ALNUM) ? 0 : KVST_F_VERSION_STRING;
+    case KVST_PAT_DIGITS:
+        return all_of(s, len, 1, K_DIGIT) ? 0 : KVST_F_MEMBER_PATTERN;
+    case KVST_PAT_BASE64:
+        return base64_match(s, len) ? 0 : KVST_F_MEMBER_PATTERN;
+    case KVST_PAT_BASE64_TEXT:
+        return all_of(s, len, 1, K_NEXT_TOKEN) ? 0 : KVST_F_MEMBER_PATTERN;
+    case KVST_PAT_RESOURCE_ARN_AWS:
+        return aws_resource_arn_match(s, len, 1) ? 0 : KVST_F_STREAM_ARN;
+    case KVST_PAT_RESOURCE_ARN_AWS_ANY:
+        return aws_resource_arn_match(s, len, 0) ? 0 : KVST_F_STREAM_ARN;
     default:
         return 0;
     }

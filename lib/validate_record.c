@@ -299,7 +299,7 @@ static void check_string(walker *w, const kvst_shape *shape, const char *name,
                    (unsigned long)shape->enum_count, shape->name);
         }
     }
-    if (shape->pattern == KVST_PAT_RESOURCE_ARN)
+    if (kvst__pattern_is_kvs_arn(shape->pattern))
         check_arn_details(w, name, s);
 }
 

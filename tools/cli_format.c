@@ -183,6 +183,32 @@ void cli_format_end(const struct cli_formatter *f, int exit_status,
                        exit_status);
 }
 
+/* The option that changes the limit a KVST_E_LIMIT message is about,
+ * found by the library's wording of each limit (lib/record_builder.c,
+ * lib/tokenizer.c, lib/gzip_stage.c). */
+static const struct {
+    const char *phrase;
+    const char *option;
+} limit_options[] = {
+    { "nesting deeper than the limit", "--max-depth" },
+    { "is larger than the limit", "--max-record-bytes" },
+    { "record limit", "--max-record-bytes" },
+    { "longer than the limit", "--max-string-bytes" },
+    { "ratio exceeds", "--max-inflate-ratio" },
+};
+
+static const char *limit_option(const char *message, size_t len)
+{
+    size_t i, n, at;
+    for (i = 0; i < sizeof limit_options / sizeof limit_options[0]; i++) {
+        n = strlen(limit_options[i].phrase);
+        for (at = 0; at + n <= len; at++)
+            if (memcmp(message + at, limit_options[i].phrase, n) == 0)
+                return limit_options[i].option;
+    }
+    return NULL;
+}
+
 void cli_format_error(struct cli_buf *b, const char *label, uint64_t line,
                       uint64_t column, const char *message, size_t message_len,
                       int status)
@@ -197,6 +223,11 @@ void cli_format_error(struct cli_buf *b, const char *label, uint64_t line,
         message_len = strlen(message);
     }
     cli_buf_safe_text(b, message, message_len);
+    if (status == KVST_E_LIMIT) {
+        const char *option = limit_option(message, message_len);
+        if (option != NULL)
+            cli_buf_printf(b, " (raise it with %s)", option);
+    }
     cli_buf_printf(b, " [%s]\n", kvst_status_name(status));
 }
 

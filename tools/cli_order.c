@@ -1,5 +1,6 @@
 /* kvstrail CLI: output in file order while files are parsed in parallel. */
 #include "cli_order.h"
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,25 @@ static void write_stdout(struct cli_order *o, const char *s, size_t n)
             n--;
         }
     }
-    if (n > 0 && cli_write_all(STDOUT_FILENO, s, n) != 0)
-        o->write_failed = 1;
+    /* Once the reader of a pipe is gone (`kvstrail events | head`), the
+     * rest of the output has nowhere to go: drop it, and say nothing. */
+    if (o->output_closed)
+        return;
+    if (n > 0 && cli_write_all(STDOUT_FILENO, s, n) != 0) {
+        if (errno == EPIPE)
+            o->output_closed = 1;
+        else
+            o->write_failed = 1;
+    }
+}
+
+int cli_order_output_closed(struct cli_order *o)
+{
+    int closed;
+    pthread_mutex_lock(&o->lock);
+    closed = o->output_closed;
+    pthread_mutex_unlock(&o->lock);
+    return closed;
 }
 
 void cli_order_stdout(struct cli_order *o, const char *s, size_t n)

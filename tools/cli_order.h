@@ -39,10 +39,14 @@ struct cli_order {
     struct cli_progress *progress;
     int strip_comma;     /* see cli_order_strip_next_comma() */
     int write_failed;
+    int output_closed;   /* stdout's reader went away (EPIPE): stop quietly */
 };
 
 void cli_order_init(struct cli_order *o, size_t count,
                     struct cli_progress *progress);
+/* Non-zero once stdout's reader has gone away (EPIPE): the rest of the
+ * input need not be read. Takes the lock. */
+int cli_order_output_closed(struct cli_order *o);
 void cli_order_destroy(struct cli_order *o);
 struct cli_sink *cli_order_sink(struct cli_order *o, size_t index);
 /* Block until file index is close enough to the head to be started. */

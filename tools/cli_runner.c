@@ -109,7 +109,7 @@ static int run_file(struct run *r, size_t index, char *chunk,
     kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
     kvst_parser *p = NULL;
     struct file_ctx fc;
-    uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0;
+    uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0, bytes_read = 0;
     int fd, status = 0, exit_status = CLI_EXIT_OK;
 
     memset(&fc, 0, sizeof fc);
@@ -144,13 +144,20 @@ static int run_file(struct run *r, size_t index, char *chunk,
                 status = KVST_E_IO;
                 break;
             }
+            bytes_read += (uint64_t)n;
             status = n > 0 ? kvst_parser_feed(p, chunk, (size_t)n)
                            : kvst_parser_finish(p);
+            /* An empty file or stdin is an empty stream of events (the
+             * library, asked to parse it, says there is no JSON value). */
+            if (n == 0 && bytes_read == 0 && status == KVST_E_SYNTAX)
+                status = 0;
             kvst_parser_stats(p, &records, NULL, NULL);
             cli_progress_add(&r->progress, (uint64_t)n, records - records_seen);
             records_seen = records;
             /* Lines appear as their input arrives (tail -f | kvstrail). */
             cli_sink_flush(fc.out.sink);
+            if (status == 0 && cli_order_output_closed(&r->order))
+                break; /* `| head` has what it wanted: stop reading */
             if (status != 0) {
                 report_parser_error(&fc.out, p, status);
                 break;

@@ -1,13 +1,24 @@
 #!/usr/bin/python3
-"""Generate kvstrail's KVS schema tables from the botocore kinesisvideo model.
+"""Generate kvstrail's KVS schema tables from the botocore KVS models.
 
-    kvst_gen_schema.py --model service-2.json --actions tools/kvs_actions.txt \
+    kvst_gen_schema.py --model service-2.json [--model OTHER.json ...] \
+        --actions tools/kvs_actions.txt \
         --header include/kvstrail/kvs_model.h --source lib/kvs_schema.c [--check]
+
+--model is given once per model, the control plane (kinesisvideo) first:
+the data-plane models (kinesis-video-media, -archived-media, -signaling,
+-webrtc-storage) and tools/kvs_unmodelled.json (the API actions with no SDK
+model) add their operations and shapes. A shape of a later model that has
+the name of an earlier one is shared when the two say the same (ignoring
+documentation), and otherwise is named after its model (NextToken of
+"Kinesis Video Archived Media" becomes KinesisVideoArchivedMediaNextToken).
 
 Writes the public payload structs and action numbers (the header) and the
 internal shape/member/operation tables (the source). With --check nothing is
 written: the files are regenerated in memory and compared with the ones on
 disk; a difference is printed as a unified diff and the exit status is 1.
+With --check and no model file (a clone without the shared corpus folder)
+the exit status is 77, which meson test reports as a skip.
 
 The output depends only on the model, the actions file and this script (no
 dates, no absolute paths), so regenerating is a no-op unless one of them
@@ -60,6 +71,16 @@ PATTERNS = {
     "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": "KVST_PAT_TAG_KEY",
     "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*": "KVST_PAT_TAG_VALUE",
     "[a-zA-Z0-9]+": "KVST_PAT_VERSION",
+    # the data-plane models
+    "^[a-zA-Z0-9_\\.\\-]+$": "KVST_PAT_NAME",
+    "^[a-zA-Z0-9_.-]+$": "KVST_PAT_NAME",
+    "^[0-9]+$": "KVST_PAT_DIGITS",
+    "[a-zA-Z0-9+/]+={0,2}": "KVST_PAT_BASE64",
+    "[a-zA-Z0-9+/=]+": "KVST_PAT_BASE64_TEXT",
+    "arn:aws:kinesisvideo:[a-z0-9-]+:[0-9]+:[a-z]+/[a-zA-Z0-9_.-]+/[0-9]+":
+        "KVST_PAT_RESOURCE_ARN_AWS",
+    "^arn:(aws[a-zA-Z-]*):kinesisvideo:[a-z0-9-]+:[0-9]+:[a-z]+/"
+    "[a-zA-Z0-9_.-]+/[0-9]+$": "KVST_PAT_RESOURCE_ARN_AWS_ANY",
 }
 
 # Field names must be valid in C and in C++ (the header is used from both).
@@ -170,11 +191,90 @@ def as_int64(value, where):
     return value
 
 
+def strip_docs(value):
+    """A shape without its documentation, for comparing two models' shapes."""
+    if isinstance(value, dict):
+        return {k: strip_docs(v) for k, v in value.items()
+                if k != "documentation"}
+    if isinstance(value, list):
+        return [strip_docs(v) for v in value]
+    return value
+
+
+def is_media_blob(shape):
+    # A streaming blob is the video itself (GetMedia's Payload): CloudTrail
+    # never logs it, so the member is left out of the payload struct.
+    return shape.get("type") == "blob" and shape.get("streaming") is True
+
+
+def merge_models(models):
+    """One {"shapes", "operations"} from several botocore models (the first
+    one's names kept). Each later model's shapes are taken children first,
+    so a shape whose child was renamed is compared with its references
+    rewritten; a renamed shape that says the same as one an earlier model
+    renamed is shared too. Streaming blob members are dropped here."""
+    shapes, ops, renamed_all = {}, {}, {}
+    for where, model in models:
+        own = model.get("shapes", {})
+        prefix = re.sub(r"[^A-Za-z0-9]", "",
+                        model.get("metadata", {}).get("serviceId", ""))
+        renamed = {}
+
+        def take(name, stack=()):
+            if name in renamed:
+                return renamed[name]
+            if name in stack:
+                raise GenError("%s: shape %s refers to itself" % (where, name))
+            if name not in own:
+                raise GenError("%s: shape %s is referenced but not defined"
+                               % (where, name))
+            s = strip_docs(own[name])
+            if s.get("type") == "structure":
+                members = {}
+                for m, ref in s.get("members", {}).items():
+                    if is_media_blob(own.get(ref["shape"], {})):
+                        continue
+                    ref = dict(ref)
+                    ref["shape"] = take(ref["shape"], stack + (name,))
+                    members[m] = ref
+                s["members"] = members
+                if "required" in s:
+                    s["required"] = [r for r in s["required"] if r in members]
+            for key in ("member", "key", "value"):
+                if key in s:
+                    s[key] = dict(s[key])
+                    s[key]["shape"] = take(s[key]["shape"], stack + (name,))
+            final = name
+            if name in shapes and shapes[name] != s:
+                # an earlier model's renamed copy that says the same
+                same = [k for k, v in renamed_all.get(name, []) if v == s]
+                final = same[0] if same else prefix + name
+                if not prefix or (final in shapes and shapes[final] != s):
+                    raise GenError("%s: shape %s differs from the one of an"
+                                   " earlier model and cannot be renamed"
+                                   % (where, name))
+            shapes.setdefault(final, s)
+            if final != name:
+                renamed_all.setdefault(name, []).append((final, s))
+            renamed[name] = final
+            return final
+
+        for op, body in model.get("operations", {}).items():
+            if op in ops:
+                raise GenError("%s: operation %s is in an earlier model too"
+                               % (where, op))
+            body = strip_docs(body)
+            for key in ("input", "output"):
+                if key in body:
+                    body[key] = {"shape": take(body[key]["shape"])}
+            ops[op] = body
+    return {"shapes": shapes, "operations": ops}
+
+
 class Model:
     def __init__(self, model, actions):
         self.shapes = model.get("shapes", {})
         self.ops = model.get("operations", {})
-        self.meta = model.get("metadata", {})
         missing = sorted(set(self.ops) - set(actions))
         unknown = [a for a in actions if a not in self.ops]
         if missing:
@@ -223,22 +323,25 @@ class Model:
 
     def _reach(self):
         """Shapes reachable from the operations, in first-reach (pre-)order:
-        an action's input, its output, then what they contain."""
+        an action's input, its output, then what they contain. since_of
+        gives each the release of the first action that reaches it."""
         seen, order = set(), []
+        self.since_of = {}
 
-        def visit(name):
+        def visit(name, since):
             if name in seen:
                 return
             seen.add(name)
             order.append(name)
+            self.since_of[name] = since
             for child in self.children(name):
-                visit(child)
+                visit(child, since)
 
         for op in self.actions:
             for key in ("input", "output"):
                 shape = self._io(op, key)
                 if shape:
-                    visit(shape)
+                    visit(shape, getattr(op, "since", "1.0"))
         return order
 
     def _check(self):
@@ -390,7 +493,7 @@ def gen_header(model, source_note):
             continue
         cname = struct_name(name)
         w("")
-        w("/* %s. Since 1.0. */" % name)
+        w("/* %s. Since %s. */" % (name, model.since_of[name]))
         w("typedef struct %s {" % cname)
         w("    size_t struct_size;")
         required = set(s.get("required", []))
@@ -587,30 +690,50 @@ def gen_source(model, source_note):
     return "\n".join(out) + "\n"
 
 
-def generate(model_path, actions_path):
-    with open(model_path, "rb") as f:
-        raw = f.read()
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError as e:
-        raise GenError("%s: not a JSON model: %s" % (model_path, e))
-    model = Model(data, read_actions(actions_path))
-    meta = model.meta
-    source_note = "the %s model %s (%s, sha256 %s)" % (
-        meta.get("endpointPrefix", "?"), meta.get("apiVersion", "?"),
-        os.path.basename(model_path), hashlib.sha256(raw).hexdigest()[:16])
+def generate(model_paths, actions_path):
+    models, notes = [], []
+    for path in model_paths:
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as e:
+            raise GenError("%s: not a JSON model: %s" % (path, e))
+        if not isinstance(data, dict):
+            raise GenError("%s: not a JSON model: not an object" % path)
+        models.append((path, data))
+        meta = data.get("metadata", {})
+        # the uid names the service and its version, the parent folder tells
+        # two service-2.json apart; no absolute paths in the output
+        name = os.path.join(os.path.basename(os.path.dirname(path)),
+                            os.path.basename(path)) if len(model_paths) > 1 \
+            else os.path.basename(path)
+        notes.append("the %s model %s (%s, sha256 %s)" % (
+            meta.get("uid" if len(model_paths) > 1 else "endpointPrefix", "?"),
+            meta.get("apiVersion", "?"), name,
+            hashlib.sha256(raw).hexdigest()[:16]))
+    model = Model(merge_models(models), read_actions(actions_path))
+    if len(notes) == 1:
+        source_note = notes[0]
+    else:
+        source_note = ("%d models:\n *   " % len(notes)) + ";\n *   ".join(notes)
     return gen_header(model, source_note), gen_source(model, source_note)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", required=True, help="botocore service-2.json")
+    ap.add_argument("--model", required=True, action="append",
+                    help="a botocore service-2.json (repeat; control plane first)")
     ap.add_argument("--actions", required=True, help="tools/kvs_actions.txt")
     ap.add_argument("--header", required=True, help="kvs_model.h to write")
     ap.add_argument("--source", required=True, help="kvs_schema.c to write")
     ap.add_argument("--check", action="store_true",
                     help="compare with the files on disk instead of writing")
     args = ap.parse_args(argv)
+    if args.check and not os.path.exists(args.model):
+        print("kvst_gen_schema: skipped: no KVS model at %s (the shared "
+              "folder is missing; set -Dshared_dir)" % args.model)
+        return 77
     try:
         texts = generate(args.model, args.actions)
     except (GenError, OSError) as e:

@@ -17,6 +17,8 @@
 #include "cli_stats.h"
 #include "cli_verify.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +29,10 @@ int main(int argc, char **argv)
     struct cli_stats *total;
     double elapsed = 0;
     int exit_status;
+
+    /* A closed output pipe is an EPIPE from write(), handled where the
+     * output is written, not a signal that kills the process (exit 141). */
+    signal(SIGPIPE, SIG_IGN);
 
     /* verify has options of its own (and its own crypto): cli_verify.c */
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
@@ -54,7 +60,7 @@ int main(int argc, char **argv)
         if (opts.detect != NULL)
             cli_detect_stats_append(opts.detect, opts.format, &text);
         if (cli_write_all(STDOUT_FILENO, text.data, text.len) != 0 &&
-            exit_status == CLI_EXIT_OK)
+            errno != EPIPE && exit_status == CLI_EXIT_OK)
             exit_status = CLI_EXIT_INPUT;
         cli_buf_free(&text);
     }

@@ -242,7 +242,9 @@ typedef struct kvst_error {
     uint64_t record_index; /* index of the record being read */
     kvst_str pointer;      /* JSON pointer within that record, "" if none */
     kvst_str message;      /* what went wrong, where */
-    kvst_str excerpt;      /* the line around the error, a newline, a caret */
+    kvst_str excerpt;      /* the line around the error, a newline, a caret;
+                              raw input bytes, not escaped: escape them
+                              before printing to a terminal */
     /* Recovery mode: the broken record's byte range and raw text. */
     uint64_t record_offset;
     uint64_t record_length;

@@ -35,8 +35,9 @@ extern "C" {
 typedef struct kvst_parser kvst_parser;
 
 /*
- * Allocator hooks. When malloc_fn is NULL the C library's malloc/realloc/
- * free are used. Every allocation the parser makes goes through these,
+ * Allocator hooks, used when all three functions are set; otherwise (all
+ * NULL, or only some set) the C library's malloc/realloc/free are used,
+ * all three. Every allocation the parser makes goes through these,
  * yajl's and zlib's included. A NULL return makes the parser fail with
  * KVST_E_NOMEM (never a crash, never a leak). Frozen layout. Since 1.0.
  */

@@ -133,7 +133,8 @@ typedef struct kvst_arn {
 } kvst_arn;
 
 /* Split any ARN; returns 0 or KVST_F_STREAM_ARN when it is not
- * arn:P:S:R:A:RES with non-empty partition, service and resource. */
+ * arn:P:S:R:A:RES with non-empty partition, service and resource.
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_arn_parse(const char *s, size_t len, kvst_arn *out);
 
 /* ---- Validators --------------------------------------------------------- */
@@ -143,36 +144,42 @@ KVST_EXPORT uint32_t kvst_arn_parse(const char *s, size_t len, kvst_arn *out);
 KVST_EXPORT uint32_t kvst_validate_stream_name(const char *s, size_t len);
 /* A KVS resource ARN per the model's ResourceARN pattern
  * arn:[a-z\d-]+:kinesisvideo:[a-z0-9-]+:[0-9]+:[a-z]+/[a-zA-Z0-9_.-]+/[0-9]+
- * (1..1024 bytes, creation-time suffix required). out may be NULL. */
+ * (1..1024 bytes, creation-time suffix required). out may be NULL.
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_resource_arn(const char *s, size_t len,
                                                 kvst_arn *out);
 /* kmsKeyId: any 1..2048 bytes; when it starts with "arn:", a KMS ARN
- * arn:PARTITION:kms:REGION:ACCOUNT:key/... or alias/... */
+ * arn:PARTITION:kms:REGION:ACCOUNT:key/... or alias/... Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_kms_key_id(const char *s, size_t len);
-/* mediaType: type/subtype[,type/subtype]*, 1..128 bytes. */
+/* mediaType: type/subtype[,type/subtype]*, 1..128 bytes. Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_media_type(const char *s, size_t len);
-/* YYYY-MM-DDTHH:MM:SSZ with a calendar check; *epoch_ms may be NULL. */
+/* YYYY-MM-DDTHH:MM:SSZ with a calendar check; *epoch_ms may be NULL.
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_timestamp(const char *s, size_t len,
                                              int64_t *epoch_ms);
-/* us-east-1, us-gov-west-1, cn-north-1, eu-central-2 ... (lower case). */
+/* us-east-1, us-gov-west-1, cn-north-1, eu-central-2 ... (lower case).
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_region(const char *s, size_t len);
-/* 12 digits. */
+/* 12 digits. Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_account_id(const char *s, size_t len);
-/* 8-4-4-4-12 hex digits. */
+/* 8-4-4-4-12 hex digits. Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_uuid(const char *s, size_t len);
-/* IPv4, IPv6, an AWS service host (*.amazonaws.com) or "AWS Internal". */
+/* IPv4, IPv6, an AWS service host (*.amazonaws.com) or "AWS Internal".
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_source_ip(const char *s, size_t len);
-/* eventVersion "1.08"; *major and *minor (may be NULL) get the parts. */
+/* eventVersion "1.08"; *major and *minor (may be NULL) get the parts.
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_event_version(const char *s, size_t len,
                                                  int32_t *major,
                                                  int32_t *minor);
-/* eventSource: a service host name with no surrounding white space. */
+/* eventSource: a service host name with no surrounding white space.
+ * Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_event_source(const char *s, size_t len);
 /* Tag keys (1..128) and values (0..256 characters): Unicode letters,
- * digits, white space and _ . : / = + - @. */
+ * digits, white space and _ . : / = + - @. Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_tag_key(const char *s, size_t len);
 KVST_EXPORT uint32_t kvst_validate_tag_value(const char *s, size_t len);
-/* currentVersion: [a-zA-Z0-9]+, 1..64. */
+/* currentVersion: [a-zA-Z0-9]+, 1..64. Since 1.0. */
 KVST_EXPORT uint32_t kvst_validate_version_string(const char *s, size_t len);
 
 #ifdef __cplusplus

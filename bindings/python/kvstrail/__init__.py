@@ -7,9 +7,10 @@ Amazon Kinesis Video Streams API call (ctypes binding of libkvstrail).
             if ev.action is kvstrail.Action.CreateStream:
                 print(ev.event_time, ev.identity.principal, ev.findings)
 
-The shared library is found through $KVSTRAIL_LIBRARY, then
+The shared library is found through the libdir recorded when meson
+installed this package, then $KVSTRAIL_LIBRARY, then
 ctypes.util.find_library("kvstrail"), then the SONAME libkvstrail.so.1.
-See docs/python.md.
+bindings/python/README.md is the API reference; docs/python.md the guide.
 """
 
 from __future__ import annotations

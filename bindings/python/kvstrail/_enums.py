@@ -56,6 +56,20 @@ class Action(enum.IntEnum):
     UpdateNotificationConfiguration = 30
     UpdateSignalingChannel = 31
     UpdateStreamStorageConfiguration = 32
+    GetMedia = 33
+    GetClip = 34
+    GetDASHStreamingSessionURL = 35
+    GetHLSStreamingSessionURL = 36
+    GetImages = 37
+    GetMediaForFragmentList = 38
+    ListFragments = 39
+    GetIceServerConfig = 40
+    SendAlexaOfferToMaster = 41
+    JoinStorageSession = 42
+    JoinStorageSessionAsViewer = 43
+    PutMedia = 44
+    ConnectAsMaster = 45
+    ConnectAsViewer = 46
 
 
 class FindingCode(enum.IntEnum):

@@ -27,7 +27,9 @@ from ctypes import (
     c_ulong,
     c_void_p,
 )
-from typing import TYPE_CHECKING, List, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+from . import _install
 
 #: The library major version this binding was written against (the SONAME's
 #: number; a different major would mean a different ABI).
@@ -305,22 +307,41 @@ for _name in VALIDATORS:
     PROTOTYPES["kvst_validate_" + _name] = (c_uint32, [c_char_p, c_size_t])
 
 
-def _candidates() -> List[Tuple[str, str]]:
-    """(where it came from, what to dlopen), in the documented order."""
-    out = []
-    env = os.environ.get("KVSTRAIL_LIBRARY")
-    if env:
-        out.append(("KVSTRAIL_LIBRARY", env))
-    found = ctypes.util.find_library("kvstrail")
-    if found:
-        out.append(('ctypes.util.find_library("kvstrail")', found))
+def _candidates() -> List[Tuple[str, Optional[str]]]:
+    """(where it came from, what to dlopen or None when that place gave
+    nothing), in the documented order: the libdir meson recorded when it
+    installed this package, $KVSTRAIL_LIBRARY, find_library, the SONAME."""
+    out: List[Tuple[str, Optional[str]]] = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    if _install.LIBDIR_FROM_PACKAGE is not None:
+        rel = os.path.normpath(os.path.join(here, _install.LIBDIR_FROM_PACKAGE))
+        out.append(("installed libdir, relative to the package",
+                    os.path.join(rel, SONAME)))
+    if _install.LIBDIR is not None:
+        out.append(("installed libdir", os.path.join(_install.LIBDIR, SONAME)))
+    else:
+        out.append(("installed libdir", None))  # not installed by meson
+    out.append(("KVSTRAIL_LIBRARY", os.environ.get("KVSTRAIL_LIBRARY") or None))
+    out.append(('ctypes.util.find_library("kvstrail")',
+                ctypes.util.find_library("kvstrail")))
     out.append(("SONAME", SONAME))
     return out
+
+
+# What the ImportError says of a place that gave nothing to try.
+_NOTHING_FROM = {
+    "installed libdir": "none recorded (this copy was not installed by meson)",
+    "KVSTRAIL_LIBRARY": "not set",
+    'ctypes.util.find_library("kvstrail")': "found nothing",
+}
 
 
 def _load() -> ctypes.CDLL:
     tried = []
     for origin, name in _candidates():
+        if name is None:
+            tried.append(f"{origin}: {_NOTHING_FROM.get(origin, 'none')}")
+            continue
         try:
             lib = ctypes.CDLL(name)
         except OSError as exc:
@@ -331,8 +352,6 @@ def _load() -> ctypes.CDLL:
             tried.append(f"{origin}: {name} (lacks {', '.join(missing)})")
             continue
         return lib
-    if not os.environ.get("KVSTRAIL_LIBRARY"):
-        tried.insert(0, "KVSTRAIL_LIBRARY: not set")
     raise ImportError("kvstrail: cannot load libkvstrail; tried:\n  "
                       + "\n  ".join(tried))
 

@@ -64,6 +64,14 @@ def test_pip_install_offline(tmp_path):
     where, count = r.stdout.split()
     assert where.startswith(str(target))
     assert count == "5"
+    # pip left its record: `pip show kvstrail` finds the distribution.
+    assert len(list(target.glob("kvstrail-*.dist-info/RECORD"))) == 1
+    r = subprocess.run([sys.executable, "-m", "pip", "show", "kvstrail"],
+                       env=dict(env, PIP_DISABLE_PIP_VERSION_CHECK="1"),
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Name: kvstrail" in r.stdout
+    assert f"Location: {target}" in r.stdout
 
 
 def test_meson_installs_the_package(tmp_path):

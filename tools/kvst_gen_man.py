@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Write the section 3 manual pages of kvstrail from the public headers.
+
+    kvst_gen_man.py --version V --outdir DIR HEADER...
+    kvst_gen_man.py --list HEADER...
+
+One page per function group, that is per public header (GROUPS below):
+its NAME line lists every function, SYNOPSIS gives their declarations as
+the header has them, and DESCRIPTION is the comment above each
+declaration, word for word. Every exported function also gets a page of
+its own name that is a `.so` link to its group's page, so `man 3
+kvst_parser_new` works. The build runs this script (docs/man3/), so the
+pages say what the headers say and cannot drift from them. --list prints
+the file names the script would write, one a line (meson needs them before
+it runs the script).
+
+The output depends only on the headers, the version and this script (no
+dates). Standard library only.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+GENERATOR = "tools/kvst_gen_man.py"
+
+# header -> (page name, what the group is, for the NAME line). A header
+# with exported functions that is not listed here is an error: a new
+# header needs a row.
+GROUPS = {
+    "common.h": ("kvst_status", "status codes and the library version"),
+    "parser.h": ("kvst_parser", "feed CloudTrail bytes to a parser, take events"),
+    "event.h": ("kvst_event", "look into, print, copy and name parts of events"),
+    "kvs_model.h": ("kvst_action", "KVS action numbers and names"),
+    "validate.h": ("kvst_validate",
+                   "validators, finding codes and the identity classifier"),
+}
+
+
+class Decl:
+    def __init__(self, name, text, comment):
+        self.name = name
+        self.text = text        # the declaration, KVST_EXPORT removed
+        self.comment = comment  # list of paragraphs (lists of lines)
+
+
+def comment_lines(block):
+    """The text lines of a /* ... */ block, markers removed."""
+    body = block.strip()
+    body = body[2:-2] if body.startswith("/*") and body.endswith("*/") else body
+    out = []
+    for line in body.split("\n"):
+        line = line.strip()
+        if line.startswith("*"):
+            line = line[1:]
+            if line.startswith(" "):
+                line = line[1:]
+        out.append(line.rstrip())
+    while out and not out[0]:
+        out.pop(0)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def paragraphs(lines):
+    paras, cur = [], []
+    for line in lines:
+        if line:
+            cur.append(line)
+        elif cur:
+            paras.append(cur)
+            cur = []
+    if cur:
+        paras.append(cur)
+    return paras
+
+
+DECL_NAME = re.compile(r"\b(kvst_[a-z0-9_]+)\s*\(")
+
+
+def parse_header(path):
+    """Exported function declarations of a header, each with the comment
+    that stands above it (shared by the declarations that follow it
+    without a blank line between)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    decls = []
+    comment = None
+    pos = 0
+    # Walk the file as a sequence of comments, declarations and other
+    # lines; a blank line or anything else between a comment and a
+    # declaration detaches the comment.
+    token = re.compile(r"/\*.*?\*/|KVST_EXPORT[^;]*;|\n\s*\n|[^\n]*\n",
+                       re.S)
+    for m in token.finditer(text):
+        piece = m.group(0)
+        if piece.startswith("/*"):
+            comment = comment_lines(piece)
+        elif piece.startswith("KVST_EXPORT"):
+            if not piece.rstrip().endswith(");"):
+                continue  # not a function (an exported variable)
+            body = " ".join(piece[len("KVST_EXPORT"):].split())
+            name = DECL_NAME.search(body)
+            if name is None:
+                raise ValueError("%s: cannot name the declaration %r"
+                                 % (path, body))
+            if not comment:
+                raise ValueError("%s: %s has no comment above it"
+                                 % (path, name.group(1)))
+            decls.append(Decl(name.group(1), body, paragraphs(comment)))
+        elif piece.strip() == "":
+            if piece.count("\n") >= 2:
+                comment = None  # a blank line ends what a comment covers
+        elif piece.strip() and not piece.strip().startswith("*"):
+            comment = None
+        pos = m.end()
+    return decls
+
+
+def roff(text):
+    """Text as a roff line: backslashes escaped, no leading control char."""
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    # A word too long for a line (a pattern, an ARN) may break after a
+    # colon or a slash (\: is an invisible break point).
+    text = re.sub(r"\S{50,}", lambda m: re.sub(r"([:/])", r"\1\\:", m.group(0)),
+                  text)
+    if text[:1] in (".", "'"):
+        text = "\\&" + text
+    return text
+
+
+def page(group, title, header, decls, version):
+    names = []
+    for d in decls:
+        if d.name not in names:
+            names.append(d.name)
+    w = []
+    w.append('.\\" Generated by %s from include/kvstrail/%s; do not edit.'
+             % (GENERATOR, header))
+    w.append('.TH %s 3 "" "kvstrail %s" "kvstrail library functions"'
+             % (group.upper(), version))
+    # Left-aligned, no hyphenation: the comments hold long patterns, ARNs
+    # and identifiers that must not be stretched or split.
+    w.append(".ad l")
+    w.append(".nh")
+    w.append(".SH NAME")
+    w.append(roff(", ".join(names)) + " \\- " + roff(title))
+    w.append(".SH SYNOPSIS")
+    w.append(".nf")
+    w.append(".B #include <kvstrail/kvstrail.h>")
+    for d in decls:
+        w.append(".PP")
+        w.append(".B " + roff(d.text))
+    w.append(".fi")
+    w.append(".PP")
+    w.append("Compile and link with")
+    w.append(".BR \"pkg\\-config \\-\\-cflags \\-\\-libs kvstrail\" .")
+    w.append(".SH DESCRIPTION")
+    seen = set()
+    for d in decls:
+        if id(d.comment) in seen:
+            continue
+        seen.add(id(d.comment))
+        shared = [e.name for e in decls if e.comment is d.comment]
+        w.append(".SS " + roff(", ".join(n + "()" for n in shared)))
+        for i, para in enumerate(d.comment):
+            if i:
+                w.append(".PP")
+            w.extend(roff(line) for line in para)
+    w.append(".SH SEE ALSO")
+    others = sorted(g for g, _ in GROUPS.values() if g != group)
+    w.append(",\n".join(".BR %s (3)" % g for g in others) + ",")
+    w.append(".BR kvstrail (3),")
+    w.append(".BR kvstrail (1)")
+    w.append("")
+    return "\n".join(w)
+
+
+def collect(headers):
+    """[(group, title, header basename, decls)] in GROUPS order."""
+    found = {}
+    for path in headers:
+        base = os.path.basename(path)
+        decls = parse_header(path)
+        if not decls:
+            continue
+        if base not in GROUPS:
+            raise ValueError("%s exports functions but has no row in GROUPS "
+                             "of %s" % (base, GENERATOR))
+        found[base] = decls
+    out = []
+    for base, (group, title) in GROUPS.items():
+        if base in found:
+            out.append((group, title, base, found[base]))
+    return out
+
+
+def files(groups):
+    """{file name: text or the group page a link points at}."""
+    names = {}
+    for group, _, _, decls in groups:
+        names[group + ".3"] = None
+        for d in decls:
+            if d.name == group:
+                continue
+            link = d.name + ".3"
+            if link in names:
+                raise ValueError("two pages named %s" % link)
+            names[link] = group
+    return names
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--version", default="")
+    ap.add_argument("--outdir")
+    ap.add_argument("--list", action="store_true",
+                    help="print the names of the files it would write")
+    ap.add_argument("headers", nargs="+")
+    args = ap.parse_args(argv)
+    try:
+        groups = collect(args.headers)
+        names = files(groups)
+    except (OSError, ValueError) as e:
+        print("kvst_gen_man: %s" % e, file=sys.stderr)
+        return 2
+    if args.list:
+        for name in names:
+            print(name)
+        return 0
+    if not args.outdir:
+        ap.error("--outdir is required unless --list")
+    for group, title, base, decls in groups:
+        with open(os.path.join(args.outdir, group + ".3"), "w",
+                  encoding="utf-8") as f:
+            f.write(page(group, title, base, decls, args.version))
+    for name, target in names.items():
+        if target is not None:
+            with open(os.path.join(args.outdir, name), "w",
+                      encoding="utf-8") as f:
+                f.write(".so man3/%s.3\n" % target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
