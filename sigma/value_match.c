@@ -143,6 +143,13 @@ static int fieldref_match(const sg_value *v, const sg_leaf *leaf,
 int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx)
 {
     double d;
+    /* An object is matched as its JSON text by string and regex values
+     * (requestParameters|contains: 'Suspended', as SIEMs search the nested
+     * JSON; value_holds also tries the strings nested in it); arrays are
+     * matched by their elements instead. */
+    if (leaf->type == SG_J_OBJECT && (v->op == SG_OP_STRING || v->op == SG_OP_REGEX))
+        return v->op == SG_OP_STRING ? string_match(v, leaf->val, leaf->val_len)
+                                     : regex_match(v, leaf->val, leaf->val_len, mx);
     if (leaf->type == SG_J_OBJECT || leaf->type == SG_J_ARRAY)
         return v->op == SG_OP_EXISTS ? v->exists : 0;
     switch (v->op) {
@@ -255,6 +262,22 @@ static const sg_leaf *keyword_match(const sg_value *v, sg_match_ctx *mx)
     return NULL;
 }
 
+/* A string nested in an object field that matches v: the decoded text of
+ * policyDocument in requestParameters|contains: '"Allow"'. */
+static const sg_leaf *nested_string_match(const sg_test *t, const sg_value *v,
+                                          sg_match_ctx *mx)
+{
+    size_t i;
+    for (i = 0; i < mx->rec->count; i++) {
+        const sg_leaf *l = &mx->rec->leaves[i];
+        if (l->type == SG_J_STRING && l->path_len > t->path_len &&
+            l->path[t->path_len] == '.' &&
+            memcmp(l->path, t->path, t->path_len) == 0 && sg_value_match(v, l, mx))
+            return l;
+    }
+    return NULL;
+}
+
 /* Whether value v holds for the field: some leaf of the path matches, or,
  * for exists: false and null, the field is absent. */
 static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
@@ -297,6 +320,13 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
         if (sg_value_match(v, l, mx)) {
             *hit = l;
             return 1;
+        }
+        if (l->type == SG_J_OBJECT && (v->op == SG_OP_STRING || v->op == SG_OP_REGEX)) {
+            const sg_leaf *in = nested_string_match(t, v, mx);
+            if (in) {
+                *hit = in;
+                return 1;
+            }
         }
     }
     *hit = NULL;

@@ -17,7 +17,7 @@ Writes the public payload structs and action numbers (the header) and the
 internal shape/member/operation tables (the source). With --check nothing is
 written: the files are regenerated in memory and compared with the ones on
 disk; a difference is printed as a unified diff and the exit status is 1.
-With --check and no model file (a clone without the shared corpus folder)
+With --check and a model file missing (a clone without the shared folder)
 the exit status is 77, which meson test reports as a skip.
 
 The output depends only on the model, the actions file and this script (no
@@ -730,9 +730,10 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true",
                     help="compare with the files on disk instead of writing")
     args = ap.parse_args(argv)
-    if args.check and not os.path.exists(args.model):
+    missing = [m for m in args.model if not os.path.exists(m)]
+    if args.check and missing:
         print("kvst_gen_schema: skipped: no KVS model at %s (the shared "
-              "folder is missing; set -Dshared_dir)" % args.model)
+              "folder is missing; set -Dshared_dir)" % ", ".join(missing))
         return 77
     try:
         texts = generate(args.model, args.actions)
