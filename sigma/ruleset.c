@@ -412,14 +412,27 @@ static void refuse(kvst_sigma_builder *b, sg_rule *r, const char *why, int *stat
         *status = KVST_E_SYNTAX;
 }
 
-/* Correlations whose references resolve; the others are refused. */
+/* Drop rule i from the builder (refused at build). */
+static void drop_rule(kvst_sigma_builder *b, size_t i)
+{
+    sg_rule *r = b->rules[i];
+    size_t j;
+    for (j = i; j + 1 < b->rule_count; j++)
+        b->rules[j] = b->rules[j + 1];
+    b->rule_count--;
+    sg_rule_free(r);
+}
+
+/* Correlations whose references resolve; the others are refused. Every
+ * reference is resolved before any chain is followed (a correlation may
+ * refer to one defined after it); dropping a rule shifts the indices, so
+ * the whole resolution starts again. */
 static int resolve(kvst_sigma_builder *b, int *status)
 {
-    size_t i, j, k = 0;
+    size_t i, j;
+    char why[512];
     for (i = 0; i < b->rule_count; i++) {
-        sg_rule *r = b->rules[i];
-        sg_corr *c = r->corr;
-        char why[512];
+        sg_corr *c = b->rules[i]->corr;
         int ok = 1;
         if (!c)
             continue;
@@ -439,21 +452,19 @@ static int resolve(kvst_sigma_builder *b, int *status)
                 c->ref_rules[j] = (uint32_t)at;
             }
         }
-        if (ok && cycles(b->rules, (uint32_t)i, (uint32_t)i, 0)) {
-            snprintf(why, sizeof why, "%s", "the correlation refers to itself "
-                     "through its chain");
-            ok = 0;
-        }
         if (!ok) {
-            refuse(b, r, why, status);
-            /* Dropping it may break correlations referring to it: again. */
-            for (j = i; j + 1 < b->rule_count; j++)
-                b->rules[j] = b->rules[j + 1];
-            b->rule_count--;
-            sg_rule_free(r);
+            refuse(b, b->rules[i], why, status);
+            drop_rule(b, i);
             return resolve(b, status);
         }
-        k++;
+    }
+    for (i = 0; i < b->rule_count; i++) {
+        if (!b->rules[i]->corr || !cycles(b->rules, (uint32_t)i, (uint32_t)i, 0))
+            continue;
+        refuse(b, b->rules[i], "the correlation refers to itself through its chain",
+               status);
+        drop_rule(b, i);
+        return resolve(b, status);
     }
     return 0;
 }
