@@ -211,24 +211,43 @@ static void path_push_index(fill_ctx *c, uint32_t i)
     c->depth++;
 }
 
-static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
+/* The JSON pointer of the value being filled. */
+static void path_text(const fill_ctx *c, char *path, size_t cap)
 {
-    static const char *const names[] = {
-        "nothing", "null", "a boolean", "an integer", "a number", "a string", "an object", "an array"
-    };
-    char path[256];
     size_t n = 0, i;
 
     for (i = 0; i < c->depth && i < sizeof c->steps / sizeof c->steps[0]; i++) {
-        if (n + c->steps[i].len + 2 >= sizeof path)
+        if (n + c->steps[i].len + 2 >= cap)
             break;
         path[n++] = '/';
         memcpy(path + n, c->steps[i].s, c->steps[i].len);
         n += c->steps[i].len;
     }
     path[n] = '\0';
+}
+
+static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
+{
+    static const char *const names[] = {
+        "nothing", "null", "a boolean", "an integer", "a number", "a string", "an object", "an array"
+    };
+    char path[256];
+
+    path_text(c, path, sizeof path);
     return kvst__finding(c->sink, KVST_F_FIELD_TYPE, path, "%s is %s, expected %s", path,
                          names[got < 8 ? got : 0], want);
+}
+
+/* A key seen before in the same object: the later one is filled over the
+ * earlier (the last occurrence wins, as kvst__tape_get and lookups read
+ * it), and a finding points at it. */
+static int duplicate_key(fill_ctx *c)
+{
+    char path[256];
+
+    path_text(c, path, sizeof path);
+    return kvst__finding(c->sink, KVST_F_DUPLICATE_KEY, path,
+                         "%s is repeated in its object; the last one is read", path);
 }
 
 static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out);
@@ -275,34 +294,44 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
 
     switch (f->kind) {
     case F_STR: {
+        /* One type rule: only a string is a string. Anything else (a
+         * number, a boolean, a container) is null with a finding, never
+         * its text. Cleared first: a repeated key's last value counts. */
         kvst_str *s = (kvst_str *)(out + f->offset);
+        s->ptr = NULL;
+        s->len = 0;
         if (n->kind == KVST_JSON_NULL)
             break;
-        if (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY)
+        if (n->kind != KVST_JSON_STRING)
             return wrong_type(c, "a string", n->kind);
         s->ptr = t->strings + n->soff;
         s->len = n->len;
-        if (n->kind != KVST_JSON_STRING)
-            rc = wrong_type(c, "a string", n->kind);
         break;
     }
     case F_BOOL: {
+        /* JSON true and false. The strings "true" and "false" keep their
+         * meaning (the console verdict reads sessionCredentialFromConsole,
+         * which some records write so) but are a finding, never silent;
+         * anything else is absent with a finding. */
         int32_t *b = (int32_t *)(out + f->offset);
         const char *s = t->strings + n->soff;
+        *b = KVST_BOOL_ABSENT;
         if (n->kind == KVST_JSON_NULL)
             break;
-        if ((n->kind == KVST_JSON_BOOLEAN || n->kind == KVST_JSON_STRING) && n->len == 4 &&
-            memcmp(s, "true", 4) == 0)
+        if (n->kind == KVST_JSON_BOOLEAN) {
+            *b = n->len == 4 ? KVST_BOOL_TRUE : KVST_BOOL_FALSE;
+            break;
+        }
+        if (n->kind == KVST_JSON_STRING && n->len == 4 && memcmp(s, "true", 4) == 0)
             *b = KVST_BOOL_TRUE;
-        else if ((n->kind == KVST_JSON_BOOLEAN || n->kind == KVST_JSON_STRING) && n->len == 5 &&
-                 memcmp(s, "false", 5) == 0)
+        else if (n->kind == KVST_JSON_STRING && n->len == 5 && memcmp(s, "false", 5) == 0)
             *b = KVST_BOOL_FALSE;
-        else
-            rc = wrong_type(c, "true or false", n->kind);
+        rc = wrong_type(c, "true or false", n->kind);
         break;
     }
     case F_PTR: {
         unsigned char *sub;
+        *(const void **)(out + f->offset) = NULL;
         if (n->kind == KVST_JSON_NULL)
             break;
         if (n->kind != KVST_JSON_OBJECT)
@@ -327,6 +356,8 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
         break;
     }
     case F_RESOURCES:
+        ((kvst_event *)out)->resource_count = 0;
+        ((kvst_event *)out)->resources = NULL;
         if (n->kind == KVST_JSON_ARRAY)
             rc = fill_resources(c, v, (kvst_event *)out);
         else if (n->kind != KVST_JSON_NULL)
@@ -342,16 +373,23 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
 {
     const kvst_tape *t = c->t;
     uint32_t i, end = t->nodes[obj].next, hint = 0;
+    uint64_t seen = 0; /* bit k: def->fields[k] was filled (at most 64 per table) */
 
     for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
         const kvst_node *k = &t->nodes[i];
         const field_def *f = field_find(def, t->strings + k->soff, k->len, &hint);
-        int rc;
+        uint64_t bit;
+        int rc = 0;
 
-        if (!f || f->kind == F_SKIP)
+        if (!f)
             continue;
+        bit = (uint64_t)1 << (uint32_t)(f - def->fields);
         path_push(c, t->strings + k->soff, k->len);
-        rc = fill_field(c, f, i + 1, out);
+        if (seen & bit)
+            rc = duplicate_key(c);
+        seen |= bit;
+        if (!rc && f->kind != F_SKIP)
+            rc = fill_field(c, f, i + 1, out);
         c->depth--;
         if (rc)
             return rc;

@@ -140,10 +140,10 @@ static int find_value(raw_find *f, uint32_t kind, const char *s, size_t len)
     f->out->text.len = len;
     if (!f->out->text.ptr)
         f->oom = 1;
-    if (kind == KVST_JSON_BOOLEAN)
-        f->out->i = len == 4;
+    f->out->count = 0;
+    f->out->i = kind == KVST_JSON_BOOLEAN && len == 4;
     f->found = 1;
-    return 0;
+    return 1; /* go on: a repeated key's last value counts */
 }
 
 static int fd_null(void *ctx)
@@ -192,6 +192,7 @@ static int fd_open(raw_find *f, int is_array)
             f->cap_depth = f->depth;
             f->start = find_offset(f) - 1;
             f->out->json_type = is_array ? KVST_JSON_ARRAY : KVST_JSON_OBJECT;
+            f->out->count = 0;
         }
     }
     return 1;
@@ -230,7 +231,7 @@ static int fd_close(void *ctx)
         if (!f->out->text.ptr)
             f->oom = 1;
         f->found = 1;
-        return 0;
+        f->capturing = 0; /* go on: a repeated key's last value counts */
     }
     f->depth--;
     if (!f->capturing && f->matched == f->depth)

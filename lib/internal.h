@@ -322,7 +322,8 @@ void kvst__record_destroy(kvst_parser *p, kvst_record *r);
 void kvst__record_tape(const kvst_record *r, kvst_tape *t);
 
 /* ---- tape helpers (record_builder.c) ------------------------------------ */
-/* Value node of key in object node obj, or KVST_NO_NODE. */
+/* Value node of key in object node obj (its last occurrence when the key
+ * is repeated), or KVST_NO_NODE. */
 uint32_t kvst__tape_get(const kvst_tape *t, uint32_t obj, const char *key,
                         size_t len);
 /* Start offset (within the record) of a node. */

@@ -343,6 +343,21 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
         ev->raw.ptr = t->raw;
         ev->raw.len = t->raw_len;
     }
+    if (container == KVST_CONTAINER_EVENTBRIDGE && t->root < t->count) {
+        /* The event is detail, not its envelope: its place and bytes are
+         * detail's, as its findings' pointers are relative to detail. The
+         * raw view is NUL-terminated: detail's bytes are copied. */
+        const kvst_node *d = &t->nodes[t->root];
+
+        kvst__tape_position(t, t->root, &ev->offset, &ev->line, &ev->column);
+        ev->length = d->end - d->start;
+        if (flags & KVST_FLAG_KEEP_RAW) {
+            ev->raw.ptr = kvst__arena_strdup(ar, t->raw + d->start, ev->length);
+            if (!ev->raw.ptr)
+                return KVST_E_NOMEM;
+            ev->raw.len = ev->length;
+        }
+    }
 
     memset(&bs, 0, sizeof bs);
     bs.sink.add = (flags & KVST_FLAG_NO_VALIDATE) ? sink_drop : sink_add;

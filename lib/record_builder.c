@@ -736,18 +736,20 @@ int kvst__builder_in_cloudtrail(const kvst_parser *p)
 
 uint32_t kvst__tape_get(const kvst_tape *t, uint32_t obj, const char *key, size_t len)
 {
-    uint32_t i, end;
+    uint32_t i, end, found = KVST_NO_NODE;
 
     if (obj >= t->count || t->nodes[obj].kind != KVST_JSON_OBJECT)
         return KVST_NO_NODE;
     end = t->nodes[obj].next;
+    /* The last occurrence of a repeated key, as the envelope reads it (one
+     * rule for every consumer: docs/cli.md). */
     for (i = obj + 1; i < end; ) {
         const kvst_node *k = &t->nodes[i];
         if (k->len == len && memcmp(t->strings + k->soff, key, len) == 0)
-            return i + 1;
+            found = i + 1;
         i = t->nodes[i + 1].next;
     }
-    return KVST_NO_NODE;
+    return found;
 }
 
 uint32_t kvst__tape_start(const kvst_tape *t, uint32_t node)

@@ -69,6 +69,9 @@ static const finding_def finding_table[] = {
     F(KVST_F_VERSION_FIELD_MISSING, I,
       "a field that the record's eventVersion introduced is present",
       "present"),
+    F(KVST_F_DUPLICATE_KEY, W,
+      "a key of the envelope or userIdentity appears once in its object (the "
+      "last occurrence is the one read)", "one occurrence"),
 
     F(KVST_F_MEMBER_TYPE, E,
       "a KVS member has the JSON type of the API model", "the model's type"),
@@ -122,6 +125,10 @@ static const finding_def finding_table[] = {
       "currentVersion matches [a-zA-Z0-9]+ (1..64)", "[a-zA-Z0-9]+"),
     F(KVST_F_NEXT_TOKEN, E,
       "nextToken matches [a-zA-Z0-9+/=]* (0..1024)", "[a-zA-Z0-9+/=]*"),
+    F(KVST_F_RESOURCE_MISMATCH, W,
+      "the request's stream name or ARN, or channel ARN, names a resource of "
+      "the record's resources, and each resource's accountId is its ARN's "
+      "account", "the same resource"),
 
     F(KVST_F_ROOT_ACCESS_KEY, W,
       "the root user does not call with a long-term (AKIA) access key",

@@ -441,6 +441,90 @@ static void check_struct(walker *w, const kvst_shape *shape, const void *base,
                shape->name);
 }
 
+/* ---- Data events: the request and "resources" name the same thing ------ */
+
+/* Request members that name a KVS resource, and the resource type whose
+ * entries of "resources" they must match (by ARN, or by the name in it). */
+static const struct {
+    const char *member;
+    const char *type;
+    int by_name;
+} resource_members[] = {
+    {"streamARN", "AWS::KinesisVideo::Stream", 0},
+    {"streamName", "AWS::KinesisVideo::Stream", 1},
+    {"channelARN", "AWS::KinesisVideo::SignalingChannel", 0},
+    {"channelArn", "AWS::KinesisVideo::SignalingChannel", 0},
+};
+
+static int str_eq(kvst_str a, kvst_str b)
+{
+    return a.ptr && b.ptr && a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+}
+
+/* 1 when a resource of that type matches v, 0 when some resource of that
+ * type does not, -1 when the record has none of that type. */
+static int resource_matches(const kvst_event *ev, const char *type, int by_name, kvst_str v)
+{
+    size_t i;
+    int seen = 0;
+
+    for (i = 0; i < ev->resource_count && ev->resources; i++) {
+        const kvst_resource *r = ev->resources[i];
+        kvst_arn arn;
+
+        if (!r || !str_is(r->type, type) || !present(r->arn))
+            continue;
+        seen = 1;
+        if (!by_name ? str_eq(r->arn, v)
+                     : kvst_validate_resource_arn(r->arn.ptr, r->arn.len, &arn) == 0 &&
+                           str_eq(arn.name, v))
+            return 1;
+    }
+    return seen ? 0 : -1;
+}
+
+static void check_resources(walker *w, const kvst_operation_def *op)
+{
+    const kvst_event *ev = w->ev;
+    size_t i, saved;
+
+    for (i = 0; ev->request && ev->request_state == KVST_VALUE_OK &&
+                i < sizeof resource_members / sizeof resource_members[0];
+         i++) {
+        const char *name = resource_members[i].member;
+        const kvst_member_def *m = kvst__member_find(op->input, name, strlen(name));
+        const kvst_value *v = m ? member_value(ev->request, m) : NULL;
+        int more, n;
+
+        if (!v || v->state != KVST_VALUE_OK || v->model_type != KVST_TYPE_STRING ||
+            resource_matches(ev, resource_members[i].type, resource_members[i].by_name,
+                             v->text) != 0)
+            continue;
+        n = quote_len(v->text.ptr, v->text.len, &more);
+        saved = ptr_push_cstr(w, "requestParameters");
+        ptr_push_name(w, m->json_name, m->json_name_len);
+        report(w, KVST_F_RESOURCE_MISMATCH, "%s '%.*s%s' names no %s of the record's resources",
+               name, n, v->text.ptr, more ? "..." : "", resource_members[i].type);
+        ptr_pop(w, saved);
+    }
+    for (i = 0; i < ev->resource_count && ev->resources; i++) {
+        const kvst_resource *r = ev->resources[i];
+        kvst_arn arn;
+
+        if (!r || !present(r->account_id) || !present(r->arn) ||
+            kvst_validate_resource_arn(r->arn.ptr, r->arn.len, &arn) != 0 ||
+            str_eq(arn.account, r->account_id))
+            continue;
+        saved = ptr_push_cstr(w, "resources");
+        ptr_push_index(w, i);
+        ptr_push_cstr(w, "accountId");
+        report(w, KVST_F_RESOURCE_MISMATCH, "resources[%lu].accountId '%.*s' is not the account of its ARN (%.*s)",
+               (unsigned long)i, (int)r->account_id.len, r->account_id.ptr, (int)arn.account.len,
+               arn.account.ptr);
+        ptr_pop(w, saved);
+    }
+}
+
 static void check_payload(walker *w, const kvst_operation_def *op)
 {
     const kvst_event *ev = w->ev;
@@ -467,6 +551,7 @@ static void check_payload(walker *w, const kvst_operation_def *op)
                    "streamARN", op->name);
     }
     ptr_pop(w, saved);
+    check_resources(w, op);
 
     w->request = 0;
     saved = ptr_push_cstr(w, "responseElements");

@@ -82,6 +82,11 @@ ENUMS = (
              "lower case with hyphens (\"media-read\"). KVST_ACCESS_NONE is "
              "not a member: records of other services have access None. "
              "Since 1.1.", skip=("NONE",)),
+    EnumSpec("Outcome", "event.h", "KVST_OUTCOME_",
+             "Whether a call succeeded, KVST_OUTCOME_* without the prefix "
+             "(Outcome.FAILURE == 2); the JSON contract spells it in lower "
+             "case (\"failure\"). KVST_OUTCOME_NONE (a broken record) is not "
+             "a member. Since 1.1.", skip=("NONE",)),
 )
 
 # "#define NAME  value  /* comment */": value a decimal, optionally 'u'

@@ -84,14 +84,13 @@ extern "C" {
 #define KVST_ACCESS_CONFIG_WRITE 5u /* "config-write": Create*, Update*, Tag*, Untag*, Start* */
 #define KVST_ACCESS_DELETE       6u /* "delete": Delete* */
 
-/* Whether the call succeeded (kvst_event.outcome). Numbers frozen.
- * Since 1.1. */
+/* Whether the call succeeded (kvst_event.outcome): a failure when
+ * errorCode or errorMessage is a non-empty string (AWS writes sign-in
+ * failures with errorMessage alone) or responseElements.ConsoleLogin is
+ * "Failure". Numbers frozen. Since 1.1. */
 #define KVST_OUTCOME_NONE    0u /* a broken record (recovery mode), a digest */
-#define KVST_OUTCOME_SUCCESS 1u
-#define KVST_OUTCOME_FAILURE 2u /* errorCode or errorMessage a non-empty
-                                   string (AWS writes sign-in failures with
-                                   errorMessage alone); or
-                                   responseElements.ConsoleLogin "Failure" */
+#define KVST_OUTCOME_SUCCESS 1u /* "success" */
+#define KVST_OUTCOME_FAILURE 2u /* "failure" */
 
 /* userIdentity.sessionContext.sessionIssuer. Since 1.0. */
 typedef struct kvst_session_issuer {
@@ -265,7 +264,9 @@ typedef struct kvst_event {
     uint32_t container;    /* KVST_CONTAINER_* */
     uint32_t reserved;
     uint64_t record_index; /* 0-based index of the record in the input */
-    uint64_t offset;       /* where the record's '{' is */
+    uint64_t offset;       /* where the record's '{' is (EventBridge:
+                              detail's '{', and length and raw are
+                              detail's, since 1.1) */
     uint64_t line;
     uint64_t column;
     uint64_t length;       /* record length in bytes */

@@ -39,6 +39,7 @@ extern "C" {
 #define KVST_F_FIELD_TYPE               14  /* envelope field of wrong JSON type */
 #define KVST_F_TIMESTAMP_FORMAT         15  /* other timestamp fields */
 #define KVST_F_VERSION_FIELD_MISSING    16  /* a field its eventVersion has (info) */
+#define KVST_F_DUPLICATE_KEY            17  /* a repeated key; the last counts (1.1) */
 
 #define KVST_F_MEMBER_TYPE             100  /* JSON type other than the model's */
 #define KVST_F_MEMBER_LENGTH           101  /* string length outside min..max */
@@ -59,6 +60,8 @@ extern "C" {
 #define KVST_F_TAG_VALUE               116
 #define KVST_F_VERSION_STRING          117  /* currentVersion */
 #define KVST_F_NEXT_TOKEN              118
+/* Data events (Since 1.1; issue 16 holds 119..139). */
+#define KVST_F_RESOURCE_MISMATCH       119  /* request, resources and account disagree (warning) */
 
 #define KVST_F_ROOT_ACCESS_KEY         200  /* Root with an AKIA key (warning) */
 #define KVST_F_IDENTITY_TYPE_UNKNOWN   201  /* type not known to this version (info) */

@@ -336,3 +336,26 @@ def test_table_escapes_control_characters(tmp_path):
     assert r.returncode == 0
     assert b"\033" not in r.stdout
     assert b"evil\\x1b[2Jname" in r.stdout
+
+
+def test_mixed_trail_of_management_and_data_events():
+    r = run(["events", "--format", "jsonl", DATA / "fixtures" / "kvs-data-events.json"])
+    assert r.returncode == 0, r.stderr
+    evs = jsonl(r.stdout)
+    assert [(e["eventName"], e["access"]) for e in evs] == [
+        ("GetDataEndpoint", "media-read"), ("GetObject", None),
+        ("GetMedia", "media-read"), ("GetClip", "media-read"),
+        ("GetDASHStreamingSessionURL", "media-read"),
+        ("GetHLSStreamingSessionURL", "media-read"),
+        ("GetImages", "media-read"), ("GetMediaForFragmentList", "media-read"),
+        ("ListFragments", "config-read"), ("GetIceServerConfig", "signaling"),
+        ("SendAlexaOfferToMaster", "signaling"),
+        ("JoinStorageSession", "media-write"),
+        ("JoinStorageSessionAsViewer", "signaling"),
+        ("PutMedia", "media-write"), ("ConnectAsMaster", "signaling"),
+        ("ConnectAsViewer", "signaling")]
+    assert all(e["action"] == e["eventName"] for e in evs if e["access"])
+    assert [f for e in evs for f in e["findings"] if f["severity"] != "info"] == []
+    r = run(["events", "--format", "jsonl", "--kvs-only",
+             DATA / "fixtures" / "kvs-data-events.json"])
+    assert len(jsonl(r.stdout)) == 15

@@ -480,6 +480,134 @@ static void test_outcome(void)
     kvst_parser_free(p);
 }
 
+/* One record of the given text; its JSON line into line. */
+static int one_line(const char *in, char *line, size_t cap, uint32_t *outcome)
+{
+    kvst_parser *p = parser_with(0, NULL, NULL);
+    const kvst_event *ev = NULL;
+    int ok = 0;
+
+    CHECK_EQ(kvst_parser_feed(p, in, strlen(in)), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    if (kvst_parser_next(p, &ev) == 1 && ev) {
+        ok = kvst_event_to_json(ev, NULL, line, cap) < cap;
+        if (outcome)
+            *outcome = ev->outcome;
+    }
+    kvst_parser_free(p);
+    return ok;
+}
+
+/* Duplicate keys: the last occurrence wins for every consumer (envelope,
+ * action, typed payload, identity, lookups), in both orders, at the top
+ * level and nested, and each repeat is a KVST_F_DUPLICATE_KEY warning
+ * pointing at it. */
+static void test_duplicate_keys(void)
+{
+    static const char *const keys[] = {
+        "eventVersion", "eventTime", "awsRegion", "sourceIPAddress", "userAgent",
+        "requestID", "eventID", "eventType", "recipientAccountId", "errorCode",
+        "errorMessage",
+    };
+    static const char *const uid_keys[] = {"type", "arn", "accountId", "userName", "invokedBy"};
+    static const char *const vals[2][2] = {{"first", "second"}, {"second", "first"}};
+    char in[1024], line[8192], want[256];
+    size_t i, o;
+    uint32_t outcome;
+
+    for (o = 0; o < 2; o++) {
+        for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            snprintf(in, sizeof in,
+                     "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"%s\":\"%s\","
+                     "\"eventName\":\"DescribeStream\",\"%s\":\"%s\"}",
+                     keys[i], vals[o][0], keys[i], vals[o][1]);
+            CHECK(one_line(in, line, sizeof line, NULL));
+            snprintf(want, sizeof want, "\"%s\":\"%s\"", keys[i], vals[o][1]);
+            CHECK(strstr(line, want) != NULL);
+            snprintf(want, sizeof want,
+                     "\"name\":\"KVST_F_DUPLICATE_KEY\",\"severity\":\"warning\",\"pointer\":\"/%s\"",
+                     keys[i]);
+            CHECK(strstr(line, want) != NULL);
+        }
+        for (i = 0; i < sizeof uid_keys / sizeof uid_keys[0]; i++) {
+            snprintf(in, sizeof in,
+                     "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+                     "\"userIdentity\":{\"%s\":\"%s\",\"principalId\":\"p\",\"%s\":\"%s\"}}",
+                     uid_keys[i], vals[o][0], uid_keys[i], vals[o][1]);
+            CHECK(one_line(in, line, sizeof line, NULL));
+            snprintf(want, sizeof want, "\"%s\":\"%s\"", uid_keys[i], vals[o][1]);
+            CHECK(strstr(line, want) != NULL);
+            snprintf(want, sizeof want, "\"pointer\":\"/userIdentity/%s\"", uid_keys[i]);
+            CHECK(strstr(line, want) != NULL);
+        }
+    }
+    /* eventName decides the action and the payload: the last one. */
+    CHECK(one_line("{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+                   "\"requestParameters\":{\"streamName\":\"a\"},\"eventName\":\"DeleteStream\","
+                   "\"requestParameters\":{\"streamARN\":\"arn:aws:kinesisvideo:us-east-1:"
+                   "123456789012:stream/b/1\"}}",
+                   line, sizeof line, NULL));
+    CHECK(strstr(line, "\"eventName\":\"DeleteStream\"") != NULL);
+    CHECK(strstr(line, "\"action\":\"DeleteStream\"") != NULL);
+    CHECK(strstr(line, "\"request\":{\"streamARN\":") != NULL);
+    CHECK(strstr(line, "\"pointer\":\"/eventName\"") != NULL);
+    CHECK(strstr(line, "\"pointer\":\"/requestParameters\"") != NULL);
+    /* The outcome and a lazy payload read the last value too. */
+    CHECK(one_line("{\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\","
+                   "\"responseElements\":{\"ConsoleLogin\":\"Failure\",\"ConsoleLogin\":\"Success\"}}",
+                   line, sizeof line, &outcome));
+    CHECK_EQ(outcome, KVST_OUTCOME_SUCCESS);
+    CHECK(one_line("{\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\","
+                   "\"responseElements\":{\"ConsoleLogin\":\"Success\",\"ConsoleLogin\":\"Failure\"}}",
+                   line, sizeof line, &outcome));
+    CHECK_EQ(outcome, KVST_OUTCOME_FAILURE);
+    {
+        static const char in2[] =
+            "{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\","
+            "\"requestParameters\":{\"a\":{\"b\":1},\"a\":{\"b\":2,\"c\":[3]}}}";
+        kvst_parser *p = parser_with(0, NULL, NULL);
+        const kvst_event *ev;
+        kvst_value v;
+
+        CHECK_EQ(kvst_parser_feed(p, in2, sizeof in2 - 1), 0);
+        CHECK_EQ(kvst_parser_finish(p), 0);
+        CHECK_EQ(kvst_parser_next(p, &ev), 1);
+        CHECK_EQ(kvst_event_lookup(ev, "/requestParameters/a/b", &v), 0);
+        CHECK(str_eq(v.text, "2"));
+        CHECK_EQ(kvst_event_lookup(ev, "/requestParameters/a", &v), 0);
+        CHECK(v.json_type == KVST_JSON_OBJECT && v.count == 2);
+        CHECK_EQ(kvst_event_lookup(ev, "/requestParameters/a/c/0", &v), 0);
+        CHECK(str_eq(v.text, "3"));
+        kvst_parser_free(p);
+    }
+}
+
+/* The type rule: a scalar of the wrong JSON type in a string field is null
+ * (never its text); a boolean written as the string "true" or "false"
+ * keeps its meaning; both with KVST_F_FIELD_TYPE at the value. */
+static void test_type_rule(void)
+{
+    char line[8192];
+
+    CHECK(one_line("{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+                   "\"awsRegion\":5,\"userAgent\":true,\"readOnly\":\"true\","
+                   "\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":17}}",
+                   line, sizeof line, NULL));
+    CHECK(strstr(line, "\"awsRegion\":null") != NULL);
+    CHECK(strstr(line, "\"userAgent\":null") != NULL);
+    CHECK(strstr(line, "\"readOnly\":true") != NULL);
+    CHECK(strstr(line, "\"userName\":null") != NULL);
+    CHECK(strstr(line, "\"name\":\"KVST_F_FIELD_TYPE\",\"severity\":\"error\",\"pointer\":\"/awsRegion\"") != NULL);
+    CHECK(strstr(line, "\"pointer\":\"/userAgent\"") != NULL);
+    CHECK(strstr(line, "\"pointer\":\"/readOnly\"") != NULL);
+    CHECK(strstr(line, "\"pointer\":\"/userIdentity/userName\"") != NULL);
+    CHECK(one_line("{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+                   "\"readOnly\":false,\"managementEvent\":\"false\"}",
+                   line, sizeof line, NULL));
+    CHECK(strstr(line, "\"readOnly\":false") != NULL);
+    CHECK(strstr(line, "\"pointer\":\"/managementEvent\"") != NULL);
+}
+
 int main(void)
 {
     test_version_and_status();
@@ -491,5 +619,7 @@ int main(void)
     test_inputs();
     test_key_order();
     test_outcome();
+    test_duplicate_keys();
+    test_type_rule();
     return check_done("test_api");
 }

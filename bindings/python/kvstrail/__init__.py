@@ -33,7 +33,7 @@ from ._errors import (
     TruncatedError,
     from_status,
 )
-from ._enums import Access, Credential, Principal, Severity, Status
+from ._enums import Access, Credential, Outcome, Principal, Severity, Status
 from ._event import (Action, BrokenRecord, Digest, DigestLogFile, Event, Finding,
                      FindingCode, Identity)
 from ._ffi import kvst_identity_info, lib, str_text
@@ -153,7 +153,7 @@ __all__ = [
     "Digest", "DigestLogFile", "EncodingError",
     "Error", "Event", "EventStream", "Finding", "FindingCode", "FindingInfo",
     "GzipError", "Identity", "InvalidArgumentError", "LIMITS", "LimitError",
-    "NotCloudTrailError", "OutOfMemoryError", "ParseError", "Principal",
+    "NotCloudTrailError", "Outcome", "OutOfMemoryError", "ParseError", "Principal",
     "Severity", "Status", "TruncatedError",
     "UNLIMITED", "classify_identity", "finding_info", "library_version",
     "library_version_number", "open", "parse", "status_name", "validate",

@@ -15,6 +15,7 @@ __all__ = [
     "Credential",
     "Severity",
     "Access",
+    "Outcome",
 ]
 
 
@@ -94,6 +95,7 @@ class FindingCode(enum.IntEnum):
     FIELD_TYPE = 14
     TIMESTAMP_FORMAT = 15
     VERSION_FIELD_MISSING = 16
+    DUPLICATE_KEY = 17
     MEMBER_TYPE = 100
     MEMBER_LENGTH = 101
     MEMBER_PATTERN = 102
@@ -113,6 +115,7 @@ class FindingCode(enum.IntEnum):
     TAG_VALUE = 116
     VERSION_STRING = 117
     NEXT_TOKEN = 118
+    RESOURCE_MISMATCH = 119
     ROOT_ACCESS_KEY = 200
     IDENTITY_TYPE_UNKNOWN = 201
     ACCESS_KEY_UNRECOGNISED = 202
@@ -207,3 +210,14 @@ class Access(enum.IntEnum):
     CONFIG_READ = 4
     CONFIG_WRITE = 5
     DELETE = 6
+
+
+class Outcome(enum.IntEnum):
+    """Whether a call succeeded, KVST_OUTCOME_* without the prefix
+    (Outcome.FAILURE == 2); the JSON contract spells it in lower case
+    ("failure"). KVST_OUTCOME_NONE (a broken record) is not a member. Since
+    1.1.
+    """
+
+    SUCCESS = 1
+    FAILURE = 2

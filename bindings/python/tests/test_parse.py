@@ -424,3 +424,47 @@ def test_access_enum_and_other_services():
     other = [ev for ev in kvstrail.parse(FIX / "gen-trail-40.json")
              if ev.action is None]
     assert other and all(ev.access is None for ev in other)
+
+
+DATA_OPERATIONS = [
+    "GetMedia", "GetClip", "GetDASHStreamingSessionURL",
+    "GetHLSStreamingSessionURL", "GetImages", "GetMediaForFragmentList",
+    "ListFragments", "GetIceServerConfig", "SendAlexaOfferToMaster",
+    "JoinStorageSession", "JoinStorageSessionAsViewer", "PutMedia",
+    "ConnectAsMaster", "ConnectAsViewer"]
+
+
+def test_mixed_trail_of_management_and_data_events():
+    events = list(kvstrail.parse(FIX / "kvs-data-events.json"))
+    kvs = [ev for ev in events if ev.action is not None]
+    assert [ev.event_name for ev in kvs] == ["GetDataEndpoint"] + DATA_OPERATIONS
+    assert all(ev.action is kvstrail.Action[ev.event_name] for ev in kvs)
+    other = [ev for ev in events if ev.action is None]
+    assert [(ev.event_source, ev.access) for ev in other] == [
+        ("s3.amazonaws.com", None)]
+    A = kvstrail.Access
+    assert [ev.access for ev in kvs] == [
+        A.MEDIA_READ,  # GetDataEndpoint for GET_HLS_STREAMING_SESSION_URL
+        A.MEDIA_READ, A.MEDIA_READ, A.MEDIA_READ, A.MEDIA_READ, A.MEDIA_READ,
+        A.MEDIA_READ, A.CONFIG_READ, A.SIGNALING, A.SIGNALING, A.MEDIA_WRITE,
+        A.SIGNALING, A.MEDIA_WRITE, A.SIGNALING, A.SIGNALING]
+    assert [f for ev in events for f in ev.findings
+            if f.severity != "info"] == []
+    put = kvs[DATA_OPERATIONS.index("PutMedia") + 1]
+    assert put.request == {"streamName": "front-door",
+                           "fragmentTimecodeType": "ABSOLUTE",
+                           "producerStartTimestamp": 1764496800.0}
+
+
+def test_data_event_findings():
+    bad = {(ev.event_name, f.code.name, f.pointer)
+           for ev in kvstrail.parse(FIX / "kvs-data-events-invalid.json")
+           for f in ev.findings if f.code.name == "RESOURCE_MISMATCH"}
+    assert bad == {
+        ("GetMedia", "RESOURCE_MISMATCH", "/requestParameters/streamName"),
+        ("GetClip", "RESOURCE_MISMATCH", "/requestParameters/streamARN"),
+        ("GetMediaForFragmentList", "RESOURCE_MISMATCH", "/resources/0/accountId"),
+        ("GetIceServerConfig", "RESOURCE_MISMATCH", "/requestParameters/channelARN"),
+        ("ConnectAsViewer", "RESOURCE_MISMATCH", "/requestParameters/channelARN"),
+        ("JoinStorageSession", "RESOURCE_MISMATCH", "/requestParameters/channelArn"),
+    }

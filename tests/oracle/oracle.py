@@ -1,0 +1,521 @@
+#!/usr/bin/python3
+"""The oracle: kvstrail's JSON Lines output against an independent reader.
+
+Python's json module reads the same bytes kvstrail reads, and every record
+of every input is compared field by field with the line `kvstrail events
+--format jsonl` printed for it: the record count and order, where each
+record starts (offset, line, column, in bytes of the plain text), the
+envelope strings (the type rule: a string, else null), readOnly, outcome,
+the identity's raw members and session issuer, and every member of the
+typed request/response of a KVS record against the record's own value.
+
+Inputs: every file of the public CloudTrail corpus (SHARED/corpus/
+cloudtrail; a file Python cannot read as CloudTrail is counted and left
+out), and a trail from SHARED/bench/gen_trail.py written in many
+serialisations (minified, indented, keys shuffled, \\u escapes for every
+character of every string, CRLF, JSON Lines, a top-level array,
+concatenated objects, EventBridge envelopes, multi-member gzip), and
+hand-made edge cases of the contract's rules (repeated keys, wrong types,
+outcome).
+
+Every mismatch is counted by class (the field that differs) with its first
+example; the test fails on any. Exit 77 (skip) when SHARED is missing.
+
+usage: oracle.py KVSTRAIL SHARED_DIR [--records N]
+"""
+import gzip
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+ENVELOPE = ("eventVersion", "eventTime", "eventSource", "eventName",
+            "awsRegion", "sourceIPAddress", "userAgent", "requestID",
+            "eventID", "eventType", "recipientAccountId", "errorCode",
+            "errorMessage")
+IDENTITY = (("type", "type"), ("arn", "arn"), ("accountId", "accountId"),
+            ("userName", "userName"), ("invokedBy", "invokedBy"))
+ISSUER = ("type", "principalId", "arn", "accountId", "userName")
+EVENT_KEYS = ("eventVersion", "eventSource", "eventName", "eventTime",
+              "userIdentity", "awsRegion", "eventID")
+
+WS = " \t\r\n"
+
+
+class NotCloudTrail(Exception):
+    pass
+
+
+# ---- the independent reading -------------------------------------------------
+
+def last_wins(pairs):
+    """json's object_pairs_hook: a repeated key's last value (the contract's
+    rule), and the repeated keys seen."""
+    d = {}
+    for k, v in pairs:
+        d[k] = v
+    return d
+
+
+DECODER = json.JSONDecoder(object_pairs_hook=last_wins)
+
+
+def skip_ws(s, i):
+    while i < len(s) and s[i] in WS:
+        i += 1
+    return i
+
+
+def is_event(v):
+    return isinstance(v, dict) and any(k in v for k in EVENT_KEYS)
+
+
+def eventbridge_detail(v):
+    dt = v.get("detail-type")
+    return (isinstance(dt, str) and dt.endswith("via CloudTrail")
+            and isinstance(v.get("detail"), dict))
+
+
+def walk_object_members(s, i):
+    """(key, start, value, end) of each member of the object at s[i]."""
+    assert s[i] == "{"
+    i = skip_ws(s, i + 1)
+    if s[i] == "}":
+        return
+    while True:
+        key, i = DECODER.raw_decode(s, i)
+        i = skip_ws(s, i)
+        assert s[i] == ":"
+        i = skip_ws(s, i + 1)
+        start = i
+        val, i = DECODER.raw_decode(s, i)
+        yield key, start, val, i
+        i = skip_ws(s, i)
+        if s[i] == "}":
+            return
+        assert s[i] == ","
+        i = skip_ws(s, i + 1)
+
+
+def walk_array(s, i):
+    """(start, value) of each element of the array at s[i]; index past it."""
+    assert s[i] == "["
+    out = []
+    i = skip_ws(s, i + 1)
+    if s[i] == "]":
+        return out, i + 1
+    while True:
+        start = i
+        val, i = DECODER.raw_decode(s, i)
+        out.append((start, val))
+        i = skip_ws(s, i)
+        if s[i] == "]":
+            return out, i + 1
+        assert s[i] == ","
+        i = skip_ws(s, i + 1)
+
+
+def records_of(text):
+    """[(char index of the record's '{', record dict)] as the contract
+    reads the text: Records arrays, arrays, single/concatenated events,
+    EventBridge envelopes (the record is detail: its own '{')."""
+    out = []
+    i = skip_ws(text, 0)
+    if i < len(text) and text[i] == "\ufeff":
+        raise NotCloudTrail("byte order mark")
+    while i < len(text):
+        if text[i] == "[":
+            elems, i = walk_array(text, i)
+            for start, v in elems:
+                if not is_event(v):
+                    raise NotCloudTrail("array element is not an event")
+                out.append((start, v))
+        elif text[i] == "{":
+            start = i
+            val, end = DECODER.raw_decode(text, i)
+            if not isinstance(val, dict):
+                raise NotCloudTrail("not an object")
+            if is_event(val):
+                out.append((start, val))
+            elif isinstance(val.get("Records"), list):
+                recs = None
+                for key, vstart, v, _ in walk_object_members(text, start):
+                    if key == "Records":
+                        recs, _ = walk_array(text, vstart)
+                for rstart, v in recs:
+                    if not isinstance(v, dict):
+                        raise NotCloudTrail("Records element is not an object")
+                    out.append((rstart, v))
+            elif eventbridge_detail(val):
+                for key, vstart, v, _ in walk_object_members(text, start):
+                    if key == "detail":
+                        dstart = vstart
+                out.append((dstart, val["detail"]))
+            else:
+                raise NotCloudTrail("object is not CloudTrail")
+            i = end
+        else:
+            raise NotCloudTrail("top-level value is not an object or array")
+        i = skip_ws(text, i)
+    return out
+
+
+class Positions:
+    """Byte offset, line and column of character indexes, in order."""
+
+    def __init__(self, text):
+        self.text = text
+        self.ci = 0
+        self.byte = 0
+        self.line = 1
+        self.line_byte = 0
+
+    def at(self, ci):
+        chunk = self.text[self.ci:ci]
+        nb = len(chunk.encode("utf-8", "surrogatepass"))
+        nl = chunk.rfind("\n")
+        if nl >= 0:
+            self.line += chunk.count("\n")
+            self.line_byte = self.byte + len(chunk[:nl + 1].encode("utf-8", "surrogatepass"))
+        self.byte += nb
+        self.ci = ci
+        return self.byte, self.line, self.byte - self.line_byte + 1
+
+
+# ---- what the contract says each member is -----------------------------------
+
+def want_str(v):
+    return v if isinstance(v, str) else None
+
+
+def want_tri(v):
+    if isinstance(v, bool):
+        return v
+    if v == "true":
+        return True
+    if v == "false":
+        return False
+    return None
+
+
+def want_outcome(r):
+    if (isinstance(r.get("errorCode"), str) and r["errorCode"]) or \
+       (isinstance(r.get("errorMessage"), str) and r["errorMessage"]):
+        return "failure"
+    resp = r.get("responseElements")
+    if isinstance(resp, dict) and resp.get("ConsoleLogin") == "Failure":
+        return "failure"
+    return "success"
+
+
+def same_json(a, b):
+    """Equal as JSON values: numbers by value, 1 == 1.0 but not True."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def payload_mismatch(got, raw, path):
+    """The typed payload's members are the record's own values; a member
+    printed is one the record has. Returns the first differing path."""
+    if got is None:
+        return None
+    if not isinstance(raw, dict):
+        return path
+    for k, v in got.items():
+        if k not in raw:
+            return path + "/" + k
+        rv = raw[k]
+        if isinstance(v, dict) and isinstance(rv, dict):
+            bad = payload_mismatch(v, rv, path + "/" + k)
+            if bad:
+                return bad
+        elif isinstance(v, list) and isinstance(rv, list):
+            if len(v) != len(rv):
+                return path + "/" + k
+            for j, (x, y) in enumerate(zip(v, rv)):
+                if isinstance(x, dict) and isinstance(y, dict):
+                    bad = payload_mismatch(x, y, "%s/%s/%d" % (path, k, j))
+                    if bad:
+                        return bad
+                elif not same_json(x, y):
+                    return "%s/%s/%d" % (path, k, j)
+        elif not same_json(v, rv):
+            # A value kept as text because its JSON type was wrong is
+            # printed as that text (docs/cli.md): the number's digits.
+            if not (isinstance(rv, (int, float)) and not isinstance(rv, bool)
+                    and isinstance(v, (int, float)) and v == rv):
+                return path + "/" + k
+    return None
+
+
+class Report:
+    def __init__(self):
+        self.records = 0
+        self.inputs = 0
+        self.classes = {}
+
+    def bad(self, cls, where, detail):
+        n, ex = self.classes.get(cls, (0, None))
+        self.classes[cls] = (n + 1, ex or "%s: %s" % (where, detail))
+
+
+def compare(report, name, text, lines):
+    """Compare one input's records with kvstrail's lines for it."""
+    try:
+        recs = records_of(text)
+    except (NotCloudTrail, ValueError, AssertionError, IndexError) as e:
+        return "python: %s" % e
+    report.inputs += 1
+    if len(recs) != len(lines):
+        report.bad("record count", name, "python %d, kvstrail %d" % (len(recs), len(lines)))
+        return None
+    pos = Positions(text)
+    for idx, ((ci, r), got) in enumerate(zip(recs, lines)):
+        report.records += 1
+        where = "%s record %d" % (name, idx)
+        off, line, col = pos.at(ci)
+        if got["record"] != idx:
+            report.bad("record index", where, got["record"])
+        if (got["offset"], got["line"], got["column"]) != (off, line, col):
+            report.bad("position", where, "python %d %d:%d, kvstrail %d %d:%d" % (
+                off, line, col, got["offset"], got["line"], got["column"]))
+        for k in ENVELOPE:
+            if got.get(k, "<missing>") != want_str(r.get(k)):
+                report.bad("envelope " + k, where, "python %r, kvstrail %r" % (
+                    want_str(r.get(k)), got.get(k, "<missing>")))
+        if got.get("readOnly", "<missing>") != want_tri(r.get("readOnly")):
+            report.bad("readOnly", where, "python %r, kvstrail %r" % (
+                want_tri(r.get("readOnly")), got.get("readOnly")))
+        if got.get("outcome") != want_outcome(r):
+            report.bad("outcome", where, "python %r, kvstrail %r" % (
+                want_outcome(r), got.get("outcome")))
+        uid = r.get("userIdentity")
+        uid = uid if isinstance(uid, dict) else {}
+        ident = got.get("identity") or {}
+        for key, ukey in IDENTITY:
+            if ident.get(key, "<missing>") != want_str(uid.get(ukey)):
+                report.bad("identity " + key, where, "python %r, kvstrail %r" % (
+                    want_str(uid.get(ukey)), ident.get(key, "<missing>")))
+        sc = uid.get("sessionContext")
+        si = sc.get("sessionIssuer") if isinstance(sc, dict) else None
+        want_si = ({k: want_str(si.get(k)) for k in ISSUER}
+                   if isinstance(si, dict) else None)
+        if ident.get("sessionIssuer", "<missing>") != want_si:
+            report.bad("identity sessionIssuer", where, "python %r, kvstrail %r" % (
+                want_si, ident.get("sessionIssuer", "<missing>")))
+        if got.get("action") is not None:
+            for member, key in (("request", "requestParameters"),
+                                ("response", "responseElements")):
+                raw = r.get(key)
+                if got.get(member) is not None and not isinstance(raw, dict):
+                    report.bad(member + " present", where, "python has %r" % (raw,))
+                    continue
+                if isinstance(raw, dict) and got.get(member) is None:
+                    report.bad(member + " missing", where, "python has an object")
+                    continue
+                bad = payload_mismatch(got.get(member), raw, "/" + key)
+                if bad:
+                    report.bad(member + " member", where, bad)
+    return None
+
+
+def run_kvstrail(kvstrail, paths):
+    """{path: [line dicts]} of one kvstrail run over paths; exit status."""
+    r = subprocess.run([kvstrail, "events", "--format", "jsonl", "--"] + paths,
+                       capture_output=True)
+    out = {p: [] for p in paths}
+    for raw in r.stdout.split(b"\n"):
+        if not raw:
+            continue
+        raw.decode("utf-8")  # every line is UTF-8 (raises otherwise)
+        d = json.loads(raw)
+        out.setdefault(d["file"], []).append(d)
+    return out, r.returncode, r.stderr.decode("utf-8", "replace")
+
+
+# ---- inputs ------------------------------------------------------------------
+
+def escape_all(v):
+    """JSON text of v with every character of every string as \\uXXXX."""
+    if isinstance(v, str):
+        return '"' + "".join("\\u%04x" % b for ch in v
+                             for b in ([ord(ch)] if ord(ch) < 0x10000 else
+                                       [0xd800 + ((ord(ch) - 0x10000) >> 10),
+                                        0xdc00 + ((ord(ch) - 0x10000) & 0x3ff)])) + '"'
+    if isinstance(v, dict):
+        return "{" + ",".join(escape_all(k) + ":" + escape_all(x) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(escape_all(x) for x in v) + "]"
+    return json.dumps(v)
+
+
+def shuffled(v, rng):
+    if isinstance(v, dict):
+        items = list(v.items())
+        rng.shuffle(items)
+        return {k: shuffled(x, rng) for k, x in items}
+    if isinstance(v, list):
+        return [shuffled(x, rng) for x in v]
+    return v
+
+
+def serialisations(records):
+    """(name, bytes, gzip?) of the same records written in many ways."""
+    rng = random.Random(13)
+    doc = {"Records": records}
+    out = [
+        ("minified", json.dumps(doc, separators=(",", ":")).encode(), False),
+        ("indented", json.dumps(doc, indent=2).encode(), False),
+        ("shuffled", json.dumps(shuffled(doc, rng), indent=1).encode(), False),
+        ("escaped", escape_all(doc).encode(), False),
+        ("ascii", json.dumps(doc, ensure_ascii=True, indent="\t").encode(), False),
+        ("crlf", json.dumps(doc, indent=4).replace("\n", "\r\n").encode(), False),
+        ("jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                          for r in records).encode(), False),
+        ("jsonl-crlf", "".join(json.dumps(r) + "\r\n" for r in records).encode(), False),
+        ("array", json.dumps(records, indent=2).encode(), False),
+        ("concatenated", "".join(json.dumps(r, separators=(",", ":"))
+                                 for r in records).encode(), False),
+        ("eventbridge", "".join(json.dumps({
+            "version": "0", "id": "x", "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.kinesisvideo", "account": "123456789012",
+            "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": r}) + "\n" for r in records).encode(), False),
+    ]
+    # Multi-member gzip: each member holds a slice of the minified text.
+    text = json.dumps(doc, separators=(",", ":")).encode()
+    buf = io.BytesIO()
+    step = max(1, len(text) // 7)
+    for k in range(0, len(text), step):
+        buf.write(gzip.compress(text[k:k + step], mtime=0))
+    out.append(("multi-member-gzip", text, buf.getvalue()))
+    return out
+
+
+EDGE_CASES = [
+    # repeated keys, both orders, top level and nested
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"CreateStream",'
+     '"eventName":"DeleteStream","requestParameters":{"streamName":"a"},'
+     '"requestParameters":{"streamARN":"arn:aws:kinesisvideo:us-east-1:123456789012:stream/b/1"}}'),
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"DescribeStream",'
+     '"awsRegion":"us-west-2","awsRegion":"eu-west-1",'
+     '"userIdentity":{"type":"IAMUser","arn":"a1","arn":"a2","accountId":"111122223333"}}'),
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"DescribeStream",'
+     '"userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":'
+     '{"type":"Role","userName":"x","userName":"y"}}},"userIdentity":{"type":"IAMUser"}}'),
+    # wrong types
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"DescribeStream",'
+     '"awsRegion":5,"userAgent":true,"eventTime":1527206216,"readOnly":"true",'
+     '"userIdentity":{"type":"IAMUser","userName":17,"arn":["x"]}}'),
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"DescribeStream",'
+     '"readOnly":"false","errorCode":{"a":1},"sourceIPAddress":null}'),
+    # outcome
+    ('{"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin",'
+     '"errorMessage":"No username found in supplied account"}'),
+    ('{"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin",'
+     '"responseElements":{"ConsoleLogin":"Failure"}}'),
+    ('{"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin",'
+     '"responseElements":{"ConsoleLogin":"Success","ConsoleLogin":"Failure"}}'),
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"CreateStream",'
+     '"errorCode":"","errorMessage":""}'),
+    # escapes, non-ASCII and white space kept as decoded
+    ('{"eventSource":" kinesisvideo.amazonaws.com","eventName":"TagStream",'
+     '"userAgent":"\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\/","awsRegion":"\u00e9t\u00e9",'
+     '"requestParameters":{"streamName":"s","tags":{"k\\u0031":"v","k2":"\u20ac"}}}'),
+]
+
+
+def main():
+    args = sys.argv[1:]
+    n_records = 400
+    if "--records" in args:
+        k = args.index("--records")
+        n_records = int(args[k + 1])
+        del args[k:k + 2]
+    if len(args) != 2:
+        print(__doc__)
+        return 64
+    kvstrail, shared = args
+    corpus = os.path.join(shared, "corpus", "cloudtrail")
+    gen = os.path.join(shared, "bench", "gen_trail.py")
+    if not os.path.isdir(corpus) or not os.path.isfile(gen):
+        print("SKIP: %s or %s is missing (the shared folder)" % (corpus, gen))
+        return 77
+    report = Report()
+    left_out = {}
+
+    # The public corpus.
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(corpus) for f in fs
+                   if f.endswith((".json", ".jsonl", ".json.gz")))
+    for k in range(0, len(files), 200):
+        part = files[k:k + 200]
+        lines, _, _ = run_kvstrail(kvstrail, part)
+        for path in part:
+            with open(path, "rb") as f:
+                data = f.read()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                left_out["not UTF-8"] = left_out.get("not UTF-8", 0) + 1
+                continue
+            why = compare(report, os.path.relpath(path, corpus), text, lines[path])
+            if why:
+                # By kind ("python: Expecting value"), not by position.
+                kind = why.split(":")[0] + ":" + why.split(":")[1]
+                left_out[kind] = left_out.get(kind, 0) + 1
+    corpus_records = report.records
+
+    # A generated trail in many serialisations, and the edge cases.
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "trail.json")
+        subprocess.run([sys.executable, gen, "--records", str(n_records),
+                        "--seed", "13", "--out", src], check=True)
+        with open(src, encoding="utf-8") as f:
+            records = json.load(f)["Records"]
+        inputs = []
+        for name, text, gz in serialisations(records):
+            path = os.path.join(tmp, name)
+            with open(path, "wb") as f:
+                f.write(gz if gz else text)
+            inputs.append((path, name, text.decode("utf-8")))
+        for j, case in enumerate(EDGE_CASES):
+            path = os.path.join(tmp, "edge-%02d.json" % j)
+            with open(path, "wb") as f:
+                f.write(case.encode("utf-8"))
+            inputs.append((path, "edge case %d" % j, case))
+        lines, status, err = run_kvstrail(kvstrail, [p for p, _, _ in inputs])
+        if status not in (0, 1):
+            report.bad("kvstrail exit status", "generated inputs", "%d: %s" % (status, err[-300:]))
+        for path, name, text in inputs:
+            why = compare(report, name, text, lines[path])
+            if why:
+                report.bad("python could not read a generated input", name, why)
+
+    print("oracle: %d inputs, %d records compared (%d of the corpus, %d generated "
+          "in %d serialisations of %d records, and %d edge cases)" % (
+              report.inputs, report.records, corpus_records,
+              report.records - corpus_records, len(serialisations(records[:1])),
+              n_records, len(EDGE_CASES)))
+    for why, n in sorted(left_out.items()):
+        print("  left out of the corpus: %d file(s): %s" % (n, why))
+    mismatches = sum(n for n, _ in report.classes.values())
+    for cls, (n, ex) in sorted(report.classes.items()):
+        print("MISMATCH %s: %d, first: %s" % (cls, n, ex))
+    print("oracle: %d mismatch(es) in %d class(es)" % (mismatches, len(report.classes)))
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
