@@ -36,6 +36,7 @@ struct cli_file_out {
     int gzip;                 /* the input is gzip: positions are in the
                                  inflated text */
     struct cli_buf *notes;    /* SARIF: this file's notifications, or NULL */
+    uint64_t high_matches;    /* detect: matches of level high or critical */
 };
 
 void cli_format_init(struct cli_formatter *f, const struct cli_options *opts);
@@ -51,6 +52,16 @@ void cli_format_note(struct cli_file_out *fo, uint64_t line, uint64_t offset,
                      const char *message, size_t message_len, int status);
 /* One event (or, in recovery mode, one broken record). */
 void cli_format_event(struct cli_file_out *fo, const kvst_event *ev);
+
+/* Where SARIF consumers send a user who wants to know about the tool. */
+#define CLI_INFORMATION_URI "https://github.com/kvstrail/kvstrail"
+#define SARIF_SCHEMA \
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
+    "sarif-schema-2.1.0.json"
+
+/* A path as a URI reference (RFC 3986): unreserved characters and '/'
+ * kept, the rest percent-encoded. */
+void cli_uri_path(struct cli_buf *out, const char *s);
 
 /* FILE:LINE:COL: error: MESSAGE [KVST_E_NAME] (FILE: error: ... when the
  * position is unknown), with a newline. */

@@ -3,6 +3,7 @@
 
 #include "cli_columns.h"
 #include "cli_walk.h"
+#include "cli_buf.h"
 
 #include <kvstrail/kvstrail.h>
 
@@ -26,6 +27,7 @@ static const char usage_text[] =
     "  events   one line per event (or digest file): JSON Lines or a table\n"
     "  check    validation findings only: text, JSON Lines or SARIF 2.1.0\n"
     "  stats    counts per action, principal, credential and finding; rates\n"
+    "  detect   Sigma rules over the events: one line per match\n"
     "  verify   check an archive's digests, hash chain and signatures offline\n"
     "           (kvstrail verify --help)\n"
     "  help     print this help\n"
@@ -34,9 +36,14 @@ static const char usage_text[] =
     "  -f, --format FMT          events: jsonl, table (default: table on a\n"
     "                            terminal, else jsonl), csv; check: text\n"
     "                            (default), jsonl, sarif; stats: text\n"
-    "                            (default), jsonl\n"
+    "                            (default), jsonl; detect: jsonl (default),\n"
+    "                            text, sarif\n"
     "      --columns LIST        table and csv: the contract's fields, dotted,\n"
     "                            e.g. eventTime,action,identity.arn\n"
+    "      --rules PATH          detect, stats: a Sigma rule file or folder\n"
+    "                            (repeatable; default: the bundled KVS pack)\n"
+    "      --placeholder N=V     a value of the |expand placeholder %N%\n"
+    "                            (repeatable, each adds one value)\n"
     "      --kvs-only            skip records of other services\n"
     "      --recover             report a broken record and go on with the next\n"
     "  -j, --jobs N              parse N files at once (0: one per CPU);\n"
@@ -74,8 +81,9 @@ static const char usage_text[] =
     "  -h, --help                print this help\n"
     "  -V, --version             print the version\n"
     "\n"
-    "Exit status: 0 all input read; 1 check found an error; 2 some input could\n"
-    "not be read or parsed; 64 usage error. See kvstrail(1).\n";
+    "Exit status: 0 all input read; 1 check found an error, or detect matched a\n"
+    "rule of level high or critical; 2 some input (or rule) could not be read or\n"
+    "parsed; 64 usage error. See kvstrail(1).\n";
 
 enum {
     OPT_KVS_ONLY = 256,
@@ -102,7 +110,9 @@ enum {
     OPT_ACCESS,
     OPT_MIN_SEVERITY,
     OPT_DEDUP,
-    OPT_PRUNE_MARGIN
+    OPT_PRUNE_MARGIN,
+    OPT_RULES,
+    OPT_PLACEHOLDER
 };
 
 static const struct option long_options[] = {
@@ -134,6 +144,8 @@ static const struct option long_options[] = {
     { "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
     { "dedup", no_argument, NULL, OPT_DEDUP },
     { "prune-margin", required_argument, NULL, OPT_PRUNE_MARGIN },
+    { "rules", required_argument, NULL, OPT_RULES },
+    { "placeholder", required_argument, NULL, OPT_PLACEHOLDER },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
@@ -231,6 +243,8 @@ static int format_allowed(enum cli_command cmd, enum cli_format fmt)
         return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL ||
                fmt == CLI_FMT_SARIF;
     case CLI_CMD_STATS: return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL;
+    case CLI_CMD_DETECT:
+        return fmt == CLI_FMT_JSONL || fmt == CLI_FMT_TEXT || fmt == CLI_FMT_SARIF;
     }
     return 0;
 }
@@ -515,6 +529,16 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
                 return usage_error(exit_status, "invalid --%s '%s'",
                                    long_options[longindex].name, optarg);
             break;
+        case OPT_RULES:
+            out->rule_paths = cli_xrealloc(out->rule_paths,
+                (out->rule_path_count + 1) * sizeof *out->rule_paths);
+            out->rule_paths[out->rule_path_count++] = optarg;
+            break;
+        case OPT_PLACEHOLDER:
+            out->placeholders = cli_xrealloc(out->placeholders,
+                (out->placeholder_count + 1) * sizeof *out->placeholders);
+            out->placeholders[out->placeholder_count++] = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -542,13 +566,17 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
         out->command = CLI_CMD_CHECK;
     else if (strcmp(cmd, "stats") == 0)
         out->command = CLI_CMD_STATS;
+    else if (strcmp(cmd, "detect") == 0)
+        out->command = CLI_CMD_DETECT;
     else if (strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
     } else
         return usage_error(exit_status, "unknown command '%s'", cmd);
 
-    if (format_arg == NULL)
+    if (format_arg == NULL && out->command == CLI_CMD_DETECT)
+        out->format = CLI_FMT_JSONL;
+    else if (format_arg == NULL)
         out->format = out->command == CLI_CMD_EVENTS
                           ? (isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_JSONL)
                           : CLI_FMT_TEXT;
@@ -558,6 +586,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
             [CLI_CMD_EVENTS] = "jsonl, table or csv",
             [CLI_CMD_CHECK] = "text, jsonl or sarif",
             [CLI_CMD_STATS] = "text or jsonl",
+            [CLI_CMD_DETECT] = "jsonl, text or sarif",
         };
         return usage_error(exit_status, "%s prints %s, not '%s'", cmd,
                            allowed[out->command], format_arg);
@@ -584,6 +613,13 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     if (!color_wanted(color_arg, &out->color))
         return usage_error(exit_status, "invalid --color value '%s'", color_arg);
     out->progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+    if ((out->rule_path_count || out->placeholder_count) &&
+        out->command != CLI_CMD_DETECT && out->command != CLI_CMD_STATS)
+        return usage_error(exit_status, "--rules and --placeholder go with detect "
+                           "and stats, not %s", cmd);
+    /* Rules read fields from the record's own bytes. */
+    if (out->command == CLI_CMD_DETECT || out->rule_path_count)
+        out->parser_flags |= KVST_FLAG_KEEP_RAW;
 
     if (optind < argc) {
         out->files = argv + optind;

@@ -11,14 +11,16 @@
 
 /* Exit statuses (64 is EX_USAGE of sysexits.h). */
 #define CLI_EXIT_OK       0
-#define CLI_EXIT_FINDINGS 1  /* check: a finding of severity error */
+#define CLI_EXIT_FINDINGS 1  /* check: a finding of severity error;
+                                detect: a rule of level high or critical */
 #define CLI_EXIT_INPUT    2  /* some input could not be read or parsed */
 #define CLI_EXIT_USAGE    64
 
 enum cli_command {
     CLI_CMD_EVENTS,
     CLI_CMD_CHECK,
-    CLI_CMD_STATS
+    CLI_CMD_STATS,
+    CLI_CMD_DETECT
 };
 
 enum cli_format {
@@ -58,6 +60,13 @@ struct cli_options {
     const char *columns[CLI_MAX_COLUMNS];
     size_t column_count;
     char *columns_text;          /* the copy columns[] point into */
+    /* detect, stats --rules: Sigma rule files or folders, and
+     * --placeholder NAME=VALUE (each adds one value) */
+    char **rule_paths;
+    size_t rule_path_count;
+    char **placeholders;
+    size_t placeholder_count;
+    struct cli_detect *detect;   /* the loaded rules; NULL without them */
 };
 
 /*

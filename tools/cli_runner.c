@@ -2,6 +2,7 @@
 #include "cli_runner.h"
 
 #include "cli_dedup.h"
+#include "cli_detect.h"
 #include "cli_format.h"
 #include "cli_inputs.h"
 #include "cli_order.h"
@@ -37,6 +38,7 @@ struct file_ctx {
     struct cli_stats *stats;
     struct cli_dedup *dedup;   /* NULL without --dedup */
     uint64_t delivered;        /* events the parser gave, before --dedup */
+    struct cli_detect_worker *detect; /* NULL without rules */
 };
 
 static int on_event(const kvst_event *ev, void *payload)
@@ -50,6 +52,8 @@ static int on_event(const kvst_event *ev, void *payload)
     }
     cli_stats_add_event(fc->stats, ev);
     cli_format_event(&fc->out, ev);
+    if (fc->detect != NULL)
+        cli_detect_event(fc->detect, &fc->out, ev);
     return 0;
 }
 
@@ -116,7 +120,7 @@ int cli_runner_check_options(const struct cli_options *opts)
 
 /* Parse one file; returns its exit status. */
 static int run_file(struct run *r, size_t index, char *chunk,
-                    struct cli_stats *stats)
+                    struct cli_stats *stats, struct cli_detect_worker *detect)
 {
     const struct cli_options *opts = r->opts;
     const char *path = r->inputs.files[index];
@@ -135,6 +139,7 @@ static int run_file(struct run *r, size_t index, char *chunk,
     fc.out.notes = r->notes != NULL ? &r->notes[index] : NULL;
     fc.stats = stats;
     fc.dedup = opts->dedup ? &r->dedup : NULL;
+    fc.detect = detect;
     stats->files++;
 
     parser_options(opts, &po);
@@ -199,7 +204,8 @@ static int run_file(struct run *r, size_t index, char *chunk,
     if (status != 0 || fc.out.broken_records > 0) {
         stats->input_errors++;
         exit_status = CLI_EXIT_INPUT;
-    } else if (opts->command == CLI_CMD_CHECK && fc.out.error_findings > 0) {
+    } else if ((opts->command == CLI_CMD_CHECK && fc.out.error_findings > 0) ||
+               (opts->command == CLI_CMD_DETECT && fc.out.high_matches > 0)) {
         exit_status = CLI_EXIT_FINDINGS;
     }
     return exit_status;
@@ -209,6 +215,7 @@ struct worker {
     struct run *run;
     pthread_t thread;
     struct cli_stats stats;
+    struct cli_detect_worker detect;
 };
 
 static void *worker_main(void *arg)
@@ -216,6 +223,8 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct run *r = w->run;
     char *chunk = cli_xrealloc(NULL, CHUNK_BYTES);
+    if (r->opts->detect != NULL)
+        cli_detect_worker_init(&w->detect, r->opts->detect);
     for (;;) {
         size_t index;
         pthread_mutex_lock(&r->next_lock);
@@ -224,11 +233,14 @@ static void *worker_main(void *arg)
         if (index >= r->inputs.count)
             break;
         cli_order_wait_turn(&r->order, index);
-        r->file_status[index] = run_file(r, index, chunk, &w->stats);
+        r->file_status[index] = run_file(r, index, chunk, &w->stats,
+                                         r->opts->detect ? &w->detect : NULL);
         cli_sink_done(cli_order_sink(&r->order, index));
         cli_progress_file_done(&r->progress);
     }
     free(chunk);
+    if (r->opts->detect != NULL)
+        cli_detect_worker_free(&w->detect);
     return NULL;
 }
 
@@ -290,8 +302,11 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     pthread_mutex_init(&r.next_lock, NULL);
 
     cli_format_begin(&r.fmt, &text);
+    if (opts->detect != NULL)
+        cli_detect_begin(opts->detect, &text);
     cli_order_stdout(&r.order, text.data, text.len);
-    if (r.fmt.command == CLI_CMD_CHECK && r.fmt.format == CLI_FMT_SARIF)
+    if ((r.fmt.command == CLI_CMD_CHECK || r.fmt.command == CLI_CMD_DETECT) &&
+        r.fmt.format == CLI_FMT_SARIF)
         cli_order_strip_next_comma(&r.order);
 
     t0 = now_seconds();
@@ -329,7 +344,12 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     }
 
     text.len = 0;
+    if (opts->detect != NULL && opts->detect->refused &&
+        exit_status < CLI_EXIT_INPUT)
+        exit_status = CLI_EXIT_INPUT;
     cli_format_end(&r.fmt, exit_status, &notes, &text);
+    if (opts->detect != NULL)
+        cli_detect_end(opts->detect, exit_status, &text);
     cli_order_stdout(&r.order, text.data, text.len);
     if (r.order.write_failed) {
         static const char msg[] =

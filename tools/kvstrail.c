@@ -1,14 +1,16 @@
 /*
- * kvstrail: the command-line tool. `events`, `check` and `stats` over
+ * kvstrail: the command-line tool. `events`, `check`, `stats` and `detect` over
  * CloudTrail files or stdin, `verify` over an archive; see docs/cli.md,
  * docs/verify.md and kvstrail(1).
  *
  * This file only ties the pieces together: cli_options (the command line),
+ * cli_detect (Sigma rules: detect, stats --rules),
  * cli_runner (files -> parsers, -j threads), cli_format (events and check
  * output), cli_stats (the stats summary), cli_order (output in file order)
  * and cli_progress (the progress bar).
  */
 #include "cli_buf.h"
+#include "cli_detect.h"
 #include "cli_options.h"
 #include "cli_progress.h"
 #include "cli_runner.h"
@@ -41,6 +43,13 @@ int main(int argc, char **argv)
 
     if (cli_runner_check_options(&opts) != 0)
         return CLI_EXIT_INPUT;
+    if (opts.command == CLI_CMD_DETECT || opts.rule_path_count > 0) {
+        static struct cli_detect detect;
+        int status = cli_detect_load(&detect, &opts);
+        if (status != 0)
+            return status;
+        opts.detect = &detect;
+    }
 
     /* The counters are large (about 11 KiB): keep them off the stack. */
     total = cli_xrealloc(NULL, sizeof *total);
@@ -48,6 +57,8 @@ int main(int argc, char **argv)
     if (opts.command == CLI_CMD_STATS) {
         struct cli_buf text = CLI_BUF_INIT;
         cli_stats_format(total, elapsed, opts.format, &text);
+        if (opts.detect != NULL)
+            cli_detect_stats_append(opts.detect, opts.format, &text);
         if (cli_write_all(STDOUT_FILENO, text.data, text.len) != 0 &&
             errno != EPIPE && exit_status == CLI_EXIT_OK)
             exit_status = CLI_EXIT_INPUT;
@@ -55,5 +66,9 @@ int main(int argc, char **argv)
     }
     free(total);
     free(opts.columns_text);
+    if (opts.detect != NULL)
+        cli_detect_free(opts.detect);
+    free(opts.rule_paths);
+    free(opts.placeholders);
     return exit_status;
 }

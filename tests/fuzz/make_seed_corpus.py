@@ -190,7 +190,34 @@ def main():
                       b'arn:a:b:c:d:e/f/9', b'a' * 257, b'us-gov-west-east-1', b'us-east-1000',
                       b'\xf0\x9f\x98\x80' * 129, b'::ffff:255.255.255.256', b'1:2:3:4:5:6:7::',
                       b'video/h264,', b'AWS Internal', b' kinesisvideo.amazonaws.com']))
+    sigma_seeds()
     return 0
+
+
+def sigma_seeds():
+    """fuzz_sigma_compile: a flags byte then a rule text; fuzz_sigma_match:
+    a rule text, a line "#events", then events. From the engine's test
+    rules (tests/sigma/engine) and their events."""
+    engine = os.path.join(ROOT, 'tests', 'sigma', 'engine')
+    for old in glob.glob(os.path.join(OUT, 'fuzz_sigma_*', 'seed-*')):
+        os.remove(old)
+    for path in sorted(glob.glob(os.path.join(engine, '*.yml'))):
+        stem = os.path.basename(path)[:-4]
+        with open(path, 'rb') as f:
+            rule = f.read()
+        write('fuzz_sigma_compile', stem + '.yml', b'\x00' + rule)
+        write('fuzz_sigma_compile', stem + '-small.yml', b'\x01' + rule)
+        for kind in ('match', 'nomatch'):
+            with open(os.path.join(engine, 'tests', '%s.%s.jsonl' % (stem, kind)), 'rb') as f:
+                write('fuzz_sigma_match', '%s-%s' % (stem, kind),
+                      rule + b'\n#events\n' + f.read())
+    write('fuzz_sigma_compile', 'alias-bomb.yml',
+          b'\x00title: b\nlogsource: {product: aws, service: cloudtrail}\n'
+          b'x: &a [v, v, v, v, v, v, v, v]\ny: &b {f: *a, g: *a, h: *a}\n'
+          b'detection:\n  s: [*b, *b, *b, *b]\n  condition: s\n')
+    write('fuzz_sigma_compile', 'deep-condition.yml',
+          b'\x01title: d\nlogsource: {product: aws, service: cloudtrail}\n'
+          b'detection:\n  s: {a: 1}\n  condition: ' + b'not ' * 40 + b'(((((s)))))\n')
 
 
 if __name__ == '__main__':

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Exports agree: headers, version script, built library; SONAME is fixed.
 
-    symbols.py HEADER_DIR VERSION_SCRIPT LIBRARY
+    symbols.py HEADER_DIR VERSION_SCRIPT LIBRARY [SONAME MACRO PREFIX]
 
 The functions declared KVST_EXPORT in HEADER_DIR/*.h, the global names of
 the version script and the dynamic symbols the library defines must be the
 same three sets; every exported symbol must carry the version node the
-script puts it in; the SONAME must be libkvstrail.so.1.
+script puts it in; the SONAME must be libkvstrail.so.1. The optional
+arguments check another library of the project the same way
+(libkvstrail-sigma.so.1, KVST_SIGMA_EXPORT, kvst_sigma_).
 """
 import glob
 import os
@@ -17,7 +19,7 @@ import sys
 SONAME = "libkvstrail.so.1"
 
 
-def header_exports(header_dir):
+def header_exports(header_dir, macro="KVST_EXPORT"):
     names = set()
     for path in glob.glob(os.path.join(header_dir, "*.h")):
         with open(path, encoding="utf-8") as f:
@@ -26,7 +28,7 @@ def header_exports(header_dir):
         # Drop preprocessor lines (with continuations): the macro's own
         # definition is not a declaration.
         text = re.sub(r"^[ \t]*#(?:.*\\\n)*.*$", "", text, flags=re.M)
-        for m in re.finditer(r"\bKVST_EXPORT\b([^;{()]*)\(", text):
+        for m in re.finditer(r"\b" + macro + r"\b([^;{()]*)\(", text):
             names.add(re.findall(r"[A-Za-z_]\w*", m.group(1))[-1])
     return names
 
@@ -88,11 +90,13 @@ def differences(sets):
 
 def main(argv):
     header_dir, script, library = argv[1:4]
-    in_headers = header_exports(header_dir)
+    want_soname, macro, prefix = (argv[4:7] if len(argv) > 4
+                                  else (SONAME, "KVST_EXPORT", "kvst_"))
+    in_headers = header_exports(header_dir, macro)
     in_map = map_exports(script)
     in_library = library_exports(library)
     problems = differences({
-        "the headers (KVST_EXPORT)": in_headers,
+        "the headers (%s)" % macro: in_headers,
         "the version script": set(in_map),
         "the library (nm -D)": set(in_library),
     })
@@ -100,11 +104,11 @@ def main(argv):
         if name in in_map and node != in_map[name]:
             problems.append("%s has version %s, the script says %s" % (
                 name, node, in_map[name]))
-    problems += ["%s does not start with kvst_" % n
-                 for n in sorted(in_headers) if not n.startswith("kvst_")]
+    problems += ["%s does not start with %s" % (n, prefix)
+                 for n in sorted(in_headers) if not n.startswith(prefix)]
     found = soname(library)
-    if found != SONAME:
-        problems.append("SONAME is %s, want %s" % (found, SONAME))
+    if found != want_soname:
+        problems.append("SONAME is %s, want %s" % (found, want_soname))
     for p in problems:
         print("FAIL " + p)
     print("%d exported in headers, %d in the script, %d in the library; "

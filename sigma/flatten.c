@@ -1,0 +1,375 @@
+/*
+ * libkvstrail-sigma, stage "flatten": a record's JSON text -> a flat list of
+ * (dotted path, value) leaves, built once per event that passes the
+ * prefilter, so every rule reads fields by a hash compare instead of
+ * walking JSON again.
+ *
+ * The input is a record the kvstrail parser accepted, so it is valid JSON;
+ * the scanner still checks every bound and stops (keeping what came
+ * before, rec->truncated set) on anything it does not expect. Array
+ * elements get the array's path: Sigma matches lists element-wise.
+ * Containers are leaves too (for |exists and null), with their JSON text.
+ */
+#include "sigma_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FLATTEN_MAX_DEPTH 64
+
+typedef struct scan {
+    const char *p, *end;
+    sg_record *rec;
+    sg_buf path;       /* the current dotted path */
+    int nomem;
+} scan;
+
+static void skip_ws(scan *s)
+{
+    while (s->p < s->end &&
+           (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+        s->p++;
+}
+
+/* Leaves first hold offsets into rec->text (it may move as it grows);
+ * sg_flatten turns them into pointers at the end. A value that needs no
+ * decoding (in_json) points into the JSON text itself. */
+static int add_leaf(scan *s, uint8_t type, const char *val, size_t val_off,
+                    size_t val_len, int in_json)
+{
+    sg_record *r = s->rec;
+    sg_leaf *l;
+    size_t path_off = r->text.len;
+    if (r->count == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        sg_leaf *n = realloc(r->leaves, cap * sizeof *n);
+        if (!n) {
+            s->nomem = 1;
+            return 0;
+        }
+        r->leaves = n;
+        r->cap = cap;
+    }
+    sg_buf_add(&r->text, s->path.data ? s->path.data : "", s->path.len);
+    sg_buf_addc(&r->text, '\0');
+    l = &r->leaves[r->count++];
+    memset(l, 0, sizeof *l);
+    l->hash = sg_hash(s->path.data ? s->path.data : "", s->path.len);
+    l->path_len = (uint32_t)s->path.len;
+    l->type = type;
+    l->val_len = (uint32_t)val_len;
+    /* Stash offsets in the pointer slots until the text stops moving. */
+    l->path = (const char *)(uintptr_t)path_off;
+    if (in_json) {
+        l->val = val;
+        l->type |= 0x80;
+    } else {
+        l->val = (const char *)(uintptr_t)val_off;
+    }
+    return !r->text.failed;
+}
+
+static unsigned hex4(const char *p)
+{
+    unsigned v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return 0x110000u;
+    }
+    return v;
+}
+
+static void put_utf8(sg_buf *b, unsigned cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    sg_buf_add(b, u, n);
+}
+
+/* A string at s->p (the opening quote). Sets *start and *len to the raw body
+ * and *escaped when it has escapes. */
+static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
+{
+    const char *p = s->p + 1;
+    *escaped = 0;
+    while (p < s->end && *p != '"') {
+        if (*p == '\\') {
+            *escaped = 1;
+            p++;
+        }
+        p++;
+    }
+    if (p >= s->end)
+        return 0;
+    *start = s->p + 1;
+    *len = (size_t)(p - *start);
+    s->p = p + 1;
+    return 1;
+}
+
+/* Decode the escapes of a string body into b. */
+static void decode_string(sg_buf *b, const char *p, size_t n)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *q = p;
+        while (q < end && *q != '\\')
+            q++;
+        sg_buf_add(b, p, (size_t)(q - p));
+        if (q >= end)
+            break;
+        q++;
+        if (q >= end)
+            break;
+        switch (*q) {
+        case 'b': sg_buf_addc(b, '\b'); q++; break;
+        case 'f': sg_buf_addc(b, '\f'); q++; break;
+        case 'n': sg_buf_addc(b, '\n'); q++; break;
+        case 'r': sg_buf_addc(b, '\r'); q++; break;
+        case 't': sg_buf_addc(b, '\t'); q++; break;
+        case 'u': {
+            unsigned cp = end - q >= 5 ? hex4(q + 1) : 0x110000u;
+            if (cp > 0xFFFF) {
+                sg_buf_addc(b, '?');
+                q = end;
+                break;
+            }
+            q += 5;
+            if (cp >= 0xD800 && cp < 0xDC00 && end - q >= 6 && q[0] == '\\' &&
+                q[1] == 'u') {
+                unsigned lo = hex4(q + 2);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    q += 6;
+                }
+            }
+            /* A lone surrogate becomes U+FFFD, as yajl does. */
+            if (cp >= 0xD800 && cp < 0xE000)
+                cp = 0xFFFD;
+            put_utf8(b, cp);
+            break;
+        }
+        default: sg_buf_addc(b, *q); q++; break;
+        }
+        p = q;
+    }
+}
+
+static int scan_value(scan *s, int depth);
+
+static int push_key(scan *s, const char *k, size_t n, int escaped)
+{
+    if (s->path.len)
+        sg_buf_addc(&s->path, '.');
+    if (escaped)
+        decode_string(&s->path, k, n);
+    else
+        sg_buf_add(&s->path, k, n);
+    return !s->path.failed;
+}
+
+static int scan_object(scan *s, int depth)
+{
+    size_t base = s->path.len;
+    s->p++; /* '{' */
+    skip_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return 1;
+    }
+    for (;;) {
+        const char *k;
+        size_t n;
+        int esc;
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != '"' || !scan_string(s, &k, &n, &esc))
+            return 0;
+        skip_ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            return 0;
+        s->p++;
+        if (!push_key(s, k, n, esc))
+            return 0;
+        if (!scan_value(s, depth + 1))
+            return 0;
+        s->path.len = base;
+        if (s->path.data)
+            s->path.data[base] = '\0';
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            return 1;
+        }
+        return 0;
+    }
+}
+
+static int scan_array(scan *s, int depth)
+{
+    s->p++; /* '[' */
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return 1;
+    }
+    for (;;) {
+        if (!scan_value(s, depth + 1))
+            return 0;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return 1;
+        }
+        return 0;
+    }
+}
+
+static int scan_value(scan *s, int depth)
+{
+    const char *start;
+    skip_ws(s);
+    if (s->p >= s->end || depth > FLATTEN_MAX_DEPTH)
+        return 0;
+    start = s->p;
+    switch (*s->p) {
+    case '{': {
+        size_t leaf = s->rec->count;
+        if (!add_leaf(s, SG_J_OBJECT, start, 0, 0, 1) || !scan_object(s, depth))
+            return 0;
+        s->rec->leaves[leaf].val_len = (uint32_t)(s->p - start);
+        return 1;
+    }
+    case '[': {
+        size_t leaf = s->rec->count;
+        if (!add_leaf(s, SG_J_ARRAY, start, 0, 0, 1) || !scan_array(s, depth))
+            return 0;
+        s->rec->leaves[leaf].val_len = (uint32_t)(s->p - start);
+        return 1;
+    }
+    case '"': {
+        const char *body;
+        size_t n;
+        int esc;
+        if (!scan_string(s, &body, &n, &esc))
+            return 0;
+        if (!esc)
+            return add_leaf(s, SG_J_STRING, body, 0, n, 1);
+        {
+            size_t off = s->rec->text.len;
+            decode_string(&s->rec->text, body, n);
+            sg_buf_addc(&s->rec->text, '\0');
+            if (s->rec->text.failed)
+                return 0;
+            return add_leaf(s, SG_J_STRING, NULL, off,
+                            s->rec->text.len - off - 1, 0);
+        }
+    }
+    default: {
+        uint8_t type;
+        while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' &&
+               *s->p != ' ' && *s->p != '\n' && *s->p != '\r' && *s->p != '\t')
+            s->p++;
+        if (*start == 't' || *start == 'f')
+            type = SG_J_BOOL;
+        else if (*start == 'n')
+            type = SG_J_NULL;
+        else
+            type = SG_J_NUMBER;
+        return add_leaf(s, type, start, 0, (size_t)(s->p - start), 1);
+    }
+    }
+}
+
+int sg_flatten(sg_record *rec, const char *json, size_t len)
+{
+    scan s;
+    size_t i;
+    memset(&s, 0, sizeof s);
+    s.p = json;
+    s.end = json + len;
+    s.rec = rec;
+    rec->count = 0;
+    rec->text.len = 0;
+    rec->text.failed = 0;
+    rec->truncated = 0;
+    skip_ws(&s);
+    if (s.p < s.end && *s.p == '{') {
+        if (!scan_object(&s, 0))
+            rec->truncated = 1;
+    } else {
+        rec->truncated = 1;
+    }
+    sg_buf_free(&s.path);
+    if (s.nomem || rec->text.failed) {
+        rec->count = 0;
+        return KVST_E_NOMEM;
+    }
+    for (i = 0; i < rec->count; i++) {
+        sg_leaf *l = &rec->leaves[i];
+        l->path = rec->text.data + (size_t)(uintptr_t)l->path;
+        if (l->type & 0x80)
+            l->type &= 0x7F;
+        else
+            l->val = rec->text.data + (size_t)(uintptr_t)l->val;
+    }
+    return 0;
+}
+
+void sg_record_free(sg_record *rec)
+{
+    free(rec->leaves);
+    sg_buf_free(&rec->text);
+    memset(rec, 0, sizeof *rec);
+}
+
+const sg_leaf *sg_record_find(const sg_record *rec, uint64_t hash,
+                              const char *path, size_t path_len, size_t *from)
+{
+    size_t i;
+    for (i = *from; i < rec->count; i++) {
+        const sg_leaf *l = &rec->leaves[i];
+        if (l->hash == hash && l->path_len == path_len &&
+            memcmp(l->path, path, path_len) == 0) {
+            *from = i + 1;
+            return l;
+        }
+    }
+    *from = rec->count;
+    return NULL;
+}

@@ -1,0 +1,989 @@
+/*
+ * libkvstrail-sigma, delivery: the public API. The builder collects rules
+ * and errors; building resolves correlation references and indexes the
+ * detections by the eventName values their condition needs (the
+ * prefilter: a rule that needs eventName DeleteStream is never looked at
+ * for any other event); a state matches events, flattening a record only
+ * when some rule passes the prefilter, and reports matches in load order.
+ */
+#include "sigma_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SIGMA_VERSION "1.1.0"
+
+struct kvst_sigma_builder {
+    sg_env env;
+    sg_rule **rules;
+    size_t rule_count;
+    sg_rule **skipped;
+    size_t skipped_count;
+    kvst_sigma_error *errors;
+    size_t error_count;
+    void **owned;            /* error strings */
+    size_t owned_count;
+};
+
+typedef struct name_entry {
+    uint64_t hash;
+    const char *name;        /* folded */
+    size_t len;
+    uint32_t rule;
+} name_entry;
+
+struct kvst_sigma_ruleset {
+    kvst_sigma_options opts;
+    sg_rule **rules;
+    size_t rule_count;
+    name_entry *names;       /* sorted by hash */
+    size_t name_count;
+    uint32_t *unindexed;     /* detections without an eventName set */
+    size_t unindexed_count;
+    char *folded;            /* the folded names */
+    size_t max_searches;
+};
+
+struct kvst_sigma_state {
+    const kvst_sigma_ruleset *rs;
+    sg_record rec;
+    int flattened;
+    const kvst_event *cur_ev;   /* the event being matched */
+    int8_t *memo;
+    uint32_t *cand;
+    sg_corr_state **corr;
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+    kvst_sigma_stats stats;
+    int64_t watermark;
+    int have_watermark;
+    kvst_sigma_field *fields;
+    size_t field_count, field_cap;
+    sg_buf fieldtext;
+    sg_buf key;
+    int depth;               /* correlation chain being reported */
+};
+
+/* ---- options ------------------------------------------------------------ */
+
+static int options_take(const kvst_sigma_options *in, kvst_sigma_options *out)
+{
+    static const kvst_sigma_options defaults = KVST_SIGMA_OPTIONS_INIT;
+    *out = defaults;
+    if (in) {
+        size_t n = in->struct_size, i;
+        if (n < sizeof *in) {
+            return KVST_E_ABI;
+        }
+        for (i = sizeof *in; i < n; i++)
+            if (((const unsigned char *)in)[i])
+                return KVST_E_ABI;
+        memcpy(out, in, sizeof *out);
+        out->struct_size = sizeof *out;
+        if (in->flags || in->reserved)
+            return KVST_E_INVAL;
+    }
+#define DEF(f, v) if (out->f == 0) out->f = (v)
+    DEF(max_text_bytes, KVST_SIGMA_DEFAULT_MAX_TEXT_BYTES);
+    DEF(max_yaml_nodes, KVST_SIGMA_DEFAULT_MAX_YAML_NODES);
+    DEF(max_depth, KVST_SIGMA_DEFAULT_MAX_DEPTH);
+    DEF(max_values, KVST_SIGMA_DEFAULT_MAX_VALUES);
+    DEF(regex_match_limit, KVST_SIGMA_DEFAULT_REGEX_MATCH_LIMIT);
+    DEF(regex_depth_limit, KVST_SIGMA_DEFAULT_REGEX_DEPTH_LIMIT);
+    DEF(max_groups, KVST_SIGMA_DEFAULT_MAX_GROUPS);
+    DEF(max_group_entries, KVST_SIGMA_DEFAULT_MAX_GROUP_ENTRIES);
+    DEF(tolerance_ms, KVST_SIGMA_DEFAULT_TOLERANCE_MS);
+#undef DEF
+    if (out->tolerance_ms < 0 || out->max_groups > INT32_MAX / 4)
+        return KVST_E_INVAL;
+    return 0;
+}
+
+/* ---- builder ------------------------------------------------------------ */
+
+int kvst_sigma_builder_new(const kvst_sigma_options *opts, kvst_sigma_builder **out)
+{
+    kvst_sigma_builder *b;
+    int rc;
+    if (!out)
+        return KVST_E_INVAL;
+    *out = NULL;
+    b = calloc(1, sizeof *b);
+    if (!b)
+        return KVST_E_NOMEM;
+    rc = options_take(opts, &b->env.opts);
+    if (rc != 0) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+static char *own_copy(kvst_sigma_builder *b, const char *s, size_t n)
+{
+    void **o = realloc(b->owned, (b->owned_count + 1) * sizeof *o);
+    char *d;
+    if (!o)
+        return NULL;
+    b->owned = o;
+    d = sg_strndup(s ? s : "", s ? n : 0);
+    if (d)
+        o[b->owned_count++] = d;
+    return d;
+}
+
+int kvst_sigma_builder_placeholder(kvst_sigma_builder *b, const char *name,
+                                   const char *value)
+{
+    char **n, **v;
+    if (!b || !name || !value || !*name)
+        return KVST_E_INVAL;
+    n = realloc(b->env.placeholder_names,
+                (b->env.placeholder_count + 1) * sizeof *n);
+    if (!n)
+        return KVST_E_NOMEM;
+    b->env.placeholder_names = n;
+    v = realloc(b->env.placeholder_values,
+                (b->env.placeholder_count + 1) * sizeof *v);
+    if (!v)
+        return KVST_E_NOMEM;
+    b->env.placeholder_values = v;
+    n[b->env.placeholder_count] = own_copy(b, name, strlen(name));
+    v[b->env.placeholder_count] = own_copy(b, value, strlen(value));
+    if (!n[b->env.placeholder_count] || !v[b->env.placeholder_count])
+        return KVST_E_NOMEM;
+    b->env.placeholder_count++;
+    return 0;
+}
+
+static int sink_rule(void *ctx, sg_rule *r, int skipped)
+{
+    kvst_sigma_builder *b = ctx;
+    sg_rule ***list = skipped ? &b->skipped : &b->rules;
+    size_t *count = skipped ? &b->skipped_count : &b->rule_count;
+    sg_rule **n = realloc(*list, (*count + 1) * sizeof(sg_rule *));
+    if (!n) {
+        sg_rule_free(r);
+        return KVST_E_NOMEM;
+    }
+    *list = n;
+    n[(*count)++] = r;
+    return 0;
+}
+
+static int sink_error(void *ctx, const char *file, uint64_t line, uint64_t column,
+                      const char *title, const char *message)
+{
+    kvst_sigma_builder *b = ctx;
+    kvst_sigma_error *e = realloc(b->errors, (b->error_count + 1) * sizeof *e);
+    char *f, *t, *m;
+    if (!e)
+        return KVST_E_NOMEM;
+    b->errors = e;
+    f = own_copy(b, file, file ? strlen(file) : 0);
+    t = own_copy(b, title, title ? strlen(title) : 0);
+    m = own_copy(b, message, strlen(message));
+    if (!f || !t || !m)
+        return KVST_E_NOMEM;
+    e = &e[b->error_count++];
+    memset(e, 0, sizeof *e);
+    e->struct_size = sizeof *e;
+    e->file.ptr = f;
+    e->file.len = strlen(f);
+    e->line = line;
+    e->column = column;
+    e->title.ptr = t;
+    e->title.len = strlen(t);
+    e->message.ptr = m;
+    e->message.len = strlen(m);
+    return 0;
+}
+
+int kvst_sigma_builder_add_text(kvst_sigma_builder *b, const char *file,
+                                const char *text, size_t len)
+{
+    sg_sink sink;
+    if (!b || (!text && len))
+        return KVST_E_INVAL;
+    sink.ctx = b;
+    sink.rule = sink_rule;
+    sink.error = sink_error;
+    return sg_load_text(&b->env, file, text ? text : "", len, &sink);
+}
+
+static int io_error(kvst_sigma_builder *b, const char *path, const char *what)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+    return sink_error(b, path, 0, 0, "", msg) != 0 ? KVST_E_NOMEM : KVST_E_IO;
+}
+
+static int add_file(kvst_sigma_builder *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    sg_buf text = { 0 };
+    char chunk[65536];
+    size_t n;
+    int rc;
+    if (!f)
+        return io_error(b, path, "cannot open");
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        sg_buf_add(&text, chunk, n);
+        if (text.len > b->env.opts.max_text_bytes)
+            break;
+    }
+    if (ferror(f)) {
+        fclose(f);
+        sg_buf_free(&text);
+        return io_error(b, path, "read error");
+    }
+    fclose(f);
+    rc = text.failed ? KVST_E_NOMEM
+                     : kvst_sigma_builder_add_text(b, path, text.data ? text.data : "",
+                                                   text.len);
+    sg_buf_free(&text);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_rule_suffix(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+           (n > 5 && !strcmp(name + n - 5, ".yaml"));
+}
+
+static int add_path_depth(kvst_sigma_builder *b, const char *path, int depth)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+    char **names = NULL;
+    size_t count = 0, i;
+    int status = 0;
+    if (stat(path, &st) != 0)
+        return io_error(b, path, "cannot open");
+    if (!S_ISDIR(st.st_mode))
+        return add_file(b, path);
+    if (depth > 16)
+        return 0;
+    d = opendir(path);
+    if (!d)
+        return io_error(b, path, "cannot read directory");
+    while ((de = readdir(d)) != NULL) {
+        char **grown;
+        sg_buf full = { 0 };
+        if (de->d_name[0] == '.')
+            continue;
+        sg_buf_printf(&full, "%s/%s", path, de->d_name);
+        grown = realloc(names, (count + 1) * sizeof *grown);
+        if (full.failed || !grown) {
+            sg_buf_free(&full);
+            free(grown ? grown : names);
+            closedir(d);
+            return KVST_E_NOMEM;
+        }
+        names = grown;
+        names[count++] = full.data;
+    }
+    closedir(d);
+    if (count)
+        qsort(names, count, sizeof *names, cmp_str);
+    for (i = 0; i < count; i++) {
+        struct stat es;
+        int rc = 0;
+        if (stat(names[i], &es) == 0 && S_ISDIR(es.st_mode))
+            rc = add_path_depth(b, names[i], depth + 1);
+        else if (has_rule_suffix(names[i]))
+            rc = add_file(b, names[i]);
+        /* Out of memory wins over any other status. */
+        if (rc == KVST_E_NOMEM || (rc != 0 && status == 0))
+            status = rc;
+    }
+    for (i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    return status;
+}
+
+int kvst_sigma_builder_add_path(kvst_sigma_builder *b, const char *path)
+{
+    if (!b || !path)
+        return KVST_E_INVAL;
+    return add_path_depth(b, path, 0);
+}
+
+size_t kvst_sigma_builder_error_count(const kvst_sigma_builder *b)
+{
+    return b ? b->error_count : 0;
+}
+
+const kvst_sigma_error *kvst_sigma_builder_error(const kvst_sigma_builder *b, size_t i)
+{
+    return b && i < b->error_count ? &b->errors[i] : NULL;
+}
+
+size_t kvst_sigma_builder_skipped_count(const kvst_sigma_builder *b)
+{
+    return b ? b->skipped_count : 0;
+}
+
+const kvst_sigma_rule *kvst_sigma_builder_skipped(const kvst_sigma_builder *b, size_t i)
+{
+    return b && i < b->skipped_count ? &b->skipped[i]->info : NULL;
+}
+
+void kvst_sigma_builder_free(kvst_sigma_builder *b)
+{
+    size_t i;
+    if (!b)
+        return;
+    for (i = 0; i < b->rule_count; i++)
+        sg_rule_free(b->rules[i]);
+    for (i = 0; i < b->skipped_count; i++)
+        sg_rule_free(b->skipped[i]);
+    for (i = 0; i < b->owned_count; i++)
+        free(b->owned[i]);
+    free(b->rules);
+    free(b->skipped);
+    free(b->errors);
+    free(b->owned);
+    free(b->env.placeholder_names);
+    free(b->env.placeholder_values);
+    free(b);
+}
+
+/* ---- build: correlation references, the eventName index ----------------- */
+
+static int str_is(const kvst_str *s, const char *z)
+{
+    return s->len && s->len == strlen(z) && !memcmp(s->ptr, z, s->len);
+}
+
+static long find_rule(sg_rule **rules, size_t count, const char *ref)
+{
+    size_t i;
+    for (i = 0; i < count; i++)
+        if (str_is(&rules[i]->info.id, ref) || str_is(&rules[i]->info.name, ref))
+            return (long)i;
+    return -1;
+}
+
+/* A correlation chain that comes back to itself. */
+static int cycles(sg_rule **rules, uint32_t at, uint32_t start, size_t depth)
+{
+    size_t i;
+    const sg_corr *k = rules[at]->corr;
+    if (!k || depth > 64)
+        return depth > 64;
+    for (i = 0; i < k->ref_count; i++) {
+        if (k->ref_rules[i] == start)
+            return 1;
+        if (cycles(rules, k->ref_rules[i], start, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+static int add_dependent(sg_rule *r, uint32_t corr)
+{
+    uint32_t *d = realloc(r->dependents, (r->dependent_count + 1) * sizeof *d);
+    if (!d)
+        return KVST_E_NOMEM;
+    r->dependents = d;
+    d[r->dependent_count++] = corr;
+    return 0;
+}
+
+static void refuse(kvst_sigma_builder *b, sg_rule *r, const char *why, int *status)
+{
+    if (sink_error(b, r->info.file.ptr, r->info.line, 1, r->info.title.ptr, why) != 0)
+        *status = KVST_E_NOMEM;
+    else if (*status == 0)
+        *status = KVST_E_SYNTAX;
+}
+
+/* Drop rule i from the builder (refused at build). */
+static void drop_rule(kvst_sigma_builder *b, size_t i)
+{
+    sg_rule *r = b->rules[i];
+    size_t j;
+    for (j = i; j + 1 < b->rule_count; j++)
+        b->rules[j] = b->rules[j + 1];
+    b->rule_count--;
+    sg_rule_free(r);
+}
+
+/* Correlations whose references resolve; the others are refused. Every
+ * reference is resolved before any chain is followed (a correlation may
+ * refer to one defined after it); dropping a rule shifts the indices, so
+ * the whole resolution starts again. */
+static int resolve(kvst_sigma_builder *b, int *status)
+{
+    size_t i, j;
+    char why[512];
+    for (i = 0; i < b->rule_count; i++) {
+        sg_corr *c = b->rules[i]->corr;
+        int ok = 1;
+        if (!c)
+            continue;
+        free(c->ref_rules);
+        c->ref_rules = calloc(c->ref_count, sizeof *c->ref_rules);
+        if (!c->ref_rules)
+            return KVST_E_NOMEM;
+        for (j = 0; j < c->ref_count && ok; j++) {
+            long at = find_rule(b->rules, b->rule_count, c->refs[j]);
+            if (at < 0) {
+                snprintf(why, sizeof why, "the correlation refers to '%s', which "
+                         "is no loaded rule's id or name%s", c->refs[j],
+                         find_rule(b->skipped, b->skipped_count, c->refs[j]) >= 0
+                             ? " (it was skipped: not a CloudTrail logsource)" : "");
+                ok = 0;
+            } else {
+                c->ref_rules[j] = (uint32_t)at;
+            }
+        }
+        if (!ok) {
+            refuse(b, b->rules[i], why, status);
+            drop_rule(b, i);
+            return resolve(b, status);
+        }
+    }
+    for (i = 0; i < b->rule_count; i++) {
+        if (!b->rules[i]->corr || !cycles(b->rules, (uint32_t)i, (uint32_t)i, 0))
+            continue;
+        refuse(b, b->rules[i], "the correlation refers to itself through its chain",
+               status);
+        drop_rule(b, i);
+        return resolve(b, status);
+    }
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const name_entry *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static int build_index(kvst_sigma_ruleset *rs)
+{
+    size_t i, j, total = 0, text = 0, t = 0, at = 0;
+    for (i = 0; i < rs->rule_count; i++) {
+        const sg_rule *r = rs->rules[i];
+        if (r->corr)
+            continue;
+        if (r->search_count > rs->max_searches)
+            rs->max_searches = r->search_count;
+        if (r->names.any)
+            rs->unindexed_count++;
+        else
+            for (j = 0; j < r->names.count; j++) {
+                total++;
+                text += r->names.lens[j] + 1;
+            }
+    }
+    rs->names = calloc(total + 1, sizeof *rs->names);
+    rs->unindexed = calloc(rs->unindexed_count + 1, sizeof *rs->unindexed);
+    rs->folded = malloc(text + 1);
+    if (!rs->names || !rs->unindexed || !rs->folded)
+        return KVST_E_NOMEM;
+    rs->unindexed_count = 0;
+    for (i = 0; i < rs->rule_count; i++) {
+        const sg_rule *r = rs->rules[i];
+        if (r->corr)
+            continue;
+        if (r->names.any) {
+            rs->unindexed[rs->unindexed_count++] = (uint32_t)i;
+            continue;
+        }
+        for (j = 0; j < r->names.count; j++) {
+            size_t k, n = r->names.lens[j];
+            char *f = rs->folded + t;
+            for (k = 0; k < n; k++)
+                f[k] = (char)sg_fold[(unsigned char)r->names.values[j][k]];
+            f[n] = '\0';
+            t += n + 1;
+            rs->names[at].hash = sg_hash(f, n);
+            rs->names[at].name = f;
+            rs->names[at].len = n;
+            rs->names[at].rule = (uint32_t)i;
+            at++;
+        }
+    }
+    rs->name_count = at;
+    qsort(rs->names, at, sizeof *rs->names, cmp_name);
+    return 0;
+}
+
+void kvst_sigma_ruleset_free(kvst_sigma_ruleset *rs)
+{
+    size_t i;
+    if (!rs)
+        return;
+    for (i = 0; i < rs->rule_count; i++)
+        sg_rule_free(rs->rules[i]);
+    free(rs->rules);
+    free(rs->names);
+    free(rs->unindexed);
+    free(rs->folded);
+    free(rs);
+}
+
+int kvst_sigma_builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
+{
+    kvst_sigma_ruleset *rs;
+    int status = 0, rc;
+    size_t i, j;
+    if (!b || !out)
+        return KVST_E_INVAL;
+    *out = NULL;
+    rc = resolve(b, &status);
+    if (rc != 0)
+        return rc;
+    rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return KVST_E_NOMEM;
+    rs->opts = b->env.opts;
+    /* The rules move to the rule set. */
+    rs->rules = b->rules;
+    rs->rule_count = b->rule_count;
+    b->rules = NULL;
+    b->rule_count = 0;
+    for (i = 0; i < rs->rule_count; i++) {
+        sg_rule *r = rs->rules[i];
+        free(r->dependents);
+        r->dependents = NULL;
+        r->dependent_count = 0;
+    }
+    for (i = 0; i < rs->rule_count; i++) {
+        const sg_corr *c = rs->rules[i]->corr;
+        for (j = 0; c && j < c->ref_count; j++) {
+            sg_rule *ref = rs->rules[c->ref_rules[j]];
+            if (!c->generate)
+                ref->info.reported = 0;
+            if (add_dependent(ref, (uint32_t)i) != 0) {
+                kvst_sigma_ruleset_free(rs);
+                return KVST_E_NOMEM;
+            }
+        }
+    }
+    rc = build_index(rs);
+    if (rc != 0) {
+        kvst_sigma_ruleset_free(rs);
+        return rc;
+    }
+    *out = rs;
+    return status;
+}
+
+size_t kvst_sigma_ruleset_rule_count(const kvst_sigma_ruleset *rs)
+{
+    return rs ? rs->rule_count : 0;
+}
+
+const kvst_sigma_rule *kvst_sigma_ruleset_rule(const kvst_sigma_ruleset *rs, size_t i)
+{
+    return rs && i < rs->rule_count ? &rs->rules[i]->info : NULL;
+}
+
+/* ---- state and matching ------------------------------------------------- */
+
+int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
+{
+    kvst_sigma_state *st;
+    size_t i;
+    if (!rs || !out)
+        return KVST_E_INVAL;
+    *out = NULL;
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return KVST_E_NOMEM;
+    st->rs = rs;
+    st->stats.struct_size = sizeof st->stats;
+    st->memo = malloc(rs->max_searches + 1);
+    st->cand = malloc((rs->rule_count + 1) * sizeof *st->cand);
+    st->corr = calloc(rs->rule_count + 1, sizeof(sg_corr_state *));
+    st->md = pcre2_match_data_create(1, NULL);
+    st->mc = pcre2_match_context_create(NULL);
+    if (!st->memo || !st->cand || !st->corr || !st->md || !st->mc) {
+        kvst_sigma_state_free(st);
+        return KVST_E_NOMEM;
+    }
+    pcre2_set_match_limit(st->mc, (uint32_t)(rs->opts.regex_match_limit > UINT32_MAX
+                                                 ? UINT32_MAX
+                                                 : rs->opts.regex_match_limit));
+    pcre2_set_depth_limit(st->mc, (uint32_t)(rs->opts.regex_depth_limit > UINT32_MAX
+                                                 ? UINT32_MAX
+                                                 : rs->opts.regex_depth_limit));
+    for (i = 0; i < rs->rule_count; i++)
+        if (rs->rules[i]->corr) {
+            st->corr[i] = sg_corr_state_new(rs->rules[i]->corr);
+            if (!st->corr[i]) {
+                kvst_sigma_state_free(st);
+                return KVST_E_NOMEM;
+            }
+        }
+    *out = st;
+    return 0;
+}
+
+void kvst_sigma_state_free(kvst_sigma_state *st)
+{
+    size_t i;
+    if (!st)
+        return;
+    for (i = 0; st->corr && i < st->rs->rule_count; i++)
+        sg_corr_state_free(st->corr[i]);
+    free(st->corr);
+    free(st->memo);
+    free(st->cand);
+    pcre2_match_data_free(st->md);
+    pcre2_match_context_free(st->mc);
+    sg_record_free(&st->rec);
+    free(st->fields);
+    sg_buf_free(&st->fieldtext);
+    sg_buf_free(&st->key);
+    free(st);
+}
+
+void kvst_sigma_state_stats(const kvst_sigma_state *st, kvst_sigma_stats *stats)
+{
+    size_t n;
+    if (!st || !stats || stats->struct_size < sizeof(size_t))
+        return;
+    n = stats->struct_size < sizeof st->stats ? stats->struct_size
+                                              : sizeof st->stats;
+    memcpy((char *)stats + sizeof(size_t), (const char *)&st->stats + sizeof(size_t),
+           n - sizeof(size_t));
+}
+
+const char *kvst_sigma_version_string(void)
+{
+    return SIGMA_VERSION;
+}
+
+static int prefilter_holds(const sg_prefilter *p, const kvst_str *v)
+{
+    size_t i;
+    if (p->any)
+        return 1;
+    if (!v->ptr)
+        return 0;
+    for (i = 0; i < p->count; i++)
+        if (p->lens[i] == v->len && sg_fold_eq(p->values[i], v->ptr, v->len))
+            return 1;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The rules the prefilter lets through, in load order. */
+static size_t candidates(kvst_sigma_state *st, const kvst_event *ev)
+{
+    const kvst_sigma_ruleset *rs = st->rs;
+    size_t n = 0, i;
+    char folded[256];
+    if (ev->event_name.ptr && ev->event_name.len < sizeof folded && rs->name_count) {
+        uint64_t h;
+        size_t lo = 0, hi = rs->name_count;
+        for (i = 0; i < ev->event_name.len; i++)
+            folded[i] = (char)sg_fold[(unsigned char)ev->event_name.ptr[i]];
+        h = sg_hash(folded, ev->event_name.len);
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (rs->names[mid].hash < h)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (i = lo; i < rs->name_count && rs->names[i].hash == h; i++)
+            if (rs->names[i].len == ev->event_name.len &&
+                !memcmp(rs->names[i].name, folded, ev->event_name.len) &&
+                (n == 0 || st->cand[n - 1] != rs->names[i].rule))
+                st->cand[n++] = rs->names[i].rule;
+    }
+    for (i = 0; i < rs->unindexed_count; i++)
+        st->cand[n++] = rs->unindexed[i];
+    if (n > 1 && rs->unindexed_count && n > rs->unindexed_count)
+        qsort(st->cand, n, sizeof *st->cand, cmp_u32);
+    return n;
+}
+
+static int flatten(kvst_sigma_state *st, const kvst_event *ev)
+{
+    kvst_str raw = ev->raw;
+    if (st->flattened)
+        return 0;
+    if (!raw.ptr) {
+        kvst_value v;
+        int rc = kvst_event_lookup(ev, "", &v);
+        if (rc == KVST_E_NOMEM)
+            return rc;
+        raw = rc == 0 ? v.text : raw;
+    }
+    st->flattened = 1;
+    if (!raw.ptr) {
+        st->rec.count = 0;
+        return 0;
+    }
+    return sg_flatten(&st->rec, raw.ptr, raw.len);
+}
+
+static int need_record(void *ctx)
+{
+    kvst_sigma_state *st = ctx;
+    return flatten(st, st->cur_ev);
+}
+
+static int add_field(kvst_sigma_state *st, const char *name, size_t nlen,
+                     const char *val, size_t vlen)
+{
+    if (st->field_count == st->field_cap) {
+        size_t cap = st->field_cap ? st->field_cap * 2 : 16;
+        kvst_sigma_field *f = realloc(st->fields, cap * sizeof *f);
+        if (!f)
+            return KVST_E_NOMEM;
+        st->fields = f;
+        st->field_cap = cap;
+    }
+    /* Offsets now, pointers once the text stops growing. */
+    st->fields[st->field_count].name.ptr = (const char *)(uintptr_t)st->fieldtext.len;
+    st->fields[st->field_count].name.len = nlen;
+    sg_buf_add(&st->fieldtext, name, nlen);
+    sg_buf_addc(&st->fieldtext, '\0');
+    st->fields[st->field_count].value.ptr = (const char *)(uintptr_t)st->fieldtext.len;
+    st->fields[st->field_count].value.len = vlen;
+    sg_buf_add(&st->fieldtext, val, vlen);
+    sg_buf_addc(&st->fieldtext, '\0');
+    st->field_count++;
+    return st->fieldtext.failed ? KVST_E_NOMEM : 0;
+}
+
+static void fix_fields(kvst_sigma_state *st)
+{
+    size_t i;
+    for (i = 0; i < st->field_count; i++) {
+        st->fields[i].name.ptr = st->fieldtext.data +
+                                 (size_t)(uintptr_t)st->fields[i].name.ptr;
+        st->fields[i].value.ptr = st->fieldtext.data +
+                                  (size_t)(uintptr_t)st->fields[i].value.ptr;
+    }
+}
+
+/* The fields of a detection match: the tests of the first map that holds
+ * in each positive search that held. */
+static int detection_fields(kvst_sigma_state *st, const sg_rule *r, sg_match_ctx *mx)
+{
+    size_t s, m, t;
+    for (s = 0; s < r->search_count; s++) {
+        const sg_search *se = &r->searches[s];
+        if (!r->positive[s] || st->memo[s] != 1)
+            continue;
+        for (m = 0; m < se->map_count; m++) {
+            const sg_map *map = &se->maps[m];
+            if (!sg_map_match(map, mx))
+                continue;
+            for (t = 0; t < map->test_count; t++) {
+                const sg_leaf *hit;
+                if (sg_test_match(&map->tests[t], mx, &hit) && hit &&
+                    add_field(st, hit->path, hit->path_len, hit->val,
+                              hit->val_len) != 0)
+                    return KVST_E_NOMEM;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+static const sg_leaf *first_value(const sg_record *rec, const char *path)
+{
+    size_t from = 0, n = strlen(path);
+    uint64_t h = sg_hash(path, n);
+    const sg_leaf *l;
+    while ((l = sg_record_find(rec, h, path, n, &from)))
+        if (l->type != SG_J_ARRAY)
+            return l;
+    return NULL;
+}
+
+typedef struct report_ctx {
+    kvst_sigma_match_fn fn;
+    void *payload;
+    int matches;
+} report_ctx;
+
+static int rule_matched(kvst_sigma_state *st, uint32_t ri, const kvst_event *ev,
+                        sg_match_ctx *mx, const sg_fire *fire, report_ctx *rep);
+
+/* Feed rule ri's match to the correlations that refer to it. */
+static int feed_dependents(kvst_sigma_state *st, uint32_t ri, const kvst_event *ev,
+                           sg_match_ctx *mx, report_ctx *rep)
+{
+    const sg_rule *r = st->rs->rules[ri];
+    size_t d;
+    if (!ev->event_time_valid) {
+        if (r->dependent_count)
+            st->stats.untimed++;
+        return 0;
+    }
+    if (flatten(st, ev) != 0)
+        return KVST_E_NOMEM;
+    for (d = 0; d < r->dependent_count; d++) {
+        uint32_t ci = r->dependents[d];
+        const sg_rule *cr = st->rs->rules[ci];
+        const sg_corr *c = cr->corr;
+        uint32_t slot = 0;
+        size_t g;
+        uint64_t vhash = 0;
+        sg_fire fire;
+        int rc;
+        while (slot < c->ref_count && c->ref_rules[slot] != ri)
+            slot++;
+        st->key.len = 0;
+        for (g = 0; g < c->group_count; g++) {
+            const char *field = c->alias_field[g * c->ref_count + slot];
+            const sg_leaf *l = first_value(&st->rec, field ? field : c->group_by[g]);
+            if (g)
+                sg_buf_addc(&st->key, '\x1f');
+            if (l && l->type != SG_J_NULL)
+                sg_buf_add(&st->key, l->val, l->val_len);
+        }
+        if (st->key.failed)
+            return KVST_E_NOMEM;
+        if (c->type == SG_VALUE_COUNT) {
+            const sg_leaf *l = first_value(&st->rec, c->field);
+            if (!l || l->type == SG_J_NULL)
+                continue; /* no value to count */
+            vhash = sg_hash(l->val, l->val_len);
+        }
+        rc = sg_corr_add(st->corr[ci], c, &st->rs->opts,
+                         st->key.data ? st->key.data : "", st->key.len, slot,
+                         ev->event_time_ms, st->watermark, vhash, &fire, &st->stats);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            rc = rule_matched(st, ci, ev, mx, &fire, rep);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int rule_matched(kvst_sigma_state *st, uint32_t ri, const kvst_event *ev,
+                        sg_match_ctx *mx, const sg_fire *fire, report_ctx *rep)
+{
+    const sg_rule *r = st->rs->rules[ri];
+    int rc;
+    if (r->info.reported) {
+        kvst_sigma_result m;
+        st->field_count = 0;
+        st->fieldtext.len = 0;
+        st->fieldtext.failed = 0;
+        if (r->corr) {
+            /* The group-by values, from the key (\x1f between them). */
+            const sg_corr *c = r->corr;
+            const char *k = st->key.data ? st->key.data : "";
+            size_t g, left = st->key.len;
+            for (g = 0; g < c->group_count; g++) {
+                const char *sep = memchr(k, '\x1f', left);
+                size_t n = sep ? (size_t)(sep - k) : left;
+                if (add_field(st, c->group_by[g], strlen(c->group_by[g]), k, n) != 0)
+                    return KVST_E_NOMEM;
+                k += n + (sep ? 1 : 0);
+                left -= n + (sep ? 1 : 0);
+            }
+        } else if (detection_fields(st, r, mx) != 0) {
+            return KVST_E_NOMEM;
+        }
+        fix_fields(st);
+        memset(&m, 0, sizeof m);
+        m.struct_size = sizeof m;
+        m.rule = &r->info;
+        m.event = ev;
+        m.field_count = st->field_count;
+        m.fields = st->fields;
+        if (fire) {
+            m.count = fire->count;
+            m.window_start_ms = fire->start_ms;
+            m.window_end_ms = fire->end_ms;
+        }
+        st->stats.matches++;
+        rep->matches++;
+        if (rep->fn && rep->fn(&m, rep->payload) != 0)
+            return KVST_E_ABORTED;
+    }
+    if (!r->dependent_count)
+        return 0;
+    /* A chain of correlations is at most as deep as the rule count. */
+    if (st->depth > 64)
+        return 0;
+    st->depth++;
+    rc = feed_dependents(st, ri, ev, mx, rep);
+    st->depth--;
+    return rc;
+}
+
+int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
+                     kvst_sigma_match_fn fn, void *payload)
+{
+    const kvst_sigma_ruleset *rs;
+    sg_match_ctx mx;
+    report_ctx rep;
+    size_t n, i;
+    if (!st || !ev)
+        return KVST_E_INVAL;
+    if (ev->status != 0)
+        return 0;
+    rs = st->rs;
+    st->stats.events++;
+    if (ev->event_time_valid && (!st->have_watermark || ev->event_time_ms > st->watermark)) {
+        st->watermark = ev->event_time_ms;
+        st->have_watermark = 1;
+    }
+    st->flattened = 0;
+    st->cur_ev = ev;
+    rep.fn = fn;
+    rep.payload = payload;
+    rep.matches = 0;
+    memset(&mx, 0, sizeof mx);
+    mx.ev = ev;
+    mx.rec = &st->rec;
+    mx.need_record = need_record;
+    mx.need_ctx = st;
+    mx.md = st->md;
+    mx.mc = st->mc;
+    mx.regex_errors = &st->stats.regex_errors;
+    n = candidates(st, ev);
+    for (i = 0; i < n; i++) {
+        const sg_rule *r = rs->rules[st->cand[i]];
+        int rc;
+        if (!prefilter_holds(&r->sources, &ev->event_source))
+            continue;
+        st->stats.rule_evaluations++;
+        memset(st->memo, -1, r->search_count);
+        if (!sg_cond_eval(r->cond, r->searches, st->memo, &mx))
+            continue;
+        rc = rule_matched(st, st->cand[i], ev, &mx, NULL, &rep);
+        if (rc != 0)
+            return rc;
+    }
+    return mx.failed ? KVST_E_NOMEM : rep.matches;
+}
