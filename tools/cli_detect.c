@@ -3,6 +3,7 @@
 
 #include "cli_format.h"
 #include "cli_progress.h"
+#include "cli_sarif.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,7 +307,7 @@ static void match_sarif(struct cli_file_out *fo, const struct cli_detect *d,
                 r->author.len ? r->author.len : 7);
     cli_buf_addc(&text, ')');
     cli_buf_json_str(b, text.data, text.len);
-    cli_uri_path(&uri, fo->label);
+    cli_sarif_uri_path(&uri, fo->label);
     cli_buf_adds(b, "},\"locations\":[{\"physicalLocation\":"
                     "{\"artifactLocation\":{\"uri\":");
     cli_buf_json_str(b, uri.data ? uri.data : "", uri.len);

@@ -529,21 +529,6 @@ static void check_jsonl(struct cli_file_out *fo, const kvst_finding *fd,
     cli_buf_adds(out, "}\n");
 }
 
-void cli_uri_path(struct cli_buf *out, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL) {
-            cli_buf_addc(out, (char)c);
-        } else {
-            char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-            cli_buf_add(out, esc, sizeof esc);
-        }
-    }
-}
-
 static void check_sarif(struct cli_file_out *fo, const kvst_finding *fd,
                         struct cli_buf *out)
 {

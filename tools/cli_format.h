@@ -59,9 +59,6 @@ void cli_format_event(struct cli_file_out *fo, const kvst_event *ev);
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
     "sarif-schema-2.1.0.json"
 
-/* A path as a URI reference (RFC 3986): unreserved characters and '/'
- * kept, the rest percent-encoded. */
-void cli_uri_path(struct cli_buf *out, const char *s);
 
 /* FILE:LINE:COL: error: MESSAGE [KVST_E_NAME] (FILE: error: ... when the
  * position is unknown), with a newline. */

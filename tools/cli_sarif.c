@@ -51,7 +51,7 @@ void cli_sarif_results(struct cli_buf *out)
 }
 
 /* RFC 3986: keep unreserved characters and '/', percent-encode the rest. */
-static void uri_path(struct cli_buf *out, const char *s)
+void cli_sarif_uri_path(struct cli_buf *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
@@ -69,7 +69,7 @@ static void uri_path(struct cli_buf *out, const char *s)
 void cli_sarif_location(struct cli_buf *out, const struct cli_sarif_where *w)
 {
     struct cli_buf uri = CLI_BUF_INIT;
-    uri_path(&uri, w->path);
+    cli_sarif_uri_path(&uri, w->path);
     cli_buf_adds(out, "{\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
     cli_buf_json_str(out, uri.data ? uri.data : "", uri.len);
     cli_buf_addc(out, '}');

@@ -23,6 +23,10 @@ const char *cli_sarif_level(uint32_t severity);
 
 /* From the log's start to the driver's "rules":[. */
 void cli_sarif_head(struct cli_buf *out);
+
+/* A file path as a URI reference (RFC 3986): unreserved characters and
+ * '/' kept, every other byte percent-encoded. */
+void cli_sarif_uri_path(struct cli_buf *out, const char *s);
 /* One rule; first: no comma before it. properties_json is the text of
  * a JSON object or NULL. */
 void cli_sarif_rule(struct cli_buf *out, int first, const char *id,
