@@ -275,12 +275,15 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
         v->i = ok && v->text.len == 4;
         break;
     case KVST_TYPE_DOUBLE:
-        ok = kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE;
+        /* text is set for every scalar; the test says so to the analyzer */
+        ok = (kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE) &&
+             v->text.ptr != NULL;
         if (ok)
             v->d = strtod(v->text.ptr, NULL);
         break;
     case KVST_TYPE_TIMESTAMP:
-        if (kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE) {
+        if ((kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE) &&
+            v->text.ptr != NULL) {
             /* epoch seconds, as the AWS JSON protocol writes them */
             v->d = strtod(v->text.ptr, NULL);
             v->i = (int64_t)(v->d * 1000.0);

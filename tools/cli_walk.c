@@ -264,7 +264,8 @@ int cli_walk(const char *path, int (*fn)(const char *file, void *ctx),
     top.ino = st.st_ino;
     top.up = NULL;
     walk_dir(path, &top, &f, err_fn, ctx);
-    qsort(f.paths, f.count, sizeof *f.paths, by_bytes);
+    if (f.count > 1) /* qsort's base must not be NULL, even for 0 items */
+        qsort(f.paths, f.count, sizeof *f.paths, by_bytes);
     for (i = 0; i < f.count; i++) {
         if (rc == 0)
             rc = fn(f.paths[i], ctx);
