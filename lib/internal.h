@@ -22,6 +22,7 @@
 #include "findings.h"
 #include "gzip_stage.h"
 #include "schema.h"
+#include "utf8.h"
 #include "vocab.h"
 
 #define KVST_NO_NODE 0xffffffffu
@@ -175,6 +176,18 @@ struct kvst_parser {
     uint64_t cur_off, cur_line, cur_line_start;
     unsigned char history[128];   /* the last plain bytes before the chunk */
     size_t history_len;
+    /* the line starts the cursor passed last (a ring): an error behind
+     * the cursor finds its line there, however far back the history
+     * reaches (LINE_RING in tokenizer.c) */
+    uint64_t line_ring[16];
+    uint64_t line_ring_n;         /* line starts pushed so far */
+    /* the UTF-8 check of the bytes yajl is given (tokenizer.c): in a
+     * string, after a backslash, and a sequence the chunk's end cut
+     * (u8_pend_n bytes from absolute offset u8_pend_at) */
+    int u8_in_str, u8_esc;
+    unsigned char u8_pend[4];
+    size_t u8_pend_n;
+    uint64_t u8_pend_at;
 
     /* stage 2a: the fast lexer (fastlex.c) */
     int fl_mode;                  /* off, scanning for yajl, or between records */
