@@ -129,3 +129,157 @@ const char *kvst__utf8_why(int why)
 
     return why >= 0 && why < (int)(sizeof names / sizeof names[0]) ? names[why] : "invalid";
 }
+
+/* ---- \u escapes ---------------------------------------------------------- */
+
+static int hex_digit(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The code unit of the \uXXXX escape at s[i] (s[i] is the backslash), or
+ * -1 when there is none there. */
+static long unit_at(const unsigned char *s, size_t len, size_t i)
+{
+    long v = 0;
+    size_t k;
+
+    if (i + 6 > len || s[i] != '\\' || s[i + 1] != 'u')
+        return -1;
+    for (k = 2; k < 6; k++) {
+        int d = hex_digit(s[i + k]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static int is_high(long u)
+{
+    return u >= 0xD800 && u <= 0xDBFF;
+}
+
+static int is_low(long u)
+{
+    return u >= 0xDC00 && u <= 0xDFFF;
+}
+
+int kvst__json_needs_decode(const unsigned char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        long u;
+        if (s[i] != '\\')
+            continue;
+        u = unit_at(s, len, i);
+        if (u == 0 || is_high(u) || is_low(u))
+            return 1;
+        i++; /* the escaped byte is no backslash of its own */
+    }
+    return 0;
+}
+
+size_t kvst__json_string_start(const char *raw, size_t end)
+{
+    size_t q = end ? end - 1 : 0;
+
+    while (q > 0) {
+        size_t b = 0;
+        q--;
+        if (raw[q] != '"')
+            continue;
+        while (b < q && raw[q - 1 - b] == '\\')
+            b++;
+        if (b % 2 == 0)
+            return q;
+    }
+    return 0;
+}
+
+static size_t put_utf8(unsigned char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t kvst__json_decode(const unsigned char *s, size_t len, unsigned char *out)
+{
+    static const char escapes[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
+    size_t i = 0, n = 0;
+
+    while (i < len) {
+        long u, lo;
+        size_t k;
+        if (s[i] != '\\' || i + 1 >= len) {
+            out[n++] = s[i++];
+            continue;
+        }
+        u = unit_at(s, len, i);
+        if (u < 0) { /* a simple escape (yajl accepted the string) */
+            for (k = 0; escapes[k] && escapes[k] != (char)s[i + 1]; k++)
+                ;
+            out[n++] = escapes[k] ? (unsigned char)decoded[k] : s[i + 1];
+            i += 2;
+            continue;
+        }
+        i += 6;
+        if (is_high(u) && is_low(lo = unit_at(s, len, i))) {
+            n += put_utf8(out + n, 0x10000 + (((uint32_t)u - 0xD800) << 10) +
+                                       ((uint32_t)lo - 0xDC00));
+            i += 6;
+        } else {
+            n += put_utf8(out + n, is_high(u) || is_low(u) ? 0xFFFD : (uint32_t)u);
+        }
+    }
+    return n;
+}
+
+size_t kvst__json_lone_surrogate(const unsigned char *s, size_t len, size_t from)
+{
+    size_t i;
+
+    for (i = from; i < len; i++) {
+        long u;
+        if (s[i] != '\\')
+            continue;
+        u = unit_at(s, len, i);
+        if (u < 0) {
+            i++;
+            continue;
+        }
+        if (is_high(u) && is_low(unit_at(s, len, i + 6))) {
+            i += 11;
+            continue;
+        }
+        if (is_high(u) || is_low(u))
+            return i;
+        i += 5;
+    }
+    return len;
+}

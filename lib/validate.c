@@ -73,6 +73,9 @@ static const finding_def finding_table[] = {
     F(KVST_F_DUPLICATE_KEY, W,
       "a key of the envelope or userIdentity appears once in its object (the "
       "last occurrence is the one read)", "one occurrence"),
+    F(KVST_F_LONE_SURROGATE, W,
+      "a surrogate escape (U+D800..U+DFFF) is one half of a pair (a lone one "
+      "is read as U+FFFD)", "a surrogate pair"),
 
     F(KVST_F_MEMBER_TYPE, E,
       "a KVS member has the JSON type of the API model", "the model's type"),

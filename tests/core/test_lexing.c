@@ -1,6 +1,7 @@
 /*
- * The lexing contract (issue 13, items 2 and 8): strict UTF-8 (RFC 3629)
- * and error positions that point at the offending byte, the same on the
+ * The lexing contract (issue 13, items 2 and 8): strict UTF-8 (RFC 3629),
+ * lone surrogate escapes read as U+FFFD with KVST_F_LONE_SURROGATE at the
+ * escape, and error positions that point at the offending byte, the same on the
  * fast path and the yajl path, for the input fed whole, split at every
  * single position, one byte at a time and gzip'd.
  *
@@ -37,14 +38,50 @@ typedef struct outcome {
     unsigned events;
     char name[64]; /* the eventName of the second event, if any */
     size_t name_len;
+    /* its KVST_F_LONE_SURROGATE findings: how many, the first's place */
+    unsigned lone;
+    uint64_t lone_offset, lone_line, lone_column;
+    /* the events with a log file's KVST_F_DUPLICATE_KEY (bit i: event i)
+     * and the last one's place */
+    unsigned dup_events;
+    uint64_t dup_offset, dup_line, dup_column;
 } outcome;
 
 static int on_event(const kvst_event *ev, void *payload)
 {
     outcome *o = (outcome *)payload;
-    if (o->events++ == 1 && ev->event_name.ptr && ev->event_name.len < sizeof o->name) {
+    size_t i;
+
+    for (i = 0; i < ev->finding_count; i++) {
+        const kvst_finding *f = ev->findings[i];
+        if (f->code == KVST_F_DUPLICATE_KEY && f->pointer.len == 0) {
+            o->dup_events |= 1u << (o->events & 31);
+            o->dup_offset = f->offset;
+            o->dup_line = f->line;
+            o->dup_column = f->column;
+        }
+    }
+    if (o->events++ != 1)
+        return 0;
+    if (ev->event_name.ptr && ev->event_name.len < sizeof o->name) {
         memcpy(o->name, ev->event_name.ptr, ev->event_name.len);
         o->name_len = ev->event_name.len;
+    }
+    for (i = 0; i < ev->finding_count; i++) {
+        const kvst_finding *f = ev->findings[i];
+        if (f->code != KVST_F_LONE_SURROGATE)
+            continue;
+        if (o->lone++ == 0) {
+            o->lone_offset = f->offset;
+            o->lone_line = f->line;
+            o->lone_column = f->column;
+        }
+        check_count++;
+        if (f->pointer.len != 10 || memcmp(f->pointer.ptr, "/eventName", 10) != 0) {
+            check_failures++;
+            fprintf(stderr, "a lone surrogate finding points at '%.*s'\n", (int)f->pointer.len,
+                    f->pointer.ptr);
+        }
     }
     return 0;
 }
@@ -92,7 +129,11 @@ static int same(const outcome *a, const outcome *b)
 {
     return a->status == b->status && a->offset == b->offset && a->line == b->line &&
            a->column == b->column && a->events == b->events && a->name_len == b->name_len &&
-           memcmp(a->name, b->name, a->name_len) == 0;
+           memcmp(a->name, b->name, a->name_len) == 0 && a->lone == b->lone &&
+           a->lone_offset == b->lone_offset && a->lone_line == b->lone_line &&
+           a->lone_column == b->lone_column && a->dup_events == b->dup_events &&
+           a->dup_offset == b->dup_offset && a->dup_line == b->dup_line &&
+           a->dup_column == b->dup_column;
 }
 
 /* Every way of feeding gives want (gzip'd too, whole and in 7-byte
@@ -269,6 +310,140 @@ static void test_utf8(void)
     expect_all("outside a string", in, n, &want);
 }
 
+/* ---- item 2: lone surrogate escapes ------------------------------------------ */
+
+typedef struct surrogate_case {
+    const char *escaped; /* the eventName as written */
+    const char *decoded; /* as read */
+    size_t decoded_len;
+    unsigned lone;       /* KVST_F_LONE_SURROGATE findings */
+    size_t first_at;     /* the first one's backslash, from the name's start */
+} surrogate_case;
+
+#define FFFD "\xef\xbf\xbd"
+#define S(esc, dec, lone, at) { esc, dec, sizeof dec - 1, lone, at }
+
+static const surrogate_case surrogate_cases[] = {
+    S("\\ud800", FFFD, 1, 0),
+    S("\\udc00", FFFD, 1, 0),
+    S("\\udbff", FFFD, 1, 0),
+    S("\\udfff", FFFD, 1, 0),
+    S("a\\ud800", "a" FFFD, 1, 1),
+    S("\\ud800\\u0041", FFFD "A", 1, 0),
+    S("\\ud800x", FFFD "x", 1, 0),
+    S("\\ud800\\n", FFFD "\n", 1, 0),
+    S("\\ud800\\ud800\\udc00", FFFD "\xf0\x90\x80\x80", 1, 0),
+    S("\\udc00\\ud800", FFFD FFFD, 2, 0),
+    S("\\ud83d\\ude00", "\xf0\x9f\x98\x80", 0, 0),
+    S("\\uD83D\\uDE00", "\xf0\x9f\x98\x80", 0, 0),
+    S("\\udbff\\udfff", "\xf4\x8f\xbf\xbf", 0, 0),
+    S("\\ud7ff\\ue000", "\xed\x9f\xbf\xee\x80\x80", 0, 0),
+    S("\\u00e9\\u0000z", "\xc3\xa9\0z", 0, 0),
+};
+
+static void test_surrogates(void)
+{
+    unsigned char in[1024];
+    size_t i, k, n;
+    outcome want, at;
+
+    for (i = 0; i < sizeof surrogate_cases / sizeof surrogate_cases[0]; i++) {
+        const surrogate_case *c = &surrogate_cases[i];
+        static const char *const pre[] = { "{\"Records\":[" REC ",\n" HEAD, REC "\n" HEAD };
+        static const char *const post[] = { TAIL "]}", TAIL "\n" };
+        for (k = 0; k < 2; k++) {
+            n = build(in, sizeof in, pre[k], c->escaped, strlen(c->escaped), post[k]);
+            memset(&want, 0, sizeof want);
+            want.events = 2;
+            memcpy(want.name, c->decoded, c->decoded_len);
+            want.name_len = c->decoded_len;
+            want.lone = c->lone;
+            if (c->lone) {
+                position_of(in, strlen(pre[k]) + c->first_at, &at);
+                want.lone_offset = at.offset;
+                want.lone_line = at.line;
+                want.lone_column = at.column;
+            }
+            expect_all(c->escaped, in, n, &want);
+        }
+    }
+}
+
+/* A member kept only as raw bytes (additionalEventData) is decoded when
+ * looked up: the same U+FFFD there. */
+static int on_lookup(const kvst_event *ev, void *payload)
+{
+    kvst_value v;
+    int *ok = (int *)payload;
+
+    *ok = kvst_event_lookup(ev, "/additionalEventData/k", &v) == 0 &&
+          v.json_type == KVST_JSON_STRING && v.text.len == 5 &&
+          memcmp(v.text.ptr, FFFD "x\n", 5) == 0 &&
+          kvst_event_lookup(ev, "/additionalEventData/p", &v) == 0 && v.text.len == 4 &&
+          memcmp(v.text.ptr, "\xf0\x9f\x98\x80", 4) == 0;
+    return 0;
+}
+
+static void test_lazy_lookup(void)
+{
+    static const char in[] = REC "\n{\"eventName\":\"x\",\"additionalEventData\":"
+                             "{\"p\":\"\\ud83d\\ude00\",\"k\":\"\\ud800x\\n\"}}\n";
+    kvst_parser_options opts = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    int ok = 0;
+
+    opts.on_event = on_lookup;
+    opts.payload = &ok;
+    CHECK(kvst_parser_new(&opts, &p) == 0);
+    CHECK(kvst_parser_feed(p, in, sizeof in - 1) == 0);
+    CHECK(kvst_parser_finish(p) == 0);
+    CHECK(ok);
+    kvst_parser_free(p);
+}
+
+/* ---- a repeated "Records" key --------------------------------------------- */
+
+/* The last occurrence wins as for every key: the later array's events are
+ * read too, and the first of them carries the duplicate at the later key;
+ * the earlier array's events were delivered before the key came. */
+static void test_records_twice(void)
+{
+    static const struct {
+        const char *pre, *post; /* around the later key */
+        unsigned events, dup_events;
+    } cases[] = {
+        { "{\"Records\":[" REC "," REC "],\n  ", "\"Records\":[" REC "]}", 3, 1u << 2 },
+        { "{\"Records\":[" REC "],", "\"Records\":[" REC ",\n" REC "]}", 3, 1u << 1 },
+        { "{\"Records\":[],\"x\":1,", "\"Records\":[" REC "]}", 1, 1u << 0 },
+        { "{\"Records\":[" REC "],\"Records\":[" REC "],", "\"Records\":[" REC "]}", 3,
+          1u << 1 | 1u << 2 },
+        /* an empty later array: no event to carry it */
+        { "{\"Records\":[" REC "],", "\"Records\":[]}", 1, 0 },
+    };
+    unsigned char in[2048];
+    size_t i, n;
+    outcome want;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        n = build(in, sizeof in, cases[i].pre, cases[i].post, strlen(cases[i].post), "");
+        memset(&want, 0, sizeof want);
+        want.events = cases[i].events;
+        if (want.events > 1) {
+            want.name_len = strlen("ListStreams");
+            memcpy(want.name, "ListStreams", want.name_len);
+        }
+        want.dup_events = cases[i].dup_events;
+        if (want.dup_events) {
+            outcome at;
+            position_of(in, strlen(cases[i].pre), &at);
+            want.dup_offset = at.offset;
+            want.dup_line = at.line;
+            want.dup_column = at.column;
+        }
+        expect_all("Records twice", in, n, &want);
+    }
+}
+
 /* ---- item 8: every error at its offending byte ---------------------------- */
 
 typedef struct lex_case {
@@ -330,6 +505,9 @@ static void test_positions(void)
 int main(void)
 {
     test_utf8();
+    test_surrogates();
+    test_lazy_lookup();
+    test_records_twice();
     test_positions();
     printf("%lu runs\n", runs);
     return check_done("lexing");
