@@ -75,6 +75,36 @@ def test_import_error_without_env_says_so():
     assert "SONAME: libkvstrail.so.1 (no)" in r.stdout
 
 
+def test_sigma_import_error_names_every_place_tried():
+    # kvstrail.sigma goes through the same loader as the core: the same
+    # places, with its own variable, and the same message.
+    r = run_python("""
+        import ctypes, ctypes.util
+        ctypes.util.find_library = lambda name: None
+        real = ctypes.CDLL
+        def cdll(name, *a, **k):
+            if "sigma" in name:
+                raise OSError("refused by the test")
+            return real(name, *a, **k)
+        ctypes.CDLL = cdll
+        try:
+            import kvstrail.sigma
+        except ImportError as e:
+            print(e)
+        else:
+            print("imported")
+        """, {"KVSTRAIL_SIGMA_LIBRARY": "/nonexistent/libkvstrail-sigma.so.1"})
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "cannot load libkvstrail-sigma; tried:" in out
+    assert "installed libdir: none recorded" in out
+    assert ("KVSTRAIL_SIGMA_LIBRARY: /nonexistent/libkvstrail-sigma.so.1 "
+            "(refused by the test)") in out
+    assert 'ctypes.util.find_library("kvstrail-sigma"): found nothing' in out
+    assert "SONAME: libkvstrail-sigma.so.1 (refused by the test)" in out
+    assert "imported" not in out
+
+
 def test_find_library_is_the_second_choice():
     lib = os.environ.get("KVSTRAIL_LIBRARY")
     if not lib:
