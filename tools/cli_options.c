@@ -237,6 +237,17 @@ static int lookup_name(const struct name_value *t, size_t n, const char *s,
     return 0;
 }
 
+/* The same, for the uint32_t fields of the library's structs. */
+static int lookup_u32(const struct name_value *t, size_t n, const char *s,
+                      uint32_t *out)
+{
+    int v;
+    if (!lookup_name(t, n, s, &v))
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
 static int parse_format(const char *s, enum cli_format *out)
 {
     static const struct name_value names[] = {
@@ -436,11 +447,7 @@ static int filter_option(int c, const char *arg, struct cli_options *out)
             { "success", KVST_OUTCOME_SUCCESS },
             { "failure", KVST_OUTCOME_FAILURE },
         };
-        int v;
-        if (!lookup_name(NAME_TABLE(outcomes), arg, &v))
-            return 0;
-        f->outcome = (uint32_t)v;
-        return 1;
+        return lookup_u32(NAME_TABLE(outcomes), arg, &f->outcome);
     }
     case OPT_ACCESS: {
         uint32_t k;
@@ -458,11 +465,7 @@ static int filter_option(int c, const char *arg, struct cli_options *out)
             { "management", KVST_FILTER_MANAGEMENT },
             { "data", KVST_FILTER_DATA },
         };
-        int v;
-        if (!lookup_name(NAME_TABLE(kinds), arg, &v))
-            return 0;
-        f->event_kind = (uint32_t)v;
-        return 1;
+        return lookup_u32(NAME_TABLE(kinds), arg, &f->event_kind);
     }
     default:
         return 0;
@@ -475,11 +478,7 @@ static int parse_severity(const char *s, uint32_t *out)
         { "info", KVST_SEVERITY_INFO }, { "warning", KVST_SEVERITY_WARNING },
         { "error", KVST_SEVERITY_ERROR },
     };
-    int v;
-    if (!lookup_name(NAME_TABLE(levels), s, &v))
-        return 0;
-    *out = (uint32_t)v;
-    return 1;
+    return lookup_u32(NAME_TABLE(levels), s, out);
 }
 
 static int parse_minutes(const char *s, long long *seconds)
