@@ -555,10 +555,13 @@ static void map_string(struct node *root, const char *path, enum conv conv,
     case AS_ENDPOINT:
         break;
     }
-    if (s.len >= sizeof text)
-        return;
-    memcpy(text, s.ptr, s.len);
-    text[s.len] = '\0';
+    /* Text longer than any time or address is neither. */
+    if (s.len < sizeof text) {
+        memcpy(text, s.ptr, s.len);
+        text[s.len] = '\0';
+    } else {
+        text[0] = '\0';
+    }
     if (conv == AS_TIME) {
         if (cli_time_parse(text, 0, &ms))
             set_int(root, path, (long long)ms);
@@ -795,12 +798,28 @@ static void set_metadata(struct node *root)
 
 /* ---- Writing ------------------------------------------------------- */
 
+/* Drop what has no content (null, {}, [] and objects of nothing else),
+ * once, bottom up, so that writing need not look ahead. Returns whether
+ * n itself has content. */
+static int prune(struct node *n)
+{
+    size_t i, kept = 0;
+    if (n->kind != N_OBJECT && n->kind != N_ARRAY)
+        return 1;
+    for (i = 0; i < n->count; i++) {
+        if (prune(&n->kids[i]))
+            n->kids[kept++] = n->kids[i];
+        else
+            node_clear(&n->kids[i]);
+    }
+    n->count = kept;
+    return kept > 0;
+}
+
 static void emit(const struct node *n, struct cli_buf *out);
 
 static void emit_member(const struct node *m, int *first, struct cli_buf *out)
 {
-    if (!has_content(m))
-        return;
     if (!*first)
         cli_buf_addc(out, ',');
     *first = 0;
@@ -846,7 +865,7 @@ static void emit(const struct node *n, struct cli_buf *out)
     cli_buf_addc(out, '}');
 }
 
-/* The top level in top_order, then anything else. */
+/* The top level (pruned) in top_order, then anything else. */
 static void emit_top(const struct node *root, struct cli_buf *out)
 {
     size_t i, k;
@@ -897,6 +916,7 @@ void cli_ocsf_event(const kvst_event *ev, const char *label, struct cli_buf *out
     if (!is_set(&o.root, "api.request.uid"))
         node_move(&o.root, "api.request.data", "unmapped.requestParameters");
     classify(&o.root, ev, settle_needs(&o.root, &why), &why);
+    prune(&o.root);
     emit_top(&o.root, out);
 
     node_clear(&o.root);
