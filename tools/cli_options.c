@@ -203,7 +203,8 @@ static int parse_limit(const char *s, uint64_t *out)
     return 1;
 }
 
-static int parse_jobs(const char *s, unsigned *out)
+/* A decimal count, digits only, of at most max: 1 and *out, or 0. */
+static int parse_count(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
     unsigned long v;
@@ -211,7 +212,16 @@ static int parse_jobs(const char *s, unsigned *out)
         return 0;
     errno = 0;
     v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > 1024)
+    if (errno != 0 || *end != '\0' || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_jobs(const char *s, unsigned *out)
+{
+    unsigned long v;
+    if (!parse_count(s, 1024, &v))
         return 0;
     if (v == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -489,13 +499,8 @@ static int parse_severity(const char *s, uint32_t *out)
 
 static int parse_minutes(const char *s, long long *seconds)
 {
-    char *end;
     unsigned long v;
-    if (*s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > 100000)
+    if (!parse_count(s, 100000, &v))
         return 0;
     *seconds = (long long)v * 60;
     return 1;
@@ -503,13 +508,8 @@ static int parse_minutes(const char *s, long long *seconds)
 
 static int parse_dedup_cap(const char *s, size_t *cap)
 {
-    char *end;
     unsigned long v;
-    if (*s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1 || v > CLI_DEDUP_CAP_MAX)
+    if (!parse_count(s, CLI_DEDUP_CAP_MAX, &v) || v < 1)
         return 0;
     *cap = (size_t)v;
     return 1;
