@@ -298,14 +298,6 @@ static const struct {
     { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_id), "metadata.uid" },
     { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_time),
       "metadata.original_time" },
-    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, shared_event_id),
-      "unmapped.sharedEventID" },
-    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_category),
-      "unmapped.eventCategory" },
-    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, vpc_endpoint_id),
-      "unmapped.vpcEndpointId" },
-    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, vpc_endpoint_account_id),
-      "unmapped.vpcEndpointAccountId" },
     /* The identity verdict (the contract's identity members). */
     { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, arn),
       "actor.user.uid" },
@@ -324,43 +316,22 @@ static const struct {
       "actor.user.uid_alt" },
     { FROM_USER, AS_TEXT, offsetof(kvst_user_identity, identity_provider),
       "actor.idp.name" },
-    { FROM_USER, AS_TEXT, offsetof(kvst_user_identity, credential_id),
-      "unmapped.userIdentity.credentialId" },
     { FROM_SESSION, AS_TEXT,
       offsetof(kvst_session_context, web_id_federated_provider), "actor.idp.name" },
     { FROM_SESSION, AS_BOOL, offsetof(kvst_session_context, mfa_authenticated),
       "actor.session.is_mfa" },
     { FROM_SESSION, AS_TIME, offsetof(kvst_session_context, creation_date),
       "actor.session.created_time" },
-    { FROM_SESSION, AS_TEXT, offsetof(kvst_session_context, source_identity),
-      "unmapped.userIdentity.sessionContext.sourceIdentity" },
-    { FROM_SESSION, AS_TEXT, offsetof(kvst_session_context, ec2_role_delivery),
-      "unmapped.userIdentity.sessionContext.ec2RoleDelivery" },
-    { FROM_SESSION, AS_TEXT, offsetof(kvst_session_context, assumed_root),
-      "unmapped.userIdentity.sessionContext.assumedRoot" },
 };
 
-/* Members of the record that neither the C event nor the contract
- * carries as values: kept under unmapped as the record has them. The
- * request and response of other services are the API's data. */
+/* The request and response of other services, which the contract has
+ * as null (it types KVS payloads only): the API's data as recorded. */
 static const struct {
     const char *pointer;
     const char *path;
 } record_members[] = {
     { "/requestParameters", "api.request.data" },
     { "/responseElements", "api.response.data" },
-    { "/additionalEventData", "unmapped.additionalEventData" },
-    { "/serviceEventDetails", "unmapped.serviceEventDetails" },
-    { "/tlsDetails", "unmapped.tlsDetails" },
-    { "/addendum", "unmapped.addendum" },
-    { "/insightDetails", "unmapped.insightDetails" },
-    { "/edgeDeviceDetails", "unmapped.edgeDeviceDetails" },
-    { "/managementEvent", "unmapped.managementEvent" },
-    { "/sessionCredentialFromConsole", "unmapped.sessionCredentialFromConsole" },
-    { "/userIdentity/onBehalfOf", "unmapped.userIdentity.onBehalfOf" },
-    { "/userIdentity/inScopeOf", "unmapped.userIdentity.inScopeOf" },
-    { "/userIdentity/sessionContext/webIdFederationData/attributes",
-      "unmapped.userIdentity.sessionContext.webIdFederationData.attributes" },
 };
 
 /* The whole contract goes under unmapped first; then what is mapped
@@ -390,6 +361,23 @@ static const struct {
     { "unmapped.identity.userName", NULL },  /* actor.user.name */
     { "unmapped.identity.invokedBy", NULL }, /* actor.app_name */
     { "unmapped.identity.sessionIssuer.arn", NULL }, /* actor.session.issuer */
+    { "unmapped.identity.issuerArn", NULL },         /* actor.session.issuer */
+    { "unmapped.identity.principalId", NULL },       /* actor.user.uid_alt */
+    { "unmapped.identity.accessKeyId", NULL }, /* programmatic_credentials */
+    { "unmapped.apiVersion", NULL },                 /* api.version */
+    { "unmapped.resources", NULL },                  /* resources */
+    /* The record's userIdentity: what the verdict did not already give. */
+    { "unmapped.userIdentity.type", NULL },
+    { "unmapped.userIdentity.principalId", NULL },
+    { "unmapped.userIdentity.arn", NULL },
+    { "unmapped.userIdentity.accountId", NULL },
+    { "unmapped.userIdentity.accessKeyId", NULL },
+    { "unmapped.userIdentity.userName", NULL },
+    { "unmapped.userIdentity.invokedBy", NULL },
+    { "unmapped.userIdentity.identityProvider", NULL }, /* actor.idp.name */
+    { "unmapped.userIdentity.sessionContext.sessionIssuer.arn", NULL },
+    { "unmapped.userIdentity.sessionContext.attributes.creationDate", NULL },
+    { "unmapped.userIdentity.sessionContext.attributes.mfaAuthenticated", NULL },
 };
 
 /* activity_id from the verb of an eventName: the word it starts with. */
