@@ -3,7 +3,7 @@ import collections
 import gzip
 import json
 
-from conftest import DATA, MENDED, PUBLISHED, SEED_ACTIONS, gz, run, write
+from conftest import DATA, MENDED, PUBLISHED, SEED_ACTIONS, gz, kvs_access, run, write
 
 KEYS = ["files", "inputErrors", "records", "kvsRecords", "otherRecords",
         "brokenRecords", "bytesIn", "bytesJson", "elapsedSeconds",
@@ -83,48 +83,13 @@ def test_stats_text():
 
 # --- access kinds and media readers (issue 16) -------------------------------
 # The expected counts are worked out here from the records themselves, with
-# the access rules of docs/kvs-model.md written out again in Python, not read
-# from the library's table.
+# the access rules of docs/kvs-model.md written out again in Python
+# (conftest.kvs_access), not read from the library's table.
 
 DATA_EVENTS = DATA / "fixtures" / "kvs-data-events.json"
 READERS_CAP = 4096     # CLI_STATS_READERS_CAP, documented in docs/cli.md
 NAME_MAX = 1024        # CLI_STATS_NAME_MAX
 NAMES_BYTES = 1 << 20  # CLI_STATS_READERS_BYTES
-
-_MEDIA_READ = {"GetMedia", "GetClip", "GetDASHStreamingSessionURL",
-               "GetHLSStreamingSessionURL", "GetImages",
-               "GetMediaForFragmentList"}
-_MEDIA_WRITE = {"PutMedia", "JoinStorageSession"}
-_SIGNALING = {"ConnectAsMaster", "ConnectAsViewer", "GetIceServerConfig",
-              "SendAlexaOfferToMaster", "JoinStorageSessionAsViewer",
-              "GetSignalingChannelEndpoint"}
-_READ_APIS = {"GET_MEDIA", "GET_MEDIA_FOR_FRAGMENT_LIST",
-              "GET_HLS_STREAMING_SESSION_URL", "GET_DASH_STREAMING_SESSION_URL",
-              "GET_CLIP", "GET_IMAGES"}
-
-
-def _access(rec):
-    # Surrounding white space is a finding, not another service (the seed).
-    if (rec.get("eventSource") or "").strip(" \t\r\n") != "kinesisvideo.amazonaws.com":
-        return None
-    name = rec.get("eventName", "")
-    if name == "GetDataEndpoint":
-        api = (rec.get("requestParameters") or {}).get("aPIName")
-        return ("media-read" if api in _READ_APIS else
-                "media-write" if api == "PUT_MEDIA" else "config-read")
-    for names, kind in ((_MEDIA_READ, "media-read"),
-                        (_MEDIA_WRITE, "media-write"),
-                        (_SIGNALING, "signaling")):
-        if name in names:
-            return kind
-    for prefixes, kind in ((("Describe", "List"), "config-read"),
-                           (("Create", "Update", "Tag", "Untag", "Start"),
-                            "config-write"),
-                           (("Delete",), "delete")):
-        if name.startswith(prefixes):
-            return kind
-    return None
-
 
 def _stream(rec):
     """The stream key docs/cli.md names: the Stream resource's ARN, else the
@@ -145,11 +110,11 @@ def _principal(rec):
 
 
 def _expected(records):
-    access = collections.Counter(_access(r) for r in records)
+    access = collections.Counter(kvs_access(r) for r in records)
     access.pop(None, None)
     readers = collections.defaultdict(collections.Counter)
     for r in records:
-        if _access(r) == "media-read":
+        if kvs_access(r) == "media-read":
             readers[_stream(r)][_principal(r)] += 1
     return dict(access), {s: dict(p) for s, p in readers.items()}
 
