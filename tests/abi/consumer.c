@@ -17,80 +17,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textbuf.h"
+
 #define CHUNK 4093 /* odd, so records straddle the feeds */
 
-/* A text the program builds, to print an event and compare its copy. */
-struct out {
-    char *data;
-    size_t len, cap;
-};
+/* The program builds each event's text (tests/textbuf.h) to print it and
+ * to compare its copy with it. */
 
-static void out_add(struct out *o, const char *s, size_t n)
-{
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = (o->len + n + 1) * 2;
-        char *d = realloc(o->data, cap);
-        if (d == NULL) {
-            fprintf(stderr, "consumer: out of memory\n");
-            exit(1);
-        }
-        o->data = d;
-        o->cap = cap;
-    }
-    memcpy(o->data + o->len, s, n);
-    o->len += n;
-    o->data[o->len] = '\0';
-}
-
-static void out_fmt(struct out *o, const char *fmt, unsigned long long a,
+static void out_fmt(textbuf *o, const char *fmt, unsigned long long a,
                     unsigned long long b)
 {
     char tmp[160];
     int n = snprintf(tmp, sizeof tmp, fmt, a, b);
-    out_add(o, tmp, (size_t)n);
+    textbuf_add(o, tmp, (size_t)n);
 }
 
 /* name=len:"bytes" with everything but printable ASCII as \xHH. */
-static void put_str(struct out *o, const char *name, kvst_str s)
+static void put_str(textbuf *o, const char *name, kvst_str s)
 {
     size_t i;
-    out_add(o, " ", 1);
-    out_add(o, name, strlen(name));
+    textbuf_add(o, " ", 1);
+    textbuf_add(o, name, strlen(name));
     if (s.ptr == NULL) {
-        out_add(o, "=absent", 7);
+        textbuf_add(o, "=absent", 7);
         return;
     }
     if (s.ptr[s.len] != '\0')
-        out_add(o, "=NOT-NUL-TERMINATED", 19);
+        textbuf_add(o, "=NOT-NUL-TERMINATED", 19);
     out_fmt(o, "=%llu:\"", (unsigned long long)s.len, 0);
     for (i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-            out_add(o, (const char *)&c, 1);
+            textbuf_add(o, (const char *)&c, 1);
         else
             out_fmt(o, "\\x%02llx", c, 0);
     }
-    out_add(o, "\"", 1);
+    textbuf_add(o, "\"", 1);
 }
 
-static void put_int(struct out *o, const char *name, long long v)
+static void put_int(textbuf *o, const char *name, long long v)
 {
-    out_add(o, " ", 1);
-    out_add(o, name, strlen(name));
+    textbuf_add(o, " ", 1);
+    textbuf_add(o, name, strlen(name));
     out_fmt(o, "=%lld", (unsigned long long)v, 0);
 }
 
-static void put_value(struct out *o, const char *name, const kvst_value *v)
+static void put_value(textbuf *o, const char *name, const kvst_value *v)
 {
-    out_add(o, " ", 1);
-    out_add(o, name, strlen(name));
+    textbuf_add(o, " ", 1);
+    textbuf_add(o, name, strlen(name));
     out_fmt(o, "={state %llu json %llu", v->state, v->json_type);
     out_fmt(o, " model %llu count %llu", v->model_type, (unsigned long long)v->count);
     out_fmt(o, " i %lld}", (unsigned long long)v->i, 0);
     put_str(o, "text", v->text);
 }
 
-static void put_identity_info(struct out *o, const kvst_identity_info *id)
+static void put_identity_info(textbuf *o, const kvst_identity_info *id)
 {
     put_int(o, "principal", id->principal);
     put_int(o, "credential", id->credential);
@@ -115,14 +97,14 @@ static void put_identity_info(struct out *o, const kvst_identity_info *id)
     put_str(o, "on_behalf_of_user_id", id->on_behalf_of_user_id);
     put_str(o, "identity_store_arn", id->identity_store_arn);
     put_str(o, "other_account_id", id->other_account_id);
-    out_add(o, "\n", 1);
+    textbuf_add(o, "\n", 1);
 }
 
-static void put_user_identity(struct out *o, const kvst_user_identity *u)
+static void put_user_identity(textbuf *o, const kvst_user_identity *u)
 {
-    out_add(o, "  userIdentity", 14);
+    textbuf_add(o, "  userIdentity", 14);
     if (u == NULL) {
-        out_add(o, " absent\n", 8);
+        textbuf_add(o, " absent\n", 8);
         return;
     }
     put_str(o, "type", u->type);
@@ -163,13 +145,13 @@ static void put_user_identity(struct out *o, const kvst_user_identity *u)
         put_str(o, "in_scope_of.source_arn", u->in_scope_of->source_arn);
         put_str(o, "in_scope_of.source_account", u->in_scope_of->source_account);
     }
-    out_add(o, "\n", 1);
+    textbuf_add(o, "\n", 1);
 }
 
 /* The typed payloads of a few 1.0 actions, through the 1.0 structs. */
-static void put_payload(struct out *o, const kvst_event *ev)
+static void put_payload(textbuf *o, const kvst_event *ev)
 {
-    out_add(o, "  payload", 9);
+    textbuf_add(o, "  payload", 9);
     switch (ev->action) {
     case KVST_ACTION_CREATE_STREAM:
         if (ev->request != NULL) {
@@ -223,10 +205,10 @@ static void put_payload(struct out *o, const kvst_event *ev)
         if (rc == 0)
             put_value(o, "streamName", &v);
     }
-    out_add(o, "\n", 1);
+    textbuf_add(o, "\n", 1);
 }
 
-static void put_event(struct out *o, const kvst_event *ev)
+static void put_event(textbuf *o, const kvst_event *ev)
 {
     size_t i;
     out_fmt(o, "event %llu status %lld", (unsigned long long)ev->record_index,
@@ -243,7 +225,7 @@ static void put_event(struct out *o, const kvst_event *ev)
         put_str(o, "action_name", name);
     }
     put_int(o, "raw_len", (long long)ev->raw.len);
-    out_add(o, "\n ", 2);
+    textbuf_add(o, "\n ", 2);
     put_str(o, "eventVersion", ev->event_version);
     put_int(o, "major", ev->event_version_major);
     put_int(o, "minor", ev->event_version_minor);
@@ -269,55 +251,55 @@ static void put_event(struct out *o, const kvst_event *ev)
     put_str(o, "eventCategory", ev->event_category);
     put_str(o, "vpcEndpointId", ev->vpc_endpoint_id);
     put_str(o, "vpcEndpointAccountId", ev->vpc_endpoint_account_id);
-    out_add(o, "\n", 1);
+    textbuf_add(o, "\n", 1);
     put_user_identity(o, ev->user_identity);
     for (i = 0; i < ev->resource_count; i++) {
-        out_add(o, "  resource", 10);
+        textbuf_add(o, "  resource", 10);
         put_str(o, "arn", ev->resources[i]->arn);
         put_str(o, "account_id", ev->resources[i]->account_id);
         put_str(o, "type", ev->resources[i]->type);
-        out_add(o, "\n", 1);
+        textbuf_add(o, "\n", 1);
     }
     if (ev->tls_details != NULL) {
-        out_add(o, "  tls", 5);
+        textbuf_add(o, "  tls", 5);
         put_str(o, "version", ev->tls_details->tls_version);
         put_str(o, "cipher", ev->tls_details->cipher_suite);
         put_str(o, "host", ev->tls_details->client_provided_host_header);
-        out_add(o, "\n", 1);
+        textbuf_add(o, "\n", 1);
     }
     if (ev->addendum != NULL) {
-        out_add(o, "  addendum", 10);
+        textbuf_add(o, "  addendum", 10);
         put_str(o, "reason", ev->addendum->reason);
         put_str(o, "updated_fields", ev->addendum->updated_fields);
         put_str(o, "original_request_id", ev->addendum->original_request_id);
         put_str(o, "original_event_id", ev->addendum->original_event_id);
-        out_add(o, "\n", 1);
+        textbuf_add(o, "\n", 1);
     }
     out_fmt(o, "  states %llu %llu", ev->request_state, ev->response_state);
-    out_add(o, "\n", 1);
+    textbuf_add(o, "\n", 1);
     put_payload(o, ev);
     if (ev->identity != NULL) {
-        out_add(o, "  identity", 10);
+        textbuf_add(o, "  identity", 10);
         put_identity_info(o, ev->identity);
     }
     for (i = 0; i < ev->finding_count; i++) {
         const kvst_finding *f = ev->findings[i];
         out_fmt(o, "  finding %llu severity %llu", f->code, f->severity);
-        out_add(o, " ", 1);
-        out_add(o, kvst_finding_name(f->code), strlen(kvst_finding_name(f->code)));
+        textbuf_add(o, " ", 1);
+        textbuf_add(o, kvst_finding_name(f->code), strlen(kvst_finding_name(f->code)));
         out_fmt(o, " line %llu column %llu", (unsigned long long)f->line,
                 (unsigned long long)f->column);
         out_fmt(o, " offset %llu record %llu", (unsigned long long)f->offset,
                 (unsigned long long)f->record_index);
         put_str(o, "pointer", f->pointer);
         put_str(o, "message", f->message);
-        out_add(o, "\n", 1);
+        textbuf_add(o, "\n", 1);
     }
     if (ev->error != NULL) {
         out_fmt(o, "  error %lld line %llu", (unsigned long long)(long long)ev->error->code,
                 (unsigned long long)ev->error->line);
         put_str(o, "message", ev->error->message);
-        out_add(o, "\n", 1);
+        textbuf_add(o, "\n", 1);
     }
 }
 
@@ -335,7 +317,7 @@ static void broken(struct run *r, const kvst_event *ev, const char *what)
 static int on_event(const kvst_event *ev, void *payload)
 {
     struct run *r = payload;
-    struct out text = { NULL, 0, 0 }, copied = { NULL, 0, 0 };
+    textbuf text = { NULL, 0, 0 }, copied = { NULL, 0, 0 };
     kvst_event *copy = NULL;
 
     if (ev->struct_size < sizeof(kvst_event))
@@ -357,7 +339,7 @@ static int on_event(const kvst_event *ev, void *payload)
         if (rc == 0)
             put_identity_info(&text, &info);
         else
-            out_add(&text, "\n", 1);
+            textbuf_add(&text, "\n", 1);
         if (rc == 0 && ev->identity != NULL &&
             (info.principal != ev->identity->principal ||
              info.credential != ev->identity->credential ||

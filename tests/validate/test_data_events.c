@@ -12,6 +12,7 @@
 #include "schema.h"
 
 #include "check.h"
+#include "textbuf.h"
 
 #define ACCOUNT "111122223333"
 #define OTHER   "111122223334" /* one digit off */
@@ -21,29 +22,11 @@
 #define CHANNEL_RES \
     "{\"type\":\"AWS::KinesisVideo::SignalingChannel\",\"ARN\":\"" CHANNEL_ARN "\"}"
 
-/* ---- A growing text -------------------------------------------------------- */
+/* ---- Texts (tests/textbuf.h) ---------------------------------------------- */
 
-typedef struct text {
-    char *p;
-    size_t len, cap;
-} text;
+typedef textbuf text;
 
-static void add(text *t, const char *s, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        t->cap = (t->len + n + 1) * 2;
-        t->p = realloc(t->p, t->cap);
-        if (t->p == NULL) {
-            fprintf(stderr, "out of memory\n");
-            exit(1);
-        }
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-static void adds(text *t, const char *s) { add(t, s, strlen(s)); }
+static void adds(text *t, const char *s) { textbuf_add(t, s, strlen(s)); }
 
 /* ---- One record, parsed ---------------------------------------------------- */
 
@@ -99,11 +82,11 @@ static parsed parse(const text *t)
     CHECK_EQ(rc, 0);
     if (rc != 0)
         return r;
-    CHECK_EQ(kvst_parser_feed(r.p, t->p, t->len), 0);
+    CHECK_EQ(kvst_parser_feed(r.p, t->data, t->len), 0);
     CHECK_EQ(kvst_parser_finish(r.p), 0);
     CHECK_EQ(kvst_parser_next(r.p, &r.ev), 1);
     if (r.ev == NULL || r.ev->status != 0) {
-        fprintf(stderr, "not parsed: %s\n", t->p);
+        fprintf(stderr, "not parsed: %s\n", t->data);
         r.ev = NULL;
     }
     return r;
@@ -150,7 +133,7 @@ static void expect(const char *what, const char *name, const char *request,
         dump(r.ev);
     }
     kvst_parser_free(r.p);
-    free(t.p);
+    free(t.data);
 }
 
 /* ---- The resource check ---------------------------------------------------- */
@@ -176,14 +159,14 @@ static void test_resource_mismatch(void)
         parsed r = parse(&t);
         CHECK_EQ(count(r.ev, KVST_F_ARN_OTHER_ACCOUNT, sarn), 1);
         kvst_parser_free(r.p);
-        free(t.p);
+        free(t.data);
         t = record("GetMedia", "{\"streamARN\":\"" STREAM_ARN "\"}", NULL,
                    "[" STREAM_RES "]", OTHER, 1);
         r = parse(&t);
         /* a data event says it once, as the warning */
         CHECK_EQ(count(r.ev, KVST_F_ARN_OTHER_ACCOUNT, NULL), 0);
         kvst_parser_free(r.p);
-        free(t.p);
+        free(t.data);
     }
     /* No recipientAccountId: nothing to compare with. */
     expect("no recipient", "GetMedia", "{\"streamARN\":\"" STREAM_ARN "\"}",
@@ -291,7 +274,7 @@ static void value_of(text *t, const kvst_shape *shape, long long n, long long v)
     case KVST_TYPE_STRING:
         adds(t, "\"");
         for (i = 0; i < n; i++)
-            add(t, "a", 1);
+            textbuf_add(t, "a", 1);
         adds(t, "\"");
         break;
     case KVST_TYPE_INTEGER:
@@ -357,21 +340,21 @@ static void one_case(const kvst_operation_def *op, int request, const path *pa,
     value_of(&payload, shape, n, v);
     for (i = 0; i < pa->depth; i++)
         adds(&payload, "}");
-    t = record(op->name, request ? payload.p : "{}", request ? NULL : payload.p, NULL,
+    t = record(op->name, request ? payload.data : "{}", request ? NULL : payload.data, NULL,
                ACCOUNT, 1);
     r = parse(&t);
-    got = count(r.ev, code, pointer.p);
+    got = count(r.ev, code, pointer.data);
     CHECK(r.ev != NULL);
     CHECK_EQ(got, over);
     if (got != over) {
-        fprintf(stderr, "  %s %s: %s with %lld (%lld) wants %d %s\n", op->name, pointer.p,
+        fprintf(stderr, "  %s %s: %s with %lld (%lld) wants %d %s\n", op->name, pointer.data,
                 shape->name, n, v, over, kvst_finding_name(code));
         dump(r.ev);
     }
     kvst_parser_free(r.p);
-    free(t.p);
-    free(payload.p);
-    free(pointer.p);
+    free(t.data);
+    free(payload.data);
+    free(pointer.data);
 }
 
 /* At, one under and one over each limit of the member at the end of pa. */
