@@ -200,13 +200,10 @@ def _media_read_trail(n, principal=lambda i: "arn:aws:iam::111122223333:user/u%d
             "eventSource": "kinesisvideo.amazonaws.com", "eventName": "GetMedia",
             "awsRegion": "us-east-1", "recipientAccountId": "111122223333",
             "userIdentity": {"type": "IAMUser", "principalId": "AIDA%d" % i,
-                             "arn": principal(i), "accountId": "111122223333"},
-            "requestParameters": {"streamARN": stream,
-                                  "startSelector": {"startSelectorType": "NOW"}},
-            "resources": [{"type": "AWS::KinesisVideo::Stream", "ARN": stream,
-                           "accountId": "111122223333"}],
-            "managementEvent": False, "eventCategory": "Data", "readOnly": True,
-            "eventType": "AwsApiCall"})
+                             "arn": principal(i)},
+            "requestParameters": {"streamARN": stream},
+            "resources": [{"type": "AWS::KinesisVideo::Stream", "ARN": stream}],
+            "managementEvent": False, "eventCategory": "Data"})
     return json.dumps({"Records": recs}).encode()
 
 
@@ -233,11 +230,10 @@ def test_stats_media_readers_cap_holds_across_jobs(tmp_path):
     a = write(tmp_path / "a.json", _media_read_trail(half))
     b = write(tmp_path / "b.json", _media_read_trail(
         half, principal=lambda i: "arn:aws:iam::111122223333:user/v%d" % i))
-    for jobs in ("1", "2"):
-        r, st = _stats(["-j", jobs, a, b])
-        assert r.returncode == 0, r.stderr
-        listed = sum(n for p in st["mediaReaders"].values() for n in p.values())
-        assert listed == READERS_CAP and st["mediaReadsDropped"] == READERS_CAP
+    r, st = _stats(["-j", "2", a, b])
+    assert r.returncode == 0, r.stderr
+    listed = sum(n for p in st["mediaReaders"].values() for n in p.values())
+    assert listed == READERS_CAP and st["mediaReadsDropped"] == READERS_CAP
     # The same pairs twice merge into one entry each: nothing is dropped.
     r, st = _stats(["-j", "2", a, a])
     assert st["mediaReadsDropped"] == 0
