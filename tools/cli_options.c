@@ -34,7 +34,8 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -f, --format FMT          events: jsonl, table (default: table on a\n"
-    "                            terminal, else jsonl), csv; check: text\n"
+    "                            terminal, else jsonl), csv, ocsf (OCSF 1.8.0\n"
+    "                            API Activity); check: text\n"
     "                            (default), jsonl, sarif; stats: text\n"
     "                            (default), jsonl; detect: jsonl (default),\n"
     "                            text, sarif\n"
@@ -253,7 +254,7 @@ static int parse_format(const char *s, enum cli_format *out)
     static const struct name_value names[] = {
         { "jsonl", CLI_FMT_JSONL }, { "table", CLI_FMT_TABLE },
         { "text", CLI_FMT_TEXT }, { "sarif", CLI_FMT_SARIF },
-        { "csv", CLI_FMT_CSV },
+        { "csv", CLI_FMT_CSV }, { "ocsf", CLI_FMT_OCSF },
     };
     int v;
     if (!lookup_name(NAME_TABLE(names), s, &v))
@@ -269,7 +270,7 @@ static int format_allowed(enum cli_command cmd, enum cli_format fmt)
     switch (cmd) {
     case CLI_CMD_EVENTS:
         return fmt == CLI_FMT_JSONL || fmt == CLI_FMT_TABLE ||
-               fmt == CLI_FMT_CSV;
+               fmt == CLI_FMT_CSV || fmt == CLI_FMT_OCSF;
     case CLI_CMD_CHECK:
         return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL ||
                fmt == CLI_FMT_SARIF;
@@ -599,7 +600,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     else if (!parse_format(format_arg, &out->format) ||
              !format_allowed(out->command, out->format)) {
         static const char *const allowed[] = {
-            [CLI_CMD_EVENTS] = "jsonl, table or csv",
+            [CLI_CMD_EVENTS] = "jsonl, table, csv or ocsf",
             [CLI_CMD_CHECK] = "text, jsonl or sarif",
             [CLI_CMD_STATS] = "text or jsonl",
             [CLI_CMD_DETECT] = "jsonl, text or sarif",
