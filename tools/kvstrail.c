@@ -75,6 +75,7 @@ int main(int argc, char **argv)
             exit_status = CLI_EXIT_INPUT;
         cli_buf_free(&text);
     }
+    cli_stats_free(total);
     free(total);
     if (opts.detect != NULL)
         cli_detect_free(opts.detect);
