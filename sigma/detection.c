@@ -647,6 +647,7 @@ static int add_values(dctx *c, const yaml_node_t *n, uint32_t mod,
             v->text = sg_strndup(s, len);
             v->len = len;
             v->ref_hash = sg_hash(s, len);
+            v->ref_envelope = sg_envelope_field(s, len);
             if (!v->text)
                 rc = KVST_E_NOMEM;
         } else {

@@ -463,8 +463,9 @@ void sg_rule_free(sg_rule *r)
     free(r);
 }
 
-/* Finish a detection: which searches count for the fields reported, and
- * the prefilter on eventSource and eventName. */
+/* Finish a detection: which searches count for the fields reported, the
+ * order of AND operands (cheap first), and the prefilter on eventSource
+ * and eventName. */
 static int finish_detection(sg_rule *r)
 {
     int rc;
@@ -472,6 +473,7 @@ static int finish_detection(sg_rule *r)
     if (!r->positive)
         return KVST_E_NOMEM;
     sg_cond_positive(r->cond, 0, r->positive);
+    sg_cond_order(r->cond, r->searches);
     rc = sg_cond_prefilter(r->cond, r->searches, "eventSource", &r->sources);
     if (rc == 0)
         rc = sg_cond_prefilter(r->cond, r->searches, "eventName", &r->names);

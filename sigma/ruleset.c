@@ -46,12 +46,20 @@ struct kvst_sigma_ruleset {
     size_t unindexed_count;
     char *folded;            /* the folded names */
     size_t max_searches;
+    /* The paths flatten keeps: want, those of the rules without an
+     * eventName set and of every correlation (read for each candidate
+     * event), and rule_want[i], those of indexed rule i, kept only for
+     * the events of which it is a candidate. */
+    sg_pathset want;
+    sg_pathset *rule_want;
 };
 
 struct kvst_sigma_state {
     const kvst_sigma_ruleset *rs;
     sg_record rec;
     int flattened;
+    size_t cand_count;          /* of the event being matched */
+    const sg_pathset **wantv;   /* flatten's sets for it */
     const kvst_event *cur_ev;   /* the event being matched */
     int8_t *memo;
     uint32_t *cand;
@@ -477,6 +485,42 @@ static int cmp_name(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* Every dotted path a rule reads from the record: tests, fieldref
+ * targets, group-by fields (and their aliases) and value_count fields.
+ * A keyword search reads every string: then flatten keeps everything. */
+static int want_rule(sg_pathset *ps, const sg_rule *r)
+{
+    size_t s, m, t, v, g;
+    if (r->corr) {
+        const sg_corr *c = r->corr;
+        for (g = 0; g < c->group_count; g++)
+            if (sg_pathset_add(ps, c->group_by[g], strlen(c->group_by[g])) != 0)
+                return KVST_E_NOMEM;
+        for (g = 0; g < c->group_count * c->ref_count; g++)
+            if (c->alias_field[g] &&
+                sg_pathset_add(ps, c->alias_field[g], strlen(c->alias_field[g])) != 0)
+                return KVST_E_NOMEM;
+        return c->field && sg_pathset_add(ps, c->field, c->field_len) != 0
+                   ? KVST_E_NOMEM : 0;
+    }
+    for (s = 0; s < r->search_count; s++)
+        for (m = 0; m < r->searches[s].map_count; m++) {
+            const sg_map *map = &r->searches[s].maps[m];
+            for (t = 0; t < map->test_count; t++) {
+                const sg_test *te = &map->tests[t];
+                if (!te->path)
+                    ps->all = 1;
+                else if (sg_pathset_add(ps, te->path, te->path_len) != 0)
+                    return KVST_E_NOMEM;
+                for (v = 0; v < te->value_count; v++)
+                    if (te->values[v].op == SG_OP_FIELDREF &&
+                        sg_pathset_add(ps, te->values[v].text, te->values[v].len) != 0)
+                        return KVST_E_NOMEM;
+            }
+        }
+    return 0;
+}
+
 static int build_index(kvst_sigma_ruleset *rs)
 {
     size_t i, j, total = 0, text = 0, t = 0, at = 0;
@@ -522,6 +566,15 @@ static int build_index(kvst_sigma_ruleset *rs)
             at++;
         }
     }
+    rs->rule_want = calloc(rs->rule_count + 1, sizeof *rs->rule_want);
+    if (!rs->rule_want)
+        return KVST_E_NOMEM;
+    for (i = 0; i < rs->rule_count; i++) {
+        const sg_rule *r = rs->rules[i];
+        sg_pathset *ps = r->corr || r->names.any ? &rs->want : &rs->rule_want[i];
+        if (want_rule(ps, r) != 0)
+            return KVST_E_NOMEM;
+    }
     rs->name_count = at;
     if (at > 1) /* rs->names is NULL when no rule names an eventName */
         qsort(rs->names, at, sizeof *rs->names, cmp_name);
@@ -533,6 +586,11 @@ void kvst_sigma_ruleset_free(kvst_sigma_ruleset *rs)
     size_t i;
     if (!rs)
         return;
+    sg_pathset_free(&rs->want);
+    if (rs->rule_want)
+        for (i = 0; i < rs->rule_count; i++)
+            sg_pathset_free(&rs->rule_want[i]);
+    free(rs->rule_want);
     for (i = 0; i < rs->rule_count; i++)
         sg_rule_free(rs->rules[i]);
     free(rs->rules);
@@ -615,10 +673,11 @@ int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
     st->stats.struct_size = sizeof st->stats;
     st->memo = malloc(rs->max_searches + 1);
     st->cand = malloc((rs->rule_count + 1) * sizeof *st->cand);
+    st->wantv = malloc((rs->rule_count + 1) * sizeof *st->wantv);
     st->corr = calloc(rs->rule_count + 1, sizeof(sg_corr_state *));
     st->md = pcre2_match_data_create(1, NULL);
     st->mc = pcre2_match_context_create(NULL);
-    if (!st->memo || !st->cand || !st->corr || !st->md || !st->mc) {
+    if (!st->memo || !st->cand || !st->wantv || !st->corr || !st->md || !st->mc) {
         kvst_sigma_state_free(st);
         return KVST_E_NOMEM;
     }
@@ -650,6 +709,7 @@ void kvst_sigma_state_free(kvst_sigma_state *st)
     free(st->corr);
     free(st->memo);
     free(st->cand);
+    free(st->wantv);
     pcre2_match_data_free(st->md);
     pcre2_match_context_free(st->mc);
     sg_record_free(&st->rec);
@@ -743,7 +803,19 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
         st->rec.count = 0;
         return 0;
     }
-    return sg_flatten(&st->rec, raw.ptr, raw.len);
+    {
+        /* The paths of every candidate: each rule evaluated on this event
+         * reads from the same flattening. */
+        const kvst_sigma_ruleset *rs = st->rs;
+        size_t n = 0, i;
+        st->wantv[n++] = &rs->want;
+        for (i = 0; i < st->cand_count; i++) {
+            const sg_pathset *ps = &rs->rule_want[st->cand[i]];
+            if (ps->count || ps->all)
+                st->wantv[n++] = ps;
+        }
+        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n);
+    }
 }
 
 static int need_record(void *ctx)
@@ -824,6 +896,33 @@ static const sg_leaf *first_value(const sg_record *rec, const char *path)
     return NULL;
 }
 
+/* The first value of a field for a correlation (group-by, value_count):
+ * from the event for an envelope field, else from the record, flattened
+ * now if need be. 1 and *val, *len set; 0 when absent or null;
+ * KVST_E_NOMEM. */
+static int field_value(kvst_sigma_state *st, const kvst_event *ev,
+                       const char *path, const char **val, size_t *len)
+{
+    int env = sg_envelope_field(path, strlen(path));
+    const sg_leaf *l;
+    if (env >= 0) {
+        const kvst_str *s = sg_envelope_get(ev, env);
+        if (!s || !s->ptr)
+            return 0;
+        *val = s->ptr;
+        *len = s->len;
+        return 1;
+    }
+    if (flatten(st, ev) != 0)
+        return KVST_E_NOMEM;
+    l = first_value(&st->rec, path);
+    if (!l || l->type == SG_J_NULL)
+        return 0;
+    *val = l->val;
+    *len = l->val_len;
+    return 1;
+}
+
 typedef struct report_ctx {
     kvst_sigma_match_fn fn;
     void *payload;
@@ -844,8 +943,6 @@ static int feed_dependents(kvst_sigma_state *st, uint32_t ri, const kvst_event *
             st->stats.untimed++;
         return 0;
     }
-    if (flatten(st, ev) != 0)
-        return KVST_E_NOMEM;
     for (d = 0; d < r->dependent_count; d++) {
         uint32_t ci = r->dependents[d];
         const sg_rule *cr = st->rs->rules[ci];
@@ -860,19 +957,27 @@ static int feed_dependents(kvst_sigma_state *st, uint32_t ri, const kvst_event *
         st->key.len = 0;
         for (g = 0; g < c->group_count; g++) {
             const char *field = c->alias_field[g * c->ref_count + slot];
-            const sg_leaf *l = first_value(&st->rec, field ? field : c->group_by[g]);
+            const char *val;
+            size_t len;
+            rc = field_value(st, ev, field ? field : c->group_by[g], &val, &len);
+            if (rc < 0)
+                return rc;
             if (g)
                 sg_buf_addc(&st->key, '\x1f');
-            if (l && l->type != SG_J_NULL)
-                sg_buf_add(&st->key, l->val, l->val_len);
+            if (rc == 1)
+                sg_buf_add(&st->key, val, len);
         }
         if (st->key.failed)
             return KVST_E_NOMEM;
         if (c->type == SG_VALUE_COUNT) {
-            const sg_leaf *l = first_value(&st->rec, c->field);
-            if (!l || l->type == SG_J_NULL)
+            const char *val;
+            size_t len;
+            rc = field_value(st, ev, c->field, &val, &len);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
                 continue; /* no value to count */
-            vhash = sg_hash(l->val, l->val_len);
+            vhash = sg_hash(val, len);
         }
         rc = sg_corr_add(st->corr[ci], c, &st->rs->opts,
                          st->key.data ? st->key.data : "", st->key.len, slot,
@@ -973,6 +1078,7 @@ int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
     mx.mc = st->mc;
     mx.regex_errors = &st->stats.regex_errors;
     n = candidates(st, ev);
+    st->cand_count = n;
     for (i = 0; i < n; i++) {
         const sg_rule *r = rs->rules[st->cand[i]];
         int rc;

@@ -87,7 +87,11 @@ char *sg_strndup(const char *s, size_t n)
 /* FNV-1a, 64 bits: paths are short, and a collision only costs a compare. */
 uint64_t sg_hash(const char *s, size_t n)
 {
-    uint64_t h = 14695981039346656037ull;
+    return sg_hash_more(SG_HASH_INIT, s, n);
+}
+
+uint64_t sg_hash_more(uint64_t h, const char *s, size_t n)
+{
     size_t i;
     for (i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
