@@ -90,7 +90,7 @@ static sg_cond *fail(cparser *cp, tok t, const char *why)
 
 static sg_cond *node(uint8_t op)
 {
-    sg_cond *c = calloc(1, sizeof *c);
+    sg_cond *c = sg_calloc(1, sizeof *c);
     if (c)
         c->op = op;
     return c;
@@ -135,9 +135,9 @@ static sg_cond *parse_of(cparser *cp, tok quant, uint64_t need)
     c = node(SG_C_OF);
     if (!c)
         return NULL;
-    c->set = calloc(cp->r->search_count + 1, sizeof *c->set);
+    c->set = sg_calloc(cp->r->search_count + 1, sizeof *c->set);
     if (!c->set) {
-        free(c);
+        sg_free(c);
         return NULL;
     }
     for (i = 0; i < cp->r->search_count; i++) {
@@ -312,8 +312,8 @@ void sg_cond_free(sg_cond *c)
         return;
     sg_cond_free(c->a);
     sg_cond_free(c->b);
-    free(c->set);
-    free(c);
+    sg_free(c->set);
+    sg_free(c);
 }
 
 static int search_eval(const sg_search *searches, uint32_t i, int8_t *memo,
@@ -467,12 +467,12 @@ static void pf_any(sg_prefilter *p)
 
 static int pf_append(sg_prefilter *p, const char *v, size_t n)
 {
-    const char **vals = realloc(p->values, (p->count + 1) * sizeof *vals);
+    const char **vals = sg_realloc(p->values, (p->count + 1) * sizeof *vals);
     size_t *lens;
     if (!vals)
         return KVST_E_NOMEM;
     p->values = vals;
-    lens = realloc(p->lens, (p->count + 1) * sizeof *lens);
+    lens = sg_realloc(p->lens, (p->count + 1) * sizeof *lens);
     if (!lens)
         return KVST_E_NOMEM;
     p->lens = lens;
@@ -606,8 +606,8 @@ int sg_cond_prefilter(const sg_cond *c, const sg_search *searches,
 
 void sg_prefilter_free(sg_prefilter *p)
 {
-    free(p->values); // NOLINT(clang-analyzer-unix.Malloc): every free of a set is followed by NULLing it (below) or by overwriting the whole struct; the analyzer loses that across pf_intersect
-    free(p->lens);
+    sg_free(p->values); // NOLINT(clang-analyzer-unix.Malloc): every free of a set is followed by NULLing it (below) or by overwriting the whole struct; the analyzer loses that across pf_intersect
+    sg_free(p->lens);
     p->values = NULL;
     p->lens = NULL;
     p->count = 0;

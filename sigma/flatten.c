@@ -67,11 +67,11 @@ static int pathset_put(sg_pathset *ps, uint64_t h, unsigned kind)
     uint64_t k = slot_key(h);
     if ((ps->count + 1) * 2 > ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 64, j;
-        uint64_t *hs = calloc(cap, sizeof *hs);
-        uint8_t *ks = calloc(cap, 1);
+        uint64_t *hs = sg_calloc(cap, sizeof *hs);
+        uint8_t *ks = sg_calloc(cap, 1);
         if (!hs || !ks) {
-            free(hs);
-            free(ks);
+            sg_free(hs);
+            sg_free(ks);
             return KVST_E_NOMEM;
         }
         for (j = 0; j < ps->cap; j++) {
@@ -82,8 +82,8 @@ static int pathset_put(sg_pathset *ps, uint64_t h, unsigned kind)
             hs[i] = ps->hashes[j];
             ks[i] = ps->kinds[j];
         }
-        free(ps->hashes);
-        free(ps->kinds);
+        sg_free(ps->hashes);
+        sg_free(ps->kinds);
         ps->hashes = hs;
         ps->kinds = ks;
         ps->cap = cap;
@@ -110,8 +110,8 @@ int sg_pathset_add(sg_pathset *ps, const char *path, size_t len)
 
 void sg_pathset_free(sg_pathset *ps)
 {
-    free(ps->hashes);
-    free(ps->kinds);
+    sg_free(ps->hashes);
+    sg_free(ps->kinds);
     memset(ps, 0, sizeof *ps);
 }
 
@@ -135,7 +135,7 @@ static int add_leaf(scan *s, uint8_t type, const char *val, size_t val_off,
         return 1;
     if (r->count == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
-        sg_leaf *n = realloc(r->leaves, cap * sizeof *n);
+        sg_leaf *n = sg_realloc(r->leaves, cap * sizeof *n);
         if (!n) {
             s->nomem = 1;
             return 0;
@@ -497,6 +497,7 @@ int sg_flatten(sg_record *rec, const char *json, size_t len,
     } else {
         rec->truncated = 1;
     }
+    s.nomem |= s.path.failed;
     sg_buf_free(&s.path);
     if (s.nomem || rec->text.failed) {
         rec->count = 0;
@@ -515,7 +516,7 @@ int sg_flatten(sg_record *rec, const char *json, size_t len,
 
 void sg_record_free(sg_record *rec)
 {
-    free(rec->leaves);
+    sg_free(rec->leaves);
     sg_buf_free(&rec->text);
     memset(rec, 0, sizeof *rec);
 }

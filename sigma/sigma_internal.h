@@ -8,6 +8,7 @@
  *   flatten.c      a record's JSON -> dotted paths and values, once per event
  *   correlation.c  correlation windows per group, bounded
  *   ruleset.c      builder, rule set, prefilter index, state, kvst_sigma_match
+ *   sg_mem.c       the allocator hooks; sg_text.c buffers, hashing, folding
  *
  * Nothing here is exported; the public API is <kvstrail/sigma.h>.
  */
@@ -22,6 +23,25 @@
 #include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- memory (sg_mem.c) -------------------------------------------------- */
+
+/* The allocator of an object: in's hooks when all three are set, else
+ * the C library's. */
+void sg_mem_take(const kvst_allocator *in, kvst_allocator *out);
+/* Make a the thread's current allocator for a public call; returns the
+ * one to put back with sg_mem_leave when the call returns. */
+const kvst_allocator *sg_mem_enter(const kvst_allocator *a);
+void sg_mem_leave(const kvst_allocator *prev);
+/* The engine's malloc, calloc, realloc and free, through the current
+ * allocator. */
+void *sg_malloc(size_t n);
+void *sg_calloc(size_t count, size_t size);
+void *sg_realloc(void *p, size_t n);
+void sg_free(void *p);
+/* A PCRE2 general context whose memory goes through the same; NULL when
+ * out of memory. */
+pcre2_general_context *sg_pcre2_context(void);
 
 /* ---- growable byte buffer and error text ------------------------------ */
 
@@ -270,7 +290,8 @@ void sg_rule_free(sg_rule *r);
 
 /* Limits and placeholders a compile needs. */
 typedef struct sg_env {
-    kvst_sigma_options opts;
+    kvst_sigma_options opts;   /* allocator: the resolved hooks */
+    pcre2_compile_context *pcre2_compile; /* through them */
     size_t placeholder_count;
     char **placeholder_names;
     char **placeholder_values;

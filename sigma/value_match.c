@@ -439,8 +439,8 @@ int sg_map_match(const sg_map *m, sg_match_ctx *mx)
 
 void sg_value_free(sg_value *v)
 {
-    free(v->text);
-    free(v->wild);
+    sg_free(v->text);
+    sg_free(v->wild);
     pcre2_code_free(v->re);
 }
 
@@ -453,11 +453,11 @@ void sg_search_free(sg_search *s)
             sg_test *t = &m->tests[j];
             for (k = 0; k < t->value_count; k++)
                 sg_value_free(&t->values[k]);
-            free(t->values);
-            free(t->path);
+            sg_free(t->values);
+            sg_free(t->path);
         }
-        free(m->tests);
+        sg_free(m->tests);
     }
-    free(s->maps);
-    free(s->name);
+    sg_free(s->maps);
+    sg_free(s->name);
 }
