@@ -688,7 +688,7 @@ static int state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
     st->memo = sg_malloc(rs->max_searches + 1);
     st->cand = sg_malloc((rs->rule_count + 1) * sizeof *st->cand);
     st->wantv = sg_malloc((rs->rule_count + 1) * sizeof *st->wantv);
-    st->corr = sg_calloc(rs->rule_count + 1, sizeof(sg_corr_state *));
+    st->corr = sg_calloc(rs->rule_count + 1, sizeof *st->corr);
     {
         pcre2_general_context *gc = sg_pcre2_context();
         st->md = gc ? pcre2_match_data_create(1, gc) : NULL;
