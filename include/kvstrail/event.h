@@ -165,7 +165,8 @@ typedef struct kvst_identity_info {
     /* The seed document's three questions. */
     int32_t root_or_iam_user;            /* Root or IAMUser credentials */
     int32_t role_or_federated_temporary; /* AssumedRole, Role, FederatedUser */
-    int32_t aws_service;                 /* AWSService, or invokedBy present */
+    int32_t aws_service;                 /* AWSService, or invokedBy present and not
+                                            a console host (1.1: docs/identity.md) */
     int32_t mfa;             /* KVST_BOOL_*: ABSENT when not recorded */
     int32_t console;         /* console session */
     int32_t cross_account;   /* identity/issuer account != recipient or ARN account */
