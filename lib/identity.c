@@ -789,10 +789,8 @@ int kvst_identity_classify_json(const char *json, size_t len,
         rc = KVST_E_NOT_CLOUDTRAIL;
     else if (st.encoding)
         rc = KVST_E_ENCODING;
-    else if (s != yajl_status_ok)
-        rc = KVST_E_SYNTAX;
-    else if (!st.seen[CX_ROOT])
-        rc = KVST_E_SYNTAX; /* only white space */
+    else if (s != yajl_status_ok || !st.seen[CX_ROOT])
+        rc = KVST_E_SYNTAX; /* malformed, or only white space */
     else
         rc = json_classify(&st, out);
     /* Every block (yajl's, the decoded copies) is on the list, so this
