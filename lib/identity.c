@@ -5,9 +5,9 @@
  *
  * kvst_identity_classify is pure. kvst_identity_classify_json parses a
  * userIdentity object with yajl's callback API (no tree) and allocates only
- * while it runs, through the library's allocator (alloc.c): yajl 2.1 does
- * not check its allocations, so its hooks never return NULL but longjmp
- * back to the call, and every block is freed through a list of its own.
+ * while it runs, from an arena on the library's allocator (alloc.h): a
+ * refused allocation longjmps out of yajl, and freeing the arena frees
+ * whatever yajl and the decoded copies held.
  */
 #include <setjmp.h>
 #include <string.h>
@@ -403,18 +403,13 @@ typedef struct json_slot {
     char *owned;
 } json_slot;
 
-/* Header of every block yajl or a decoded copy takes (as tokenizer.c's). */
-typedef struct json_block {
-    struct json_block *prev, *next;
-    size_t size, pad_; /* keeps the payload 16-byte aligned on 64-bit */
-} json_block;
-
 typedef struct json_state {
     const char *json;
     size_t len;
     yajl_handle h;
     kvst_alloc alloc;          /* the C library's, as kvst__alloc_init gives */
-    json_block *blocks;        /* every live block */
+    kvst_arena arena;          /* yajl's memory and the decoded copies */
+    kvst_arena_yajl y;         /* yajl's allocator over it */
     jmp_buf oom;               /* where a refused allocation lands */
     size_t depth;              /* open containers */
     uint8_t object[JSON_DEPTH]; /* enum json_object per depth */
@@ -425,65 +420,6 @@ typedef struct json_state {
     int seen[CX_IN_SCOPE_OF + 1];
     json_slot slot[JF__COUNT];
 } json_state;
-
-static void block_link(json_state *st, json_block *b)
-{
-    b->prev = NULL;
-    b->next = st->blocks;
-    if (b->next)
-        b->next->prev = b;
-    st->blocks = b;
-}
-
-static void block_unlink(json_state *st, json_block *b)
-{
-    if (b->prev)
-        b->prev->next = b->next;
-    else
-        st->blocks = b->next;
-    if (b->next)
-        b->next->prev = b->prev;
-}
-
-static void *j_malloc(void *ctx, size_t size)
-{
-    json_state *st = ctx;
-    json_block *b = kvst__malloc(&st->alloc, sizeof *b + size);
-    if (!b)
-        longjmp(st->oom, 1);
-    b->size = size;
-    block_link(st, b);
-    return b + 1;
-}
-
-static void *j_realloc(void *ctx, void *ptr, size_t size)
-{
-    json_state *st = ctx;
-    json_block *b, *nb;
-    if (!ptr)
-        return j_malloc(ctx, size);
-    b = (json_block *)ptr - 1;
-    block_unlink(st, b);
-    nb = kvst__realloc(&st->alloc, b, sizeof *b + size);
-    if (!nb) {
-        block_link(st, b); /* still valid: freed with the rest */
-        longjmp(st->oom, 1);
-    }
-    nb->size = size;
-    block_link(st, nb);
-    return nb + 1;
-}
-
-static void j_free(void *ctx, void *ptr)
-{
-    json_state *st = ctx;
-    json_block *b;
-    if (!ptr)
-        return;
-    b = (json_block *)ptr - 1;
-    block_unlink(st, b);
-    kvst__free(&st->alloc, b);
-}
 
 static uint8_t current_object(const json_state *st)
 {
@@ -577,10 +513,10 @@ static int on_number(void *ctx, const char *s, size_t len)
     return on_null(ctx);
 }
 
-static void slot_set(json_state *st, json_slot *slot, kvst_str raw,
-                     kvst_str value, char *owned)
+static void slot_set(json_slot *slot, kvst_str raw, kvst_str value,
+                     char *owned)
 {
-    j_free(st, slot->owned); /* a repeated key: the last one wins */
+    /* a repeated key: the last one wins (the arena keeps the first's copy) */
     slot->raw = raw;
     slot->value = value;
     slot->owned = owned;
@@ -599,7 +535,7 @@ static int on_boolean(void *ctx, int b)
     if (f >= 0 && end >= n && end <= st->len) {
         v.ptr = st->json + end - n;
         v.len = n;
-        slot_set(st, &st->slot[f], v, v, NULL);
+        slot_set(&st->slot[f], v, v, NULL);
     }
     return 1;
 }
@@ -636,13 +572,15 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
         }
         raw.ptr = st->json + i + 1;
         raw.len = close - i - 1;
-        owned = j_malloc(st, len + 1); /* never NULL: it longjmps */
+        owned = kvst__arena_alloc(&st->arena, len + 1);
+        if (!owned)
+            longjmp(st->oom, 1); /* inside yajl's call, as its own refusals */
         memcpy(owned, s, len);
         owned[len] = '\0';
         value.ptr = owned;
         value.len = len;
     }
-    slot_set(st, &st->slot[f], raw, value, owned);
+    slot_set(&st->slot[f], raw, value, owned);
     return 1;
 }
 
@@ -747,10 +685,9 @@ static int json_parse(json_state *st, yajl_status *s)
 {
     yajl_alloc_funcs af;
 
-    af.malloc = j_malloc;
-    af.realloc = j_realloc;
-    af.free = j_free;
-    af.ctx = st;
+    st->y.ar = &st->arena;
+    st->y.jmp = &st->oom;
+    kvst__arena_yajl_funcs(&st->y, &af);
     if (setjmp(st->oom))
         return 1;
     st->h = yajl_alloc(&json_callbacks, &af, st);
@@ -782,6 +719,7 @@ int kvst_identity_classify_json(const char *json, size_t len,
     st.len = len;
     st.pending_field = -1;
     kvst__alloc_init(&st.alloc, NULL);
+    kvst__arena_init(&st.arena, &st.alloc);
 
     if (json_parse(&st, &s))
         rc = KVST_E_NOMEM;
@@ -793,12 +731,7 @@ int kvst_identity_classify_json(const char *json, size_t len,
         rc = KVST_E_SYNTAX; /* malformed, or only white space */
     else
         rc = json_classify(&st, out);
-    /* Every block (yajl's, the decoded copies) is on the list, so this
-     * frees them whether or not yajl's state is consistent. */
-    while (st.blocks) {
-        json_block *b = st.blocks;
-        st.blocks = b->next;
-        kvst__free(&st.alloc, b);
-    }
+    /* yajl's memory and the decoded copies, whatever state yajl is in */
+    kvst__arena_free(&st.arena);
     return rc;
 }

@@ -64,6 +64,12 @@ extern "C" {
                                          one of concatenated/JSON Lines) */
 #define KVST_CONTAINER_EVENTBRIDGE 4u /* under "detail" of an EventBridge
                                          envelope */
+#define KVST_CONTAINER_CLOUDWATCH_LOGS 5u /* the message of a logEvents
+                                         element of a CloudWatch Logs
+                                         subscription envelope (DATA_MESSAGE);
+                                         the event and its findings are at
+                                         the message string (docs/api.md).
+                                         Since 1.1 */
 #define KVST_CONTAINER_DIGEST      6u /* a CloudTrail digest file (only with
                                          KVST_FLAG_DIGESTS; the event's
                                          envelope is empty and
@@ -267,7 +273,9 @@ typedef struct kvst_event {
     uint64_t record_index; /* 0-based index of the record in the input */
     uint64_t offset;       /* where the record's '{' is (EventBridge:
                               detail's '{', and length and raw are
-                              detail's, since 1.1) */
+                              detail's, since 1.1; CloudWatch Logs: the
+                              message string's '"', and length and raw
+                              are the decoded message's, since 1.1) */
     uint64_t line;
     uint64_t column;
     uint64_t length;       /* record length in bytes */
