@@ -16,35 +16,19 @@
 # KVST_CLI (the kvstrail binary), PYTHON (default /usr/bin/python3).
 set -euo pipefail
 
-src=$(cd "$(dirname "$0")/.." && pwd)
-records=100000
-reps=5
-build="$src/build"
-work=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --records) records=$2; shift ;;
-    --reps) reps=$2; shift ;;
-    --build) build=$2; shift ;;
-    --work) work=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-    *) echo "detect_bench.sh: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+bench_name=detect_bench.sh
+. "$(dirname "$0")/bench_common.sh"
+bench_init "$0" 16 "$@"
 shared=${KVST_SHARED_DIR:-"$src/../shared"}
-python=${PYTHON:-/usr/bin/python3}
-cli=${KVST_CLI:-"$build/tools/kvstrail"}
-work=${work:-"$build/bench-work"}
-mkdir -p "$work"
-[ -x "$cli" ] || { echo "detect_bench.sh: no kvstrail at $cli" >&2; exit 2; }
 [ -d "$shared/sigma/rules" ] || { echo "detect_bench.sh: no $shared/sigma/rules" >&2; exit 2; }
+trail=$(bench_workload "trail-$records.json")
 
-trail="$work/trail-$records.json"
-[ -s "$trail" ] || "$python" "$shared/bench/gen_trail.py" --records "$records" --seed 1 --out "$trail"
-
-rules=(--rules "$shared/sigma/rules")
-[ -d "$src/rules/kvs" ] && rules+=(--rules "$src/rules/kvs")
+# The pack's three placeholder rules need values, or they are refused and
+# detect exits 2; these are what a deployment would give.
+rules=(--rules "$shared/sigma/rules" --rules "$src/rules/kvs"
+       --placeholder "kvs_allowed_readers=arn:aws:iam::123456789012:role/*"
+       --placeholder "kvs_trusted_image_destinations=s3://example-kvs-images/*"
+       --placeholder "kvs_trusted_notification_destinations=arn:aws:sns:*:123456789012:*")
 nrules=$({ "$cli" stats -f jsonl "${rules[@]}" - 2>/dev/null <<<'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"X"}' || true; } |
          "$python" -c 'import json,sys; print(len(json.load(sys.stdin)["rules"]))' 2>/dev/null) || nrules="?"
 

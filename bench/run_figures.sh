@@ -14,37 +14,22 @@
 # of the same run, interleaved by kvst_bench.
 set -euo pipefail
 
-src=$(cd "$(dirname "$0")/.." && pwd)
-records=100000
-reps=5
-build="$src/build"
+bench_name=run_figures.sh
 zlib_build=""
-work=""
-while [ $# -gt 0 ]; do
+bench_option() {
   case "$1" in
-    --records) records=$2; shift ;;
-    --reps) reps=$2; shift ;;
-    --build) build=$2; shift ;;
-    --zlib-build) zlib_build=$2; shift ;;
-    --work) work=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    *) echo "run_figures.sh: unknown argument $1" >&2; exit 2 ;;
+    --zlib-build) zlib_build=$2 ;;
+    *) return 1 ;;
   esac
-  shift
-done
-python=${PYTHON:-/usr/bin/python3}
-gen="$src/bench/gen_trail.py"
+}
+. "$(dirname "$0")/bench_common.sh"
+bench_init "$0" 15 "$@"
 bench="$build/bench/kvst_bench"
-cli="$build/tools/kvstrail"
-work=${work:-"$build/bench-work"}
-mkdir -p "$work"
-[ -x "$bench" ] && [ -x "$cli" ] || { echo "run_figures.sh: build $build first" >&2; exit 2; }
+[ -x "$bench" ] || { echo "run_figures.sh: build $build first" >&2; exit 2; }
 
-plain="$work/trail-$records.json"
-org="$work/org-$records.json"
-[ -s "$plain" ] || "$python" "$gen" --records "$records" --seed 1 --out "$plain"
-[ -s "$plain.gz" ] || "$python" "$gen" --records "$records" --seed 1 --gzip --out "$plain.gz"
-[ -s "$org" ] || "$python" "$gen" --records "$records" --seed 1 --kvs-share 0.02 --out "$org"
+plain=$(bench_workload "trail-$records.json")
+org=$(bench_workload "org-$records.json" --kvs-share 0.02)
+gz=$(bench_workload "trail-$records.json.gz" --gzip)
 
 echo "== machine"
 echo "$(uname -srm); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"

@@ -177,7 +177,8 @@ static uint64_t measure(sg_corr_state *cs, const sg_corr *c, const group *g,
     case SG_VALUE_COUNT:
         for (k = i; k < j; k++)
             cs->scratch[k - i] = g->e[k].vhash;
-        qsort(cs->scratch, j - i, sizeof *cs->scratch, cmp_u64);
+        if (j - i > 1) /* qsort's base must not be NULL, even for 0 items */
+            qsort(cs->scratch, j - i, sizeof *cs->scratch, cmp_u64);
         for (k = 0; k < j - i; k++)
             distinct += k == 0 || cs->scratch[k] != cs->scratch[k - 1];
         return distinct;

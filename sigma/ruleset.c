@@ -296,7 +296,7 @@ static int add_path_depth(kvst_sigma_builder *b, const char *path, int depth)
         names[count++] = full.data;
     }
     closedir(d);
-    if (count)
+    if (count > 1) /* names is NULL in an empty folder */
         qsort(names, count, sizeof *names, cmp_str);
     for (i = 0; i < count; i++) {
         struct stat es;
@@ -523,7 +523,8 @@ static int build_index(kvst_sigma_ruleset *rs)
         }
     }
     rs->name_count = at;
-    qsort(rs->names, at, sizeof *rs->names, cmp_name);
+    if (at > 1) /* rs->names is NULL when no rule names an eventName */
+        qsort(rs->names, at, sizeof *rs->names, cmp_name);
     return 0;
 }
 

@@ -290,14 +290,15 @@ static void match_sarif(struct cli_file_out *fo, const struct cli_detect *d,
     const kvst_event *ev = m->event;
     const kvst_sigma_rule *r = m->rule;
     size_t ri = rule_index(d, r);
-    struct cli_buf uri = CLI_BUF_INIT, text = CLI_BUF_INIT;
-    /* Every result starts with a comma; cli_order drops the very first. */
-    cli_buf_adds(b, ",{\"ruleId\":");
-    rule_id(b, r);
-    if (ri < kvst_sigma_ruleset_rule_count(d->rules) && d->sarif_index[ri] >= 0)
-        cli_buf_printf(b, ",\"ruleIndex\":%d", (int)d->sarif_index[ri]);
-    cli_buf_printf(b, ",\"level\":\"%s\",\"message\":{\"text\":",
-                   sarif_level(r->level_rank));
+    int32_t index = ri < kvst_sigma_ruleset_rule_count(d->rules)
+                        ? d->sarif_index[ri] : -1;
+    struct cli_buf id = CLI_BUF_INIT, text = CLI_BUF_INIT, props = CLI_BUF_INIT;
+    struct cli_sarif_where w;
+    /* The rule's id, else its title (cli_buf keeps a NUL after it). */
+    if (r->id.len)
+        cli_buf_add(&id, r->id.ptr, r->id.len);
+    else
+        cli_buf_add(&id, r->title.ptr, r->title.len);
     cli_buf_add(&text, r->title.ptr, r->title.len);
     cli_buf_adds(&text, ": ");
     cli_buf_add(&text, ev->event_name.ptr ? ev->event_name.ptr : "-",
@@ -306,25 +307,27 @@ static void match_sarif(struct cli_file_out *fo, const struct cli_detect *d,
     cli_buf_add(&text, r->author.len ? r->author.ptr : "unknown",
                 r->author.len ? r->author.len : 7);
     cli_buf_addc(&text, ')');
-    cli_buf_json_str(b, text.data, text.len);
-    cli_sarif_uri_path(&uri, fo->label);
-    cli_buf_adds(b, "},\"locations\":[{\"physicalLocation\":"
-                    "{\"artifactLocation\":{\"uri\":");
-    cli_buf_json_str(b, uri.data ? uri.data : "", uri.len);
-    cli_buf_printf(b, "},\"region\":{\"startLine\":%llu,\"startColumn\":%llu,"
-                      "\"byteOffset\":%llu}}}],\"properties\":{\"record\":%llu",
-                   (unsigned long long)ev->line, (unsigned long long)ev->column,
-                   (unsigned long long)ev->offset,
-                   (unsigned long long)ev->record_index);
-    json_member(b, "eventID", &ev->event_id);
-    json_member(b, "eventName", &ev->event_name);
-    json_member(b, "author", &r->author);
-    cli_buf_adds(b, ",\"fields\":");
-    fields_json(b, m);
-    correlation_json(b, m);
-    cli_buf_adds(b, "}}\n");
-    cli_buf_free(&uri);
+    /* Columns count bytes: a property, never SARIF's startColumn. */
+    cli_buf_printf(&props, "{\"record\":%llu,\"byteColumn\":%llu",
+                   (unsigned long long)ev->record_index,
+                   (unsigned long long)ev->column);
+    json_member(&props, "eventID", &ev->event_id);
+    json_member(&props, "eventName", &ev->event_name);
+    json_member(&props, "author", &r->author);
+    cli_buf_adds(&props, ",\"fields\":");
+    fields_json(&props, m);
+    correlation_json(&props, m);
+    cli_buf_addc(&props, '}');
+    w.path = fo->label;
+    w.gzip = fo->gzip;
+    w.line = ev->line;
+    w.offset = ev->offset;
+    /* Every result starts with a comma; cli_order drops the very first. */
+    cli_sarif_result(b, id.data, index, sarif_level(r->level_rank),
+                     text.data, text.len, &w, props.data);
+    cli_buf_free(&id);
     cli_buf_free(&text);
+    cli_buf_free(&props);
 }
 
 struct match_ctx {
@@ -413,12 +416,7 @@ void cli_detect_begin(const struct cli_detect *d, struct cli_buf *out)
     int first = 1;
     if (d->command != CLI_CMD_DETECT || d->format != CLI_FMT_SARIF)
         return;
-    cli_buf_adds(out, "{\"version\":\"2.1.0\",\"$schema\":\"" SARIF_SCHEMA "\",\n"
-                      "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"kvstrail\","
-                      "\"version\":");
-    cli_buf_json_strz(out, kvst_version_string());
-    cli_buf_adds(out, ",\"informationUri\":\"" CLI_INFORMATION_URI "\","
-                      "\"rules\":[\n");
+    cli_sarif_head(out);
     for (i = 0; i < n; i++) {
         const kvst_sigma_rule *r = kvst_sigma_ruleset_rule(d->rules, i);
         if (d->sarif_index[i] < 0)
@@ -428,19 +426,16 @@ void cli_detect_begin(const struct cli_detect *d, struct cli_buf *out)
         first = 0;
         sarif_rule(out, r);
     }
-    /* No columnKind: SARIF 2.1.0 knows only UTF-16 units and code points,
-     * and columns here count bytes (the record starts are ASCII). */
-    cli_buf_adds(out, "]}},\n\"results\":[\n");
+    cli_sarif_results(out);
 }
 
-void cli_detect_end(const struct cli_detect *d, int exit_status, struct cli_buf *out)
+void cli_detect_end(const struct cli_detect *d, int exit_status,
+                    const struct cli_buf *notes, struct cli_buf *out)
 {
     if (d->command != CLI_CMD_DETECT || d->format != CLI_FMT_SARIF)
         return;
-    cli_buf_printf(out,
-                   "],\n\"invocations\":[{\"executionSuccessful\":%s,"
-                   "\"exitCode\":%d}]}]}\n",
-                   exit_status == CLI_EXIT_INPUT ? "false" : "true", exit_status);
+    cli_sarif_tail(out, exit_status != CLI_EXIT_INPUT, exit_status,
+                   notes->data, notes->len);
 }
 
 void cli_detect_stats_append(const struct cli_detect *d, enum cli_format format,

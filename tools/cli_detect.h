@@ -48,10 +48,11 @@ void cli_detect_worker_free(struct cli_detect_worker *w);
 void cli_detect_event(struct cli_detect_worker *w, struct cli_file_out *fo,
                       const kvst_event *ev);
 
-/* The SARIF head (with a rule per reported Sigma rule) and end. */
+/* The SARIF head (with a rule per reported Sigma rule) and end (with
+ * the input errors of every file, notes, as notifications). */
 void cli_detect_begin(const struct cli_detect *d, struct cli_buf *out);
 void cli_detect_end(const struct cli_detect *d, int exit_status,
-                    struct cli_buf *out);
+                    const struct cli_buf *notes, struct cli_buf *out);
 
 /* stats --rules: the matches per rule, after the stats summary (text), or
  * as a "rules" member of its JSON object (jsonl). */

@@ -2,6 +2,7 @@
 #include "cli_format.h"
 
 #include "cli_columns.h"
+#include "cli_ocsf.h"
 #include "cli_sarif.h"
 
 #include <stdio.h>
@@ -600,6 +601,8 @@ void cli_format_event(struct cli_file_out *fo, const kvst_event *ev)
             table_row(fo, ev, out);
         else if (f->format == CLI_FMT_TABLE || f->format == CLI_FMT_CSV)
             columns_row(fo, ev, out);
+        else if (f->format == CLI_FMT_OCSF)
+            cli_ocsf_event(ev, fo->label, out);
         else
             events_jsonl(fo, ev, out);
         break;

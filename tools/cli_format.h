@@ -53,12 +53,6 @@ void cli_format_note(struct cli_file_out *fo, uint64_t line, uint64_t offset,
 /* One event (or, in recovery mode, one broken record). */
 void cli_format_event(struct cli_file_out *fo, const kvst_event *ev);
 
-/* Where SARIF consumers send a user who wants to know about the tool. */
-#define CLI_INFORMATION_URI "https://github.com/kvstrail/kvstrail"
-#define SARIF_SCHEMA \
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
-    "sarif-schema-2.1.0.json"
-
 
 /* FILE:LINE:COL: error: MESSAGE [KVST_E_NAME] (FILE: error: ... when the
  * position is unknown), with a newline. */

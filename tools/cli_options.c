@@ -34,7 +34,8 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -f, --format FMT          events: jsonl, table (default: table on a\n"
-    "                            terminal, else jsonl), csv; check: text\n"
+    "                            terminal, else jsonl), csv, ocsf (OCSF 1.8.0\n"
+    "                            API Activity); check: text\n"
     "                            (default), jsonl, sarif; stats: text\n"
     "                            (default), jsonl; detect: jsonl (default),\n"
     "                            text, sarif\n"
@@ -215,20 +216,51 @@ static int parse_jobs(const char *s, unsigned *out)
     return 1;
 }
 
-static int parse_format(const char *s, enum cli_format *out)
+/* A name -> value table: every option that takes one of a few words is
+ * a lookup in one of these. */
+struct name_value {
+    const char *name;
+    int value;
+};
+
+#define NAME_TABLE(t) (t), sizeof(t) / sizeof((t)[0])
+
+/* 1 and *out set when s is one of the n names of t, else 0. */
+static int lookup_name(const struct name_value *t, size_t n, const char *s,
+                       int *out)
 {
-    static const struct { const char *name; enum cli_format fmt; } names[] = {
-        { "jsonl", CLI_FMT_JSONL }, { "table", CLI_FMT_TABLE },
-        { "text", CLI_FMT_TEXT }, { "sarif", CLI_FMT_SARIF },
-        { "csv", CLI_FMT_CSV },
-    };
     size_t i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i].name) == 0) {
-            *out = names[i].fmt;
+    for (i = 0; i < n; i++)
+        if (strcmp(s, t[i].name) == 0) {
+            *out = t[i].value;
             return 1;
         }
     return 0;
+}
+
+/* The same, for the uint32_t fields of the library's structs. */
+static int lookup_u32(const struct name_value *t, size_t n, const char *s,
+                      uint32_t *out)
+{
+    int v;
+    if (!lookup_name(t, n, s, &v))
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+static int parse_format(const char *s, enum cli_format *out)
+{
+    static const struct name_value names[] = {
+        { "jsonl", CLI_FMT_JSONL }, { "table", CLI_FMT_TABLE },
+        { "text", CLI_FMT_TEXT }, { "sarif", CLI_FMT_SARIF },
+        { "csv", CLI_FMT_CSV }, { "ocsf", CLI_FMT_OCSF },
+    };
+    int v;
+    if (!lookup_name(NAME_TABLE(names), s, &v))
+        return 0;
+    *out = (enum cli_format)v;
+    return 1;
 }
 
 /* Which formats each command prints; the first is its default when the
@@ -238,7 +270,7 @@ static int format_allowed(enum cli_command cmd, enum cli_format fmt)
     switch (cmd) {
     case CLI_CMD_EVENTS:
         return fmt == CLI_FMT_JSONL || fmt == CLI_FMT_TABLE ||
-               fmt == CLI_FMT_CSV;
+               fmt == CLI_FMT_CSV || fmt == CLI_FMT_OCSF;
     case CLI_CMD_CHECK:
         return fmt == CLI_FMT_TEXT || fmt == CLI_FMT_JSONL ||
                fmt == CLI_FMT_SARIF;
@@ -251,21 +283,16 @@ static int format_allowed(enum cli_command cmd, enum cli_format fmt)
 
 static int color_wanted(const char *when, int *out)
 {
+    static const struct name_value whens[] = {
+        { "always", 1 }, { "never", 0 },
+    };
     const char *no_color = getenv("NO_COLOR");
     if (when == NULL || strcmp(when, "auto") == 0) {
         /* https://no-color.org: set and non-empty turns colour off. */
         *out = isatty(STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
         return 1;
     }
-    if (strcmp(when, "always") == 0) {
-        *out = 1;
-        return 1;
-    }
-    if (strcmp(when, "never") == 0) {
-        *out = 0;
-        return 1;
-    }
-    return 0;
+    return lookup_name(NAME_TABLE(whens), when, out);
 }
 
 /* n digits at *s, advancing; -1 when they are not there. */
@@ -416,14 +443,13 @@ static int filter_option(int c, const char *arg, struct cli_options *out)
             f->flags |= KVST_FILTER_UNTIL;
         }
         return 1;
-    case OPT_OUTCOME:
-        if (strcmp(arg, "success") == 0)
-            f->outcome = KVST_OUTCOME_SUCCESS;
-        else if (strcmp(arg, "failure") == 0)
-            f->outcome = KVST_OUTCOME_FAILURE;
-        else
-            return 0;
-        return 1;
+    case OPT_OUTCOME: {
+        static const struct name_value outcomes[] = {
+            { "success", KVST_OUTCOME_SUCCESS },
+            { "failure", KVST_OUTCOME_FAILURE },
+        };
+        return lookup_u32(NAME_TABLE(outcomes), arg, &f->outcome);
+    }
     case OPT_ACCESS: {
         uint32_t k;
         for (k = 1; k <= KVST_ACCESS_DELETE; k++) {
@@ -435,14 +461,13 @@ static int filter_option(int c, const char *arg, struct cli_options *out)
         }
         return 0;
     }
-    case OPT_EVENT_KIND:
-        if (strcmp(arg, "management") == 0)
-            f->event_kind = KVST_FILTER_MANAGEMENT;
-        else if (strcmp(arg, "data") == 0)
-            f->event_kind = KVST_FILTER_DATA;
-        else
-            return 0;
-        return 1;
+    case OPT_EVENT_KIND: {
+        static const struct name_value kinds[] = {
+            { "management", KVST_FILTER_MANAGEMENT },
+            { "data", KVST_FILTER_DATA },
+        };
+        return lookup_u32(NAME_TABLE(kinds), arg, &f->event_kind);
+    }
     default:
         return 0;
     }
@@ -450,17 +475,11 @@ static int filter_option(int c, const char *arg, struct cli_options *out)
 
 static int parse_severity(const char *s, uint32_t *out)
 {
-    static const struct { const char *name; uint32_t v; } levels[] = {
+    static const struct name_value levels[] = {
         { "info", KVST_SEVERITY_INFO }, { "warning", KVST_SEVERITY_WARNING },
         { "error", KVST_SEVERITY_ERROR },
     };
-    size_t i;
-    for (i = 0; i < sizeof levels / sizeof levels[0]; i++)
-        if (strcmp(s, levels[i].name) == 0) {
-            *out = levels[i].v;
-            return 1;
-        }
-    return 0;
+    return lookup_u32(NAME_TABLE(levels), s, out);
 }
 
 static int parse_minutes(const char *s, long long *seconds)
@@ -481,8 +500,12 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
                       int *exit_status)
 {
     static char *stdin_only[] = { "-", NULL };
+    static const struct name_value commands[] = {
+        { "events", CLI_CMD_EVENTS }, { "check", CLI_CMD_CHECK },
+        { "stats", CLI_CMD_STATS }, { "detect", CLI_CMD_DETECT },
+    };
     const char *format_arg = NULL, *color_arg = NULL, *columns_arg = NULL, *cmd;
-    int progress = -1, c, longindex = 0;
+    int progress = -1, c, longindex = 0, command;
 
     memset(out, 0, sizeof *out);
     out->jobs = 1;
@@ -558,21 +581,15 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     if (optind >= argc)
         return usage_error(exit_status, "%s", "no command given");
     cmd = argv[optind++];
-    if (strcmp(cmd, "events") == 0) {
-        out->command = CLI_CMD_EVENTS;
-        out->parser_flags |= KVST_FLAG_DIGESTS; /* printed as typed digests */
-    }
-    else if (strcmp(cmd, "check") == 0)
-        out->command = CLI_CMD_CHECK;
-    else if (strcmp(cmd, "stats") == 0)
-        out->command = CLI_CMD_STATS;
-    else if (strcmp(cmd, "detect") == 0)
-        out->command = CLI_CMD_DETECT;
-    else if (strcmp(cmd, "help") == 0) {
+    if (strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
-    } else
+    }
+    if (!lookup_name(NAME_TABLE(commands), cmd, &command))
         return usage_error(exit_status, "unknown command '%s'", cmd);
+    out->command = (enum cli_command)command;
+    if (out->command == CLI_CMD_EVENTS)
+        out->parser_flags |= KVST_FLAG_DIGESTS; /* printed as typed digests */
 
     if (format_arg == NULL && out->command == CLI_CMD_DETECT)
         out->format = CLI_FMT_JSONL;
@@ -583,7 +600,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     else if (!parse_format(format_arg, &out->format) ||
              !format_allowed(out->command, out->format)) {
         static const char *const allowed[] = {
-            [CLI_CMD_EVENTS] = "jsonl, table or csv",
+            [CLI_CMD_EVENTS] = "jsonl, table, csv or ocsf",
             [CLI_CMD_CHECK] = "text, jsonl or sarif",
             [CLI_CMD_STATS] = "text or jsonl",
             [CLI_CMD_DETECT] = "jsonl, text or sarif",

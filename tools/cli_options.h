@@ -29,7 +29,8 @@ enum cli_format {
     CLI_FMT_TABLE,
     CLI_FMT_TEXT,
     CLI_FMT_SARIF,
-    CLI_FMT_CSV
+    CLI_FMT_CSV,
+    CLI_FMT_OCSF
 };
 
 #define CLI_MAX_ACTIONS 256 /* --action given more often is a usage error */

@@ -291,7 +291,8 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
         nworkers = 1; /* an empty directory: nothing to read, same path */
     cli_dedup_init(&r.dedup, CLI_DEDUP_CAP);
     cli_format_init(&r.fmt, opts);
-    if (r.fmt.command == CLI_CMD_CHECK && r.fmt.format == CLI_FMT_SARIF) {
+    if ((r.fmt.command == CLI_CMD_CHECK || r.fmt.command == CLI_CMD_DETECT) &&
+        r.fmt.format == CLI_FMT_SARIF) {
         r.notes = cli_xrealloc(NULL, (count ? count : 1) * sizeof *r.notes);
         memset(r.notes, 0, (count ? count : 1) * sizeof *r.notes);
     }
@@ -349,7 +350,7 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
         exit_status = CLI_EXIT_INPUT;
     cli_format_end(&r.fmt, exit_status, &notes, &text);
     if (opts->detect != NULL)
-        cli_detect_end(opts->detect, exit_status, &text);
+        cli_detect_end(opts->detect, exit_status, &notes, &text);
     cli_order_stdout(&r.order, text.data, text.len);
     if (r.order.write_failed) {
         static const char msg[] =

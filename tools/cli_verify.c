@@ -357,7 +357,8 @@ static struct index_item *index_build(size_t n, const char *(*name)(const struct
             ix[k++].at = i;
         }
     }
-    qsort(ix, k, sizeof *ix, by_name);
+    if (k > 1) /* as cli_walk: no qsort call that could get an empty list */
+        qsort(ix, k, sizeof *ix, by_name);
     *out_n = k;
     return ix;
 }

@@ -17,7 +17,9 @@ environment:
   3. the same program linked with `pkg-config --static --libs kvstrail`
      against libkvstrail.a has no libkvstrail in ldd and prints the same;
   4. the installed Python package loads $P's libkvstrail.so.1 and reads
-     the bundled trail.
+     the bundled trail;
+  5. the installed kvstrail.sigma loads $P's libkvstrail-sigma.so.1 (no
+     KVSTRAIL_SIGMA_LIBRARY) and compiles the installed KVS rule pack.
 Prints the installed tree. Skips (77) when pkg-config is missing.
 """
 import argparse
@@ -55,7 +57,8 @@ def find_one(root, name):
 def clean_env(**extra):
     """The environment of a new shell: nothing that finds the library."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("LD_LIBRARY_PATH", "KVSTRAIL_LIBRARY", "PYTHONPATH",
+           if k not in ("LD_LIBRARY_PATH", "KVSTRAIL_LIBRARY",
+                        "KVSTRAIL_SIGMA_LIBRARY", "PYTHONPATH",
                         "PKG_CONFIG_PATH", "LD_PRELOAD")}
     env.update(extra)
     return env
@@ -157,6 +160,29 @@ def check(args, tmp):
     if int(out[1]) != len(printed.splitlines()):
         raise Failure("python read %s events, the C consumer %d" % (
             out[1], len(printed.splitlines())))
+
+    # 5. kvstrail.sigma finds libkvstrail-sigma through the same recorded
+    # libdir, and compiles the pack installed beside it.
+    sigma_lib = find_one(prefix, "libkvstrail-sigma.so.1")
+    pack = os.path.dirname(find_one(prefix, "kvs_stream_or_channel_deleted.yml"))
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import os, "
+             "kvstrail.sigma as s; print(os.path.realpath(s._lib._name)); "
+             "p = {n: ['x'] for n in ('kvs_allowed_readers', "
+             "'kvs_trusted_image_destinations', "
+             "'kvs_trusted_notification_destinations')}; "
+             "r = s.RuleSet([sys.argv[2]], placeholders=p); "
+             "print(len({x.file for x in r.rules}) if not r.errors "
+             "else r.errors)")
+    out = run([sys.executable, "-c", probe, site, pack],
+              "the installed kvstrail.sigma", clean_env(), cwd=tmp).split()
+    if out[0] != os.path.realpath(sigma_lib):
+        raise Failure("the installed kvstrail.sigma loaded %s, not %s" % (
+            out[0], sigma_lib))
+    pack_rules = len([f for f in os.listdir(pack) if f.endswith(".yml")])
+    if out[1] != str(pack_rules):
+        raise Failure("kvstrail.sigma compiled rules of %s files of the %d "
+                      "in %s" % (
+            out[1], pack_rules, pack))
     return len(tree)
 
 
@@ -176,7 +202,8 @@ def main():
             print("FAIL " + str(e))
             return 1
     print("ok: %d files installed; the tool, a pkg-config consumer (shared and "
-          "static) and the Python package ran without LD_LIBRARY_PATH" % files)
+          "static), the Python package and kvstrail.sigma ran without "
+          "LD_LIBRARY_PATH" % files)
     return 0
 
 

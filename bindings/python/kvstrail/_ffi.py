@@ -27,7 +27,7 @@ from ctypes import (
     c_ulong,
     c_void_p,
 )
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from . import _install
 
@@ -286,7 +286,7 @@ _event_p = POINTER(kvst_event)
 
 #: Every C function the binding calls: name -> (restype, argtypes).
 #: (pointer, length) validators share one shape and are listed in VALIDATORS.
-PROTOTYPES = {
+PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "kvst_version_number": (c_ulong, []),
     "kvst_version_string": (c_char_p, []),
     "kvst_strerror": (c_char_p, [c_int]),
@@ -331,60 +331,73 @@ for _name in VALIDATORS:
     PROTOTYPES["kvst_validate_" + _name] = (c_uint32, [c_char_p, c_size_t])
 
 
-def _candidates() -> List[Tuple[str, Optional[str]]]:
+def library_candidates(soname: str, env_var: str,
+                       find_name: str) -> List[Tuple[str, Optional[str]]]:
     """(where it came from, what to dlopen or None when that place gave
     nothing), in the documented order: the libdir meson recorded when it
-    installed this package, $KVSTRAIL_LIBRARY, find_library, the SONAME."""
+    installed this package, $env_var, find_library(find_name), the
+    SONAME. libkvstrail and libkvstrail-sigma are installed side by side,
+    so one recorded libdir serves both."""
     out: List[Tuple[str, Optional[str]]] = []
     here = os.path.dirname(os.path.abspath(__file__))
     if _install.LIBDIR_FROM_PACKAGE is not None:
         rel = os.path.normpath(os.path.join(here, _install.LIBDIR_FROM_PACKAGE))
         out.append(("installed libdir, relative to the package",
-                    os.path.join(rel, SONAME)))
+                    os.path.join(rel, soname)))
     if _install.LIBDIR is not None:
-        out.append(("installed libdir", os.path.join(_install.LIBDIR, SONAME)))
+        out.append(("installed libdir", os.path.join(_install.LIBDIR, soname)))
     else:
         out.append(("installed libdir", None))  # not installed by meson
-    out.append(("KVSTRAIL_LIBRARY", os.environ.get("KVSTRAIL_LIBRARY") or None))
-    out.append(('ctypes.util.find_library("kvstrail")',
-                ctypes.util.find_library("kvstrail")))
-    out.append(("SONAME", SONAME))
+    out.append((env_var, os.environ.get(env_var) or None))
+    finder = f'ctypes.util.find_library("{find_name}")'
+    out.append((finder, ctypes.util.find_library(find_name)))
+    out.append(("SONAME", soname))
     return out
 
 
-# What the ImportError says of a place that gave nothing to try.
+# What the ImportError says of a place that gave nothing to try (an
+# environment variable: "not set").
 _NOTHING_FROM = {
     "installed libdir": "none recorded (this copy was not installed by meson)",
-    "KVSTRAIL_LIBRARY": "not set",
-    'ctypes.util.find_library("kvstrail")': "found nothing",
 }
 
 
-def _load() -> ctypes.CDLL:
+def _nothing_from(origin: str) -> str:
+    if origin in _NOTHING_FROM:
+        return _NOTHING_FROM[origin]
+    return "found nothing" if origin.startswith("ctypes.util") else "not set"
+
+
+def open_first(candidates: List[Tuple[str, Optional[str]]],
+               prototypes: Dict[str, Tuple[Any, List[Any]]],
+               what: str) -> ctypes.CDLL:
+    """The first candidate that loads and has every function of
+    prototypes, with their restype and argtypes set; ImportError naming
+    every place tried, and why each failed, when none does."""
     tried = []
-    for origin, name in _candidates():
+    for origin, name in candidates:
         if name is None:
-            tried.append(f"{origin}: {_NOTHING_FROM.get(origin, 'none')}")
+            tried.append(f"{origin}: {_nothing_from(origin)}")
             continue
         try:
-            lib = ctypes.CDLL(name)
+            found = ctypes.CDLL(name)
         except OSError as exc:
             tried.append(f"{origin}: {name} ({exc})")
             continue
-        missing = [f for f in PROTOTYPES if not hasattr(lib, f)]
+        missing = [f for f in prototypes if not hasattr(found, f)]
         if missing:
             tried.append(f"{origin}: {name} (lacks {', '.join(missing)})")
             continue
-        return lib
-    raise ImportError("kvstrail: cannot load libkvstrail; tried:\n  "
-                      + "\n  ".join(tried))
+        for fname, (restype, argtypes) in prototypes.items():
+            fn = getattr(found, fname)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        return found
+    raise ImportError(f"cannot load {what}; tried:\n  " + "\n  ".join(tried))
 
 
-lib = _load()
-for _fname, (_restype, _argtypes) in PROTOTYPES.items():
-    _fn = getattr(lib, _fname)
-    _fn.restype = _restype
-    _fn.argtypes = _argtypes
+lib = open_first(library_candidates(SONAME, "KVSTRAIL_LIBRARY", "kvstrail"),
+                 PROTOTYPES, "libkvstrail")
 
 #: The version of the library actually loaded: 0xMMmmpp and "M.m.p".
 LIBRARY_VERSION_NUMBER: int = lib.kvst_version_number()

@@ -6,7 +6,8 @@
     for m in rules.scan("trail.json.gz"):
         print(m.rule.title, m.rule.author, m.event_name, m.fields)
 
-The library is found like the core: $KVSTRAIL_SIGMA_LIBRARY, then
+The library is found like the core: the libdir meson recorded when it
+installed the package, $KVSTRAIL_SIGMA_LIBRARY,
 ctypes.util.find_library("kvstrail-sigma"), then the SONAME
 libkvstrail-sigma.so.1. A RuleSet is compiled once and immutable: share it
 between threads; each scan() has its own matching state (correlation
@@ -16,7 +17,6 @@ windows included). See docs/sigma.md and docs/python.md.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_int,
                     c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p,
@@ -103,36 +103,9 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
 }
 
 
-def _load() -> ctypes.CDLL:
-    tried = []
-    cands = []
-    env = os.environ.get("KVSTRAIL_SIGMA_LIBRARY")
-    if env:
-        cands.append(("KVSTRAIL_SIGMA_LIBRARY", env))
-    found = ctypes.util.find_library("kvstrail-sigma")
-    if found:
-        cands.append(('ctypes.util.find_library("kvstrail-sigma")', found))
-    cands.append(("SONAME", SONAME))
-    for origin, name in cands:
-        try:
-            so = ctypes.CDLL(name)
-        except OSError as exc:
-            tried.append(f"{origin}: {name} ({exc})")
-            continue
-        missing = [f for f in _PROTOTYPES if not hasattr(so, f)]
-        if missing:
-            tried.append(f"{origin}: {name} (lacks {', '.join(missing)})")
-            continue
-        for fname, (restype, argtypes) in _PROTOTYPES.items():
-            fn = getattr(so, fname)
-            fn.restype = restype
-            fn.argtypes = argtypes
-        return so
-    raise ImportError("kvstrail.sigma: cannot load libkvstrail-sigma; tried:\n  "
-                      + "\n  ".join(tried))
-
-
-_lib = _load()
+_lib = _ffi.open_first(
+    _ffi.library_candidates(SONAME, "KVSTRAIL_SIGMA_LIBRARY", "kvstrail-sigma"),
+    _PROTOTYPES, "libkvstrail-sigma")
 LIBRARY_VERSION: str = _lib.kvst_sigma_version_string().decode("ascii")
 
 

@@ -35,24 +35,31 @@ def test_env_variable_wins():
     assert _ffi.lib._name == lib
 
 
-def test_import_error_names_every_place_tried():
-    # Make the two fallbacks fail too, whatever is installed on the machine.
-    r = run_python("""
+def import_refused(module, refused, env_extra):
+    """What `import module` prints when find_library finds nothing and
+    dlopen refuses every name containing refused."""
+    return run_python(f"""
         import ctypes, ctypes.util
         ctypes.util.find_library = lambda name: None
         real = ctypes.CDLL
         def cdll(name, *a, **k):
-            if name == "libkvstrail.so.1":
+            if {refused!r} in name:
                 raise OSError("refused by the test")
             return real(name, *a, **k)
         ctypes.CDLL = cdll
         try:
-            import kvstrail
+            import {module}
         except ImportError as e:
             print(e)
         else:
             print("imported")
-        """, {"KVSTRAIL_LIBRARY": "/nonexistent/libkvstrail.so.1"})
+        """, env_extra)
+
+
+def test_import_error_names_every_place_tried():
+    # Make the two fallbacks fail too, whatever is installed on the machine.
+    r = import_refused("kvstrail", "libkvstrail.so.1",
+                       {"KVSTRAIL_LIBRARY": "/nonexistent/libkvstrail.so.1"})
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "KVSTRAIL_LIBRARY: /nonexistent/libkvstrail.so.1" in out
@@ -73,6 +80,22 @@ def test_import_error_without_env_says_so():
         """, {"KVSTRAIL_LIBRARY": "x"})
     assert "KVSTRAIL_LIBRARY: not set" in r.stdout
     assert "SONAME: libkvstrail.so.1 (no)" in r.stdout
+
+
+def test_sigma_import_error_names_every_place_tried():
+    # kvstrail.sigma goes through the same loader as the core: the same
+    # places, with its own variable, and the same message.
+    r = import_refused("kvstrail.sigma", "sigma",
+                       {"KVSTRAIL_SIGMA_LIBRARY": "/nonexistent/libkvstrail-sigma.so.1"})
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "cannot load libkvstrail-sigma; tried:" in out
+    assert "installed libdir: none recorded" in out
+    assert ("KVSTRAIL_SIGMA_LIBRARY: /nonexistent/libkvstrail-sigma.so.1 "
+            "(refused by the test)") in out
+    assert 'ctypes.util.find_library("kvstrail-sigma"): found nothing' in out
+    assert "SONAME: libkvstrail-sigma.so.1 (refused by the test)" in out
+    assert "imported" not in out
 
 
 def test_find_library_is_the_second_choice():
