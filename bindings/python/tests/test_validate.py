@@ -162,7 +162,8 @@ JSON_MEMBERS = ("type", "principal", "credential", "root_or_iam_user",
 def test_classifier_agrees_with_events():
     # The classifier alone agrees with the parser's verdict on every record
     # of the fixtures (cross_account and console depend on the rest of the
-    # record: recipient account, userAgent, so they are left out).
+    # record: recipient account, userAgent, so they are left out; so does a
+    # sign-in event's mfa, from additionalEventData.MFAUsed).
     checked = 0
     for path in FIXTURES:
         try:
@@ -171,7 +172,11 @@ def test_classifier_agrees_with_events():
                 if not isinstance(uid, dict):
                     continue
                 alone = kvstrail.classify_identity(uid)
+                sign_in = ev.event_source == "signin.amazonaws.com" or \
+                    ev.event_type == "AwsConsoleSignIn"
                 for m in JSON_MEMBERS:
+                    if m == "mfa" and sign_in:
+                        continue
                     assert getattr(alone, m) == getattr(ev.identity, m), (path, m)
                 checked += 1
         except kvstrail.ParseError:
