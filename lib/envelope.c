@@ -15,6 +15,8 @@ enum field_kind {
     F_PTR,      /* pointer to a sub-struct allocated in the arena */
     F_INLINE,   /* a JSON object whose fields land in the same struct */
     F_VALUE,    /* kvst_value of the node (maps kept generic) */
+    F_ANY,      /* kvst_value of a free-form member (additionalEventData):
+                   any JSON value, as AWS writes some as strings */
     F_RESOURCES,/* the resources array */
     F_SKIP      /* known, read by another stage */
 };
@@ -140,7 +142,7 @@ static const field_def event_fields[] = {
     FIELD("errorMessage", F_STR, kvst_event, error_message, NULL),
     FIELD("requestParameters", F_SKIP, kvst_event, request, NULL),
     FIELD("responseElements", F_SKIP, kvst_event, response, NULL),
-    FIELD("additionalEventData", F_SKIP, kvst_event, request, NULL),
+    FIELD("additionalEventData", F_ANY, kvst_event, additional_event_data, NULL),
     FIELD("requestID", F_STR, kvst_event, request_id, NULL),
     FIELD("eventID", F_STR, kvst_event, event_id, NULL),
     FIELD("readOnly", F_BOOL, kvst_event, read_only, NULL),
@@ -156,6 +158,8 @@ static const field_def event_fields[] = {
     FIELD("tlsDetails", F_PTR, kvst_event, tls_details, &tls_def),
     FIELD("sessionCredentialFromConsole", F_BOOL, kvst_event, session_credential_from_console, NULL),
     FIELD("addendum", F_PTR, kvst_event, addendum, &addendum_def),
+    FIELD("serviceEventDetails", F_ANY, kvst_event, service_event_details, NULL),
+    FIELD("insightDetails", F_ANY, kvst_event, insight_details, NULL),
 };
 static const struct_def event_def = DEF(kvst_event, event_fields);
 
@@ -252,6 +256,41 @@ static int duplicate_key(fill_ctx *c)
 
 static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out);
 
+/* Members of a container kept as raw bytes only (a lazy node: the tape
+ * has no count for it): the commas at its own depth, outside strings,
+ * plus one unless it is empty. text is the container's valid JSON text. */
+static size_t lazy_members(const char *text, size_t len)
+{
+    size_t i, commas = 0, depth = 0;
+    int in_str = 0, any = 0;
+
+    for (i = 0; i < len; i++) {
+        char ch = text[i];
+
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+            continue;
+        }
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            continue;
+        if (ch == '}' || ch == ']') {
+            depth--;
+            continue;
+        }
+        any |= depth == 1; /* a member or element begins inside */
+        if (ch == '"')
+            in_str = 1;
+        else if (ch == '{' || ch == '[')
+            depth++;
+        else if (ch == ',' && depth == 1)
+            commas++;
+    }
+    return any ? commas + 1 : 0;
+}
+
 static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
 {
     const kvst_tape *t = c->t;
@@ -269,8 +308,16 @@ static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
         kvst_resource *r;
         int rc;
 
-        if (t->nodes[i].kind != KVST_JSON_OBJECT)
+        if (t->nodes[i].kind != KVST_JSON_OBJECT) {
+            /* not a resource: left out of the list, never silently */
+            int rc;
+            path_push_index(c, k);
+            rc = t->nodes[i].kind == KVST_JSON_NULL ? 0 : wrong_type(c, "an object", t->nodes[i].kind);
+            c->depth--;
+            if (rc)
+                return rc;
             continue;
+        }
         r = (kvst_resource *)kvst__arena_zalloc(c->ar, sizeof *r);
         if (!r)
             return KVST_E_NOMEM;
@@ -353,6 +400,13 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
     case F_VALUE: {
         kvst_value *val = (kvst_value *)(out + f->offset);
         rc = kvst__tape_value(t, v, c->ar, val);
+        break;
+    }
+    case F_ANY: {
+        kvst_value *val = (kvst_value *)(out + f->offset);
+        rc = kvst__tape_value(t, v, c->ar, val);
+        if (!rc && n->len && (n->kind == KVST_JSON_OBJECT || n->kind == KVST_JSON_ARRAY))
+            val->count = lazy_members(val->text.ptr, val->text.len);
         break;
     }
     case F_RESOURCES:

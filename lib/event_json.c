@@ -104,17 +104,16 @@ static size_t utf8_sequence(const unsigned char *u, size_t left)
     return len;
 }
 
-/* A JSON string of s[0..n): quote, backslash and control characters
- * escaped; well-formed UTF-8 and DEL copied as they are. A byte that is
- * not part of well-formed UTF-8 (the raw text of a broken record may hold
- * any) becomes U+FFFD, so the output is always valid JSON. */
-static void put_string(json_writer *w, const char *s, size_t n)
+/* The inside of a JSON string of s[0..n): quote, backslash and control
+ * characters escaped; well-formed UTF-8 and DEL copied as they are. A byte
+ * that is not part of well-formed UTF-8 (the raw text of a broken record
+ * may hold any) becomes U+FFFD, so the output is always valid JSON. */
+static void put_string_body(json_writer *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
     size_t i, run = 0;
 
-    put(w, "\"", 1);
     for (i = 0; i < n; i++) {
         unsigned char c = u[i];
         char esc[6];
@@ -156,6 +155,12 @@ static void put_string(json_writer *w, const char *s, size_t n)
         put(w, esc, esc_len);
     }
     put(w, s + run, n - run);
+}
+
+static void put_string(json_writer *w, const char *s, size_t n)
+{
+    put(w, "\"", 1);
+    put_string_body(w, s, n);
     put(w, "\"", 1);
 }
 
@@ -183,26 +188,435 @@ static void put_key(json_writer *w, const char *key)
     put(w, "\":", 2);
 }
 
-/* Raw JSON text of a value kept as written (a number, or an object or array
- * of the wrong type). It was valid JSON, so a line break in it can only be
- * white space between tokens: make it a space to keep the event on one
- * line. Empty text (nothing recorded) prints null so the line stays JSON. */
-static void put_raw_json(json_writer *w, kvst_str text)
-{
-    size_t i, run = 0;
+/*
+ * JSON text, re-serialised. Values the record writes as free-form JSON
+ * (additionalEventData, a payload member of the wrong type, ...) are
+ * printed canonically rather than copied: white space dropped, every
+ * string decoded and re-escaped as put_string does (an escaped "\u0041"
+ * prints as "A", a lone surrogate escape as U+FFFD), numbers as written,
+ * and a repeated key once, with its last value at its first place (as
+ * JSON readers such as Python's json module read it). The text comes from
+ * a parsed record, but a caller's event may hold anything: it is checked
+ * first, and text that is not one JSON value prints null.
+ */
 
-    if (text.ptr == NULL || text.len == 0) {
+/* Deeper text prints null (the parser's default limit is 64). */
+#define JSON_MAX_DEPTH 128u
+/* The most members of an object whose keys are compared: the key
+ * positions are kept on the stack. A larger object is printed member by
+ * member as written, repeats included (a JSON reader keeps the last one,
+ * as the rule says), so that printing stays linear in the text. */
+#define JSON_DEDUPE_MAX 64u
+
+static const char *json_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static const char *or_end(const char *p, const char *end)
+{
+    return p != NULL ? p : end;
+}
+
+/* The four hex digits at p (end - p >= 4), or -1. */
+static long hex4(const char *p)
+{
+    long v = 0;
+    int k;
+
+    for (k = 0; k < 4; k++) {
+        char c = p[k];
+        int d;
+
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Past the string whose quote is at p, or NULL when it is not one. */
+static const char *json_string_end(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c == '"')
+            return p + 1;
+        if (c < 0x20)
+            return NULL;
+        if (c != '\\')
+            continue;
+        if (end - p < 2)
+            return NULL;
+        if (p[1] == 'u') {
+            if (end - p < 6 || hex4(p + 2) < 0)
+                return NULL;
+            p += 5;
+        } else if (strchr("\"\\/bfnrt", p[1]) != NULL && p[1] != '\0') {
+            p++;
+        } else {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static const char *json_digits(const char *p, const char *end)
+{
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    return p;
+}
+
+/* Past the number at p (RFC 8259's grammar), or NULL. */
+static const char *json_number_end(const char *p, const char *end)
+{
+    const char *q = p;
+
+    if (q < end && *q == '-')
+        q++;
+    if (q < end && *q == '0')
+        q++;
+    else if (q < end && *q >= '1' && *q <= '9')
+        q = json_digits(q, end);
+    else
+        return NULL;
+    if (q < end && *q == '.') {
+        const char *d = json_digits(q + 1, end);
+        if (d == q + 1)
+            return NULL;
+        q = d;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        const char *d;
+        q++;
+        if (q < end && (*q == '+' || *q == '-'))
+            q++;
+        d = json_digits(q, end);
+        if (d == q)
+            return NULL;
+        q = d;
+    }
+    return q;
+}
+
+static const char *json_literal_end(const char *p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0 ? p + n : NULL;
+}
+
+/* Past the JSON value at p (white space before it skipped), or NULL when
+ * there is none or it nests deeper than JSON_MAX_DEPTH. */
+static const char *json_skip(const char *p, const char *end, unsigned depth)
+{
+    char close;
+
+    p = json_ws(p, end);
+    if (p >= end)
+        return NULL;
+    switch (*p) {
+    case '"':
+        return json_string_end(p, end);
+    case 't':
+        return json_literal_end(p, end, "true");
+    case 'f':
+        return json_literal_end(p, end, "false");
+    case 'n':
+        return json_literal_end(p, end, "null");
+    case '{':
+    case '[':
+        break;
+    default:
+        return json_number_end(p, end);
+    }
+    if (depth >= JSON_MAX_DEPTH)
+        return NULL;
+    close = *p == '{' ? '}' : ']';
+    p = json_ws(p + 1, end);
+    if (p < end && *p == close)
+        return p + 1;
+    for (;;) {
+        if (close == '}') {
+            p = json_ws(p, end);
+            if (p >= end || *p != '"')
+                return NULL;
+            p = json_ws(or_end(json_string_end(p, end), end), end);
+            if (p >= end || *p != ':')
+                return NULL;
+            p++;
+        }
+        p = json_skip(p, end, depth + 1);
+        if (p == NULL)
+            return NULL;
+        p = json_ws(p, end);
+        if (p >= end)
+            return NULL;
+        if (*p == close)
+            return p + 1;
+        if (*p != ',')
+            return NULL;
+        p++;
+    }
+}
+
+/* The next code point of a checked string's inside at *pp (before end):
+ * escapes resolved, a surrogate pair joined; a lone surrogate, or a byte
+ * outside well-formed UTF-8, is U+FFFD. */
+static unsigned long json_next_cp(const char **pp, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)*pp;
+    size_t left = (size_t)(end - *pp), n, k;
+    unsigned long cp;
+    long lo;
+
+    if (u[0] != '\\') {
+        if (u[0] < 0x80) {
+            *pp += 1;
+            return u[0];
+        }
+        n = utf8_sequence(u, left);
+        if (n == 0) {
+            *pp += 1;
+            return 0xfffd;
+        }
+        cp = u[0] & (0xffu >> (n + 1));
+        for (k = 1; k < n; k++)
+            cp = (cp << 6) | (u[k] & 0x3fu);
+        *pp += n;
+        return cp;
+    }
+    if (left < 2) {
+        *pp = end;
+        return 0xfffd;
+    }
+    *pp += 2;
+    switch (u[1]) {
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'u': break;
+    default: return u[1]; /* '"', '\\', '/' */
+    }
+    if (left < 6 || hex4(*pp) < 0) {
+        *pp = end;
+        return 0xfffd;
+    }
+    cp = (unsigned long)hex4(*pp);
+    *pp += 4;
+    if (cp >= 0xdc00 && cp <= 0xdfff)
+        return 0xfffd;
+    if (cp < 0xd800 || cp > 0xdbff)
+        return cp;
+    if (end - *pp < 6 || (*pp)[0] != '\\' || (*pp)[1] != 'u')
+        return 0xfffd;
+    lo = hex4(*pp + 2);
+    if (lo < 0xdc00 || lo > 0xdfff)
+        return 0xfffd;
+    *pp += 6;
+    return 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long)lo - 0xdc00);
+}
+
+/* One code point inside a string: ASCII through put_string_body (which
+ * escapes it if need be), the rest as UTF-8. */
+static void put_cp(json_writer *w, unsigned long cp)
+{
+    char b[4];
+
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        put_string_body(w, b, 1);
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xc0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3f));
+        put(w, b, 2);
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xe0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        b[2] = (char)(0x80 | (cp & 0x3f));
+        put(w, b, 3);
+    } else {
+        b[0] = (char)(0xf0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        b[3] = (char)(0x80 | (cp & 0x3f));
+        put(w, b, 4);
+    }
+}
+
+/* The checked string whose quote is at p; returns past it. Runs without
+ * a backslash go to put_string_body whole (a run ends at an ASCII byte, so
+ * no UTF-8 sequence is cut). */
+static const char *put_json_string(json_writer *w, const char *p, const char *end)
+{
+    const char *q = p + 1, *run = q;
+
+    put(w, "\"", 1);
+    while (q < end && *q != '"') {
+        if (*q != '\\') {
+            q++;
+            continue;
+        }
+        put_string_body(w, run, (size_t)(q - run));
+        put_cp(w, json_next_cp(&q, end));
+        run = q;
+    }
+    put_string_body(w, run, (size_t)(q - run));
+    put(w, "\"", 1);
+    return q < end ? q + 1 : end;
+}
+
+/* Whether the checked keys whose quotes are at a and b decode alike. */
+static int json_key_equal(const char *a, const char *b, const char *end)
+{
+    const char *ae = or_end(json_string_end(a, end), end) - 1;
+    const char *be = or_end(json_string_end(b, end), end) - 1;
+
+    a++;
+    b++;
+    if (ae - a == be - b && memcmp(a, b, (size_t)(ae - a)) == 0)
+        return 1;
+    if (memchr(a, '\\', (size_t)(ae - a)) == NULL && memchr(b, '\\', (size_t)(be - b)) == NULL)
+        return 0;
+    while (a < ae && b < be) {
+        if (json_next_cp(&a, ae) != json_next_cp(&b, be))
+            return 0;
+    }
+    return a >= ae && b >= be;
+}
+
+/* The value of the member whose key's quote is at k. */
+static const char *member_value(const char *k, const char *end)
+{
+    const char *q = json_ws(or_end(json_string_end(k, end), end), end);
+
+    return json_ws(q < end ? q + 1 : end, end);
+}
+
+/* The key of the member after the one at k, or its object's '}'. */
+static const char *member_next(const char *k, const char *end, unsigned depth)
+{
+    const char *q = json_ws(or_end(json_skip(member_value(k, end), end, depth), end), end);
+
+    return q < end && *q == ',' ? json_ws(q + 1, end) : q;
+}
+
+static const char *put_json(json_writer *w, const char *p, const char *end, unsigned depth);
+
+static const char *put_json_object(json_writer *w, const char *p, const char *end,
+                                   unsigned depth)
+{
+    const char *key[JSON_DEDUPE_MAX];
+    const char *q;
+    size_t n = 0, i, j;
+    int first = 1;
+
+    for (q = json_ws(p + 1, end); q < end && *q == '"'; q = member_next(q, end, depth + 1)) {
+        if (n < JSON_DEDUPE_MAX)
+            key[n] = q;
+        n++;
+    }
+    put(w, "{", 1);
+    for (i = 0, q = json_ws(p + 1, end); q < end && *q == '"';
+         i++, q = member_next(q, end, depth + 1)) {
+        const char *value = member_value(q, end);
+
+        if (n <= JSON_DEDUPE_MAX) {
+            for (j = 0; j < i && !json_key_equal(key[j], q, end); j++)
+                ;
+            if (j < i)
+                continue; /* printed at its first place */
+            for (j = i + 1; j < n; j++) {
+                if (json_key_equal(key[j], q, end))
+                    value = member_value(key[j], end);
+            }
+        }
+        if (!first)
+            put(w, ",", 1);
+        first = 0;
+        put_json_string(w, q, end);
+        put(w, ":", 1);
+        put_json(w, value, end, depth + 1);
+    }
+    put(w, "}", 1);
+    return q < end ? q + 1 : end;
+}
+
+static const char *put_json(json_writer *w, const char *p, const char *end, unsigned depth)
+{
+    const char *q;
+    int first = 1;
+
+    p = json_ws(p, end);
+    if (p >= end)
+        return end;
+    switch (*p) {
+    case '"':
+        return put_json_string(w, p, end);
+    case '{':
+        return put_json_object(w, p, end, depth);
+    case '[':
+        put(w, "[", 1);
+        for (q = json_ws(p + 1, end); q < end && *q != ']';) {
+            if (!first)
+                put(w, ",", 1);
+            first = 0;
+            q = json_ws(put_json(w, q, end, depth + 1), end);
+            if (q < end && *q == ',')
+                q = json_ws(q + 1, end);
+        }
+        put(w, "]", 1);
+        return q < end ? q + 1 : end;
+    default: /* a number or a literal: as written */
+        q = or_end(json_skip(p, end, depth), end);
+        put(w, p, (size_t)(q - p));
+        return q;
+    }
+}
+
+/* JSON text (one value, white space around it allowed), or null when it
+ * is not that. */
+static void put_json_text(json_writer *w, kvst_str text)
+{
+    const char *end = text.ptr + text.len;
+    const char *after;
+
+    if (text.ptr == NULL) {
         put_lit(w, "null");
         return;
     }
-    for (i = 0; i < text.len; i++) {
-        if (text.ptr[i] != '\n' && text.ptr[i] != '\r')
-            continue;
-        put(w, text.ptr + run, i - run);
-        put(w, " ", 1);
-        run = i + 1;
+    after = json_skip(text.ptr, end, 0);
+    if (after == NULL || json_ws(after, end) != end) {
+        put_lit(w, "null");
+        return;
     }
-    put(w, text.ptr + run, text.len - run);
+    put_json(w, text.ptr, end, 0);
+}
+
+/* A generic kvst_value (a lookup's, webIdFederationData.attributes,
+ * additionalEventData): null when absent or null, else its JSON value. */
+static void put_json_value(json_writer *w, const kvst_value *v)
+{
+    if (v->state == KVST_VALUE_ABSENT || v->state == KVST_VALUE_NULL)
+        put_lit(w, "null");
+    else if (v->json_type == KVST_JSON_STRING)
+        put_str(w, v->text);
+    else if (v->json_type == KVST_JSON_BOOLEAN)
+        put_bool(w, v->i != 0);
+    else
+        put_json_text(w, v->text);
 }
 
 static void put_value(json_writer *w, const kvst_value *v,
@@ -255,7 +669,7 @@ static void put_value(json_writer *w, const kvst_value *v,
         if (v->json_type == KVST_JSON_STRING)
             put_str(w, v->text);
         else
-            put_raw_json(w, v->text);
+            put_json_text(w, v->text);
         return;
     default: /* NULL, or ABSENT reached through a list or map */
         put_lit(w, "null");
@@ -274,13 +688,13 @@ static void put_value(json_writer *w, const kvst_value *v,
         put_bool(w, v->i != 0);
         break;
     case KVST_TYPE_DOUBLE:
-        put_raw_json(w, v->text);
+        put_json_text(w, v->text);
         break;
     case KVST_TYPE_TIMESTAMP:
         if (v->json_type == KVST_JSON_STRING)
             put_str(w, v->text);
         else
-            put_raw_json(w, v->text);
+            put_json_text(w, v->text);
         break;
     case KVST_TYPE_LIST:
         put(w, "[", 1);
@@ -310,7 +724,7 @@ static void put_value(json_writer *w, const kvst_value *v,
         put_struct(w, v->object, shape);
         break;
     default:
-        put_raw_json(w, v->text);
+        put_json_text(w, v->text);
         break;
     }
 }
@@ -342,40 +756,75 @@ typedef struct field {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+static const size_t field_size[] = {
+    sizeof(kvst_str), sizeof(int32_t), sizeof(int32_t), sizeof(uint64_t),
+};
+
+/* The value of one field of the struct at base. Every struct of the
+ * tables begins with struct_size: a member past it (a caller's struct
+ * built against an older header) prints null. */
+static void put_field_value(json_writer *w, const void *base, const field *f)
+{
+    const char *p = (const char *)base;
+    size_t size;
+
+    memcpy(&size, p, sizeof size);
+    if (size < f->offset + field_size[f->kind]) {
+        put_lit(w, "null");
+        return;
+    }
+    switch (f->kind) {
+    case F_STR: {
+        kvst_str s;
+        memcpy(&s, p + f->offset, sizeof s);
+        put_str(w, s);
+        break;
+    }
+    case F_TRI:
+    case F_BOOL: {
+        int32_t b;
+        memcpy(&b, p + f->offset, sizeof b);
+        if (f->kind == F_TRI)
+            put_tri(w, b);
+        else
+            put_bool(w, b != 0);
+        break;
+    }
+    case F_U64: {
+        uint64_t u;
+        memcpy(&u, p + f->offset, sizeof u);
+        put_u64(w, u);
+        break;
+    }
+    }
+}
+
 /* ,"key":value for each field of the struct at base. */
 static void put_fields(json_writer *w, const void *base, const field *f,
                        size_t n)
 {
-    const char *p = (const char *)base;
     size_t i;
 
     for (i = 0; i < n; i++) {
         put_key(w, f[i].key);
-        switch (f[i].kind) {
-        case F_STR: {
-            kvst_str s;
-            memcpy(&s, p + f[i].offset, sizeof s);
-            put_str(w, s);
-            break;
-        }
-        case F_TRI:
-        case F_BOOL: {
-            int32_t b;
-            memcpy(&b, p + f[i].offset, sizeof b);
-            if (f[i].kind == F_TRI)
-                put_tri(w, b);
-            else
-                put_bool(w, b != 0);
-            break;
-        }
-        case F_U64: {
-            uint64_t u;
-            memcpy(&u, p + f[i].offset, sizeof u);
-            put_u64(w, u);
-            break;
-        }
-        }
+        put_field_value(w, base, &f[i]);
     }
+}
+
+/* {"key":value,...} of the struct at base, or null when base is NULL. */
+static void put_object(json_writer *w, const void *base, const field *f,
+                       size_t n)
+{
+    if (base == NULL) {
+        put_lit(w, "null");
+        return;
+    }
+    put(w, "{\"", 2);
+    put_lit(w, f[0].key);
+    put(w, "\":", 2);
+    put_field_value(w, base, &f[0]);
+    put_fields(w, base, f + 1, n - 1);
+    put(w, "}", 1);
 }
 
 static const field position_fields[] = {
@@ -400,6 +849,15 @@ static const field envelope_fields[] = {
     {"readOnly", F_TRI, offsetof(kvst_event, read_only)},
     {"errorCode", F_STR, offsetof(kvst_event, error_code)},
     {"errorMessage", F_STR, offsetof(kvst_event, error_message)},
+    /* since 1.1 */
+    {"apiVersion", F_STR, offsetof(kvst_event, api_version)},
+    {"managementEvent", F_TRI, offsetof(kvst_event, management_event)},
+    {"sharedEventID", F_STR, offsetof(kvst_event, shared_event_id)},
+    {"vpcEndpointId", F_STR, offsetof(kvst_event, vpc_endpoint_id)},
+    {"vpcEndpointAccountId", F_STR, offsetof(kvst_event, vpc_endpoint_account_id)},
+    {"eventCategory", F_STR, offsetof(kvst_event, event_category)},
+    {"sessionCredentialFromConsole", F_TRI,
+     offsetof(kvst_event, session_credential_from_console)},
 };
 
 /* After "type", "principal" and "credential". */
@@ -418,8 +876,79 @@ static const field identity_fields[] = {
     {"userName", F_STR, offsetof(kvst_identity_info, user_name)},
 };
 
-/* After "type". */
+/* After "sessionIssuer", "principalId" and "accessKeyId": the rest of the
+ * verdict (since 1.1). */
+static const field identity_more_fields[] = {
+    {"assumedRoot", F_BOOL, offsetof(kvst_identity_info, assumed_root)},
+    {"imdsv1", F_BOOL, offsetof(kvst_identity_info, imdsv1)},
+    {"issuerType", F_STR, offsetof(kvst_identity_info, issuer_type)},
+    {"issuerName", F_STR, offsetof(kvst_identity_info, issuer_name)},
+    {"issuerArn", F_STR, offsetof(kvst_identity_info, issuer_arn)},
+    {"issuerAccountId", F_STR, offsetof(kvst_identity_info, issuer_account_id)},
+    {"onBehalfOfUserId", F_STR, offsetof(kvst_identity_info, on_behalf_of_user_id)},
+    {"identityStoreArn", F_STR, offsetof(kvst_identity_info, identity_store_arn)},
+    {"otherAccountId", F_STR, offsetof(kvst_identity_info, other_account_id)},
+};
+
+/* userIdentity as the record writes it (since 1.1), after "type". */
+static const field user_identity_fields[] = {
+    {"principalId", F_STR, offsetof(kvst_user_identity, principal_id)},
+    {"arn", F_STR, offsetof(kvst_user_identity, arn)},
+    {"accountId", F_STR, offsetof(kvst_user_identity, account_id)},
+    {"accessKeyId", F_STR, offsetof(kvst_user_identity, access_key_id)},
+    {"userName", F_STR, offsetof(kvst_user_identity, user_name)},
+    {"invokedBy", F_STR, offsetof(kvst_user_identity, invoked_by)},
+    {"credentialId", F_STR, offsetof(kvst_user_identity, credential_id)},
+    {"identityProvider", F_STR, offsetof(kvst_user_identity, identity_provider)},
+};
+
+/* sessionContext.attributes */
+static const field session_attr_fields[] = {
+    {"creationDate", F_STR, offsetof(kvst_session_context, creation_date)},
+    {"mfaAuthenticated", F_STR, offsetof(kvst_session_context, mfa_authenticated)},
+};
+
+/* After "attributes". */
+static const field session_fields[] = {
+    {"sourceIdentity", F_STR, offsetof(kvst_session_context, source_identity)},
+    {"ec2RoleDelivery", F_STR, offsetof(kvst_session_context, ec2_role_delivery)},
+    {"assumedRoot", F_STR, offsetof(kvst_session_context, assumed_root)},
+};
+
+static const field on_behalf_of_fields[] = {
+    {"userId", F_STR, offsetof(kvst_on_behalf_of, user_id)},
+    {"identityStoreArn", F_STR, offsetof(kvst_on_behalf_of, identity_store_arn)},
+};
+
+static const field in_scope_of_fields[] = {
+    {"issuerType", F_STR, offsetof(kvst_in_scope_of, issuer_type)},
+    {"credentialsIssuedTo", F_STR, offsetof(kvst_in_scope_of, credentials_issued_to)},
+    {"sourceArn", F_STR, offsetof(kvst_in_scope_of, source_arn)},
+    {"sourceAccount", F_STR, offsetof(kvst_in_scope_of, source_account)},
+};
+
+static const field resource_fields[] = {
+    {"ARN", F_STR, offsetof(kvst_resource, arn)},
+    {"accountId", F_STR, offsetof(kvst_resource, account_id)},
+    {"type", F_STR, offsetof(kvst_resource, type)},
+};
+
+static const field tls_fields[] = {
+    {"tlsVersion", F_STR, offsetof(kvst_tls_details, tls_version)},
+    {"cipherSuite", F_STR, offsetof(kvst_tls_details, cipher_suite)},
+    {"clientProvidedHostHeader", F_STR,
+     offsetof(kvst_tls_details, client_provided_host_header)},
+};
+
+static const field addendum_fields[] = {
+    {"reason", F_STR, offsetof(kvst_addendum, reason)},
+    {"updatedFields", F_STR, offsetof(kvst_addendum, updated_fields)},
+    {"originalRequestID", F_STR, offsetof(kvst_addendum, original_request_id)},
+    {"originalEventID", F_STR, offsetof(kvst_addendum, original_event_id)},
+};
+
 static const field issuer_fields[] = {
+    {"type", F_STR, offsetof(kvst_session_issuer, type)},
     {"principalId", F_STR, offsetof(kvst_session_issuer, principal_id)},
     {"arn", F_STR, offsetof(kvst_session_issuer, arn)},
     {"accountId", F_STR, offsetof(kvst_session_issuer, account_id)},
@@ -444,19 +973,55 @@ static const field error_fields[] = {
     {"text", F_STR, offsetof(kvst_error, record_text)},
 };
 
-static void put_session_issuer(json_writer *w, const kvst_user_identity *uid)
+static const kvst_session_issuer *session_issuer_of(const kvst_user_identity *uid)
 {
-    const kvst_session_issuer *si = NULL;
+    return uid != NULL && uid->session_context != NULL ? uid->session_context->session_issuer
+                                                       : NULL;
+}
 
-    if (uid != NULL && uid->session_context != NULL)
-        si = uid->session_context->session_issuer;
-    if (si == NULL) {
+static void put_session_context(json_writer *w, const kvst_session_context *sc)
+{
+    if (sc == NULL) {
+        put_lit(w, "null");
+        return;
+    }
+    put_lit(w, "{\"sessionIssuer\":");
+    put_object(w, sc->session_issuer, issuer_fields, COUNT(issuer_fields));
+    /* The two inline objects are null when the record gave neither of
+     * their members (the struct holds their members, not the objects). */
+    put_key(w, "webIdFederationData");
+    if (sc->web_id_federated_provider.ptr != NULL
+        || sc->web_id_attributes.state != KVST_VALUE_ABSENT) {
+        put_lit(w, "{\"federatedProvider\":");
+        put_str(w, sc->web_id_federated_provider);
+        put_key(w, "attributes");
+        put_json_value(w, &sc->web_id_attributes);
+        put(w, "}", 1);
+    } else {
+        put_lit(w, "null");
+    }
+    put_key(w, "attributes");
+    put_object(w, sc->creation_date.ptr != NULL || sc->mfa_authenticated.ptr != NULL ? sc : NULL,
+               session_attr_fields, COUNT(session_attr_fields));
+    put_fields(w, sc, session_fields, COUNT(session_fields));
+    put(w, "}", 1);
+}
+
+static void put_user_identity(json_writer *w, const kvst_user_identity *uid)
+{
+    if (uid == NULL) {
         put_lit(w, "null");
         return;
     }
     put_lit(w, "{\"type\":");
-    put_str(w, si->type);
-    put_fields(w, si, issuer_fields, COUNT(issuer_fields));
+    put_str(w, uid->type);
+    put_fields(w, uid, user_identity_fields, COUNT(user_identity_fields));
+    put_key(w, "sessionContext");
+    put_session_context(w, uid->session_context);
+    put_key(w, "onBehalfOf");
+    put_object(w, uid->on_behalf_of, on_behalf_of_fields, COUNT(on_behalf_of_fields));
+    put_key(w, "inScopeOf");
+    put_object(w, uid->in_scope_of, in_scope_of_fields, COUNT(in_scope_of_fields));
     put(w, "}", 1);
 }
 
@@ -476,8 +1041,45 @@ static void put_identity(json_writer *w, const kvst_event *ev)
     put_cstr(w, kvst_credential_name(id->credential));
     put_fields(w, id, identity_fields, COUNT(identity_fields));
     put_key(w, "sessionIssuer");
-    put_session_issuer(w, ev->user_identity);
+    put_object(w, session_issuer_of(ev->user_identity), issuer_fields, COUNT(issuer_fields));
+    put_key(w, "principalId");
+    put_str(w, ev->user_identity != NULL ? ev->user_identity->principal_id : (kvst_str){NULL, 0});
+    put_key(w, "accessKeyId");
+    put_str(w, ev->user_identity != NULL ? ev->user_identity->access_key_id : (kvst_str){NULL, 0});
+    put_fields(w, id, identity_more_fields, COUNT(identity_more_fields));
     put(w, "}", 1);
+}
+
+static void put_resources(json_writer *w, const kvst_event *ev)
+{
+    size_t i;
+    int first = 1;
+
+    if (ev->resources == NULL) {
+        put_lit(w, "null");
+        return;
+    }
+    put(w, "[", 1);
+    for (i = 0; i < ev->resource_count; i++) {
+        if (ev->resources[i] == NULL)
+            continue;
+        if (!first)
+            put(w, ",", 1);
+        first = 0;
+        put_object(w, ev->resources[i], resource_fields, COUNT(resource_fields));
+    }
+    put(w, "]", 1);
+}
+
+/* The free-form members of 1.1; null for an older caller's event. */
+static void put_event_value(json_writer *w, const kvst_event *ev, const char *key,
+                            const kvst_value *v)
+{
+    put_key(w, key);
+    if (ev->struct_size >= offsetof(kvst_event, insight_details) + sizeof ev->insight_details)
+        put_json_value(w, v);
+    else
+        put_lit(w, "null");
 }
 
 static void put_findings(json_writer *w, const kvst_event *ev)
@@ -531,6 +1133,7 @@ static void put_broken(json_writer *w, const kvst_event *ev)
     if (e == NULL) {
         /* Nothing more is known than the status and the record's place. */
         memset(&bare, 0, sizeof bare);
+        bare.struct_size = sizeof bare;
         bare.line = ev->line;
         bare.column = ev->column;
         bare.offset = ev->offset;
@@ -646,12 +1249,23 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
             put_cstr(&w, ev->struct_size >= offsetof(kvst_event, access) + sizeof ev->access
                              ? kvst_access_name(ev->access)
                              : NULL);
+            put_key(&w, "userIdentity");
+            put_user_identity(&w, ev->user_identity);
             put_key(&w, "identity");
             put_identity(&w, ev);
             put_key(&w, "request");
             put_payload(&w, ev->request, op != NULL ? op->input : NULL);
             put_key(&w, "response");
             put_payload(&w, ev->response, op != NULL ? op->output : NULL);
+            put_event_value(&w, ev, "additionalEventData", &ev->additional_event_data);
+            put_event_value(&w, ev, "serviceEventDetails", &ev->service_event_details);
+            put_event_value(&w, ev, "insightDetails", &ev->insight_details);
+            put_key(&w, "resources");
+            put_resources(&w, ev);
+            put_key(&w, "tlsDetails");
+            put_object(&w, ev->tls_details, tls_fields, COUNT(tls_fields));
+            put_key(&w, "addendum");
+            put_object(&w, ev->addendum, addendum_fields, COUNT(addendum_fields));
             put_key(&w, "findings");
             put_findings(&w, ev);
         }

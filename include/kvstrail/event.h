@@ -331,6 +331,22 @@ typedef struct kvst_event {
     uint32_t outcome; /* KVST_OUTCOME_*: SUCCESS or FAILURE for every
                          delivered record, NONE for a broken one or a
                          digest */
+
+    /* Since 1.1: the members CloudTrail writes as free-form JSON, so that
+     * the JSON contract (and any caller) has them without a lookup. Each
+     * is a kvst_value as kvst_event_lookup() gives it: state
+     * KVST_VALUE_ABSENT or KVST_VALUE_NULL, else KVST_VALUE_OK with the
+     * json_type found. An object or array has text = its JSON text as the
+     * record writes it (white space and escapes kept) and count = its
+     * members or elements as written (a repeated key counted each time);
+     * a string has its decoded text, a number its text. Any JSON type is
+     * valid (AWS writes some additionalEventData as a string), so none is
+     * a finding. Valid as long as the event; text is NUL-terminated.
+     * Values, not structs: their members differ per service and event,
+     * and three kvst_values keep this struct's growth to frozen types. */
+    kvst_value additional_event_data; /* "additionalEventData" */
+    kvst_value service_event_details; /* "serviceEventDetails" */
+    kvst_value insight_details;       /* "insightDetails" */
 } kvst_event;
 
 /*

@@ -507,9 +507,11 @@ static void test_duplicate_keys(void)
     static const char *const keys[] = {
         "eventVersion", "eventTime", "awsRegion", "sourceIPAddress", "userAgent",
         "requestID", "eventID", "eventType", "recipientAccountId", "errorCode",
-        "errorMessage",
+        "errorMessage", "apiVersion", "sharedEventID", "eventCategory", "vpcEndpointId",
+        "vpcEndpointAccountId",
     };
-    static const char *const uid_keys[] = {"type", "arn", "accountId", "userName", "invokedBy"};
+    static const char *const uid_keys[] = {"type", "arn", "accountId", "userName", "invokedBy",
+                                           "accessKeyId", "credentialId", "identityProvider"};
     static const char *const vals[2][2] = {{"first", "second"}, {"second", "first"}};
     char in[1024], line[8192], want[256];
     size_t i, o;
@@ -608,6 +610,136 @@ static void test_type_rule(void)
     CHECK(strstr(line, "\"pointer\":\"/managementEvent\"") != NULL);
 }
 
+/* The members of 1.1 keep the type rule: each wrong JSON type is null in
+ * the line (an element of resources is left out) with KVST_F_FIELD_TYPE at
+ * its pointer; and the right types print. */
+static void test_type_rule_1_1(void)
+{
+    static const struct {
+        const char *member; /* as written in the record */
+        const char *pointer;
+        const char *printed; /* what the line has instead */
+    } cases[] = {
+        {"\"apiVersion\":5", "/apiVersion", "\"apiVersion\":null"},
+        {"\"sharedEventID\":true", "/sharedEventID", "\"sharedEventID\":null"},
+        {"\"eventCategory\":[\"Management\"]", "/eventCategory", "\"eventCategory\":null"},
+        {"\"vpcEndpointId\":{}", "/vpcEndpointId", "\"vpcEndpointId\":null"},
+        {"\"vpcEndpointAccountId\":1.5", "/vpcEndpointAccountId", "\"vpcEndpointAccountId\":null"},
+        {"\"managementEvent\":1", "/managementEvent", "\"managementEvent\":null"},
+        {"\"sessionCredentialFromConsole\":\"true\"", "/sessionCredentialFromConsole",
+         "\"sessionCredentialFromConsole\":true"},
+        {"\"userIdentity\":\"alice\"", "/userIdentity", "\"userIdentity\":null"},
+        {"\"userIdentity\":{\"principalId\":7}", "/userIdentity/principalId", "\"principalId\":null"},
+        {"\"userIdentity\":{\"sessionContext\":[]}", "/userIdentity/sessionContext",
+         "\"sessionContext\":null"},
+        {"\"userIdentity\":{\"sessionContext\":{\"attributes\":{\"creationDate\":5}}}",
+         "/userIdentity/sessionContext/attributes/creationDate", "\"attributes\":null"},
+        {"\"userIdentity\":{\"sessionContext\":{\"sourceIdentity\":false}}",
+         "/userIdentity/sessionContext/sourceIdentity", "\"sourceIdentity\":null"},
+        {"\"userIdentity\":{\"onBehalfOf\":{\"userId\":1}}", "/userIdentity/onBehalfOf/userId",
+         "\"onBehalfOf\":{\"userId\":null,"},
+        {"\"userIdentity\":{\"inScopeOf\":\"x\"}", "/userIdentity/inScopeOf", "\"inScopeOf\":null"},
+        {"\"resources\":{}", "/resources", "\"resources\":null"},
+        {"\"resources\":[\"arn:aws:s3:::b\",{\"ARN\":\"a\",\"type\":3}]", "/resources/0",
+         "\"resources\":[{\"ARN\":\"a\",\"accountId\":null,\"type\":null}]"},
+        {"\"resources\":[{\"type\":3}]", "/resources/0/type", "\"type\":null}]"},
+        {"\"tlsDetails\":\"TLSv1.2\"", "/tlsDetails", "\"tlsDetails\":null"},
+        {"\"tlsDetails\":{\"tlsVersion\":1.2}", "/tlsDetails/tlsVersion", "\"tlsVersion\":null"},
+        {"\"addendum\":[]", "/addendum", "\"addendum\":null"},
+        {"\"addendum\":{\"reason\":null,\"originalEventID\":9}", "/addendum/originalEventID",
+         "\"originalEventID\":null}"},
+    };
+    char in[1024], line[8192], want[256];
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(in, sizeof in,
+                 "{\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"X\",%s}",
+                 cases[i].member);
+        CHECK(one_line(in, line, sizeof line, NULL));
+        if (strstr(line, cases[i].printed) == NULL) {
+            fprintf(stderr, "%s: %s not in %s\n", cases[i].member, cases[i].printed, line);
+            check_failures++;
+        }
+        snprintf(want, sizeof want, "\"name\":\"KVST_F_FIELD_TYPE\",\"severity\":\"error\","
+                 "\"pointer\":\"%s\"", cases[i].pointer);
+        if (strstr(line, want) == NULL) {
+            fprintf(stderr, "%s: no finding at %s in %s\n", cases[i].member, cases[i].pointer, line);
+            check_failures++;
+        }
+    }
+}
+
+/* additionalEventData, serviceEventDetails, insightDetails: any JSON type,
+ * no finding; objects and arrays as their JSON text with count, from the
+ * raw bytes of a lazy payload or from the tape alike; copies keep them. */
+static void test_free_form_values(void)
+{
+    static const char in[] =
+        "{\"eventSource\":\"route53domains.amazonaws.com\",\"eventName\":\"X\","
+        "\"additionalEventData\":\"Personally-identifying contact information is not logged\","
+        "\"serviceEventDetails\":[ 1, {\"a\":[2,3]}, \"]\" ],"
+        "\"insightDetails\":{\"state\":\"Start\",\"insightContext\":{\"statistics\":{}}}}\n"
+        "{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\","
+        "\"additionalEventData\":{ \"bytesTransferredIn\": 0 ,\"x,}\":\"\\\"\" ,\"n\":{\"m\":[1,2]}},"
+        "\"serviceEventDetails\":null,\"insightDetails\":{}}\n"
+        "{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\","
+        "\"additionalEventData\":[],\"serviceEventDetails\":12.50}\n";
+    kvst_parser *p = parser_with(0, NULL, NULL);
+    const kvst_event *ev;
+    kvst_event *copy = NULL;
+    char line[4096];
+    size_t i;
+
+    CHECK_EQ(kvst_parser_feed(p, in, sizeof in - 1), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    CHECK(ev->struct_size >= offsetof(kvst_event, insight_details) + sizeof ev->insight_details);
+    CHECK(ev->additional_event_data.state == KVST_VALUE_OK &&
+          ev->additional_event_data.json_type == KVST_JSON_STRING &&
+          str_eq(ev->additional_event_data.text,
+                 "Personally-identifying contact information is not logged"));
+    CHECK(ev->service_event_details.json_type == KVST_JSON_ARRAY &&
+          ev->service_event_details.count == 3 &&
+          str_eq(ev->service_event_details.text, "[ 1, {\"a\":[2,3]}, \"]\" ]"));
+    CHECK(ev->insight_details.json_type == KVST_JSON_OBJECT && ev->insight_details.count == 2);
+    for (i = 0; i < ev->finding_count; i++) /* required fields are missing, nothing else */
+        CHECK_EQ(ev->findings[i]->pointer.len, 0);
+    CHECK(kvst_event_to_json(ev, NULL, line, sizeof line) < sizeof line);
+    CHECK(strstr(line, "\"serviceEventDetails\":[1,{\"a\":[2,3]},\"]\"],"
+                       "\"insightDetails\":{\"state\":\"Start\",\"insightContext\":"
+                       "{\"statistics\":{}}},") != NULL);
+
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    CHECK(ev->additional_event_data.json_type == KVST_JSON_OBJECT &&
+          ev->additional_event_data.count == 3);
+    CHECK(ev->service_event_details.state == KVST_VALUE_NULL);
+    CHECK(ev->insight_details.json_type == KVST_JSON_OBJECT && ev->insight_details.count == 0);
+    CHECK_EQ(kvst_event_copy(ev, &copy), 0);
+    if (copy) {
+        CHECK(str_eq(copy->additional_event_data.text, "{ \"bytesTransferredIn\": 0 ,"
+                                                       "\"x,}\":\"\\\"\" ,\"n\":{\"m\":[1,2]}}"));
+        CHECK(kvst_event_to_json(copy, NULL, line, sizeof line) < sizeof line);
+        CHECK(strstr(line, "\"additionalEventData\":{\"bytesTransferredIn\":0,\"x,}\":\"\\\"\","
+                           "\"n\":{\"m\":[1,2]}},\"serviceEventDetails\":null,"
+                           "\"insightDetails\":{},") != NULL);
+        kvst_event_free(copy);
+    }
+
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    CHECK(ev->additional_event_data.json_type == KVST_JSON_ARRAY &&
+          ev->additional_event_data.count == 0);
+    CHECK(ev->service_event_details.json_type == KVST_JSON_DOUBLE &&
+          str_eq(ev->service_event_details.text, "12.50"));
+    CHECK(ev->insight_details.state == KVST_VALUE_ABSENT);
+    CHECK(kvst_event_to_json(ev, NULL, line, sizeof line) < sizeof line);
+    CHECK(strstr(line, "\"additionalEventData\":[],\"serviceEventDetails\":12.50,"
+                       "\"insightDetails\":null,") != NULL);
+    CHECK_EQ(kvst_parser_next(p, &ev), 0);
+    kvst_parser_free(p);
+}
+
 int main(void)
 {
     test_version_and_status();
@@ -621,5 +753,7 @@ int main(void)
     test_outcome();
     test_duplicate_keys();
     test_type_rule();
+    test_type_rule_1_1();
+    test_free_form_values();
     return check_done("test_api");
 }

@@ -141,6 +141,19 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
 #define EXPECT(ev, file, want) expect((ev), (file), (want), sizeof(want) - 1, __LINE__)
 
 /* Pieces of the expected lines that several events share. */
+#define NEW_ENVELOPE                                                       \
+    "\"apiVersion\":null,\"managementEvent\":null,\"sharedEventID\":null,"  \
+    "\"vpcEndpointId\":null,\"vpcEndpointAccountId\":null,"                 \
+    "\"eventCategory\":null,\"sessionCredentialFromConsole\":null,"
+#define IDENTITY_TAIL                                                      \
+    ",\"principalId\":null,\"accessKeyId\":null,\"assumedRoot\":false,"     \
+    "\"imdsv1\":false,\"issuerType\":null,\"issuerName\":null,"             \
+    "\"issuerArn\":null,\"issuerAccountId\":null,\"onBehalfOfUserId\":null,"\
+    "\"identityStoreArn\":null,\"otherAccountId\":null"
+#define NULL_TAIL                                                          \
+    "\"additionalEventData\":null,\"serviceEventDetails\":null,"            \
+    "\"insightDetails\":null,\"resources\":null,\"tlsDetails\":null,"       \
+    "\"addendum\":null,"
 #define AT_ORIGIN \
     "{\"file\":null,\"record\":0,\"offset\":0,\"line\":0,\"column\":0,"
 #define NULL_ENVELOPE                                                      \
@@ -148,7 +161,8 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     "\"eventName\":null,\"awsRegion\":null,\"sourceIPAddress\":null,"         \
     "\"userAgent\":null,\"requestID\":null,\"eventID\":null,"                 \
     "\"eventType\":null,\"recipientAccountId\":null,\"readOnly\":null,"       \
-    "\"errorCode\":null,\"errorMessage\":null,\"outcome\":\"success\","
+    "\"errorCode\":null,\"errorMessage\":null," NEW_ENVELOPE              \
+    "\"outcome\":\"success\","
 #define CREATE_STREAM_HEAD(file)                                           \
     "{\"file\":" file ",\"record\":0,\"offset\":14,\"line\":2,\"column\":5,"  \
     "\"eventVersion\":null,\"eventTime\":null,"                              \
@@ -156,9 +170,11 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     "\"eventName\":\"CreateStream\",\"awsRegion\":null,"                     \
     "\"sourceIPAddress\":null,\"userAgent\":null,\"requestID\":null,"         \
     "\"eventID\":null,\"eventType\":null,\"recipientAccountId\":null,"        \
-    "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,\"outcome\":\"success\","   \
+    "\"readOnly\":null,\"errorCode\":null,\"errorMessage\":null,"          \
+    NEW_ENVELOPE "\"outcome\":\"success\","                                \
     "\"action\":\"CreateStream\",\"access\":\"config-write\","
-#define ROLE_IDENTITY(issuer)                                              \
+#define ROLE_IDENTITY(user, issuer)                                        \
+    "\"userIdentity\":" user ","                                            \
     "\"identity\":{\"type\":\"AssumedRole\",\"principal\":\"AssumedRole\","   \
     "\"credential\":\"temporary\",\"rootOrIamUser\":false,"                  \
     "\"roleOrFederatedTemporary\":true,\"awsService\":false,\"mfa\":null,"    \
@@ -166,15 +182,17 @@ static void expect(const kvst_event *ev, const char *file, const char *want,
     "\"invokedBy\":null,"                                                   \
     "\"arn\":\"arn:aws:sts::123456789012:assumed-role/Admin/alice\","         \
     "\"accountId\":\"123456789012\",\"userName\":null,"                      \
-    "\"sessionIssuer\":" issuer "},"
+    "\"sessionIssuer\":" issuer IDENTITY_TAIL "},"
 #define IAM_IDENTITY(mfa)                                                  \
+    "\"userIdentity\":null,"                                                \
     "\"identity\":{\"type\":null,\"principal\":\"IAMUser\","                 \
     "\"credential\":\"long-term\",\"rootOrIamUser\":true,"                   \
     "\"roleOrFederatedTemporary\":false,\"awsService\":false,"               \
     "\"mfa\":" mfa ",\"console\":true,\"crossAccount\":false,"               \
     "\"rootAccessKey\":false,"                                              \
     "\"invokedBy\":\"kinesisvideo.amazonaws.com\",\"arn\":null,"             \
-    "\"accountId\":null,\"userName\":\"alice\",\"sessionIssuer\":null},"
+    "\"accountId\":null,\"userName\":\"alice\",\"sessionIssuer\":null"     \
+    IDENTITY_TAIL "},"
 
 static void test_empty_event(void)
 {
@@ -183,8 +201,8 @@ static void test_empty_event(void)
     init_event(&ev);
     EXPECT(&ev, NULL,
            AT_ORIGIN NULL_ENVELOPE "\"action\":null,\"access\":null,"
-           "\"identity\":null,\"request\":null,\"response\":null,"
-           "\"findings\":[]}");
+           "\"userIdentity\":null,\"identity\":null,\"request\":null,\"response\":null,"
+           NULL_TAIL "\"findings\":[]}");
 
     /* NULL event: nothing to print, still a terminated buffer. */
     {
@@ -230,9 +248,9 @@ static void test_envelope_escapes(void)
            "\xc3\xa9\\u0000z\","
            "\"requestID\":\"r-1\",\"eventID\":\"e-1\",\"eventType\":\"AwsApiCall\","
            "\"recipientAccountId\":\"123456789012\",\"readOnly\":true,"
-           "\"errorCode\":\"\",\"errorMessage\":\"/slash/ stays\",\"outcome\":\"failure\","
-           "\"action\":null,\"access\":null,\"identity\":null,\"request\":null,"
-           "\"response\":null,\"findings\":[]}");
+           "\"errorCode\":\"\",\"errorMessage\":\"/slash/ stays\"," NEW_ENVELOPE "\"outcome\":\"failure\","
+           "\"action\":null,\"access\":null,\"userIdentity\":null,\"identity\":null,\"request\":null,"
+           "\"response\":null," NULL_TAIL "\"findings\":[]}");
 
     ev.read_only = KVST_BOOL_FALSE;
     ev.user_agent = S("ua");
@@ -246,9 +264,9 @@ static void test_envelope_escapes(void)
            "\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"192.0.2.1\","
            "\"userAgent\":\"ua\",\"requestID\":\"r-1\",\"eventID\":\"e-1\","
            "\"eventType\":\"AwsApiCall\",\"recipientAccountId\":\"123456789012\","
-           "\"readOnly\":false,\"errorCode\":null,\"errorMessage\":null,\"outcome\":\"success\","
-           "\"action\":null,\"access\":null,\"identity\":null,\"request\":null,"
-           "\"response\":null,\"findings\":[]}");
+           "\"readOnly\":false,\"errorCode\":null,\"errorMessage\":null," NEW_ENVELOPE "\"outcome\":\"success\","
+           "\"action\":null,\"access\":null,\"userIdentity\":null,\"identity\":null,\"request\":null,"
+           "\"response\":null," NULL_TAIL "\"findings\":[]}");
 }
 
 /* The pieces of a CreateStream event, kept alive for the whole test. */
@@ -356,9 +374,22 @@ static void build_create_stream(kvst_event *ev)
     ev->finding_count = 2;
 }
 
+#define ROLE_USER_IDENTITY                                                 \
+    "{\"type\":\"AssumedRole\",\"principalId\":null,\"arn\":null,"            \
+    "\"accountId\":null,\"accessKeyId\":null,\"userName\":null,"             \
+    "\"invokedBy\":null,\"credentialId\":null,\"identityProvider\":null,"     \
+    "\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\","              \
+    "\"principalId\":\"AROAEXAMPLE\","                                       \
+    "\"arn\":\"arn:aws:iam::123456789012:role/Admin\","                       \
+    "\"accountId\":\"123456789012\",\"userName\":\"Admin\"},"                \
+    "\"webIdFederationData\":null,\"attributes\":null,"                      \
+    "\"sourceIdentity\":null,\"ec2RoleDelivery\":null,\"assumedRoot\":null},"  \
+    "\"onBehalfOf\":null,\"inScopeOf\":null}"
+
 static const char create_stream_json[] =
     CREATE_STREAM_HEAD("\"t.json\"")
-    ROLE_IDENTITY("{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLE\","
+    ROLE_IDENTITY(ROLE_USER_IDENTITY,
+                  "{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLE\","
                   "\"arn\":\"arn:aws:iam::123456789012:role/Admin\","
                   "\"accountId\":\"123456789012\",\"userName\":\"Admin\"}")
     "\"request\":{\"deviceName\":null,\"streamName\":\"VideoStream\","
@@ -368,7 +399,7 @@ static const char create_stream_json[] =
     "\"streamStorageConfiguration\":{\"defaultStorageTier\":\"HOT\"}},"
     "\"response\":{\"streamARN\":"
     "\"arn:aws:kinesisvideo:us-east-1:123456789012:stream/VideoStream/1\"},"
-    "\"findings\":[{\"code\":6,\"name\":\"KVST_F_EVENT_SOURCE_SPACE\","
+    NULL_TAIL "\"findings\":[{\"code\":6,\"name\":\"KVST_F_EVENT_SOURCE_SPACE\","
     "\"severity\":\"warning\",\"pointer\":\"/eventSource\",\"line\":4,"
     "\"column\":20,"
     "\"message\":\"eventSource has a leading space: \\\" kinesis\\\"\"},"
@@ -393,11 +424,11 @@ static void test_create_stream(void)
     ev.finding_count = 0;
     ev.user_identity = NULL; /* no sessionIssuer to show */
     EXPECT(&ev, NULL,
-           CREATE_STREAM_HEAD("null") ROLE_IDENTITY("null")
+           CREATE_STREAM_HEAD("null") ROLE_IDENTITY("null", "null")
            "\"request\":{\"deviceName\":null,\"streamName\":\"VideoStream\","
            "\"kmsKeyId\":\"arn:aws:kms:us-east-1:123456789012:alias\","
            "\"dataRetentionInHours\":2.5e1,\"tags\":{}},"
-           "\"response\":null,\"findings\":[]}");
+           "\"response\":null," NULL_TAIL "\"findings\":[]}");
 }
 
 /* snprintf semantics: every cap gives the full length back and a
@@ -495,9 +526,9 @@ static void test_list_streams(void)
     EXPECT(&ev, "l.json",
            "{\"file\":\"l.json\",\"record\":2,\"offset\":0,\"line\":0,"
            "\"column\":0," NULL_ENVELOPE
-           "\"action\":\"ListStreams\",\"access\":\"config-read\",\"identity\":null,"
+           "\"action\":\"ListStreams\",\"access\":\"config-read\",\"userIdentity\":null,\"identity\":null,"
            "\"request\":{\"maxResults\":-9223372036854775808,"
-           "\"nextToken\":{   \"a\": [1,   2] },"
+           "\"nextToken\":{\"a\":[1,2]},"
            "\"streamNameCondition\":{\"comparisonOperator\":\"BEGINS_WITH\","
            "\"comparisonValue\":\"my\"}},"
            "\"response\":{\"streamInfoList\":["
@@ -507,7 +538,7 @@ static void test_list_streams(void)
            "{\"streamName\":\"two\",\"status\":true,"
            "\"creationTime\":\"May 25, 2018 5:06:26 PM\"}],"
            "\"nextToken\":\"\"},"
-           "\"findings\":[]}");
+           NULL_TAIL "\"findings\":[]}");
 }
 
 /* UntagStream's list of strings; StartEdgeConfigurationUpdate's structures
@@ -547,7 +578,7 @@ static void test_lists_and_depth(void)
            IAM_IDENTITY("true")
            "\"request\":{\"streamName\":\"s\","
            "\"tagKeyList\":[\"team\",\"tab\\there\"]},"
-           "\"response\":null,\"findings\":[]}");
+           "\"response\":null," NULL_TAIL "\"findings\":[]}");
 
     init_event(&ev);
     ev.action = KVST_ACTION_START_EDGE_CONFIGURATION_UPDATE;
@@ -581,7 +612,7 @@ static void test_lists_and_depth(void)
            "\"localSizeConfig\":{\"maxLocalMediaSizeInMB\":2000000,"
            "\"strategyOnFullSize\":\"DENY_NEW_MEDIA\"},"
            "\"deleteAfterUpload\":false}}},"
-           "\"response\":null,\"findings\":[]}");
+           "\"response\":null," NULL_TAIL "\"findings\":[]}");
 }
 
 /* "access": every kind by its name, null for NONE and for a number this
@@ -667,6 +698,256 @@ static void test_broken_record(void)
            "\"length\":48,\"text\":null}}");
 }
 
+/* A kvst_value holding JSON text, as the parser fills the free-form
+ * members (additionalEventData, webIdFederationData.attributes). */
+static kvst_value v_text(uint32_t json_type, const char *text)
+{
+    return v_state(KVST_VALUE_OK, json_type, KVST_TYPE_NONE, text);
+}
+
+/* Since 1.1: every member the C event has, in the contract's order. The
+ * free-form values are re-serialised: white space dropped, escapes
+ * decoded and strings re-escaped, numbers as written, a repeated key once
+ * with its last value at its first place, a lone surrogate U+FFFD. */
+static void test_whole_event(void)
+{
+    static kvst_session_issuer si;
+    static kvst_session_context sc;
+    static kvst_on_behalf_of obo;
+    static kvst_in_scope_of iso;
+    static kvst_user_identity u;
+    static kvst_identity_info id;
+    static kvst_resource r0, r1;
+    static const kvst_resource *res[2];
+    static kvst_tls_details tls;
+    static kvst_addendum add;
+    kvst_event ev;
+
+    init_event(&ev);
+    ev.event_source = S("sts.amazonaws.com");
+    ev.api_version = S("2011-06-15");
+    ev.management_event = KVST_BOOL_TRUE;
+    ev.shared_event_id = S("s-1");
+    ev.vpc_endpoint_id = S("vpce-1");
+    ev.vpc_endpoint_account_id = S("111122223333");
+    ev.event_category = S("Management");
+    ev.session_credential_from_console = KVST_BOOL_FALSE;
+
+    memset(&si, 0, sizeof si);
+    si.struct_size = sizeof si;
+    si.type = S("Role");
+    si.arn = S("arn:aws:iam::111122223333:role/R");
+    memset(&sc, 0, sizeof sc);
+    sc.struct_size = sizeof sc;
+    sc.session_issuer = &si;
+    sc.web_id_federated_provider = S("accounts.google.com");
+    sc.web_id_attributes = v_text(KVST_JSON_OBJECT,
+                                  "{ \"k\" : \"v1\",\n \"\\u006b\" : \"v2\", \"n\": [ 1 , 2.50 ] }");
+    sc.creation_date = S("2024-01-01T00:00:00Z");
+    sc.source_identity = S("alice");
+    sc.ec2_role_delivery = S("2.0");
+    sc.assumed_root = S("true");
+    memset(&obo, 0, sizeof obo);
+    obo.struct_size = sizeof obo;
+    obo.user_id = S("u-1");
+    obo.identity_store_arn = S("arn:aws:identitystore::111122223333:identitystore/d-1");
+    memset(&iso, 0, sizeof iso);
+    iso.struct_size = sizeof iso;
+    iso.issuer_type = S("AWS::Lambda::Function");
+    iso.source_account = S("444455556666");
+    memset(&u, 0, sizeof u);
+    u.struct_size = sizeof u;
+    u.type = S("AssumedRole");
+    u.principal_id = S("AROA:alice");
+    u.access_key_id = S("ASIAEXAMPLE");
+    u.credential_id = S("c-1");
+    u.identity_provider = S("idp");
+    u.session_context = &sc;
+    u.on_behalf_of = &obo;
+    u.in_scope_of = &iso;
+    ev.user_identity = &u;
+
+    memset(&id, 0, sizeof id);
+    id.struct_size = sizeof id;
+    id.principal = KVST_PRINCIPAL_ASSUMED_ROLE;
+    id.credential = KVST_CREDENTIAL_TEMPORARY;
+    id.mfa = KVST_BOOL_ABSENT;
+    id.assumed_root = 1;
+    id.imdsv1 = 1;
+    id.issuer_type = S("Role");
+    id.issuer_name = S("R");
+    id.issuer_arn = S("arn:aws:iam::111122223333:role/R");
+    id.issuer_account_id = S("111122223333");
+    id.on_behalf_of_user_id = S("u-1");
+    id.identity_store_arn = S("arn:aws:identitystore::111122223333:identitystore/d-1");
+    id.other_account_id = S("444455556666");
+    ev.identity = &id;
+
+    memset(&r0, 0, sizeof r0);
+    r0.struct_size = sizeof r0;
+    r0.arn = S("arn:aws:s3:::b");
+    r0.type = S("AWS::S3::Bucket");
+    r1 = r0;
+    r1.arn.ptr = NULL;
+    r1.account_id = S("111122223333");
+    res[0] = &r0;
+    res[1] = &r1;
+    ev.resources = res;
+    ev.resource_count = 2;
+    memset(&tls, 0, sizeof tls);
+    tls.struct_size = sizeof tls;
+    tls.tls_version = S("TLSv1.3");
+    memset(&add, 0, sizeof add);
+    add.struct_size = sizeof add;
+    add.reason = S("DELIVERY_DELAY");
+    add.original_event_id = S("e-0");
+    ev.tls_details = &tls;
+    ev.addendum = &add;
+
+    ev.additional_event_data = v_text(KVST_JSON_OBJECT,
+        "{\"b\" : 1, \"a\\u0041\": \"x\\u00e9\\ud83d\\ude00\\ud800\\/\\t\\u0001\","
+        " \"b\": [true, false, null, -1.5e+3, \"\\\"\"], \"c\": {\"d\": {}, \"e\": []}}");
+    ev.service_event_details = v_text(KVST_JSON_OBJECT, "{\"a\": }"); /* not JSON */
+    ev.insight_details = v_state(KVST_VALUE_NULL, KVST_JSON_NULL, KVST_TYPE_NONE, "null");
+
+    EXPECT(&ev, NULL,
+           AT_ORIGIN
+           "\"eventVersion\":null,\"eventTime\":null,"
+           "\"eventSource\":\"sts.amazonaws.com\",\"eventName\":null,"
+           "\"awsRegion\":null,\"sourceIPAddress\":null,\"userAgent\":null,"
+           "\"requestID\":null,\"eventID\":null,\"eventType\":null,"
+           "\"recipientAccountId\":null,\"readOnly\":null,\"errorCode\":null,"
+           "\"errorMessage\":null,\"apiVersion\":\"2011-06-15\","
+           "\"managementEvent\":true,\"sharedEventID\":\"s-1\","
+           "\"vpcEndpointId\":\"vpce-1\",\"vpcEndpointAccountId\":\"111122223333\","
+           "\"eventCategory\":\"Management\",\"sessionCredentialFromConsole\":false,"
+           "\"outcome\":\"success\",\"action\":null,\"access\":null,"
+           "\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROA:alice\","
+           "\"arn\":null,\"accountId\":null,\"accessKeyId\":\"ASIAEXAMPLE\","
+           "\"userName\":null,\"invokedBy\":null,\"credentialId\":\"c-1\","
+           "\"identityProvider\":\"idp\","
+           "\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":null,"
+           "\"arn\":\"arn:aws:iam::111122223333:role/R\",\"accountId\":null,\"userName\":null},"
+           "\"webIdFederationData\":{\"federatedProvider\":\"accounts.google.com\","
+           "\"attributes\":{\"k\":\"v2\",\"n\":[1,2.50]}},"
+           "\"attributes\":{\"creationDate\":\"2024-01-01T00:00:00Z\",\"mfaAuthenticated\":null},"
+           "\"sourceIdentity\":\"alice\",\"ec2RoleDelivery\":\"2.0\",\"assumedRoot\":\"true\"},"
+           "\"onBehalfOf\":{\"userId\":\"u-1\","
+           "\"identityStoreArn\":\"arn:aws:identitystore::111122223333:identitystore/d-1\"},"
+           "\"inScopeOf\":{\"issuerType\":\"AWS::Lambda::Function\",\"credentialsIssuedTo\":null,"
+           "\"sourceArn\":null,\"sourceAccount\":\"444455556666\"}},"
+           "\"identity\":{\"type\":null,\"principal\":\"AssumedRole\",\"credential\":\"temporary\","
+           "\"rootOrIamUser\":false,\"roleOrFederatedTemporary\":false,\"awsService\":false,"
+           "\"mfa\":null,\"console\":false,\"crossAccount\":false,\"rootAccessKey\":false,"
+           "\"invokedBy\":null,\"arn\":null,\"accountId\":null,\"userName\":null,"
+           "\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":null,"
+           "\"arn\":\"arn:aws:iam::111122223333:role/R\",\"accountId\":null,\"userName\":null},"
+           "\"principalId\":\"AROA:alice\",\"accessKeyId\":\"ASIAEXAMPLE\","
+           "\"assumedRoot\":true,\"imdsv1\":true,\"issuerType\":\"Role\",\"issuerName\":\"R\","
+           "\"issuerArn\":\"arn:aws:iam::111122223333:role/R\",\"issuerAccountId\":\"111122223333\","
+           "\"onBehalfOfUserId\":\"u-1\","
+           "\"identityStoreArn\":\"arn:aws:identitystore::111122223333:identitystore/d-1\","
+           "\"otherAccountId\":\"444455556666\"},"
+           "\"request\":null,\"response\":null,"
+           "\"additionalEventData\":{\"b\":[true,false,null,-1.5e+3,\"\\\"\"],"
+           "\"aA\":\"x\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd/\\t\\u0001\",\"c\":{\"d\":{},\"e\":[]}},"
+           "\"serviceEventDetails\":null,\"insightDetails\":null,"
+           "\"resources\":[{\"ARN\":\"arn:aws:s3:::b\",\"accountId\":null,\"type\":\"AWS::S3::Bucket\"},"
+           "{\"ARN\":null,\"accountId\":\"111122223333\",\"type\":\"AWS::S3::Bucket\"}],"
+           "\"tlsDetails\":{\"tlsVersion\":\"TLSv1.3\",\"cipherSuite\":null,"
+           "\"clientProvidedHostHeader\":null},"
+           "\"addendum\":{\"reason\":\"DELIVERY_DELAY\",\"updatedFields\":null,"
+           "\"originalRequestID\":null,\"originalEventID\":\"e-0\"},"
+           "\"findings\":[]}");
+
+    /* An event of the 1.0 size has no free-form members: null, never a
+     * read past struct_size. An empty resources array stays an array. */
+    ev.struct_size = offsetof(kvst_event, access);
+    ev.resource_count = 0;
+    ev.user_identity = NULL;
+    ev.identity = NULL;
+    {
+        char buf[4096];
+        kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+        CHECK(strstr(buf, "\"additionalEventData\":null,\"serviceEventDetails\":null,"
+                          "\"insightDetails\":null,\"resources\":[],") != NULL);
+    }
+}
+
+/* Free-form JSON text at the limits: depth 128 is printed and 129 is
+ * null; an object of 64 members collapses a repeated key and one of 65 is
+ * printed as written (a reader keeps the last, as the rule says);
+ * invalid escapes, numbers and trailing bytes print null. */
+static void test_json_text_limits(void)
+{
+    static const struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"{\"a\":1,\"a\":2}", "{\"a\":2}"},
+        {"{\"a\":1,\"\\u0061\":2,\"b\":3,\"a\":4}", "{\"a\":4,\"b\":3}"},
+        {" [1, {\"x\":[]}] ", "[1,{\"x\":[]}]"},
+        {"\"\\ud800\\u0041\"", "\"\xef\xbf\xbd" "A\""},
+        {"\"\\udc00\"", "\"\xef\xbf\xbd\""},
+        {"\"\\q\"", "null"},
+        {"\"\\u12\"", "null"},
+        {"01", "null"},
+        {"1.", "null"},
+        {"-", "null"},
+        {"1e", "null"},
+        {"{} {}", "null"},
+        {"{\"a\" 1}", "null"},
+        {"[1,]", "null"},
+        {"tru", "null"},
+        {"\"a\x01\"", "null"},
+        {"-0.5E-7", "-0.5E-7"},
+    };
+    char text[2048], want[2048], buf[8192];
+    kvst_event ev;
+    size_t i, k;
+
+    init_event(&ev);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ev.additional_event_data = v_text(KVST_JSON_OBJECT, cases[i].text);
+        kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+        snprintf(want, sizeof want, "\"additionalEventData\":%s,", cases[i].want);
+        if (strstr(buf, want) == NULL) {
+            fprintf(stderr, "json text %s: want %s in %s\n", cases[i].text, want, buf);
+            check_failures++;
+        }
+    }
+    for (k = 128; k <= 129; k++) {
+        size_t n = 0;
+        for (i = 0; i < k; i++)
+            text[n++] = '[';
+        for (i = 0; i < k; i++)
+            text[n++] = ']';
+        text[n] = '\0';
+        ev.additional_event_data = v_text(KVST_JSON_ARRAY, text);
+        kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+        snprintf(want, sizeof want, "\"additionalEventData\":%s,", k == 128 ? text : "null");
+        CHECK(strstr(buf, want) != NULL);
+    }
+    for (k = 64; k <= 65; k++) {
+        size_t n = 0, m = 0;
+        n += (size_t)snprintf(text + n, sizeof text - n, "{\"d\":0");
+        m += (size_t)snprintf(want + m, sizeof want - m, "\"additionalEventData\":{\"d\":");
+        m += (size_t)snprintf(want + m, sizeof want - m, k == 64 ? "1" : "0");
+        for (i = 1; i + 1 < k; i++) {
+            n += (size_t)snprintf(text + n, sizeof text - n, ",\"k%zu\":%zu", i, i);
+            m += (size_t)snprintf(want + m, sizeof want - m, ",\"k%zu\":%zu", i, i);
+        }
+        n += (size_t)snprintf(text + n, sizeof text - n, ",\"d\":1}");
+        m += (size_t)snprintf(want + m, sizeof want - m, k == 64 ? "}," : ",\"d\":1},");
+        ev.additional_event_data = v_text(KVST_JSON_OBJECT, text);
+        kvst_event_to_json(&ev, NULL, buf, sizeof buf);
+        if (strstr(buf, want) == NULL) {
+            fprintf(stderr, "%zu members: want %s in %s\n", k, want, buf);
+            check_failures++;
+        }
+    }
+}
+
 int main(void)
 {
     test_empty_event();
@@ -677,5 +958,7 @@ int main(void)
     test_lists_and_depth();
     test_broken_record();
     test_access();
+    test_whole_event();
+    test_json_text_limits();
     return check_done("event json");
 }

@@ -57,13 +57,14 @@ _IDENTITY_KEYS = (
     ("crossAccount", "cross_account"), ("rootAccessKey", "root_access_key"),
     ("invokedBy", "invoked_by"), ("arn", "arn"), ("accountId", "account_id"),
     ("userName", "user_name"), ("sessionIssuer", "session_issuer"),
-)
-
-# Only kvst_identity_classify_json() reports these (the event JSON does not).
-_CLASSIFIER_ONLY = (
-    "assumed_root", "imdsv1", "issuer_type", "issuer_name", "issuer_arn",
-    "issuer_account_id", "on_behalf_of_user_id", "identity_store_arn",
-    "other_account_id",
+    # since 1.1
+    ("principalId", "principal_id"), ("accessKeyId", "access_key_id"),
+    ("assumedRoot", "assumed_root"), ("imdsv1", "imdsv1"),
+    ("issuerType", "issuer_type"), ("issuerName", "issuer_name"),
+    ("issuerArn", "issuer_arn"), ("issuerAccountId", "issuer_account_id"),
+    ("onBehalfOfUserId", "on_behalf_of_user_id"),
+    ("identityStoreArn", "identity_store_arn"),
+    ("otherAccountId", "other_account_id"),
 )
 
 _FLAG_NAMES = ("mfa", "console", "cross_account", "root_access_key",
@@ -80,14 +81,15 @@ class Identity:
     The seed document's three questions: root_or_iam_user,
     role_or_federated_temporary, aws_service (bools). Flags: mfa (bool, or
     None when not recorded), console, cross_account, root_access_key; and
-    from classify_identity() only: assumed_root, imdsv1, issuer_*,
-    on_behalf_of_user_id, identity_store_arn, other_account_id (None on an
-    Event's identity, which carries exactly the JSON contract's members).
+    since 1.1 principal_id, access_key_id (userIdentity's), assumed_root,
+    imdsv1, issuer_*, on_behalf_of_user_id, identity_store_arn,
+    other_account_id (on an Event's identity as on classify_identity()'s,
+    which gives principal_id and access_key_id as None).
     """
 
     # One slot per member, declared below for type checkers. A new member:
-    # a row in _IDENTITY_KEYS (or _CLASSIFIER_ONLY) and a line here.
-    __slots__ = tuple(attr for _, attr in _IDENTITY_KEYS) + _CLASSIFIER_ONLY
+    # a row in _IDENTITY_KEYS and a line here.
+    __slots__ = tuple(attr for _, attr in _IDENTITY_KEYS)
 
     type: Optional[str]
     principal: Optional[str]
@@ -104,6 +106,8 @@ class Identity:
     account_id: Optional[str]
     user_name: Optional[str]
     session_issuer: Optional[Dict[str, Optional[str]]]
+    principal_id: Optional[str]
+    access_key_id: Optional[str]
     assumed_root: Optional[bool]
     imdsv1: Optional[bool]
     issuer_type: Optional[str]
@@ -184,13 +188,20 @@ class Event:
     Envelope attributes (snake_case of CloudTrail's names; None when
     absent): event_version, event_time, event_source, event_name,
     aws_region, source_ip_address, user_agent, request_id, event_id,
-    event_type, recipient_account_id, read_only, error_code, error_message;
-    outcome ("success" or "failure", the contract's rule; since 1.1);
+    event_type, recipient_account_id, read_only, error_code, error_message,
+    and since 1.1 api_version, management_event, shared_event_id,
+    vpc_endpoint_id, vpc_endpoint_account_id, event_category,
+    session_credential_from_console; outcome ("success" or "failure", the
+    contract's rule; since 1.1); user_identity (the record's userIdentity
+    as a dict of its known members, None when absent; since 1.1);
     where the record starts: file, record (0-based index), offset, line,
     column. action is an Action or None (another service); access an Access
     (what the call does to the video) or None likewise; identity an
     Identity; request/response the typed payload (dicts of ints, strs,
-    dicts, lists; None when absent); findings a list of Finding.
+    dicts, lists; None when absent); additional_event_data,
+    service_event_details, insight_details the record's own JSON values,
+    resources (a list of dicts), tls_details and addendum (dicts), all None
+    when absent (since 1.1); findings a list of Finding.
     event_time_ms is eventTime in epoch milliseconds (None when invalid).
     raw is the record's exact bytes with parse(keep_raw=True), else None;
     fields holds the values of parse(fields=[...]) JSON pointers found in
@@ -224,9 +235,26 @@ class Event:
     read_only: _Member[Optional[bool]] = _Member("readOnly")
     error_code: _Member[Optional[str]] = _Member("errorCode")
     error_message: _Member[Optional[str]] = _Member("errorMessage")
-    outcome: _Member[str] = _Member("outcome")  # since 1.1
+    # since 1.1
+    api_version: _Member[Optional[str]] = _Member("apiVersion")
+    management_event: _Member[Optional[bool]] = _Member("managementEvent")
+    shared_event_id: _Member[Optional[str]] = _Member("sharedEventID")
+    vpc_endpoint_id: _Member[Optional[str]] = _Member("vpcEndpointId")
+    vpc_endpoint_account_id: _Member[Optional[str]] = _Member("vpcEndpointAccountId")
+    event_category: _Member[Optional[str]] = _Member("eventCategory")
+    session_credential_from_console: _Member[Optional[bool]] = _Member(
+        "sessionCredentialFromConsole")
+    outcome: _Member[str] = _Member("outcome")
+    user_identity: _Member[Optional[Dict[str, Any]]] = _Member("userIdentity")
     request: _Member[Optional[Dict[str, Any]]] = _Member("request")
     response: _Member[Optional[Dict[str, Any]]] = _Member("response")
+    # since 1.1
+    additional_event_data: _Member[Any] = _Member("additionalEventData")
+    service_event_details: _Member[Any] = _Member("serviceEventDetails")
+    insight_details: _Member[Any] = _Member("insightDetails")
+    resources: _Member[Optional[List[Dict[str, Optional[str]]]]] = _Member("resources")
+    tls_details: _Member[Optional[Dict[str, Optional[str]]]] = _Member("tlsDetails")
+    addendum: _Member[Optional[Dict[str, Optional[str]]]] = _Member("addendum")
 
     def __init__(self, json_text: bytes, event_time_ms: Optional[int] = None,
                  raw: Optional[bytes] = None,

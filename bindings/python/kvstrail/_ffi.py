@@ -256,6 +256,9 @@ class kvst_event(Structure):
         # Since 1.1
         ("access", c_uint32),
         ("outcome", c_uint32),
+        ("additional_event_data", kvst_value),
+        ("service_event_details", kvst_value),
+        ("insight_details", kvst_value),
     ]
 
 

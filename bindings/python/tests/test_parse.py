@@ -358,7 +358,7 @@ def test_events_pickle(tmp_path):
 
 def test_identity_members():
     ident = next(iter(kvstrail.parse(SEED))).identity
-    assert ident.imdsv1 is None  # classifier-only member, not in the JSON
+    assert ident.imdsv1 is False  # in the JSON since 1.1
     with pytest.raises(AttributeError):
         ident.no_such_member
     with pytest.raises(TypeError):

@@ -156,7 +156,12 @@ def test_classify_identity_errors():
 JSON_MEMBERS = ("type", "principal", "credential", "root_or_iam_user",
                 "role_or_federated_temporary", "aws_service", "mfa",
                 "root_access_key", "invoked_by", "arn", "account_id",
-                "user_name", "session_issuer")
+                "user_name", "session_issuer",
+                # in the event JSON since 1.1 (other_account_id depends on
+                # the event, as cross_account does)
+                "assumed_root", "imdsv1", "issuer_type", "issuer_name",
+                "issuer_arn", "issuer_account_id", "on_behalf_of_user_id",
+                "identity_store_arn")
 
 
 def test_classifier_agrees_with_events():
