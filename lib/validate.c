@@ -128,8 +128,9 @@ static const finding_def finding_table[] = {
       "nextToken matches [a-zA-Z0-9+/=]* (0..1024)", "[a-zA-Z0-9+/=]*"),
     F(KVST_F_RESOURCE_MISMATCH, W,
       "the request's stream name or ARN, or channel ARN, names a resource of "
-      "the record's resources, and each resource's accountId is its ARN's "
-      "account", "the same resource"),
+      "the record's resources of its kind, a data event's KVS ARN is in its "
+      "recipientAccountId, and each resource's accountId is its ARN's account",
+      "the same resource"),
 
     F(KVST_F_ROOT_ACCESS_KEY, W,
       "the root user does not call with a long-term (AKIA) access key",

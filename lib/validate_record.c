@@ -58,6 +58,7 @@ typedef struct walker {
     const kvst_identity_info *info;
     int rc;               /* first error of the sink; stops the walk */
     int request;          /* walking requestParameters */
+    int data_event;       /* managementEvent false or eventCategory Data */
     kvst_str home_account; /* the account a KVS ARN is expected in */
     char ptr[POINTER_MAX];
     size_t ptr_len;
@@ -231,7 +232,10 @@ static const char *model_type_name(uint32_t t)
     return t < sizeof names / sizeof names[0] ? names[t] : "a value";
 }
 
-/* Where a KVS ARN points: creation time and account. */
+static int names_resource_by_arn(const char *member);
+
+/* Where a KVS ARN points: creation time and account. The account of a data
+ * event's request ARN is check_resources()'s warning instead. */
 static void check_arn_details(walker *w, const char *name, kvst_str s)
 {
     kvst_arn arn;
@@ -242,6 +246,7 @@ static void check_arn_details(walker *w, const char *name, kvst_str s)
                "%s creation time %.*s (epoch ms) is before KVS launched "
                "(2017-11-29)", name, (int)arn.creation.len, arn.creation.ptr);
     if (present(w->home_account) && w->home_account.len > 0 &&
+        !(w->data_event && w->request && names_resource_by_arn(name)) &&
         (arn.account.len != w->home_account.len ||
          memcmp(arn.account.ptr, w->home_account.ptr, arn.account.len) != 0))
         report(w, KVST_F_ARN_OTHER_ACCOUNT,
@@ -461,10 +466,44 @@ static int str_eq(kvst_str a, kvst_str b)
     return a.ptr && b.ptr && a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
 }
 
-/* 1 when a resource of that type matches v, 0 when some resource of that
- * type does not, -1 when the record has none of that type. */
+static int names_resource_by_arn(const char *member)
+{
+    size_t i;
+    for (i = 0; i < sizeof resource_members / sizeof resource_members[0]; i++)
+        if (!resource_members[i].by_name && strcmp(resource_members[i].member, member) == 0)
+            return 1;
+    return 0;
+}
+
+/* A data event's KVS ARN in another account than recipientAccountId, the
+ * account whose trail holds the record: KVS has no resource policies, so a
+ * call on a resource is made in (a role of) its own account. at is the
+ * member or resource that names the ARN. Returns 1 when it reported. */
+static int check_arn_account(walker *w, kvst_str value, const char *at)
+{
+    const kvst_event *ev = w->ev;
+    kvst_arn arn;
+    int n, more;
+
+    if (!w->data_event || !present(ev->recipient_account_id) ||
+        ev->recipient_account_id.len == 0 ||
+        kvst_validate_resource_arn(value.ptr, value.len, &arn) != 0 ||
+        str_eq(arn.account, ev->recipient_account_id))
+        return 0;
+    n = quote_len(value.ptr, value.len, &more);
+    report(w, KVST_F_RESOURCE_MISMATCH,
+           "%s '%.*s%s' is in account %.*s, not the record's recipientAccountId %.*s", at, n,
+           value.ptr, more ? "..." : "", (int)arn.account.len, arn.account.ptr,
+           (int)ev->recipient_account_id.len, ev->recipient_account_id.ptr);
+    return 1;
+}
+
+/* 1 when a resource of that type matches v, 0 when none does but the
+ * record has one of that type or of the other KVS type (a stream named
+ * where only a channel is listed), -1 when it has no KVS resource. */
 static int resource_matches(const kvst_event *ev, const char *type, int by_name, kvst_str v)
 {
+    static const char kvs_type[] = "AWS::KinesisVideo::";
     size_t i;
     int seen = 0;
 
@@ -472,8 +511,14 @@ static int resource_matches(const kvst_event *ev, const char *type, int by_name,
         const kvst_resource *r = ev->resources[i];
         kvst_arn arn;
 
-        if (!r || !str_is(r->type, type) || !present(r->arn))
+        if (!r || !present(r->arn))
             continue;
+        if (!str_is(r->type, type)) {
+            if (r->type.ptr && r->type.len >= sizeof kvs_type - 1 &&
+                memcmp(r->type.ptr, kvs_type, sizeof kvs_type - 1) == 0)
+                seen = 1;
+            continue;
+        }
         seen = 1;
         if (!by_name ? str_eq(r->arn, v)
                      : kvst_validate_resource_arn(r->arn.ptr, r->arn.len, &arn) == 0 &&
@@ -487,6 +532,7 @@ static void check_resources(walker *w, const kvst_operation_def *op)
 {
     const kvst_event *ev = w->ev;
     size_t i, saved;
+    int request_arn = 0; /* the request names its resource by ARN */
 
     for (i = 0; ev->request && ev->request_state == KVST_VALUE_OK &&
                 i < sizeof resource_members / sizeof resource_members[0];
@@ -496,22 +542,41 @@ static void check_resources(walker *w, const kvst_operation_def *op)
         const kvst_value *v = m ? member_value(ev->request, m) : NULL;
         int more, n;
 
-        if (!v || v->state != KVST_VALUE_OK || v->model_type != KVST_TYPE_STRING ||
-            resource_matches(ev, resource_members[i].type, resource_members[i].by_name,
-                             v->text) != 0)
+        if (!v || v->state != KVST_VALUE_OK || v->model_type != KVST_TYPE_STRING)
             continue;
-        n = quote_len(v->text.ptr, v->text.len, &more);
         saved = ptr_push_cstr(w, "requestParameters");
         ptr_push_name(w, m->json_name, m->json_name_len);
-        report(w, KVST_F_RESOURCE_MISMATCH, "%s '%.*s%s' names no %s of the record's resources",
-               name, n, v->text.ptr, more ? "..." : "", resource_members[i].type);
+        if (!resource_members[i].by_name)
+            request_arn = 1;
+        if (resource_matches(ev, resource_members[i].type, resource_members[i].by_name,
+                             v->text) == 0) {
+            n = quote_len(v->text.ptr, v->text.len, &more);
+            report(w, KVST_F_RESOURCE_MISMATCH,
+                   "%s '%.*s%s' names no %s of the record's resources", name, n, v->text.ptr,
+                   more ? "..." : "", resource_members[i].type);
+        } else if (!resource_members[i].by_name) {
+            check_arn_account(w, v->text, name);
+        }
         ptr_pop(w, saved);
     }
     for (i = 0; i < ev->resource_count && ev->resources; i++) {
         const kvst_resource *r = ev->resources[i];
         kvst_arn arn;
+        char at[48];
 
-        if (!r || !present(r->account_id) || !present(r->arn) ||
+        if (!r || !present(r->arn))
+            continue;
+        if (!request_arn && (str_is(r->type, "AWS::KinesisVideo::Stream") ||
+                             str_is(r->type, "AWS::KinesisVideo::SignalingChannel"))) {
+            /* A request by name: the resource's ARN says the account. */
+            saved = ptr_push_cstr(w, "resources");
+            ptr_push_index(w, i);
+            ptr_push_cstr(w, "ARN");
+            snprintf(at, sizeof at, "resources[%lu].ARN", (unsigned long)i);
+            check_arn_account(w, r->arn, at);
+            ptr_pop(w, saved);
+        }
+        if (!present(r->account_id) ||
             kvst_validate_resource_arn(r->arn.ptr, r->arn.len, &arn) != 0 ||
             str_eq(arn.account, r->account_id))
             continue;
@@ -828,6 +893,8 @@ int kvst__validate_event(const kvst_event *ev, kvst_identity_info *info,
     w.sink = sink;
     w.ev = ev;
     w.info = info;
+    w.data_event = ev->management_event == KVST_BOOL_FALSE ||
+                   str_is(ev->event_category, "Data");
     /* A KVS ARN is expected in the recipient's account, else the caller's. */
     w.home_account = present(ev->recipient_account_id)
                          ? ev->recipient_account_id

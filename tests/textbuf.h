@@ -2,8 +2,10 @@
  * A growable NUL-terminated text buffer for the C test programs, the one
  * way they log an event into it (its JSON line, as the CLI prints it),
  * read a whole file into it and gzip it. Shared by tests/core/kvst_dump.c,
- * tests/core/test_fastlex.c and tests/gzip/test_gzip_parser.c (all link
- * zlib).
+ * tests/core/test_fastlex.c, tests/gzip/test_gzip_parser.c,
+ * tests/abi/consumer.c and tests/validate/test_data_events.c (all link
+ * zlib). A program may use only some of them (TEXTBUF_FN: no warning for
+ * the others).
  */
 #ifndef KVST_TEST_TEXTBUF_H
 #define KVST_TEST_TEXTBUF_H
@@ -16,13 +18,19 @@
 
 #include <kvstrail/kvstrail.h>
 
+#if defined(__GNUC__)
+#define TEXTBUF_FN __attribute__((unused))
+#else
+#define TEXTBUF_FN
+#endif
+
 typedef struct textbuf {
     char *data;
     size_t len, cap;
 } textbuf;
 
 /* Append n bytes; a test program out of memory stops (exit status 3). */
-static void textbuf_add(textbuf *b, const char *s, size_t n)
+static TEXTBUF_FN void textbuf_add(textbuf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -41,7 +49,7 @@ static void textbuf_add(textbuf *b, const char *s, size_t n)
 }
 
 /* Append the event's JSON line (kvst_event_to_json with source) and '\n'. */
-static void textbuf_add_event(textbuf *b, const kvst_event *ev, const char *source)
+static TEXTBUF_FN void textbuf_add_event(textbuf *b, const kvst_event *ev, const char *source)
 {
     char stack[4096];
     size_t need = kvst_event_to_json(ev, source, stack, sizeof stack);
@@ -63,7 +71,7 @@ static void textbuf_add_event(textbuf *b, const kvst_event *ev, const char *sour
 
 /* Append the whole file at path (exit status 2 when it cannot be read);
  * the buffer is allocated even for an empty file. */
-static void textbuf_load(textbuf *t, const char *path)
+static TEXTBUF_FN void textbuf_load(textbuf *t, const char *path)
 {
     char buf[65536];
     size_t n;
@@ -81,7 +89,7 @@ static void textbuf_load(textbuf *t, const char *path)
 
 /* Append the gzip of plain[0, len): one member (level 6) per `member`
  * plain bytes, 0 for one member; an empty input gives one empty member. */
-static void textbuf_gzip(textbuf *gz, const char *plain, size_t len, size_t member)
+static TEXTBUF_FN void textbuf_gzip(textbuf *gz, const char *plain, size_t len, size_t member)
 {
     size_t pos = 0;
 

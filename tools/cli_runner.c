@@ -329,8 +329,10 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
 
     memset(total, 0, sizeof *total);
     cli_stats_merge(total, found);
-    for (i = 0; i < started; i++)
+    for (i = 0; i < started; i++) {
         cli_stats_merge(total, &workers[i].stats);
+        cli_stats_free(&workers[i].stats);
+    }
     total->dedup_resets = r.dedup.resets;
     if (found->input_errors > 0)
         exit_status = CLI_EXIT_INPUT;
@@ -362,6 +364,7 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     cli_buf_free(&text);
     cli_buf_free(&notes);
     free(r.notes);
+    cli_stats_free(found);
     free(found);
     cli_dedup_free(&r.dedup);
     cli_inputs_free(&r.inputs);

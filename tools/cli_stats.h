@@ -1,6 +1,7 @@
 /*
  * kvstrail CLI: the counters of `kvstrail stats` (per action, principal
- * kind, credential kind, finding code and severity) and their summary.
+ * kind, credential kind, finding code, severity and access kind, and the
+ * media readers of each stream) and their summary.
  */
 #ifndef KVSTRAIL_CLI_STATS_H
 #define KVSTRAIL_CLI_STATS_H
@@ -11,13 +12,35 @@
 #include <kvstrail/kvstrail.h>
 
 /* Array bounds, with room to spare over today's numbering (actions up to
- * 32, finding codes up to 205): a value past them lands in the last slot
+ * 46, finding codes up to 310): a value past them lands in the last slot
  * and is printed as a number. */
 #define CLI_STATS_ACTIONS    256
 #define CLI_STATS_PRINCIPALS 64
 #define CLI_STATS_CREDENTIALS 16
 #define CLI_STATS_FINDINGS   1024
 #define CLI_STATS_SEVERITIES 4
+#define CLI_STATS_ACCESS     8
+
+/* The media readers table holds at most CLI_STATS_READERS_CAP (stream,
+ * principal) pairs whose names take at most CLI_STATS_READERS_BYTES in
+ * all (each name at most CLI_STATS_NAME_MAX bytes): with its 256 KiB of
+ * slots a table stays under 1.3 MiB whatever the input, and `stats` under
+ * its 4 MiB (docs/performance.md). A media-read call whose pair does not
+ * fit is counted in media_reads_dropped and the summary says so
+ * (docs/cli.md). */
+#define CLI_STATS_READERS_CAP   4096
+#define CLI_STATS_READERS_BYTES (1024u * 1024u) /* names and their NULs */
+#define CLI_STATS_NAME_MAX      1024
+
+struct cli_stats_reader;
+
+/* Media-read calls per (stream, principal): open addressing over
+ * 2 * CLI_STATS_READERS_CAP slots, allocated at the first media read. */
+struct cli_stats_readers {
+    struct cli_stats_reader *slots;
+    size_t count;
+    size_t bytes;  /* of the names, NULs included */
+};
 
 struct cli_stats {
     uint64_t files;         /* files read */
@@ -37,10 +60,18 @@ struct cli_stats {
     uint64_t credentials[CLI_STATS_CREDENTIALS];
     uint64_t findings[CLI_STATS_FINDINGS];
     uint64_t severities[CLI_STATS_SEVERITIES];
+    uint64_t access[CLI_STATS_ACCESS];  /* KVST_ACCESS_*; 0 is not counted */
+    uint64_t media_reads_dropped;       /* past the readers cap */
+    struct cli_stats_readers readers;
 };
 
+/* A cli_stats starts zeroed (memset) and ends with cli_stats_free().
+ * cli_stats_merge adds from's counts to into's; from's readers table
+ * moves to into when into has none (-j 1 never holds two), so from is
+ * only fit for cli_stats_free() afterwards. */
 void cli_stats_add_event(struct cli_stats *st, const kvst_event *ev);
-void cli_stats_merge(struct cli_stats *into, const struct cli_stats *from);
+void cli_stats_merge(struct cli_stats *into, struct cli_stats *from);
+void cli_stats_free(struct cli_stats *st);
 
 /* The summary, text or one JSON object (docs/cli.md), with a newline. */
 void cli_stats_format(const struct cli_stats *st, double elapsed_seconds,

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
             exit_status = CLI_EXIT_INPUT;
         cli_buf_free(&text);
     }
+    cli_stats_free(total);
     free(total);
     free(opts.columns_text);
     if (opts.detect != NULL)

@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""ABI gate: compare the committed baseline (abi/libkvstrail.so.1.abi, abidw
-of a release build) with a freshly built libkvstrail.so.
+"""ABI gate: compare a committed baseline (abidw of a release build, one
+per release under abi/: docs/abi.md, "Baselines") with a freshly built
+library.
 
     abi_check.py --baseline abi/libkvstrail.so.1.abi --lib build/lib/libkvstrail.so \
                  --headers-dir include/kvstrail --headers-dir build/include/kvstrail
+    abi_check.py --exact --release 1.1 --baseline abi/libkvstrail-1.1.abi ...
 
-Fails (exit 1) on any change docs/abi.md forbids:
+Against an older release's baseline (without --exact) it fails (exit 1) on
+any change docs/abi.md forbids:
 - an exported symbol removed, or moved to another version node;
 - a symbol added to a version node the baseline already has (new symbols
   go in a new node);
@@ -16,6 +19,11 @@ Fails (exit 1) on any change docs/abi.md forbids:
 - abidiff itself calling the change incompatible (exit bit 8) or failing.
 Additions (new symbols in a new node, members appended to structs that
 begin with struct_size) pass and are listed.
+
+With --exact (the baseline of the release the tree is: the newest one) any
+difference fails, additions too, and so does abidiff seeing any change
+(exit bit 4): the baseline must be refreshed with the change, in the same
+commit, so that review sees every change of the ABI in abi/.
 
 abidw only keeps types declared in the public headers (--headers-dir,
 --drop-private-types), so -O levels and sanitizers do not matter; a library
@@ -164,6 +172,18 @@ def compare(old, new):
     return problems, notes
 
 
+def exact_problems(old, new, notes):
+    """What --exact adds: every allowed addition (a symbol, a struct, a
+    member), and any other difference of a struct, is a difference from the
+    baseline too. Changed functions are compare()'s already."""
+    problems = ['not in the baseline: ' + n for n in notes]
+    for name, layout in sorted(old.structs.items()):
+        if name in new.structs and new.structs[name] != layout and \
+                not any(n.startswith('struct %s:' % name) for n in notes):
+            problems.append('struct %s differs from the baseline' % name)
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--baseline', required=True)
@@ -171,6 +191,10 @@ def main():
     ap.add_argument('--headers-dir', action='append', default=[])
     ap.add_argument('--abidw', default='abidw')
     ap.add_argument('--abidiff', default='abidiff')
+    ap.add_argument('--exact', action='store_true',
+                    help='any difference fails, additions too')
+    ap.add_argument('--release', default='',
+                    help='the release the baseline is of (for the messages)')
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,6 +210,9 @@ def main():
             print('SKIP: %s has no debug info; configure with -Ddebug=true' % args.lib)
             return 77
         problems, notes = compare(old, new)
+        if args.exact:
+            problems += exact_problems(old, new, notes)
+            notes = []
 
         diff = subprocess.run([args.abidiff, '--no-show-locs', args.baseline, fresh],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -195,6 +222,8 @@ def main():
             problems.append('abidiff failed (exit %d)' % bits)
         if bits & ABIDIFF_ABI_INCOMPATIBLE_CHANGE:
             problems.append('abidiff reports an incompatible change (exit %d)' % bits)
+        elif args.exact and bits & ABIDIFF_ABI_CHANGE:
+            problems.append('abidiff reports a change (exit %d)' % bits)
         if bits:
             print('abidiff %s %s (exit %d):\n%s' % (args.baseline, args.lib, bits, diff.stdout))
 
@@ -202,12 +231,21 @@ def main():
         print('ok: ' + n)
     for p in problems:
         print('ABI BREAK: ' + p)
+    if problems and args.exact:
+        print('%d difference(s) from %s, the %s baseline. An addition the older '
+              'baselines accept, made while %s is unreleased, refreshes it in the '
+              'same commit: tests/abi/update_baseline.sh %s (docs/abi.md, '
+              '"Baselines"); a released baseline never changes.'
+              % (len(problems), args.baseline, args.release or 'newest', args.release or 'it',
+                 args.release or 'RELEASE'))
+        return 1
     if problems:
         print('%d incompatible change(s) against %s; see docs/abi.md' % (len(problems),
                                                                        args.baseline))
         return 1
-    print('ABI compatible with %s (%d symbols, %d structs)' % (args.baseline, len(old.symbols),
-                                                              len(old.structs)))
+    print('ABI %s %s (%d symbols, %d structs)' % (
+        'identical to' if args.exact else 'compatible with', args.baseline,
+        len(old.symbols), len(old.structs)))
     return 0
 
 

@@ -24,6 +24,43 @@ SEED_ACTIONS = ["CreateStream", "DeleteStream", "DescribeStream",
                 "GetDataEndpoint", "ListStreams"]
 
 
+_MEDIA_READ = {"GetMedia", "GetClip", "GetDASHStreamingSessionURL",
+               "GetHLSStreamingSessionURL", "GetImages",
+               "GetMediaForFragmentList"}
+_MEDIA_WRITE = {"PutMedia", "JoinStorageSession"}
+_SIGNALING = {"ConnectAsMaster", "ConnectAsViewer", "GetIceServerConfig",
+              "SendAlexaOfferToMaster", "JoinStorageSessionAsViewer",
+              "GetSignalingChannelEndpoint"}
+_READ_APIS = {"GET_MEDIA", "GET_MEDIA_FOR_FRAGMENT_LIST",
+              "GET_HLS_STREAMING_SESSION_URL", "GET_DASH_STREAMING_SESSION_URL",
+              "GET_CLIP", "GET_IMAGES"}
+
+
+def kvs_access(rec):
+    """The access kind of a record by the rules of docs/kvs-model.md, written
+    out again here rather than read from the library's table."""
+    # Surrounding white space is a finding, not another service (the seed).
+    if (rec.get("eventSource") or "").strip(" \t\r\n") != "kinesisvideo.amazonaws.com":
+        return None
+    name = rec.get("eventName", "")
+    if name == "GetDataEndpoint":
+        api = (rec.get("requestParameters") or {}).get("aPIName")
+        return ("media-read" if api in _READ_APIS else
+                "media-write" if api == "PUT_MEDIA" else "config-read")
+    for names, kind in ((_MEDIA_READ, "media-read"),
+                        (_MEDIA_WRITE, "media-write"),
+                        (_SIGNALING, "signaling")):
+        if name in names:
+            return kind
+    for prefixes, kind in ((("Describe", "List"), "config-read"),
+                           (("Create", "Update", "Tag", "Untag", "Start"),
+                            "config-write"),
+                           (("Delete",), "delete")):
+        if name.startswith(prefixes):
+            return kind
+    return None
+
+
 def pytest_configure(config):
     if not CLI or not os.access(CLI, os.X_OK):
         raise pytest.UsageError("KVSTRAIL_CLI must name the built kvstrail binary")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from conftest import (DATA, MENDED, PUBLISHED, SEED_ACTIONS, gz, jsonl,
-                      projection, run, seed_records, write)
+                      kvs_access, projection, run, seed_records, write)
 
 ENVELOPE = ["eventVersion", "eventTime", "eventSource", "eventName",
             "awsRegion", "sourceIPAddress", "userAgent", "requestID",
@@ -359,3 +359,60 @@ def test_mixed_trail_of_management_and_data_events():
     r = run(["events", "--format", "jsonl", "--kvs-only",
              DATA / "fixtures" / "kvs-data-events.json"])
     assert len(jsonl(r.stdout)) == 15
+
+
+# The KVS data operations (issue 16): the four data-plane models and the
+# three calls with no model.
+DATA_OPERATIONS = [
+    "GetMedia", "GetClip", "GetDASHStreamingSessionURL", "GetHLSStreamingSessionURL",
+    "GetImages", "GetMediaForFragmentList", "ListFragments", "GetIceServerConfig",
+    "SendAlexaOfferToMaster", "JoinStorageSession", "JoinStorageSessionAsViewer",
+    "PutMedia", "ConnectAsMaster", "ConnectAsViewer"]
+
+
+def test_every_data_operation_typed_with_its_access():
+    """The issue's "done when": one data event of every KVS data operation,
+    each printed with its action, its typed request and response, its
+    access kind and no error or warning finding."""
+    path = DATA / "fixtures" / "kvs-data-events.json"
+    raw = path.read_text()
+    records = json.loads(raw)["Records"]
+    r = run(["events", "--format", "jsonl", path])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    evs = jsonl(r.stdout)
+    assert len(evs) == len(records)
+    data = [(e, rec) for e, rec in zip(evs, records)
+            if rec.get("managementEvent") is False and kvs_access(rec)]
+    assert sorted(rec["eventName"] for _, rec in data) == sorted(DATA_OPERATIONS)
+    for e, rec in data:
+        name = rec["eventName"]
+        assert e["action"] == name
+        assert e["access"] == kvs_access(rec), name
+        # typed: every member of the record reached, with its value
+        assert e["request"] == rec["requestParameters"], name
+        assert e["response"] == rec.get("responseElements"), name
+        assert [f for f in e["findings"] if f["severity"] in ("error", "warning")] == [], name
+        assert not [f for f in e["findings"] if f["name"] == "KVST_F_MEMBER_UNKNOWN"], name
+    # Timestamps are printed as the record writes them (epoch seconds, with
+    # or without a fraction, or ISO text).
+    stamps = re.findall(r'"(\w*Timestamp)":\s*("[^"]*"|[-0-9.eE+]+)', raw)
+    assert len(stamps) >= 5
+    for key, value in stamps:
+        assert '"%s":%s' % (key, value) in out, (key, value)
+
+
+def test_invalid_data_events_get_the_model_findings():
+    path = DATA / "fixtures" / "kvs-data-events-invalid.json"
+    records = json.loads(path.read_text())["Records"]
+    r = run(["events", "--format", "jsonl", path])
+    assert r.returncode == 0, r.stderr
+    evs = jsonl(r.stdout)
+    assert len(evs) == len(records) > 0
+    for e, rec in zip(evs, records):
+        assert e["action"] == rec["eventName"]
+        bad = [f for f in e["findings"] if f["severity"] in ("error", "warning")
+               and f["pointer"].startswith(("/requestParameters", "/resources"))]
+        assert bad, rec["eventName"]
+        for f in bad:
+            assert f["line"] > 0 and f["column"] > 0

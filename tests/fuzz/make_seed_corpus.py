@@ -42,6 +42,11 @@ FIXTURES = [
     'fixtures/cloudwatch-logs-bad.jsonl',
 ]
 
+# KVS data events (issue 16): the whole fixtures, and each record alone as
+# a single event (small seeds the fuzzer mutates member by member).
+DATA_EVENT_FIXTURES = ['fixtures/kvs-data-events.json',
+                       'fixtures/kvs-data-events-invalid.json']
+
 EDGE = {
     'empty-records': b'{"Records":[]}',
     'records-not-array': b'{"Records":{"eventName":"A"}}',
@@ -103,6 +108,18 @@ def fixtures():
             yield os.path.basename(rel), f.read()
 
 
+def data_event_seeds():
+    for rel in DATA_EVENT_FIXTURES:
+        with open(os.path.join(DATA, rel), 'rb') as f:
+            data = f.read()
+        base = os.path.basename(rel)
+        yield base, data
+        stem = base[:-len('.json')]
+        for i, rec in enumerate(json.loads(data)['Records']):
+            yield ('%s-%02d-%s' % (stem, i, rec.get('eventName', 'none')),
+                   json.dumps(rec, separators=(',', ':')).encode())
+
+
 def walk(value, key=None):
     """Every (key, value) pair of a JSON document."""
     if isinstance(value, dict):
@@ -149,6 +166,11 @@ def main():
             if i % 7 == 5:
                 g[0] |= 0x04
             write('fuzz_gzip', name, HEADERS[(i + 1) % len(HEADERS)] + bytes(g) + data)
+    for name, data in data_event_seeds():
+        head = HEADERS[len(name) % len(HEADERS)]
+        write('fuzz_parser', name, head + data)
+        write('fuzz_fastlex', name, bytes([head[0] | (0x40 if len(data) % 2 else 0)])
+              + head[1:] + data)
     for name, data in EDGE.items():
         write('fuzz_parser', name, HEADERS[len(name) % len(HEADERS)] + data)
         write('fuzz_fastlex', name, HEADERS[len(name) % len(HEADERS)] + data)
