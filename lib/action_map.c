@@ -243,6 +243,80 @@ static int parse_java_time(const char *s, size_t len, int64_t *ms)
 
 static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void **out);
 
+/* A repeated key of a payload object (c->path names it): the later value
+ * is the one kept, as everywhere (docs/cli.md), and a warning says so. */
+static int duplicate_key(map_ctx *c)
+{
+    return kvst__finding(c->sink, KVST_F_DUPLICATE_KEY, c->path,
+                         "%s is repeated in its object; the last one is read", c->path);
+}
+
+typedef struct map_key {
+    const char *s;
+    uint32_t len;
+    uint32_t index;
+} map_key;
+
+/* By key bytes, then by place: a repeated key's occurrences sort
+ * together, first one first. */
+static int map_key_cmp(const void *a, const void *b)
+{
+    const map_key *x = (const map_key *)a, *y = (const map_key *)b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int d = n ? memcmp(x->s, y->s, n) : 0;
+
+    if (d == 0 && x->len != y->len)
+        d = x->len < y->len ? -1 : 1;
+    if (d == 0)
+        d = x->index < y->index ? -1 : x->index > y->index;
+    return d;
+}
+
+/* A map (the tags) that repeats a key: one entry per key, at its first
+ * place with its last value, and a finding per repeat. Sorted, so that a
+ * map of any size costs n log n. 0 or KVST_E_NOMEM. */
+static int map_dedupe(map_ctx *c, kvst_value *v, kvst_str *keys, kvst_value *items)
+{
+    map_key *order;
+    unsigned char *gone;
+    size_t i, k, n = v->count;
+
+    if (n < 2)
+        return 0;
+    order = (map_key *)kvst__arena_alloc(c->ar, n * sizeof *order);
+    gone = (unsigned char *)kvst__arena_zalloc(c->ar, n);
+    if (!order || !gone)
+        return KVST_E_NOMEM;
+    for (i = 0; i < n; i++) {
+        order[i].s = keys[i].ptr;
+        order[i].len = (uint32_t)keys[i].len;
+        order[i].index = (uint32_t)i;
+    }
+    qsort(order, n, sizeof *order, map_key_cmp);
+    for (i = 0; i < n; i = k) {
+        for (k = i + 1; k < n && order[k].len == order[i].len &&
+                        memcmp(order[k].s, order[i].s, order[i].len) == 0;
+             k++) {
+            size_t saved = path_push(c, order[k].s, order[k].len);
+            int rc = duplicate_key(c);
+            path_pop(c, saved);
+            if (rc)
+                return rc;
+            gone[order[k].index] = 1;
+        }
+        if (k > i + 1)
+            items[order[i].index] = items[order[k - 1].index];
+    }
+    for (i = k = 0; i < n; i++) {
+        if (gone[i])
+            continue;
+        keys[k] = keys[i];
+        items[k++] = items[i];
+    }
+    v->count = k;
+    return 0;
+}
+
 static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_value *v)
 {
     const kvst_tape *t = c->t;
@@ -338,6 +412,8 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
             }
             v->items = items;
             v->keys = keys;
+            if (map_dedupe(c, v, keys, items))
+                return KVST_E_NOMEM;
             ok = 1;
         }
         break;
@@ -369,6 +445,8 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
     const kvst_tape *t = c->t;
     unsigned char *s = (unsigned char *)kvst__arena_zalloc(c->ar, shape->struct_size);
     uint32_t i, end = t->nodes[obj].next;
+    uint64_t seen = 0; /* bit k: shape->members[k] was filled (the model's
+                          largest shape has 12) */
 
     if (!s)
         return KVST_E_NOMEM;
@@ -380,9 +458,16 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
         size_t saved = path_push(c, key, klen);
         int rc = 0;
 
-        if (m)
+        if (m) {
+            size_t k = (size_t)(m - shape->members);
+            uint64_t bit = k < 64 ? (uint64_t)1 << k : 0;
+            if (seen & bit)
+                rc = duplicate_key(c);
+            seen |= bit;
+        }
+        if (m && !rc)
             rc = build_value(c, i + 1, m->shape, (kvst_value *)(s + m->offset));
-        else
+        else if (!m)
             rc = kvst__finding(c->sink, KVST_F_MEMBER_UNKNOWN, c->path,
                                "%s is not a member of %s in the KVS API model", c->path,
                                shape->name);

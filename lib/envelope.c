@@ -256,6 +256,20 @@ static int duplicate_key(fill_ctx *c)
 
 static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out);
 
+/* Forget what an inline object filled (its fields are strings and values). */
+static void clear_inline(const struct_def *def, unsigned char *out)
+{
+    uint32_t i;
+
+    for (i = 0; i < def->count; i++) {
+        const field_def *f = &def->fields[i];
+        if (f->kind == F_STR)
+            memset(out + f->offset, 0, sizeof(kvst_str));
+        else if (f->kind == F_VALUE)
+            memset(out + f->offset, 0, sizeof(kvst_value));
+    }
+}
+
 /* Members of a container kept as raw bytes only (a lazy node: the tape
  * has no count for it): the commas at its own depth, outside strings,
  * plus one unless it is empty. text is the container's valid JSON text. */
@@ -392,6 +406,9 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
         break;
     }
     case F_INLINE:
+        /* A repeated inline object: the last one's members only, as for
+         * any other repeated key (the struct holds them, not the object). */
+        clear_inline(f->sub, out);
         if (n->kind == KVST_JSON_OBJECT)
             rc = fill_struct(c, v, f->sub, out);
         else if (n->kind != KVST_JSON_NULL)

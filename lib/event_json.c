@@ -515,10 +515,21 @@ static const char *member_next(const char *k, const char *end, unsigned depth)
 
 static const char *put_json(json_writer *w, const char *p, const char *end, unsigned depth);
 
+/* "key":value of one member; first: no comma before it. */
+static void put_json_member(json_writer *w, const char *k, const char *value, const char *end,
+                            unsigned depth, int first)
+{
+    if (!first)
+        put(w, ",", 1);
+    put_json_string(w, k, end);
+    put(w, ":", 1);
+    put_json(w, value, end, depth);
+}
+
 static const char *put_json_object(json_writer *w, const char *p, const char *end,
                                    unsigned depth)
 {
-    const char *key[JSON_DEDUPE_MAX];
+    const char *key[JSON_DEDUPE_MAX] = {NULL};
     const char *q;
     size_t n = 0, i, j;
     int first = 1;
@@ -529,26 +540,28 @@ static const char *put_json_object(json_writer *w, const char *p, const char *en
         n++;
     }
     put(w, "{", 1);
-    for (i = 0, q = json_ws(p + 1, end); q < end && *q == '"';
-         i++, q = member_next(q, end, depth + 1)) {
-        const char *value = member_value(q, end);
+    if (n > JSON_DEDUPE_MAX) {
+        for (q = json_ws(p + 1, end); q < end && *q == '"'; q = member_next(q, end, depth + 1)) {
+            put_json_member(w, q, member_value(q, end), end, depth + 1, first);
+            first = 0;
+        }
+    } else {
+        for (i = 0; i < n && key[i] != NULL; i++) {
+            const char *value = member_value(key[i], end);
 
-        if (n <= JSON_DEDUPE_MAX) {
-            for (j = 0; j < i && !json_key_equal(key[j], q, end); j++)
+            for (j = 0; j < i && !json_key_equal(key[j], key[i], end); j++)
                 ;
             if (j < i)
                 continue; /* printed at its first place */
-            for (j = i + 1; j < n; j++) {
-                if (json_key_equal(key[j], q, end))
+            for (j = i + 1; j < n && key[j] != NULL; j++) {
+                if (json_key_equal(key[j], key[i], end))
                     value = member_value(key[j], end);
             }
+            put_json_member(w, key[i], value, end, depth + 1, first);
+            first = 0;
         }
-        if (!first)
-            put(w, ",", 1);
-        first = 0;
-        put_json_string(w, q, end);
-        put(w, ":", 1);
-        put_json(w, value, end, depth + 1);
+        q = n > 0 && key[n - 1] != NULL ? member_next(key[n - 1], end, depth + 1)
+                                        : json_ws(p + 1, end);
     }
     put(w, "}", 1);
     return q < end ? q + 1 : end;

@@ -2,7 +2,7 @@
  * kvstrail CLI: --dedup. Remembers the eventIDs seen (as 128-bit
  * fingerprints: two independent 64-bit hashes, so two different IDs are
  * taken for one with odds of about n^2 / 2^129) in an open-addressing
- * table that grows up to CLI_DEDUP_CAP IDs. Memory is bounded: when the
+ * table that grows up to CLI_DEDUP_CAP IDs (--dedup-cap). Memory is bounded: when the
  * table holds the cap, it is emptied and starts again (counted as a
  * reset in `stats`), so a repeat whose first copy came before a reset
  * is not caught. Records without an eventID are never dropped.
@@ -16,12 +16,13 @@
 #include <stdint.h>
 
 #define CLI_DEDUP_CAP (1u << 22) /* 4 Mi IDs: 128 MiB of table at most */
+#define CLI_DEDUP_CAP_MAX (1u << 26) /* --dedup-cap's largest: 2 GiB */
 
 struct cli_dedup {
     uint64_t (*slots)[2];  /* {0, 0}: empty */
     size_t cap;            /* slots, a power of two */
     size_t used;
-    size_t limit;          /* IDs kept before a reset (CLI_DEDUP_CAP) */
+    size_t limit;          /* IDs kept before a reset (--dedup-cap) */
     uint64_t dropped;      /* repeats dropped */
     uint64_t resets;       /* times the table was emptied at its cap */
 };

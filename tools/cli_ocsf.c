@@ -274,88 +274,64 @@ enum conv {
 /* Strings of the C event, where they go. */
 static const struct {
     enum source from;
+    enum conv conv;
     size_t offset;
     const char *path;
-    enum conv conv;
 } strings[] = {
-    { FROM_EVENT, offsetof(kvst_event, event_name), "api.operation", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, event_source), "api.service.name", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, api_version), "api.version", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, request_id), "api.request.uid", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, error_code), "api.response.error", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, error_message),
-      "api.response.error_message", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, source_ip_address), "src_endpoint",
-      AS_ENDPOINT },
-    { FROM_EVENT, offsetof(kvst_event, user_agent), "http_request.user_agent",
-      AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, aws_region), "cloud.region", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, recipient_account_id), "cloud.account.uid",
-      AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, event_id), "metadata.uid", AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, event_time), "metadata.original_time",
-      AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, shared_event_id), "unmapped.sharedEventID",
-      AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, event_category), "unmapped.eventCategory",
-      AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, vpc_endpoint_id), "unmapped.vpcEndpointId",
-      AS_TEXT },
-    { FROM_EVENT, offsetof(kvst_event, vpc_endpoint_account_id),
-      "unmapped.vpcEndpointAccountId", AS_TEXT },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_name), "api.operation" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_source),
+      "api.service.name" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, api_version), "api.version" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, request_id),
+      "api.request.uid" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, error_code),
+      "api.response.error" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, error_message),
+      "api.response.error_message" },
+    { FROM_EVENT, AS_ENDPOINT, offsetof(kvst_event, source_ip_address),
+      "src_endpoint" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, user_agent),
+      "http_request.user_agent" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, aws_region), "cloud.region" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, recipient_account_id),
+      "cloud.account.uid" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_id), "metadata.uid" },
+    { FROM_EVENT, AS_TEXT, offsetof(kvst_event, event_time),
+      "metadata.original_time" },
     /* The identity verdict (the contract's identity members). */
-    { FROM_IDENTITY, offsetof(kvst_identity_info, arn), "actor.user.uid", AS_TEXT },
-    { FROM_IDENTITY, offsetof(kvst_identity_info, type), "actor.user.type", AS_TEXT },
-    { FROM_IDENTITY, offsetof(kvst_identity_info, user_name), "actor.user.name",
-      AS_TEXT },
-    { FROM_IDENTITY, offsetof(kvst_identity_info, account_id),
-      "actor.user.account.uid", AS_TEXT },
-    { FROM_IDENTITY, offsetof(kvst_identity_info, invoked_by), "actor.app_name",
-      AS_TEXT },
-    { FROM_IDENTITY, offsetof(kvst_identity_info, issuer_arn), "actor.session.issuer",
-      AS_TEXT },
+    { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, arn),
+      "actor.user.uid" },
+    { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, type),
+      "actor.user.type" },
+    { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, user_name),
+      "actor.user.name" },
+    { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, account_id),
+      "actor.user.account.uid" },
+    { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, invoked_by),
+      "actor.app_name" },
+    { FROM_IDENTITY, AS_TEXT, offsetof(kvst_identity_info, issuer_arn),
+      "actor.session.issuer" },
     /* userIdentity members the verdict does not carry. */
-    { FROM_USER, offsetof(kvst_user_identity, principal_id), "actor.user.uid_alt",
-      AS_TEXT },
-    { FROM_USER, offsetof(kvst_user_identity, identity_provider), "actor.idp.name",
-      AS_TEXT },
-    { FROM_USER, offsetof(kvst_user_identity, credential_id),
-      "unmapped.userIdentity.credentialId", AS_TEXT },
-    { FROM_SESSION, offsetof(kvst_session_context, web_id_federated_provider),
-      "actor.idp.name", AS_TEXT },
-    { FROM_SESSION, offsetof(kvst_session_context, mfa_authenticated),
-      "actor.session.is_mfa", AS_BOOL },
-    { FROM_SESSION, offsetof(kvst_session_context, creation_date),
-      "actor.session.created_time", AS_TIME },
-    { FROM_SESSION, offsetof(kvst_session_context, source_identity),
-      "unmapped.userIdentity.sessionContext.sourceIdentity", AS_TEXT },
-    { FROM_SESSION, offsetof(kvst_session_context, ec2_role_delivery),
-      "unmapped.userIdentity.sessionContext.ec2RoleDelivery", AS_TEXT },
-    { FROM_SESSION, offsetof(kvst_session_context, assumed_root),
-      "unmapped.userIdentity.sessionContext.assumedRoot", AS_TEXT },
+    { FROM_USER, AS_TEXT, offsetof(kvst_user_identity, principal_id),
+      "actor.user.uid_alt" },
+    { FROM_USER, AS_TEXT, offsetof(kvst_user_identity, identity_provider),
+      "actor.idp.name" },
+    { FROM_SESSION, AS_TEXT,
+      offsetof(kvst_session_context, web_id_federated_provider), "actor.idp.name" },
+    { FROM_SESSION, AS_BOOL, offsetof(kvst_session_context, mfa_authenticated),
+      "actor.session.is_mfa" },
+    { FROM_SESSION, AS_TIME, offsetof(kvst_session_context, creation_date),
+      "actor.session.created_time" },
 };
 
-/* Members of the record that neither the C event nor the contract
- * carries as values: kept under unmapped as the record has them. The
- * request and response of other services are the API's data. */
+/* The request and response of other services, which the contract has
+ * as null (it types KVS payloads only): the API's data as recorded. */
 static const struct {
     const char *pointer;
     const char *path;
 } record_members[] = {
     { "/requestParameters", "api.request.data" },
     { "/responseElements", "api.response.data" },
-    { "/additionalEventData", "unmapped.additionalEventData" },
-    { "/serviceEventDetails", "unmapped.serviceEventDetails" },
-    { "/tlsDetails", "unmapped.tlsDetails" },
-    { "/addendum", "unmapped.addendum" },
-    { "/insightDetails", "unmapped.insightDetails" },
-    { "/edgeDeviceDetails", "unmapped.edgeDeviceDetails" },
-    { "/managementEvent", "unmapped.managementEvent" },
-    { "/sessionCredentialFromConsole", "unmapped.sessionCredentialFromConsole" },
-    { "/userIdentity/onBehalfOf", "unmapped.userIdentity.onBehalfOf" },
-    { "/userIdentity/inScopeOf", "unmapped.userIdentity.inScopeOf" },
-    { "/userIdentity/sessionContext/webIdFederationData/attributes",
-      "unmapped.userIdentity.sessionContext.webIdFederationData.attributes" },
 };
 
 /* The whole contract goes under unmapped first; then what is mapped
@@ -385,6 +361,23 @@ static const struct {
     { "unmapped.identity.userName", NULL },  /* actor.user.name */
     { "unmapped.identity.invokedBy", NULL }, /* actor.app_name */
     { "unmapped.identity.sessionIssuer.arn", NULL }, /* actor.session.issuer */
+    { "unmapped.identity.issuerArn", NULL },         /* actor.session.issuer */
+    { "unmapped.identity.principalId", NULL },       /* actor.user.uid_alt */
+    { "unmapped.identity.accessKeyId", NULL }, /* programmatic_credentials */
+    { "unmapped.apiVersion", NULL },                 /* api.version */
+    { "unmapped.resources", NULL },                  /* resources */
+    /* The record's userIdentity: what the verdict did not already give. */
+    { "unmapped.userIdentity.type", NULL },
+    { "unmapped.userIdentity.principalId", NULL },
+    { "unmapped.userIdentity.arn", NULL },
+    { "unmapped.userIdentity.accountId", NULL },
+    { "unmapped.userIdentity.accessKeyId", NULL },
+    { "unmapped.userIdentity.userName", NULL },
+    { "unmapped.userIdentity.invokedBy", NULL },
+    { "unmapped.userIdentity.identityProvider", NULL }, /* actor.idp.name */
+    { "unmapped.userIdentity.sessionContext.sessionIssuer.arn", NULL },
+    { "unmapped.userIdentity.sessionContext.attributes.creationDate", NULL },
+    { "unmapped.userIdentity.sessionContext.attributes.mfaAuthenticated", NULL },
 };
 
 /* activity_id from the verb of an eventName: the word it starts with. */
@@ -555,10 +548,13 @@ static void map_string(struct node *root, const char *path, enum conv conv,
     case AS_ENDPOINT:
         break;
     }
-    if (s.len >= sizeof text)
-        return;
-    memcpy(text, s.ptr, s.len);
-    text[s.len] = '\0';
+    /* Text longer than any time or address is neither. */
+    if (s.len < sizeof text) {
+        memcpy(text, s.ptr, s.len);
+        text[s.len] = '\0';
+    } else {
+        text[0] = '\0';
+    }
     if (conv == AS_TIME) {
         if (cli_time_parse(text, 0, &ms))
             set_int(root, path, (long long)ms);
@@ -795,12 +791,28 @@ static void set_metadata(struct node *root)
 
 /* ---- Writing ------------------------------------------------------- */
 
+/* Drop what has no content (null, {}, [] and objects of nothing else),
+ * once, bottom up, so that writing need not look ahead. Returns whether
+ * n itself has content. */
+static int prune(struct node *n)
+{
+    size_t i, kept = 0;
+    if (n->kind != N_OBJECT && n->kind != N_ARRAY)
+        return 1;
+    for (i = 0; i < n->count; i++) {
+        if (prune(&n->kids[i]))
+            n->kids[kept++] = n->kids[i];
+        else
+            node_clear(&n->kids[i]);
+    }
+    n->count = kept;
+    return kept > 0;
+}
+
 static void emit(const struct node *n, struct cli_buf *out);
 
 static void emit_member(const struct node *m, int *first, struct cli_buf *out)
 {
-    if (!has_content(m))
-        return;
     if (!*first)
         cli_buf_addc(out, ',');
     *first = 0;
@@ -846,7 +858,7 @@ static void emit(const struct node *n, struct cli_buf *out)
     cli_buf_addc(out, '}');
 }
 
-/* The top level in top_order, then anything else. */
+/* The top level (pruned) in top_order, then anything else. */
 static void emit_top(const struct node *root, struct cli_buf *out)
 {
     size_t i, k;
@@ -897,6 +909,7 @@ void cli_ocsf_event(const kvst_event *ev, const char *label, struct cli_buf *out
     if (!is_set(&o.root, "api.request.uid"))
         node_move(&o.root, "api.request.data", "unmapped.requestParameters");
     classify(&o.root, ev, settle_needs(&o.root, &why), &why);
+    prune(&o.root);
     emit_top(&o.root, out);
 
     node_clear(&o.root);

@@ -2,6 +2,7 @@
 #include "cli_options.h"
 
 #include "cli_columns.h"
+#include "cli_dedup.h"
 #include "cli_walk.h"
 #include "cli_buf.h"
 
@@ -76,6 +77,8 @@ static const char usage_text[] =
     "                            config-read, config-write, delete (repeatable)\n"
     "      --min-severity LEVEL  check: info, warning or error and above\n"
     "      --dedup               drop records whose eventID came before\n"
+    "      --dedup-cap N         eventIDs --dedup keeps before it starts\n"
+    "                            again (default 4194304, at most 67108864)\n"
     "      --prune-margin MIN    minutes an S3 key's time may lie outside\n"
     "                            --since/--until and still be read (60)\n"
     "\n"
@@ -111,6 +114,7 @@ enum {
     OPT_ACCESS,
     OPT_MIN_SEVERITY,
     OPT_DEDUP,
+    OPT_DEDUP_CAP,
     OPT_PRUNE_MARGIN,
     OPT_RULES,
     OPT_PLACEHOLDER
@@ -144,6 +148,7 @@ static const struct option long_options[] = {
     { "access", required_argument, NULL, OPT_ACCESS },
     { "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
     { "dedup", no_argument, NULL, OPT_DEDUP },
+    { "dedup-cap", required_argument, NULL, OPT_DEDUP_CAP },
     { "prune-margin", required_argument, NULL, OPT_PRUNE_MARGIN },
     { "rules", required_argument, NULL, OPT_RULES },
     { "placeholder", required_argument, NULL, OPT_PLACEHOLDER },
@@ -198,7 +203,8 @@ static int parse_limit(const char *s, uint64_t *out)
     return 1;
 }
 
-static int parse_jobs(const char *s, unsigned *out)
+/* A decimal count, digits only, of at most max: 1 and *out, or 0. */
+static int parse_count(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
     unsigned long v;
@@ -206,7 +212,16 @@ static int parse_jobs(const char *s, unsigned *out)
         return 0;
     errno = 0;
     v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > 1024)
+    if (errno != 0 || *end != '\0' || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_jobs(const char *s, unsigned *out)
+{
+    unsigned long v;
+    if (!parse_count(s, 1024, &v))
         return 0;
     if (v == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -484,15 +499,19 @@ static int parse_severity(const char *s, uint32_t *out)
 
 static int parse_minutes(const char *s, long long *seconds)
 {
-    char *end;
     unsigned long v;
-    if (*s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > 100000)
+    if (!parse_count(s, 100000, &v))
         return 0;
     *seconds = (long long)v * 60;
+    return 1;
+}
+
+static int parse_dedup_cap(const char *s, size_t *cap)
+{
+    unsigned long v;
+    if (!parse_count(s, CLI_DEDUP_CAP_MAX, &v) || v < 1)
+        return 0;
+    *cap = (size_t)v;
     return 1;
 }
 
@@ -511,6 +530,7 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
     out->jobs = 1;
     out->filter.struct_size = sizeof out->filter;
     out->prune_margin = 3600;
+    out->dedup_cap = CLI_DEDUP_CAP;
     *exit_status = CLI_EXIT_OK;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:j:hV", long_options,
@@ -540,6 +560,11 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
                                    "warning or error)", optarg);
             break;
         case OPT_DEDUP: out->dedup = 1; break;
+        case OPT_DEDUP_CAP:
+            if (!parse_dedup_cap(optarg, &out->dedup_cap))
+                return usage_error(exit_status, "invalid --dedup-cap '%s' "
+                                   "(1 to %u)", optarg, CLI_DEDUP_CAP_MAX);
+            break;
         case OPT_PRUNE_MARGIN:
             if (!parse_minutes(optarg, &out->prune_margin))
                 return usage_error(exit_status, "invalid --prune-margin '%s'",
@@ -613,6 +638,8 @@ int cli_options_parse(int argc, char **argv, struct cli_options *out,
         (out->filter.flags & KVST_FILTER_UNTIL) &&
         out->filter.since_ms > out->filter.until_ms)
         return usage_error(exit_status, "%s", "--since is after --until");
+    if (out->dedup_cap != CLI_DEDUP_CAP && !out->dedup)
+        return usage_error(exit_status, "%s", "--dedup-cap goes with --dedup");
     if (out->min_severity != 0 && out->command != CLI_CMD_CHECK)
         return usage_error(exit_status, "%s", "--min-severity is for check");
     if (columns_arg != NULL) {

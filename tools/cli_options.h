@@ -56,6 +56,7 @@ struct cli_options {
     uint32_t actions[CLI_MAX_ACTIONS];
     uint32_t min_severity;       /* check: findings below it are not shown */
     int dedup;                   /* --dedup: drop repeated eventIDs */
+    size_t dedup_cap;            /* --dedup-cap: IDs kept before a reset */
     long long prune_margin;      /* seconds around --since/--until for keys */
     /* --columns: the contract's dotted names; column_count 0: defaults */
     const char *columns[CLI_MAX_COLUMNS];

@@ -289,7 +289,7 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     nworkers = opts->dedup ? 1 : opts->jobs < count ? opts->jobs : count;
     if (nworkers == 0)
         nworkers = 1; /* an empty directory: nothing to read, same path */
-    cli_dedup_init(&r.dedup, CLI_DEDUP_CAP);
+    cli_dedup_init(&r.dedup, opts->dedup_cap);
     cli_format_init(&r.fmt, opts);
     if ((r.fmt.command == CLI_CMD_CHECK || r.fmt.command == CLI_CMD_DETECT) &&
         r.fmt.format == CLI_FMT_SARIF) {

@@ -23,6 +23,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* What cli_options_parse allocated; returns status. */
+static int options_free(struct cli_options *opts, int status)
+{
+    free(opts->columns_text);
+    free(opts->rule_paths);
+    free(opts->placeholders);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct cli_options opts;
@@ -38,16 +47,18 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
         return cli_verify_main(argc - 1, argv + 1);
 
+    /* A usage error may come after options that allocate (--columns,
+     * --rules): freed on every way out. */
     if (!cli_options_parse(argc, argv, &opts, &exit_status))
-        return exit_status;
+        return options_free(&opts, exit_status);
 
     if (cli_runner_check_options(&opts) != 0)
-        return CLI_EXIT_INPUT;
+        return options_free(&opts, CLI_EXIT_INPUT);
     if (opts.command == CLI_CMD_DETECT || opts.rule_path_count > 0) {
         static struct cli_detect detect;
         int status = cli_detect_load(&detect, &opts);
         if (status != 0)
-            return status;
+            return options_free(&opts, status);
         opts.detect = &detect;
     }
 
@@ -66,10 +77,7 @@ int main(int argc, char **argv)
     }
     cli_stats_free(total);
     free(total);
-    free(opts.columns_text);
     if (opts.detect != NULL)
         cli_detect_free(opts.detect);
-    free(opts.rule_paths);
-    free(opts.placeholders);
-    return exit_status;
+    return options_free(&opts, exit_status);
 }

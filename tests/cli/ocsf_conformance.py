@@ -31,7 +31,8 @@ FAILURES = []
 # The contract members the OCSF event carries outside unmapped.
 MAPPED = {"eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
           "userAgent", "requestID", "eventID", "recipientAccountId", "errorCode",
-          "errorMessage", "outcome", "request", "response"}
+          "errorMessage", "outcome", "request", "response", "apiVersion",
+          "resources", "userIdentity"}
 SEVERITY = {None: 1, "info": 1, "warning": 2, "error": 3}
 STATUS = {"success": 1, "failure": 2}
 VERBS = [("Create", 1), ("Describe", 2), ("Get", 2), ("List", 2), ("Lookup", 2),

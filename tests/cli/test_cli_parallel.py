@@ -3,6 +3,7 @@
 import json
 import fcntl
 import os
+import re
 import pty
 import select
 import struct
@@ -107,6 +108,8 @@ def test_forced_progress_is_drawn_and_cleared():
     assert proc.returncode == 0
     assert json.loads(out)["records"] == 5
     assert b"records" in err and b"MB/s" in err
+    # Both byte counts, named: as read (compressed for gzip) and as JSON.
+    assert re.search(rb" MB read \([0-9.]+ MB json\) ", err), err
     # Redrawn in place at most ~10 times a second, and erased at the end.
     assert err.startswith(b"\r")
     assert err.count(b"\r") <= 2 * 10 + 2

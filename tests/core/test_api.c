@@ -513,7 +513,7 @@ static void test_duplicate_keys(void)
     static const char *const uid_keys[] = {"type", "arn", "accountId", "userName", "invokedBy",
                                            "accessKeyId", "credentialId", "identityProvider"};
     static const char *const vals[2][2] = {{"first", "second"}, {"second", "first"}};
-    char in[1024], line[8192], want[256];
+    char in[1024], line[8192], want[512];
     size_t i, o;
     uint32_t outcome;
 
@@ -554,6 +554,57 @@ static void test_duplicate_keys(void)
     CHECK(strstr(line, "\"request\":{\"streamARN\":") != NULL);
     CHECK(strstr(line, "\"pointer\":\"/eventName\"") != NULL);
     CHECK(strstr(line, "\"pointer\":\"/requestParameters\"") != NULL);
+    /* Inside the typed payloads: a member, a member of a nested structure,
+     * a key of the tags map, a member of a structure in a list; in both
+     * orders. The last value is printed (a map key at its first place) and
+     * each repeat is a warning at the later value. */
+    for (o = 0; o < 2; o++) {
+        static const struct {
+            const char *fmt;    /* the record, %s twice: the two values */
+            const char *want;   /* in the line, %s: the later value */
+            const char *pointer;
+        } nested[] = {
+            {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+             "\"requestParameters\":{\"streamName\":\"%s\",\"mediaType\":\"video/h264\","
+             "\"streamName\":\"%s\"}}",
+             "\"request\":{\"streamName\":\"%s\",\"mediaType\":\"video/h264\"}",
+             "/requestParameters/streamName"},
+            {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+             "\"requestParameters\":{\"streamStorageConfiguration\":{\"defaultStorageTier\":\"%s\","
+             "\"defaultStorageTier\":\"%s\"}}}",
+             "\"streamStorageConfiguration\":{\"defaultStorageTier\":\"%s\"}",
+             "/requestParameters/streamStorageConfiguration/defaultStorageTier"},
+            {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"TagStream\","
+             "\"requestParameters\":{\"streamName\":\"s\",\"tags\":{\"k\":\"%s\",\"z\":\"1\","
+             "\"k\":\"%s\"}}}",
+             "\"tags\":{\"k\":\"%s\",\"z\":\"1\"}",
+             "/requestParameters/tags/k"},
+            {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"ListStreams\","
+             "\"responseElements\":{\"streamInfoList\":[{\"streamName\":\"a\"},"
+             "{\"streamName\":\"%s\",\"streamName\":\"%s\"}]}}",
+             "\"streamInfoList\":[{\"streamName\":\"a\"},{\"streamName\":\"%s\"}]",
+             "/responseElements/streamInfoList/1/streamName"},
+            {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+             "\"responseElements\":{\"streamARN\":\"%s\"},\"responseElements\":{\"streamARN\":\"%s\"}}",
+             "\"response\":{\"streamARN\":\"%s\"}",
+             "/responseElements"},
+        };
+        for (i = 0; i < sizeof nested / sizeof nested[0]; i++) {
+            snprintf(in, sizeof in, nested[i].fmt, vals[o][0], vals[o][1]);
+            CHECK(one_line(in, line, sizeof line, NULL));
+            snprintf(want, sizeof want, nested[i].want, vals[o][1]);
+            if (strstr(line, want) == NULL) {
+                fprintf(stderr, "%s: want %s in %s\n", in, want, line);
+                check_failures++;
+            }
+            snprintf(want, sizeof want,
+                     "\"name\":\"KVST_F_DUPLICATE_KEY\",\"severity\":\"warning\",\"pointer\":\"%s\"",
+                     nested[i].pointer);
+            CHECK(strstr(line, want) != NULL);
+            /* once: the repeat, not the first occurrence */
+            CHECK(strstr(strstr(line, want) + 1, want) == NULL);
+        }
+    }
     /* The outcome and a lazy payload read the last value too. */
     CHECK(one_line("{\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\","
                    "\"responseElements\":{\"ConsoleLogin\":\"Failure\",\"ConsoleLogin\":\"Success\"}}",

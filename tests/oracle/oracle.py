@@ -5,9 +5,14 @@ Python's json module reads the same bytes kvstrail reads, and every record
 of every input is compared field by field with the line `kvstrail events
 --format jsonl` printed for it: the record count and order, where each
 record starts (offset, line, column, in bytes of the plain text), the
-envelope strings (the type rule: a string, else null), readOnly, outcome,
-the identity's raw members and session issuer, and every member of the
-typed request/response of a KVS record against the record's own value.
+envelope strings (the type rule: a string, else null), the tri-states
+(readOnly, managementEvent, sessionCredentialFromConsole), outcome, the
+identity's raw members, session issuer and the verdict's members that are
+the record's own, the whole userIdentity, additionalEventData,
+serviceEventDetails and insightDetails as JSON values (and their members'
+order: a repeated key at its first place), resources, tlsDetails,
+addendum, and every member of the typed request/response of a KVS record
+against the record's own value.
 
 Inputs: every file of the public CloudTrail corpus (SHARED/corpus/
 cloudtrail; a file Python cannot read as CloudTrail is counted and left
@@ -36,7 +41,16 @@ import tempfile
 ENVELOPE = ("eventVersion", "eventTime", "eventSource", "eventName",
             "awsRegion", "sourceIPAddress", "userAgent", "requestID",
             "eventID", "eventType", "recipientAccountId", "errorCode",
-            "errorMessage")
+            "errorMessage", "apiVersion", "sharedEventID", "eventCategory",
+            "vpcEndpointId", "vpcEndpointAccountId")
+TRI = ("readOnly", "managementEvent", "sessionCredentialFromConsole")
+# userIdentity's string members, then its objects (docs/cli.md).
+UID_STRS = ("type", "principalId", "arn", "accountId", "accessKeyId", "userName",
+            "invokedBy", "credentialId", "identityProvider")
+ON_BEHALF_OF = ("userId", "identityStoreArn")
+IN_SCOPE_OF = ("issuerType", "credentialsIssuedTo", "sourceArn", "sourceAccount")
+SESSION_STRS = ("sourceIdentity", "ec2RoleDelivery", "assumedRoot")
+FREE_FORM = ("additionalEventData", "serviceEventDetails", "insightDetails")
 IDENTITY = (("type", "type"), ("arn", "arn"), ("accountId", "accountId"),
             ("userName", "userName"), ("invokedBy", "invokedBy"))
 ISSUER = ("type", "principalId", "arn", "accountId", "userName")
@@ -228,6 +242,89 @@ def want_tri(v):
     return None
 
 
+def want_obj(v, keys):
+    """An object of string members (the type rule), or None."""
+    return {k: want_str(v.get(k)) for k in keys} if isinstance(v, dict) else None
+
+
+def want_session(sc):
+    if not isinstance(sc, dict):
+        return None
+    wi = sc.get("webIdFederationData")
+    at = sc.get("attributes")
+    out = {"sessionIssuer": want_obj(sc.get("sessionIssuer"), ISSUER)}
+    # The two inline objects are null when the record gives neither member.
+    out["webIdFederationData"] = (
+        {"federatedProvider": want_str(wi.get("federatedProvider")),
+         "attributes": wi.get("attributes")}
+        if isinstance(wi, dict) and (isinstance(wi.get("federatedProvider"), str)
+                                     or "attributes" in wi) else None)
+    out["attributes"] = (
+        want_obj(at, ("creationDate", "mfaAuthenticated"))
+        if isinstance(at, dict) and (isinstance(at.get("creationDate"), str)
+                                     or isinstance(at.get("mfaAuthenticated"), str)) else None)
+    out.update((k, want_str(sc.get(k))) for k in SESSION_STRS)
+    return out
+
+
+def want_user_identity(u):
+    if not isinstance(u, dict):
+        return None
+    out = {k: want_str(u.get(k)) for k in UID_STRS}
+    out["sessionContext"] = want_session(u.get("sessionContext"))
+    out["onBehalfOf"] = want_obj(u.get("onBehalfOf"), ON_BEHALF_OF)
+    out["inScopeOf"] = want_obj(u.get("inScopeOf"), IN_SCOPE_OF)
+    return out
+
+
+def want_verdict_members(u):
+    """The verdict's members that are the record's own strings and flags."""
+    u = u if isinstance(u, dict) else {}
+    sc = u.get("sessionContext") if isinstance(u.get("sessionContext"), dict) else None
+    si = sc.get("sessionIssuer") if sc is not None else None
+    si = si if isinstance(si, dict) else {}
+    obo = u.get("onBehalfOf") if isinstance(u.get("onBehalfOf"), dict) else {}
+    return {
+        "principalId": want_str(u.get("principalId")),
+        "accessKeyId": want_str(u.get("accessKeyId")),
+        "assumedRoot": sc is not None and sc.get("assumedRoot") == "true",
+        "imdsv1": sc is not None and sc.get("ec2RoleDelivery") == "1.0",
+        "issuerType": want_str(si.get("type")),
+        "issuerName": want_str(si.get("userName")),
+        "issuerArn": want_str(si.get("arn")),
+        "issuerAccountId": want_str(si.get("accountId")),
+        "onBehalfOfUserId": want_str(obo.get("userId")),
+        "identityStoreArn": want_str(obo.get("identityStoreArn")),
+    }
+
+
+def want_resources(v):
+    if not isinstance(v, list):
+        return None
+    out = []
+    for e in v:
+        if not isinstance(e, dict):
+            continue  # left out, with a finding
+        # "ARN" or "arn": the later key when both are written
+        arn = None
+        for k in e:
+            if k in ("ARN", "arn"):
+                arn = want_str(e[k])
+        out.append({"ARN": arn, "accountId": want_str(e.get("accountId")),
+                    "type": want_str(e.get("type"))})
+    return out
+
+
+def same_order(a, b):
+    """Objects' members in the same order, at every depth (a repeated key
+    keeps its first place, as json's dicts do)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(same_order(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return all(same_order(x, y) for x, y in zip(a, b))
+    return True
+
+
 def want_outcome(r):
     if (isinstance(r.get("errorCode"), str) and r["errorCode"]) or \
        (isinstance(r.get("errorMessage"), str) and r["errorMessage"]):
@@ -320,9 +417,10 @@ def compare(report, name, text, lines):
             if got.get(k, "<missing>") != want_str(r.get(k)):
                 report.bad("envelope " + k, where, "python %r, kvstrail %r" % (
                     want_str(r.get(k)), got.get(k, "<missing>")))
-        if got.get("readOnly", "<missing>") != want_tri(r.get("readOnly")):
-            report.bad("readOnly", where, "python %r, kvstrail %r" % (
-                want_tri(r.get("readOnly")), got.get("readOnly")))
+        for k in TRI:
+            if got.get(k, "<missing>") != want_tri(r.get(k)):
+                report.bad(k, where, "python %r, kvstrail %r" % (
+                    want_tri(r.get(k)), got.get(k, "<missing>")))
         if got.get("outcome") != want_outcome(r):
             report.bad("outcome", where, "python %r, kvstrail %r" % (
                 want_outcome(r), got.get("outcome")))
@@ -340,6 +438,26 @@ def compare(report, name, text, lines):
         if ident.get("sessionIssuer", "<missing>") != want_si:
             report.bad("identity sessionIssuer", where, "python %r, kvstrail %r" % (
                 want_si, ident.get("sessionIssuer", "<missing>")))
+        for k, v in want_verdict_members(r.get("userIdentity")).items():
+            if ident.get(k, "<missing>") != v:
+                report.bad("identity " + k, where, "python %r, kvstrail %r" % (
+                    v, ident.get(k, "<missing>")))
+        want_uid = want_user_identity(r.get("userIdentity"))
+        got_uid = got.get("userIdentity", "<missing>")
+        if not same_json(got_uid, want_uid):
+            report.bad("userIdentity", where, "python %r, kvstrail %r" % (want_uid, got_uid))
+        for k in FREE_FORM:
+            if not same_json(got.get(k, "<missing>"), r.get(k)):
+                report.bad(k, where, "python %r, kvstrail %r" % (r.get(k), got.get(k, "<missing>")))
+            elif not same_order(got.get(k), r.get(k)):
+                report.bad(k + " order", where, "python %r, kvstrail %r" % (r.get(k), got.get(k)))
+        for k, want in (("resources", want_resources(r.get("resources"))),
+                        ("tlsDetails", want_obj(r.get("tlsDetails"), (
+                            "tlsVersion", "cipherSuite", "clientProvidedHostHeader"))),
+                        ("addendum", want_obj(r.get("addendum"), (
+                            "reason", "updatedFields", "originalRequestID", "originalEventID")))):
+            if got.get(k, "<missing>") != want:
+                report.bad(k, where, "python %r, kvstrail %r" % (want, got.get(k, "<missing>")))
         if got.get("action") is not None:
             for member, key in (("request", "requestParameters"),
                                 ("response", "responseElements")):
@@ -473,6 +591,34 @@ EDGE_CASES = [
      '"responseElements":{"ConsoleLogin":"Success","ConsoleLogin":"Failure"}}'),
     ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"CreateStream",'
      '"errorCode":"","errorMessage":""}'),
+    # the members of 1.1: repeated, mistyped, nested, free-form values
+    ('{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","apiVersion":"a",'
+     '"apiVersion":"b","managementEvent":"true","sessionCredentialFromConsole":true,'
+     '"sharedEventID":5,"eventCategory":"Management","vpcEndpointId":"vpce-1",'
+     '"vpcEndpointAccountId":null,'
+     '"userIdentity":{"type":"AssumedRole","principalId":"AROA:x","accessKeyId":"ASIA1",'
+     '"credentialId":"c","identityProvider":7,"sessionContext":{"sourceIdentity":"s",'
+     '"ec2RoleDelivery":"1.0","assumedRoot":"true","attributes":{"creationDate":"d",'
+     '"mfaAuthenticated":true},"attributes":{"mfaAuthenticated":"true"},'
+     '"webIdFederationData":{"federatedProvider":"p","attributes":{"a":1,"b":[1,2],"a":{"c":null}}},'
+     '"sessionIssuer":{"type":"Role","userName":"R","arn":"arn:aws:iam::1:role/R","accountId":"1"}},'
+     '"onBehalfOf":{"userId":"u","userId":"v","identityStoreArn":"i"},'
+     '"inScopeOf":{"issuerType":"AWS::Lambda::Function","sourceAccount":"2","sourceArn":[]}},'
+     '"resources":[{"ARN":"a1","accountId":"1","type":"t"},"x",{"arn":"a2","type":null},null],'
+     '"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":1},"tlsDetails":{"tlsVersion":"TLSv1.2"},'
+     '"addendum":{"reason":"DELIVERY_DELAY","originalEventID":"e"},'
+     '"additionalEventData":{"z":1,"a":"\\u00e9\\ud83d\\ude00","z":[2.50,-0,1e5],"n":{"m":{}}},'
+     '"serviceEventDetails":"a string","insightDetails":[{"state":"Start"}]}'),
+    ('{"eventSource":"route53domains.amazonaws.com","eventName":"RegisterDomain",'
+     '"additionalEventData":"Personally-identifying contact information is not logged",'
+     '"serviceEventDetails":{"a":{"b":1},"a":{"c":2}},"userIdentity":"x","resources":{},'
+     '"tlsDetails":[],"addendum":null,"insightDetails":null}'),
+    # repeated keys inside the typed payload, nested, both orders
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"TagStream",'
+     '"requestParameters":{"streamName":"a","tags":{"k":"1","j":"2","k":"3"},"streamName":"b"}}'),
+    ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"CreateStream",'
+     '"requestParameters":{"streamStorageConfiguration":{"defaultStorageTier":"WARM",'
+     '"defaultStorageTier":"HOT"},"streamName":"s"}}'),
     # escapes, non-ASCII and white space kept as decoded
     ('{"eventSource":" kinesisvideo.amazonaws.com","eventName":"TagStream",'
      '"userAgent":"\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\/","awsRegion":"\u00e9t\u00e9",'

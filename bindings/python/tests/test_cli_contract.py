@@ -9,7 +9,7 @@ import pytest
 
 import kvstrail
 
-from conftest import FIXTURES
+from conftest import DOCS, FIXTURES
 
 
 def run_cli(cli, *args, stdin=None):
@@ -71,3 +71,27 @@ def test_fixtures_are_there():
     names = {p.name for p in FIXTURES}
     assert {"seed-published.json", "seed-mended.json", "gen-trail-40.json",
             "trailscraper-log.json.gz"} <= names
+
+
+def test_to_dict_validates_against_the_schema():
+    # docs/event-line.schema.json holds for Python's dicts as for the CLI's
+    # lines (tests/schema checks those): events, digests, and the broken
+    # records of recovery mode.
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((DOCS / "event-line.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    kinds = {"event": 0, "digest": 0, "broken": 0}
+    for path in FIXTURES:
+        try:
+            items = list(kvstrail.parse(str(path), recover=True, digests=True))
+        except kvstrail.ParseError:
+            continue  # an error recovery cannot get past (a limit): no line
+        for item in items:
+            d = item.to_dict()
+            kind = ("broken" if isinstance(item, kvstrail.BrokenRecord) else
+                    "digest" if d.get("container") == "digest" else "event")
+            kinds[kind] += 1
+            errors = list(validator.iter_errors(d))
+            assert not errors, (path.name, d.get("record"), errors[0].message)
+    assert kinds["event"] > 100 and kinds["digest"] > 0 and kinds["broken"] > 0, kinds
+
