@@ -134,9 +134,26 @@ static int fd_number(void *ctx, const char *s, size_t len)
     return find_value((raw_find *)ctx, KVST_JSON_INTEGER, s, len);
 }
 
+/* yajl decodes some \u escapes wrongly (utf8.h): such a string is decoded
+ * again from its bytes, as the record builder does for taped strings. */
 static int fd_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return find_value((raw_find *)ctx, KVST_JSON_STRING, (const char *)s, len);
+    raw_find *f = (raw_find *)ctx;
+    size_t end = find_offset(f), q;
+    unsigned char *text;
+
+    if (end < 2 || (const char *)s == f->raw + end - 1 - len)
+        return find_value(f, KVST_JSON_STRING, (const char *)s, len);
+    q = kvst__json_string_start(f->raw, end);
+    if (!kvst__json_needs_decode((const unsigned char *)f->raw + q + 1, end - q - 2))
+        return find_value(f, KVST_JSON_STRING, (const char *)s, len);
+    text = (unsigned char *)kvst__arena_alloc(f->ar, end - q);
+    if (!text) {
+        f->oom = 1;
+        return 0;
+    }
+    len = kvst__json_decode((const unsigned char *)f->raw + q + 1, end - q - 2, text);
+    return find_value(f, KVST_JSON_STRING, (const char *)text, len);
 }
 
 static int fd_open(raw_find *f, int is_array)

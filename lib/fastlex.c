@@ -143,8 +143,9 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
     int escaped = 0;
 
     /* Simple escapes are decoded as yajl decodes them, and UTF-8 is
-     * checked by yajl's rule (a lead byte and its continuation bytes);
-     * \u escapes and control bytes are left to yajl. */
+     * checked by the tokenizer's rule (RFC 3629, utf8.h): an ill-formed
+     * sequence is left to yajl's side, which reports it where it starts;
+     * so are \u escapes and control bytes. */
     p->fl_text.len = 0;
     for (;;) {
         if ((uint64_t)(e - *ps) > p->opts.max_string_bytes)
@@ -165,14 +166,11 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
             e += 2;
             run = e;
         } else if (*e >= 0x80) {
-            size_t n = (*e >> 5) == 0x6 ? 2 : (*e >> 4) == 0xe ? 3 : (*e >> 3) == 0x1e ? 4 : 0, k;
+            uint32_t cp;
+            int why;
+            size_t n = kvst__utf8_decode(e, (size_t)(end - e), &cp, &why);
             if (n == 0)
-                return LEX_BAIL;
-            if ((size_t)(end - e) < n)
-                return LEX_MORE;
-            for (k = 1; k < n; k++)
-                if ((e[k] >> 6) != 0x2)
-                    return LEX_BAIL;
+                return why == KVST_UTF8_CUT ? LEX_MORE : LEX_BAIL;
             e += n;
         } else {
             return LEX_BAIL; /* a control byte */

@@ -22,6 +22,7 @@
 #include "findings.h"
 #include "gzip_stage.h"
 #include "schema.h"
+#include "utf8.h"
 #include "vocab.h"
 
 #define KVST_NO_NODE 0xffffffffu
@@ -71,6 +72,9 @@ typedef struct kvst_tape {
     uint64_t offset, line, column; /* where raw starts in the input */
     uint32_t pinned;         /* 1: every node is at offset, line, column (a
                                 CloudWatch Logs message: cloudwatch.c) */
+    /* the first record of a log file's repeated "Records" array: where
+     * that later key is (line 0: none) */
+    uint64_t dup_records_offset, dup_records_line, dup_records_column;
 } kvst_tape;
 
 /* One record being built or waiting for delivery. */
@@ -87,6 +91,7 @@ struct kvst_record {
     uint64_t index;         /* record index in the input */
     uint64_t offset, line, column;
     uint32_t pinned;        /* kvst_tape.pinned */
+    uint64_t dup_records_offset, dup_records_line, dup_records_column; /* (kvst_tape) */
     kvst_arena arena;       /* the event built from it */
     /* recovery mode: a broken record (raw holds its text) */
     int32_t broken;         /* its status, 0 for a good record */
@@ -178,6 +183,18 @@ struct kvst_parser {
     uint64_t cur_off, cur_line, cur_line_start;
     unsigned char history[128];   /* the last plain bytes before the chunk */
     size_t history_len;
+    /* the line starts the cursor passed last (a ring): an error behind
+     * the cursor finds its line there, however far back the history
+     * reaches (LINE_RING in tokenizer.c) */
+    uint64_t line_ring[16];
+    uint64_t line_ring_n;         /* line starts pushed so far */
+    /* the UTF-8 check of the bytes yajl is given (tokenizer.c): in a
+     * string, after a backslash, and a sequence the chunk's end cut
+     * (u8_pend_n bytes from absolute offset u8_pend_at) */
+    int u8_in_str, u8_esc;
+    unsigned char u8_pend[4];
+    size_t u8_pend_n;
+    uint64_t u8_pend_at;
 
     /* stage 2a: the fast lexer (fastlex.c) */
     int fl_mode;                  /* off, scanning for yajl, or between records */
@@ -203,11 +220,15 @@ struct kvst_parser {
     uint32_t rec_depth;           /* depth at which the record object opened */
     int rec_active;
     int saw_records_key;          /* last key at depth 1 was "Records" */
+    /* a repeated "Records" key of the log file, for the next record
+     * delivered (line 0: none) */
+    uint64_t dup_records_offset, dup_records_line, dup_records_column;
     int top_has_event_key;        /* the open top-level object has an event key */
     int rec_kvs;                  /* eventSource seen: 1 KVS, -1 other, 0 not yet */
     uint32_t skip_depth;          /* inside a lazy payload at this depth and deeper */
     uint64_t raw_from;            /* absolute offset the raw capture resumes at */
     kvst_record *cur;             /* record being built */
+    kvst_buf u_text;              /* a string decoded again (redecode) */
     uint64_t records;             /* records completed so far */
     uint64_t delivered;
     uint64_t top_values;          /* top-level values seen */
@@ -359,6 +380,18 @@ uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len, siz
 /* Absolute offset, line and column of a node's start. */
 void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off,
                          uint64_t *line, uint64_t *col);
+/* The same of the record's byte at (an offset within raw). */
+void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint64_t *line,
+                            uint64_t *col);
+/* The JSON pointer, from the root, of a node (a key: of its member) into
+ * out; 0 when the node is not under the root (an EventBridge envelope's
+ * own members) or the pointer is longer than cap. */
+int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap);
+/* Call fn(ctx, node, at) for each lone surrogate escape of the record's
+ * taped strings and keys (at: the escape's backslash, within raw), in
+ * input order; returns fn's first non-zero, else 0. */
+int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
+                               void *ctx);
 /* Fill a kvst_value from a node (lookups, envelope); the text of a
  * container is copied into ar. 0 or KVST_E_NOMEM. */
 int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_value *v);

@@ -193,6 +193,7 @@ typedef struct build_sink {
     const kvst_tape *tape;
     uint64_t record_index;
     finding_node *head, **tail;
+    finding_node *last; /* the finding sink_add made last */
     size_t count;
 } build_sink;
 
@@ -240,8 +241,50 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
                         &n->f.line, &n->f.column);
     *b->tail = n;
     b->tail = &n->next;
+    b->last = n;
     b->count++;
     return 0;
+}
+
+/* The first event of a log file's repeated "Records" array: the last
+ * occurrence of a key wins, as everywhere, but the earlier array's events
+ * are delivered already (a stream cannot take them back). The finding is
+ * the log file's, placed at the later key; its pointer is empty (the key
+ * is outside any record). */
+static int duplicate_records(build_sink *b)
+{
+    int rc;
+
+    b->last = NULL;
+    rc = kvst__finding(&b->sink, KVST_F_DUPLICATE_KEY, "",
+                       "the log file's \"Records\" key is repeated: this is the first event of "
+                       "the later array (the earlier array's events were delivered already)");
+    if (!rc && b->last) {
+        b->last->f.offset = b->tape->dup_records_offset;
+        b->last->f.line = b->tape->dup_records_line;
+        b->last->f.column = b->tape->dup_records_column;
+    }
+    return rc;
+}
+
+/* A lone surrogate escape (the record builder read it as U+FFFD): a
+ * finding at the string's pointer, placed at the escape itself. */
+static int lone_surrogate(void *ctx, uint32_t node, uint32_t at)
+{
+    build_sink *b = (build_sink *)ctx;
+    char ptr[256];
+    int rc;
+
+    if (!kvst__tape_pointer(b->tape, node, ptr, sizeof ptr))
+        return 0; /* not in the event (an EventBridge envelope's own) */
+    b->last = NULL;
+    rc = kvst__finding(&b->sink, KVST_F_LONE_SURROGATE, ptr,
+                       "%s holds \\u%.4s, half of a surrogate pair without the other half: "
+                       "read as U+FFFD", *ptr ? ptr : "a key", b->tape->raw + at + 2);
+    if (!rc && b->last)
+        kvst__tape_position_at(b->tape, at, &b->last->f.offset, &b->last->f.line,
+                               &b->last->f.column);
+    return rc;
 }
 
 /* KVST_FLAG_NO_VALIDATE: the stages still run, their findings go nowhere. */
@@ -400,6 +443,10 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
         rc = kvst__digest_build(&impl->tape, ar, &impl->digest, &bs.sink);
     } else {
         rc = build_record(impl, ar, flags, &bs.sink);
+        if (!rc && t->dup_records_line)
+            rc = duplicate_records(&bs);
+        if (!rc)
+            rc = kvst__tape_lone_surrogates(&impl->tape, lone_surrogate, &bs);
     }
     if (rc)
         return rc;

@@ -40,6 +40,7 @@ void kvst__record_reset(kvst_record *r)
 {
     r->broken = 0;
     r->pinned = 0;
+    r->dup_records_line = 0;
     r->count = 0;
     r->strings.len = 0;
     r->raw.len = 0;
@@ -71,6 +72,9 @@ void kvst__record_tape(const kvst_record *r, kvst_tape *t)
     t->line = r->line;
     t->column = r->column;
     t->pinned = r->pinned;
+    t->dup_records_offset = r->dup_records_offset;
+    t->dup_records_line = r->dup_records_line;
+    t->dup_records_column = r->dup_records_column;
 }
 
 /* ---- builder state -------------------------------------------------------- */
@@ -88,6 +92,7 @@ int kvst__builder_init(kvst_parser *p)
 
 void kvst__builder_free(kvst_parser *p)
 {
+    kvst__buf_free(&p->u_text, &p->alloc);
     kvst__free(&p->alloc, p->levels);
     p->levels = NULL;
     kvst__record_destroy(p, p->cur);
@@ -232,6 +237,45 @@ static inline uint64_t token_end(const kvst_parser *p, const void *s, size_t len
     if (a >= c && a - c + len + quote <= p->chunk_len)
         return p->chunk_base + (uint64_t)(a - c) + len + quote;
     return kvst__tok_offset(p);
+}
+
+/*
+ * yajl decodes some \u escapes wrongly (utf8.h says which). When yajl
+ * hands over a string that is not the input's own bytes -- it had escapes
+ * or a chunk's end cut it -- and those bytes hold such an escape, the
+ * string is decoded again from the record's bytes, and *s, *len point at
+ * that. The fast lexer never takes a \u escape (it leaves the record to
+ * yajl), so both paths read every string the same. 0, or 1 when out of
+ * memory (the error is set).
+ */
+static int redecode(kvst_parser *p, uint64_t end, const void **s, size_t *len)
+{
+    kvst_record *r = p->cur;
+    uint64_t rel = end - r->offset;
+    uint32_t q;
+    const unsigned char *body;
+    size_t blen;
+
+    if (p->fl_span)
+        return 0;
+    if (raw_capture(p, end)) {
+        fail_nomem(p);
+        return 1;
+    }
+    if (rel > r->raw.len || rel < 2) /* past the record limit: its error comes */
+        return 0;
+    q = (uint32_t)kvst__json_string_start((const char *)r->raw.data, (size_t)rel);
+    body = r->raw.data + q + 1;
+    blen = (size_t)rel - q - 2;
+    if (!kvst__json_needs_decode(body, blen))
+        return 0;
+    if (kvst__buf_reserve(&p->u_text, &p->alloc, blen + 1)) {
+        fail_nomem(p);
+        return 1;
+    }
+    *len = kvst__json_decode(body, blen, p->u_text.data);
+    *s = p->u_text.data;
+    return 0;
 }
 
 static int level_push(kvst_parser *p, int is_array, uint32_t node)
@@ -432,7 +476,14 @@ static int cb_number(void *ctx, const char *s, size_t len)
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return scalar(ctx, KVST_JSON_STRING, s, len, token_end(P(ctx), s, len, 1));
+    kvst_parser *p = P(ctx);
+    uint64_t end = token_end(p, s, len, 1);
+    const void *text = s;
+
+    if (end == kvst__tok_offset(p) && p->rec_active &&
+        !(p->skip_depth && p->depth >= p->skip_depth) && redecode(p, end, &text, &len))
+        return 0;
+    return scalar(ctx, KVST_JSON_STRING, text, len, end);
 }
 
 /*
@@ -473,8 +524,11 @@ static int container_begin(void *ctx, uint32_t kind)
         p->last_tok_end = off;
         return level_push(p, kind == KVST_JSON_ARRAY, KVST_NO_NODE);
     }
-    records_array = p->top == KVST_TOP_OBJECT && p->depth == 1 && p->saw_records_key &&
-                    kind == KVST_JSON_ARRAY;
+    /* (in a log file already: a repeated "Records" key, whose array is
+     * read as well -- the last occurrence wins, and the earlier one's
+     * events are delivered already) */
+    records_array = (p->top == KVST_TOP_OBJECT || p->top == KVST_TOP_RECORDS) && p->depth == 1 &&
+                    p->saw_records_key && kind == KVST_JSON_ARRAY;
     if (!value_begin(p, kind, off))
         return 0;
     if (p->rec_active) {
@@ -517,6 +571,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
     p->last_tok_end = end;
     if (p->skip_depth && p->depth >= p->skip_depth)
         return 1;
+    if (p->rec_active && end == kvst__tok_offset(p)) {
+        const void *text = s;
+        if (redecode(p, end, &text, &len))
+            return 0;
+        s = (const unsigned char *)text;
+    }
     if (len > p->opts.max_string_bytes) {
         kvst__fail_at(p, KVST_E_LIMIT, end,
                       "a key of %llu bytes is longer than the %s of %llu",
@@ -524,8 +584,17 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
                       (unsigned long long)p->opts.max_string_bytes);
         return 0;
     }
-    if (p->depth == 1 && p->top != KVST_TOP_ARRAY)
+    if (p->depth == 1 && p->top != KVST_TOP_ARRAY) {
         p->saw_records_key = len == 7 && memcmp(s, "Records", 7) == 0;
+        if (p->saw_records_key && p->top == KVST_TOP_RECORDS) {
+            /* the later "Records" key: where it starts, when written
+             * plainly as every log file writes it (with escapes in it, a
+             * few bytes into it: the same for every split) */
+            uint64_t at = end - len - 2;
+            p->dup_records_offset = at;
+            kvst__tok_position(p, at, &p->dup_records_line, &p->dup_records_column);
+        }
+    }
     if (!p->rec_active)
         return 1;
     if (p->depth == p->rec_depth && !p->top_has_event_key && kvst__is_event_key(s, len))
@@ -656,6 +725,12 @@ static int container_end(void *ctx)
             }
             if (r->container != KVST__CONTAINER_CW_ENVELOPE)
                 p->records++; /* else each message counts */
+            if (p->dup_records_line) { /* the first record of a repeated Records */
+                r->dup_records_offset = p->dup_records_offset;
+                r->dup_records_line = p->dup_records_line;
+                r->dup_records_column = p->dup_records_column;
+                p->dup_records_line = 0;
+            }
             if (kvst__deliver(p, r))
                 return 0;
             return 1;
@@ -785,22 +860,8 @@ uint32_t kvst__tape_start(const kvst_tape *t, uint32_t node)
     e = n->end;
     if (e == 0 || e > t->raw_len)
         return 0;
-    if (n->kind == KVST_JSON_STRING || n->kind == KVST_NODE_KEY) {
-        /* back to the opening quote: one not preceded by an odd number of
-         * backslashes (a quote inside a string always is) */
-        uint32_t q = e - 1;
-        while (q > 0) {
-            uint32_t b = 0;
-            q--;
-            if (t->raw[q] != '"')
-                continue;
-            while (b < q && t->raw[q - 1 - b] == '\\')
-                b++;
-            if (b % 2 == 0)
-                return q;
-        }
-        return 0;
-    }
+    if (n->kind == KVST_JSON_STRING || n->kind == KVST_NODE_KEY)
+        return (uint32_t)kvst__json_string_start(t->raw, e);
     if (n->kind == KVST_JSON_NULL)
         return e >= 4 ? e - 4 : 0;
     return e >= n->len ? e - n->len : 0; /* numbers, true, false: text as written */
@@ -809,7 +870,12 @@ uint32_t kvst__tape_start(const kvst_tape *t, uint32_t node)
 void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off, uint64_t *line,
                          uint64_t *col)
 {
-    uint32_t s = node < t->count ? kvst__tape_start(t, node) : 0;
+    kvst__tape_position_at(t, node < t->count ? kvst__tape_start(t, node) : 0, off, line, col);
+}
+
+void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint64_t *line,
+                            uint64_t *col)
+{
     uint64_t l = t->line, c = t->column;
     uint32_t i;
 
@@ -819,7 +885,7 @@ void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off, uint6
         *col = c;
         return;
     }
-    for (i = 0; i < s && i < t->raw_len; i++) {
+    for (i = 0; i < at && i < t->raw_len; i++) {
         if (t->raw[i] == '\n') {
             l++;
             c = 1;
@@ -827,9 +893,78 @@ void kvst__tape_position(const kvst_tape *t, uint32_t node, uint64_t *off, uint6
             c++;
         }
     }
-    *off = t->offset + s;
+    *off = t->offset + at;
     *line = l;
     *col = c;
+}
+
+int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
+{
+    uint32_t at = t->root, i, idx;
+    size_t n = 0;
+
+    if (at >= t->count || node < at || node >= t->nodes[at].next || cap == 0)
+        return 0;
+    while (at != node) {
+        const kvst_node *c = &t->nodes[at];
+        int obj = c->kind == KVST_JSON_OBJECT;
+        /* the child whose subtree holds node (an object's: a key, then
+         * its value) */
+        for (i = at + 1, idx = 0; i < c->next; i = t->nodes[obj ? i + 1 : i].next, idx++)
+            if (node < t->nodes[obj ? i + 1 : i].next)
+                break;
+        if (i >= c->next)
+            return 0;
+        if (obj) {
+            const kvst_node *k = &t->nodes[i];
+            if (n + 1 >= cap)
+                return 0;
+            out[n++] = '/';
+            n = pointer_escape(out, cap, n, t->strings + k->soff, k->len);
+            if (node == i) /* the key: its member */
+                break;
+            at = i + 1;
+        } else {
+            int w = snprintf(out + n, cap - n, "/%lu", (unsigned long)idx);
+            if (w < 0 || (size_t)w >= cap - n)
+                return 0;
+            n += (size_t)w;
+            at = i;
+        }
+    }
+    if (n + 1 > cap)
+        return 0;
+    out[n] = '\0';
+    return 1;
+}
+
+int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
+                               void *ctx)
+{
+    const unsigned char *raw = (const unsigned char *)t->raw;
+    const unsigned char *u = (const unsigned char *)memchr(raw, '\\', t->raw_len);
+    uint32_t i;
+    int rc;
+
+    /* most records hold no backslash at all */
+    if (!u)
+        return 0;
+    for (i = 0; i < t->count; i++) {
+        const kvst_node *n = &t->nodes[i];
+        uint32_t s, e = n->end;
+        size_t blen, at;
+        if ((n->kind != KVST_JSON_STRING && n->kind != KVST_NODE_KEY) || e < 2 || e > t->raw_len)
+            continue;
+        s = kvst__tape_start(t, i) + 1;
+        if (s >= e)
+            continue;
+        blen = e - 1 - s;
+        for (at = kvst__json_lone_surrogate(raw + s, blen, 0); at < blen;
+             at = kvst__json_lone_surrogate(raw + s, blen, at + 6))
+            if ((rc = fn(ctx, i, s + (uint32_t)at)) != 0)
+                return rc;
+    }
+    return 0;
 }
 
 /* RFC 6901: "/a~1b/0" */

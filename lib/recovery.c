@@ -94,14 +94,32 @@ static int is_ws(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Whether buf[at] is inside a string of the JSON text that starts at
+ * buf[from] (outside one, a byte from 0x80 on is a syntax error). */
+static int in_string(const unsigned char *buf, size_t from, size_t at)
+{
+    int in = 0, esc = 0;
+    size_t i;
+
+    for (i = from; i < at; i++) {
+        if (esc)
+            esc = 0;
+        else if (in && buf[i] == '\\')
+            esc = 1;
+        else if (buf[i] == '"')
+            in = !in;
+    }
+    return in;
+}
+
 /* The probe's error, kept for the broken record that starts at cand. */
 static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const unsigned char *buf,
                        size_t cand, size_t len)
 {
     unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
-    size_t e = cand + pr->base + yajl_get_bytes_consumed(h), at, i, ls, n;
+    size_t e = cand + pr->base + yajl_get_bytes_consumed(h), at, i, ls, n, lim, bad;
     uint64_t line = p->resync_line, line_start = p->resync_offset - (p->resync_column - 1);
-    int lexical;
+    int lexical, why, code = KVST_E_SYNTAX;
 
     if (!msg) {
         p->jmp_code = KVST_E_NOMEM;
@@ -119,6 +137,14 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     }
     if (at >= len)
         at = len ? len - 1 : 0;
+    /* Ill-formed UTF-8 at or before that: the tokenizer's strict check
+     * (utf8.h) names it, where yajl's lax one may not (or a byte later). */
+    lim = e + 4 < len ? e + 4 : len;
+    bad = cand + kvst__utf8_check(buf + cand, lim - cand, &why);
+    if (bad <= at && bad < lim && in_string(buf, cand, bad)) {
+        at = bad;
+        code = KVST_E_ENCODING;
+    }
     ls = 0;
     for (i = 0; i < at; i++)
         if (buf[i] == '\n') {
@@ -126,11 +152,15 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
             ls = i + 1;
             line_start = p->resync_offset + i + 1;
         }
-    p->next_broken.code = strstr((const char *)msg, "UTF8") ? KVST_E_ENCODING : KVST_E_SYNTAX;
+    p->next_broken.code = code;
     p->next_broken.offset = p->resync_offset + at;
     p->next_broken.line = line;
     p->next_broken.column = p->resync_offset + at - line_start + 1;
-    snprintf(p->next_msg, sizeof p->next_msg, "%s", (const char *)msg);
+    if (code == KVST_E_ENCODING)
+        snprintf(p->next_msg, sizeof p->next_msg, "invalid UTF-8 in a string: %s",
+                 kvst__utf8_why(why));
+    else
+        snprintf(p->next_msg, sizeof p->next_msg, "%s", (const char *)msg);
     n = strlen(p->next_msg);
     while (n && (p->next_msg[n - 1] == '\n' || p->next_msg[n - 1] == ' ' ||
                  p->next_msg[n - 1] == '.'))

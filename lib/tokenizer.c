@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "scan.h"
 
 /* Header in front of every yajl allocation: a doubly linked list. */
 typedef struct yblock {
@@ -125,6 +126,8 @@ int kvst__tok_new(kvst_parser *p)
     cap = cap > (uint64_t)-1 - p->opts.max_depth ? (uint64_t)-1 : cap + p->opts.max_depth;
     p->yajl_cap = cap > (uint64_t)(size_t)-1 ? (size_t)-1 : (size_t)cap;
 
+    p->line_ring[0] = p->cur_line_start;
+    p->line_ring_n = 1;
     p->in_yajl = 1;
     if (setjmp(p->yajl_jmp)) {
         p->in_yajl = 0;
@@ -159,6 +162,17 @@ uint64_t kvst__tok_offset(const kvst_parser *p)
     return p->chunk_base + yajl_get_bytes_consumed(p->yajl);
 }
 
+/* The line starts kept behind the cursor (p->line_ring): an error may
+ * point at a token that began lines before the bytes at hand -- after
+ * white space, at the end of the input -- and the history (128 bytes) may
+ * no longer reach back to its line's start. */
+#define LINE_RING (sizeof ((kvst_parser *)0)->line_ring / sizeof (uint64_t))
+
+static void line_ring_push(kvst_parser *p, uint64_t start)
+{
+    p->line_ring[p->line_ring_n++ % LINE_RING] = start;
+}
+
 /* Move the line cursor forward to off (never past the chunk). */
 static void cursor_advance(kvst_parser *p, uint64_t off)
 {
@@ -174,6 +188,7 @@ static void cursor_advance(kvst_parser *p, uint64_t off)
     while (s < e && (nl = (const unsigned char *)memchr(s, '\n', (size_t)(e - s))) != NULL) {
         p->cur_line++;
         p->cur_line_start = p->chunk_base + (uint64_t)(nl - p->chunk) + 1;
+        line_ring_push(p, p->cur_line_start);
         s = nl + 1;
     }
     p->cur_off = off;
@@ -183,7 +198,7 @@ static int byte_at(const kvst_parser *p, uint64_t off);
 
 void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line, uint64_t *col)
 {
-    uint64_t o, start;
+    uint64_t o, start, j, kept;
     int c;
 
     cursor_advance(p, off);
@@ -192,8 +207,18 @@ void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line, uint64_t *
         *col = off - p->cur_line_start + 1;
         return;
     }
-    /* Behind the cursor, on an earlier line (a token that began in the
-     * previous chunk): walk back through the bytes we still hold. */
+    /* Behind the cursor, on an earlier line: one of the line starts kept
+     * (the newest is cur_line_start, each older one a line up). */
+    kept = p->line_ring_n < LINE_RING ? p->line_ring_n : LINE_RING;
+    for (j = 1; j < kept; j++) {
+        start = p->line_ring[(p->line_ring_n - 1 - j) % LINE_RING];
+        if (off >= start) {
+            *line = p->cur_line - j;
+            *col = off - start + 1;
+            return;
+        }
+    }
+    /* Further back than that: walk back through the bytes still held. */
     for (o = p->cur_line_start; o > off; o--)
         if (byte_at(p, o - 1) == '\n')
             (*line)--;
@@ -364,11 +389,72 @@ static uint64_t skip_space(const kvst_parser *p, uint64_t off, int *c)
     }
 }
 
+static uint64_t token_start(const kvst_parser *p);
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
 /*
- * Where the offending token starts. yajl's offset is one past the bad
- * byte for a lexical error; for a grammar error it depends on how the
- * token was buffered, so take the first token after the last one the
- * builder accepted -- or, when that is a ',' or ':' which may well be
+ * The offending byte of a lexical error, from the bytes themselves: yajl's
+ * offset is one past it for some kinds and at it for others (those where
+ * its lexer backs up: a '/', a control byte, escape or hex digit in a
+ * string, a number's missing digit). Inside a string (t: its quote) yajl
+ * always backs up to the byte it rejects, so e is that byte. Else the
+ * token is short: walk it -- a literal to its first wrong letter, a number
+ * to the place a digit is missing, any other byte is the offender itself.
+ * e - 1 when the bytes are no longer held (a number longer than what is
+ * kept).
+ */
+static uint64_t lexical_offender(const kvst_parser *p, uint64_t e)
+{
+    static const char *const literals[] = { "true", "false", "null" };
+    uint64_t t = token_start(p), o = t;
+    int c = byte_at(p, t);
+    size_t i, k;
+
+    if (c == '"')
+        return e;
+    for (i = 0; i < sizeof literals / sizeof literals[0]; i++)
+        if (c == literals[i][0]) {
+            for (k = 1; literals[i][k] && byte_at(p, t + k) == literals[i][k]; k++)
+                ;
+            return byte_at(p, t + k) < 0 && e > 0 ? e - 1 : t + k;
+        }
+    if (c != '-' && !is_digit(c))
+        return t;
+    if (c == '-')
+        c = byte_at(p, ++o);
+    if (c == '0') {
+        c = byte_at(p, ++o);
+    } else if (is_digit(c)) {
+        while (is_digit(c = byte_at(p, ++o)))
+            ;
+    } else {
+        return c < 0 && e > 0 ? e - 1 : o;
+    }
+    if (c == '.') {
+        if (!is_digit(c = byte_at(p, ++o)))
+            return c < 0 && e > 0 ? e - 1 : o;
+        while (is_digit(c = byte_at(p, ++o)))
+            ;
+    }
+    if (c == 'e' || c == 'E') {
+        c = byte_at(p, ++o);
+        if (c == '+' || c == '-')
+            c = byte_at(p, ++o);
+        if (!is_digit(c))
+            return c < 0 && e > 0 ? e - 1 : o;
+    }
+    return e > 0 ? e - 1 : 0;
+}
+
+/*
+ * Where the offending token starts. For a lexical error, the offending
+ * byte (lexical_offender). For a grammar error yajl's offset depends on
+ * how the token was buffered, so take the first token after the last one
+ * the builder accepted -- or, when that is a ',' or ':' which may well be
  * right, the token after it if yajl got that far.
  */
 static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
@@ -376,8 +462,10 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
     uint64_t t1, t2;
     int c;
 
-    if (lexical || e == 0)
-        return e ? e - 1 : 0;
+    if (lexical)
+        return lexical_offender(p, e);
+    if (e == 0)
+        return 0;
     t1 = skip_space(p, p->last_tok_end, &c);
     if (c < 0) /* those bytes are no longer held: what was seen of them */
         return p->next_tok_end == p->last_tok_end ? p->next_tok : p->last_tok_end;
@@ -521,8 +609,6 @@ static int yajl_failure(kvst_parser *p, int at_end)
         }
         return kvst__fail_at(p, KVST_E_SYNTAX, off, "%s", text);
     }
-    if (strstr(text, "UTF8"))
-        code = KVST_E_ENCODING;
     off = offending_start(p, off, strncmp(text, "lexical", 7) == 0);
     return kvst__fail_at(p, code, off, "%s", text);
 }
@@ -607,6 +693,10 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
         return kvst__fail_at(p, KVST_E_NOMEM, abs, "out of memory");
     yajl_config(p->yajl, yajl_allow_multiple_values, 1);
     p->ws_to = 0; /* what was known of bytes before the restart */
+    p->line_ring[0] = p->cur_line_start;
+    p->line_ring_n = 1;
+    p->u8_in_str = p->u8_esc = 0; /* the prefix holds no string */
+    p->u8_pend_n = 0;
     p->hold.len = 0;
     p->chunk = prefix;
     p->chunk_len = len;
@@ -623,6 +713,73 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
 
 static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail);
 static int chunk_done(kvst_parser *p);
+
+/*
+ * The UTF-8 check. yajl's own is lax (a lead byte and continuation bytes:
+ * overlong forms, surrogates and code points above U+10FFFF pass), so the
+ * strings of the bytes yajl is given are checked here first, with the
+ * one checker (utf8.h), and yajl parses only up to the first ill-formed
+ * sequence: what comes before it is delivered, then the error points at
+ * the sequence's first byte. Outside strings any byte from 0x80 on is
+ * yajl's syntax error anyway.
+ *
+ * A sequence the chunk's end cuts is kept back from yajl (u8_pend) until
+ * the next chunk decides it (pend_feed), so that yajl never sees bytes
+ * the whole input would have stopped it before, whatever the split.
+ *
+ * Returns how many bytes of buf yajl may parse; *bad is the absolute
+ * offset of the ill-formed sequence (UINT64_MAX: none in buf) and *why
+ * what is wrong with it.
+ */
+static size_t utf8_scan(kvst_parser *p, const unsigned char *buf, size_t len, uint64_t *bad,
+                        int *why)
+{
+    size_t i = 0, k;
+    uint32_t cp;
+
+    *bad = UINT64_MAX;
+    while (i < len) {
+        if (!p->u8_in_str) {
+            const unsigned char *q = (const unsigned char *)memchr(buf + i, '"', len - i);
+            if (!q)
+                break;
+            i = (size_t)(q - buf) + 1;
+            p->u8_in_str = 1;
+            continue;
+        }
+        if (p->u8_esc) {
+            p->u8_esc = 0;
+            i++;
+            continue;
+        }
+        i = (size_t)(p->scan->str_run(buf + i, buf + len) - buf);
+        if (i >= len)
+            break;
+        if (buf[i] < 0x80) {
+            /* the closing quote, an escape or a control byte (yajl's) */
+            if (buf[i] == '"')
+                p->u8_in_str = 0;
+            else if (buf[i] == '\\')
+                p->u8_esc = 1;
+            i++;
+            continue;
+        }
+        k = kvst__utf8_decode(buf + i, len - i, &cp, why);
+        if (k) {
+            i += k;
+            continue;
+        }
+        if (*why != KVST_UTF8_CUT) {
+            *bad = p->chunk_base + i;
+            return i;
+        }
+        p->u8_pend_n = len - i;
+        p->u8_pend_at = p->chunk_base + i;
+        memcpy(p->u8_pend, buf + i, len - i);
+        return i;
+    }
+    return len;
+}
 
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len)
 {
@@ -642,25 +799,81 @@ int kvst__tok_feed_part(kvst_parser *p, const unsigned char *buf, size_t len, si
     return rc;
 }
 
+static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail);
+
+/*
+ * The chunk after one whose end cut a UTF-8 sequence: its first bytes
+ * complete the sequence, which yajl is then given on its own as a chunk
+ * of its own (the tokenizer's copy of it) -- or leave it cut still, or
+ * show it ill-formed: the error points back at its first byte.
+ */
+static int pend_feed(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail)
+{
+    size_t n = p->u8_pend_n, take = len < 4 - n ? len : 4 - n, k;
+    unsigned char seq[4];
+    uint32_t cp;
+    int why, rc;
+
+    memcpy(seq, p->u8_pend, n);
+    memcpy(seq + n, buf, take);
+    k = kvst__utf8_decode(seq, n + take, &cp, &why);
+    if (k == 0 && why == KVST_UTF8_CUT) { /* still cut: buf is all of it */
+        memcpy(p->u8_pend + n, buf, take);
+        p->u8_pend_n = n + take;
+        return 0;
+    }
+    p->u8_pend_n = 0;
+    if (k == 0) {
+        /* the error sees the sequence's bytes as the chunk (excerpt,
+         * recovery), then recovery takes buf too */
+        p->chunk = p->u8_pend;
+        p->chunk_len = n;
+        kvst__fail_at(p, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
+                      kvst__utf8_why(why));
+        rc = kvst__recover_begin(p);
+        return rc || !p->resyncing ? rc : kvst__recover_feed(p, buf, avail);
+    }
+    memcpy(p->u8_pend + n, buf, k - n);
+    rc = feed_bytes(p, p->u8_pend, k, k);
+    buf += k - n;
+    len -= k - n;
+    avail -= k - n;
+    if (rc)
+        return rc;
+    if (p->resyncing) /* yajl rejected the sequence's string: recovery takes the rest */
+        return kvst__recover_feed(p, buf, avail);
+    return len ? feed_bytes(p, buf, len, avail) : 0;
+}
+
 static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail)
 {
-    yajl_status st;
-    const unsigned char *ff, *vt;
-    size_t n = len;
-
     if (p->status)
         return p->status;
     if (p->resyncing)
         return kvst__recover_feed(p, buf, avail);
+    if (p->u8_pend_n && len)
+        return pend_feed(p, buf, len, avail);
+    return feed_bytes(p, buf, len, avail);
+}
+
+static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail)
+{
+    yajl_status st;
+    const unsigned char *ff, *vt;
+    size_t n, n8;
+    uint64_t bad;
+    int why;
+
     /* An error sees the bytes after the piece too (excerpts, recovery),
      * as it would with the feed parsed whole. */
     p->chunk = buf;
     p->chunk_len = avail;
+    n = n8 = utf8_scan(p, buf, len, &bad, &why);
     /* yajl takes form feed and vertical tab for white space; JSON does not
      * (and inside a string they are invalid anyway). Parse up to the first
      * one so that the records before it are still delivered. */
-    ff = (const unsigned char *)memchr(buf, '\f', len);
-    vt = (const unsigned char *)memchr(buf, '\v', ff ? (size_t)(ff - buf) : len);
+    ff = (const unsigned char *)memchr(buf, '\f', n8);
+    vt = (const unsigned char *)memchr(buf, '\v', ff ? (size_t)(ff - buf) : n8);
     if (vt)
         n = (size_t)(vt - buf);
     else if (ff)
@@ -681,14 +894,19 @@ static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size
         yajl_failure(p, 0);
         return kvst__recover_begin(p);
     }
-    if (n < len) {
+    if (n < n8) {
         kvst__fail_at(p, KVST_E_SYNTAX, p->chunk_base + n,
                       "%s is not JSON white space (nor allowed in a string)",
                       buf[n] == '\f' ? "a form feed" : "a vertical tab");
         return kvst__recover_begin(p);
     }
+    if (bad != UINT64_MAX) {
+        kvst__fail_at(p, KVST_E_ENCODING, bad, "invalid UTF-8 in a string: %s",
+                      kvst__utf8_why(why));
+        return kvst__recover_begin(p);
+    }
 
-    p->chunk_len = len;
+    p->chunk_len = n8; /* a cut UTF-8 sequence waits in u8_pend */
     return chunk_done(p);
 }
 
@@ -757,6 +975,9 @@ int kvst__tok_finish(kvst_parser *p)
         return p->status;
     if (p->resyncing)
         return kvst__recover_finish(p);
+    if (p->u8_pend_n) /* the input ends inside a string's UTF-8 sequence */
+        return kvst__fail_at(p, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
+                             kvst__utf8_why(KVST_UTF8_SHORT));
     /* yajl_complete_parse feeds one space; positions refer to the end. */
     p->chunk = nothing;
     p->chunk_len = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "utf8.h"
 #include "validate_internal.h"
 
 /* ---- The finding table ---------------------------------------------------- */
@@ -73,6 +74,9 @@ static const finding_def finding_table[] = {
     F(KVST_F_DUPLICATE_KEY, W,
       "a key of the envelope or userIdentity appears once in its object (the "
       "last occurrence is the one read)", "one occurrence"),
+    F(KVST_F_LONE_SURROGATE, W,
+      "a surrogate escape (U+D800..U+DFFF) is one half of a pair (a lone one "
+      "is read as U+FFFD)", "a surrogate pair"),
 
     F(KVST_F_MEMBER_TYPE, E,
       "a KVS member has the JSON type of the API model", "the model's type"),
@@ -307,41 +311,15 @@ static int equals(const char *s, size_t len, const char *lit)
     return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
-/* Decode one UTF-8 sequence at s[*i]; 0 when malformed (overlong forms,
- * surrogates and values above U+10FFFF are malformed too). */
-static int utf8_next(const unsigned char *s, size_t len, size_t *i,
-                     uint32_t *cp)
+/* Decode one UTF-8 sequence at s[*i] with the one checker (utf8.h); 0
+ * when it is not well-formed. */
+static int utf8_next(const unsigned char *s, size_t len, size_t *i, uint32_t *cp)
 {
-    unsigned char c = s[*i];
-    size_t need, k;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        (*i)++;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len - *i <= need)
-        return 0;
-    for (k = 1; k <= need; k++) {
-        unsigned char t = s[*i + k];
-        if ((t & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (t & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    *i += need + 1;
-    return 1;
+    int why;
+    size_t n = kvst__utf8_decode(s + *i, len - *i, cp, &why);
+
+    *i += n;
+    return n != 0;
 }
 
 int kvst__utf8_length(const char *s, size_t len, size_t *chars)

@@ -40,6 +40,7 @@ extern "C" {
 #define KVST_F_TIMESTAMP_FORMAT         15  /* other timestamp fields */
 #define KVST_F_VERSION_FIELD_MISSING    16  /* a field its eventVersion has (info) */
 #define KVST_F_DUPLICATE_KEY            17  /* a repeated key; the last counts (1.1) */
+#define KVST_F_LONE_SURROGATE           18  /* a \u escape of half a pair, read as U+FFFD (1.1) */
 
 #define KVST_F_MEMBER_TYPE             100  /* JSON type other than the model's */
 #define KVST_F_MEMBER_LENGTH           101  /* string length outside min..max */

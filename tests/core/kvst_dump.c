@@ -12,7 +12,7 @@
  *
  * opts: --gzip (gzip the input in memory first), --pull (kvst_parser_next
  * instead of the callback), --kvs-only, --recover, --digests (digest files as
- * events), --chunk N, --max-splits N
+ * events), --no-fastlex (every byte to yajl), --chunk N, --max-splits N
  * (positions tried by --splits; default every one).
  */
 #include <stdio.h>
@@ -94,7 +94,7 @@ static void c_free(void *ptr, void *ctx)
 /* ---- one run ------------------------------------------------------------- */
 
 typedef struct run_opts {
-    int pull, kvs_only, recover, digests;
+    int pull, kvs_only, recover, digests, no_fastlex;
     counting *counter; /* NULL: default allocator */
 } run_opts;
 
@@ -144,6 +144,8 @@ static int run(textbuf *out, const unsigned char *in, size_t len, const size_t *
         o.flags |= KVST_FLAG_DIGESTS;
     if (ro->recover)
         o.flags |= KVST_FLAG_RECOVER;
+    if (ro->no_fastlex)
+        o.flags |= KVST_FLAG_NO_FASTLEX;
     if (!ro->pull) {
         o.on_event = on_event;
         o.payload = out;
@@ -220,6 +222,8 @@ int main(int argc, char **argv)
             ro.recover = 1;
         else if (!strcmp(argv[i], "--digests"))
             ro.digests = 1;
+        else if (!strcmp(argv[i], "--no-fastlex"))
+            ro.no_fastlex = 1;
         else if (!strcmp(argv[i], "--chunk") && i + 1 < argc)
             chunk = (size_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--max-splits") && i + 1 < argc)
@@ -228,7 +232,7 @@ int main(int argc, char **argv)
             path = argv[i];
         else {
             fprintf(stderr, "usage: kvst_dump [--splits|--oom] [--gzip] [--pull] [--kvs-only] "
-                            "[--recover] [--digests] [--chunk N] [--max-splits N] FILE\n");
+                            "[--recover] [--digests] [--no-fastlex] [--chunk N] [--max-splits N] FILE\n");
             return 64;
         }
     }

@@ -142,15 +142,25 @@ typedef struct run_ctx {
     line_index lines;
 } run_ctx;
 
-/* A view handed out by the library: readable over len bytes, NUL after. */
-static void check_view_named(kvst_str v, const char *name)
+static int utf8_valid(const unsigned char *u, size_t n);
+
+/* A view handed out by the library: readable over len bytes, NUL after;
+ * text (every string the library decoded, and its messages) is
+ * well-formed UTF-8 too, whatever the input -- the raw bytes of a record
+ * or an excerpt need not be (check_bytes). */
+static void check_view_named(kvst_str v, const char *name, int text)
 {
-    if (v.ptr ? v.ptr[v.len] == '\0' : v.len == 0)
-        return;
+    if (v.ptr ? v.ptr[v.len] == '\0' : v.len == 0) {
+        if (!text || !v.ptr || utf8_valid((const unsigned char *)v.ptr, v.len))
+            return;
+        fprintf(stderr, "view %s (%zu bytes): ", name, v.len);
+        fuzz_fail("a decoded string is well-formed UTF-8");
+    }
     fprintf(stderr, "view %s (%zu bytes): ", name, v.len);
     fuzz_fail(v.ptr ? "NUL after the view" : "absent view with a length");
 }
-#define check_view(v) check_view_named((v), #v)
+#define check_view(v) check_view_named((v), #v, 1)
+#define check_bytes(v) check_view_named((v), #v, 0)
 
 static void check_value(const kvst_value *v, int depth)
 {
@@ -409,7 +419,7 @@ static void check_event(run_ctx *c, const kvst_event *ev)
                    ev->length <= plan->plain_len - ev->offset);
         check_position(&c->lines, ev->offset, ev->line, ev->column);
     }
-    check_view(ev->raw);
+    check_bytes(ev->raw);
     if (ev->raw.ptr && plan->plain && ev->status == 0 &&
         ev->container != KVST_CONTAINER_CLOUDWATCH_LOGS) {
         FUZZ_CHECK(ev->raw.len == ev->length);
@@ -451,8 +461,8 @@ static void check_event(run_ctx *c, const kvst_event *ev)
         }
         FUZZ_CHECK(ev->error != NULL && ev->error->code == ev->status);
         check_view(ev->error->message);
-        check_view(ev->error->excerpt);
-        check_view(ev->error->record_text);
+        check_bytes(ev->error->excerpt);
+        check_bytes(ev->error->record_text);
         if (plan->plain && ev->error->record_text.len == ev->error->record_length &&
             ev->error->record_offset <= plan->plain_len &&
             ev->error->record_length <= plan->plain_len - ev->error->record_offset)
@@ -551,7 +561,7 @@ static void check_error(const run_ctx *c, const kvst_parser *p, int status)
     FUZZ_CHECK(e != NULL && e->struct_size == sizeof *e);
     FUZZ_CHECK(e->code == status);
     check_view(e->message);
-    check_view(e->excerpt);
+    check_bytes(e->excerpt);
     check_view(e->pointer);
     FUZZ_CHECK(kvst_strerror(status) != NULL);
     if (status == 0)

@@ -24,6 +24,20 @@ JSON Lines and as one gzip member each, multi-member gzip), and hand-made
 edge cases of the contract's rules (repeated keys, wrong types, outcome,
 CloudWatch Logs messages with escapes and repeated keys).
 
+Inputs kvstrail must refuse (ERROR_CASES: ill-formed UTF-8 in a string,
+each kind of syntax error, on a line after a good record and past the
+tokenizer's 128-byte history) are compared by the error's class and
+position, since Python's reading of them is not kvstrail's: Python decodes
+the bytes first (a UnicodeDecodeError's start is the first byte of the
+ill-formed sequence, which is the byte kvstrail names too, so ENCODING is
+compared at that exact line and column), then parses (a JSONDecodeError's
+position is where Python's parser stopped: the very byte kvstrail names for
+a grammar error, a control byte or a byte no token starts with, compared
+exactly; inside a token -- an escape, a literal, a number -- Python names
+the token or the escape's backslash and kvstrail the first byte that breaks
+it, so there the check is that kvstrail's byte is in the same token, at or
+after Python's, or just after its end). The records before the bad line must all be printed.
+
 Every mismatch is counted by class (the field that differs) with its first
 example; the test fails on any. Exit 77 (skip) when SHARED is missing.
 
@@ -641,6 +655,102 @@ EDGE_CASES.append(json.dumps({"messageType": "DATA_MESSAGE", "logEvents": [
         indent=2))
 
 
+# (name, the bad line, "exact" or "token": how its position compares)
+REC = ('{"eventVersion":"1.05","eventSource":"kinesisvideo.amazonaws.com",'
+       '"eventName":"ListStreams","eventTime":"2018-05-25T00:16:31Z","eventID":"e1"}')
+ERROR_CASES = [
+    ("overlong C0 AF", b'{"eventName":"a\xc0\xaf"}', "exact"),
+    ("overlong E0 80 AF", b'{"eventName":"a\xe0\x80\xaf"}', "exact"),
+    ("overlong F0 80 80 AF", b'{"eventName":"a\xf0\x80\x80\xaf"}', "exact"),
+    ("surrogate ED A0 80", b'{"eventName":"a\xed\xa0\x80"}', "exact"),
+    ("surrogate ED BF BF", b'{"eventName":"a\xed\xbf\xbf"}', "exact"),
+    ("above U+10FFFF", b'{"eventName":"a\xf4\x90\x80\x80"}', "exact"),
+    ("byte F5", b'{"eventName":"a\xf5\x80\x80\x80"}', "exact"),
+    ("byte FF", b'{"eventName":"\xc3\xa9\xff"}', "exact"),
+    ("lone continuation", b'{"eventName":"a\x80"}', "exact"),
+    ("cut by the quote", b'{"eventName":"a\xe2\x82"}', "exact"),
+    ("in a key", b'{"event\xed\xa0\x80Name":"a"}', "exact"),
+    ("comment", b'/', "exact"),
+    ("comment in a record", b'{"eventName":/x}', "exact"),
+    ("invalid byte", b'@', "exact"),
+    ("control byte in a string", b'{"eventName":"ab\x01"}', "exact"),
+    ("missing colon", b'{"eventName" 5}', "exact"),
+    ("second value", b'{"eventName":5 6}', "exact"),
+    ("trailing comma", b'{"eventName":1,}', "exact"),
+    ("leading zero", b'{"eventName":01}', "exact"),
+    ("wrong bracket", b'{"eventName":1]', "exact"),
+    ("bad literal", b'{"eventName":trxe}', "token"),
+    ("literal cut", b'{"eventName":nul,"a":1}', "token"),
+    ("unknown escape", b'{"eventName":"ab\\q"}', "token"),
+    ("bad hex digit", b'{"eventName":"ab\\u12G4"}', "token"),
+    ("no digit after minus", b'{"eventName":-x}', "token"),
+    ("no digit after point", b'{"eventName":1.x}', "token"),
+    ("no digit in exponent", b'{"eventName":1e+x}', "token"),
+]
+ERROR_PADS = (b"", b" " * 127, b" " * 200)
+
+
+def python_error(data, start):
+    """(class, byte offset) of Python's reading of data[start:] (one line)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return "KVST_E_ENCODING", e.start
+    try:
+        json.loads(text[len(data[:start].decode("utf-8")):])
+    except json.JSONDecodeError as e:
+        return "KVST_E_SYNTAX", start + len(text[len(data[:start].decode()):][:e.pos].encode())
+    return None, None
+
+
+def same_token(data, a, b):
+    """data[b] (b >= a) breaks the JSON token at data[a]: it is in that
+    token, or the byte just after it (a literal cut short: `nul,`)."""
+    return a <= b and not any(c in b' \t\r\n,:[]{}' for c in data[a + 1:b])
+
+
+def compare_errors(report, kvstrail, tmp):
+    """The error cases: kvstrail's error class and position against Python's."""
+    n = 0
+    for name, bad, how in ERROR_CASES:
+        for pad in ERROR_PADS:
+            data = REC.encode() + b"\n" + pad + bad + b"\n"
+            start = len(REC) + 1
+            path = os.path.join(tmp, "error-%d.json" % n)
+            n += 1
+            with open(path, "wb") as f:
+                f.write(data)
+            where = "error case %s (%d spaces)" % (name, len(pad))
+            r = subprocess.run([kvstrail, "events", "--format", "jsonl", "--", path],
+                               capture_output=True)
+            report.inputs += 1
+            printed = [x for x in r.stdout.split(b"\n") if x]
+            if len(printed) != 1:
+                report.bad("error case records", where, "%d lines printed" % len(printed))
+            err = r.stderr.decode("utf-8", "replace").strip().splitlines()
+            fields = err[-1].split(":") if err else []
+            cls = err[-1].rsplit("[", 1)[-1].rstrip("]") if err else None
+            want_cls, want_off = python_error(data, start)
+            if len(fields) < 3 or want_cls is None:
+                report.bad("error case output", where, "%r (python %r)" % (err, want_cls))
+                continue
+            line, col = int(fields[1]), int(fields[2])
+            off = data.rfind(b"\n", 0, start) + 1
+            for _ in range(line - 1 - data[:off].count(b"\n")):
+                off = data.index(b"\n", off) + 1
+            off += col - 1
+            report.records += 1
+            if cls != want_cls:
+                report.bad("error class", where, "python %s, kvstrail %s" % (want_cls, cls))
+            elif how == "exact" and off != want_off:
+                report.bad("error position", where, "python byte %d, kvstrail %d:%d (byte %d)" % (
+                    want_off, line, col, off))
+            elif how == "token" and not same_token(data, want_off, off):
+                report.bad("error position in token", where,
+                           "python byte %d, kvstrail %d:%d (byte %d)" % (want_off, line, col, off))
+    return n
+
+
 def main():
     args = sys.argv[1:]
     n_records = 400
@@ -708,12 +818,13 @@ def main():
             why = compare(report, name, text, lines[path])
             if why:
                 report.bad("python could not read a generated input", name, why)
+        n_errors = compare_errors(report, kvstrail, tmp)
 
     print("oracle: %d inputs, %d records compared (%d of the corpus, %d generated "
-          "in %d serialisations of %d records, and %d edge cases)" % (
+          "in %d serialisations of %d records, %d edge cases and %d errors)" % (
               report.inputs, report.records, corpus_records,
               report.records - corpus_records, len(serialisations(records[:1])),
-              n_records, len(EDGE_CASES)))
+              n_records, len(EDGE_CASES), n_errors))
     for why, n in sorted(left_out.items()):
         print("  left out of the corpus: %d file(s): %s" % (n, why))
     mismatches = sum(n for n, _ in report.classes.values())
