@@ -603,13 +603,13 @@ static const char *put_json(json_writer *w, const char *p, const char *end, unsi
  * is not that. */
 static void put_json_text(json_writer *w, kvst_str text)
 {
-    const char *end = text.ptr + text.len;
-    const char *after;
+    const char *end, *after;
 
     if (text.ptr == NULL) {
         put_lit(w, "null");
         return;
     }
+    end = text.ptr + text.len;
     after = json_skip(text.ptr, end, 0);
     if (after == NULL || json_ws(after, end) != end) {
         put_lit(w, "null");
