@@ -90,7 +90,7 @@ static sg_cond *fail(cparser *cp, tok t, const char *why)
 
 static sg_cond *node(uint8_t op)
 {
-    sg_cond *c = calloc(1, sizeof *c);
+    sg_cond *c = sg_calloc(1, sizeof *c);
     if (c)
         c->op = op;
     return c;
@@ -135,9 +135,9 @@ static sg_cond *parse_of(cparser *cp, tok quant, uint64_t need)
     c = node(SG_C_OF);
     if (!c)
         return NULL;
-    c->set = calloc(cp->r->search_count + 1, sizeof *c->set);
+    c->set = sg_calloc(cp->r->search_count + 1, sizeof *c->set);
     if (!c->set) {
-        free(c);
+        sg_free(c);
         return NULL;
     }
     for (i = 0; i < cp->r->search_count; i++) {
@@ -312,8 +312,8 @@ void sg_cond_free(sg_cond *c)
         return;
     sg_cond_free(c->a);
     sg_cond_free(c->b);
-    free(c->set);
-    free(c);
+    sg_free(c->set);
+    sg_free(c);
 }
 
 static int search_eval(const sg_search *searches, uint32_t i, int8_t *memo,
@@ -359,6 +359,82 @@ int sg_cond_eval(const sg_cond *c, const sg_search *searches, int8_t *memo,
     }
 }
 
+/* Whether a search may read the record (and so flatten it): a test of a
+ * field the event's envelope does not hold, a keyword, or a fieldref to
+ * such a field. (exists and null on an envelope field flatten only for a
+ * field present as null or as another type than string.) */
+static int search_reads_record(const sg_search *se)
+{
+    size_t m, t, v;
+    for (m = 0; m < se->map_count; m++)
+        for (t = 0; t < se->maps[m].test_count; t++) {
+            const sg_test *te = &se->maps[m].tests[t];
+            if (te->envelope < 0)
+                return 1;
+            for (v = 0; v < te->value_count; v++)
+                if (te->values[v].op == SG_OP_FIELDREF && te->values[v].ref_envelope < 0)
+                    return 1;
+        }
+    return 0;
+}
+
+static int cond_reads_record(const sg_cond *c, const sg_search *searches)
+{
+    uint32_t i;
+    switch (c->op) {
+    case SG_C_SEARCH: return search_reads_record(&searches[c->search]);
+    case SG_C_NOT: return cond_reads_record(c->a, searches);
+    case SG_C_AND:
+    case SG_C_OR:
+        return cond_reads_record(c->a, searches) || cond_reads_record(c->b, searches);
+    default:
+        for (i = 0; i < c->set_count; i++)
+            if (search_reads_record(&searches[c->set[i]]))
+                return 1;
+        return 0;
+    }
+}
+
+/* The i-th operand of the chain of ANDs at c (a and b and c is
+ * AND(a, AND(b, c))), or NULL past the last. */
+static sg_cond **and_operand(sg_cond *c, size_t i)
+{
+    for (; i > 0; i--) {
+        if (c->b->op != SG_C_AND)
+            return i == 1 ? &c->b : NULL;
+        c = c->b;
+    }
+    return &c->a;
+}
+
+void sg_cond_order(sg_cond *c, const sg_search *searches)
+{
+    sg_cond **x, **y, *t;
+    size_t i, j;
+    if (c->op == SG_C_NOT)
+        sg_cond_order(c->a, searches);
+    if (c->op != SG_C_AND && c->op != SG_C_OR)
+        return;
+    sg_cond_order(c->a, searches);
+    sg_cond_order(c->b, searches);
+    /* Only AND: when it holds every operand was evaluated in any order,
+     * so the fields a match reports do not change; OR keeps its written
+     * order, which decides the search whose fields are reported. */
+    if (c->op != SG_C_AND)
+        return;
+    for (i = 0; (x = and_operand(c, i)) != NULL; i++) {
+        if (!cond_reads_record(*x, searches))
+            continue;
+        for (j = i + 1; (y = and_operand(c, j)) != NULL; j++)
+            if (!cond_reads_record(*y, searches)) {
+                t = *x;
+                *x = *y;
+                *y = t;
+                break;
+            }
+    }
+}
+
 void sg_cond_positive(const sg_cond *c, int negated, uint8_t *positive)
 {
     uint32_t i;
@@ -391,12 +467,12 @@ static void pf_any(sg_prefilter *p)
 
 static int pf_append(sg_prefilter *p, const char *v, size_t n)
 {
-    const char **vals = realloc(p->values, (p->count + 1) * sizeof *vals);
+    const char **vals = sg_realloc(p->values, (p->count + 1) * sizeof *vals);
     size_t *lens;
     if (!vals)
         return KVST_E_NOMEM;
     p->values = vals;
-    lens = realloc(p->lens, (p->count + 1) * sizeof *lens);
+    lens = sg_realloc(p->lens, (p->count + 1) * sizeof *lens);
     if (!lens)
         return KVST_E_NOMEM;
     p->lens = lens;
@@ -530,8 +606,8 @@ int sg_cond_prefilter(const sg_cond *c, const sg_search *searches,
 
 void sg_prefilter_free(sg_prefilter *p)
 {
-    free(p->values); // NOLINT(clang-analyzer-unix.Malloc): every free of a set is followed by NULLing it (below) or by overwriting the whole struct; the analyzer loses that across pf_intersect
-    free(p->lens);
+    sg_free(p->values); // NOLINT(clang-analyzer-unix.Malloc): every free of a set is followed by NULLing it (below) or by overwriting the whole struct; the analyzer loses that across pf_intersect
+    sg_free(p->lens);
     p->values = NULL;
     p->lens = NULL;
     p->count = 0;

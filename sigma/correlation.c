@@ -50,7 +50,7 @@ struct sg_corr_state {
 sg_corr_state *sg_corr_state_new(const sg_corr *c)
 {
     (void)c;
-    return calloc(1, sizeof(sg_corr_state));
+    return sg_calloc(1, sizeof(sg_corr_state));
 }
 
 void sg_corr_state_free(sg_corr_state *cs)
@@ -59,13 +59,13 @@ void sg_corr_state_free(sg_corr_state *cs)
     if (!cs)
         return;
     for (i = 0; i < cs->count; i++) {
-        free(cs->groups[i].key);
-        free(cs->groups[i].e);
+        sg_free(cs->groups[i].key);
+        sg_free(cs->groups[i].e);
     }
-    free(cs->groups);
-    free(cs->index);
-    free(cs->scratch);
-    free(cs);
+    sg_free(cs->groups);
+    sg_free(cs->index);
+    sg_free(cs->scratch);
+    sg_free(cs);
 }
 
 static int reindex(sg_corr_state *cs, size_t want)
@@ -74,7 +74,7 @@ static int reindex(sg_corr_state *cs, size_t want)
     int32_t *idx;
     while (cap < want * 2 + 2)
         cap *= 2;
-    idx = malloc(cap * sizeof *idx);
+    idx = sg_malloc(cap * sizeof *idx);
     if (!idx)
         return KVST_E_NOMEM;
     for (i = 0; i < cap; i++)
@@ -85,7 +85,7 @@ static int reindex(sg_corr_state *cs, size_t want)
             h = (h + 1) & (cap - 1);
         idx[h] = (int32_t)i;
     }
-    free(cs->index);
+    sg_free(cs->index);
     cs->index = idx;
     cs->index_cap = cap;
     return 0;
@@ -111,8 +111,8 @@ static int sweep(sg_corr_state *cs, int64_t horizon)
     size_t i, k = 0;
     for (i = 0; i < cs->count; i++) {
         if (cs->groups[i].newest < horizon) {
-            free(cs->groups[i].key);
-            free(cs->groups[i].e);
+            sg_free(cs->groups[i].key);
+            sg_free(cs->groups[i].e);
             continue;
         }
         cs->groups[k++] = cs->groups[i];
@@ -130,7 +130,7 @@ static group *add_group(sg_corr_state *cs, const char *key, size_t len,
         size_t cap = cs->cap ? cs->cap * 2 : 16;
         if (cap > max_groups)
             cap = max_groups;
-        g = realloc(cs->groups, cap * sizeof *g);
+        g = sg_realloc(cs->groups, cap * sizeof *g);
         if (!g)
             return NULL;
         cs->groups = g;
@@ -237,14 +237,14 @@ int sg_corr_add(sg_corr_state *cs, const sg_corr *c, const kvst_sigma_options *o
     }
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 8;
-        entry *e = realloc(g->e, cap * sizeof *e);
+        entry *e = sg_realloc(g->e, cap * sizeof *e);
         if (!e)
             return KVST_E_NOMEM;
         g->e = e;
         g->cap = cap;
     }
     if (cs->scratch_cap < g->cap) {
-        uint64_t *s = realloc(cs->scratch, g->cap * sizeof *s);
+        uint64_t *s = sg_realloc(cs->scratch, g->cap * sizeof *s);
         if (!s)
             return KVST_E_NOMEM;
         cs->scratch = s;

@@ -97,10 +97,10 @@ static void pieces_free(pieces *ps)
 {
     size_t i;
     for (i = 0; i < ps->count; i++) {
-        free(ps->v[i].b);
-        free(ps->v[i].w);
+        sg_free(ps->v[i].b);
+        sg_free(ps->v[i].w);
     }
-    free(ps->v);
+    sg_free(ps->v);
     ps->v = NULL;
     ps->count = 0;
 }
@@ -108,17 +108,17 @@ static void pieces_free(pieces *ps)
 static int piece_push(pieces *ps, const unsigned char *b, const unsigned char *w,
                       size_t n)
 {
-    piece *v = realloc(ps->v, (ps->count + 1) * sizeof *v);
+    piece *v = sg_realloc(ps->v, (ps->count + 1) * sizeof *v);
     piece *p;
     if (!v)
         return KVST_E_NOMEM;
     ps->v = v;
     p = &v[ps->count];
-    p->b = malloc(n + 1);
-    p->w = calloc(n + 1, 1);
+    p->b = sg_malloc(n + 1);
+    p->w = sg_calloc(n + 1, 1);
     if (!p->b || !p->w) {
-        free(p->b);
-        free(p->w);
+        sg_free(p->b);
+        sg_free(p->w);
         return KVST_E_NOMEM;
     }
     if (n) {
@@ -136,12 +136,12 @@ static int piece_push(pieces *ps, const unsigned char *b, const unsigned char *w
  * are the plain characters; any other backslash is itself. */
 static int parse_sigma_string(const char *s, size_t n, pieces *out)
 {
-    unsigned char *b = malloc(n + 1), *w = calloc(n + 1, 1);
+    unsigned char *b = sg_malloc(n + 1), *w = sg_calloc(n + 1, 1);
     size_t i, k = 0;
     int rc;
     if (!b || !w) {
-        free(b);
-        free(w);
+        sg_free(b);
+        sg_free(w);
         return KVST_E_NOMEM;
     }
     for (i = 0; i < n; i++) {
@@ -157,8 +157,8 @@ static int parse_sigma_string(const char *s, size_t n, pieces *out)
         }
     }
     rc = piece_push(out, b, w, k);
-    free(b);
-    free(w);
+    sg_free(b);
+    sg_free(w);
     return rc;
 }
 
@@ -238,11 +238,11 @@ static int wrap(piece *p, int before, int after)
 {
     size_t add = (size_t)(before && !(p->n && p->w[0] == '*')) +
                  (size_t)(after && !(p->n && p->w[p->n - 1] == '*'));
-    unsigned char *b = malloc(p->n + add + 1), *w = calloc(p->n + add + 1, 1);
+    unsigned char *b = sg_malloc(p->n + add + 1), *w = sg_calloc(p->n + add + 1, 1);
     size_t k = 0;
     if (!b || !w) {
-        free(b);
-        free(w);
+        sg_free(b);
+        sg_free(w);
         return KVST_E_NOMEM;
     }
     if (before && !(p->n && p->w[0] == '*')) {
@@ -259,8 +259,8 @@ static int wrap(piece *p, int before, int after)
         w[k++] = '*';
     }
     b[k] = '\0';
-    free(p->b);
-    free(p->w);
+    sg_free(p->b);
+    sg_free(p->w);
     p->b = b;
     p->w = w;
     p->n = k;
@@ -495,7 +495,7 @@ static int string_value(const piece *p, int cased, sg_value *v)
         v->shape = SG_GLOB;
     if (v->shape == SG_GLOB) {
         v->text = sg_strndup((const char *)p->b, p->n);
-        v->wild = malloc(p->n + 1);
+        v->wild = sg_malloc(p->n + 1);
         v->len = p->n;
         if (!v->text || !v->wild)
             return KVST_E_NOMEM;
@@ -530,7 +530,9 @@ static int regex_value(dctx *c, const yaml_node_t *n, uint32_t mod, sg_value *v)
         opt |= PCRE2_DOTALL;
     v->op = SG_OP_REGEX;
     v->re = pcre2_compile((PCRE2_SPTR)n->data.scalar.value, n->data.scalar.length,
-                          opt, &err, &off, NULL);
+                          opt, &err, &off, c->bud->env->pcre2_compile);
+    if (!v->re && err == PCRE2_ERROR_HEAP_FAILED)
+        return KVST_E_NOMEM;
     if (!v->re) {
         char msg[256], why[320];
         pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
@@ -588,8 +590,10 @@ static int add_values(dctx *c, const yaml_node_t *n, uint32_t mod,
         if (!yes && !no)
             return diag(c, n, "|exists takes true or false, not '%s'", s);
         rc = piece_push(&ps, (const unsigned char *)"", NULL, 0);
-        if (rc != 0)
+        if (rc != 0) {
+            pieces_free(&ps); /* the grown list, empty */
             return rc;
+        }
         ps.v[0].n = (size_t)yes; /* carried to the value below */
     } else if (scalar_is_null(n) && !(mod & (M_TYPE | M_TRANSFORM | M_EXPAND))) {
         rc = piece_push(&ps, NULL, NULL, 0);
@@ -614,7 +618,7 @@ static int add_values(dctx *c, const yaml_node_t *n, uint32_t mod,
         pieces_free(&ps);
         return diag(c, n, "%stoo many values (max_values)", NULL);
     }
-    grown = realloc(t->values, (t->value_count + ps.count) * sizeof *grown);
+    grown = sg_realloc(t->values, (t->value_count + ps.count) * sizeof *grown);
     if (!grown) {
         pieces_free(&ps);
         return KVST_E_NOMEM;
@@ -647,6 +651,7 @@ static int add_values(dctx *c, const yaml_node_t *n, uint32_t mod,
             v->text = sg_strndup(s, len);
             v->len = len;
             v->ref_hash = sg_hash(s, len);
+            v->ref_envelope = sg_envelope_field(s, len);
             if (!v->text)
                 rc = KVST_E_NOMEM;
         } else {
@@ -762,7 +767,7 @@ static int compile_test(dctx *c, const yaml_node_t *key, const yaml_node_t *val,
 
 static int add_test(sg_map *m, sg_test **out)
 {
-    sg_test *t = realloc(m->tests, (m->test_count + 1) * sizeof *t);
+    sg_test *t = sg_realloc(m->tests, (m->test_count + 1) * sizeof *t);
     if (!t)
         return KVST_E_NOMEM;
     m->tests = t;
@@ -773,7 +778,7 @@ static int add_test(sg_map *m, sg_test **out)
 
 static int add_map(sg_search *s, sg_map **out)
 {
-    sg_map *m = realloc(s->maps, (s->map_count + 1) * sizeof *m);
+    sg_map *m = sg_realloc(s->maps, (s->map_count + 1) * sizeof *m);
     if (!m)
         return KVST_E_NOMEM;
     s->maps = m;
@@ -904,7 +909,7 @@ static int compile_condition(dctx *c, const yaml_node_t *n, sg_rule *r)
         if (rc != 0)
             return rc;
         if (r->cond) {
-            sg_cond *or = calloc(1, sizeof *or);
+            sg_cond *or = sg_calloc(1, sizeof *or);
             if (!or) {
                 sg_cond_free(cond);
                 return KVST_E_NOMEM;
@@ -950,7 +955,7 @@ int sg_detection_compile(yaml_document_t *doc, yaml_node_t *det, sg_budget *bud,
         if (!strcmp(name, "timeframe"))
             return diag(&c, k, "%sunsupported 'timeframe' (Sigma 1 aggregation): "
                         "write a correlation rule", NULL);
-        grown = realloc(r->searches, (r->search_count + 1) * sizeof *grown);
+        grown = sg_realloc(r->searches, (r->search_count + 1) * sizeof *grown);
         if (!grown)
             return KVST_E_NOMEM;
         r->searches = grown;

@@ -9,6 +9,12 @@
  * before, rec->truncated set) on anything it does not expect. Array
  * elements get the array's path: Sigma matches lists element-wise.
  * Containers are leaves too (for |exists and null), with their JSON text.
+ *
+ * Most of a record is fields no rule reads (responseElements, tlsDetails,
+ * other services' parameters): with the rule set's path set, a member
+ * whose path is neither wanted nor on the way to a wanted one is skipped
+ * without leaves, paths or decoding, and the path hash grows with the
+ * path (sg_hash_more) instead of being computed again for every leaf.
  */
 #include "sigma_internal.h"
 
@@ -21,8 +27,93 @@ typedef struct scan {
     const char *p, *end;
     sg_record *rec;
     sg_buf path;       /* the current dotted path */
+    uint64_t hash;     /* sg_hash of it */
+    const sg_pathset *const *want; /* the sets of the paths to keep */
+    size_t want_count;
+    int keep;          /* the current value is wanted, or under one */
     int nomem;
 } scan;
+
+static uint64_t slot_key(uint64_t h)
+{
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static unsigned pathset_kind(const sg_pathset *ps, uint64_t h)
+{
+    size_t i;
+    uint64_t k = slot_key(h);
+    if (!ps->cap)
+        return 0;
+    for (i = (size_t)k & (ps->cap - 1); ps->hashes[i]; i = (i + 1) & (ps->cap - 1))
+        if (ps->hashes[i] == k)
+            return ps->kinds[i];
+    return 0;
+}
+
+/* What the sets say of a path: wanted, on the way, or neither (0). */
+static unsigned wanted(const scan *s, uint64_t h)
+{
+    unsigned kind = 0;
+    size_t i;
+    for (i = 0; i < s->want_count && !(kind & SG_PATH_WANTED); i++)
+        kind |= pathset_kind(s->want[i], h);
+    return kind;
+}
+
+static int pathset_put(sg_pathset *ps, uint64_t h, unsigned kind)
+{
+    size_t i;
+    uint64_t k = slot_key(h);
+    if ((ps->count + 1) * 2 > ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 64, j;
+        uint64_t *hs = sg_calloc(cap, sizeof *hs);
+        uint8_t *ks = sg_calloc(cap, 1);
+        if (!hs || !ks) {
+            sg_free(hs);
+            sg_free(ks);
+            return KVST_E_NOMEM;
+        }
+        for (j = 0; j < ps->cap; j++) {
+            if (!ps->hashes[j])
+                continue;
+            for (i = (size_t)ps->hashes[j] & (cap - 1); hs[i]; i = (i + 1) & (cap - 1))
+                ;
+            hs[i] = ps->hashes[j];
+            ks[i] = ps->kinds[j];
+        }
+        sg_free(ps->hashes);
+        sg_free(ps->kinds);
+        ps->hashes = hs;
+        ps->kinds = ks;
+        ps->cap = cap;
+    }
+    for (i = (size_t)k & (ps->cap - 1); ps->hashes[i] && ps->hashes[i] != k;
+         i = (i + 1) & (ps->cap - 1))
+        ;
+    if (!ps->hashes[i]) {
+        ps->hashes[i] = k;
+        ps->count++;
+    }
+    ps->kinds[i] |= (uint8_t)kind;
+    return 0;
+}
+
+int sg_pathset_add(sg_pathset *ps, const char *path, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (path[i] == '.' && pathset_put(ps, sg_hash(path, i), SG_PATH_PREFIX) != 0)
+            return KVST_E_NOMEM;
+    return pathset_put(ps, sg_hash(path, len), SG_PATH_WANTED);
+}
+
+void sg_pathset_free(sg_pathset *ps)
+{
+    sg_free(ps->hashes);
+    sg_free(ps->kinds);
+    memset(ps, 0, sizeof *ps);
+}
 
 static void skip_ws(scan *s)
 {
@@ -40,9 +131,11 @@ static int add_leaf(scan *s, uint8_t type, const char *val, size_t val_off,
     sg_record *r = s->rec;
     sg_leaf *l;
     size_t path_off = r->text.len;
+    if (!s->keep)
+        return 1;
     if (r->count == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
-        sg_leaf *n = realloc(r->leaves, cap * sizeof *n);
+        sg_leaf *n = sg_realloc(r->leaves, cap * sizeof *n);
         if (!n) {
             s->nomem = 1;
             return 0;
@@ -54,7 +147,7 @@ static int add_leaf(scan *s, uint8_t type, const char *val, size_t val_off,
     sg_buf_addc(&r->text, '\0');
     l = &r->leaves[r->count++];
     memset(l, 0, sizeof *l);
-    l->hash = sg_hash(s->path.data ? s->path.data : "", s->path.len);
+    l->hash = s->hash;
     l->path_len = (uint32_t)s->path.len;
     l->type = type;
     l->val_len = (uint32_t)val_len;
@@ -118,20 +211,64 @@ static void put_utf8(sg_buf *b, unsigned cp)
  * and *escaped when it has escapes. */
 static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
 {
-    const char *p = s->p + 1;
-    *escaped = 0;
-    while (p < s->end && *p != '"') {
-        if (*p == '\\') {
-            *escaped = 1;
-            p++;
+    const char *body = s->p + 1, *p = body;
+    for (;;) {
+        const char *q = memchr(p, '"', (size_t)(s->end - p));
+        const char *b;
+        if (!q)
+            return 0;
+        /* Escaped when an odd run of backslashes stands before it. */
+        for (b = q; b > body && b[-1] == '\\'; b--)
+            ;
+        if ((q - b) % 2 == 0) {
+            *start = body;
+            *len = (size_t)(q - body);
+            *escaped = memchr(body, '\\', *len) != NULL;
+            s->p = q + 1;
+            return 1;
         }
-        p++;
+        p = q + 1;
     }
-    if (p >= s->end)
+}
+
+/* Past a number, true, false or null. */
+static void skip_scalar(scan *s)
+{
+    while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' &&
+           *s->p != ' ' && *s->p != '\n' && *s->p != '\r' && *s->p != '\t')
+        s->p++;
+}
+
+/* Past one value no rule reads: no leaves, no paths, no recursion (the
+ * parser accepted the record, so brackets pair up; bounds are still
+ * checked). */
+static int skip_value(scan *s)
+{
+    size_t depth = 0;
+    const char *k;
+    size_t n;
+    int esc;
+    skip_ws(s);
+    if (s->p >= s->end)
         return 0;
-    *start = s->p + 1;
-    *len = (size_t)(p - *start);
-    s->p = p + 1;
+    if (*s->p != '"' && *s->p != '{' && *s->p != '[') {
+        skip_scalar(s);
+        return 1;
+    }
+    do {
+        if (s->p >= s->end)
+            return 0;
+        if (*s->p == '"') {
+            if (!scan_string(s, &k, &n, &esc))
+                return 0;
+            continue;
+        }
+        if (*s->p == '{' || *s->p == '[')
+            depth++;
+        else if (*s->p == '}' || *s->p == ']')
+            depth--;
+        s->p++;
+    } while (depth > 0);
     return 1;
 }
 
@@ -187,18 +324,24 @@ static int scan_value(scan *s, int depth);
 
 static int push_key(scan *s, const char *k, size_t n, int escaped)
 {
+    size_t from = s->path.len;
     if (s->path.len)
         sg_buf_addc(&s->path, '.');
     if (escaped)
         decode_string(&s->path, k, n);
     else
         sg_buf_add(&s->path, k, n);
-    return !s->path.failed;
+    if (s->path.failed)
+        return 0;
+    s->hash = sg_hash_more(s->hash, s->path.data + from, s->path.len - from);
+    return 1;
 }
 
 static int scan_object(scan *s, int depth)
 {
     size_t base = s->path.len;
+    uint64_t base_hash = s->hash;
+    int base_keep = s->keep;
     s->p++; /* '{' */
     skip_ws(s);
     if (s->p < s->end && *s->p == '}') {
@@ -218,8 +361,18 @@ static int scan_object(scan *s, int depth)
         s->p++;
         if (!push_key(s, k, n, esc))
             return 0;
-        if (!scan_value(s, depth + 1))
+        if (!base_keep) {
+            unsigned kind = wanted(s, s->hash);
+            s->keep = (kind & SG_PATH_WANTED) != 0;
+            if (!kind && !skip_value(s))
+                return 0;
+            if (kind && !scan_value(s, depth + 1))
+                return 0;
+            s->keep = 0;
+        } else if (!scan_value(s, depth + 1)) {
             return 0;
+        }
+        s->hash = base_hash;
         s->path.len = base;
         if (s->path.data)
             s->path.data[base] = '\0';
@@ -270,16 +423,20 @@ static int scan_value(scan *s, int depth)
     switch (*s->p) {
     case '{': {
         size_t leaf = s->rec->count;
+        int kept = s->keep;
         if (!add_leaf(s, SG_J_OBJECT, start, 0, 0, 1) || !scan_object(s, depth))
             return 0;
-        s->rec->leaves[leaf].val_len = (uint32_t)(s->p - start);
+        if (kept)
+            s->rec->leaves[leaf].val_len = (uint32_t)(s->p - start);
         return 1;
     }
     case '[': {
         size_t leaf = s->rec->count;
+        int kept = s->keep;
         if (!add_leaf(s, SG_J_ARRAY, start, 0, 0, 1) || !scan_array(s, depth))
             return 0;
-        s->rec->leaves[leaf].val_len = (uint32_t)(s->p - start);
+        if (kept)
+            s->rec->leaves[leaf].val_len = (uint32_t)(s->p - start);
         return 1;
     }
     case '"': {
@@ -288,7 +445,7 @@ static int scan_value(scan *s, int depth)
         int esc;
         if (!scan_string(s, &body, &n, &esc))
             return 0;
-        if (!esc)
+        if (!esc || !s->keep)
             return add_leaf(s, SG_J_STRING, body, 0, n, 1);
         {
             size_t off = s->rec->text.len;
@@ -302,9 +459,7 @@ static int scan_value(scan *s, int depth)
     }
     default: {
         uint8_t type;
-        while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' &&
-               *s->p != ' ' && *s->p != '\n' && *s->p != '\r' && *s->p != '\t')
-            s->p++;
+        skip_scalar(s);
         if (*start == 't' || *start == 'f')
             type = SG_J_BOOL;
         else if (*start == 'n')
@@ -316,7 +471,8 @@ static int scan_value(scan *s, int depth)
     }
 }
 
-int sg_flatten(sg_record *rec, const char *json, size_t len)
+int sg_flatten(sg_record *rec, const char *json, size_t len,
+               const sg_pathset *const *want, size_t want_count)
 {
     scan s;
     size_t i;
@@ -324,6 +480,12 @@ int sg_flatten(sg_record *rec, const char *json, size_t len)
     s.p = json;
     s.end = json + len;
     s.rec = rec;
+    s.hash = SG_HASH_INIT;
+    s.want = want;
+    s.want_count = want_count;
+    s.keep = want_count == 0;
+    for (i = 0; i < want_count; i++)
+        s.keep |= want[i]->all;
     rec->count = 0;
     rec->text.len = 0;
     rec->text.failed = 0;
@@ -335,6 +497,7 @@ int sg_flatten(sg_record *rec, const char *json, size_t len)
     } else {
         rec->truncated = 1;
     }
+    s.nomem |= s.path.failed;
     sg_buf_free(&s.path);
     if (s.nomem || rec->text.failed) {
         rec->count = 0;
@@ -353,7 +516,7 @@ int sg_flatten(sg_record *rec, const char *json, size_t len)
 
 void sg_record_free(sg_record *rec)
 {
-    free(rec->leaves);
+    sg_free(rec->leaves);
     sg_buf_free(&rec->text);
     memset(rec, 0, sizeof *rec);
 }

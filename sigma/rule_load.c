@@ -35,9 +35,9 @@ static int own(sg_rule *r, void *p)
     void **o;
     if (!p)
         return KVST_E_NOMEM;
-    o = realloc(r->owned, (r->owned_count + 1) * sizeof *o);
+    o = sg_realloc(r->owned, (r->owned_count + 1) * sizeof *o);
     if (!o) {
-        free(p);
+        sg_free(p);
         return KVST_E_NOMEM;
     }
     r->owned = o;
@@ -118,7 +118,7 @@ static int meta_list(lctx *c, const yaml_node_t *root, const char *key,
     if (!n)
         return 0;
     if (n->type == YAML_SCALAR_NODE) {
-        v = calloc(1, sizeof *v);
+        v = sg_calloc(1, sizeof *v);
         if (own(c->r, v) != 0)
             return KVST_E_NOMEM;
         *out = v;
@@ -128,7 +128,7 @@ static int meta_list(lctx *c, const yaml_node_t *root, const char *key,
     }
     if (n->type != YAML_SEQUENCE_NODE)
         return ldiag(c, n, "'%s' must be a list", key);
-    v = calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
+    v = sg_calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
                sizeof *v);
     if (own(c->r, v) != 0)
         return KVST_E_NOMEM;
@@ -238,10 +238,10 @@ static int str_list(lctx *c, const yaml_node_t *n, const char *what,
     if (!n)
         return 0;
     if (n->type == YAML_SCALAR_NODE) {
-        v = calloc(1, sizeof *v);
+        v = sg_calloc(1, sizeof *v);
         if (!v || !(v[0] = sg_strndup((const char *)n->data.scalar.value,
                                       n->data.scalar.length))) {
-            free(v);
+            sg_free(v);
             return KVST_E_NOMEM;
         }
         *out = v;
@@ -250,7 +250,7 @@ static int str_list(lctx *c, const yaml_node_t *n, const char *what,
     }
     if (n->type != YAML_SEQUENCE_NODE)
         return ldiag(c, n, "'%s' must be a list of strings", what);
-    v = calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
+    v = sg_calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
                sizeof *v);
     if (!v)
         return KVST_E_NOMEM;
@@ -327,7 +327,7 @@ static int correlation(lctx *c, const yaml_node_t *root, const yaml_node_t *n)
     int rc, found = 0;
     if (n->type != YAML_MAPPING_NODE)
         return ldiag(c, n, "%scorrelation must be a map", NULL);
-    k = calloc(1, sizeof *k);
+    k = sg_calloc(1, sizeof *k);
     if (!k)
         return KVST_E_NOMEM;
     c->r->corr = k;
@@ -379,7 +379,7 @@ static int correlation(lctx *c, const yaml_node_t *root, const yaml_node_t *n)
         k->gte = k->ref_count;
     }
     /* aliases: alias -> { rule name -> field } */
-    k->alias_field = calloc(k->group_count * k->ref_count + 1, sizeof *k->alias_field);
+    k->alias_field = sg_calloc(k->group_count * k->ref_count + 1, sizeof *k->alias_field);
     if (!k->alias_field)
         return KVST_E_NOMEM;
     aliases = get(c, n, "aliases");
@@ -436,42 +436,44 @@ void sg_rule_free(sg_rule *r)
         return;
     for (i = 0; i < r->search_count; i++)
         sg_search_free(&r->searches[i]);
-    free(r->searches);
+    sg_free(r->searches);
     sg_cond_free(r->cond);
-    free(r->positive);
+    sg_free(r->positive);
     sg_prefilter_free(&r->sources);
     sg_prefilter_free(&r->names);
     if (r->corr) {
         sg_corr *k = r->corr;
         for (i = 0; i < k->ref_count; i++)
-            free(k->refs[i]);
+            sg_free(k->refs[i]);
         for (i = 0; i < k->group_count; i++)
-            free(k->group_by[i]);
+            sg_free(k->group_by[i]);
         for (i = 0; k->alias_field && i < k->group_count * k->ref_count; i++)
-            free(k->alias_field[i]);
-        free(k->refs);
-        free(k->ref_rules);
-        free(k->group_by);
-        free(k->alias_field);
-        free(k->field);
-        free(k);
+            sg_free(k->alias_field[i]);
+        sg_free(k->refs);
+        sg_free(k->ref_rules);
+        sg_free(k->group_by);
+        sg_free(k->alias_field);
+        sg_free(k->field);
+        sg_free(k);
     }
     for (i = 0; i < r->owned_count; i++)
-        free(r->owned[i]);
-    free(r->owned);
-    free(r->dependents);
-    free(r);
+        sg_free(r->owned[i]);
+    sg_free(r->owned);
+    sg_free(r->dependents);
+    sg_free(r);
 }
 
-/* Finish a detection: which searches count for the fields reported, and
- * the prefilter on eventSource and eventName. */
+/* Finish a detection: which searches count for the fields reported, the
+ * order of AND operands (cheap first), and the prefilter on eventSource
+ * and eventName. */
 static int finish_detection(sg_rule *r)
 {
     int rc;
-    r->positive = calloc(r->search_count + 1, 1);
+    r->positive = sg_calloc(r->search_count + 1, 1);
     if (!r->positive)
         return KVST_E_NOMEM;
     sg_cond_positive(r->cond, 0, r->positive);
+    sg_cond_order(r->cond, r->searches);
     rc = sg_cond_prefilter(r->cond, r->searches, "eventSource", &r->sources);
     if (rc == 0)
         rc = sg_cond_prefilter(r->cond, r->searches, "eventName", &r->names);
@@ -489,7 +491,7 @@ static int load_document(const sg_env *env, const char *file, yaml_document_t *d
     c.bud.nodes = *nodes_left;
     c.bud.values = env->opts.max_values;
     c.bud.env = env;
-    c.r = calloc(1, sizeof *c.r);
+    c.r = sg_calloc(1, sizeof *c.r);
     if (!c.r)
         return KVST_E_NOMEM;
     if (root->type != YAML_MAPPING_NODE) {

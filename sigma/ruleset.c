@@ -46,12 +46,20 @@ struct kvst_sigma_ruleset {
     size_t unindexed_count;
     char *folded;            /* the folded names */
     size_t max_searches;
+    /* The paths flatten keeps: want, those of the rules without an
+     * eventName set and of every correlation (read for each candidate
+     * event), and rule_want[i], those of indexed rule i, kept only for
+     * the events of which it is a candidate. */
+    sg_pathset want;
+    sg_pathset *rule_want;
 };
 
 struct kvst_sigma_state {
     const kvst_sigma_ruleset *rs;
     sg_record rec;
     int flattened;
+    size_t cand_count;          /* of the event being matched */
+    const sg_pathset **wantv;   /* flatten's sets for it */
     const kvst_event *cur_ev;   /* the event being matched */
     int8_t *memo;
     uint32_t *cand;
@@ -105,20 +113,31 @@ static int options_take(const kvst_sigma_options *in, kvst_sigma_options *out)
 
 /* ---- builder ------------------------------------------------------------ */
 
-int kvst_sigma_builder_new(const kvst_sigma_options *opts, kvst_sigma_builder **out)
+static void builder_free(kvst_sigma_builder *b);
+
+/* Under the allocator of opts, made current by the caller. */
+static int builder_new(const kvst_sigma_options *opts, kvst_sigma_builder **out)
 {
     kvst_sigma_builder *b;
+    pcre2_general_context *gc;
     int rc;
-    if (!out)
-        return KVST_E_INVAL;
-    *out = NULL;
-    b = calloc(1, sizeof *b);
+    b = sg_calloc(1, sizeof *b);
     if (!b)
         return KVST_E_NOMEM;
     rc = options_take(opts, &b->env.opts);
+    sg_mem_take(opts && opts->struct_size >= sizeof *opts ? &opts->allocator : NULL,
+                &b->env.opts.allocator);
     if (rc != 0) {
-        free(b);
+        sg_free(b);
         return rc;
+    }
+    /* Compiled regexes keep this context's hooks (PCRE2 copies them). */
+    gc = sg_pcre2_context();
+    b->env.pcre2_compile = gc ? pcre2_compile_context_create(gc) : NULL;
+    pcre2_general_context_free(gc);
+    if (!b->env.pcre2_compile) {
+        builder_free(b);
+        return KVST_E_NOMEM;
     }
     *out = b;
     return 0;
@@ -126,7 +145,7 @@ int kvst_sigma_builder_new(const kvst_sigma_options *opts, kvst_sigma_builder **
 
 static char *own_copy(kvst_sigma_builder *b, const char *s, size_t n)
 {
-    void **o = realloc(b->owned, (b->owned_count + 1) * sizeof *o);
+    void **o = sg_realloc(b->owned, (b->owned_count + 1) * sizeof *o);
     char *d;
     if (!o)
         return NULL;
@@ -137,18 +156,18 @@ static char *own_copy(kvst_sigma_builder *b, const char *s, size_t n)
     return d;
 }
 
-int kvst_sigma_builder_placeholder(kvst_sigma_builder *b, const char *name,
+static int builder_placeholder(kvst_sigma_builder *b, const char *name,
                                    const char *value)
 {
     char **n, **v;
     if (!b || !name || !value || !*name)
         return KVST_E_INVAL;
-    n = realloc(b->env.placeholder_names,
+    n = sg_realloc(b->env.placeholder_names,
                 (b->env.placeholder_count + 1) * sizeof *n);
     if (!n)
         return KVST_E_NOMEM;
     b->env.placeholder_names = n;
-    v = realloc(b->env.placeholder_values,
+    v = sg_realloc(b->env.placeholder_values,
                 (b->env.placeholder_count + 1) * sizeof *v);
     if (!v)
         return KVST_E_NOMEM;
@@ -166,7 +185,7 @@ static int sink_rule(void *ctx, sg_rule *r, int skipped)
     kvst_sigma_builder *b = ctx;
     sg_rule ***list = skipped ? &b->skipped : &b->rules;
     size_t *count = skipped ? &b->skipped_count : &b->rule_count;
-    sg_rule **n = realloc(*list, (*count + 1) * sizeof(sg_rule *));
+    sg_rule **n = sg_realloc(*list, (*count + 1) * sizeof(sg_rule *));
     if (!n) {
         sg_rule_free(r);
         return KVST_E_NOMEM;
@@ -180,7 +199,7 @@ static int sink_error(void *ctx, const char *file, uint64_t line, uint64_t colum
                       const char *title, const char *message)
 {
     kvst_sigma_builder *b = ctx;
-    kvst_sigma_error *e = realloc(b->errors, (b->error_count + 1) * sizeof *e);
+    kvst_sigma_error *e = sg_realloc(b->errors, (b->error_count + 1) * sizeof *e);
     char *f, *t, *m;
     if (!e)
         return KVST_E_NOMEM;
@@ -204,7 +223,7 @@ static int sink_error(void *ctx, const char *file, uint64_t line, uint64_t colum
     return 0;
 }
 
-int kvst_sigma_builder_add_text(kvst_sigma_builder *b, const char *file,
+static int builder_add_text(kvst_sigma_builder *b, const char *file,
                                 const char *text, size_t len)
 {
     sg_sink sink;
@@ -244,7 +263,7 @@ static int add_file(kvst_sigma_builder *b, const char *path)
     }
     fclose(f);
     rc = text.failed ? KVST_E_NOMEM
-                     : kvst_sigma_builder_add_text(b, path, text.data ? text.data : "",
+                     : builder_add_text(b, path, text.data ? text.data : "",
                                                    text.len);
     sg_buf_free(&text);
     return rc;
@@ -285,10 +304,14 @@ static int add_path_depth(kvst_sigma_builder *b, const char *path, int depth)
         if (de->d_name[0] == '.')
             continue;
         sg_buf_printf(&full, "%s/%s", path, de->d_name);
-        grown = realloc(names, (count + 1) * sizeof *grown);
+        grown = sg_realloc(names, (count + 1) * sizeof *grown);
         if (full.failed || !grown) {
             sg_buf_free(&full);
-            free(grown ? grown : names);
+            if (grown)
+                names = grown;
+            for (i = 0; i < count; i++)
+                sg_free(names[i]);
+            sg_free(names);
             closedir(d);
             return KVST_E_NOMEM;
         }
@@ -310,12 +333,12 @@ static int add_path_depth(kvst_sigma_builder *b, const char *path, int depth)
             status = rc;
     }
     for (i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+        sg_free(names[i]);
+    sg_free(names);
     return status;
 }
 
-int kvst_sigma_builder_add_path(kvst_sigma_builder *b, const char *path)
+static int builder_add_path(kvst_sigma_builder *b, const char *path)
 {
     if (!b || !path)
         return KVST_E_INVAL;
@@ -342,24 +365,23 @@ const kvst_sigma_rule *kvst_sigma_builder_skipped(const kvst_sigma_builder *b, s
     return b && i < b->skipped_count ? &b->skipped[i]->info : NULL;
 }
 
-void kvst_sigma_builder_free(kvst_sigma_builder *b)
+static void builder_free(kvst_sigma_builder *b)
 {
     size_t i;
-    if (!b)
-        return;
     for (i = 0; i < b->rule_count; i++)
         sg_rule_free(b->rules[i]);
     for (i = 0; i < b->skipped_count; i++)
         sg_rule_free(b->skipped[i]);
     for (i = 0; i < b->owned_count; i++)
-        free(b->owned[i]);
-    free(b->rules);
-    free(b->skipped);
-    free(b->errors);
-    free(b->owned);
-    free(b->env.placeholder_names);
-    free(b->env.placeholder_values);
-    free(b);
+        sg_free(b->owned[i]);
+    sg_free(b->rules);
+    sg_free(b->skipped);
+    sg_free(b->errors);
+    sg_free(b->owned);
+    sg_free(b->env.placeholder_names);
+    sg_free(b->env.placeholder_values);
+    pcre2_compile_context_free(b->env.pcre2_compile);
+    sg_free(b);
 }
 
 /* ---- build: correlation references, the eventName index ----------------- */
@@ -396,7 +418,7 @@ static int cycles(sg_rule **rules, uint32_t at, uint32_t start, size_t depth)
 
 static int add_dependent(sg_rule *r, uint32_t corr)
 {
-    uint32_t *d = realloc(r->dependents, (r->dependent_count + 1) * sizeof *d);
+    uint32_t *d = sg_realloc(r->dependents, (r->dependent_count + 1) * sizeof *d);
     if (!d)
         return KVST_E_NOMEM;
     r->dependents = d;
@@ -436,8 +458,8 @@ static int resolve(kvst_sigma_builder *b, int *status)
         int ok = 1;
         if (!c)
             continue;
-        free(c->ref_rules);
-        c->ref_rules = calloc(c->ref_count, sizeof *c->ref_rules);
+        sg_free(c->ref_rules);
+        c->ref_rules = sg_calloc(c->ref_count, sizeof *c->ref_rules);
         if (!c->ref_rules)
             return KVST_E_NOMEM;
         for (j = 0; j < c->ref_count && ok; j++) {
@@ -477,6 +499,42 @@ static int cmp_name(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* Every dotted path a rule reads from the record: tests, fieldref
+ * targets, group-by fields (and their aliases) and value_count fields.
+ * A keyword search reads every string: then flatten keeps everything. */
+static int want_rule(sg_pathset *ps, const sg_rule *r)
+{
+    size_t s, m, t, v, g;
+    if (r->corr) {
+        const sg_corr *c = r->corr;
+        for (g = 0; g < c->group_count; g++)
+            if (sg_pathset_add(ps, c->group_by[g], strlen(c->group_by[g])) != 0)
+                return KVST_E_NOMEM;
+        for (g = 0; g < c->group_count * c->ref_count; g++)
+            if (c->alias_field[g] &&
+                sg_pathset_add(ps, c->alias_field[g], strlen(c->alias_field[g])) != 0)
+                return KVST_E_NOMEM;
+        return c->field && sg_pathset_add(ps, c->field, c->field_len) != 0
+                   ? KVST_E_NOMEM : 0;
+    }
+    for (s = 0; s < r->search_count; s++)
+        for (m = 0; m < r->searches[s].map_count; m++) {
+            const sg_map *map = &r->searches[s].maps[m];
+            for (t = 0; t < map->test_count; t++) {
+                const sg_test *te = &map->tests[t];
+                if (!te->path)
+                    ps->all = 1;
+                else if (sg_pathset_add(ps, te->path, te->path_len) != 0)
+                    return KVST_E_NOMEM;
+                for (v = 0; v < te->value_count; v++)
+                    if (te->values[v].op == SG_OP_FIELDREF &&
+                        sg_pathset_add(ps, te->values[v].text, te->values[v].len) != 0)
+                        return KVST_E_NOMEM;
+            }
+        }
+    return 0;
+}
+
 static int build_index(kvst_sigma_ruleset *rs)
 {
     size_t i, j, total = 0, text = 0, t = 0, at = 0;
@@ -494,9 +552,9 @@ static int build_index(kvst_sigma_ruleset *rs)
                 text += r->names.lens[j] + 1;
             }
     }
-    rs->names = calloc(total + 1, sizeof *rs->names);
-    rs->unindexed = calloc(rs->unindexed_count + 1, sizeof *rs->unindexed);
-    rs->folded = malloc(text + 1);
+    rs->names = sg_calloc(total + 1, sizeof *rs->names);
+    rs->unindexed = sg_calloc(rs->unindexed_count + 1, sizeof *rs->unindexed);
+    rs->folded = sg_malloc(text + 1);
     if (!rs->names || !rs->unindexed || !rs->folded)
         return KVST_E_NOMEM;
     rs->unindexed_count = 0;
@@ -522,27 +580,39 @@ static int build_index(kvst_sigma_ruleset *rs)
             at++;
         }
     }
+    rs->rule_want = sg_calloc(rs->rule_count + 1, sizeof *rs->rule_want);
+    if (!rs->rule_want)
+        return KVST_E_NOMEM;
+    for (i = 0; i < rs->rule_count; i++) {
+        const sg_rule *r = rs->rules[i];
+        sg_pathset *ps = r->corr || r->names.any ? &rs->want : &rs->rule_want[i];
+        if (want_rule(ps, r) != 0)
+            return KVST_E_NOMEM;
+    }
     rs->name_count = at;
     if (at > 1) /* rs->names is NULL when no rule names an eventName */
         qsort(rs->names, at, sizeof *rs->names, cmp_name);
     return 0;
 }
 
-void kvst_sigma_ruleset_free(kvst_sigma_ruleset *rs)
+static void ruleset_free(kvst_sigma_ruleset *rs)
 {
     size_t i;
-    if (!rs)
-        return;
+    sg_pathset_free(&rs->want);
+    if (rs->rule_want)
+        for (i = 0; i < rs->rule_count; i++)
+            sg_pathset_free(&rs->rule_want[i]);
+    sg_free(rs->rule_want);
     for (i = 0; i < rs->rule_count; i++)
         sg_rule_free(rs->rules[i]);
-    free(rs->rules);
-    free(rs->names);
-    free(rs->unindexed);
-    free(rs->folded);
-    free(rs);
+    sg_free(rs->rules);
+    sg_free(rs->names);
+    sg_free(rs->unindexed);
+    sg_free(rs->folded);
+    sg_free(rs);
 }
 
-int kvst_sigma_builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
+static int builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
 {
     kvst_sigma_ruleset *rs;
     int status = 0, rc;
@@ -553,7 +623,7 @@ int kvst_sigma_builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
     rc = resolve(b, &status);
     if (rc != 0)
         return rc;
-    rs = calloc(1, sizeof *rs);
+    rs = sg_calloc(1, sizeof *rs);
     if (!rs)
         return KVST_E_NOMEM;
     rs->opts = b->env.opts;
@@ -564,7 +634,7 @@ int kvst_sigma_builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
     b->rule_count = 0;
     for (i = 0; i < rs->rule_count; i++) {
         sg_rule *r = rs->rules[i];
-        free(r->dependents);
+        sg_free(r->dependents);
         r->dependents = NULL;
         r->dependent_count = 0;
     }
@@ -575,14 +645,14 @@ int kvst_sigma_builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
             if (!c->generate)
                 ref->info.reported = 0;
             if (add_dependent(ref, (uint32_t)i) != 0) {
-                kvst_sigma_ruleset_free(rs);
+                ruleset_free(rs);
                 return KVST_E_NOMEM;
             }
         }
     }
     rc = build_index(rs);
     if (rc != 0) {
-        kvst_sigma_ruleset_free(rs);
+        ruleset_free(rs);
         return rc;
     }
     *out = rs;
@@ -601,25 +671,32 @@ const kvst_sigma_rule *kvst_sigma_ruleset_rule(const kvst_sigma_ruleset *rs, siz
 
 /* ---- state and matching ------------------------------------------------- */
 
-int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
+static void state_free(kvst_sigma_state *st);
+
+static int state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
 {
     kvst_sigma_state *st;
     size_t i;
     if (!rs || !out)
         return KVST_E_INVAL;
     *out = NULL;
-    st = calloc(1, sizeof *st);
+    st = sg_calloc(1, sizeof *st);
     if (!st)
         return KVST_E_NOMEM;
     st->rs = rs;
     st->stats.struct_size = sizeof st->stats;
-    st->memo = malloc(rs->max_searches + 1);
-    st->cand = malloc((rs->rule_count + 1) * sizeof *st->cand);
-    st->corr = calloc(rs->rule_count + 1, sizeof(sg_corr_state *));
-    st->md = pcre2_match_data_create(1, NULL);
-    st->mc = pcre2_match_context_create(NULL);
-    if (!st->memo || !st->cand || !st->corr || !st->md || !st->mc) {
-        kvst_sigma_state_free(st);
+    st->memo = sg_malloc(rs->max_searches + 1);
+    st->cand = sg_malloc((rs->rule_count + 1) * sizeof *st->cand);
+    st->wantv = sg_malloc((rs->rule_count + 1) * sizeof *st->wantv);
+    st->corr = sg_calloc(rs->rule_count + 1, sizeof *st->corr);
+    {
+        pcre2_general_context *gc = sg_pcre2_context();
+        st->md = gc ? pcre2_match_data_create(1, gc) : NULL;
+        st->mc = gc ? pcre2_match_context_create(gc) : NULL;
+        pcre2_general_context_free(gc);
+    }
+    if (!st->memo || !st->cand || !st->wantv || !st->corr || !st->md || !st->mc) {
+        state_free(st);
         return KVST_E_NOMEM;
     }
     pcre2_set_match_limit(st->mc, (uint32_t)(rs->opts.regex_match_limit > UINT32_MAX
@@ -632,7 +709,7 @@ int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
         if (rs->rules[i]->corr) {
             st->corr[i] = sg_corr_state_new(rs->rules[i]->corr);
             if (!st->corr[i]) {
-                kvst_sigma_state_free(st);
+                state_free(st);
                 return KVST_E_NOMEM;
             }
         }
@@ -640,23 +717,22 @@ int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
     return 0;
 }
 
-void kvst_sigma_state_free(kvst_sigma_state *st)
+static void state_free(kvst_sigma_state *st)
 {
     size_t i;
-    if (!st)
-        return;
     for (i = 0; st->corr && i < st->rs->rule_count; i++)
         sg_corr_state_free(st->corr[i]);
-    free(st->corr);
-    free(st->memo);
-    free(st->cand);
+    sg_free(st->corr);
+    sg_free(st->memo);
+    sg_free(st->cand);
+    sg_free(st->wantv);
     pcre2_match_data_free(st->md);
     pcre2_match_context_free(st->mc);
     sg_record_free(&st->rec);
-    free(st->fields);
+    sg_free(st->fields);
     sg_buf_free(&st->fieldtext);
     sg_buf_free(&st->key);
-    free(st);
+    sg_free(st);
 }
 
 void kvst_sigma_state_stats(const kvst_sigma_state *st, kvst_sigma_stats *stats)
@@ -743,7 +819,19 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
         st->rec.count = 0;
         return 0;
     }
-    return sg_flatten(&st->rec, raw.ptr, raw.len);
+    {
+        /* The paths of every candidate: each rule evaluated on this event
+         * reads from the same flattening. */
+        const kvst_sigma_ruleset *rs = st->rs;
+        size_t n = 0, i;
+        st->wantv[n++] = &rs->want;
+        for (i = 0; i < st->cand_count; i++) {
+            const sg_pathset *ps = &rs->rule_want[st->cand[i]];
+            if (ps->count || ps->all)
+                st->wantv[n++] = ps;
+        }
+        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n);
+    }
 }
 
 static int need_record(void *ctx)
@@ -757,7 +845,7 @@ static int add_field(kvst_sigma_state *st, const char *name, size_t nlen,
 {
     if (st->field_count == st->field_cap) {
         size_t cap = st->field_cap ? st->field_cap * 2 : 16;
-        kvst_sigma_field *f = realloc(st->fields, cap * sizeof *f);
+        kvst_sigma_field *f = sg_realloc(st->fields, cap * sizeof *f);
         if (!f)
             return KVST_E_NOMEM;
         st->fields = f;
@@ -824,6 +912,33 @@ static const sg_leaf *first_value(const sg_record *rec, const char *path)
     return NULL;
 }
 
+/* The first value of a field for a correlation (group-by, value_count):
+ * from the event for an envelope field, else from the record, flattened
+ * now if need be. 1 and *val, *len set; 0 when absent or null;
+ * KVST_E_NOMEM. */
+static int field_value(kvst_sigma_state *st, const kvst_event *ev,
+                       const char *path, const char **val, size_t *len)
+{
+    int env = sg_envelope_field(path, strlen(path));
+    const sg_leaf *l;
+    if (env >= 0) {
+        const kvst_str *s = sg_envelope_get(ev, env);
+        if (!s || !s->ptr)
+            return 0;
+        *val = s->ptr;
+        *len = s->len;
+        return 1;
+    }
+    if (flatten(st, ev) != 0)
+        return KVST_E_NOMEM;
+    l = first_value(&st->rec, path);
+    if (!l || l->type == SG_J_NULL)
+        return 0;
+    *val = l->val;
+    *len = l->val_len;
+    return 1;
+}
+
 typedef struct report_ctx {
     kvst_sigma_match_fn fn;
     void *payload;
@@ -844,8 +959,6 @@ static int feed_dependents(kvst_sigma_state *st, uint32_t ri, const kvst_event *
             st->stats.untimed++;
         return 0;
     }
-    if (flatten(st, ev) != 0)
-        return KVST_E_NOMEM;
     for (d = 0; d < r->dependent_count; d++) {
         uint32_t ci = r->dependents[d];
         const sg_rule *cr = st->rs->rules[ci];
@@ -858,21 +971,30 @@ static int feed_dependents(kvst_sigma_state *st, uint32_t ri, const kvst_event *
         while (slot < c->ref_count && c->ref_rules[slot] != ri)
             slot++;
         st->key.len = 0;
+        st->key.failed = 0; /* a past failure is not this key's */
         for (g = 0; g < c->group_count; g++) {
             const char *field = c->alias_field[g * c->ref_count + slot];
-            const sg_leaf *l = first_value(&st->rec, field ? field : c->group_by[g]);
+            const char *val;
+            size_t len;
+            rc = field_value(st, ev, field ? field : c->group_by[g], &val, &len);
+            if (rc < 0)
+                return rc;
             if (g)
                 sg_buf_addc(&st->key, '\x1f');
-            if (l && l->type != SG_J_NULL)
-                sg_buf_add(&st->key, l->val, l->val_len);
+            if (rc == 1)
+                sg_buf_add(&st->key, val, len);
         }
         if (st->key.failed)
             return KVST_E_NOMEM;
         if (c->type == SG_VALUE_COUNT) {
-            const sg_leaf *l = first_value(&st->rec, c->field);
-            if (!l || l->type == SG_J_NULL)
+            const char *val;
+            size_t len;
+            rc = field_value(st, ev, c->field, &val, &len);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
                 continue; /* no value to count */
-            vhash = sg_hash(l->val, l->val_len);
+            vhash = sg_hash(val, len);
         }
         rc = sg_corr_add(st->corr[ci], c, &st->rs->opts,
                          st->key.data ? st->key.data : "", st->key.len, slot,
@@ -942,8 +1064,8 @@ static int rule_matched(kvst_sigma_state *st, uint32_t ri, const kvst_event *ev,
     return rc;
 }
 
-int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
-                     kvst_sigma_match_fn fn, void *payload)
+static int match(kvst_sigma_state *st, const kvst_event *ev,
+                 kvst_sigma_match_fn fn, void *payload)
 {
     const kvst_sigma_ruleset *rs;
     sg_match_ctx mx;
@@ -973,6 +1095,7 @@ int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
     mx.mc = st->mc;
     mx.regex_errors = &st->stats.regex_errors;
     n = candidates(st, ev);
+    st->cand_count = n;
     for (i = 0; i < n; i++) {
         const sg_rule *r = rs->rules[st->cand[i]];
         int rc;
@@ -987,4 +1110,133 @@ int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
             return rc;
     }
     return mx.failed ? KVST_E_NOMEM : rep.matches;
+}
+
+/* ---- the public entry points: each under its object's allocator --------- */
+
+int kvst_sigma_builder_new(const kvst_sigma_options *opts, kvst_sigma_builder **out)
+{
+    kvst_allocator a;
+    const kvst_allocator *prev;
+    int rc;
+    if (!out)
+        return KVST_E_INVAL;
+    *out = NULL;
+    sg_mem_take(opts && opts->struct_size >= sizeof *opts ? &opts->allocator : NULL, &a);
+    prev = sg_mem_enter(&a);
+    rc = builder_new(opts, out);
+    sg_mem_leave(prev);
+    return rc;
+}
+
+int kvst_sigma_builder_placeholder(kvst_sigma_builder *b, const char *name,
+                                   const char *value)
+{
+    const kvst_allocator *prev;
+    int rc;
+    if (!b)
+        return KVST_E_INVAL;
+    prev = sg_mem_enter(&b->env.opts.allocator);
+    rc = builder_placeholder(b, name, value);
+    sg_mem_leave(prev);
+    return rc;
+}
+
+int kvst_sigma_builder_add_text(kvst_sigma_builder *b, const char *file,
+                                const char *text, size_t len)
+{
+    const kvst_allocator *prev;
+    int rc;
+    if (!b)
+        return KVST_E_INVAL;
+    prev = sg_mem_enter(&b->env.opts.allocator);
+    rc = builder_add_text(b, file, text, len);
+    sg_mem_leave(prev);
+    return rc;
+}
+
+int kvst_sigma_builder_add_path(kvst_sigma_builder *b, const char *path)
+{
+    const kvst_allocator *prev;
+    int rc;
+    if (!b)
+        return KVST_E_INVAL;
+    prev = sg_mem_enter(&b->env.opts.allocator);
+    rc = builder_add_path(b, path);
+    sg_mem_leave(prev);
+    return rc;
+}
+
+int kvst_sigma_builder_build(kvst_sigma_builder *b, kvst_sigma_ruleset **out)
+{
+    const kvst_allocator *prev;
+    int rc;
+    if (!b)
+        return KVST_E_INVAL;
+    prev = sg_mem_enter(&b->env.opts.allocator);
+    rc = builder_build(b, out);
+    sg_mem_leave(prev);
+    return rc;
+}
+
+/* The frees copy the allocator first: the object holding it goes. */
+void kvst_sigma_builder_free(kvst_sigma_builder *b)
+{
+    kvst_allocator a;
+    const kvst_allocator *prev;
+    if (!b)
+        return;
+    a = b->env.opts.allocator;
+    prev = sg_mem_enter(&a);
+    builder_free(b);
+    sg_mem_leave(prev);
+}
+
+void kvst_sigma_ruleset_free(kvst_sigma_ruleset *rs)
+{
+    kvst_allocator a;
+    const kvst_allocator *prev;
+    if (!rs)
+        return;
+    a = rs->opts.allocator;
+    prev = sg_mem_enter(&a);
+    ruleset_free(rs);
+    sg_mem_leave(prev);
+}
+
+int kvst_sigma_state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
+{
+    const kvst_allocator *prev;
+    int rc;
+    if (!rs || !out)
+        return KVST_E_INVAL;
+    prev = sg_mem_enter(&rs->opts.allocator);
+    rc = state_new(rs, out);
+    sg_mem_leave(prev);
+    return rc;
+}
+
+void kvst_sigma_state_free(kvst_sigma_state *st)
+{
+    kvst_allocator a;
+    const kvst_allocator *prev;
+    if (!st)
+        return;
+    a = st->rs->opts.allocator;
+    prev = sg_mem_enter(&a);
+    state_free(st);
+    sg_mem_leave(prev);
+}
+
+int kvst_sigma_match(kvst_sigma_state *st, const kvst_event *ev,
+                     kvst_sigma_match_fn fn, void *payload)
+{
+    const kvst_allocator *prev;
+    int rc;
+    if (!st || !ev)
+        return KVST_E_INVAL;
+    prev = sg_mem_enter(&st->rs->opts.allocator);
+    rc = match(st, ev, fn, payload);
+    sg_mem_leave(prev);
+    return rc;
 }

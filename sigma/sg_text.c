@@ -22,7 +22,7 @@ static int buf_reserve(sg_buf *b, size_t extra)
     cap = b->cap ? b->cap : 256;
     while (cap < want)
         cap *= 2;
-    p = realloc(b->data, cap);
+    p = sg_realloc(b->data, cap);
     if (!p) {
         b->failed = 1;
         return 0;
@@ -69,13 +69,13 @@ void sg_buf_printf(sg_buf *b, const char *fmt, ...)
 
 void sg_buf_free(sg_buf *b)
 {
-    free(b->data);
+    sg_free(b->data);
     memset(b, 0, sizeof *b);
 }
 
 char *sg_strndup(const char *s, size_t n)
 {
-    char *d = malloc(n + 1);
+    char *d = sg_malloc(n + 1);
     if (d) {
         if (n)
             memcpy(d, s, n);
@@ -87,7 +87,11 @@ char *sg_strndup(const char *s, size_t n)
 /* FNV-1a, 64 bits: paths are short, and a collision only costs a compare. */
 uint64_t sg_hash(const char *s, size_t n)
 {
-    uint64_t h = 14695981039346656037ull;
+    return sg_hash_more(SG_HASH_INIT, s, n);
+}
+
+uint64_t sg_hash_more(uint64_t h, const char *s, size_t n)
+{
     size_t i;
     for (i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];

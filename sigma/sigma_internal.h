@@ -8,6 +8,7 @@
  *   flatten.c      a record's JSON -> dotted paths and values, once per event
  *   correlation.c  correlation windows per group, bounded
  *   ruleset.c      builder, rule set, prefilter index, state, kvst_sigma_match
+ *   sg_mem.c       the allocator hooks; sg_text.c buffers, hashing, folding
  *
  * Nothing here is exported; the public API is <kvstrail/sigma.h>.
  */
@@ -22,6 +23,25 @@
 #include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- memory (sg_mem.c) -------------------------------------------------- */
+
+/* The allocator of an object: in's hooks when all three are set, else
+ * the C library's. */
+void sg_mem_take(const kvst_allocator *in, kvst_allocator *out);
+/* Make a the thread's current allocator for a public call; returns the
+ * one to put back with sg_mem_leave when the call returns. */
+const kvst_allocator *sg_mem_enter(const kvst_allocator *a);
+void sg_mem_leave(const kvst_allocator *prev);
+/* The engine's malloc, calloc, realloc and free, through the current
+ * allocator. */
+void *sg_malloc(size_t n);
+void *sg_calloc(size_t count, size_t size);
+void *sg_realloc(void *p, size_t n);
+void sg_free(void *p);
+/* A PCRE2 general context whose memory goes through the same; NULL when
+ * out of memory. */
+pcre2_general_context *sg_pcre2_context(void);
 
 /* ---- growable byte buffer and error text ------------------------------ */
 
@@ -42,6 +62,10 @@ void sg_buf_free(sg_buf *b);
 
 char *sg_strndup(const char *s, size_t n);
 uint64_t sg_hash(const char *s, size_t n);
+/* The hash of a text continued by s[0..n): sg_hash(a + b) is
+ * sg_hash_more(sg_hash(a), b), so a dotted path is hashed as it grows. */
+#define SG_HASH_INIT 14695981039346656037ull
+uint64_t sg_hash_more(uint64_t h, const char *s, size_t n);
 /* ASCII case folding: Sigma compares case-insensitively by default. */
 extern const unsigned char sg_fold[256];
 /* Whether a[0..n) and b[0..n) are equal after folding both. */
@@ -69,10 +93,30 @@ typedef struct sg_record {
                            follows: what came before is kept */
 } sg_record;
 
+/* The dotted paths a rule set reads, so that flattening keeps only those
+ * (and everything beneath them) and skips the rest of the record; a set
+ * with all set (a keyword search reads every string) keeps everything.
+ * An open-addressed table of path hashes: SG_PATH_WANTED for a path a
+ * rule names, SG_PATH_PREFIX for an object on the way to one. */
+enum { SG_PATH_WANTED = 1, SG_PATH_PREFIX = 2 };
+typedef struct sg_pathset {
+    uint64_t *hashes;   /* 0: an empty slot */
+    uint8_t *kinds;
+    size_t cap, count;  /* cap a power of two, or 0 */
+    int all;
+} sg_pathset;
+
+/* Add a path and its prefixes (at each '.'). 0 or KVST_E_NOMEM. */
+int sg_pathset_add(sg_pathset *ps, const char *path, size_t len);
+void sg_pathset_free(sg_pathset *ps);
+
 /* Flatten one record's JSON object: every member at every depth by its
  * dotted path, array elements under the array's path (matched
- * element-wise). Reuses rec's memory. Returns 0 or KVST_E_NOMEM. */
-int sg_flatten(sg_record *rec, const char *json, size_t len);
+ * element-wise). With want_count sets, only the members one of them
+ * holds and what is beneath them (all of it when a set has all; with 0
+ * sets, everything). Reuses rec's memory. Returns 0 or KVST_E_NOMEM. */
+int sg_flatten(sg_record *rec, const char *json, size_t len,
+               const sg_pathset *const *want, size_t want_count);
 void sg_record_free(sg_record *rec);
 /* The first leaf of a path at or after *from (start with 0); NULL when
  * there is none. */
@@ -109,6 +153,7 @@ typedef struct sg_value {
     size_t len;
     unsigned char *wild; /* SG_GLOB: 0 literal, '*' any run, '?' one char */
     uint64_t ref_hash;   /* FIELDREF */
+    int ref_envelope;    /* FIELDREF: the other field's sg_envelope_field */
     double number;
     pcre2_code *re;
 } sg_value;
@@ -153,6 +198,8 @@ typedef struct sg_match_ctx {
  * userIdentity.sessionContext.sessionIssuer.type, ...), read from the
  * kvst_event instead of the record; -1 for any other path. */
 int sg_envelope_field(const char *path, size_t len);
+/* That field of the event (NULL when its struct is absent). */
+const kvst_str *sg_envelope_get(const kvst_event *ev, int field);
 
 int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx);
 /* Whether a test holds on the record; *hit receives the leaf that matched
@@ -186,6 +233,10 @@ typedef struct sg_prefilter {
 void sg_cond_free(sg_cond *c);
 int sg_cond_eval(const sg_cond *c, const sg_search *searches, int8_t *memo,
                  sg_match_ctx *mx);
+/* Reorder the operands of every chain of ANDs so that those reading only
+ * the event's envelope come first: AND is pure, commutative and
+ * associative, and a false cheap operand spares flattening the record. */
+void sg_cond_order(sg_cond *c, const sg_search *searches);
 /* Mark in positive[] the searches that count for the condition without a
  * negation above them. */
 void sg_cond_positive(const sg_cond *c, int negated, uint8_t *positive);
@@ -239,7 +290,8 @@ void sg_rule_free(sg_rule *r);
 
 /* Limits and placeholders a compile needs. */
 typedef struct sg_env {
-    kvst_sigma_options opts;
+    kvst_sigma_options opts;   /* allocator: the resolved hooks */
+    pcre2_compile_context *pcre2_compile; /* through them */
     size_t placeholder_count;
     char **placeholder_names;
     char **placeholder_values;

@@ -225,7 +225,7 @@ int sg_envelope_field(const char *path, size_t len)
     return -1;
 }
 
-static const kvst_str *envelope_get(const kvst_event *ev, int field)
+const kvst_str *sg_envelope_get(const kvst_event *ev, int field)
 {
     const struct envelope_field *f = &envelope_fields[field];
     const void *base = ev;
@@ -278,6 +278,47 @@ static const sg_leaf *nested_string_match(const sg_test *t, const sg_value *v,
     return NULL;
 }
 
+/* exists and null on an envelope field without flattening the record:
+ * a string there is present and not null; a field the record does not
+ * have (kvst_event_lookup says so) is absent. -1 for a field present as
+ * null or as another type, which the record decides (its leaf is what
+ * a match reports). */
+static int envelope_presence(const sg_test *t, const sg_value *v,
+                             sg_match_ctx *mx, const sg_leaf **hit)
+{
+    const kvst_str *s = sg_envelope_get(mx->ev, t->envelope);
+    char pointer[128];
+    kvst_value val;
+    size_t i;
+    int rc;
+    *hit = NULL;
+    if (s && s->ptr) {
+        mx->scratch.path = t->path;
+        mx->scratch.path_len = (uint32_t)t->path_len;
+        mx->scratch.val = s->ptr;
+        mx->scratch.val_len = (uint32_t)s->len;
+        mx->scratch.type = SG_J_STRING;
+        if (v->op != SG_OP_EXISTS || !v->exists)
+            return 0;
+        *hit = &mx->scratch;
+        return 1;
+    }
+    if (t->path_len + 2 > sizeof pointer)
+        return -1;
+    pointer[0] = '/';
+    for (i = 0; i < t->path_len; i++)
+        pointer[i + 1] = t->path[i] == '.' ? '/' : t->path[i];
+    pointer[t->path_len + 1] = '\0';
+    rc = kvst_event_lookup(mx->ev, pointer, &val);
+    if (rc == KVST_E_NOMEM) {
+        mx->failed = 1;
+        return 0;
+    }
+    if (rc != KVST_E_NOT_FOUND)
+        return -1;
+    return v->op == SG_OP_EXISTS ? !v->exists : 1;
+}
+
 /* Whether value v holds for the field: some leaf of the path matches, or,
  * for exists: false and null, the field is absent. */
 static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
@@ -287,10 +328,33 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
     const sg_leaf *l;
     int seen = 0;
     /* String, regex, CIDR and number tests of envelope fields read the
-     * event; exists, null and fieldref see the record's JSON types. */
+     * event, and so does a fieldref between two of them (both strings,
+     * or absent); exists, null and other fieldrefs see the record's JSON
+     * types. */
+    if (t->envelope >= 0 && (v->op == SG_OP_EXISTS || v->op == SG_OP_NULL)) {
+        int held = envelope_presence(t, v, mx, hit);
+        if (held >= 0)
+            return held;
+    }
+    if (t->envelope >= 0 && v->op == SG_OP_FIELDREF && v->ref_envelope >= 0) {
+        const kvst_str *a = sg_envelope_get(mx->ev, t->envelope);
+        const kvst_str *o = sg_envelope_get(mx->ev, v->ref_envelope);
+        *hit = NULL;
+        if (!a || !a->ptr || !o || !o->ptr || a->len != o->len ||
+            !(v->cased ? memcmp(a->ptr, o->ptr, a->len) == 0
+                       : sg_fold_eq(a->ptr, o->ptr, a->len)))
+            return 0;
+        mx->scratch.path = t->path;
+        mx->scratch.path_len = (uint32_t)t->path_len;
+        mx->scratch.val = a->ptr;
+        mx->scratch.val_len = (uint32_t)a->len;
+        mx->scratch.type = SG_J_STRING;
+        *hit = &mx->scratch;
+        return 1;
+    }
     if (t->envelope >= 0 && v->op != SG_OP_EXISTS && v->op != SG_OP_NULL &&
         v->op != SG_OP_FIELDREF) {
-        const kvst_str *s = envelope_get(mx->ev, t->envelope);
+        const kvst_str *s = sg_envelope_get(mx->ev, t->envelope);
         *hit = NULL;
         if (!s || !s->ptr)
             return 0;
@@ -375,8 +439,8 @@ int sg_map_match(const sg_map *m, sg_match_ctx *mx)
 
 void sg_value_free(sg_value *v)
 {
-    free(v->text);
-    free(v->wild);
+    sg_free(v->text);
+    sg_free(v->wild);
     pcre2_code_free(v->re);
 }
 
@@ -389,11 +453,11 @@ void sg_search_free(sg_search *s)
             sg_test *t = &m->tests[j];
             for (k = 0; k < t->value_count; k++)
                 sg_value_free(&t->values[k]);
-            free(t->values);
-            free(t->path);
+            sg_free(t->values);
+            sg_free(t->path);
         }
-        free(m->tests);
+        sg_free(m->tests);
     }
-    free(s->maps);
-    free(s->name);
+    sg_free(s->maps);
+    sg_free(s->name);
 }

@@ -127,13 +127,25 @@ void cli_buf_json_str(struct cli_buf *b, const char *s, size_t n)
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, run;
+    /* Bytes copied as they are: printable ASCII but the quote and the
+     * backslash (a table: one load per byte in the common case). */
+    static const unsigned char plain[256] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        /* 0x80-0xff: UTF-8, checked below */
+    };
     cli_buf_addc(b, '"');
     while (i < n) {
         unsigned c = u[i];
         /* Copy runs of plain bytes in one go. */
         run = i;
-        while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' &&
-               u[run] != '\\')
+        while (run < n && plain[u[run]])
             run++;
         if (run > i) {
             cli_buf_add(b, s + i, run - i);

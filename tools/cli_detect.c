@@ -72,6 +72,8 @@ static int add_placeholder(kvst_sigma_builder *b, const char *arg)
     return rc;
 }
 
+static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r);
+
 int cli_detect_load(struct cli_detect *d, const struct cli_options *opts)
 {
     kvst_sigma_builder *b = NULL;
@@ -122,14 +124,22 @@ int cli_detect_load(struct cli_detect *d, const struct cli_options *opts)
     d->sarif_index = cli_xrealloc(NULL, n * sizeof *d->sarif_index);
     d->matches = cli_xrealloc(NULL, n * sizeof *d->matches);
     memset(d->matches, 0, n * sizeof *d->matches);
-    for (i = 0; i < n; i++)
-        d->sarif_index[i] = kvst_sigma_ruleset_rule(d->rules, i)->reported ? next++
-                                                                           : -1;
+    d->rule_json = cli_xrealloc(NULL, n * sizeof *d->rule_json);
+    for (i = 0; i < n; i++) {
+        const kvst_sigma_rule *r = kvst_sigma_ruleset_rule(d->rules, i);
+        d->sarif_index[i] = r->reported ? next++ : -1;
+        d->rule_json[i] = (struct cli_buf)CLI_BUF_INIT;
+        rule_jsonl(&d->rule_json[i], r);
+    }
     return 0;
 }
 
 void cli_detect_free(struct cli_detect *d)
 {
+    size_t i;
+    for (i = 0; d->rule_json && i < kvst_sigma_ruleset_rule_count(d->rules); i++)
+        cli_buf_free(&d->rule_json[i]);
+    free(d->rule_json);
     kvst_sigma_ruleset_free(d->rules);
     free(d->sarif_index);
     free(d->matches);
@@ -202,21 +212,10 @@ static void correlation_json(struct cli_buf *b, const kvst_sigma_result *m)
                    (long long)m->window_end_ms);
 }
 
-static void match_jsonl(struct cli_file_out *fo, const kvst_sigma_result *m,
-                        struct cli_buf *b)
+/* The "rule" member of a jsonl match, the same for each of its matches. */
+static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r)
 {
-    const kvst_event *ev = m->event;
-    const kvst_sigma_rule *r = m->rule;
     size_t i;
-    cli_buf_adds(b, "{\"file\":");
-    cli_buf_json_strz(b, fo->label);
-    cli_buf_printf(b, ",\"record\":%llu,\"line\":%llu,\"column\":%llu",
-                   (unsigned long long)ev->record_index,
-                   (unsigned long long)ev->line, (unsigned long long)ev->column);
-    json_member(b, "eventID", &ev->event_id);
-    json_member(b, "eventName", &ev->event_name);
-    json_member(b, "eventSource", &ev->event_source);
-    json_member(b, "eventTime", &ev->event_time);
     cli_buf_adds(b, ",\"rule\":{\"id\":");
     cli_buf_json_str(b, r->id.ptr, r->id.len);
     json_member(b, "title", &r->title);
@@ -229,7 +228,31 @@ static void match_jsonl(struct cli_file_out *fo, const kvst_sigma_result *m,
             cli_buf_addc(b, ',');
         cli_buf_json_str(b, r->tags[i].ptr, r->tags[i].len);
     }
-    cli_buf_adds(b, "]},\"fields\":");
+    cli_buf_adds(b, "]}");
+}
+
+static void match_jsonl(struct cli_file_out *fo, const struct cli_buf *rule_json,
+                        const kvst_sigma_result *m, struct cli_buf *b)
+{
+    const kvst_event *ev = m->event;
+    cli_buf_adds(b, "{\"file\":");
+    cli_buf_json_strz(b, fo->label);
+    /* No printf: this runs for every match. */
+    cli_buf_adds(b, ",\"record\":");
+    cli_buf_add_u64(b, ev->record_index);
+    cli_buf_adds(b, ",\"line\":");
+    cli_buf_add_u64(b, ev->line);
+    cli_buf_adds(b, ",\"column\":");
+    cli_buf_add_u64(b, ev->column);
+    json_member(b, "eventID", &ev->event_id);
+    json_member(b, "eventName", &ev->event_name);
+    json_member(b, "eventSource", &ev->event_source);
+    json_member(b, "eventTime", &ev->event_time);
+    if (rule_json != NULL)
+        cli_buf_add(b, rule_json->data, rule_json->len);
+    else
+        rule_jsonl(b, m->rule);
+    cli_buf_adds(b, ",\"fields\":");
     fields_json(b, m);
     correlation_json(b, m);
     cli_buf_adds(b, "}\n");
@@ -352,7 +375,8 @@ static int on_match(const kvst_sigma_result *m, void *payload)
     else if (d->format == CLI_FMT_TEXT)
         match_text(mc->fo, m, out);
     else
-        match_jsonl(mc->fo, m, out);
+        match_jsonl(mc->fo, ri < kvst_sigma_ruleset_rule_count(d->rules)
+                                ? &d->rule_json[ri] : NULL, m, out);
     return 0;
 }
 

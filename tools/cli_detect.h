@@ -22,6 +22,8 @@ struct cli_detect {
     enum cli_format format;
     int32_t *sarif_index;    /* rule -> tool.driver.rules[] index, -1 none */
     uint64_t *matches;       /* per rule, added atomically */
+    struct cli_buf *rule_json; /* per rule, the "rule" object of a jsonl
+                                  match, written once at load */
     int refused;             /* some rule was refused: exit status 2 */
 };
 

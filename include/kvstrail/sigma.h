@@ -30,6 +30,7 @@
 
 #include <kvstrail/common.h>
 #include <kvstrail/event.h>
+#include <kvstrail/parser.h> /* kvst_allocator */
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,10 +93,20 @@ typedef struct kvst_sigma_options {
     uint64_t max_group_entries;    /* events kept per correlation group */
     int64_t tolerance_ms;          /* how far out of eventTime order an
                                       event may arrive and still count */
+    /* Allocator hooks, as the core's (<kvstrail/parser.h>): used when all
+     * three functions are set, else malloc/realloc/free. Every allocation
+     * of the builder, of the rule sets it builds and of the states made
+     * from them goes through them, PCRE2's included; libyaml's, which has
+     * no hooks, and PCRE2's JIT code pages do not. A NULL return makes the
+     * call fail with KVST_E_NOMEM, never a crash or a leak; what was built
+     * before stays usable. The functions may be called from every thread
+     * that uses a rule set or a state. Since 1.1. */
+    kvst_allocator allocator;
 } kvst_sigma_options;
 
 #define KVST_SIGMA_OPTIONS_INIT \
-    { sizeof(kvst_sigma_options), 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0 }
+    { sizeof(kvst_sigma_options), 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0, \
+      { 0, 0, 0, 0 } }
 
 /*
  * A refused rule: where (file as given, 1-based line and column of the

@@ -2,7 +2,7 @@
  * libkvstrail-sigma through its public API: refused rules with file, line,
  * column and the construct named; the other rules of the text still load;
  * logsource skipping; limits exactly at, one under and one over; hostile
- * rules (alias bombs, catastrophic regexes, deep conditions, windash
+ * rules (alias bombs, catastrophic regexes, 20000-deep nesting, windash
  * blow-up) refused or bounded; options struct_size; the same matches with
  * and without the record's raw bytes; two threads sharing one rule set.
  */
@@ -46,6 +46,13 @@ static kvst_sigma_ruleset *build(const kvst_sigma_options *o, const char *text,
     else
         kvst_sigma_builder_free(b);
     return rs;
+}
+
+/* Whether the first error of b names what it is about. */
+static int first_error_says(const kvst_sigma_builder *b, const char *what)
+{
+    const kvst_sigma_error *e = kvst_sigma_builder_error(b, 0);
+    return e != NULL && e->message.ptr != NULL && strstr(e->message.ptr, what) != NULL;
 }
 
 struct counter {
@@ -212,6 +219,8 @@ static void test_text_limit(void)
         CHECK_EQ(rc, i == 0 ? KVST_E_LIMIT : 0);
         errors = kvst_sigma_builder_error_count(b);
         CHECK_EQ(errors, i == 0 ? 1 : 0);
+        if (i == 0)
+            CHECK(first_error_says(b, "more than max_text_bytes"));
         kvst_sigma_builder_free(b);
     }
     free(text);
@@ -228,9 +237,13 @@ static void test_values_limit(void)
         kvst_sigma_options o = KVST_SIGMA_OPTIONS_INIT;
         size_t errors;
         kvst_sigma_ruleset *rs;
+        kvst_sigma_builder *b = NULL;
         o.max_values = limits[i];
-        rs = build(&o, text, &errors, NULL);
+        rs = build(&o, text, &errors, &b);
         CHECK_EQ(errors, i == 0 ? 1 : 0);
+        if (i == 0)
+            CHECK(first_error_says(b, "too many values (max_values)"));
+        kvst_sigma_builder_free(b);
         kvst_sigma_ruleset_free(rs);
     }
     free(text);
@@ -247,6 +260,7 @@ static void test_condition_depth(void)
         size_t errors, k = 0;
         int i;
         kvst_sigma_ruleset *rs;
+        kvst_sigma_builder *b = NULL;
         for (i = 0; i < depth; i++)
             cond[k++] = '(';
         memcpy(cond + k, "sel", 3);
@@ -257,8 +271,11 @@ static void test_condition_depth(void)
         snprintf(det, sizeof det, "  sel:\n    eventName: x\n  condition: %s\n", cond);
         text = rule(det);
         o.max_depth = 4;
-        rs = build(&o, text, &errors, NULL);
+        rs = build(&o, text, &errors, &b);
         CHECK_EQ(errors, depth <= 4 ? 0 : 1);
+        if (depth > 4)
+            CHECK(first_error_says(b, "nested too deeply"));
+        kvst_sigma_builder_free(b);
         kvst_sigma_ruleset_free(rs);
         free(text);
     }
@@ -289,6 +306,60 @@ static void test_alias_bomb(void)
                   strstr(kvst_sigma_builder_error(b, 0)->message.ptr, "too many values"));
         kvst_sigma_ruleset_free(rs);
         kvst_sigma_builder_free(b);
+    }
+}
+
+/* Hostile nesting at the default limits, 20000 deep: a flow list as a
+ * field's value, maps in a search, and parentheses in the condition. Each
+ * is refused with its reason, without exhausting the stack. */
+static void test_deep_nesting(void)
+{
+    enum { DEEP = 20000 };
+    static const struct {
+        const char *head, *open, *close, *tail, *why;
+    } cases[] = {
+        { "  sel:\n    eventName: ", "[", "]", "\n  condition: sel\n",
+          "a value list holds scalars only" },
+        { "  sel: ", "{a: ", "}", "\n  condition: sel\n",
+          "a field takes a value or a list of values" },
+        { "  sel:\n    eventName: x\n  condition: ", "(", ")", "\n",
+          "nested too deeply" },
+    };
+    size_t c;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t ho = strlen(cases[c].head), oo = strlen(cases[c].open),
+               co = strlen(cases[c].close), n = ho + DEEP * (oo + co) + 8 +
+                                                strlen(cases[c].tail);
+        char *det = malloc(n), *text, *p;
+        size_t errors, i;
+        kvst_sigma_builder *b = NULL;
+        kvst_sigma_ruleset *rs;
+        CHECK(det != NULL);
+        if (!det)
+            return;
+        p = det;
+        memcpy(p, cases[c].head, ho);
+        p += ho;
+        for (i = 0; i < DEEP; i++, p += oo)
+            memcpy(p, cases[c].open, oo);
+        memcpy(p, c == 2 ? "sel" : "x", c == 2 ? 3 : 1);
+        p += c == 2 ? 3 : 1;
+        for (i = 0; i < DEEP; i++, p += co)
+            memcpy(p, cases[c].close, co);
+        strcpy(p, cases[c].tail);
+        text = rule(det);
+        rs = build(NULL, text, &errors, &b);
+        CHECK_EQ(errors, 1);
+        CHECK_EQ(kvst_sigma_ruleset_rule_count(rs), 0);
+        if (errors && !first_error_says(b, cases[c].why)) {
+            fprintf(stderr, "deep case %zu: %s\n", c,
+                    kvst_sigma_builder_error(b, 0)->message.ptr);
+            CHECK(0);
+        }
+        kvst_sigma_builder_free(b);
+        kvst_sigma_ruleset_free(rs);
+        free(text);
+        free(det);
     }
 }
 
@@ -409,6 +480,7 @@ int main(void)
     test_values_limit();
     test_condition_depth();
     test_alias_bomb();
+    test_deep_nesting();
     test_regex_bounded();
     test_raw_or_lookup_same();
     test_options_size();
