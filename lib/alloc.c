@@ -187,3 +187,40 @@ void kvst__buf_free(kvst_buf *b, const kvst_alloc *a)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+/* ---- yajl's memory from an arena ------------------------------------------ */
+
+static void *ay_malloc(void *ctx, size_t size)
+{
+    kvst_arena_yajl *y = (kvst_arena_yajl *)ctx;
+    /* the size in front, for realloc; two words keep the alignment */
+    size_t *b = (size_t *)kvst__arena_alloc(y->ar, sizeof(size_t) * 2 + size);
+    if (!b)
+        longjmp(*y->jmp, 1);
+    b[0] = size;
+    return b + 2;
+}
+
+static void *ay_realloc(void *ctx, void *ptr, size_t size)
+{
+    void *n = ay_malloc(ctx, size);
+    if (ptr) {
+        size_t old = ((size_t *)ptr)[-2];
+        memcpy(n, ptr, old < size ? old : size);
+    }
+    return n;
+}
+
+static void ay_free(void *ctx, void *ptr)
+{
+    (void)ctx;
+    (void)ptr; /* the arena's, freed with it */
+}
+
+void kvst__arena_yajl_funcs(kvst_arena_yajl *ctx, yajl_alloc_funcs *af)
+{
+    af->malloc = ay_malloc;
+    af->realloc = ay_realloc;
+    af->free = ay_free;
+    af->ctx = ctx;
+}

@@ -35,37 +35,6 @@ typedef struct raw_find {
     jmp_buf oom_jmp;
 } raw_find;
 
-/*
- * yajl's memory for a lookup comes from the event's arena: freed with the
- * event, so an allocation failure can leave yajl mid-way (it does not check
- * its allocations) by longjmp without leaking anything.
- */
-static void *fa_malloc(void *ctx, size_t size)
-{
-    raw_find *f = (raw_find *)ctx;
-    size_t *b = (size_t *)kvst__arena_alloc(f->ar, sizeof(size_t) * 2 + size);
-    if (!b)
-        longjmp(f->oom_jmp, 1);
-    b[0] = size;
-    return b + 2;
-}
-
-static void *fa_realloc(void *ctx, void *ptr, size_t size)
-{
-    void *n = fa_malloc(ctx, size);
-    if (ptr) {
-        size_t old = ((size_t *)ptr)[-2];
-        memcpy(n, ptr, old < size ? old : size);
-    }
-    return n;
-}
-
-static void fa_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    (void)ptr;
-}
-
 /* Split an RFC 6901 pointer into unescaped tokens; -1 when malformed. */
 static int find_tokens(raw_find *f, const char *ptr, size_t len)
 {
@@ -267,11 +236,11 @@ static int raw_lookup(kvst_arena *ar, const char *raw, size_t len, const char *p
 {
     raw_find *f;
     yajl_alloc_funcs af;
+    kvst_arena_yajl y;
     int rc;
 
-    af.malloc = fa_malloc;
-    af.realloc = fa_realloc;
-    af.free = fa_free;
+    /* yajl's memory comes from the event's arena: freed with the event,
+     * so a refusal can leave yajl mid-way by longjmp (alloc.h). */
     f = (raw_find *)kvst__arena_zalloc(ar, sizeof *f);
     if (!f)
         return KVST_E_NOMEM;
@@ -284,7 +253,9 @@ static int raw_lookup(kvst_arena *ar, const char *raw, size_t len, const char *p
     f->out = out;
     f->ar = ar;
     f->raw = raw;
-    af.ctx = f;
+    y.ar = ar;
+    y.jmp = &f->oom_jmp;
+    kvst__arena_yajl_funcs(&y, &af);
     if (setjmp(f->oom_jmp))
         return KVST_E_NOMEM;
     /* The bytes were parsed once already: only memory can fail here. */

@@ -1246,6 +1246,10 @@ KVST_EXPORT size_t kvst_event_to_json(const kvst_event *ev, const char *file,
         } else {
             const kvst_operation_def *op = NULL;
 
+            /* Only the containers whose events differ say so, as a
+             * digest's "container":"digest" does. */
+            if (ev->container == KVST_CONTAINER_CLOUDWATCH_LOGS)
+                put_lit(&w, ",\"container\":\"cloudwatch-logs\"");
             if (ev->action != KVST_ACTION_NONE
                 && ev->action < kvst__operation_count)
                 op = &kvst__operations[ev->action];

@@ -5,13 +5,16 @@
  *
  * kvst_identity_classify is pure. kvst_identity_classify_json parses a
  * userIdentity object with yajl's callback API (no tree) and allocates only
- * while it runs.
+ * while it runs, from an arena on the library's allocator (alloc.h): a
+ * refused allocation longjmps out of yajl, and freeing the arena frees
+ * whatever yajl and the decoded copies held.
  */
-#include <stdlib.h>
+#include <setjmp.h>
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
 
+#include "alloc.h"
 #include "schema.h"
 #include "validate_internal.h"
 
@@ -103,10 +106,12 @@ uint32_t kvst_credential_kind(const char *key, size_t len)
  * than over-read. */
 #define FITS(p, type) ((p) != NULL && (p)->struct_size >= sizeof(type))
 
-/* User agents of the AWS Management Console (CloudTrail userIdentity
+/* Hosts of the AWS Management Console and of AWS sign-in, as CloudTrail
+ * writes them in userAgent and invokedBy (CloudTrail userIdentity
  * documentation: console.amazonaws.com for the root user, signin... for
- * sign-in; newer consoles use SERVICE.console.aws.amazon.com). */
-static int console_user_agent(kvst_str ua)
+ * sign-in; newer consoles use SERVICE.console.aws.amazon.com). A principal
+ * working through one of them acts with its own credentials. */
+static int console_host(kvst_str ua)
 {
     static const char host[] = "console.aws.amazon.com";
     size_t n = sizeof host - 1;
@@ -117,6 +122,25 @@ static int console_user_agent(kvst_str ua)
         return 1;
     return ua.len > n && memcmp(ua.ptr + ua.len - n, host, n) == 0 &&
            ua.ptr[ua.len - n - 1] == '.';
+}
+
+int kvst__is_sign_in(const kvst_event *ev)
+{
+    /* CloudTrail's sign-in events page: eventType AwsConsoleSignIn, and
+     * eventSource signin.amazonaws.com for every one of them. Either
+     * names a sign-in, whatever its eventName (AWS adds names). */
+    return ev != NULL && (view_is(ev->event_type, "AwsConsoleSignIn") ||
+                          view_is(ev->event_source, "signin.amazonaws.com"));
+}
+
+void kvst__identity_mfa_used(kvst_identity_info *out, kvst_str mfa_used)
+{
+    /* Written "Yes" or "No" (the sign-in events page); any other text
+     * ("yes", "") is not a verdict, and what sessionContext said stays. */
+    if (view_is(mfa_used, "Yes"))
+        out->mfa = KVST_BOOL_TRUE;
+    else if (view_is(mfa_used, "No"))
+        out->mfa = KVST_BOOL_FALSE;
 }
 
 typedef struct account_scan {
@@ -242,8 +266,14 @@ void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
         out->principal == KVST_PRINCIPAL_ASSUMED_ROLE ||
         out->principal == KVST_PRINCIPAL_ROLE ||
         out->principal == KVST_PRINCIPAL_FEDERATED_USER;
+    /* invokedBy names the service that made the call (userIdentity page:
+     * "only present when a request is made by an AWS service", forward
+     * access sessions and service roles included, and "AWS Internal").
+     * The console and sign-in hosts are not such a service: the principal
+     * signed the call with its own credentials, through the console. */
     out->aws_service = out->principal == KVST_PRINCIPAL_AWS_SERVICE ||
-                       view_present(out->invoked_by);
+                       (view_present(out->invoked_by) &&
+                        !console_host(out->invoked_by));
     out->root_access_key = out->principal == KVST_PRINCIPAL_ROOT &&
                            out->credential == KVST_CREDENTIAL_LONG_TERM;
     if (sc) {
@@ -254,10 +284,12 @@ void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
         out->assumed_root = view_is(sc->assumed_root, "true");
         out->imdsv1 = view_is(sc->ec2_role_delivery, "1.0");
     }
-    if (ctx)
+    out->console = console_host(out->invoked_by);
+    if (ctx && !out->console)
         out->console =
             ctx->session_credential_from_console == KVST_BOOL_TRUE ||
-            (sc != NULL && console_user_agent(ctx->user_agent));
+            (sc != NULL && console_host(ctx->user_agent)) ||
+            kvst__is_sign_in(ctx);
 
     /* Cross-account: the caller's account (or, when the identity has none,
      * the account of its ARN) against the recipient and the request ARNs. */
@@ -375,12 +407,16 @@ typedef struct json_state {
     const char *json;
     size_t len;
     yajl_handle h;
+    kvst_alloc alloc;          /* the C library's, as kvst__alloc_init gives */
+    kvst_arena arena;          /* yajl's memory and the decoded copies */
+    kvst_arena_yajl y;         /* yajl's allocator over it */
+    jmp_buf oom;               /* where a refused allocation lands */
     size_t depth;              /* open containers */
     uint8_t object[JSON_DEPTH]; /* enum json_object per depth */
     int pending_field;         /* field of the value after the last key */
     int pending_child;         /* object the value after the last key opens */
     int not_object;
-    int nomem;
+    int encoding;              /* yajl's error was invalid UTF-8 */
     int seen[CX_IN_SCOPE_OF + 1];
     json_slot slot[JF__COUNT];
 } json_state;
@@ -480,7 +516,7 @@ static int on_number(void *ctx, const char *s, size_t len)
 static void slot_set(json_slot *slot, kvst_str raw, kvst_str value,
                      char *owned)
 {
-    free(slot->owned); /* a repeated key: the last one wins */
+    /* a repeated key: the last one wins (the arena keeps the first's copy) */
     slot->raw = raw;
     slot->value = value;
     slot->owned = owned;
@@ -536,11 +572,9 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
         }
         raw.ptr = st->json + i + 1;
         raw.len = close - i - 1;
-        owned = malloc(len + 1);
-        if (!owned) {
-            st->nomem = 1;
-            return 0;
-        }
+        owned = kvst__arena_alloc(&st->arena, len + 1);
+        if (!owned)
+            longjmp(st->oom, 1); /* inside yajl's call, as its own refusals */
         memcpy(owned, s, len);
         owned[len] = '\0';
         value.ptr = owned;
@@ -645,13 +679,36 @@ static int json_classify(json_state *st, kvst_identity_info *out)
     return 0;
 }
 
+/* The parse, with the landing pad of a refused allocation: 1 when memory
+ * ran out. Nothing of this frame changes after setjmp. */
+static int json_parse(json_state *st, yajl_status *s)
+{
+    yajl_alloc_funcs af;
+
+    st->y.ar = &st->arena;
+    st->y.jmp = &st->oom;
+    kvst__arena_yajl_funcs(&st->y, &af);
+    if (setjmp(st->oom))
+        return 1;
+    st->h = yajl_alloc(&json_callbacks, &af, st);
+    *s = yajl_parse(st->h, (const unsigned char *)st->json, st->len);
+    if (*s == yajl_status_ok)
+        *s = yajl_complete_parse(st->h);
+    if (*s == yajl_status_error && !st->not_object) {
+        /* yajl names UTF-8 trouble in its message; nothing else tells. */
+        unsigned char *msg = yajl_get_error(st->h, 0, NULL, 0);
+        st->encoding = msg && strstr((const char *)msg, "UTF8") != NULL;
+        yajl_free_error(st->h, msg);
+    }
+    return 0;
+}
+
 int kvst_identity_classify_json(const char *json, size_t len,
                                 kvst_identity_info *out)
 {
     json_state st;
-    yajl_status s;
+    yajl_status s = yajl_status_ok;
     int rc = 0;
-    size_t i;
 
     if (!json || !out)
         return KVST_E_INVAL;
@@ -661,31 +718,20 @@ int kvst_identity_classify_json(const char *json, size_t len,
     st.json = json;
     st.len = len;
     st.pending_field = -1;
-    st.h = yajl_alloc(&json_callbacks, NULL, &st);
-    if (!st.h)
-        return KVST_E_NOMEM;
+    kvst__alloc_init(&st.alloc, NULL);
+    kvst__arena_init(&st.arena, &st.alloc);
 
-    s = yajl_parse(st.h, (const unsigned char *)json, len);
-    if (s == yajl_status_ok)
-        s = yajl_complete_parse(st.h);
-    if (st.nomem) {
+    if (json_parse(&st, &s))
         rc = KVST_E_NOMEM;
-    } else if (st.not_object) {
+    else if (st.not_object)
         rc = KVST_E_NOT_CLOUDTRAIL;
-    } else if (s != yajl_status_ok) {
-        /* yajl names UTF-8 trouble in its message; nothing else tells. */
-        unsigned char *msg = yajl_get_error(st.h, 0, NULL, 0);
-        rc = msg && strstr((const char *)msg, "UTF8") ? KVST_E_ENCODING
-                                                       : KVST_E_SYNTAX;
-        if (msg)
-            yajl_free_error(st.h, msg);
-    } else if (!st.seen[CX_ROOT]) {
-        rc = KVST_E_SYNTAX; /* only white space */
-    } else {
+    else if (st.encoding)
+        rc = KVST_E_ENCODING;
+    else if (s != yajl_status_ok || !st.seen[CX_ROOT])
+        rc = KVST_E_SYNTAX; /* malformed, or only white space */
+    else
         rc = json_classify(&st, out);
-    }
-    yajl_free(st.h);
-    for (i = 0; i < JF__COUNT; i++)
-        free(st.slot[i].owned);
+    /* yajl's memory and the decoded copies, whatever state yajl is in */
+    kvst__arena_free(&st.arena);
     return rc;
 }

@@ -70,6 +70,8 @@ typedef struct kvst_tape {
     const char *raw;         /* the record's bytes */
     size_t raw_len;
     uint64_t offset, line, column; /* where raw starts in the input */
+    uint32_t pinned;         /* 1: every node is at offset, line, column (a
+                                CloudWatch Logs message: cloudwatch.c) */
     /* the first record of a log file's repeated "Records" array: where
      * that later key is (line 0: none) */
     uint64_t dup_records_offset, dup_records_line, dup_records_column;
@@ -88,6 +90,7 @@ struct kvst_record {
     uint32_t container;     /* KVST_CONTAINER_* */
     uint64_t index;         /* record index in the input */
     uint64_t offset, line, column;
+    uint32_t pinned;        /* kvst_tape.pinned */
     uint64_t dup_records_offset, dup_records_line, dup_records_column; /* (kvst_tape) */
     kvst_arena arena;       /* the event built from it */
     /* recovery mode: a broken record (raw holds its text) */
@@ -403,6 +406,26 @@ uint32_t kvst__action_of(const kvst_tape *t);
 uint32_t kvst__access_of(uint32_t action, const kvst_tape *t);
 int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
                      kvst_finding_sink *sink);
+
+/* ---- cloudwatch.c -------------------------------------------------------- */
+/* The container of a record that is a CloudWatch Logs DATA_MESSAGE
+ * envelope: never an event itself, delivery parses its messages. */
+#define KVST__CONTAINER_CW_ENVELOPE 0x100u
+/* The outcome of one message. */
+typedef struct cw_message {
+    int code; /* 0: m is an event's record; else the KVST_E_* of a message
+                 that is not one, at offset, line, column, with message */
+    uint64_t offset, line, column;
+    char message[512];
+    char excerpt[160]; /* the input from the message's quote on, a caret */
+} cw_message;
+/* The logEvents element after prev (KVST_NO_NODE: the first) of the
+ * envelope record r, or KVST_NO_NODE after the last. */
+uint32_t kvst__cloudwatch_next(const kvst_record *r, uint32_t prev);
+/* Parse the message of element into the record m (reset first; its index
+ * is the caller's to set). 0 (then see out->code) or KVST_E_NOMEM. */
+int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t element,
+                             kvst_record *m, cw_message *out);
 
 /* ---- digest.c ------------------------------------------------------------ */
 /* A digest file's tape as a kvst_digest in ar, its findings to sink.

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "validate_internal.h"
 
 /* The options struct of the first release (1.0): the smallest accepted. */
 #define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
@@ -341,6 +342,24 @@ static int event_outcome(kvst_event *ev, const kvst_tape *t)
     return 0;
 }
 
+/* A sign-in event's MFA is in additionalEventData.MFAUsed, which the
+ * event struct does not carry (docs/identity.md): looked up here, where
+ * lookups may be made. 0 or KVST_E_NOMEM. */
+static int event_sign_in_mfa(const kvst_event *ev, kvst_identity_info *info)
+{
+    kvst_value v;
+    int rc;
+
+    if (!kvst__is_sign_in(ev))
+        return 0;
+    rc = kvst_event_lookup(ev, "/additionalEventData/MFAUsed", &v);
+    if (rc == KVST_E_NOMEM)
+        return rc;
+    if (rc == 0 && v.json_type == KVST_JSON_STRING)
+        kvst__identity_mfa_used(info, v.text);
+    return 0;
+}
+
 /* A CloudTrail record: envelope, action and payload, identity, findings. */
 static int build_record(kvst_event_impl *impl, kvst_arena *ar, uint32_t flags,
                         kvst_finding_sink *sink)
@@ -361,6 +380,8 @@ static int build_record(kvst_event_impl *impl, kvst_arena *ar, uint32_t flags,
             impl->info.mfa = KVST_BOOL_ABSENT;
         }
     }
+    if (!rc)
+        rc = event_sign_in_mfa(ev, &impl->info);
     return rc;
 }
 
@@ -546,37 +567,127 @@ static int wanted(const kvst_parser *p, const kvst_record *r)
     return kvst__filter_action(p->filter, action);
 }
 
-int kvst__deliver(kvst_parser *p, kvst_record *r)
+/* Queue r (pull mode) or build its event and call on_event. r is the
+ * builder's current record when is_cur (pull mode then gives the builder a
+ * fresh one); else it is delivery's own (a CloudWatch Logs message), queued
+ * or released here. */
+static int deliver_record(kvst_parser *p, kvst_record *r, int is_cur)
 {
     kvst_event_impl *impl;
-    int rc;
+    int rc, stop;
 
-    if (!r->broken && !wanted(p, r))
+    if (!r->broken && !wanted(p, r)) {
+        if (!is_cur)
+            record_release(p, r);
         return 0;
+    }
     if (!p->opts.on_event) {
-        kvst_record *fresh = kvst__record_new(p);
-        if (!fresh)
-            return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
+        if (is_cur) {
+            kvst_record *fresh = kvst__record_new(p);
+            if (!fresh)
+                return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
+            p->cur = fresh;
+        }
         r->next = NULL;
         if (p->ready_tail)
             p->ready_tail->next = r;
         else
             p->ready_head = r;
         p->ready_tail = r;
-        p->cur = fresh;
         return 0;
     }
     rc = kvst__event_build(p, r, &impl);
-    if (rc)
+    if (rc) {
+        if (!is_cur)
+            record_release(p, r);
         return kvst__fail_at(p, rc, kvst__tok_offset(p), "out of memory");
-    if (!kvst__filter_event(p->filter, &impl->ev))
+    }
+    if (!kvst__filter_event(p->filter, &impl->ev)) {
+        if (!is_cur)
+            record_release(p, r);
         return 0;
+    }
     p->delivered++;
-    if (p->opts.on_event(&impl->ev, p->opts.payload))
+    stop = p->opts.on_event(&impl->ev, p->opts.payload);
+    if (!is_cur)
+        record_release(p, r);
+    if (stop)
         return kvst__fail_at(p, KVST_E_ABORTED, kvst__tok_offset(p),
                              "stopped by the on_event callback after record %llu",
                              (unsigned long long)r->index);
     return 0;
+}
+
+/* A message that is not an event, in recovery mode: a broken record at
+ * the message, its decoded text as the record's text. */
+static void message_broken(kvst_record *m, const cw_message *out)
+{
+    m->broken = out->code;
+    memset(&m->broken_err, 0, sizeof m->broken_err);
+    m->broken_err.struct_size = sizeof m->broken_err;
+    m->broken_err.code = out->code;
+    m->broken_err.offset = out->offset;
+    m->broken_err.line = out->line;
+    m->broken_err.column = out->column;
+    m->broken_err.record_index = m->index;
+    snprintf(m->broken_msg, sizeof m->broken_msg, "%s", out->message);
+    snprintf(m->broken_exc, sizeof m->broken_exc, "%s", out->excerpt);
+    m->broken_ptr[0] = '\0';
+}
+
+/* A CloudWatch Logs envelope: each message is a record of its own, with
+ * its own index (cloudwatch.c). A message that is not an event is a
+ * broken record in recovery mode, and the next messages follow; else it is
+ * the parser's error, as any bad record is (what strict mode delivered is
+ * what recovery mode delivers before its first broken record). */
+static int deliver_messages(kvst_parser *p, kvst_record *env)
+{
+    cw_message out;
+    uint32_t el;
+    int rc;
+
+    for (el = kvst__cloudwatch_next(env, KVST_NO_NODE); el != KVST_NO_NODE;
+         el = kvst__cloudwatch_next(env, el)) {
+        kvst_record *m = kvst__record_new(p);
+
+        if (!m)
+            return kvst__fail_known(p, KVST_E_NOMEM, env->offset, env->line, env->column,
+                                    "out of memory");
+        rc = kvst__cloudwatch_message(p, env, el, m, &out);
+        if (rc) {
+            record_release(p, m);
+            return kvst__fail_known(p, rc, out.offset, out.line, out.column,
+                                    "out of memory reading a CloudWatch Logs message");
+        }
+        m->index = p->records++;
+        if (out.code && !(p->opts.flags & KVST_FLAG_RECOVER)) {
+            uint64_t index = m->index;
+
+            record_release(p, m);
+            rc = kvst__fail_known(p, out.code, out.offset, out.line, out.column, "%s",
+                                  out.message);
+            if (p->err.code == out.code && p->err.offset == out.offset) {
+                p->err.record_index = index;
+                snprintf(p->err_excerpt, sizeof p->err_excerpt, "%s", out.excerpt);
+                p->err.excerpt.ptr = p->err_excerpt;
+                p->err.excerpt.len = strlen(p->err_excerpt);
+            }
+            return rc;
+        }
+        if (out.code)
+            message_broken(m, &out);
+        rc = deliver_record(p, m, 0);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int kvst__deliver(kvst_parser *p, kvst_record *r)
+{
+    if (r->container == KVST__CONTAINER_CW_ENVELOPE)
+        return deliver_messages(p, r);
+    return deliver_record(p, r, r == p->cur);
 }
 
 int kvst_parser_next(kvst_parser *p, const kvst_event **out)

@@ -39,6 +39,7 @@ kvst_record *kvst__record_new(kvst_parser *p)
 void kvst__record_reset(kvst_record *r)
 {
     r->broken = 0;
+    r->pinned = 0;
     r->dup_records_line = 0;
     r->count = 0;
     r->strings.len = 0;
@@ -70,6 +71,7 @@ void kvst__record_tape(const kvst_record *r, kvst_tape *t)
     t->offset = r->offset;
     t->line = r->line;
     t->column = r->column;
+    t->pinned = r->pinned;
     t->dup_records_offset = r->dup_records_offset;
     t->dup_records_line = r->dup_records_line;
     t->dup_records_column = r->dup_records_column;
@@ -648,6 +650,26 @@ static int classify_candidate(kvst_parser *p, uint64_t item)
         note_not_cloudtrail(p, r, r->offset, "an EventBridge event that is not a CloudTrail event");
         return 0;
     }
+    if (p->top != KVST_TOP_ARRAY && cur_get(r, 0, "logEvents", 9) != KVST_NO_NODE) {
+        /* A CloudWatch Logs subscription envelope: delivery parses the
+         * messages of a DATA_MESSAGE (cloudwatch.c); a CONTROL_MESSAGE (the
+         * subscription's own check) has none. */
+        uint32_t type = cur_get(r, 0, "messageType", 11);
+        const kvst_node *n = type != KVST_NO_NODE ? &r->nodes[type] : NULL;
+        const char *s = n ? (const char *)r->strings.data + n->soff : "";
+        if (n && n->kind == KVST_JSON_STRING && n->len == 15 &&
+            memcmp(s, "CONTROL_MESSAGE", 15) == 0)
+            return 0;
+        if (n && n->kind == KVST_JSON_STRING && n->len == 12 && memcmp(s, "DATA_MESSAGE", 12) == 0 &&
+            r->nodes[cur_get(r, 0, "logEvents", 9)].kind == KVST_JSON_ARRAY) {
+            r->container = KVST__CONTAINER_CW_ENVELOPE;
+            return 1;
+        }
+        note_not_cloudtrail(p, r, r->offset,
+                            "a CloudWatch Logs envelope that is not a DATA_MESSAGE with a "
+                            "logEvents array, nor a CONTROL_MESSAGE");
+        return 0;
+    }
     if (p->top == KVST_TOP_ARRAY)
         note_not_cloudtrail(p, r, r->offset,
                             "element %llu of the top-level array is an object without "
@@ -701,7 +723,8 @@ static int container_end(void *ctx)
                 kvst__record_reset(r);
                 return 1;
             }
-            p->records++;
+            if (r->container != KVST__CONTAINER_CW_ENVELOPE)
+                p->records++; /* else each message counts */
             if (p->dup_records_line) { /* the first record of a repeated Records */
                 r->dup_records_offset = p->dup_records_offset;
                 r->dup_records_line = p->dup_records_line;
@@ -856,6 +879,12 @@ void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint
     uint64_t l = t->line, c = t->column;
     uint32_t i;
 
+    if (t->pinned) {
+        *off = t->offset;
+        *line = l;
+        *col = c;
+        return;
+    }
     for (i = 0; i < at && i < t->raw_len; i++) {
         if (t->raw[i] == '\n') {
             l++;

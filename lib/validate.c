@@ -49,9 +49,10 @@ static const finding_def finding_table[] = {
       "awsRegion is a lower-case region code such as us-east-1, "
       "us-gov-west-1, cn-north-1", "a region code like us-east-1"),
     F(KVST_F_SOURCE_IP_FORMAT, W,
-      "sourceIPAddress is an IPv4 or IPv6 address, an AWS service host "
+      "sourceIPAddress is an IPv4 or IPv6 address, a comma-separated list "
+      "of them (spaces allowed around the commas), an AWS service host "
       "(*.amazonaws.com) or \"AWS Internal\"",
-      "IPv4, IPv6, *.amazonaws.com or AWS Internal"),
+      "IPv4, IPv6, a list of them, *.amazonaws.com or AWS Internal"),
     F(KVST_F_EVENT_ID_FORMAT, E,
       "eventID is a UUID (8-4-4-4-12 hex digits)", "8-4-4-4-12 hex digits"),
     F(KVST_F_ACCOUNT_ID_FORMAT, W,
@@ -150,6 +151,9 @@ static const finding_def finding_table[] = {
       "the same account"),
     F(KVST_F_IDENTITY_MISSING, I,
       "a record other than an Insight event has a userIdentity", "present"),
+    F(KVST_F_CREDENTIAL_MISMATCH, W,
+      "an AssumedRole or FederatedUser session signs with a temporary (ASIA) "
+      "key, never a long-term (AKIA) one", "an ASIA key"),
 
     F(KVST_F_DIGEST_MEMBER_MISSING, E,
       "a digest file has awsAccountId, digestStartTime, digestEndTime, "
@@ -766,10 +770,37 @@ static int aws_host_match(const char *s, size_t len)
     return 0;
 }
 
+static int address_match(const char *s, size_t len)
+{
+    return ipv4_match(s, len) || ipv6_match(s, len);
+}
+
+/* "192.0.2.1, 198.51.100.7": the addresses a request passed through, as
+ * AWS writes them for some services (each member an address, spaces
+ * around the commas allowed; no empty member, no host name). */
+static int address_list_match(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (!memchr(s, ',', len))
+        return 0;
+    while (i <= len) {
+        const char *comma = memchr(s + i, ',', len - i);
+        size_t end = comma ? (size_t)(comma - s) : len, a = i, b = end;
+        while (a < b && s[a] == ' ')
+            a++;
+        while (b > a && s[b - 1] == ' ')
+            b--;
+        if (!address_match(s + a, b - a))
+            return 0;
+        i = end + 1;
+    }
+    return 1;
+}
+
 uint32_t kvst_validate_source_ip(const char *s, size_t len)
 {
-    if (s && (ipv4_match(s, len) || ipv6_match(s, len) ||
-              aws_host_match(s, len) || equals(s, len, "AWS Internal")))
+    if (s && (address_match(s, len) || aws_host_match(s, len) ||
+              equals(s, len, "AWS Internal") || address_list_match(s, len)))
         return 0;
     return KVST_F_SOURCE_IP_FORMAT;
 }

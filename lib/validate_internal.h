@@ -44,6 +44,16 @@ const char *kvst__finding_expect(uint32_t code);
 void kvst__identity_fill(const kvst_user_identity *uid, const kvst_event *ctx,
                          kvst_identity_info *out);
 
+/* 1 for a sign-in event (eventType AwsConsoleSignIn or eventSource
+ * signin.amazonaws.com): console, MFA from additionalEventData, failures
+ * written as errorMessage alone (docs/identity.md). ev may be NULL. */
+int kvst__is_sign_in(const kvst_event *ev);
+
+/* A sign-in event's additionalEventData.MFAUsed into out->mfa: "Yes" true,
+ * "No" false, anything else leaves out->mfa as it was. The parser looks
+ * the value up (the event struct does not carry additionalEventData). */
+void kvst__identity_mfa_used(kvst_identity_info *out, kvst_str mfa_used);
+
 /* Size of the 1.0 kvst_identity_info: callers must provide at least this. */
 #define KVST__IDENTITY_INFO_SIZE_1_0 \
     (offsetof(kvst_identity_info, other_account_id) + sizeof(kvst_str))

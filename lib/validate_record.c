@@ -762,8 +762,11 @@ static void check_envelope(walker *w, int insight)
         }
     }
 
+    /* A sign-in event writes its failure as errorMessage alone ("Failed
+     * authentication"): AWS's form, not an inconsistency. */
     if (present(ev->error_message) &&
-        (!present(ev->error_code) || ev->error_code.len == 0)) {
+        (!present(ev->error_code) || ev->error_code.len == 0) &&
+        !(kvst__is_sign_in(ev) && !present(ev->error_code))) {
         saved = ptr_push_cstr(w, "errorMessage");
         report(w, KVST_F_ERROR_INCONSISTENT,
                "errorMessage is present without an errorCode");
@@ -812,6 +815,16 @@ static void check_identity(walker *w, int insight)
     if (info->root_access_key)
         report(w, KVST_F_ROOT_ACCESS_KEY,
                "the root user called with a long-term access key %.*s",
+               (int)uid->access_key_id.len, uid->access_key_id.ptr);
+    /* Role and federation sessions get temporary credentials from STS,
+     * whose keys are ASIA (IAM temporary credentials pages). */
+    if (info->credential == KVST_CREDENTIAL_LONG_TERM &&
+        (info->principal == KVST_PRINCIPAL_ASSUMED_ROLE ||
+         info->principal == KVST_PRINCIPAL_FEDERATED_USER))
+        report(w, KVST_F_CREDENTIAL_MISMATCH,
+               "this %s session signed with the long-term access key %.*s; "
+               "its credentials are temporary (ASIA)",
+               kvst_principal_name(info->principal),
                (int)uid->access_key_id.len, uid->access_key_id.ptr);
     ptr_pop(w, inner);
 

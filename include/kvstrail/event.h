@@ -64,6 +64,12 @@ extern "C" {
                                          one of concatenated/JSON Lines) */
 #define KVST_CONTAINER_EVENTBRIDGE 4u /* under "detail" of an EventBridge
                                          envelope */
+#define KVST_CONTAINER_CLOUDWATCH_LOGS 5u /* the message of a logEvents
+                                         element of a CloudWatch Logs
+                                         subscription envelope (DATA_MESSAGE);
+                                         the event and its findings are at
+                                         the message string (docs/api.md).
+                                         Since 1.1 */
 #define KVST_CONTAINER_DIGEST      6u /* a CloudTrail digest file (only with
                                          KVST_FLAG_DIGESTS; the event's
                                          envelope is empty and
@@ -165,7 +171,8 @@ typedef struct kvst_identity_info {
     /* The seed document's three questions. */
     int32_t root_or_iam_user;            /* Root or IAMUser credentials */
     int32_t role_or_federated_temporary; /* AssumedRole, Role, FederatedUser */
-    int32_t aws_service;                 /* AWSService, or invokedBy present */
+    int32_t aws_service;                 /* AWSService, or invokedBy present and not
+                                            a console host (1.1: docs/identity.md) */
     int32_t mfa;             /* KVST_BOOL_*: ABSENT when not recorded */
     int32_t console;         /* console session */
     int32_t cross_account;   /* identity/issuer account != recipient or ARN account */
@@ -266,7 +273,9 @@ typedef struct kvst_event {
     uint64_t record_index; /* 0-based index of the record in the input */
     uint64_t offset;       /* where the record's '{' is (EventBridge:
                               detail's '{', and length and raw are
-                              detail's, since 1.1) */
+                              detail's, since 1.1; CloudWatch Logs: the
+                              message string's '"', and length and raw
+                              are the decoded message's, since 1.1) */
     uint64_t line;
     uint64_t column;
     uint64_t length;       /* record length in bytes */

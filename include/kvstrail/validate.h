@@ -70,6 +70,7 @@ extern "C" {
 #define KVST_F_IMDSV1                  203  /* ec2RoleDelivery 1.0 (info) */
 #define KVST_F_CROSS_ACCOUNT           204  /* (info) */
 #define KVST_F_IDENTITY_MISSING        205  /* no userIdentity (info) */
+#define KVST_F_CREDENTIAL_MISMATCH     206  /* role/federated session, AKIA key (1.1) */
 /* Digest files (KVST_FLAG_DIGESTS). Since 1.1. */
 #define KVST_F_DIGEST_MEMBER_MISSING   300  /* a required member is absent */
 #define KVST_F_DIGEST_MEMBER_TYPE      301  /* not a string (or null) */

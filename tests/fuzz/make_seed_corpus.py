@@ -38,6 +38,8 @@ FIXTURES = [
     'fixtures/records-minified.json', 'fixtures/single-event.json',
     'fixtures/stratus-array.json', 'fixtures/truncated-log.json',
     'fixtures/trailscraper-log.json.gz',
+    'fixtures/cloudwatch-logs.jsonl', 'fixtures/cloudwatch-logs.json.gz',
+    'fixtures/cloudwatch-logs-bad.jsonl',
 ]
 
 # KVS data events (issue 16): the whole fixtures, and each record alone as
@@ -65,6 +67,11 @@ EDGE = {
     'records-broken-middle': b'{"Records":[{"eventName":"A"},{"eventName":B},{"eventName":"C"}]}',
     'eventbridge-no-detail': b'{"detail-type":"AWS API Call via CloudTrail","source":"aws.kinesisvideo"}',
     'top-scalar': b'42',
+    'cloudwatch-control': b'{"messageType":"CONTROL_MESSAGE","logEvents":[{"message":"CWL"}]}',
+    'cloudwatch-messages': b'{"messageType":"DATA_MESSAGE","logEvents":[{"message":'
+                           b'"{\\"eventName\\":\\"A\\",\\"x\\":[{}]}"},{"message":"{"},'
+                           b'{"message":"\\u007b\\"eventID\\":1}"},{"message":7},{}]}'
+                           b'{"messageType":"DATA_MESSAGE","logEvents":{}}',
     'lookup-paths': b'{"eventName":"CreateStream","eventSource":"kinesisvideo.amazonaws.com",'
                     b'"requestParameters":{"tags":{"a/b":"1","~":"2"},"streamName":"s"},'
                     b'"resources":[{"ARN":"arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1"}],'
@@ -211,7 +218,8 @@ def main():
                       b'arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/', b'arn:::::',
                       b'arn:a:b:c:d:e/f/9', b'a' * 257, b'us-gov-west-east-1', b'us-east-1000',
                       b'\xf0\x9f\x98\x80' * 129, b'::ffff:255.255.255.256', b'1:2:3:4:5:6:7::',
-                      b'video/h264,', b'AWS Internal', b' kinesisvideo.amazonaws.com']))
+                      b'video/h264,', b'AWS Internal', b' kinesisvideo.amazonaws.com',
+                      b'192.0.2.1, 10.0.0.1', b'192.0.2.1,', b', ::1', b'10.0.0.1 ,  ::ffff:1.2.3.4']))
     sigma_seeds()
     return 0
 

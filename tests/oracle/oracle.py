@@ -19,9 +19,10 @@ cloudtrail; a file Python cannot read as CloudTrail is counted and left
 out), and a trail from SHARED/bench/gen_trail.py written in many
 serialisations (minified, indented, keys shuffled, \\u escapes for every
 character of every string, CRLF, JSON Lines, a top-level array,
-concatenated objects, EventBridge envelopes, multi-member gzip), and
-hand-made edge cases of the contract's rules (repeated keys, wrong types,
-outcome).
+concatenated objects, EventBridge envelopes, CloudWatch Logs envelopes as
+JSON Lines and as one gzip member each, multi-member gzip), and hand-made
+edge cases of the contract's rules (repeated keys, wrong types, outcome,
+CloudWatch Logs messages with escapes and repeated keys).
 
 Inputs kvstrail must refuse (ERROR_CASES: ill-formed UTF-8 in a string,
 each kind of syntax error, on a line after a good record and past the
@@ -101,6 +102,17 @@ def is_event(v):
     return isinstance(v, dict) and any(k in v for k in EVENT_KEYS)
 
 
+def cloudwatch_kind(v):
+    """"data" or "control" for a CloudWatch Logs subscription envelope."""
+    if not isinstance(v, dict) or "logEvents" not in v or is_event(v):
+        return None
+    if v.get("messageType") == "CONTROL_MESSAGE":
+        return "control"
+    if v.get("messageType") == "DATA_MESSAGE" and isinstance(v.get("logEvents"), list):
+        return "data"
+    return None
+
+
 def eventbridge_detail(v):
     dt = v.get("detail-type")
     return (isinstance(dt, str) and dt.endswith("via CloudTrail")
@@ -149,7 +161,9 @@ def walk_array(s, i):
 def records_of(text):
     """[(char index of the record's '{', record dict)] as the contract
     reads the text: Records arrays, arrays, single/concatenated events,
-    EventBridge envelopes (the record is detail: its own '{')."""
+    EventBridge envelopes (the record is detail: its own '{'), CloudWatch
+    Logs envelopes (each record is a message: json.loads of the string, at
+    the string's opening quote)."""
     out = []
     i = skip_ws(text, 0)
     if i < len(text) and text[i] == "\ufeff":
@@ -177,6 +191,19 @@ def records_of(text):
                     if not isinstance(v, dict):
                         raise NotCloudTrail("Records element is not an object")
                     out.append((rstart, v))
+            elif cloudwatch_kind(val) == "control":
+                pass
+            elif cloudwatch_kind(val) == "data":
+                for key, vstart, v, _ in walk_object_members(text, start):
+                    if key != "logEvents":
+                        continue
+                    for estart, e in walk_array(text, vstart)[0]:
+                        for k2, mstart, m, _ in walk_object_members(text, estart):
+                            if k2 == "message":
+                                rec = DECODER.decode(m)
+                                if not is_event(rec):
+                                    raise NotCloudTrail("a message is not an event")
+                                out.append((mstart, rec))
             elif eventbridge_detail(val):
                 for key, vstart, v, _ in walk_object_members(text, start):
                     if key == "detail":
@@ -524,6 +551,24 @@ def serialisations(records):
             "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
             "resources": [], "detail": r}) + "\n" for r in records).encode(), False),
     ]
+    # CloudWatch Logs subscription envelopes, 25 messages each, a
+    # CONTROL_MESSAGE first: as JSON Lines, and one gzip member each (as a
+    # Kinesis or Firehose consumer concatenates the records it receives).
+    envs = [{"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "",
+             "logStream": "", "subscriptionFilters": [],
+             "logEvents": [{"id": "", "timestamp": 0,
+                            "message": "CWL CONTROL MESSAGE: Checking health of destination"}]}]
+    for k in range(0, len(records), 25):
+        envs.append({"messageType": "DATA_MESSAGE", "owner": "123456789012",
+                     "logGroup": "aws-cloudtrail-logs", "logStream": "123456789012_CloudTrail",
+                     "subscriptionFilters": ["f"],
+                     "logEvents": [{"id": str(k + j), "timestamp": 1700000000000 + k + j,
+                                    "message": json.dumps(r, separators=(",", ":"))}
+                                   for j, r in enumerate(records[k:k + 25])]})
+    out.append(("cloudwatch-jsonl", "".join(json.dumps(e) + "\n" for e in envs).encode(), False))
+    cw = "".join(json.dumps(e, separators=(",", ":")) for e in envs).encode()
+    out.append(("cloudwatch-gzip", cw, b"".join(
+        gzip.compress(json.dumps(e, separators=(",", ":")).encode(), mtime=0) for e in envs)))
     # Multi-member gzip: each member holds a slice of the minified text.
     text = json.dumps(doc, separators=(",", ":")).encode()
     buf = io.BytesIO()
@@ -593,6 +638,21 @@ EDGE_CASES = [
      '"userAgent":"\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\/","awsRegion":"\u00e9t\u00e9",'
      '"requestParameters":{"streamName":"s","tags":{"k\\u0031":"v","k2":"\u20ac"}}}'),
 ]
+
+# CloudWatch Logs envelopes: a message with repeated keys and escapes, a
+# second envelope on the same line, a CONTROL_MESSAGE between.
+EDGE_CASES.append(json.dumps({"messageType": "DATA_MESSAGE", "logEvents": [
+    {"id": "1", "timestamp": 1, "message":
+     '{"eventSource":"kinesisvideo.amazonaws.com","eventName":"DescribeStream",'
+     '"awsRegion":"\\u00e9","awsRegion":"us-east-1","userAgent":"\\ud83d\\ude00 \\"q\\"",'
+     '"userIdentity":{"type":"IAMUser","arn":"a1","arn":"a2"}}'},
+    {"id": "2", "timestamp": 2, "message": '  {"eventVersion":"1.08","errorMessage":"x"}  '}]})
+    + json.dumps({"messageType": "CONTROL_MESSAGE", "logEvents": [
+        {"id": "", "timestamp": 0, "message": "CWL CONTROL MESSAGE"}]})
+    + "\n" + json.dumps({"messageType": "DATA_MESSAGE", "logEvents": [
+        {"id": "3", "timestamp": 3, "message": '{"eventName":"ConsoleLogin",'
+         '"eventSource":"signin.amazonaws.com","responseElements":{"ConsoleLogin":"Failure"}}'}]},
+        indent=2))
 
 
 # (name, the bad line, "exact" or "token": how its position compares)

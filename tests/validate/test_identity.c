@@ -7,6 +7,7 @@
 #include <kvstrail/kvstrail.h>
 
 #include "check.h"
+#include "validate_internal.h"
 
 #define S(lit) { (lit), sizeof(lit) - 1 }
 
@@ -272,6 +273,83 @@ static void test_session_flags(void)
                "arn:aws:identitystore::123456789012:identitystore/d-1234567890");
 }
 
+/* awsService: the service that made the call, never the console a
+ * principal used with its own credentials. console: the console hosts in
+ * invokedBy too, and every sign-in event. */
+static void test_service_or_console(void)
+{
+    static const struct {
+        const char *invoked_by;
+        int aws_service, console;
+    } cases[] = {
+        { "signin.amazonaws.com", 0, 1 },
+        { "console.amazonaws.com", 0, 1 },
+        { "console.aws.amazon.com", 0, 1 },
+        { "kinesisvideo.console.aws.amazon.com", 0, 1 },
+        { "evilconsole.aws.amazon.com", 1, 0 }, /* not under the host */
+        { "signin.amazonaws.com.", 1, 0 },
+        { "Signin.amazonaws.com", 1, 0 },
+        { "cloudformation.amazonaws.com", 1, 0 },
+        { "AWS Internal", 1, 0 },
+        { "", 0, 0 },
+        { NULL, 0, 0 },
+    };
+    kvst_user_identity u;
+    kvst_identity_info i;
+    kvst_event ev = context();
+    size_t k;
+
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        u = identity("IAMUser", "123456789012", "ASIAIOSFODNN7EXAMPLE");
+        u.invoked_by = str(cases[k].invoked_by);
+        i = classify(&u, NULL);
+        CHECK_EQ(i.aws_service, cases[k].aws_service);
+        CHECK_EQ(i.console, cases[k].console);
+        CHECK(i.root_or_iam_user == 1);
+        i = classify(&u, &ev);
+        CHECK_EQ(i.aws_service, cases[k].aws_service);
+        CHECK_EQ(i.console, cases[k].console);
+    }
+    /* The AWSService principal is a service whatever invokedBy says. */
+    u = identity("AWSService", NULL, NULL);
+    u.invoked_by = str("signin.amazonaws.com");
+    CHECK_EQ(classify(&u, NULL).aws_service, 1);
+
+    /* Sign-in events: eventType AwsConsoleSignIn or eventSource
+     * signin.amazonaws.com is a console sign-in, with no session context
+     * and no user agent of the console. */
+    u = identity("IAMUser", "123456789012", NULL);
+    ev.event_source = str("signin.amazonaws.com");
+    ev.event_name = str("ConsoleLogin");
+    ev.user_agent = str("Mozilla/5.0");
+    CHECK_EQ(classify(&u, &ev).console, 1);
+    CHECK(kvst__is_sign_in(&ev) == 1);
+    ev.event_source = str("iam.amazonaws.com");
+    CHECK_EQ(classify(&u, &ev).console, 0);
+    CHECK(kvst__is_sign_in(&ev) == 0);
+    ev.event_type = str("AwsConsoleSignIn");
+    CHECK_EQ(classify(&u, &ev).console, 1);
+    ev.event_type = str("AwsConsoleSignin");
+    CHECK_EQ(classify(&u, &ev).console, 0);
+    CHECK(kvst__is_sign_in(NULL) == 0);
+
+    /* MFAUsed as written: "Yes" and "No" only; else what was there. */
+    i = classify(&u, &ev);
+    kvst__identity_mfa_used(&i, str("Yes"));
+    CHECK_EQ(i.mfa, KVST_BOOL_TRUE);
+    kvst__identity_mfa_used(&i, str("No"));
+    CHECK_EQ(i.mfa, KVST_BOOL_FALSE);
+    kvst__identity_mfa_used(&i, str("yes"));
+    CHECK_EQ(i.mfa, KVST_BOOL_FALSE);
+    i.mfa = KVST_BOOL_ABSENT;
+    kvst__identity_mfa_used(&i, str("YES"));
+    CHECK_EQ(i.mfa, KVST_BOOL_ABSENT);
+    kvst__identity_mfa_used(&i, str(""));
+    CHECK_EQ(i.mfa, KVST_BOOL_ABSENT);
+    kvst__identity_mfa_used(&i, str(NULL));
+    CHECK_EQ(i.mfa, KVST_BOOL_ABSENT);
+}
+
 static void test_cross_account(void)
 {
     kvst_user_identity u;
@@ -521,6 +599,7 @@ int main(void)
     test_kinds_and_names();
     test_three_questions();
     test_session_flags();
+    test_service_or_console();
     test_cross_account();
     test_struct_size();
     test_json_entry();

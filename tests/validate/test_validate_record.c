@@ -353,6 +353,29 @@ static void test_envelope_rules(void)
     CHECK_ONLY(c, KVST_F_ERROR_INCONSISTENT, "/errorCode",
                KVST_SEVERITY_WARNING);
 
+    /* A sign-in failure is written as errorMessage alone: AWS's form, by
+     * eventSource or by eventType. An empty errorCode still is not. */
+    ev = other_service_event();
+    ev.event_source = str("signin.amazonaws.com");
+    ev.event_name = str("ConsoleLogin");
+    ev.error_message = str("Failed authentication");
+    c = run(&ev);
+    CHECK_EQ(c.count, 0);
+    ev.error_code = str("");
+    c = run(&ev);
+    CHECK_ONLY(c, KVST_F_ERROR_INCONSISTENT, "/errorMessage", KVST_SEVERITY_WARNING);
+    ev = other_service_event();
+    ev.event_type = str("AwsConsoleSignIn");
+    ev.event_name = str("CheckMfa");
+    ev.error_message = str("Failed authentication");
+    c = run(&ev);
+    CHECK_EQ(c.count, 0);
+    CHECK_EQ(last_info.console, 1);
+    ev.event_type = str("AwsApiCall");
+    c = run(&ev);
+    CHECK_ONLY(c, KVST_F_ERROR_INCONSISTENT, "/errorMessage", KVST_SEVERITY_WARNING);
+    CHECK_EQ(last_info.console, 0);
+
     /* An Insight event: no userIdentity, eventSource or eventName. */
     ev = other_service_event();
     ev.event_type = str("AwsCloudTrailInsight");
@@ -421,6 +444,51 @@ static void test_identity_findings(void)
     the_user.access_key_id = str(NULL);
     c = run(&ev);
     CHECK_EQ(c.count, 0);
+
+    /* A role or federated session with a long-term key: ASIA is what STS
+     * issues; a 3-letter or other prefix is not a long-term key. */
+    {
+        static const char *const types[] = { "AssumedRole", "FederatedUser" };
+        size_t t;
+        for (t = 0; t < 2; t++) {
+            const found *f;
+            ev = other_service_event();
+            the_user.type = str(types[t]);
+            the_user.access_key_id = str("AKIAIOSFODNN7EXAMPLE");
+            c = run(&ev);
+            CHECK_ONLY(c, KVST_F_CREDENTIAL_MISMATCH, "/userIdentity/accessKeyId",
+                       KVST_SEVERITY_WARNING);
+            f = find(&c, KVST_F_CREDENTIAL_MISMATCH, "/userIdentity/accessKeyId");
+            CHECK(f && strstr(f->message, types[t]) && strstr(f->message, "AKIAIOSFODNN7EXAMPLE"));
+            the_user.access_key_id = str("ASIAIOSFODNN7EXAMPLE");
+            CHECK_EQ(run(&ev).count, 0);
+            the_user.access_key_id = str("AKIA");
+            CHECK_EQ(run(&ev).items[0].code, KVST_F_CREDENTIAL_MISMATCH);
+            the_user.access_key_id = str("AKI");
+            c = run(&ev);
+            CHECK_ONLY(c, KVST_F_ACCESS_KEY_UNRECOGNISED, "/userIdentity/accessKeyId",
+                       KVST_SEVERITY_INFO);
+            the_user.access_key_id = str("akiaIOSFODNN7EXAMPLE");
+            c = run(&ev);
+            CHECK(find(&c, KVST_F_CREDENTIAL_MISMATCH, "/userIdentity/accessKeyId") == NULL);
+        }
+        /* The converse is no mismatch: IAM users and root get ASIA keys
+         * from GetSessionToken and console sign-in; Role, AWSService and
+         * the rest are not said to be temporary. */
+        static const char *const others[] = { "IAMUser", "Root", "Role", "AWSService",
+                                              "IdentityCenterUser" };
+        for (t = 0; t < sizeof others / sizeof others[0]; t++) {
+            ev = other_service_event();
+            the_user.type = str(others[t]);
+            the_user.access_key_id = str("ASIAIOSFODNN7EXAMPLE");
+            CHECK_EQ(run(&ev).count, 0);
+            if (strcmp(others[t], "Root") != 0) {
+                the_user.access_key_id = str("AKIAIOSFODNN7EXAMPLE");
+                c = run(&ev);
+                CHECK(find(&c, KVST_F_CREDENTIAL_MISMATCH, "/userIdentity/accessKeyId") == NULL);
+            }
+        }
+    }
 
     ev = other_service_event();
     the_user.account_id = str("1234567890");

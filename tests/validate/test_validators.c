@@ -364,6 +364,37 @@ static void test_source_ip(void)
     CHECK_EQ(V(kvst_validate_source_ip, ".amazonaws.com"),
              KVST_F_SOURCE_IP_FORMAT);
     CHECK_EQ(V(kvst_validate_source_ip, ""), KVST_F_SOURCE_IP_FORMAT);
+    /* Service hosts as real logs write them; another domain is not one. */
+    CHECK_EQ(V(kvst_validate_source_ip, "cloudformation.amazonaws.com"), 0);
+    CHECK_EQ(V(kvst_validate_source_ip, "s3.cn-north-1.amazonaws.com.cn"), 0);
+    CHECK_EQ(V(kvst_validate_source_ip, "ec2.amazonaws.com.example.com"),
+             KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, "amazonaws.com"),
+             KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, "EC2.amazonaws.com"),
+             KVST_F_SOURCE_IP_FORMAT);
+    /* Address lists: with and without spaces, IPv4 and IPv6 mixed. */
+    CHECK_EQ(V(kvst_validate_source_ip, "192.0.2.1,198.51.100.7"), 0);
+    CHECK_EQ(V(kvst_validate_source_ip, "192.0.2.1, 198.51.100.7"), 0);
+    CHECK_EQ(V(kvst_validate_source_ip, "192.0.2.1 , 2001:db8::1, 10.0.0.1"), 0);
+    /* A list of one address (a trailing comma) has an empty member. */
+    CHECK_EQ(V(kvst_validate_source_ip, "192.0.2.1,"), KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, ",192.0.2.1"), KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, "192.0.2.1,,10.0.0.1"),
+             KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, ","), KVST_F_SOURCE_IP_FORMAT);
+    /* One bad member spoils the list: first, middle, last. */
+    CHECK_EQ(V(kvst_validate_source_ip, "192.0.2.256, 10.0.0.1"),
+             KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, "10.0.0.1, 10.0.0, 10.0.0.2"),
+             KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, "10.0.0.1, ec2.amazonaws.com"),
+             KVST_F_SOURCE_IP_FORMAT);
+    CHECK_EQ(V(kvst_validate_source_ip, "10.0.0.1, AWS Internal"),
+             KVST_F_SOURCE_IP_FORMAT);
+    /* Only spaces separate: a tab is not one. */
+    CHECK_EQ(V(kvst_validate_source_ip, "10.0.0.1,\t10.0.0.2"),
+             KVST_F_SOURCE_IP_FORMAT);
 }
 
 static void test_event_version(void)

@@ -295,6 +295,15 @@ class Event:
         return None if label is None else Access[label.upper().replace("-", "_")]
 
     @property
+    def container(self) -> Optional[str]:
+        """"cloudwatch-logs" for the message of a CloudWatch Logs
+        subscription envelope (the contract's "container"), None for a
+        record of a log file, an array, a stream of events or an
+        EventBridge envelope. Since 1.1."""
+        c: Optional[str] = self._dict().get("container")
+        return c
+
+    @property
     def identity(self) -> Optional[Identity]:
         d = self._dict()["identity"]
         return None if d is None else Identity.from_json(d)

@@ -8,7 +8,7 @@ import kvstrail
 from kvstrail import FindingCode as F
 from kvstrail import validate as v
 
-from conftest import DATA, FIXTURES
+from conftest import DATA, FIXTURES, SHARED
 
 
 @pytest.mark.parametrize("fn, good, bad, code", [
@@ -167,7 +167,8 @@ JSON_MEMBERS = ("type", "principal", "credential", "root_or_iam_user",
 def test_classifier_agrees_with_events():
     # The classifier alone agrees with the parser's verdict on every record
     # of the fixtures (cross_account and console depend on the rest of the
-    # record: recipient account, userAgent, so they are left out).
+    # record: recipient account, userAgent, so they are left out; so does a
+    # sign-in event's mfa, from additionalEventData.MFAUsed).
     checked = 0
     for path in FIXTURES:
         try:
@@ -176,9 +177,107 @@ def test_classifier_agrees_with_events():
                 if not isinstance(uid, dict):
                     continue
                 alone = kvstrail.classify_identity(uid)
+                sign_in = ev.event_source == "signin.amazonaws.com" or \
+                    ev.event_type == "AwsConsoleSignIn"
                 for m in JSON_MEMBERS:
+                    if m == "mfa" and sign_in:
+                        continue
                     assert getattr(alone, m) == getattr(ev.identity, m), (path, m)
                 checked += 1
         except kvstrail.ParseError:
             pass
     assert checked > 50
+
+
+def _sign_in(**extra):
+    rec = {"eventVersion": "1.08", "eventTime": "2024-03-01T10:00:00Z",
+           "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+           "awsRegion": "us-east-1", "sourceIPAddress": "192.0.2.1, 198.51.100.7",
+           "userAgent": "Mozilla/5.0", "eventID": "b7acfcd0-6ca9-4ee1-a3d7-c4e8d420d99b",
+           "eventType": "AwsConsoleSignIn", "recipientAccountId": "123456789012",
+           "readOnly": False, "managementEvent": True, "eventCategory": "Management",
+           "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE",
+                            "arn": "arn:aws:iam::123456789012:user/Alice",
+                            "accountId": "123456789012", "userName": "Alice"}}
+    rec.update(extra)
+    return json.dumps({"Records": [rec]}).encode()
+
+
+def test_sign_in_verdict_as_python_sees_it():
+    # console from the sign-in event itself; mfa from MFAUsed as written.
+    for used, mfa in (("Yes", True), ("No", False), ("yes", None), (None, None)):
+        extra = {"responseElements": {"ConsoleLogin": "Success"}}
+        if used is not None:
+            extra["additionalEventData"] = {"MFAUsed": used, "LoginTo": "x"}
+        (ev,) = kvstrail.parse(_sign_in(**extra))
+        assert ev.identity.console is True and ev.identity.aws_service is False
+        assert ev.identity.mfa is mfa, used
+        # (sign-in records carry no requestID: an info finding, left alone)
+        assert [f for f in ev.findings if f.severity != "info"] == [], ev.findings
+        assert ev.to_dict()["outcome"] == "success"
+    # A failed sign-in: errorMessage alone, no ERROR_INCONSISTENT.
+    (ev,) = kvstrail.parse(_sign_in(errorMessage="Failed authentication",
+                                    responseElements={"ConsoleLogin": "Failure"}))
+    assert ev.to_dict()["outcome"] == "failure"
+    assert F.ERROR_INCONSISTENT not in [f.code for f in ev.findings]
+
+
+def test_console_is_not_a_service_and_credential_mismatch():
+    uid = {"type": "IAMUser", "accountId": "123456789012",
+           "invokedBy": "signin.amazonaws.com", "accessKeyId": "ASIAEXAMPLE"}
+    a = kvstrail.classify_identity(uid)
+    assert a.aws_service is False and a.console is True
+    uid["invokedBy"] = "cloudformation.amazonaws.com"
+    assert kvstrail.classify_identity(uid).aws_service is True
+    for key, mismatch in (("AKIAIOSFODNN7EXAMPLE", True), ("ASIAIOSFODNN7EXAMPLE", False),
+                          ("AKI", False)):
+        ident = {"type": "AssumedRole", "accountId": "123456789012", "accessKeyId": key,
+                 "arn": "arn:aws:sts::123456789012:assumed-role/R/s"}
+        (ev,) = kvstrail.parse(_sign_in(eventSource="iam.amazonaws.com",
+                                        eventName="ListUsers", eventType="AwsApiCall",
+                                        userIdentity=ident))
+        got = [f for f in ev.findings if f.code == F.CREDENTIAL_MISMATCH]
+        assert bool(got) is mismatch, key
+        if got:
+            assert got[0].pointer == "/userIdentity/accessKeyId"
+            assert got[0].severity == "warning"
+    assert kvstrail.finding_info(F.CREDENTIAL_MISMATCH).name == "KVST_F_CREDENTIAL_MISMATCH"
+
+
+def test_identity_rules_over_the_corpus():
+    # Every corpus record a rule of docs/identity.md is about: sign-in
+    # events (console, MFAUsed, failures as errorMessage alone) and the
+    # console host in invokedBy (not an AWS service).
+    corpus = SHARED / "corpus" / "cloudtrail"
+    if not corpus.is_dir():
+        pytest.skip(f"{corpus} is missing (KVSTRAIL_SHARED)")
+    sign_ins = console_invoked = 0
+    for path in sorted(corpus.rglob("*.json")):
+        try:
+            events = list(kvstrail.parse(path, keep_raw=True))
+        except kvstrail.Error:
+            continue
+        for ev in events:
+            rec = json.loads(ev.raw)
+            uid = rec.get("userIdentity") if isinstance(rec.get("userIdentity"), dict) else {}
+            codes = [f.code for f in ev.findings]
+            if uid.get("invokedBy") == "signin.amazonaws.com":
+                console_invoked += 1
+                assert ev.identity.console is True and ev.identity.aws_service is False, path
+            if rec.get("eventSource") == "signin.amazonaws.com" or \
+                    rec.get("eventType") == "AwsConsoleSignIn":
+                sign_ins += 1
+                assert ev.identity.console is True, path
+                extra = rec.get("additionalEventData")
+                used = extra.get("MFAUsed") if isinstance(extra, dict) else None
+                ctx = (uid.get("sessionContext") or {}).get("attributes") or {}
+                before = {"true": True, "false": False}.get(ctx.get("mfaAuthenticated"))
+                want = {"Yes": True, "No": False}.get(used, before)
+                assert ev.identity.mfa is want, (path, used)
+                if rec.get("errorMessage") and "errorCode" not in rec:
+                    assert F.ERROR_INCONSISTENT not in codes, path
+                    assert ev.to_dict()["outcome"] == "failure"
+            ident_type, key = uid.get("type"), uid.get("accessKeyId") or ""
+            mismatch = ident_type in ("AssumedRole", "FederatedUser") and key.startswith("AKIA")
+            assert (F.CREDENTIAL_MISMATCH in codes) is mismatch, path
+    assert sign_ins >= 40 and console_invoked >= 40, (sign_ins, console_invoked)
