@@ -687,8 +687,8 @@ static int state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
     st->stats.struct_size = sizeof st->stats;
     st->memo = sg_malloc(rs->max_searches + 1);
     st->cand = sg_malloc((rs->rule_count + 1) * sizeof *st->cand);
-    st->wantv = sg_malloc((rs->rule_count + 1) * sizeof *st->wantv);
-    st->corr = sg_calloc(rs->rule_count + 1, sizeof *st->corr);
+    st->wantv = sg_malloc((rs->rule_count + 1) * sizeof *st->wantv); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    st->corr = sg_calloc(rs->rule_count + 1, sizeof *st->corr); // NOLINT(bugprone-sizeof-expression): an array of pointers
     {
         pcre2_general_context *gc = sg_pcre2_context();
         st->md = gc ? pcre2_match_data_create(1, gc) : NULL;
