@@ -86,16 +86,6 @@ static const digest_member log_file_members[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* 1 when s is len hex digits (any len when want is 0, then even). */
 static int is_hex(const char *s, size_t len, size_t want)
@@ -105,7 +95,7 @@ static int is_hex(const char *s, size_t len, size_t want)
     if (want ? len != want : len == 0 || len % 2 != 0)
         return 0;
     for (i = 0; i < len; i++)
-        if (hex_value(s[i]) < 0)
+        if (kvst__hex_digit((unsigned char)s[i]) < 0)
             return 0;
     return 1;
 }
@@ -181,7 +171,7 @@ static int check_rule(digest_ctx *c, const digest_member *m, const char *s, size
     case R_HASH:
         ok = is_hex(s, len, 64);
         for (i = 0; ok && i < 32; i++)
-            base[m->ms + i] = (unsigned char)(hex_value(s[2 * i]) * 16 + hex_value(s[2 * i + 1]));
+            base[m->ms + i] = (unsigned char)(kvst__hex_digit((unsigned char)s[2 * i]) * 16 + kvst__hex_digit((unsigned char)s[2 * i + 1]));
         if (ok)
             set_valid(base, m->valid);
         break;

@@ -132,7 +132,7 @@ const char *kvst__utf8_why(int why)
 
 /* ---- \u escapes ---------------------------------------------------------- */
 
-static int hex_digit(unsigned char c)
+int kvst__hex_digit(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -153,7 +153,7 @@ static long unit_at(const unsigned char *s, size_t len, size_t i)
     if (i + 6 > len || s[i] != '\\' || s[i + 1] != 'u')
         return -1;
     for (k = 2; k < 6; k++) {
-        int d = hex_digit(s[i + k]);
+        int d = kvst__hex_digit(s[i + k]);
         if (d < 0)
             return -1;
         v = v * 16 + d;

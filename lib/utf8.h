@@ -40,6 +40,10 @@ size_t kvst__utf8_decode(const unsigned char *s, size_t left, uint32_t *cp, int 
  * (KVST_UTF8_OK when the offset is len). */
 size_t kvst__utf8_check(const unsigned char *s, size_t len, int *why);
 
+/* The value of one hexadecimal digit (0-9, a-f, A-F), or -1: for the \u
+ * escapes below and the digests' hex digests, one reading of both. */
+int kvst__hex_digit(unsigned char c);
+
 /* A short English phrase for a kvst_utf8_why ("an overlong form"). */
 const char *kvst__utf8_why(int why);
 
