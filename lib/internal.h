@@ -436,8 +436,11 @@ int kvst__digest_build(const kvst_tape *t, kvst_arena *ar, const kvst_digest **o
 /* ---- parser.c ------------------------------------------------------------ */
 /* A record is complete: deliver it (callback) or queue it (pull). */
 int kvst__deliver(kvst_parser *p, kvst_record *r);
-/* Build the event of a record into its arena. */
-int kvst__event_build(kvst_parser *p, kvst_record *r, kvst_event_impl **out);
+
+/* ---- event_build.c ------------------------------------------------------- */
+/* Build the event of a record (flags: the parser's KVST_FLAG_*) into its
+ * arena. */
+int kvst__event_build(kvst_record *r, uint32_t flags, kvst_event_impl **out);
 /* Build the event of a broken record (recovery mode) into ar. */
 int kvst__event_build_broken(const kvst_event *shape, const kvst_error *err, kvst_str text,
                              uint32_t flags, kvst_arena *ar, kvst_event_impl **out);
