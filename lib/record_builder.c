@@ -79,8 +79,9 @@ void kvst__record_tape(const kvst_record *r, kvst_tape *t)
 
 /* ---- builder state -------------------------------------------------------- */
 
-int kvst__builder_init(kvst_parser *p)
+int kvst__builder_init(kvst_parser *p, kvst_record_sink sink)
 {
+    p->record_sink = sink;
     p->levels_cap = 16;
     p->levels = (kvst_level *)kvst__malloc(&p->alloc, p->levels_cap * sizeof *p->levels);
     if (!p->levels)
@@ -731,7 +732,7 @@ static int container_end(void *ctx)
                 r->dup_records_column = p->dup_records_column;
                 p->dup_records_line = 0;
             }
-            if (kvst__deliver(p, r))
+            if (p->record_sink.put(p->record_sink.ctx, r))
                 return 0;
             return 1;
         }
