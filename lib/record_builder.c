@@ -877,7 +877,7 @@ void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint
                             uint64_t *col)
 {
     uint64_t l = t->line, c = t->column;
-    uint32_t i;
+    const char *p, *end, *nl, *last = NULL;
 
     if (t->pinned) {
         *off = t->offset;
@@ -885,14 +885,17 @@ void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint
         *col = c;
         return;
     }
-    for (i = 0; i < at && i < t->raw_len; i++) {
-        if (t->raw[i] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
-        }
+    /* Lines by memchr (a finding of a 7 KB record counted its bytes one by
+     * one: 6% of a plain run's instructions); the column is the bytes since
+     * the last newline before at, or since the record's own column. */
+    p = t->raw;
+    end = t->raw + (at < t->raw_len ? at : t->raw_len);
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        l++;
+        last = nl;
+        p = nl + 1;
     }
+    c = last != NULL ? (uint64_t)(end - last) : c + (uint64_t)(end - t->raw);
     *off = t->offset + at;
     *line = l;
     *col = c;
