@@ -65,6 +65,10 @@ static const char *const verdict_names[V__COUNT] = {
 
 enum format { FMT_TEXT, FMT_JSONL, FMT_SARIF };
 
+/* The crypto module's table (cli_verify_crypto.h), loaded by need_crypto
+ * when verify first needs it: not for --help or a usage error. */
+static const struct cli_crypto *cx;
+
 struct options {
     enum format format;
     int verbose;
@@ -480,11 +484,11 @@ static void digest_read(struct verify *v, struct vdigest *d)
     size_t blen = strlen(base);
     unsigned char sha[32];
 
-    if (cli_hash_file(f->path, &h, &text, DIGEST_MAX_BYTES) != 0) {
+    if (cx->hash_file(f->path, &h, &text, DIGEST_MAX_BYTES) != 0) {
         set_verdict(d, V_UNREADABLE, "%s", h.err ? strerror(h.err) : "not a valid gzip file");
     } else {
         memcpy(sha, h.sha256, sizeof sha);
-        cli_hex(sha, 32, d->sha_hex);
+        cx->hex(sha, 32, d->sha_hex);
         d->readable = digest_parse(d, &text) == 0;
         if (d->readable && h.appended)
             set_verdict(d, V_BAD_SIGNATURE, "%llu bytes after the gzip member",
@@ -565,7 +569,7 @@ static void check_signature(struct verify *v, struct vdigest *d, const char *sig
 
     cli_buf_printf(&msg, "%s\n%s/%s\n%s\n%s", d->end, d->bucket, d->object, d->sha_hex,
                    d->prev_sig ? d->prev_sig : "null");
-    rc = cli_keys_verify(v->keys, d->fingerprint, d->end_s, msg.data, msg.len, sig, strlen(sig));
+    rc = cx->keys_verify(v->keys, d->fingerprint, d->end_s, msg.data, msg.len, sig, strlen(sig));
     if (rc == -1)
         set_verdict(d, V_BAD_SIGNATURE, "no public key with fingerprint %s", d->fingerprint);
     else if (rc == -2)
@@ -698,11 +702,11 @@ static void check_log(struct verify *v, struct vfile *f, const char *want, const
     enum verdict verdict = V_VALID;
 
     f->listed = 1;
-    if (cli_hash_file(f->path, &h, NULL, 0) != 0) {
+    if (cx->hash_file(f->path, &h, NULL, 0) != 0) {
         verdict = V_UNREADABLE;
         cli_buf_adds(&why, h.err ? strerror(h.err) : "not a valid gzip file");
     } else {
-        cli_hex(h.sha256, 32, hex);
+        cx->hex(h.sha256, 32, hex);
         if (want == NULL || strcasecmp(hex, want) != 0) {
             verdict = V_MODIFIED;
             cli_buf_printf(&why, "SHA-256 %s, the digest lists %s", hex, want ? want : "none");
@@ -814,6 +818,27 @@ static int usage(const char *fmt, const char *arg)
 enum { OPT_KEYS = 256, OPT_SIGS, OPT_SINCE, OPT_UNTIL, OPT_ACCOUNT, OPT_REGION };
 
 /* -1 to go on, else the exit status (after --help or a usage error). */
+/* Load the crypto module and make the key set; 0, or -1 when the module
+ * cannot be loaded (said on stderr: the paths tried and why). */
+static int need_crypto(struct verify *v)
+{
+    struct cli_buf why = CLI_BUF_INIT;
+
+    if (cx == NULL) {
+        cx = cli_crypto_open(&why);
+        if (cx == NULL) {
+            fprintf(stderr, "kvstrail verify: cannot load its crypto module: %.*s\n",
+                    (int)why.len, why.data ? why.data : "");
+            cli_buf_free(&why);
+            return -1;
+        }
+    }
+    cli_buf_free(&why);
+    if (v->keys == NULL)
+        v->keys = cx->keys_new();
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, struct verify *v)
 {
     static const struct option long_options[] = {
@@ -838,7 +863,9 @@ static int parse_options(int argc, char **argv, struct verify *v)
         struct cli_buf why = CLI_BUF_INIT;
         switch (c) {
         case OPT_KEYS:
-            if (cli_keys_load(v->keys, optarg, &why) < 0) {
+            if (need_crypto(v) != 0)
+                return EXIT_INPUT;
+            if (cx->keys_load(v->keys, optarg, &why) < 0) {
                 fprintf(stderr, "kvstrail: %s: %s\n", optarg, why.data ? why.data : "");
                 v->input_error = 1;
             }
@@ -918,7 +945,8 @@ static void verify_free(struct verify *v)
     free(v->out);
     free(v->files);
     free(v->digests);
-    cli_keys_free(v->keys);
+    if (v->keys != NULL)
+        cx->keys_free(v->keys);
 }
 
 int cli_verify_main(int argc, char **argv)
@@ -929,8 +957,9 @@ int cli_verify_main(int argc, char **argv)
     int rc, exit_status;
 
     memset(&v, 0, sizeof v);
-    v.keys = cli_keys_new();
     rc = parse_options(argc, argv, &v);
+    if (rc < 0 && need_crypto(&v) != 0)
+        rc = EXIT_INPUT;
     if (rc >= 0) {
         verify_free(&v);
         return rc;

@@ -444,3 +444,16 @@ int cli_keys_verify(const struct cli_keys *k, const char *fingerprint, long long
     free(sig);
     return ok;
 }
+
+/* ---- the module's table -------------------------------------------------- */
+
+__attribute__((visibility("default"))) const struct cli_crypto *kvstrail_cli_crypto(unsigned abi);
+
+const struct cli_crypto *kvstrail_cli_crypto(unsigned abi)
+{
+    static const struct cli_crypto table = {
+        CLI_CRYPTO_ABI, sizeof table, cli_hash_file, cli_hex,
+        cli_keys_new, cli_keys_free, cli_keys_load, cli_keys_verify,
+    };
+    return abi == CLI_CRYPTO_ABI ? &table : NULL;
+}

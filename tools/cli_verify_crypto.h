@@ -3,6 +3,12 @@
  * hand): SHA-256 of a file's inflated bytes, streamed in bounded memory;
  * CloudTrail's public keys and their fingerprints; RSA PKCS#1 v1.5 with
  * SHA-256 signatures over a digest's signing string.
+ *
+ * This file is built as a module of its own, kvstrail-verify-crypto.so,
+ * which `kvstrail verify` loads when it starts (cli_crypto_open below), so
+ * that the other commands never map libcrypto: linked into the program, it
+ * cost every `kvstrail stats` 1.6 MiB of its peak RSS (docs/performance.md).
+ * The program reaches the functions below only through struct cli_crypto.
  */
 #ifndef KVSTRAIL_CLI_VERIFY_CRYPTO_H
 #define KVSTRAIL_CLI_VERIFY_CRYPTO_H
@@ -57,5 +63,39 @@ int cli_keys_load(struct cli_keys *k, const char *path, struct cli_buf *why);
  */
 int cli_keys_verify(const struct cli_keys *k, const char *fingerprint, long long at,
                     const char *msg, size_t msg_len, const char *sig_hex, size_t sig_len);
+
+/*
+ * The module's table. CLI_CRYPTO_ABI changes whenever this struct, struct
+ * cli_hash_result or struct cli_buf changes, so that a program and a
+ * module of different builds refuse each other instead of misreading.
+ */
+#define CLI_CRYPTO_ABI 1u
+#define CLI_CRYPTO_ENTRY "kvstrail_cli_crypto"
+#define CLI_CRYPTO_MODULE "kvstrail-verify-crypto.so"
+
+struct cli_crypto {
+    unsigned abi;
+    size_t size; /* sizeof (struct cli_crypto) */
+    int (*hash_file)(const char *path, struct cli_hash_result *res, struct cli_buf *keep,
+                     size_t keep_max);
+    void (*hex)(const unsigned char *in, size_t n, char *out);
+    struct cli_keys *(*keys_new)(void);
+    void (*keys_free)(struct cli_keys *k);
+    int (*keys_load)(struct cli_keys *k, const char *path, struct cli_buf *why);
+    int (*keys_verify)(const struct cli_keys *k, const char *fingerprint, long long at,
+                       const char *msg, size_t msg_len, const char *sig_hex, size_t sig_len);
+};
+
+/* The module's one exported symbol (CLI_CRYPTO_ENTRY): its table, or NULL
+ * when abi is not the one it was built with. */
+typedef const struct cli_crypto *(*cli_crypto_entry)(unsigned abi);
+
+/*
+ * In the program (cli_verify_load.c): load the module, once, and return its
+ * table; NULL with a message in *why (the paths tried and the loader's
+ * error) when it cannot be loaded. Looked for beside the program first (the
+ * build tree), then in the directory it was installed to (KVST_MODULE_DIR).
+ */
+const struct cli_crypto *cli_crypto_open(struct cli_buf *why);
 
 #endif /* KVSTRAIL_CLI_VERIFY_CRYPTO_H */

@@ -19,7 +19,10 @@ environment:
   4. the installed Python package loads $P's libkvstrail.so.1 and reads
      the bundled trail;
   5. the installed kvstrail.sigma loads $P's libkvstrail-sigma.so.1 (no
-     KVSTRAIL_SIGMA_LIBRARY) and compiles the installed KVS rule pack.
+     KVSTRAIL_SIGMA_LIBRARY) and compiles the installed KVS rule pack;
+  6. $P/bin/kvstrail verify loads its crypto module from $P's
+     libdir/kvstrail (tools/cli_verify_crypto.h) and verifies an empty
+     folder.
 Prints the installed tree. Skips (77) when pkg-config is missing.
 """
 import argparse
@@ -100,6 +103,16 @@ def check(args, tmp):
     if args.version not in version:
         raise Failure("--version printed %r, want %s in it" % (version,
                                                                 args.version))
+
+    # 6. verify's crypto module, where the program looks for it.
+    module = os.path.join(libdir, "kvstrail", "kvstrail-verify-crypto.so")
+    if not os.path.isfile(module):
+        raise Failure("no crypto module at %s" % module)
+    empty = os.path.join(tmp, "empty")
+    os.makedirs(empty, exist_ok=True)
+    verified = run([cli, "verify", empty], "$P/bin/kvstrail verify", clean_env())
+    if "0/0 digest files valid" not in verified:
+        raise Failure("verify of an empty folder printed %r" % verified)
 
     # 2. A pkg-config consumer.
     pc_dir = os.path.dirname(find_one(prefix, "kvstrail.pc"))

@@ -374,3 +374,62 @@ def test_usage_and_docs():
     for verdict in ("valid", "modified", "missing", "not-listed", "moved", "unreadable",
                     "bad-signature", "unsigned", "chain-broken"):
         assert "`%s`" % verdict in page, verdict
+
+
+def _needed(path):
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, check=True,
+                         text=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+
+
+def test_crypto_is_a_module_only_verify_loads():
+    # The program never links libcrypto (it cost every command 1.6 MiB of
+    # peak RSS); the module beside it does, and exports one entry point.
+    if shutil.which("readelf") is None:
+        pytest.skip("readelf is not installed")
+    needed = _needed(CLI)
+    assert needed and not any(n.startswith("libcrypto") for n in needed), needed
+    module = pathlib.Path(CLI).parent / "kvstrail-verify-crypto.so"
+    assert any(n.startswith("libcrypto") for n in _needed(str(module)))
+    syms = subprocess.run(["nm", "-D", "--defined-only", str(module)], capture_output=True,
+                          check=True, text=True).stdout.split()
+    assert [s for s in syms if not re.fullmatch(r"[0-9a-f]+|[A-Za-z]", s)] == \
+        ["kvstrail_cli_crypto"]
+
+
+def test_crypto_module_missing(tmp_path):
+    # A program with no module beside it or in its install directory: verify
+    # says which paths it tried and exits 2; --help and the other commands
+    # do not need the module.
+    ldd = subprocess.run(["ldd", CLI], capture_output=True, check=True, text=True).stdout
+    libdirs = sorted({os.path.dirname(m) for m in re.findall(r"=> (/\S+libkvstrail\S*)", ldd)})
+    env = dict(os.environ, LD_LIBRARY_PATH=":".join(libdirs))
+    alone = tmp_path / "kvstrail"
+    shutil.copy(CLI, alone)
+    r = subprocess.run([str(alone), "verify", str(tmp_path)], capture_output=True, env=env,
+                       text=True)
+    assert r.returncode == 2
+    assert "cannot load its crypto module" in r.stderr
+    assert str(tmp_path / "kvstrail-verify-crypto.so") + ": not found" in r.stderr
+    assert r.stderr.count("kvstrail-verify-crypto.so") == 2, r.stderr
+    assert r.stdout == ""
+    r = subprocess.run([str(alone), "verify", "--help"], capture_output=True, env=env)
+    assert r.returncode == 0
+    r = subprocess.run([str(alone), "--version"], capture_output=True, env=env)
+    assert r.returncode == 0
+
+
+def test_crypto_module_of_another_build(tmp_path):
+    # A file of that name that is not the module (or of another build) is
+    # refused with the loader's words, never called.
+    ldd = subprocess.run(["ldd", CLI], capture_output=True, check=True, text=True).stdout
+    libdirs = sorted({os.path.dirname(m) for m in re.findall(r"=> (/\S+libkvstrail\S*)", ldd)})
+    env = dict(os.environ, LD_LIBRARY_PATH=":".join(libdirs))
+    alone = tmp_path / "kvstrail"
+    shutil.copy(CLI, alone)
+    (tmp_path / "kvstrail-verify-crypto.so").write_bytes(b"not an ELF file\n")
+    r = subprocess.run([str(alone), "verify", str(tmp_path)], capture_output=True, env=env,
+                       text=True)
+    assert r.returncode == 2
+    assert "cannot load its crypto module" in r.stderr and "not found" in r.stderr
+    assert str(tmp_path / "kvstrail-verify-crypto.so") + ":" in r.stderr
