@@ -517,6 +517,79 @@ static int string_value(const piece *p, int cased, sg_value *v)
     return 0;
 }
 
+/* The longest run of literal bytes every match of a regular expression
+ * contains, so that a subject without it is refused by a byte search
+ * before PCRE2 runs (most values of a field match no rule's pattern).
+ * Only for a pattern read here with certainty: printable ASCII outside
+ * groups, classes, alternation and counted repeats, case-sensitive; any
+ * other pattern gets no needle (0 and v->needle NULL), and PCRE2 decides
+ * every subject. A literal is an ASCII letter, digit or other printable
+ * byte that is no metacharacter, or a backslash before punctuation; '.',
+ * '^', '$' and \d \D \w \W \s \S \b \B end a run; '*' and '?' take back
+ * the byte before them (it may be absent) and end the run, '+' ends it
+ * after that byte (it is there at least once). */
+static int regex_needle(const char *pat, size_t n, uint32_t mod, sg_value *v)
+{
+    size_t i, at, run = 0, run_len = 0, best = 0, best_len = 0;
+    if (mod & M_I)
+        return 0;
+    for (i = 0; i <= n; i++) {
+        unsigned char ch = i < n ? (unsigned char)pat[i] : 0;
+        int lit = 0;
+        at = i;
+        if (i == n) {
+            /* the end: the last run ends */
+        } else if (ch < 0x20 || ch >= 0x7f || ch == '(' || ch == ')' || ch == '[' ||
+                   ch == ']' || ch == '|' || ch == '{' || ch == '}' || ch == '#') {
+            return 0; /* not read here: no needle */
+        } else if (ch == '\\') {
+            unsigned char e;
+            if (i + 1 >= n)
+                return 0;
+            e = (unsigned char)pat[++i];
+            if (e < 0x20 || e >= 0x7f)
+                return 0;
+            if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+                (e >= '0' && e <= '9')) {
+                if (!strchr("dDwWsSbB", e))
+                    return 0; /* \x41, \Q, \1, \p{..}: not read here */
+            } else {
+                lit = 1; /* \. \/ \- \\: that byte */
+            }
+        } else if (ch == '*' || ch == '?') {
+            if (run_len)
+                run_len--; /* the byte before may be absent */
+        } else if (ch != '+' && ch != '.' && ch != '^' && ch != '$') {
+            lit = 1; /* '+' keeps the byte before (there at least once) */
+        }
+        if (lit) {
+            if (run_len == 0)
+                run = at; /* where the run starts in the pattern */
+            run_len++;    /* its literals */
+            continue;
+        }
+        if (run_len > best_len) {
+            best = run;
+            best_len = run_len;
+        }
+        run_len = 0;
+    }
+    if (best_len == 0)
+        return 0;
+    v->needle = sg_malloc(best_len + 1);
+    if (!v->needle)
+        return KVST_E_NOMEM;
+    /* The run's literals, without their escapes. */
+    for (i = best, run_len = 0; run_len < best_len; i++) {
+        if (pat[i] == '\\')
+            i++;
+        v->needle[run_len++] = pat[i];
+    }
+    v->needle[best_len] = '\0';
+    v->needle_len = best_len;
+    return 0;
+}
+
 static int regex_value(dctx *c, const yaml_node_t *n, uint32_t mod, sg_value *v)
 {
     int err;
@@ -541,7 +614,8 @@ static int regex_value(dctx *c, const yaml_node_t *n, uint32_t mod, sg_value *v)
     }
     /* JIT where the platform has it; the interpreter otherwise. */
     (void)pcre2_jit_compile(v->re, PCRE2_JIT_COMPLETE);
-    return 0;
+    return regex_needle((const char *)n->data.scalar.value, n->data.scalar.length,
+                        mod, v);
 }
 
 static int cidr_value(dctx *c, const yaml_node_t *n, sg_value *v)

@@ -156,6 +156,8 @@ typedef struct sg_value {
     int ref_envelope;    /* FIELDREF: the other field's sg_envelope_field */
     double number;
     pcre2_code *re;
+    char *needle;        /* REGEX: bytes every match contains, or NULL */
+    size_t needle_len;
 } sg_value;
 
 typedef struct sg_test {

@@ -113,10 +113,29 @@ static int cidr_match(const sg_value *v, const char *t, size_t n)
            ((a[full] ^ v->addr[full]) & (unsigned char)(0xFF00u >> rest)) == 0;
 }
 
+/* Whether t[0..n) holds needle[0..k) (k >= 1). */
+static int has_bytes(const char *t, size_t n, const char *needle, size_t k)
+{
+    const char *p = t, *end = t + n;
+    while ((size_t)(end - p) >= k) {
+        const char *q = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+        if (!q)
+            return 0;
+        if (memcmp(q + 1, needle + 1, k - 1) == 0)
+            return 1;
+        p = q + 1;
+    }
+    return 0;
+}
+
 static int regex_match(const sg_value *v, const char *t, size_t n,
                        sg_match_ctx *mx)
 {
-    int rc = pcre2_match(v->re, (PCRE2_SPTR)t, n, 0, 0, mx->md, mx->mc);
+    int rc;
+    /* A subject without the pattern's literal run cannot match. */
+    if (v->needle && !has_bytes(t, n, v->needle, v->needle_len))
+        return 0;
+    rc = pcre2_match(v->re, (PCRE2_SPTR)t, n, 0, 0, mx->md, mx->mc);
     if (rc >= 0)
         return 1;
     if (rc != PCRE2_ERROR_NOMATCH && mx->regex_errors)
@@ -441,6 +460,7 @@ void sg_value_free(sg_value *v)
 {
     sg_free(v->text);
     sg_free(v->wild);
+    sg_free(v->needle);
     pcre2_code_free(v->re);
 }
 

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cli_buf {
     char *data;
@@ -29,6 +30,20 @@ void cli_buf_printf(struct cli_buf *b, const char *fmt, ...)
 #endif
     ;
 void cli_buf_free(struct cli_buf *b);
+
+/* cli_buf_add inline, for the writers that run per match or per event:
+ * the room is checked here and made by cli_buf_reserve only when short. */
+static inline void cli_buf_put(struct cli_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        cli_buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+/* A string literal, its length known when compiled (no strlen). */
+#define CLI_BUF_LIT(b, lit) cli_buf_put((b), "" lit, sizeof(lit) - 1)
 
 /* A quoted JSON string. Invalid UTF-8 (possible in file names, never in
  * what the library hands out) becomes U+FFFD so the output stays JSON. */

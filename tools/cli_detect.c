@@ -74,6 +74,23 @@ static int add_placeholder(kvst_sigma_builder *b, const char *arg)
 
 static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r);
 
+/* Rules by address: every match looks its rule's index up. */
+static int cmp_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(const kvst_sigma_rule *const *)a;
+    uintptr_t y = (uintptr_t)*(const kvst_sigma_rule *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t linear_index(const struct cli_detect *d, const kvst_sigma_rule *r)
+{
+    size_t i, n = kvst_sigma_ruleset_rule_count(d->rules);
+    for (i = 0; i < n; i++)
+        if (kvst_sigma_ruleset_rule(d->rules, i) == r)
+            return i;
+    return n;
+}
+
 int cli_detect_load(struct cli_detect *d, const struct cli_options *opts)
 {
     kvst_sigma_builder *b = NULL;
@@ -125,12 +142,18 @@ int cli_detect_load(struct cli_detect *d, const struct cli_options *opts)
     d->matches = cli_xrealloc(NULL, n * sizeof *d->matches);
     memset(d->matches, 0, n * sizeof *d->matches);
     d->rule_json = cli_xrealloc(NULL, n * sizeof *d->rule_json);
+    d->by_address = cli_xrealloc(NULL, n * sizeof *d->by_address); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    d->by_address_index = cli_xrealloc(NULL, n * sizeof *d->by_address_index);
     for (i = 0; i < n; i++) {
         const kvst_sigma_rule *r = kvst_sigma_ruleset_rule(d->rules, i);
         d->sarif_index[i] = r->reported ? next++ : -1;
         d->rule_json[i] = (struct cli_buf)CLI_BUF_INIT;
         rule_jsonl(&d->rule_json[i], r);
+        d->by_address[i] = r;
     }
+    qsort(d->by_address, n, sizeof *d->by_address, cmp_address); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    for (i = 0; i < n; i++)
+        d->by_address_index[i] = linear_index(d, d->by_address[i]);
     return 0;
 }
 
@@ -140,6 +163,8 @@ void cli_detect_free(struct cli_detect *d)
     for (i = 0; d->rule_json && i < kvst_sigma_ruleset_rule_count(d->rules); i++)
         cli_buf_free(&d->rule_json[i]);
     free(d->rule_json);
+    free(d->by_address);
+    free(d->by_address_index);
     kvst_sigma_ruleset_free(d->rules);
     free(d->sarif_index);
     free(d->matches);
@@ -149,6 +174,8 @@ void cli_detect_free(struct cli_detect *d)
 void cli_detect_worker_init(struct cli_detect_worker *w, const struct cli_detect *d)
 {
     w->detect = d;
+    w->head = (struct cli_buf)CLI_BUF_INIT;
+    w->head_valid = 0;
     if (kvst_sigma_state_new(d->rules, &w->state) != 0) {
         fputs("kvstrail: error: out of memory [KVST_E_NOMEM]\n", stderr);
         exit(CLI_EXIT_INPUT);
@@ -159,30 +186,40 @@ void cli_detect_worker_free(struct cli_detect_worker *w)
 {
     kvst_sigma_state_free(w->state);
     w->state = NULL;
+    cli_buf_free(&w->head);
 }
 
+/* The index of a match's rule (the rule count for none): a binary search
+ * of the rules by address, as some rules match most events. */
 static size_t rule_index(const struct cli_detect *d, const kvst_sigma_rule *r)
 {
-    size_t lo = 0, n = kvst_sigma_ruleset_rule_count(d->rules);
-    /* Rules are few and matches rare: a scan is enough. */
-    for (lo = 0; lo < n; lo++)
-        if (kvst_sigma_ruleset_rule(d->rules, lo) == r)
-            return lo;
-    return n;
+    size_t lo = 0, n = kvst_sigma_ruleset_rule_count(d->rules), hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)d->by_address[mid] < (uintptr_t)r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && d->by_address[lo] == r ? d->by_address_index[lo] : n;
 }
 
 static void json_member(struct cli_buf *b, const char *key, const kvst_str *s)
 {
-    cli_buf_adds(b, ",\"");
-    cli_buf_adds(b, key);
-    cli_buf_adds(b, "\":");
+    CLI_BUF_LIT(b, ",\"");
+    cli_buf_put(b, key, strlen(key));
+    CLI_BUF_LIT(b, "\":");
     cli_buf_json_str(b, s->ptr ? s->ptr : "", s->len);
 }
+
+/* json_member with the ,"key": text given whole. */
+#define JSON_MEMBER(b, lit, s) \
+    (CLI_BUF_LIT((b), lit), cli_buf_json_str((b), (s)->ptr ? (s)->ptr : "", (s)->len))
 
 static void fields_json(struct cli_buf *b, const kvst_sigma_result *m)
 {
     size_t i, j;
-    cli_buf_adds(b, "{");
+    CLI_BUF_LIT(b, "{");
     for (i = 0; i < m->field_count; i++) {
         int seen = 0;
         for (j = 0; j < i && !seen; j++)
@@ -197,7 +234,7 @@ static void fields_json(struct cli_buf *b, const kvst_sigma_result *m)
         cli_buf_addc(b, ':');
         cli_buf_json_str(b, m->fields[i].value.ptr, m->fields[i].value.len);
     }
-    cli_buf_adds(b, "}");
+    CLI_BUF_LIT(b, "}");
 }
 
 static void correlation_json(struct cli_buf *b, const kvst_sigma_result *m)
@@ -231,31 +268,43 @@ static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r)
     cli_buf_adds(b, "]}");
 }
 
-static void match_jsonl(struct cli_file_out *fo, const struct cli_buf *rule_json,
-                        const kvst_sigma_result *m, struct cli_buf *b)
+/* The event's members of a jsonl match, before "rule". */
+static void event_jsonl(struct cli_file_out *fo, const kvst_event *ev,
+                        struct cli_buf *b)
 {
-    const kvst_event *ev = m->event;
-    cli_buf_adds(b, "{\"file\":");
+    CLI_BUF_LIT(b, "{\"file\":");
     cli_buf_json_strz(b, fo->label);
     /* No printf: this runs for every match. */
-    cli_buf_adds(b, ",\"record\":");
+    CLI_BUF_LIT(b, ",\"record\":");
     cli_buf_add_u64(b, ev->record_index);
-    cli_buf_adds(b, ",\"line\":");
+    CLI_BUF_LIT(b, ",\"line\":");
     cli_buf_add_u64(b, ev->line);
-    cli_buf_adds(b, ",\"column\":");
+    CLI_BUF_LIT(b, ",\"column\":");
     cli_buf_add_u64(b, ev->column);
-    json_member(b, "eventID", &ev->event_id);
-    json_member(b, "eventName", &ev->event_name);
-    json_member(b, "eventSource", &ev->event_source);
-    json_member(b, "eventTime", &ev->event_time);
+    JSON_MEMBER(b, ",\"eventID\":", &ev->event_id);
+    JSON_MEMBER(b, ",\"eventName\":", &ev->event_name);
+    JSON_MEMBER(b, ",\"eventSource\":", &ev->event_source);
+    JSON_MEMBER(b, ",\"eventTime\":", &ev->event_time);
+}
+
+static void match_jsonl(struct cli_detect_worker *w, struct cli_file_out *fo,
+                        const struct cli_buf *rule_json,
+                        const kvst_sigma_result *m, struct cli_buf *b)
+{
+    if (!w->head_valid) {
+        w->head.len = 0;
+        event_jsonl(fo, m->event, &w->head);
+        w->head_valid = 1;
+    }
+    cli_buf_put(b, w->head.data, w->head.len);
     if (rule_json != NULL)
-        cli_buf_add(b, rule_json->data, rule_json->len);
+        cli_buf_put(b, rule_json->data, rule_json->len);
     else
         rule_jsonl(b, m->rule);
-    cli_buf_adds(b, ",\"fields\":");
+    CLI_BUF_LIT(b, ",\"fields\":");
     fields_json(b, m);
     correlation_json(b, m);
-    cli_buf_adds(b, "}\n");
+    CLI_BUF_LIT(b, "}\n");
 }
 
 static void match_text(struct cli_file_out *fo, const kvst_sigma_result *m,
@@ -375,7 +424,7 @@ static int on_match(const kvst_sigma_result *m, void *payload)
     else if (d->format == CLI_FMT_TEXT)
         match_text(mc->fo, m, out);
     else
-        match_jsonl(mc->fo, ri < kvst_sigma_ruleset_rule_count(d->rules)
+        match_jsonl(mc->w, mc->fo, ri < kvst_sigma_ruleset_rule_count(d->rules)
                                 ? &d->rule_json[ri] : NULL, m, out);
     return 0;
 }
@@ -387,6 +436,7 @@ void cli_detect_event(struct cli_detect_worker *w, struct cli_file_out *fo,
     int rc;
     mc.w = w;
     mc.fo = fo;
+    w->head_valid = 0; /* a new event */
     rc = kvst_sigma_match(w->state, ev, on_match, &mc);
     if (rc == KVST_E_NOMEM) {
         struct cli_buf line = CLI_BUF_INIT;

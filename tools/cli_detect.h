@@ -24,12 +24,18 @@ struct cli_detect {
     uint64_t *matches;       /* per rule, added atomically */
     struct cli_buf *rule_json; /* per rule, the "rule" object of a jsonl
                                   match, written once at load */
+    const kvst_sigma_rule **by_address; /* the rules sorted by address, */
+    size_t *by_address_index;           /* and each one's index */
     int refused;             /* some rule was refused: exit status 2 */
 };
 
 struct cli_detect_worker {
     const struct cli_detect *detect;
     kvst_sigma_state *state;
+    /* The event's part of a jsonl match line ({"file" .. "eventTime"),
+     * the same for each match of the event: written at its first match. */
+    struct cli_buf head;
+    int head_valid;
 };
 
 /*
