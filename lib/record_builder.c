@@ -88,8 +88,9 @@ static uint64_t error_where(const void *ctx, char *pointer, size_t cap)
     return p->records;
 }
 
-int kvst__builder_init(kvst_parser *p)
+int kvst__builder_init(kvst_parser *p, kvst_record_sink sink)
 {
+    p->record_sink = sink;
     p->cursor.where = error_where;
     p->cursor.where_ctx = p;
     p->levels_cap = 16;
@@ -742,7 +743,7 @@ static int container_end(void *ctx)
                 r->dup_records_column = p->dup_records_column;
                 p->dup_records_line = 0;
             }
-            if (kvst__deliver(p, r))
+            if (p->record_sink.put(p->record_sink.ctx, r))
                 return 0;
             return 1;
         }
@@ -888,7 +889,7 @@ void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint
                             uint64_t *col)
 {
     uint64_t l = t->line, c = t->column;
-    uint32_t i;
+    const char *p, *end, *nl, *last = NULL;
 
     if (t->pinned) {
         *off = t->offset;
@@ -896,14 +897,17 @@ void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint
         *col = c;
         return;
     }
-    for (i = 0; i < at && i < t->raw_len; i++) {
-        if (t->raw[i] == '\n') {
-            l++;
-            c = 1;
-        } else {
-            c++;
-        }
+    /* Lines by memchr (a finding of a 7 KB record counted its bytes one by
+     * one: 6% of a plain run's instructions); the column is the bytes since
+     * the last newline before at, or since the record's own column. */
+    p = t->raw;
+    end = t->raw + (at < t->raw_len ? at : t->raw_len);
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        l++;
+        last = nl;
+        p = nl + 1;
     }
+    c = last != NULL ? (uint64_t)(end - last) : c + (uint64_t)(end - t->raw);
     *off = t->offset + at;
     *line = l;
     *col = c;

@@ -276,7 +276,7 @@ static int deliver_broken(kvst_parser *p, size_t len, int at_end)
     memcpy(r->broken_exc, p->broken_exc, sizeof r->broken_exc);
     if (kvst__buf_append(&r->raw, &p->alloc, b, len))
         return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, p->resync_offset, "out of memory");
-    rc = kvst__deliver(p, r);
+    rc = p->record_sink.put(p->record_sink.ctx, r);
     if (rc)
         return rc;
     if (p->cur == r)
