@@ -121,18 +121,56 @@ static int cw_number(void *ctx, const char *s, size_t len)
     return push(b, kind, token_end(b, s, len, 0), s, len);
 }
 
+/*
+ * yajl decodes some \u escapes wrongly (utf8.h says which), as it does for
+ * any record; the record builder decodes such a string again from the
+ * record's bytes, and so does this: a string that is not the message's own
+ * bytes (it had escapes) and holds such an escape is decoded from the
+ * message text ending at end (one past its closing quote). 0, or 1 when out
+ * of memory.
+ */
+static int redecode(cw_build *b, size_t end, const unsigned char **s, size_t *len)
+{
+    uintptr_t a = (uintptr_t)*s, t = (uintptr_t)b->text;
+    const unsigned char *body;
+    unsigned char *out;
+    size_t q, blen;
+
+    if ((a >= t && a - t < b->len) || end < 2 || end > b->len)
+        return 0;
+    q = kvst__json_string_start((const char *)b->text, end);
+    body = b->text + q + 1;
+    blen = end - q - 2;
+    if (!kvst__json_needs_decode(body, blen))
+        return 0;
+    out = (unsigned char *)kvst__arena_alloc(b->ar, blen + 1);
+    if (!out) {
+        b->nomem = 1;
+        return 1;
+    }
+    *len = kvst__json_decode(body, blen, out);
+    *s = out;
+    return 0;
+}
+
 static int cw_string(void *ctx, const unsigned char *s, size_t len)
 {
     cw_build *b = (cw_build *)ctx;
-    return push(b, KVST_JSON_STRING, token_end(b, s, len, 1), s, len);
+    size_t end = token_end(b, s, len, 1);
+    if (redecode(b, end, &s, &len))
+        return 0;
+    return push(b, KVST_JSON_STRING, end, s, len);
 }
 
 static int cw_key(void *ctx, const unsigned char *s, size_t len)
 {
     cw_build *b = (cw_build *)ctx;
+    size_t end = token_end(b, s, len, 1);
+    if (redecode(b, end, &s, &len))
+        return 0;
     if (b->depth == 1 && kvst__is_event_key(s, len))
         b->event_key = 1;
-    return push(b, KVST_NODE_KEY, token_end(b, s, len, 1), s, len);
+    return push(b, KVST_NODE_KEY, end, s, len);
 }
 
 static int cw_open(cw_build *b, uint32_t kind)

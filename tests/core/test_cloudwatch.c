@@ -2,12 +2,15 @@
  * CloudWatch Logs subscription envelopes through the public API: record
  * indexes, positions, the record limit exactly at, one under and one over
  * an envelope's size, the depth limit inside a message, pull against
- * callback, KVS-only and filters on the messages, and the error of a bad
- * message with and without recovery. (Every split point, gzip and refused
+ * callback, KVS-only and filters on the messages, the error of a bad
+ * message with and without recovery, and the \\u escapes yajl decodes
+ * wrongly read the same inside a message as in a plain record. (Every split point, gzip and refused
  * allocations: the 'splits cloudwatch' and 'oom cloudwatch' tests of
  * kvst_dump over the fixtures.)
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <kvstrail/kvstrail.h>
 
@@ -156,10 +159,74 @@ static void test_bad_message(void)
     kvst_parser_free(p);
 }
 
+/* The userAgent of the one event of text (its bytes into out, at most cap). */
+static size_t agent_of(const char *text, size_t len, char *out, size_t cap)
+{
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    const kvst_event *ev;
+    size_t n = 0, events = 0;
+
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_feed(p, text, len), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    while (kvst_parser_next(p, &ev) == 1) {
+        events++;
+        n = ev->user_agent.len < cap ? ev->user_agent.len : cap;
+        if (ev->user_agent.ptr)
+            memcpy(out, ev->user_agent.ptr, n);
+    }
+    CHECK_EQ(events, 1);
+    kvst_parser_free(p);
+    return n;
+}
+
+/*
+ * yajl decodes a lone surrogate escape, a high one before another escape
+ * and \u0000 wrongly (utf8.h); the record builder decodes such strings
+ * again, and so must a message's reading: each body below gives the same
+ * bytes as the userAgent of a plain record and of a CloudWatch message
+ * (found by fuzz_gzip: "\ud22d\ude00" in a message came out as the encoded
+ * surrogate ED B8 80, which is not UTF-8).
+ */
+static void test_escapes(void)
+{
+    static const char *const bodies[] = {
+        "a\\ude00b", "a\\ud800b", "\\ud800\\u0041", "a\\u0000b", "\\ud83d\\ude00",
+        "\\ud22d\\ude00", "\\ud800", "\\udfff\\ud800", "plain", "x\\\"y\\\\z\\u00e9",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char plain[512], cw[1024], a[64], b[64];
+        size_t na, nb, k, j = 0;
+        int n = snprintf(plain, sizeof plain,
+                         "{\"eventVersion\":\"1.08\",\"eventSource\":\"kinesisvideo.amazonaws.com\","
+                         "\"eventName\":\"ListStreams\",\"userAgent\":\"%s\"}",
+                         bodies[i]);
+        CHECK(n > 0 && (size_t)n < sizeof plain);
+        j = (size_t)snprintf(cw, sizeof cw,
+                             "{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"message\":\"");
+        for (k = 0; k < (size_t)n; k++) { /* the event as a JSON string */
+            if (plain[k] == '"' || plain[k] == '\\')
+                cw[j++] = '\\';
+            cw[j++] = plain[k];
+        }
+        j += (size_t)snprintf(cw + j, sizeof cw - j, "\"}]}");
+        na = agent_of(plain, (size_t)n, a, sizeof a);
+        nb = agent_of(cw, j, b, sizeof b);
+        if (na != nb || memcmp(a, b, na) != 0)
+            fprintf(stderr, "userAgent \"%s\": %zu bytes plain, %zu in a message\n", bodies[i],
+                    na, nb);
+        CHECK(na == nb && memcmp(a, b, na) == 0);
+    }
+}
+
 int main(void)
 {
     test_envelopes();
     test_limits();
     test_bad_message();
+    test_escapes();
     return check_done("cloudwatch");
 }
