@@ -764,12 +764,6 @@ static int prefilter_holds(const sg_prefilter *p, const kvst_str *v)
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The rules the prefilter lets through, in load order. */
 static size_t candidates(kvst_sigma_state *st, const kvst_event *ev)
 {
@@ -795,10 +789,18 @@ static size_t candidates(kvst_sigma_state *st, const kvst_event *ev)
                 (n == 0 || st->cand[n - 1] != rs->names[i].rule))
                 st->cand[n++] = rs->names[i].rule;
     }
-    for (i = 0; i < rs->unindexed_count; i++)
-        st->cand[n++] = rs->unindexed[i];
-    if (n > 1 && rs->unindexed_count && n > rs->unindexed_count)
-        qsort(st->cand, n, sizeof *st->cand, cmp_u32);
+    /* Both lists are in load order: merge them from the back, in place
+     * (cand has room for every rule). */
+    {
+        size_t a = n, b = rs->unindexed_count, at = n + b;
+        while (b > 0) {
+            if (a > 0 && st->cand[a - 1] > rs->unindexed[b - 1])
+                st->cand[--at] = st->cand[--a];
+            else
+                st->cand[--at] = rs->unindexed[--b];
+        }
+        n += rs->unindexed_count;
+    }
     return n;
 }
 
