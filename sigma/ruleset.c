@@ -499,22 +499,53 @@ static int cmp_name(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* A correlation's field, unless it is one of the envelope's (field_value
+ * reads those from the event). */
+static int want_field(sg_pathset *ps, const char *path, size_t len)
+{
+    if (sg_envelope_field(path, len) >= 0)
+        return 0;
+    return sg_pathset_add(ps, path, len);
+}
+
+/* Whether a test may read its own field from the record: any field the
+ * envelope does not hold; an envelope field only for exists and null (a
+ * field present as null or as another type than string) and for a
+ * fieldref to a field the envelope does not hold (value_holds reads
+ * string, regex, CIDR and number values of envelope fields from the
+ * event, never from the record). */
+static int test_reads_record(const sg_test *te)
+{
+    size_t v;
+    if (te->envelope < 0)
+        return 1;
+    for (v = 0; v < te->value_count; v++) {
+        const sg_value *val = &te->values[v];
+        if (val->op == SG_OP_EXISTS || val->op == SG_OP_NULL ||
+            (val->op == SG_OP_FIELDREF && val->ref_envelope < 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* Every dotted path a rule reads from the record: tests, fieldref
  * targets, group-by fields (and their aliases) and value_count fields.
- * A keyword search reads every string: then flatten keeps everything. */
+ * A keyword search reads every string: then flatten keeps everything.
+ * The envelope's fields are read from the event and left out, so that
+ * flattening keeps and descends into less (userIdentity, for one). */
 static int want_rule(sg_pathset *ps, const sg_rule *r)
 {
     size_t s, m, t, v, g;
     if (r->corr) {
         const sg_corr *c = r->corr;
         for (g = 0; g < c->group_count; g++)
-            if (sg_pathset_add(ps, c->group_by[g], strlen(c->group_by[g])) != 0)
+            if (want_field(ps, c->group_by[g], strlen(c->group_by[g])) != 0)
                 return KVST_E_NOMEM;
         for (g = 0; g < c->group_count * c->ref_count; g++)
             if (c->alias_field[g] &&
-                sg_pathset_add(ps, c->alias_field[g], strlen(c->alias_field[g])) != 0)
+                want_field(ps, c->alias_field[g], strlen(c->alias_field[g])) != 0)
                 return KVST_E_NOMEM;
-        return c->field && sg_pathset_add(ps, c->field, c->field_len) != 0
+        return c->field && want_field(ps, c->field, c->field_len) != 0
                    ? KVST_E_NOMEM : 0;
     }
     for (s = 0; s < r->search_count; s++)
@@ -524,7 +555,8 @@ static int want_rule(sg_pathset *ps, const sg_rule *r)
                 const sg_test *te = &map->tests[t];
                 if (!te->path)
                     ps->all = 1;
-                else if (sg_pathset_add(ps, te->path, te->path_len) != 0)
+                else if (test_reads_record(te) &&
+                         sg_pathset_add(ps, te->path, te->path_len) != 0)
                     return KVST_E_NOMEM;
                 for (v = 0; v < te->value_count; v++)
                     if (te->values[v].op == SG_OP_FIELDREF &&
@@ -1103,6 +1135,11 @@ static int match(kvst_sigma_state *st, const kvst_event *ev,
         int rc;
         if (!prefilter_holds(&r->sources, &ev->event_source))
             continue;
+        if (r->key_field1) {
+            const kvst_str *k = sg_envelope_get(ev, r->key_field1 - 1);
+            if (!k || !prefilter_holds(&r->key, k))
+                continue;
+        }
         st->stats.rule_evaluations++;
         memset(st->memo, -1, r->search_count);
         if (!sg_cond_eval(r->cond, r->searches, st->memo, &mx))

@@ -202,6 +202,9 @@ typedef struct sg_match_ctx {
 int sg_envelope_field(const char *path, size_t len);
 /* That field of the event (NULL when its struct is absent). */
 const kvst_str *sg_envelope_get(const kvst_event *ev, int field);
+/* How many envelope fields there are, and the dotted path of one. */
+int sg_envelope_count(void);
+const char *sg_envelope_path(int field);
 
 int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx);
 /* Whether a test holds on the record; *hit receives the leaf that matched
@@ -282,6 +285,11 @@ typedef struct sg_rule {
     sg_cond *cond;             /* OR of the conditions given */
     uint8_t *positive;         /* per search */
     sg_prefilter sources, names;
+    /* One more envelope field the condition needs an exact value of (the
+     * one with the fewest values), checked before the rule is evaluated:
+     * key_field + 1, 0 for none. */
+    int key_field1;
+    sg_prefilter key;
     sg_corr *corr;             /* correlations only */
     /* set at build */
     uint32_t *dependents;      /* correlations referring to this rule */

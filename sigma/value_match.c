@@ -265,6 +265,16 @@ int sg_envelope_field(const char *path, size_t len)
     return -1;
 }
 
+int sg_envelope_count(void)
+{
+    return (int)(sizeof envelope_fields / sizeof envelope_fields[0]);
+}
+
+const char *sg_envelope_path(int field)
+{
+    return envelope_fields[field].path;
+}
+
 const kvst_str *sg_envelope_get(const kvst_event *ev, int field)
 {
     const struct envelope_field *f = &envelope_fields[field];
