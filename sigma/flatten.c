@@ -208,7 +208,8 @@ static void put_utf8(sg_buf *b, unsigned cp)
 }
 
 /* A string at s->p (the opening quote). Sets *start and *len to the raw body
- * and *escaped when it has escapes. */
+ * and, unless escaped is NULL (a string skipped or not kept, whose escapes
+ * do not matter), *escaped when it has escapes. */
 static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
 {
     const char *body = s->p + 1, *p = body;
@@ -223,7 +224,8 @@ static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
         if ((q - b) % 2 == 0) {
             *start = body;
             *len = (size_t)(q - body);
-            *escaped = memchr(body, '\\', *len) != NULL;
+            if (escaped)
+                *escaped = memchr(body, '\\', *len) != NULL;
             s->p = q + 1;
             return 1;
         }
@@ -247,7 +249,6 @@ static int skip_value(scan *s)
     size_t depth = 0;
     const char *k;
     size_t n;
-    int esc;
     skip_ws(s);
     if (s->p >= s->end)
         return 0;
@@ -259,7 +260,7 @@ static int skip_value(scan *s)
         if (s->p >= s->end)
             return 0;
         if (*s->p == '"') {
-            if (!scan_string(s, &k, &n, &esc))
+            if (!scan_string(s, &k, &n, NULL))
                 return 0;
             continue;
         }
@@ -442,8 +443,8 @@ static int scan_value(scan *s, int depth)
     case '"': {
         const char *body;
         size_t n;
-        int esc;
-        if (!scan_string(s, &body, &n, &esc))
+        int esc = 0;
+        if (!scan_string(s, &body, &n, s->keep ? &esc : NULL))
             return 0;
         if (!esc || !s->keep)
             return add_leaf(s, SG_J_STRING, body, 0, n, 1);

@@ -70,6 +70,19 @@ uint64_t sg_hash_more(uint64_t h, const char *s, size_t n);
 extern const unsigned char sg_fold[256];
 /* Whether a[0..n) and b[0..n) are equal after folding both. */
 int sg_fold_eq(const char *a, const char *b, size_t n);
+/* Eight bytes folded as sg_fold does (ASCII 'A'..'Z' to 'a'..'z', every
+ * other byte kept): a byte below 0x80 whose low seven bits are in
+ * 'A'..'Z' gets 0x20 added. */
+static inline uint64_t sg_fold8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = w & ~high;
+    uint64_t ge_a = low7 + ones * (0x80 - 'A');      /* high bit: >= 'A' */
+    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);  /* high bit: > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~w & high;
+    return w | (upper >> 2);
+}
+
 
 /* ---- flattened record (flatten.c) ------------------------------------- */
 

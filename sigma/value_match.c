@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Eight bytes folded as sg_fold does (ASCII 'A'..'Z' to 'a'..'z', every
- * other byte kept): a byte below 0x80 whose low seven bits are in
- * 'A'..'Z' gets 0x20 added. */
-static uint64_t fold8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t low7 = w & ~high;
-    uint64_t ge_a = low7 + ones * (0x80 - 'A');      /* high bit: >= 'A' */
-    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);  /* high bit: > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~w & high;
-    return w | (upper >> 2);
-}
-
 /* a[0..n) folded equals the folded literal b[0..n). */
 static int eq_fold(const char *a, const char *b, size_t n)
 {
@@ -30,7 +17,7 @@ static int eq_fold(const char *a, const char *b, size_t n)
         uint64_t x, y;
         memcpy(&x, a + i, 8);
         memcpy(&y, b + i, 8);
-        if (fold8(x) != y)
+        if (sg_fold8(x) != y)
             return 0;
     }
     for (; i < n; i++)
