@@ -918,18 +918,23 @@ static int detection_fields(kvst_sigma_state *st, const sg_rule *r, sg_match_ctx
         const sg_search *se = &r->searches[s];
         if (!r->positive[s] || st->memo[s] != 1)
             continue;
+        /* One pass over each map's tests (they are pure): the fields of
+         * a map that does not hold are taken back. */
         for (m = 0; m < se->map_count; m++) {
             const sg_map *map = &se->maps[m];
-            if (!sg_map_match(map, mx))
-                continue;
+            size_t count = st->field_count, len = st->fieldtext.len;
             for (t = 0; t < map->test_count; t++) {
                 const sg_leaf *hit;
-                if (sg_test_match(&map->tests[t], mx, &hit) && hit &&
-                    add_field(st, hit->path, hit->path_len, hit->val,
-                              hit->val_len) != 0)
+                if (!sg_test_match(&map->tests[t], mx, &hit))
+                    break;
+                if (hit && add_field(st, hit->path, hit->path_len, hit->val,
+                                     hit->val_len) != 0)
                     return KVST_E_NOMEM;
             }
-            break;
+            if (t == map->test_count)
+                break;
+            st->field_count = count;
+            st->fieldtext.len = len;
         }
     }
     return 0;

@@ -395,12 +395,16 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
         *hit = NULL;
         if (!s || !s->ptr)
             return 0;
+        /* A string value straight on the text (what sg_value_match does
+         * for a string leaf); the others through the leaf. */
+        if (v->op == SG_OP_STRING && !string_match(v, s->ptr, s->len))
+            return 0;
         mx->scratch.path = t->path;
         mx->scratch.path_len = (uint32_t)t->path_len;
         mx->scratch.val = s->ptr;
         mx->scratch.val_len = (uint32_t)s->len;
         mx->scratch.type = SG_J_STRING;
-        if (!sg_value_match(v, &mx->scratch, mx))
+        if (v->op != SG_OP_STRING && !sg_value_match(v, &mx->scratch, mx))
             return 0;
         *hit = &mx->scratch;
         return 1;
