@@ -30,6 +30,7 @@ typedef struct scan {
     uint64_t hash;     /* sg_hash of it */
     const sg_pathset *const *want; /* the sets of the paths to keep */
     size_t want_count;
+    const sg_pathset *any;         /* all of their paths, or NULL */
     int keep;          /* the current value is wanted, or under one */
     int nomem;
 } scan;
@@ -56,6 +57,8 @@ static unsigned wanted(const scan *s, uint64_t h)
 {
     unsigned kind = 0;
     size_t i;
+    if (s->any && !pathset_kind(s->any, h))
+        return 0;
     for (i = 0; i < s->want_count && !(kind & SG_PATH_WANTED); i++)
         kind |= pathset_kind(s->want[i], h);
     return kind;
@@ -473,7 +476,8 @@ static int scan_value(scan *s, int depth)
 }
 
 int sg_flatten(sg_record *rec, const char *json, size_t len,
-               const sg_pathset *const *want, size_t want_count)
+               const sg_pathset *const *want, size_t want_count,
+               const sg_pathset *any)
 {
     scan s;
     size_t i;
@@ -484,6 +488,7 @@ int sg_flatten(sg_record *rec, const char *json, size_t len,
     s.hash = SG_HASH_INIT;
     s.want = want;
     s.want_count = want_count;
+    s.any = any;
     s.keep = want_count == 0;
     for (i = 0; i < want_count; i++)
         s.keep |= want[i]->all;

@@ -52,6 +52,8 @@ struct kvst_sigma_ruleset {
      * the events of which it is a candidate. */
     sg_pathset want;
     sg_pathset *rule_want;
+    sg_pathset any_want;     /* every path of want and of rule_want[] */
+    int any_all;             /* some set has all: any_want is not used */
 };
 
 struct kvst_sigma_state {
@@ -618,9 +620,10 @@ static int build_index(kvst_sigma_ruleset *rs)
     for (i = 0; i < rs->rule_count; i++) {
         const sg_rule *r = rs->rules[i];
         sg_pathset *ps = r->corr || r->names.any ? &rs->want : &rs->rule_want[i];
-        if (want_rule(ps, r) != 0)
+        if (want_rule(ps, r) != 0 || want_rule(&rs->any_want, r) != 0)
             return KVST_E_NOMEM;
     }
+    rs->any_all = rs->any_want.all;
     rs->name_count = at;
     if (at > 1) /* rs->names is NULL when no rule names an eventName */
         qsort(rs->names, at, sizeof *rs->names, cmp_name);
@@ -631,6 +634,7 @@ static void ruleset_free(kvst_sigma_ruleset *rs)
 {
     size_t i;
     sg_pathset_free(&rs->want);
+    sg_pathset_free(&rs->any_want);
     if (rs->rule_want)
         for (i = 0; i < rs->rule_count; i++)
             sg_pathset_free(&rs->rule_want[i]);
@@ -864,7 +868,8 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
             if (ps->count || ps->all)
                 st->wantv[n++] = ps;
         }
-        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n);
+        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n,
+                          rs->any_all ? NULL : &rs->any_want);
     }
 }
 

@@ -127,9 +127,12 @@ void sg_pathset_free(sg_pathset *ps);
  * dotted path, array elements under the array's path (matched
  * element-wise). With want_count sets, only the members one of them
  * holds and what is beneath them (all of it when a set has all; with 0
- * sets, everything). Reuses rec's memory. Returns 0 or KVST_E_NOMEM. */
+ * sets, everything). any, when not NULL, holds every path of every set
+ * (a member it does not hold is skipped after one probe). Reuses rec's
+ * memory. Returns 0 or KVST_E_NOMEM. */
 int sg_flatten(sg_record *rec, const char *json, size_t len,
-               const sg_pathset *const *want, size_t want_count);
+               const sg_pathset *const *want, size_t want_count,
+               const sg_pathset *any);
 void sg_record_free(sg_record *rec);
 /* The first leaf of a path at or after *from (start with 0); NULL when
  * there is none. */
