@@ -210,14 +210,18 @@ int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx)
 enum { ENV_EVENT, ENV_IDENTITY, ENV_SESSION, ENV_ISSUER };
 static const struct envelope_field {
     const char *path;
+    size_t len;        /* of path */
     uint8_t base;
     size_t offset;
 } envelope_fields[] = {
-#define EV(p, m) { p, ENV_EVENT, offsetof(kvst_event, m) }
-#define UI(p, m) { "userIdentity." p, ENV_IDENTITY, offsetof(kvst_user_identity, m) }
-#define SC(p, m) { "userIdentity.sessionContext." p, ENV_SESSION, \
+#define EV(p, m) { p, sizeof(p) - 1, ENV_EVENT, offsetof(kvst_event, m) }
+#define UI(p, m) { "userIdentity." p, sizeof("userIdentity." p) - 1, ENV_IDENTITY, \
+                   offsetof(kvst_user_identity, m) }
+#define SC(p, m) { "userIdentity.sessionContext." p, \
+                   sizeof("userIdentity.sessionContext." p) - 1, ENV_SESSION, \
                    offsetof(kvst_session_context, m) }
-#define SI(p, m) { "userIdentity.sessionContext.sessionIssuer." p, ENV_ISSUER, \
+#define SI(p, m) { "userIdentity.sessionContext.sessionIssuer." p, \
+                   sizeof("userIdentity.sessionContext.sessionIssuer." p) - 1, ENV_ISSUER, \
                    offsetof(kvst_session_issuer, m) }
     EV("eventVersion", event_version), EV("eventTime", event_time),
     EV("eventSource", event_source), EV("eventName", event_name),
@@ -246,7 +250,7 @@ int sg_envelope_field(const char *path, size_t len)
 {
     size_t i;
     for (i = 0; i < sizeof envelope_fields / sizeof envelope_fields[0]; i++)
-        if (strlen(envelope_fields[i].path) == len &&
+        if (envelope_fields[i].len == len &&
             memcmp(envelope_fields[i].path, path, len) == 0)
             return (int)i;
     return -1;
