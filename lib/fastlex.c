@@ -21,7 +21,7 @@
  * brackets; it is only used until then, and for a record left to yajl.
  *
  * Positions: the builder computes every offset from the token pointers
- * and from kvst__tok_offset(), which reports p->fl_at while the fast
+ * and from kvst__cursor_offset(), which reports p->cursor.span_at while the fast
  * lexer has the floor; lines and columns come from the tokenizer's line
  * cursor as with yajl. A span of bytes the fast lexer took is closed like
  * a chunk (kvst__tok_span_end), so error positions after it come out the
@@ -88,14 +88,9 @@ static KVST_INLINE const unsigned char *quote_or_escape(const kvst_parser *p,
     return p->scan->quote_or_escape(s, end);
 }
 
-static inline int is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 static inline const unsigned char *skip_ws(const unsigned char *s, const unsigned char *end)
 {
-    while (s < end && is_ws(*s))
+    while (s < end && kvst__json_space(*s))
         s++;
     return s;
 }
@@ -107,7 +102,7 @@ static inline int is_digit(unsigned char c)
 
 /* The text of the string whose opening quote is at *ps: a pointer into the
  * input when it has no escape, else decoded into p->fl_text. *ps moves past
- * the closing quote, and p->fl_at with it. */
+ * the closing quote, and p->cursor.span_at with it. */
 static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned char *b,
                        const unsigned char *e, const unsigned char *end,
                        const unsigned char **text, size_t *len);
@@ -192,7 +187,7 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
     *text = p->fl_text.data;
     *len = p->fl_text.len;
     *ps = e + 1;
-    p->fl_at = p->chunk_base + (uint64_t)(*ps - p->chunk);
+    p->cursor.span_at = p->cursor.chunk_base + (uint64_t)(*ps - p->cursor.chunk);
     return LEX_OK;
 }
 
@@ -272,16 +267,16 @@ static void lex_undo(kvst_parser *p, const fl_saved *sv)
     p->rec_active = 0;
     p->skip_depth = 0;
     kvst__record_reset(p->cur);
-    if (p->status)
-        kvst__clear_error(p); /* a limit or a failed allocation: yajl meets it again */
+    if (p->cursor.status)
+        kvst__cursor_clear(&p->cursor); /* a limit or a failed allocation: yajl meets it again */
 }
 
-#define FL_AT(ptr) (p->fl_at = p->chunk_base + (uint64_t)((ptr) - p->chunk))
+#define FL_AT(ptr) (p->cursor.span_at = p->cursor.chunk_base + (uint64_t)((ptr) - p->cursor.chunk))
 
 /*
  * Lex the record whose '{' is at s and report its tokens. LEX_OK: it was
  * delivered and *out is just past it. LEX_FATAL: delivering it failed
- * (p->status). Else nothing of it stays reported.
+ * (p->cursor.status). Else nothing of it stays reported.
  */
 static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned char *end,
                       const unsigned char **out)
@@ -323,7 +318,7 @@ value:
             goto failed;
         arrays &= ~((uint64_t)1 << d);
         d++;
-        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
             s = skip_ws(s, end);
         if (s < end && *s == '}')
             goto close;
@@ -336,7 +331,7 @@ value:
             goto failed; /* (no longer a record: the object is a log file) */
         arrays |= (uint64_t)1 << d;
         d++;
-        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
             s = skip_ws(s, end);
         if (s < end && *s == ']')
             goto close;
@@ -383,25 +378,25 @@ key:
         goto give_up;
     if (!cb->yajl_map_key(p, text, len))
         goto failed;
-    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
         s = skip_ws(s, end);
     if (KVST_UNLIKELY(s >= end))
         goto more;
     if (*s != ':')
         goto bail;
     s++;
-    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
         s = skip_ws(s, end);
     goto value;
 
 after_value:
-    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
         s = skip_ws(s, end);
     if (KVST_UNLIKELY(s >= end))
         goto more;
     if (*s == ',') {
         s++;
-        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
             s = skip_ws(s, end);
         if (arrays >> (d - 1) & 1)
             goto value;
@@ -440,7 +435,7 @@ give_up:
  * plus one, or 0 when it does not. */
 static int records_boundary(const kvst_parser *p)
 {
-    if (p->rec_active || p->status || p->resyncing)
+    if (p->rec_active || p->cursor.status || p->resyncing)
         return 0;
     if (p->top == KVST_TOP_RECORDS && p->depth == 2 && p->levels[2].node == 1)
         return 3;
@@ -456,7 +451,7 @@ static int records_boundary(const kvst_parser *p)
 /* Could records still come? Not once the input proved not CloudTrail. */
 static int fast_possible(const kvst_parser *p)
 {
-    return !p->status && !p->resyncing && p->top != KVST_TOP_SKIP;
+    return !p->cursor.status && !p->resyncing && p->top != KVST_TOP_SKIP;
 }
 
 enum { CUT_NONE, CUT_OPEN, CUT_CLOSE };
@@ -588,7 +583,7 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
     }
     p->fl_records += nrec;
     if (r == LEX_FATAL)
-        return kvst__tok_span_end(p, 0, NULL); /* p->status */
+        return kvst__tok_span_end(p, 0, NULL); /* p->cursor.status */
     rc = kvst__tok_span_end(p, (size_t)(s - a), standin(from, st, nrec));
     if (rc)
         return rc;
@@ -622,7 +617,7 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len, const 
     int rc, kind, level;
 
     while (pos < len) {
-        if (p->fl_mode == FL_OFF || p->status || p->resyncing) {
+        if (p->fl_mode == FL_OFF || p->cursor.status || p->resyncing) {
             p->fl_mode = FL_OFF;
             return kvst__tok_feed(p, buf + pos, len - pos);
         }
@@ -664,8 +659,8 @@ static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int 
     uint64_t resyncs = p->resyncs;
     int rc;
 
-    if (p->status)
-        return p->status;
+    if (p->cursor.status)
+        return p->cursor.status;
     if (p->fl_mode == FL_OFF)
         return kvst__tok_feed(p, buf, len);
     pc.may_hold = may_hold;
@@ -676,11 +671,11 @@ static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int 
     if (rc && p->resyncs == resyncs)
         p->bytes_json = parsed;
     /* as kvst__tok_feed: the bytes are not ours after this */
-    if (p->chunk && p->chunk >= buf && p->chunk <= buf + len) {
-        p->chunk = NULL;
-        p->chunk_len = 0;
+    if (p->cursor.chunk && p->cursor.chunk >= buf && p->cursor.chunk <= buf + len) {
+        p->cursor.chunk = NULL;
+        p->cursor.chunk_len = 0;
     }
-    p->fl_span = 0;
+    p->cursor.span = 0;
     return rc;
 }
 
@@ -739,8 +734,8 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
         h->len = 0;
         p->fl_nseg = 0;
         rc = kvst__tok_span_end(p, used, standin(from, to, 1));
-        p->chunk = NULL;
-        p->chunk_len = 0;
+        p->cursor.chunk = NULL;
+        p->cursor.chunk_len = 0;
         if (rc) {
             p->bytes_json = piece_parsed;
             return rc;
@@ -752,9 +747,9 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
         h->len = 0;
         p->fl_nseg = 0;
         p->bytes_json = piece_parsed;
-        p->chunk = NULL;
-        p->chunk_len = 0;
-        return rc ? rc : p->status;
+        p->cursor.chunk = NULL;
+        p->cursor.chunk_len = 0;
+        return rc ? rc : p->cursor.status;
     }
     if (r == LEX_MORE && may_hold && h->len <= FL_HOLD_MAX) {
         p->fl_seg[p->fl_nseg++] = len; /* still cut: hold this piece too */
@@ -766,8 +761,8 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
 
 static int lex_entry(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
 {
-    if (p->status)
-        return p->status;
+    if (p->cursor.status)
+        return p->cursor.status;
     if (p->fl_hold.len)
         return held_feed(p, buf, len, may_hold);
     return piece_feed(p, buf, len, may_hold, p->bytes_json);
@@ -784,7 +779,7 @@ int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len)
 
 int kvst__lex_flush(kvst_parser *p)
 {
-    if (!p->fl_hold.len || p->status)
-        return p->status;
+    if (!p->fl_hold.len || p->cursor.status)
+        return p->cursor.status;
     return replay(p, NULL, 0, 0);
 }

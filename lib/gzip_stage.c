@@ -43,6 +43,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,10 +73,31 @@
  * highly compressible inputs (a few KiB of whitespace) pass. */
 #define KVST_RATIO_GRACE_BYTES (1024u * 1024u)
 
+/* ISA-L's fast loop runs only on calls with this much input or more. */
+#define ISAL_FAST_IN 8u
+
 #if defined(KVST_HAVE_ISAL)
-/* ISA-L's state and its alignment slack fit the share of the reserve
+/* ISA-L's block: its state, then a copy of all of the state but its
+ * output history (tmp_out_buffer, last), taken before each call that may
+ * run ISA-L's fast loop. That loop, on a length/distance pair it finds
+ * bad (a distance too far back, a bad distance code), has already
+ * counted the pair's length as output: up to 258 bytes that were never
+ * written are then reported as inflated. Its careful loop checks each
+ * symbol before it counts it, and runs when a call has fewer than
+ * ISAL_FAST_IN bytes of input (the fast loop's read-ahead slop). So on
+ * corrupt data the stage puts the copy back and decodes the same input
+ * again in pieces of ISAL_FAST_IN - 1 bytes: what comes out is exactly
+ * what precedes the bad symbol, as with zlib, whatever the split. A call
+ * that fails leaves the history alone (ISA-L returns before it moves
+ * it), so the copy need not hold it. */
+#define ISAL_SNAP_BYTES offsetof(struct inflate_state, tmp_out_buffer)
+typedef struct isal_block {
+    struct inflate_state st;
+    unsigned char snap[ISAL_SNAP_BYTES];
+} isal_block;
+/* ISA-L's block and its alignment slack fit the share of the reserve
  * set aside for it. */
-typedef char isal_state_fits[sizeof(struct inflate_state) + 16u <= KVST_ISAL_STATE_RESERVE ? 1 : -1];
+typedef char isal_state_fits[sizeof(isal_block) + 16u <= KVST_ISAL_STATE_RESERVE ? 1 : -1];
 #endif
 
 #define GZ_MAGIC0 0x1fu
@@ -141,6 +163,8 @@ struct kvst_input {
     unsigned hstored;  /* FHCRC: the stored 16 bits */
 #if defined(KVST_HAVE_ISAL)
     struct inflate_state *is; /* ISA-L's state, NULL until the first member */
+    unsigned char *is_snap;   /* the copy of isal_block, beside *is */
+    int is_snapped;           /* the last call was preceded by a copy */
     int is_own;               /* is came from the allocator, not the reserve */
 #endif
     char msg[96];
@@ -419,9 +443,11 @@ static int inf_begin(kvst_input *in)
 #if defined(KVST_HAVE_ISAL)
     if (in->inflater == KVST_INFLATE_ISAL) {
         if (!in->is) {
-            in->is = (struct inflate_state *)kvst__malloc(&in->alloc, sizeof *in->is);
-            if (!in->is)
+            isal_block *b = (isal_block *)kvst__malloc(&in->alloc, sizeof *b);
+            if (!b)
                 return INF_NOMEM;
+            in->is = &b->st;
+            in->is_snap = b->snap;
             in->is_own = 1;
         }
         isal_start(in->is);
@@ -447,6 +473,9 @@ static int inf_step(kvst_input *in, const unsigned char *buf, uInt *avail_in,
 #if defined(KVST_HAVE_ISAL)
     if (in->inflater == KVST_INFLATE_ISAL) {
         struct inflate_state *is = in->is;
+        in->is_snapped = *avail_in >= ISAL_FAST_IN;
+        if (in->is_snapped)
+            memcpy(in->is_snap, is, ISAL_SNAP_BYTES);
         is->next_in = (uint8_t *)buf;
         is->avail_in = *avail_in;
         is->next_out = ob;
@@ -499,8 +528,45 @@ static void inf_end(kvst_input *in)
     if (in->is_own)
         kvst__free(&in->alloc, in->is);
     in->is = NULL;
+    in->is_snap = NULL;
     in->is_own = 0;
 #endif
+}
+
+/* ISA-L's last call failed on corrupt data after running its fast loop:
+ * put the state back as it was before the call (see isal_block) and
+ * return 1, so the caller decodes the same input again carefully; 0
+ * when there is no copy (zlib, or the call was careful already). */
+static int isal_rewind(kvst_input *in)
+{
+#if defined(KVST_HAVE_ISAL)
+    if (in->inflater == KVST_INFLATE_ISAL && in->is_snapped) {
+        memcpy(in->is, in->is_snap, ISAL_SNAP_BYTES);
+        in->is_snapped = 0;
+        return 1;
+    }
+#else
+    (void)in;
+#endif
+    return 0;
+}
+
+/* Bytes ISA-L decoded into its own buffer before it found the member
+ * corrupt and has not copied out yet (0 for zlib, which decodes into
+ * ours); *at gets where they are. */
+static size_t isal_pending(kvst_input *in, const unsigned char **at)
+{
+#if defined(KVST_HAVE_ISAL)
+    if (in->inflater == KVST_INFLATE_ISAL && in->is &&
+        in->is->tmp_out_valid > in->is->tmp_out_processed) {
+        *at = in->is->tmp_out_buffer + in->is->tmp_out_processed;
+        return (size_t)(in->is->tmp_out_valid - in->is->tmp_out_processed);
+    }
+#else
+    (void)in;
+#endif
+    *at = NULL;
+    return 0;
 }
 
 /* ---- the worker's side of the queue ---- */
@@ -588,23 +654,63 @@ static int member_begin(kvst_input *in)
  * returns, so everything this input completes has been handed on when we
  * return.
  */
+/* What inflated before a corrupt spot, all of it and nothing after it,
+ * is handed on before the error (ob holds the last step's produced
+ * bytes; ISA-L may hold more in its own buffer), so the records before
+ * it come out and the error is at the same byte whatever the chunking. */
+static int hand_on_before_error(kvst_input *in, const drain *d, unsigned char *ob,
+                                size_t produced, int r)
+{
+    const unsigned char *at;
+    size_t n;
+    int rc;
+
+    for (;;) {
+        if (produced > 0) {
+            rc = d->out(d->ctx, ob, produced);
+            if (rc != 0)
+                return fail_out(in, rc);
+        }
+        n = r == INF_DATA ? isal_pending(in, &at) : 0;
+        if (n == 0)
+            return fail(in, r == INF_NOMEM ? KVST_E_NOMEM : KVST_E_GZIP, inf_message[r]);
+        ob = d->w ? worker_slot(d->w) : in->outbuf;
+        if (!ob)
+            return fail_out(in, KVST_E_ABORTED);
+        produced = n < KVST_INFLATE_OUT_SIZE ? n : KVST_INFLATE_OUT_SIZE;
+        memcpy(ob, at, produced);
+#if defined(KVST_HAVE_ISAL)
+        in->is->tmp_out_processed += (int32_t)produced;
+#endif
+        in->bytes_out += produced;
+    }
+}
+
 static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
                         size_t *used, const drain *d)
 {
     size_t left = len;
     const uInt cap = KVST_INFLATE_OUT_SIZE;
+    int careful = 0; /* ISA-L decodes a corrupt spot again: see isal_block */
 
     *used = 0;
     for (;;) {
         uInt chunk = left > (uInt)-1 ? (uInt)-1 : (uInt)left;
-        uInt avail_in = chunk, avail_out = cap, given;
+        uInt avail_in, avail_out = cap, given;
         unsigned char *ob = d->w ? worker_slot(d->w) : in->outbuf;
         size_t produced;
         int r, rc;
 
         if (!ob)
             return fail_out(in, KVST_E_ABORTED);
+        if (careful && chunk >= ISAL_FAST_IN)
+            chunk = ISAL_FAST_IN - 1u;
+        avail_in = chunk;
         r = inf_step(in, buf, &avail_in, ob, &avail_out);
+        if (r == INF_DATA && isal_rewind(in)) {
+            careful = 1;
+            continue;
+        }
 
         given = chunk - avail_in;
         buf += given;
@@ -613,17 +719,8 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
         produced = cap - avail_out;
         in->bytes_out += produced;
 
-        if (r >= INF_NOMEM) {
-            /* What inflated before a corrupt spot is handed on before the
-             * error, so the records before it come out whatever the
-             * chunking. */
-            if (produced > 0) {
-                rc = d->out(d->ctx, ob, produced);
-                if (rc != 0)
-                    return fail_out(in, rc);
-            }
-            return fail(in, r == INF_NOMEM ? KVST_E_NOMEM : KVST_E_GZIP, inf_message[r]);
-        }
+        if (r >= INF_NOMEM)
+            return hand_on_before_error(in, d, ob, produced, r);
         if (r == INF_OK && produced == 0 && given == 0) {
             /* No progress: it needs more input (an inflater that is stuck
              * with input and room left has met bytes it cannot take). */
@@ -894,7 +991,8 @@ static int inf_from_pool(kvst_input *in, kvst_worker *w)
 #if defined(KVST_HAVE_ISAL)
     if (in->inflater == KVST_INFLATE_ISAL) {
         /* One caller-allocated block, the reserve's start (aligned). */
-        in->is = (struct inflate_state *)(void *)w->pool;
+        in->is = &((isal_block *)(void *)w->pool)->st;
+        in->is_snap = ((isal_block *)(void *)w->pool)->snap;
         in->is_own = 0;
         w->pool_used = KVST_INFLATE_POOL_SIZE;
         isal_start(in->is);

@@ -24,9 +24,10 @@ typedef struct kvst_input kvst_input;
 #define KVST_INFLATE_ZLIB    1
 #define KVST_INFLATE_ISAL    2
 
-/* ISA-L's state, one block of about 85 KiB (gzip_stage.c checks that it
- * fits). */
-#define KVST_ISAL_STATE_RESERVE (96u * 1024u)
+/* ISA-L's state (about 85 KiB) and the copy of its first 21 KiB that
+ * the stage keeps to decode a corrupt spot again, one block
+ * (gzip_stage.c checks that it fits). */
+#define KVST_ISAL_STATE_RESERVE (112u * 1024u)
 
 /* The inflater's memory for the worker thread, reserved on the caller's
  * thread: zlib's state and its 32 KiB window with room to spare, or

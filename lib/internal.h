@@ -19,6 +19,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "alloc.h"
+#include "cursor.h"
 #include "findings.h"
 #include "gzip_stage.h"
 #include "schema.h"
@@ -101,6 +102,14 @@ struct kvst_record {
     char broken_exc[256];
 };
 
+/* Where a complete record goes (delivery): the record builder and
+ * recovery know it only as this sink, which the parser sets when it wires
+ * the stages (kvst__builder_init). put returns 0 or the parser's status. */
+typedef struct kvst_record_sink {
+    int (*put)(void *ctx, kvst_record *r);
+    void *ctx;
+} kvst_record_sink;
+
 /* The event as the library holds it: the public struct first. */
 typedef struct kvst_event_impl {
     kvst_event ev;
@@ -147,11 +156,7 @@ typedef struct kvst_level {
 struct kvst_parser {
     kvst_alloc alloc;
     kvst_parser_options opts;     /* normalised: limits filled in */
-    int status;                   /* sticky; 0 while healthy */
-    kvst_error err;
-    char err_message[512];
-    char err_excerpt[256];
-    char err_pointer[256];
+    kvst_cursor cursor;           /* positions and the error (cursor.h) */
     int finished;
 
     /* stage 1 */
@@ -164,9 +169,6 @@ struct kvst_parser {
     jmp_buf yajl_jmp;
     int in_yajl;
     int jmp_code;
-    const unsigned char *chunk;   /* the plain chunk being parsed */
-    size_t chunk_len;
-    uint64_t chunk_base;          /* absolute offset of chunk[0] */
     uint64_t bytes_json;          /* plain bytes fed to yajl */
     uint64_t last_tok_end;        /* end of the last token the builder saw */
     uint64_t next_tok;            /* where the token after it starts, when seen */
@@ -175,19 +177,8 @@ struct kvst_parser {
      * none) at ws_sep, in [ws_ref, ws_to) (see note_next_token) */
     uint64_t ws_ref, ws_sep, ws_to;
     int ws_sep_c;
-    /* the bytes of the token being lexed at the last chunk's end and a
-     * little before it, from absolute offset hold_from (hold_pending) */
-    kvst_buf hold;
-    uint64_t hold_from, hold_tok; /* hold_tok: where the held token starts */
-    /* line cursor: position of byte cur_off */
-    uint64_t cur_off, cur_line, cur_line_start;
-    unsigned char history[128];   /* the last plain bytes before the chunk */
-    size_t history_len;
-    /* the line starts the cursor passed last (a ring): an error behind
-     * the cursor finds its line there, however far back the history
-     * reaches (LINE_RING in tokenizer.c) */
-    uint64_t line_ring[16];
-    uint64_t line_ring_n;         /* line starts pushed so far */
+    /* where the token held in cursor.hold starts (hold_pending) */
+    uint64_t hold_tok;
     /* the UTF-8 check of the bytes yajl is given (tokenizer.c): in a
      * string, after a backslash, and a sequence the chunk's end cut
      * (u8_pend_n bytes from absolute offset u8_pend_at) */
@@ -200,9 +191,7 @@ struct kvst_parser {
     int fl_mode;                  /* off, scanning for yajl, or between records */
     int fl_in_str, fl_esc;        /* the scanner: in a string, after a backslash */
     uint64_t fl_depth;            /* the scanner: containers open */
-    int fl_span;                  /* the fast lexer is reporting tokens */
     int fl_standin;               /* yajl parses a stand-in: its null is no value */
-    uint64_t fl_at;               /* kvst__tok_offset() while fl_span */
     uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
     kvst_buf fl_text;             /* strings with escapes, decoded */
     kvst_buf fl_hold;             /* the start of a record cut by a piece's end */
@@ -213,6 +202,7 @@ struct kvst_parser {
     const struct kvst_scanner *scan; /* its scanning kernel (scan.h) */
 
     /* stage 3: record builder */
+    kvst_record_sink record_sink; /* where complete records go (set by the parser) */
     int top;                      /* enum kvst_top_state */
     uint32_t depth;               /* current nesting depth */
     kvst_level *levels;
@@ -302,31 +292,12 @@ int kvst__tok_finish(kvst_parser *p);
  * parser's status. */
 void kvst__tok_span_begin(kvst_parser *p, const unsigned char *buf, size_t len);
 int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin);
-/* Forget the error (its failure was undone). */
-void kvst__clear_error(kvst_parser *p);
-/* Absolute offset just past the token yajl is reporting. */
-uint64_t kvst__tok_offset(const kvst_parser *p);
-/* Line and column of an absolute offset inside the current chunk. */
-void kvst__tok_position(kvst_parser *p, uint64_t off, uint64_t *line,
-                        uint64_t *col);
 /* What a string-limit error calls the limit: the record limit when it is
  * the one in force (parser.c lowers max_string_bytes to it), so that the
  * message names what the caller has to raise. */
 #define KVST_STRING_LIMIT_NAME(p)                                          \
     ((p)->opts.max_string_bytes == (p)->opts.max_record_bytes ? "record limit" \
                                                               : "limit")
-/* Set the parser error at absolute offset off (inside the current chunk or
- * at its end); message is printf-formatted. Returns code. */
-int kvst__fail_at(kvst_parser *p, int code, uint64_t off, const char *fmt, ...)
-    KVST_PRINTF(4, 5);
-/* The same at a position known already (a record's start, which may lie
- * far behind the bytes the tokenizer holds). */
-int kvst__fail_known(kvst_parser *p, int code, uint64_t off, uint64_t line, uint64_t col,
-                     const char *fmt, ...) KVST_PRINTF(6, 7);
-/* Append to out the bytes of [from, chunk_base) the tokenizer still holds
- * (the history, the token being lexed); *first: where they start (from, or
- * later when the oldest are lost). 0 or KVST_E_NOMEM. */
-int kvst__tok_held(kvst_parser *p, uint64_t from, kvst_buf *out, uint64_t *first);
 extern const yajl_callbacks kvst__builder_callbacks;
 /* Guarded yajl calls for other handles (the recovery probe): non-zero when
  * an allocation was refused (p->jmp_code says why). */
@@ -348,7 +319,8 @@ int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len);
 int kvst__recover_finish(kvst_parser *p);
 
 /* ---- record_builder.c -------------------------------------------------- */
-int kvst__builder_init(kvst_parser *p);
+/* sink: where the builder and recovery put each complete record. */
+int kvst__builder_init(kvst_parser *p, kvst_record_sink sink);
 void kvst__builder_free(kvst_parser *p);
 /* Called after each parsed chunk: save the open record's bytes. */
 int kvst__builder_chunk_done(kvst_parser *p);
@@ -432,10 +404,6 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
  * 0 or KVST_E_NOMEM. */
 int kvst__digest_build(const kvst_tape *t, kvst_arena *ar, const kvst_digest **out,
                        kvst_finding_sink *sink);
-
-/* ---- parser.c ------------------------------------------------------------ */
-/* A record is complete: deliver it (callback) or queue it (pull). */
-int kvst__deliver(kvst_parser *p, kvst_record *r);
 
 /* ---- event_build.c ------------------------------------------------------- */
 /* Build the event of a record (flags: the parser's KVST_FLAG_*) into its

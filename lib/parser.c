@@ -26,6 +26,8 @@ int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
     return 0;
 }
 
+static int deliver(void *ctx, kvst_record *r);
+
 static uint64_t limit_or(uint64_t v, uint64_t dflt)
 {
     return v ? v : dflt;
@@ -80,14 +82,17 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
     p->alloc = a;
     p->opts = o;
     p->opts.filter = NULL; /* the caller's, which may go away: see below */
-    kvst__clear_error(p);
-    p->cur_line = 1;
+    kvst__cursor_init(&p->cursor);
     rc = kvst__filter_new(&p->alloc, o.filter, &p->filter);
     if (!rc)
         rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
                          o.flags & KVST_FLAG_SINGLE_THREAD ? KVST_INPUT_THREADS_ONE : KVST_INPUT_THREADS_AUTO, &p->input);
-    if (!rc)
-        rc = kvst__builder_init(p);
+    if (!rc) {
+        kvst_record_sink sink;
+        sink.put = deliver;
+        sink.ctx = p;
+        rc = kvst__builder_init(p, sink);
+    }
     if (!rc)
         rc = kvst__tok_new(p);
     if (!rc)
@@ -118,9 +123,9 @@ static void release_handed(kvst_parser *p)
 /* An error raised by the gzip stage (the tokenizer sets its own). */
 static int input_failure(kvst_parser *p, int rc)
 {
-    if (p->status)
-        return p->status;
-    return kvst__fail_at(p, rc, p->bytes_json, "%s", kvst__input_message(p->input));
+    if (p->cursor.status)
+        return p->cursor.status;
+    return kvst__cursor_fail_at(&p->cursor, rc, p->bytes_json, "%s", kvst__input_message(p->input));
 }
 
 int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
@@ -129,14 +134,14 @@ int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
 
     if (!p || (!buf && len))
         return KVST_E_INVAL;
-    if (p->status)
-        return p->status;
+    if (p->cursor.status)
+        return p->cursor.status;
     if (p->finished)
         return KVST_E_INVAL;
     release_handed(p);
     rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, kvst__lex_feed, p);
     if (kvst__lex_flush(p)) /* what was held for a next piece */
-        return p->status;
+        return p->cursor.status;
     return rc ? input_failure(p, rc) : 0;
 }
 
@@ -146,34 +151,34 @@ int kvst_parser_finish(kvst_parser *p)
 
     if (!p)
         return KVST_E_INVAL;
-    if (p->status)
-        return p->status;
+    if (p->cursor.status)
+        return p->cursor.status;
     if (p->finished)
         return 0;
     p->finished = 1;
     release_handed(p);
     rc = kvst__input_finish(p->input, kvst__lex_feed, p);
     if (kvst__lex_flush(p))
-        return p->status;
+        return p->cursor.status;
     if (rc)
         return input_failure(p, rc);
     rc = kvst__tok_finish(p);
     if (rc)
         return rc;
     if (p->top_values == 0)
-        return kvst__fail_at(p, KVST_E_SYNTAX, p->bytes_json,
+        return kvst__cursor_fail_at(&p->cursor, KVST_E_SYNTAX, p->bytes_json,
                              "the input is empty: no JSON value");
     if (p->not_ct) {
         /* Valid JSON throughout: now it is fair to say it is not CloudTrail. */
-        p->status = p->err.code = KVST_E_NOT_CLOUDTRAIL;
-        p->err.offset = p->not_ct_off;
-        p->err.line = p->not_ct_line;
-        p->err.column = p->not_ct_col;
-        p->err.record_index = p->records;
-        snprintf(p->err_message, sizeof p->err_message, "%s", p->not_ct_msg);
-        p->err.message.ptr = p->err_message;
-        p->err.message.len = strlen(p->err_message);
-        return p->status;
+        p->cursor.status = p->cursor.err.code = KVST_E_NOT_CLOUDTRAIL;
+        p->cursor.err.offset = p->not_ct_off;
+        p->cursor.err.line = p->not_ct_line;
+        p->cursor.err.column = p->not_ct_col;
+        p->cursor.err.record_index = p->records;
+        snprintf(p->cursor.message, sizeof p->cursor.message, "%s", p->not_ct_msg);
+        p->cursor.err.message.ptr = p->cursor.message;
+        p->cursor.err.message.len = strlen(p->cursor.message);
+        return p->cursor.status;
     }
     return 0;
 }
@@ -212,7 +217,7 @@ static int deliver_record(kvst_parser *p, kvst_record *r, int is_cur)
         if (is_cur) {
             kvst_record *fresh = kvst__record_new(p);
             if (!fresh)
-                return kvst__fail_at(p, KVST_E_NOMEM, kvst__tok_offset(p), "out of memory");
+                return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, kvst__cursor_offset(&p->cursor), "out of memory");
             p->cur = fresh;
         }
         r->next = NULL;
@@ -227,7 +232,7 @@ static int deliver_record(kvst_parser *p, kvst_record *r, int is_cur)
     if (rc) {
         if (!is_cur)
             record_release(p, r);
-        return kvst__fail_at(p, rc, kvst__tok_offset(p), "out of memory");
+        return kvst__cursor_fail_at(&p->cursor, rc, kvst__cursor_offset(&p->cursor), "out of memory");
     }
     if (!kvst__filter_event(p->filter, &impl->ev)) {
         if (!is_cur)
@@ -239,7 +244,7 @@ static int deliver_record(kvst_parser *p, kvst_record *r, int is_cur)
     if (!is_cur)
         record_release(p, r);
     if (stop)
-        return kvst__fail_at(p, KVST_E_ABORTED, kvst__tok_offset(p),
+        return kvst__cursor_fail_at(&p->cursor, KVST_E_ABORTED, kvst__cursor_offset(&p->cursor),
                              "stopped by the on_event callback after record %llu",
                              (unsigned long long)r->index);
     return 0;
@@ -278,12 +283,12 @@ static int deliver_messages(kvst_parser *p, kvst_record *env)
         kvst_record *m = kvst__record_new(p);
 
         if (!m)
-            return kvst__fail_known(p, KVST_E_NOMEM, env->offset, env->line, env->column,
+            return kvst__cursor_fail_known(&p->cursor, KVST_E_NOMEM, env->offset, env->line, env->column,
                                     "out of memory");
         rc = kvst__cloudwatch_message(p, env, el, m, &out);
         if (rc) {
             record_release(p, m);
-            return kvst__fail_known(p, rc, out.offset, out.line, out.column,
+            return kvst__cursor_fail_known(&p->cursor, rc, out.offset, out.line, out.column,
                                     "out of memory reading a CloudWatch Logs message");
         }
         m->index = p->records++;
@@ -291,13 +296,13 @@ static int deliver_messages(kvst_parser *p, kvst_record *env)
             uint64_t index = m->index;
 
             record_release(p, m);
-            rc = kvst__fail_known(p, out.code, out.offset, out.line, out.column, "%s",
+            rc = kvst__cursor_fail_known(&p->cursor, out.code, out.offset, out.line, out.column, "%s",
                                   out.message);
-            if (p->err.code == out.code && p->err.offset == out.offset) {
-                p->err.record_index = index;
-                snprintf(p->err_excerpt, sizeof p->err_excerpt, "%s", out.excerpt);
-                p->err.excerpt.ptr = p->err_excerpt;
-                p->err.excerpt.len = strlen(p->err_excerpt);
+            if (p->cursor.err.code == out.code && p->cursor.err.offset == out.offset) {
+                p->cursor.err.record_index = index;
+                snprintf(p->cursor.excerpt, sizeof p->cursor.excerpt, "%s", out.excerpt);
+                p->cursor.err.excerpt.ptr = p->cursor.excerpt;
+                p->cursor.err.excerpt.len = strlen(p->cursor.excerpt);
             }
             return rc;
         }
@@ -310,8 +315,12 @@ static int deliver_messages(kvst_parser *p, kvst_record *env)
     return 0;
 }
 
-int kvst__deliver(kvst_parser *p, kvst_record *r)
+/* The record sink the parser gives the record builder and recovery: a
+ * complete record, delivered (callback) or queued (pull). */
+static int deliver(void *ctx, kvst_record *r)
 {
+    kvst_parser *p = (kvst_parser *)ctx;
+
     if (r->container == KVST__CONTAINER_CW_ENVELOPE)
         return deliver_messages(p, r);
     return deliver_record(p, r, r == p->cur);
@@ -330,7 +339,7 @@ next_record:
     release_handed(p);
     r = p->ready_head;
     if (!r)
-        return p->status;
+        return p->cursor.status;
     p->ready_head = r->next;
     if (!p->ready_head)
         p->ready_tail = NULL;
@@ -346,8 +355,8 @@ next_record:
             record_release(p, q);
         }
         p->ready_tail = NULL;
-        p->status = 0;
-        return kvst__fail_known(p, rc, r->offset, r->line, r->column,
+        p->cursor.status = 0;
+        return kvst__cursor_fail_known(&p->cursor, rc, r->offset, r->line, r->column,
                                 "out of memory building record %llu",
                                 (unsigned long long)r->index);
     }
@@ -360,7 +369,7 @@ next_record:
 
 const kvst_error *kvst_parser_error(const kvst_parser *p)
 {
-    return p ? &p->err : NULL;
+    return p ? &p->cursor.err : NULL;
 }
 
 void kvst_parser_stats(const kvst_parser *p, uint64_t *records, uint64_t *bytes_in,
@@ -396,7 +405,7 @@ void kvst_parser_free(kvst_parser *p)
     kvst__record_destroy(p, p->handed);
     kvst__input_free(p->input);
     kvst__buf_free(&p->resync, &p->alloc);
-    kvst__buf_free(&p->hold, &p->alloc);
+    kvst__cursor_free(&p->cursor, &p->alloc);
     kvst__lex_free(p);
     kvst__filter_free(&p->alloc, p->filter);
     a = p->alloc;

@@ -89,11 +89,6 @@ static const yajl_callbacks probe_callbacks = {
  * broke: the next broken record starts here. */
 enum { PROBE_NO, PROBE_YES, PROBE_MORE, PROBE_BROKEN, PROBE_ERROR };
 
-static int is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Whether buf[at] is inside a string of the JSON text that starts at
  * buf[from] (outside one, a byte from 0x80 on is a syntax error). */
 static int in_string(const unsigned char *buf, size_t from, size_t at)
@@ -132,7 +127,7 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     at = e > cand ? e - 1 : cand;
     if (!lexical) {
         at = cand + pr->last_end;
-        while (at < len && is_ws(buf[at]))
+        while (at < len && kvst__json_space(buf[at]))
             at++;
     }
     if (at >= len)
@@ -252,18 +247,18 @@ static int deliver_broken(kvst_parser *p, size_t len, int at_end)
     const unsigned char *b = p->resync.data;
     int rc;
 
-    while (len && (is_ws(b[len - 1]) || b[len - 1] == ','))
+    while (len && (kvst__json_space(b[len - 1]) || b[len - 1] == ','))
         len--;
     if (at_end && p->resync_top == KVST_TOP_RECORDS) {
         if (len && b[len - 1] == '}')
             len--;
-        while (len && is_ws(b[len - 1]))
+        while (len && kvst__json_space(b[len - 1]))
             len--;
     }
     if (at_end && (p->resync_top == KVST_TOP_RECORDS || p->resync_top == KVST_TOP_ARRAY)) {
         if (len && b[len - 1] == ']')
             len--;
-        while (len && is_ws(b[len - 1]))
+        while (len && kvst__json_space(b[len - 1]))
             len--;
     }
     kvst__record_reset(r);
@@ -280,8 +275,8 @@ static int deliver_broken(kvst_parser *p, size_t len, int at_end)
     memcpy(r->broken_ptr, p->broken_ptr, sizeof r->broken_ptr);
     memcpy(r->broken_exc, p->broken_exc, sizeof r->broken_exc);
     if (kvst__buf_append(&r->raw, &p->alloc, b, len))
-        return kvst__fail_at(p, KVST_E_NOMEM, p->resync_offset, "out of memory");
-    rc = kvst__deliver(p, r);
+        return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, p->resync_offset, "out of memory");
+    rc = p->record_sink.put(p->record_sink.ctx, r);
     if (rc)
         return rc;
     if (p->cur == r)
@@ -331,14 +326,9 @@ static int resume_at(kvst_parser *p, size_t at)
     rest = p->resync;
     memset(&p->resync, 0, sizeof p->resync);
     p->resyncing = 0;
-    /* history: the bytes just before the candidate, for error excerpts */
-    p->history_len = at < sizeof p->history ? at : sizeof p->history;
-    memcpy(p->history, rest.data + at - p->history_len, p->history_len);
-
     kvst__builder_restart(p);
-    p->cur_off = abs;
-    p->cur_line = line;
-    p->cur_line_start = line_start;
+    /* history: the bytes just before the candidate, for error excerpts */
+    kvst__cursor_resume(&p->cursor, abs, line, line_start, rest.data, at);
     rc = kvst__tok_restart(p, (const unsigned char *)prefix, plen, abs);
     if (!rc)
         rc = kvst__tok_feed(p, rest.data + at, rest.len - at);
@@ -378,21 +368,21 @@ static int split_broken(kvst_parser *p, size_t at)
  * of the input. */
 static int resync_fail(kvst_parser *p, int code, size_t at, const char *msg)
 {
-    uint64_t line, line_start, base = p->chunk_base;
-    size_t hist = p->history_len;
+    uint64_t line, line_start, base = p->cursor.chunk_base;
+    size_t hist = p->cursor.history_len;
     int rc;
 
     region_line(p, at, &line, &line_start);
-    p->chunk = p->resync.data;
-    p->chunk_len = p->resync.len;
-    p->chunk_base = p->resync_offset;
-    p->history_len = 0;
-    rc = kvst__fail_known(p, code, p->resync_offset + at, line,
+    p->cursor.chunk = p->resync.data;
+    p->cursor.chunk_len = p->resync.len;
+    p->cursor.chunk_base = p->resync_offset;
+    p->cursor.history_len = 0;
+    rc = kvst__cursor_fail_known(&p->cursor, code, p->resync_offset + at, line,
                           p->resync_offset + at - line_start + 1, "%s", msg);
-    p->chunk = NULL;
-    p->chunk_len = 0;
-    p->chunk_base = base;
-    p->history_len = hist;
+    p->cursor.chunk = NULL;
+    p->cursor.chunk_len = 0;
+    p->cursor.chunk_base = base;
+    p->cursor.history_len = hist;
     return rc;
 }
 
@@ -458,13 +448,13 @@ static int resync_scan(kvst_parser *p, int at_end)
 
 int kvst__recover_begin(kvst_parser *p)
 {
-    uint64_t err_off = p->err.offset, start, from;
+    uint64_t err_off = p->cursor.err.offset, start, from;
     int top = p->top;
     uint32_t container;
 
     if (!(p->opts.flags & KVST_FLAG_RECOVER) ||
-        (p->status != KVST_E_SYNTAX && p->status != KVST_E_ENCODING))
-        return p->status;
+        (p->cursor.status != KVST_E_SYNTAX && p->cursor.status != KVST_E_ENCODING))
+        return p->cursor.status;
     /* Only inside a container of records do we know what "the next
      * record" is. */
     if (top == KVST_TOP_RECORDS && p->depth >= 2 && p->levels[2].node == 1) {
@@ -477,14 +467,14 @@ int kvst__recover_begin(kvst_parser *p)
         top = KVST_TOP_OBJECT;
         container = KVST_CONTAINER_SINGLE;
     } else {
-        return p->status;
+        return p->cursor.status;
     }
 
     start = p->rec_active ? p->cur->offset : err_off;
-    p->broken = p->err;
-    memcpy(p->broken_msg, p->err_message, sizeof p->broken_msg);
-    memcpy(p->broken_ptr, p->err_pointer, sizeof p->broken_ptr);
-    memcpy(p->broken_exc, p->err_excerpt, sizeof p->broken_exc);
+    p->broken = p->cursor.err;
+    memcpy(p->broken_msg, p->cursor.message, sizeof p->broken_msg);
+    memcpy(p->broken_ptr, p->cursor.pointer, sizeof p->broken_ptr);
+    memcpy(p->broken_exc, p->cursor.excerpt, sizeof p->broken_exc);
     p->resync_top = top;
     p->resync_container = container;
     p->resync_offset = start;
@@ -492,8 +482,8 @@ int kvst__recover_begin(kvst_parser *p)
         p->resync_line = p->cur->line;
         p->resync_column = p->cur->column;
     } else {
-        p->resync_line = p->err.line;
-        p->resync_column = p->err.column;
+        p->resync_line = p->cursor.err.line;
+        p->resync_column = p->cursor.err.column;
     }
     /* Keep the broken record's bytes: those already captured, then the
      * rest of this chunk. */
@@ -502,13 +492,13 @@ int kvst__recover_begin(kvst_parser *p)
                                           p->cur->raw.len))
         goto nomem;
     from = p->rec_active ? p->raw_from : err_off;
-    if (!p->rec_active && from < p->chunk_base) {
+    if (!p->rec_active && from < p->cursor.chunk_base) {
         /* the offending token began in an earlier chunk: the tokenizer
          * still holds its bytes (or else the region starts with what is
          * left: lost bytes are inside the one token, and JSON tokens hold
          * no newline, so the same line, further right) */
         uint64_t first;
-        if (kvst__tok_held(p, from, &p->resync, &first))
+        if (kvst__cursor_held(&p->cursor, &p->alloc, from, &p->resync, &first))
             goto nomem;
         if (first > start) {
             p->resync_column += first - start;
@@ -516,40 +506,36 @@ int kvst__recover_begin(kvst_parser *p)
             p->resync_offset = start;
         }
     }
-    if (from < p->chunk_base)
-        from = p->chunk_base;
-    if (from < p->chunk_base + p->chunk_len &&
-        kvst__buf_append(&p->resync, &p->alloc, p->chunk + (from - p->chunk_base),
-                         (size_t)(p->chunk_base + p->chunk_len - from)))
+    if (from < p->cursor.chunk_base)
+        from = p->cursor.chunk_base;
+    if (from < p->cursor.chunk_base + p->cursor.chunk_len &&
+        kvst__buf_append(&p->resync, &p->alloc, p->cursor.chunk + (from - p->cursor.chunk_base),
+                         (size_t)(p->cursor.chunk_base + p->cursor.chunk_len - from)))
         goto nomem;
     p->resync_scan = err_off > start ? (size_t)(err_off - start) : 0;
     /* the chunk now lives in the resync buffer */
-    p->chunk_base += p->chunk_len;
-    p->bytes_json = p->chunk_base;
-    p->chunk = NULL;
-    p->chunk_len = 0;
-    p->cur_off = p->chunk_base;
+    kvst__cursor_skip_to(&p->cursor, p->cursor.chunk_base + p->cursor.chunk_len);
+    p->bytes_json = p->cursor.chunk_base;
     p->rec_active = 0;
     kvst__tok_drop(p);
 
     /* The error is now the broken record's: the parser goes on. */
-    kvst__clear_error(p);
+    kvst__cursor_clear(&p->cursor);
     p->resyncing = 1;
     p->resyncs++;
     return resync_scan(p, 0);
 
 nomem:
-    p->status = 0;
-    return kvst__fail_at(p, KVST_E_NOMEM, err_off, "out of memory");
+    p->cursor.status = 0;
+    return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, err_off, "out of memory");
 }
 
 int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len)
 {
     if (kvst__buf_append(&p->resync, &p->alloc, buf, len))
-        return kvst__fail_at(p, KVST_E_NOMEM, p->chunk_base, "out of memory");
-    p->chunk_base += len;
+        return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, p->cursor.chunk_base, "out of memory");
+    kvst__cursor_skip_to(&p->cursor, p->cursor.chunk_base + len);
     p->bytes_json += len;
-    p->cur_off = p->chunk_base;
     return resync_scan(p, 0);
 }
 

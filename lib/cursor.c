@@ -1,0 +1,274 @@
+/*
+ * The cursor (cursor.h): positions and errors, a leaf every stage may
+ * call. The bytes an error's line, column and excerpt need are the chunk
+ * at hand, the history (the last bytes before it) and a token's start the
+ * tokenizer holds; so the excerpt is the same for every split of the
+ * input.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cursor.h"
+
+void kvst__cursor_init(kvst_cursor *c)
+{
+    kvst__cursor_clear(c);
+    c->line = 1;
+    c->line_start = 0;
+    c->line_ring[0] = 0;
+    c->line_ring_n = 1;
+}
+
+void kvst__cursor_free(kvst_cursor *c, const kvst_alloc *a)
+{
+    kvst__buf_free(&c->hold, a);
+}
+
+/* The line starts kept behind the cursor (line_ring): an error may point
+ * at a token that began lines before the bytes at hand -- after white
+ * space, at the end of the input -- and the history (128 bytes) may no
+ * longer reach back to its line's start. */
+static void line_ring_push(kvst_cursor *c, uint64_t start)
+{
+    c->line_ring[c->line_ring_n++ % KVST_CURSOR_LINES] = start;
+}
+
+/* Move the line cursor forward to off (never past the chunk). */
+static void advance(kvst_cursor *c, uint64_t off)
+{
+    const unsigned char *s, *e, *nl;
+    uint64_t chunk_end = c->chunk_base + c->chunk_len;
+
+    if (off > chunk_end)
+        off = chunk_end;
+    if (off <= c->off)
+        return;
+    s = c->chunk + (c->off - c->chunk_base);
+    e = c->chunk + (off - c->chunk_base);
+    while (s < e && (nl = (const unsigned char *)memchr(s, '\n', (size_t)(e - s))) != NULL) {
+        c->line++;
+        c->line_start = c->chunk_base + (uint64_t)(nl - c->chunk) + 1;
+        line_ring_push(c, c->line_start);
+        s = nl + 1;
+    }
+    c->off = off;
+}
+
+void kvst__cursor_position(kvst_cursor *c, uint64_t off, uint64_t *line, uint64_t *col)
+{
+    uint64_t o, start, j, kept;
+    int b;
+
+    advance(c, off);
+    *line = c->line;
+    if (off >= c->line_start) {
+        *col = off - c->line_start + 1;
+        return;
+    }
+    /* Behind the cursor, on an earlier line: one of the line starts kept
+     * (the newest is line_start, each older one a line up). */
+    kept = c->line_ring_n < KVST_CURSOR_LINES ? c->line_ring_n : KVST_CURSOR_LINES;
+    for (j = 1; j < kept; j++) {
+        start = c->line_ring[(c->line_ring_n - 1 - j) % KVST_CURSOR_LINES];
+        if (off >= start) {
+            *line = c->line - j;
+            *col = off - start + 1;
+            return;
+        }
+    }
+    /* Further back than that: walk back through the bytes still held. */
+    for (o = c->line_start; o > off; o--)
+        if (kvst__cursor_byte(c, o - 1) == '\n')
+            (*line)--;
+    start = off;
+    while (start > 0 && (b = kvst__cursor_byte(c, start - 1)) >= 0 && b != '\n')
+        start--;
+    *col = off - start + 1;
+}
+
+int kvst__cursor_byte(const kvst_cursor *c, uint64_t off)
+{
+    if (off >= c->chunk_base) {
+        if (off - c->chunk_base < c->chunk_len)
+            return c->chunk[off - c->chunk_base];
+        return -1;
+    }
+    if (c->chunk_base - off <= c->history_len)
+        return c->history[c->history_len - (size_t)(c->chunk_base - off)];
+    /* a byte is what it is at its offset: any held one will do */
+    if (off >= c->hold_from && off - c->hold_from < c->hold.len)
+        return c->hold.data[off - c->hold_from];
+    return -1;
+}
+
+static void history_keep(kvst_cursor *c)
+{
+    size_t h = sizeof c->history;
+
+    if (c->chunk_len >= h) {
+        memcpy(c->history, c->chunk + c->chunk_len - h, h);
+        c->history_len = h;
+        return;
+    }
+    if (c->history_len + c->chunk_len > h) {
+        size_t drop = c->history_len + c->chunk_len - h;
+        memmove(c->history, c->history + drop, c->history_len - drop);
+        c->history_len -= drop;
+    }
+    memcpy(c->history + c->history_len, c->chunk, c->chunk_len);
+    c->history_len += c->chunk_len;
+}
+
+void kvst__cursor_consume(kvst_cursor *c)
+{
+    advance(c, c->chunk_base + c->chunk_len);
+    history_keep(c);
+    c->chunk_base += c->chunk_len;
+    c->chunk = NULL;
+    c->chunk_len = 0;
+}
+
+void kvst__cursor_skip_to(kvst_cursor *c, uint64_t off)
+{
+    c->chunk = NULL;
+    c->chunk_len = 0;
+    c->chunk_base = off;
+    c->off = off;
+}
+
+void kvst__cursor_resume(kvst_cursor *c, uint64_t off, uint64_t line, uint64_t line_start,
+                         const unsigned char *hist, size_t hist_len)
+{
+    if (hist_len > sizeof c->history) {
+        hist += hist_len - sizeof c->history;
+        hist_len = sizeof c->history;
+    }
+    memcpy(c->history, hist, hist_len);
+    c->history_len = hist_len;
+    c->hold.len = 0;
+    c->chunk = NULL;
+    c->chunk_len = 0;
+    c->chunk_base = off;
+    c->off = off;
+    c->line = line;
+    c->line_start = line_start;
+    c->line_ring[0] = line_start;
+    c->line_ring_n = 1;
+}
+
+int kvst__cursor_held(const kvst_cursor *c, const kvst_alloc *a, uint64_t from, kvst_buf *out,
+                      uint64_t *first)
+{
+    uint64_t hist = c->chunk_base - c->history_len, lo = hist;
+
+    /* the token hold reaches further back when it joins the history */
+    if (c->hold.len > 0 && c->hold_from < hist && c->hold_from + c->hold.len >= hist)
+        lo = c->hold_from;
+    if (from < lo)
+        from = lo;
+    *first = from;
+    if (from < hist &&
+        kvst__buf_append(out, a, c->hold.data + (size_t)(from - c->hold_from),
+                         (size_t)(hist - from)))
+        return KVST_E_NOMEM;
+    if (from < hist)
+        from = hist;
+    if (from < c->chunk_base &&
+        kvst__buf_append(out, a, c->history + c->history_len - (size_t)(c->chunk_base - from),
+                         (size_t)(c->chunk_base - from)))
+        return KVST_E_NOMEM;
+    return 0;
+}
+
+/* "  the line up to the error\n        ^": bytes before the error come from
+ * the history, so the excerpt is the same for every split of the input. */
+static void make_excerpt(kvst_cursor *c, uint64_t off, uint64_t line_start)
+{
+    char *out = c->excerpt;
+    size_t cap = sizeof c->excerpt, n = 0, caret;
+    uint64_t from = off > 60 ? off - 60 : 0, o;
+    int b;
+
+    if (from < line_start)
+        from = line_start;
+    while (from < off && kvst__cursor_byte(c, from) < 0)
+        from++;
+    for (o = from; o <= off && n + 1 < cap / 2; o++) {
+        b = kvst__cursor_byte(c, o);
+        if (b < 0 || b == '\n' || b == '\r')
+            break;
+        out[n++] = (b < 0x20 || b == 0x7f) ? ' ' : (char)b;
+    }
+    caret = (size_t)(off - from);
+    if (caret > n)
+        caret = n;
+    out[n++] = '\n';
+    while (caret-- > 0 && n + 2 < cap)
+        out[n++] = ' ';
+    out[n++] = '^';
+    out[n] = '\0';
+    c->err.excerpt.ptr = out;
+    c->err.excerpt.len = n;
+}
+
+/* The error at off, line, col: message, pointer, excerpt (from the bytes
+ * still held: an offset far behind gives an empty line and the caret). */
+static int fail_set(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                    const char *fmt, va_list ap) KVST_PRINTF(6, 0);
+
+static int fail_set(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                    const char *fmt, va_list ap)
+{
+    c->status = code;
+    c->err.code = code;
+    c->err.offset = off;
+    c->err.line = line;
+    c->err.column = col;
+    c->pointer[0] = '\0';
+    c->err.record_index = c->where ? c->where(c->where_ctx, c->pointer, sizeof c->pointer) : 0;
+    vsnprintf(c->message, sizeof c->message, fmt, ap);
+    c->err.message.ptr = c->message;
+    c->err.message.len = strlen(c->message);
+    c->err.pointer.ptr = c->pointer;
+    c->err.pointer.len = strlen(c->pointer);
+    make_excerpt(c, off, off - (col - 1));
+    return code;
+}
+
+int kvst__cursor_fail_at(kvst_cursor *c, int code, uint64_t off, const char *fmt, ...)
+{
+    va_list ap;
+    uint64_t line, col;
+    int rc;
+
+    if (c->status)
+        return c->status;
+    kvst__cursor_position(c, off, &line, &col);
+    va_start(ap, fmt);
+    rc = fail_set(c, code, off, line, col, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kvst__cursor_fail_known(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    if (c->status)
+        return c->status;
+    va_start(ap, fmt);
+    rc = fail_set(c, code, off, line, col, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void kvst__cursor_clear(kvst_cursor *c)
+{
+    c->status = 0;
+    memset(&c->err, 0, sizeof c->err);
+    c->err.struct_size = sizeof c->err;
+    c->err.message.ptr = c->err.excerpt.ptr = c->err.pointer.ptr = "";
+}

@@ -1,0 +1,107 @@
+/*
+ * Internal: the cursor, where the input is and the one way to fail.
+ *
+ * A leaf below every stage (lib/layers.txt): each stage may call it, it
+ * calls none of them. It holds the position state -- the bytes at hand
+ * (the chunk being parsed, the last bytes before it, the start of a token
+ * the tokenizer keeps), the line cursor and the line starts behind it --
+ * and the parser's one error (status, message, JSON pointer, excerpt).
+ * The tokenizer (and the fast lexer, and recovery, which feed the same
+ * input) move it forward; every stage reads positions from it and fails
+ * through it.
+ */
+#ifndef KVST_CURSOR_H
+#define KVST_CURSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_parse.h>
+
+#include "alloc.h"
+#include "findings.h" /* KVST_PRINTF */
+
+/* The line starts kept behind the line cursor. */
+#define KVST_CURSOR_LINES 16u
+
+typedef struct kvst_cursor {
+    /* the one error: status is sticky (0 while healthy) */
+    int status;
+    kvst_error err;
+    char message[512];
+    char excerpt[256];
+    char pointer[256];
+    /* where in the data an error is: writes the JSON pointer of the
+     * current position into pointer and returns the index of the record
+     * (set by the record builder; NULL: none, record 0) */
+    uint64_t (*where)(const void *ctx, char *pointer, size_t cap);
+    const void *where_ctx;
+
+    /* the bytes at hand: the chunk [chunk_base, chunk_base + chunk_len),
+     * the last bytes before it, and the start of a token being lexed when
+     * a chunk ended (from absolute offset hold_from; the tokenizer's) */
+    const unsigned char *chunk;
+    size_t chunk_len;
+    uint64_t chunk_base;
+    unsigned char history[128];
+    size_t history_len;
+    kvst_buf hold;
+    uint64_t hold_from;
+
+    /* the offset of the token being reported: the fast lexer's (span_at,
+     * while span), else yajl's count of bytes of the chunk */
+    yajl_handle yajl;
+    int span;
+    uint64_t span_at;
+
+    /* the line cursor: byte off is on line, which starts at line_start;
+     * the line starts it passed last are a ring of KVST_CURSOR_LINES */
+    uint64_t off, line, line_start;
+    uint64_t line_ring[KVST_CURSOR_LINES];
+    uint64_t line_ring_n;
+} kvst_cursor;
+
+/* A cursor at the input's first byte, healthy. */
+void kvst__cursor_init(kvst_cursor *c);
+void kvst__cursor_free(kvst_cursor *c, const kvst_alloc *a);
+
+/* Absolute offset just past the token being reported. */
+static inline uint64_t kvst__cursor_offset(const kvst_cursor *c)
+{
+    if (c->span) /* the fast lexer is reporting (fastlex.c) */
+        return c->span_at;
+    return c->chunk_base + yajl_get_bytes_consumed(c->yajl);
+}
+
+/* Line and column of an absolute offset at or before the chunk's end
+ * (the cursor moves forward to it). */
+void kvst__cursor_position(kvst_cursor *c, uint64_t off, uint64_t *line, uint64_t *col);
+/* The byte at absolute offset off (-1: not at hand). */
+int kvst__cursor_byte(const kvst_cursor *c, uint64_t off);
+/* The chunk is parsed: move the line cursor past it, keep its last bytes
+ * and let it go. */
+void kvst__cursor_consume(kvst_cursor *c);
+/* Bytes up to off go by unseen (recovery holds them): no chunk, the line
+ * cursor at off (the positions come from the region then). */
+void kvst__cursor_skip_to(kvst_cursor *c, uint64_t off);
+/* Start again at absolute offset off, on line line that begins at
+ * line_start, with the bytes before [off - hist_len, off) as history. */
+void kvst__cursor_resume(kvst_cursor *c, uint64_t off, uint64_t line, uint64_t line_start,
+                         const unsigned char *hist, size_t hist_len);
+/* Append to out the bytes of [from, chunk_base) still at hand (the
+ * history, a held token); *first: where they start (from, or later when
+ * the oldest are lost). 0 or KVST_E_NOMEM. */
+int kvst__cursor_held(const kvst_cursor *c, const kvst_alloc *a, uint64_t from, kvst_buf *out,
+                      uint64_t *first);
+
+/* Set the error at absolute offset off (at hand, or at the chunk's end);
+ * message is printf-formatted. Returns code, or the error already set. */
+int kvst__cursor_fail_at(kvst_cursor *c, int code, uint64_t off, const char *fmt, ...)
+    KVST_PRINTF(4, 5);
+/* The same at a position known already (a record's start, which may lie
+ * far behind the bytes at hand). */
+int kvst__cursor_fail_known(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                            const char *fmt, ...) KVST_PRINTF(6, 7);
+/* Forget the error (healthy again). */
+void kvst__cursor_clear(kvst_cursor *c);
+
+#endif /* KVST_CURSOR_H */

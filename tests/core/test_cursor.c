@@ -1,0 +1,226 @@
+/*
+ * The cursor (lib/cursor.c), white box and alone, with no parser: the
+ * positions of offsets in, before and far behind the chunk at hand; the
+ * line starts kept behind it (at the ring's reach, one past); the excerpt
+ * (60 bytes of the line before the caret: at, one under, one over; control
+ * bytes); the one way to fail (sticky, the where hook, clear); resuming
+ * at a known place.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cursor.h"
+
+static kvst_alloc alloc;
+
+/* Parse-and-consume one chunk of s at the cursor's base. */
+static void pass(kvst_cursor *c, const char *s)
+{
+    c->chunk = (const unsigned char *)s;
+    c->chunk_len = strlen(s);
+    kvst__cursor_consume(c);
+}
+
+static void at_hand(kvst_cursor *c, const char *s)
+{
+    c->chunk = (const unsigned char *)s;
+    c->chunk_len = strlen(s);
+}
+
+static void check_pos(kvst_cursor *c, uint64_t off, uint64_t line, uint64_t col)
+{
+    uint64_t l = 0, k = 0;
+
+    kvst__cursor_position(c, off, &l, &k);
+    if (l != line || k != col)
+        fprintf(stderr, "offset %llu: line %llu column %llu, expected %llu:%llu\n",
+                (unsigned long long)off, (unsigned long long)l, (unsigned long long)k,
+                (unsigned long long)line, (unsigned long long)col);
+    CHECK_EQ(l, line);
+    CHECK_EQ(k, col);
+}
+
+static void test_lines(void)
+{
+    kvst_cursor c;
+
+    memset(&c, 0, sizeof c);
+    kvst__cursor_init(&c);
+    pass(&c, "ab\ncd");     /* 0..4 */
+    at_hand(&c, "e\nfg");   /* 5..8 */
+    check_pos(&c, 7, 3, 1); /* f */
+    check_pos(&c, 9, 3, 3); /* the chunk's end */
+    check_pos(&c, 4, 2, 2); /* behind the cursor: d */
+    check_pos(&c, 3, 2, 1);
+    check_pos(&c, 2, 1, 3); /* the first newline */
+    check_pos(&c, 0, 1, 1);
+    CHECK_EQ(kvst__cursor_byte(&c, 4), 'd'); /* the history */
+    CHECK_EQ(kvst__cursor_byte(&c, 8), 'g'); /* the chunk */
+    CHECK_EQ(kvst__cursor_byte(&c, 9), -1);  /* past it */
+    kvst__cursor_free(&c, &alloc);
+}
+
+/* 30 lines of 7 bytes ("line NN\n" less one), then the chunk: the ring
+ * keeps the current line's start and 15 before it; one line further up
+ * comes from the history (128 bytes: 18 lines), and is right too. */
+static void test_ring(void)
+{
+    kvst_cursor c;
+    char text[30 * 7 + 1];
+    int i;
+
+    memset(&c, 0, sizeof c);
+    kvst__cursor_init(&c);
+    for (i = 0; i < 30; i++)
+        snprintf(text + 7 * i, 8, "line%02d\n", i + 1);
+    pass(&c, text);
+    at_hand(&c, "xyz");
+    check_pos(&c, 210 + 1, 31, 2);               /* y */
+    check_pos(&c, 7 * 15 + 2, 16, 3);            /* 15 lines up: the ring's reach */
+    check_pos(&c, 7 * 14 + 2, 15, 3);            /* 16 up: one past, from the history */
+    check_pos(&c, 7 * 16 + 2, 17, 3);            /* 14 up: one under */
+    CHECK_EQ(c.line_ring_n, 31);
+    kvst__cursor_free(&c, &alloc);
+}
+
+/* A line of 100 bytes "0123456789" ten times; an error at off. */
+static void check_excerpt(uint64_t off, const char *want_line, size_t want_caret)
+{
+    static const char ten[] = "0123456789";
+    char line[101], want[256];
+    kvst_cursor c;
+    size_t n;
+    int i;
+
+    for (i = 0; i < 10; i++)
+        memcpy(line + 10 * i, ten, 10);
+    line[100] = '\0';
+    memset(&c, 0, sizeof c);
+    kvst__cursor_init(&c);
+    at_hand(&c, line);
+    CHECK_EQ(kvst__cursor_fail_at(&c, KVST_E_SYNTAX, off, "bad at %llu", (unsigned long long)off),
+             KVST_E_SYNTAX);
+    n = (size_t)snprintf(want, sizeof want, "%s\n", want_line);
+    memset(want + n, ' ', want_caret);
+    want[n + want_caret] = '^';
+    want[n + want_caret + 1] = '\0';
+    CHECK_VIEW(c.err.excerpt, want);
+    CHECK_EQ(c.err.column, off + 1);
+    kvst__cursor_free(&c, &alloc);
+}
+
+static void test_excerpt(void)
+{
+    /* 60 bytes before the caret: from the line's start up to offset 60 */
+    check_excerpt(59, "012345678901234567890123456789012345678901234567890123456789", 59);
+    check_excerpt(60, "0123456789012345678901234567890123456789012345678901234567890", 60);
+    check_excerpt(61, "1234567890123456789012345678901234567890123456789012345678901", 60);
+    check_excerpt(0, "0", 0);
+}
+
+static void test_excerpt_bytes(void)
+{
+    kvst_cursor c;
+
+    memset(&c, 0, sizeof c);
+    kvst__cursor_init(&c);
+    pass(&c, "first\r\n");
+    at_hand(&c, "a\tb\x7f" "c\r\nnext");
+    kvst__cursor_fail_at(&c, KVST_E_SYNTAX, 11, "x");
+    CHECK_VIEW(c.err.excerpt, "a b c\n    ^"); /* control bytes as spaces, to the \r */
+    CHECK_EQ(c.err.line, 2);
+    CHECK_EQ(c.err.column, 5);
+    kvst__cursor_free(&c, &alloc);
+}
+
+static uint64_t where_seven(const void *ctx, char *pointer, size_t cap)
+{
+    snprintf(pointer, cap, "%s", (const char *)ctx);
+    return 7;
+}
+
+static void test_fail(void)
+{
+    kvst_cursor c;
+
+    memset(&c, 0, sizeof c);
+    kvst__cursor_init(&c);
+    CHECK_EQ(c.status, 0);
+    CHECK_VIEW(c.err.message, "");
+    CHECK_EQ(c.err.struct_size, sizeof c.err);
+    at_hand(&c, "{\"a\":{\"b\":x}}");
+    c.where = where_seven;
+    c.where_ctx = "/a/b";
+    CHECK_EQ(kvst__cursor_fail_at(&c, KVST_E_SYNTAX, 10, "lexical error at %d", 10), KVST_E_SYNTAX);
+    /* sticky: the first error stays */
+    CHECK_EQ(kvst__cursor_fail_at(&c, KVST_E_NOMEM, 0, "out of memory"), KVST_E_SYNTAX);
+    CHECK_EQ(kvst__cursor_fail_known(&c, KVST_E_LIMIT, 0, 1, 1, "limit"), KVST_E_SYNTAX);
+    CHECK_EQ(c.status, KVST_E_SYNTAX);
+    CHECK_EQ(c.err.code, KVST_E_SYNTAX);
+    CHECK_VIEW(c.err.message, "lexical error at 10");
+    CHECK_VIEW(c.err.pointer, "/a/b");
+    CHECK_EQ(c.err.record_index, 7);
+    CHECK_EQ(c.err.offset, 10);
+    CHECK_EQ(c.err.line, 1);
+    CHECK_EQ(c.err.column, 11);
+    CHECK_VIEW(c.err.excerpt, "{\"a\":{\"b\":x\n          ^");
+    kvst__cursor_clear(&c);
+    CHECK_EQ(c.status, 0);
+    CHECK_VIEW(c.err.message, "");
+    CHECK_VIEW(c.err.pointer, "");
+    CHECK_VIEW(c.err.excerpt, "");
+    /* a known position: line and column as given, not the cursor's */
+    c.where = NULL;
+    CHECK_EQ(kvst__cursor_fail_known(&c, KVST_E_LIMIT, 3, 9, 2, "record %d", 1), KVST_E_LIMIT);
+    CHECK_EQ(c.err.line, 9);
+    CHECK_EQ(c.err.column, 2);
+    CHECK_EQ(c.err.record_index, 0);
+    CHECK_VIEW(c.err.pointer, "");
+    CHECK_VIEW(c.err.excerpt, "a\"\n ^"); /* from the given column's line start */
+    kvst__cursor_free(&c, &alloc);
+}
+
+/* Recovery's moves: bytes skipped unseen, then a resume at a place whose
+ * line it knows, with the bytes before it as history. */
+static void test_skip_resume(void)
+{
+    static const unsigned char before[] = "0123456789abcdef";
+    kvst_cursor c;
+    kvst_buf out;
+    uint64_t first = 0;
+
+    memset(&c, 0, sizeof c);
+    memset(&out, 0, sizeof out);
+    kvst__cursor_init(&c);
+    pass(&c, "ab\n");
+    kvst__cursor_skip_to(&c, 500);
+    CHECK_EQ(c.chunk_base, 500);
+    CHECK(c.chunk == NULL);
+    kvst__cursor_resume(&c, 1000, 5, 990, before, 16);
+    at_hand(&c, "xyz\nw");
+    check_pos(&c, 1002, 5, 13);
+    check_pos(&c, 1004, 6, 1);
+    CHECK_EQ(kvst__cursor_byte(&c, 999), 'f');
+    CHECK_EQ(kvst__cursor_byte(&c, 984), '0');
+    CHECK_EQ(kvst__cursor_byte(&c, 983), -1);
+    /* the bytes before the chunk, from where they are still at hand */
+    CHECK_EQ(kvst__cursor_held(&c, &alloc, 970, &out, &first), 0);
+    CHECK_EQ(first, 984);
+    CHECK_EQ(out.len, 16);
+    CHECK(out.len == 16 && memcmp(out.data, before, 16) == 0);
+    kvst__buf_free(&out, &alloc);
+    kvst__cursor_free(&c, &alloc);
+}
+
+int main(void)
+{
+    kvst__alloc_init(&alloc, NULL);
+    test_lines();
+    test_ring();
+    test_excerpt();
+    test_excerpt_bytes();
+    test_fail();
+    test_skip_resume();
+    return check_done("cursor");
+}
