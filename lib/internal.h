@@ -102,6 +102,14 @@ struct kvst_record {
     char broken_exc[256];
 };
 
+/* Where a complete record goes (delivery): the record builder and
+ * recovery know it only as this sink, which the parser sets when it wires
+ * the stages (kvst__builder_init). put returns 0 or the parser's status. */
+typedef struct kvst_record_sink {
+    int (*put)(void *ctx, kvst_record *r);
+    void *ctx;
+} kvst_record_sink;
+
 /* The event as the library holds it: the public struct first. */
 typedef struct kvst_event_impl {
     kvst_event ev;
@@ -194,6 +202,7 @@ struct kvst_parser {
     const struct kvst_scanner *scan; /* its scanning kernel (scan.h) */
 
     /* stage 3: record builder */
+    kvst_record_sink record_sink; /* where complete records go (set by the parser) */
     int top;                      /* enum kvst_top_state */
     uint32_t depth;               /* current nesting depth */
     kvst_level *levels;
@@ -310,7 +319,8 @@ int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len);
 int kvst__recover_finish(kvst_parser *p);
 
 /* ---- record_builder.c -------------------------------------------------- */
-int kvst__builder_init(kvst_parser *p);
+/* sink: where the builder and recovery put each complete record. */
+int kvst__builder_init(kvst_parser *p, kvst_record_sink sink);
 void kvst__builder_free(kvst_parser *p);
 /* Called after each parsed chunk: save the open record's bytes. */
 int kvst__builder_chunk_done(kvst_parser *p);
@@ -394,10 +404,6 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
  * 0 or KVST_E_NOMEM. */
 int kvst__digest_build(const kvst_tape *t, kvst_arena *ar, const kvst_digest **out,
                        kvst_finding_sink *sink);
-
-/* ---- parser.c ------------------------------------------------------------ */
-/* A record is complete: deliver it (callback) or queue it (pull). */
-int kvst__deliver(kvst_parser *p, kvst_record *r);
 
 /* ---- event_build.c ------------------------------------------------------- */
 /* Build the event of a record (flags: the parser's KVST_FLAG_*) into its

@@ -26,6 +26,8 @@ int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
     return 0;
 }
 
+static int deliver(void *ctx, kvst_record *r);
+
 static uint64_t limit_or(uint64_t v, uint64_t dflt)
 {
     return v ? v : dflt;
@@ -85,8 +87,12 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
     if (!rc)
         rc = kvst__input_new(&p->alloc, o.max_inflate_ratio == KVST_UNLIMITED ? 0 : o.max_inflate_ratio,
                          o.flags & KVST_FLAG_SINGLE_THREAD ? KVST_INPUT_THREADS_ONE : KVST_INPUT_THREADS_AUTO, &p->input);
-    if (!rc)
-        rc = kvst__builder_init(p);
+    if (!rc) {
+        kvst_record_sink sink;
+        sink.put = deliver;
+        sink.ctx = p;
+        rc = kvst__builder_init(p, sink);
+    }
     if (!rc)
         rc = kvst__tok_new(p);
     if (!rc)
@@ -309,8 +315,12 @@ static int deliver_messages(kvst_parser *p, kvst_record *env)
     return 0;
 }
 
-int kvst__deliver(kvst_parser *p, kvst_record *r)
+/* The record sink the parser gives the record builder and recovery: a
+ * complete record, delivered (callback) or queued (pull). */
+static int deliver(void *ctx, kvst_record *r)
 {
+    kvst_parser *p = (kvst_parser *)ctx;
+
     if (r->container == KVST__CONTAINER_CW_ENVELOPE)
         return deliver_messages(p, r);
     return deliver_record(p, r, r == p->cur);

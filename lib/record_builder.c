@@ -88,8 +88,9 @@ static uint64_t error_where(const void *ctx, char *pointer, size_t cap)
     return p->records;
 }
 
-int kvst__builder_init(kvst_parser *p)
+int kvst__builder_init(kvst_parser *p, kvst_record_sink sink)
 {
+    p->record_sink = sink;
     p->cursor.where = error_where;
     p->cursor.where_ctx = p;
     p->levels_cap = 16;
@@ -744,7 +745,7 @@ static int container_end(void *ctx)
                 r->dup_records_column = p->dup_records_column;
                 p->dup_records_line = 0;
             }
-            if (kvst__deliver(p, r))
+            if (p->record_sink.put(p->record_sink.ctx, r))
                 return 0;
             return 1;
         }
