@@ -251,6 +251,7 @@ typedef struct fl_saved {
     int top, saw_records_key;
     uint32_t top_kind;
     uint64_t items, last_tok_end, top_values;
+    kvst_cursor_mark at; /* the record's '{' */
 } fl_saved;
 
 /* Undo what was reported of a record the fast lexer gives up on: yajl
@@ -266,6 +267,7 @@ static void lex_undo(kvst_parser *p, const fl_saved *sv)
     p->saw_records_key = sv->saw_records_key;
     p->rec_active = 0;
     p->skip_depth = 0;
+    kvst__cursor_back_to(&p->cursor, &sv->at);
     kvst__record_reset(p->cur);
     if (p->cursor.status)
         kvst__cursor_clear(&p->cursor); /* a limit or a failed allocation: yajl meets it again */
@@ -296,6 +298,7 @@ static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned cha
     sv.top_kind = p->top_kind;
     sv.top_values = p->top_values;
     sv.saw_records_key = p->saw_records_key;
+    kvst__cursor_mark_at(&p->cursor, p->cursor.chunk_base + (uint64_t)(s - p->cursor.chunk), &sv.at);
     goto open_object;
 
 value:
