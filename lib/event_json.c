@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "utf8.h"
 
 typedef struct json_writer {
     char *buf;
@@ -71,39 +72,6 @@ static void put_tri(json_writer *w, int32_t b)
         put_bool(w, b != KVST_BOOL_FALSE);
 }
 
-/* Length of the well-formed UTF-8 sequence at u[0..left) (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), 0 when there is
- * none. */
-static size_t utf8_sequence(const unsigned char *u, size_t left)
-{
-    size_t len, k;
-    unsigned char lo = 0x80, hi = 0xbf;
-
-    if (u[0] >= 0xc2 && u[0] <= 0xdf)
-        len = 2;
-    else if (u[0] >= 0xe0 && u[0] <= 0xef)
-        len = 3;
-    else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (u[0] == 0xe0)
-        lo = 0xa0;
-    else if (u[0] == 0xed)
-        hi = 0x9f;
-    else if (u[0] == 0xf0)
-        lo = 0x90;
-    else if (u[0] == 0xf4)
-        hi = 0x8f;
-    if (left < len || u[1] < lo || u[1] > hi)
-        return 0;
-    for (k = 2; k < len; k++) {
-        if (u[k] < 0x80 || u[k] > 0xbf)
-            return 0;
-    }
-    return len;
-}
-
 /* The inside of a JSON string of s[0..n): quote, backslash and control
  * characters escaped; well-formed UTF-8 and DEL copied as they are. A byte
  * that is not part of well-formed UTF-8 (the raw text of a broken record
@@ -120,7 +88,9 @@ static void put_string_body(json_writer *w, const char *s, size_t n)
         size_t esc_len = 2;
 
         if (c >= 0x80) {
-            size_t seq = utf8_sequence(u + i, n - i);
+            uint32_t cp;
+            int why;
+            size_t seq = kvst__utf8_decode(u + i, n - i, &cp, &why);
             if (seq) {
                 i += seq - 1;
                 continue;
@@ -376,8 +346,9 @@ static const char *json_skip(const char *p, const char *end, unsigned depth)
 static unsigned long json_next_cp(const char **pp, const char *end)
 {
     const unsigned char *u = (const unsigned char *)*pp;
-    size_t left = (size_t)(end - *pp), n, k;
-    unsigned long cp;
+    size_t left = (size_t)(end - *pp), n;
+    uint32_t cp;
+    int why;
     long lo;
 
     if (u[0] != '\\') {
@@ -385,14 +356,11 @@ static unsigned long json_next_cp(const char **pp, const char *end)
             *pp += 1;
             return u[0];
         }
-        n = utf8_sequence(u, left);
+        n = kvst__utf8_decode(u, left, &cp, &why);
         if (n == 0) {
             *pp += 1;
             return 0xfffd;
         }
-        cp = u[0] & (0xffu >> (n + 1));
-        for (k = 1; k < n; k++)
-            cp = (cp << 6) | (u[k] & 0x3fu);
         *pp += n;
         return cp;
     }
@@ -414,7 +382,7 @@ static unsigned long json_next_cp(const char **pp, const char *end)
         *pp = end;
         return 0xfffd;
     }
-    cp = (unsigned long)hex4(*pp);
+    cp = (uint32_t)hex4(*pp);
     *pp += 4;
     if (cp >= 0xdc00 && cp <= 0xdfff)
         return 0xfffd;

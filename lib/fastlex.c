@@ -88,14 +88,9 @@ static KVST_INLINE const unsigned char *quote_or_escape(const kvst_parser *p,
     return p->scan->quote_or_escape(s, end);
 }
 
-static inline int is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 static inline const unsigned char *skip_ws(const unsigned char *s, const unsigned char *end)
 {
-    while (s < end && is_ws(*s))
+    while (s < end && kvst__json_space(*s))
         s++;
     return s;
 }
@@ -323,7 +318,7 @@ value:
             goto failed;
         arrays &= ~((uint64_t)1 << d);
         d++;
-        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
             s = skip_ws(s, end);
         if (s < end && *s == '}')
             goto close;
@@ -336,7 +331,7 @@ value:
             goto failed; /* (no longer a record: the object is a log file) */
         arrays |= (uint64_t)1 << d;
         d++;
-        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
             s = skip_ws(s, end);
         if (s < end && *s == ']')
             goto close;
@@ -383,25 +378,25 @@ key:
         goto give_up;
     if (!cb->yajl_map_key(p, text, len))
         goto failed;
-    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
         s = skip_ws(s, end);
     if (KVST_UNLIKELY(s >= end))
         goto more;
     if (*s != ':')
         goto bail;
     s++;
-    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
         s = skip_ws(s, end);
     goto value;
 
 after_value:
-    if (s < end && KVST_UNLIKELY(is_ws(*s)))
+    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
         s = skip_ws(s, end);
     if (KVST_UNLIKELY(s >= end))
         goto more;
     if (*s == ',') {
         s++;
-        if (s < end && KVST_UNLIKELY(is_ws(*s)))
+        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
             s = skip_ws(s, end);
         if (arrays >> (d - 1) & 1)
             goto value;

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "schema.h"
+#include "utf8.h"
 #include "validate_internal.h"
 
 /* ---- Names ------------------------------------------------------------------ */
@@ -679,11 +680,38 @@ static int json_classify(json_state *st, kvst_identity_info *out)
     return 0;
 }
 
-/* The parse, with the landing pad of a refused allocation: 1 when memory
- * ran out. Nothing of this frame changes after setjmp. */
+/* Whether the end of text[0..len), which yajl accepted, is inside a
+ * string. */
+static int ends_in_string(const unsigned char *text, size_t len)
+{
+    size_t i;
+    int in = 0;
+
+    for (i = 0; i < len; i++) {
+        if (in && text[i] == '\\')
+            i++;
+        else if (text[i] == '"')
+            in = !in;
+    }
+    return in;
+}
+
+/*
+ * The parse, with the landing pad of a refused allocation: 1 when memory
+ * ran out. Nothing of this frame changes after setjmp.
+ *
+ * The strict UTF-8 check runs first, as the parser's does (yajl's own is
+ * lax), and yajl parses up to the first ill-formed sequence: an error
+ * before it is yajl's; else a sequence inside a string is the encoding
+ * error, and one outside is a byte yajl rejects (parsed on, its syntax
+ * error). Nothing is read from yajl's message.
+ */
 static int json_parse(json_state *st, yajl_status *s)
 {
     yajl_alloc_funcs af;
+    const unsigned char *text = (const unsigned char *)st->json;
+    int why;
+    size_t good = kvst__utf8_check(text, st->len, &why);
 
     st->y.ar = &st->arena;
     st->y.jmp = &st->oom;
@@ -691,15 +719,17 @@ static int json_parse(json_state *st, yajl_status *s)
     if (setjmp(st->oom))
         return 1;
     st->h = yajl_alloc(&json_callbacks, &af, st);
-    *s = yajl_parse(st->h, (const unsigned char *)st->json, st->len);
+    *s = yajl_parse(st->h, text, good);
+    if (*s == yajl_status_ok && good < st->len) {
+        if (ends_in_string(text, good)) {
+            st->encoding = 1;
+            *s = yajl_status_error;
+            return 0;
+        }
+        *s = yajl_parse(st->h, text + good, st->len - good);
+    }
     if (*s == yajl_status_ok)
         *s = yajl_complete_parse(st->h);
-    if (*s == yajl_status_error && !st->not_object) {
-        /* yajl names UTF-8 trouble in its message; nothing else tells. */
-        unsigned char *msg = yajl_get_error(st->h, 0, NULL, 0);
-        st->encoding = msg && strstr((const char *)msg, "UTF8") != NULL;
-        yajl_free_error(st->h, msg);
-    }
     return 0;
 }
 

@@ -662,8 +662,10 @@ static int classify_candidate(kvst_parser *p, uint64_t item)
         note_not_cloudtrail(p, r, r->offset, "an EventBridge event that is not a CloudTrail event");
         return 0;
     }
-    if (p->top != KVST_TOP_ARRAY && cur_get(r, 0, "logEvents", 9) != KVST_NO_NODE) {
-        /* A CloudWatch Logs subscription envelope: delivery parses the
+    if (cur_get(r, 0, "logEvents", 9) != KVST_NO_NODE) {
+        /* A CloudWatch Logs subscription envelope, at the top or an
+         * element of a top-level array (a consumer that collects the
+         * records it receives into one JSON array): delivery parses the
          * messages of a DATA_MESSAGE (cloudwatch.c); a CONTROL_MESSAGE (the
          * subscription's own check) has none. */
         uint32_t type = cur_get(r, 0, "messageType", 11);

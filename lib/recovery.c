@@ -97,11 +97,6 @@ static const yajl_callbacks probe_callbacks = {
  * broke: the next broken record starts here. */
 enum { PROBE_NO, PROBE_YES, PROBE_MORE, PROBE_BROKEN, PROBE_ERROR };
 
-static int is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* Whether buf[at] is inside a string of the JSON text that starts at
  * buf[from] (outside one, a byte from 0x80 on is a syntax error). */
 static int in_string(const unsigned char *buf, size_t from, size_t at)
@@ -140,7 +135,7 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     at = e > cand ? e - 1 : cand;
     if (!lexical) {
         at = cand + pr->last_end;
-        while (at < len && is_ws(buf[at]))
+        while (at < len && kvst__json_space(buf[at]))
             at++;
     }
     if (at >= len)
@@ -260,18 +255,18 @@ static int deliver_broken(kvst_parser *p, size_t len, int at_end)
     const unsigned char *b = p->resync.data;
     int rc;
 
-    while (len && (is_ws(b[len - 1]) || b[len - 1] == ','))
+    while (len && (kvst__json_space(b[len - 1]) || b[len - 1] == ','))
         len--;
     if (at_end && p->resync_top == KVST_TOP_RECORDS) {
         if (len && b[len - 1] == '}')
             len--;
-        while (len && is_ws(b[len - 1]))
+        while (len && kvst__json_space(b[len - 1]))
             len--;
     }
     if (at_end && (p->resync_top == KVST_TOP_RECORDS || p->resync_top == KVST_TOP_ARRAY)) {
         if (len && b[len - 1] == ']')
             len--;
-        while (len && is_ws(b[len - 1]))
+        while (len && kvst__json_space(b[len - 1]))
             len--;
     }
     kvst__record_reset(r);

@@ -43,11 +43,6 @@ void kvst__tok_free(kvst_parser *p)
     p->yajl = p->cursor.yajl = NULL;
 }
 
-static int is_space(int c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* First non-white byte at or after off (-1 past what we hold). Bytes no
  * longer held are known when note_next_token saw them: white space from
  * ws_ref to ws_to, but for one separator at ws_sep. */
@@ -67,7 +62,7 @@ static uint64_t skip_space(const kvst_parser *p, uint64_t off, int *c)
             }
             continue;
         }
-        if (*c < 0 || !is_space(*c))
+        if (*c < 0 || !kvst__json_space(*c))
             return off;
         off++;
     }

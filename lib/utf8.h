@@ -40,6 +40,13 @@ size_t kvst__utf8_decode(const unsigned char *s, size_t left, uint32_t *cp, int 
  * (KVST_UTF8_OK when the offset is len). */
 size_t kvst__utf8_check(const unsigned char *s, size_t len, int *why);
 
+/* JSON's white space (RFC 8259: space, tab, line feed, carriage return;
+ * not form feed nor vertical tab), the one test of it. */
+static inline int kvst__json_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* The value of one hexadecimal digit (0-9, a-f, A-F), or -1: for the \u
  * escapes below and the digests' hex digests, one reading of both. */
 int kvst__hex_digit(unsigned char c);

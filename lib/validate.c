@@ -275,10 +275,10 @@ static int is_word(int c) { return in_class(c, K_WORD); }
 static int is_hex(int c) { return in_class(c, K_HEX); }
 static int is_token_char(int c) { return in_class(c, K_TOKEN); }
 static int is_lower_digit_dash(int c) { return in_class(c, K_LOWER_DIGIT_DASH); }
+/* C's white space: JSON's, form feed and vertical tab. */
 static int is_space(int c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
+    return kvst__json_space(c) || c == '\f' || c == '\v';
 }
 
 /* Whole string made of class members (mask K_*), at least min of them. */

@@ -7,22 +7,19 @@
 
 #include <string.h>
 
-static const char kvs_host[] = "kinesisvideo.amazonaws.com";
+#include "utf8.h" /* kvst__json_space */
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+static const char kvs_host[] = "kinesisvideo.amazonaws.com";
 
 int kvst__is_kvs_source(const char *s, size_t len)
 {
     /* Surrounding white space is a finding, not another service: the seed
      * document's own records carry " kinesisvideo.amazonaws.com". */
-    while (len && is_space(*s)) {
+    while (len && kvst__json_space((unsigned char)*s)) {
         s++;
         len--;
     }
-    while (len && is_space(s[len - 1]))
+    while (len && kvst__json_space((unsigned char)s[len - 1]))
         len--;
     return len == sizeof kvs_host - 1 && memcmp(s, kvs_host, len) == 0;
 }

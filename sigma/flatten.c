@@ -30,6 +30,7 @@ typedef struct scan {
     uint64_t hash;     /* sg_hash of it */
     const sg_pathset *const *want; /* the sets of the paths to keep */
     size_t want_count;
+    const sg_pathset *any;         /* all of their paths, or NULL */
     int keep;          /* the current value is wanted, or under one */
     int nomem;
 } scan;
@@ -56,6 +57,8 @@ static unsigned wanted(const scan *s, uint64_t h)
 {
     unsigned kind = 0;
     size_t i;
+    if (s->any && !pathset_kind(s->any, h))
+        return 0;
     for (i = 0; i < s->want_count && !(kind & SG_PATH_WANTED); i++)
         kind |= pathset_kind(s->want[i], h);
     return kind;
@@ -208,7 +211,8 @@ static void put_utf8(sg_buf *b, unsigned cp)
 }
 
 /* A string at s->p (the opening quote). Sets *start and *len to the raw body
- * and *escaped when it has escapes. */
+ * and, unless escaped is NULL (a string skipped or not kept, whose escapes
+ * do not matter), *escaped when it has escapes. */
 static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
 {
     const char *body = s->p + 1, *p = body;
@@ -223,7 +227,8 @@ static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
         if ((q - b) % 2 == 0) {
             *start = body;
             *len = (size_t)(q - body);
-            *escaped = memchr(body, '\\', *len) != NULL;
+            if (escaped)
+                *escaped = memchr(body, '\\', *len) != NULL;
             s->p = q + 1;
             return 1;
         }
@@ -247,7 +252,6 @@ static int skip_value(scan *s)
     size_t depth = 0;
     const char *k;
     size_t n;
-    int esc;
     skip_ws(s);
     if (s->p >= s->end)
         return 0;
@@ -259,7 +263,7 @@ static int skip_value(scan *s)
         if (s->p >= s->end)
             return 0;
         if (*s->p == '"') {
-            if (!scan_string(s, &k, &n, &esc))
+            if (!scan_string(s, &k, &n, NULL))
                 return 0;
             continue;
         }
@@ -442,8 +446,8 @@ static int scan_value(scan *s, int depth)
     case '"': {
         const char *body;
         size_t n;
-        int esc;
-        if (!scan_string(s, &body, &n, &esc))
+        int esc = 0;
+        if (!scan_string(s, &body, &n, s->keep ? &esc : NULL))
             return 0;
         if (!esc || !s->keep)
             return add_leaf(s, SG_J_STRING, body, 0, n, 1);
@@ -472,7 +476,8 @@ static int scan_value(scan *s, int depth)
 }
 
 int sg_flatten(sg_record *rec, const char *json, size_t len,
-               const sg_pathset *const *want, size_t want_count)
+               const sg_pathset *const *want, size_t want_count,
+               const sg_pathset *any)
 {
     scan s;
     size_t i;
@@ -483,6 +488,7 @@ int sg_flatten(sg_record *rec, const char *json, size_t len,
     s.hash = SG_HASH_INIT;
     s.want = want;
     s.want_count = want_count;
+    s.any = any;
     s.keep = want_count == 0;
     for (i = 0; i < want_count; i++)
         s.keep |= want[i]->all;

@@ -441,6 +441,7 @@ void sg_rule_free(sg_rule *r)
     sg_free(r->positive);
     sg_prefilter_free(&r->sources);
     sg_prefilter_free(&r->names);
+    sg_prefilter_free(&r->key);
     if (r->corr) {
         sg_corr *k = r->corr;
         for (i = 0; i < k->ref_count; i++)
@@ -463,6 +464,40 @@ void sg_rule_free(sg_rule *r)
     sg_free(r);
 }
 
+/* The rule's key: of the envelope's fields other than eventSource and
+ * eventName (the index has those), the one whose prefilter has the fewest
+ * values, so that a rule every event reaches (userIdentity.type: Root,
+ * userAgent: TruffleHog, errorCode: AccessDenied) is evaluated only for
+ * the events with such a value. The envelope's string is what every
+ * string test of such a field reads (value_holds), so the set bounds the
+ * events the condition can hold for, as sg_cond_prefilter does for
+ * eventName. */
+static int key_prefilter(sg_rule *r)
+{
+    int f, n = sg_envelope_count();
+    r->key_field1 = 0;
+    for (f = 0; f < n; f++) {
+        const char *path = sg_envelope_path(f);
+        sg_prefilter p;
+        int rc;
+        if (!strcmp(path, "eventSource") || !strcmp(path, "eventName"))
+            continue;
+        rc = sg_cond_prefilter(r->cond, r->searches, path, &p);
+        if (rc != 0) {
+            sg_prefilter_free(&p);
+            return rc;
+        }
+        if (!p.any && (!r->key_field1 || p.count < r->key.count)) {
+            sg_prefilter_free(&r->key);
+            r->key = p;
+            r->key_field1 = f + 1;
+        } else {
+            sg_prefilter_free(&p);
+        }
+    }
+    return 0;
+}
+
 /* Finish a detection: which searches count for the fields reported, the
  * order of AND operands (cheap first), and the prefilter on eventSource
  * and eventName. */
@@ -477,6 +512,8 @@ static int finish_detection(sg_rule *r)
     rc = sg_cond_prefilter(r->cond, r->searches, "eventSource", &r->sources);
     if (rc == 0)
         rc = sg_cond_prefilter(r->cond, r->searches, "eventName", &r->names);
+    if (rc == 0)
+        rc = key_prefilter(r);
     return rc;
 }
 

@@ -52,6 +52,8 @@ struct kvst_sigma_ruleset {
      * the events of which it is a candidate. */
     sg_pathset want;
     sg_pathset *rule_want;
+    sg_pathset any_want;     /* every path of want and of rule_want[] */
+    int any_all;             /* some set has all: any_want is not used */
 };
 
 struct kvst_sigma_state {
@@ -499,22 +501,53 @@ static int cmp_name(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* A correlation's field, unless it is one of the envelope's (field_value
+ * reads those from the event). */
+static int want_field(sg_pathset *ps, const char *path, size_t len)
+{
+    if (sg_envelope_field(path, len) >= 0)
+        return 0;
+    return sg_pathset_add(ps, path, len);
+}
+
+/* Whether a test may read its own field from the record: any field the
+ * envelope does not hold; an envelope field only for exists and null (a
+ * field present as null or as another type than string) and for a
+ * fieldref to a field the envelope does not hold (value_holds reads
+ * string, regex, CIDR and number values of envelope fields from the
+ * event, never from the record). */
+static int test_reads_record(const sg_test *te)
+{
+    size_t v;
+    if (te->envelope < 0)
+        return 1;
+    for (v = 0; v < te->value_count; v++) {
+        const sg_value *val = &te->values[v];
+        if (val->op == SG_OP_EXISTS || val->op == SG_OP_NULL ||
+            (val->op == SG_OP_FIELDREF && val->ref_envelope < 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* Every dotted path a rule reads from the record: tests, fieldref
  * targets, group-by fields (and their aliases) and value_count fields.
- * A keyword search reads every string: then flatten keeps everything. */
+ * A keyword search reads every string: then flatten keeps everything.
+ * The envelope's fields are read from the event and left out, so that
+ * flattening keeps and descends into less (userIdentity, for one). */
 static int want_rule(sg_pathset *ps, const sg_rule *r)
 {
     size_t s, m, t, v, g;
     if (r->corr) {
         const sg_corr *c = r->corr;
         for (g = 0; g < c->group_count; g++)
-            if (sg_pathset_add(ps, c->group_by[g], strlen(c->group_by[g])) != 0)
+            if (want_field(ps, c->group_by[g], strlen(c->group_by[g])) != 0)
                 return KVST_E_NOMEM;
         for (g = 0; g < c->group_count * c->ref_count; g++)
             if (c->alias_field[g] &&
-                sg_pathset_add(ps, c->alias_field[g], strlen(c->alias_field[g])) != 0)
+                want_field(ps, c->alias_field[g], strlen(c->alias_field[g])) != 0)
                 return KVST_E_NOMEM;
-        return c->field && sg_pathset_add(ps, c->field, c->field_len) != 0
+        return c->field && want_field(ps, c->field, c->field_len) != 0
                    ? KVST_E_NOMEM : 0;
     }
     for (s = 0; s < r->search_count; s++)
@@ -524,7 +557,8 @@ static int want_rule(sg_pathset *ps, const sg_rule *r)
                 const sg_test *te = &map->tests[t];
                 if (!te->path)
                     ps->all = 1;
-                else if (sg_pathset_add(ps, te->path, te->path_len) != 0)
+                else if (test_reads_record(te) &&
+                         sg_pathset_add(ps, te->path, te->path_len) != 0)
                     return KVST_E_NOMEM;
                 for (v = 0; v < te->value_count; v++)
                     if (te->values[v].op == SG_OP_FIELDREF &&
@@ -586,9 +620,10 @@ static int build_index(kvst_sigma_ruleset *rs)
     for (i = 0; i < rs->rule_count; i++) {
         const sg_rule *r = rs->rules[i];
         sg_pathset *ps = r->corr || r->names.any ? &rs->want : &rs->rule_want[i];
-        if (want_rule(ps, r) != 0)
+        if (want_rule(ps, r) != 0 || want_rule(&rs->any_want, r) != 0)
             return KVST_E_NOMEM;
     }
+    rs->any_all = rs->any_want.all;
     rs->name_count = at;
     if (at > 1) /* rs->names is NULL when no rule names an eventName */
         qsort(rs->names, at, sizeof *rs->names, cmp_name);
@@ -599,6 +634,7 @@ static void ruleset_free(kvst_sigma_ruleset *rs)
 {
     size_t i;
     sg_pathset_free(&rs->want);
+    sg_pathset_free(&rs->any_want);
     if (rs->rule_want)
         for (i = 0; i < rs->rule_count; i++)
             sg_pathset_free(&rs->rule_want[i]);
@@ -764,12 +800,6 @@ static int prefilter_holds(const sg_prefilter *p, const kvst_str *v)
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The rules the prefilter lets through, in load order. */
 static size_t candidates(kvst_sigma_state *st, const kvst_event *ev)
 {
@@ -795,10 +825,18 @@ static size_t candidates(kvst_sigma_state *st, const kvst_event *ev)
                 (n == 0 || st->cand[n - 1] != rs->names[i].rule))
                 st->cand[n++] = rs->names[i].rule;
     }
-    for (i = 0; i < rs->unindexed_count; i++)
-        st->cand[n++] = rs->unindexed[i];
-    if (n > 1 && rs->unindexed_count && n > rs->unindexed_count)
-        qsort(st->cand, n, sizeof *st->cand, cmp_u32);
+    /* Both lists are in load order: merge them from the back, in place
+     * (cand has room for every rule). */
+    {
+        size_t a = n, b = rs->unindexed_count, at = n + b;
+        while (b > 0) {
+            if (a > 0 && st->cand[a - 1] > rs->unindexed[b - 1])
+                st->cand[--at] = st->cand[--a];
+            else
+                st->cand[--at] = rs->unindexed[--b];
+        }
+        n += rs->unindexed_count;
+    }
     return n;
 }
 
@@ -830,7 +868,8 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
             if (ps->count || ps->all)
                 st->wantv[n++] = ps;
         }
-        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n);
+        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n,
+                          rs->any_all ? NULL : &rs->any_want);
     }
 }
 
@@ -884,18 +923,23 @@ static int detection_fields(kvst_sigma_state *st, const sg_rule *r, sg_match_ctx
         const sg_search *se = &r->searches[s];
         if (!r->positive[s] || st->memo[s] != 1)
             continue;
+        /* One pass over each map's tests (they are pure): the fields of
+         * a map that does not hold are taken back. */
         for (m = 0; m < se->map_count; m++) {
             const sg_map *map = &se->maps[m];
-            if (!sg_map_match(map, mx))
-                continue;
+            size_t count = st->field_count, len = st->fieldtext.len;
             for (t = 0; t < map->test_count; t++) {
                 const sg_leaf *hit;
-                if (sg_test_match(&map->tests[t], mx, &hit) && hit &&
-                    add_field(st, hit->path, hit->path_len, hit->val,
-                              hit->val_len) != 0)
+                if (!sg_test_match(&map->tests[t], mx, &hit))
+                    break;
+                if (hit && add_field(st, hit->path, hit->path_len, hit->val,
+                                     hit->val_len) != 0)
                     return KVST_E_NOMEM;
             }
-            break;
+            if (t == map->test_count)
+                break;
+            st->field_count = count;
+            st->fieldtext.len = len;
         }
     }
     return 0;
@@ -1101,6 +1145,11 @@ static int match(kvst_sigma_state *st, const kvst_event *ev,
         int rc;
         if (!prefilter_holds(&r->sources, &ev->event_source))
             continue;
+        if (r->key_field1) {
+            const kvst_str *k = sg_envelope_get(ev, r->key_field1 - 1);
+            if (!k || !prefilter_holds(&r->key, k))
+                continue;
+        }
         st->stats.rule_evaluations++;
         memset(st->memo, -1, r->search_count);
         if (!sg_cond_eval(r->cond, r->searches, st->memo, &mx))

@@ -102,8 +102,15 @@ uint64_t sg_hash_more(uint64_t h, const char *s, size_t n)
 
 int sg_fold_eq(const char *a, const char *b, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y && sg_fold8(x) != sg_fold8(y))
+            return 0;
+    }
+    for (; i < n; i++)
         if (sg_fold[(unsigned char)a[i]] != sg_fold[(unsigned char)b[i]])
             return 0;
     return 1;

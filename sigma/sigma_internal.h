@@ -70,6 +70,19 @@ uint64_t sg_hash_more(uint64_t h, const char *s, size_t n);
 extern const unsigned char sg_fold[256];
 /* Whether a[0..n) and b[0..n) are equal after folding both. */
 int sg_fold_eq(const char *a, const char *b, size_t n);
+/* Eight bytes folded as sg_fold does (ASCII 'A'..'Z' to 'a'..'z', every
+ * other byte kept): a byte below 0x80 whose low seven bits are in
+ * 'A'..'Z' gets 0x20 added. */
+static inline uint64_t sg_fold8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = w & ~high;
+    uint64_t ge_a = low7 + ones * (0x80 - 'A');      /* high bit: >= 'A' */
+    uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);  /* high bit: > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~w & high;
+    return w | (upper >> 2);
+}
+
 
 /* ---- flattened record (flatten.c) ------------------------------------- */
 
@@ -114,9 +127,12 @@ void sg_pathset_free(sg_pathset *ps);
  * dotted path, array elements under the array's path (matched
  * element-wise). With want_count sets, only the members one of them
  * holds and what is beneath them (all of it when a set has all; with 0
- * sets, everything). Reuses rec's memory. Returns 0 or KVST_E_NOMEM. */
+ * sets, everything). any, when not NULL, holds every path of every set
+ * (a member it does not hold is skipped after one probe). Reuses rec's
+ * memory. Returns 0 or KVST_E_NOMEM. */
 int sg_flatten(sg_record *rec, const char *json, size_t len,
-               const sg_pathset *const *want, size_t want_count);
+               const sg_pathset *const *want, size_t want_count,
+               const sg_pathset *any);
 void sg_record_free(sg_record *rec);
 /* The first leaf of a path at or after *from (start with 0); NULL when
  * there is none. */
@@ -202,6 +218,9 @@ typedef struct sg_match_ctx {
 int sg_envelope_field(const char *path, size_t len);
 /* That field of the event (NULL when its struct is absent). */
 const kvst_str *sg_envelope_get(const kvst_event *ev, int field);
+/* How many envelope fields there are, and the dotted path of one. */
+int sg_envelope_count(void);
+const char *sg_envelope_path(int field);
 
 int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx);
 /* Whether a test holds on the record; *hit receives the leaf that matched
@@ -282,6 +301,11 @@ typedef struct sg_rule {
     sg_cond *cond;             /* OR of the conditions given */
     uint8_t *positive;         /* per search */
     sg_prefilter sources, names;
+    /* One more envelope field the condition needs an exact value of (the
+     * one with the fewest values), checked before the rule is evaluated:
+     * key_field + 1, 0 for none. */
+    int key_field1;
+    sg_prefilter key;
     sg_corr *corr;             /* correlations only */
     /* set at build */
     uint32_t *dependents;      /* correlations referring to this rule */

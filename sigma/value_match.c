@@ -9,10 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* a[0..n) folded equals the folded literal b[0..n). */
 static int eq_fold(const char *a, const char *b, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (sg_fold8(x) != y)
+            return 0;
+    }
+    for (; i < n; i++)
         if (sg_fold[(unsigned char)a[i]] != (unsigned char)b[i])
             return 0;
     return 1;
@@ -202,14 +210,18 @@ int sg_value_match(const sg_value *v, const sg_leaf *leaf, sg_match_ctx *mx)
 enum { ENV_EVENT, ENV_IDENTITY, ENV_SESSION, ENV_ISSUER };
 static const struct envelope_field {
     const char *path;
+    size_t len;        /* of path */
     uint8_t base;
     size_t offset;
 } envelope_fields[] = {
-#define EV(p, m) { p, ENV_EVENT, offsetof(kvst_event, m) }
-#define UI(p, m) { "userIdentity." p, ENV_IDENTITY, offsetof(kvst_user_identity, m) }
-#define SC(p, m) { "userIdentity.sessionContext." p, ENV_SESSION, \
+#define EV(p, m) { p, sizeof(p) - 1, ENV_EVENT, offsetof(kvst_event, m) }
+#define UI(p, m) { "userIdentity." p, sizeof("userIdentity." p) - 1, ENV_IDENTITY, \
+                   offsetof(kvst_user_identity, m) }
+#define SC(p, m) { "userIdentity.sessionContext." p, \
+                   sizeof("userIdentity.sessionContext." p) - 1, ENV_SESSION, \
                    offsetof(kvst_session_context, m) }
-#define SI(p, m) { "userIdentity.sessionContext.sessionIssuer." p, ENV_ISSUER, \
+#define SI(p, m) { "userIdentity.sessionContext.sessionIssuer." p, \
+                   sizeof("userIdentity.sessionContext.sessionIssuer." p) - 1, ENV_ISSUER, \
                    offsetof(kvst_session_issuer, m) }
     EV("eventVersion", event_version), EV("eventTime", event_time),
     EV("eventSource", event_source), EV("eventName", event_name),
@@ -238,10 +250,20 @@ int sg_envelope_field(const char *path, size_t len)
 {
     size_t i;
     for (i = 0; i < sizeof envelope_fields / sizeof envelope_fields[0]; i++)
-        if (strlen(envelope_fields[i].path) == len &&
+        if (envelope_fields[i].len == len &&
             memcmp(envelope_fields[i].path, path, len) == 0)
             return (int)i;
     return -1;
+}
+
+int sg_envelope_count(void)
+{
+    return (int)(sizeof envelope_fields / sizeof envelope_fields[0]);
+}
+
+const char *sg_envelope_path(int field)
+{
+    return envelope_fields[field].path;
 }
 
 const kvst_str *sg_envelope_get(const kvst_event *ev, int field)
@@ -377,12 +399,16 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
         *hit = NULL;
         if (!s || !s->ptr)
             return 0;
+        /* A string value straight on the text (what sg_value_match does
+         * for a string leaf); the others through the leaf. */
+        if (v->op == SG_OP_STRING && !string_match(v, s->ptr, s->len))
+            return 0;
         mx->scratch.path = t->path;
         mx->scratch.path_len = (uint32_t)t->path_len;
         mx->scratch.val = s->ptr;
         mx->scratch.val_len = (uint32_t)s->len;
         mx->scratch.type = SG_J_STRING;
-        if (!sg_value_match(v, &mx->scratch, mx))
+        if (v->op != SG_OP_STRING && !sg_value_match(v, &mx->scratch, mx))
             return 0;
         *hit = &mx->scratch;
         return 1;

@@ -101,6 +101,47 @@ static void test_envelopes(void)
     CHECK(q.n == 2 && q.index[1] == 2);
 }
 
+/* Envelopes as elements of a top-level array, beside an event: each
+ * DATA_MESSAGE's messages, in order, at their quotes; the event between
+ * them is an array element (container KVST_CONTAINER_ARRAY); a
+ * CONTROL_MESSAGE yields nothing; an element with logEvents that is
+ * neither is not CloudTrail. */
+static void test_in_array(void)
+{
+    static const char text[] =
+        "[{\"messageType\":\"CONTROL_MESSAGE\",\"logEvents\":[{\"message\":\"CWL\"}]},\n"
+        " {\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"id\":\"1\",\"message\":\"" EVENT_MSG
+        "\"},{\"id\":\"2\",\"message\":\"" OTHER_MSG "\"}]},\n"
+        " {\"eventVersion\":\"1.08\",\"eventName\":\"ListStreams\"},\n"
+        " {\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"message\":\"" EVENT_MSG "\"}]}]";
+    static const char other[] =
+        "[{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":{}}]";
+    const char *first = strstr(text, "\"message\":\"{") + 10;
+    const char *second = strstr(first + 1, "\"message\":\"{") + 10;
+    const char *event = strstr(text, "{\"eventVersion");
+    const char *fourth = strstr(second + 1, "\"message\":\"{") + 10;
+    seen s;
+    int pull;
+
+    for (pull = 0; pull < 2; pull++) {
+        CHECK_EQ(run(text, sizeof text - 1, 0, 0, 0, pull, &s), 0);
+        CHECK_EQ(s.n, 4);
+        CHECK(s.index[0] == 0 && s.index[1] == 1 && s.index[2] == 2 && s.index[3] == 3);
+        CHECK(s.container[0] == KVST_CONTAINER_CLOUDWATCH_LOGS &&
+              s.container[1] == KVST_CONTAINER_CLOUDWATCH_LOGS &&
+              s.container[2] == KVST_CONTAINER_ARRAY &&
+              s.container[3] == KVST_CONTAINER_CLOUDWATCH_LOGS);
+        CHECK_EQ(s.offset[0], (uint64_t)(first - text));
+        CHECK_EQ(s.offset[1], (uint64_t)(second - text));
+        CHECK_EQ(s.offset[2], (uint64_t)(event - text));
+        CHECK_EQ(s.offset[3], (uint64_t)(fourth - text));
+        CHECK(s.line[0] == 2 && s.line[2] == 3 && s.line[3] == 4);
+        CHECK_EQ(s.column[0], (uint64_t)(first - strchr(text, '\n')));
+    }
+    CHECK_EQ(run(other, sizeof other - 1, 0, 0, 0, 0, &s), KVST_E_NOT_CLOUDTRAIL);
+    CHECK_EQ(s.n, 0);
+}
+
 /* The envelope is one record: the record limit exactly at its size
  * passes, one under fails at it; a message deeper than the depth limit
  * fails at the message. */
@@ -159,6 +200,7 @@ static void test_bad_message(void)
 int main(void)
 {
     test_envelopes();
+    test_in_array();
     test_limits();
     test_bad_message();
     return check_done("cloudwatch");

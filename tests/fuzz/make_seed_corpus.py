@@ -39,7 +39,7 @@ FIXTURES = [
     'fixtures/stratus-array.json', 'fixtures/truncated-log.json',
     'fixtures/trailscraper-log.json.gz',
     'fixtures/cloudwatch-logs.jsonl', 'fixtures/cloudwatch-logs.json.gz',
-    'fixtures/cloudwatch-logs-bad.jsonl',
+    'fixtures/cloudwatch-logs-bad.jsonl', 'fixtures/cloudwatch-logs-array.json',
 ]
 
 # KVS data events (issue 16): the whole fixtures, and each record alone as

@@ -162,9 +162,22 @@ def records_of(text):
     """[(char index of the record's '{', record dict)] as the contract
     reads the text: Records arrays, arrays, single/concatenated events,
     EventBridge envelopes (the record is detail: its own '{'), CloudWatch
-    Logs envelopes (each record is a message: json.loads of the string, at
-    the string's opening quote)."""
+    Logs envelopes, at the top or as array elements (each record is a
+    message: json.loads of the string, at the string's opening quote)."""
     out = []
+
+    def messages(start):
+        for key, vstart, v, _ in walk_object_members(text, start):
+            if key != "logEvents":
+                continue
+            for estart, e in walk_array(text, vstart)[0]:
+                for k2, mstart, m, _ in walk_object_members(text, estart):
+                    if k2 == "message":
+                        rec = DECODER.decode(m)
+                        if not is_event(rec):
+                            raise NotCloudTrail("a message is not an event")
+                        out.append((mstart, rec))
+
     i = skip_ws(text, 0)
     if i < len(text) and text[i] == "\ufeff":
         raise NotCloudTrail("byte order mark")
@@ -172,9 +185,12 @@ def records_of(text):
         if text[i] == "[":
             elems, i = walk_array(text, i)
             for start, v in elems:
-                if not is_event(v):
+                if is_event(v):
+                    out.append((start, v))
+                elif cloudwatch_kind(v) == "data":
+                    messages(start)
+                elif cloudwatch_kind(v) != "control":
                     raise NotCloudTrail("array element is not an event")
-                out.append((start, v))
         elif text[i] == "{":
             start = i
             val, end = DECODER.raw_decode(text, i)
@@ -194,16 +210,7 @@ def records_of(text):
             elif cloudwatch_kind(val) == "control":
                 pass
             elif cloudwatch_kind(val) == "data":
-                for key, vstart, v, _ in walk_object_members(text, start):
-                    if key != "logEvents":
-                        continue
-                    for estart, e in walk_array(text, vstart)[0]:
-                        for k2, mstart, m, _ in walk_object_members(text, estart):
-                            if k2 == "message":
-                                rec = DECODER.decode(m)
-                                if not is_event(rec):
-                                    raise NotCloudTrail("a message is not an event")
-                                out.append((mstart, rec))
+                messages(start)
             elif eventbridge_detail(val):
                 for key, vstart, v, _ in walk_object_members(text, start):
                     if key == "detail":
@@ -566,6 +573,9 @@ def serialisations(records):
                                     "message": json.dumps(r, separators=(",", ":"))}
                                    for j, r in enumerate(records[k:k + 25])]})
     out.append(("cloudwatch-jsonl", "".join(json.dumps(e) + "\n" for e in envs).encode(), False))
+    # ... and as the elements of one JSON array, as a consumer that
+    # collects them writes them.
+    out.append(("cloudwatch-array", json.dumps(envs, indent=1).encode(), False))
     cw = "".join(json.dumps(e, separators=(",", ":")) for e in envs).encode()
     out.append(("cloudwatch-gzip", cw, b"".join(
         gzip.compress(json.dumps(e, separators=(",", ":")).encode(), mtime=0) for e in envs)))

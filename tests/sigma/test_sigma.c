@@ -412,6 +412,77 @@ static void test_raw_or_lookup_same(void)
     free(text);
 }
 
+/* One event with the given userAgent (NULL: none) through rs: its
+ * matches, and in *evaluated the rules evaluated past the prefilter. */
+static int agent_matches(const kvst_sigma_ruleset *rs, const char *agent,
+                         uint64_t *evaluated)
+{
+    char json[512];
+    kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    kvst_sigma_state *st = NULL;
+    kvst_sigma_stats stats;
+    const kvst_event *ev;
+    struct counter c;
+    int total = 0;
+    snprintf(json, sizeof json,
+             "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-05-01T10:00:00Z\","
+             "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\"%s%s%s}",
+             agent ? ",\"userAgent\":\"" : "", agent ? agent : "", agent ? "\"" : "");
+    memset(&c, 0, sizeof c);
+    po.flags = KVST_FLAG_KEEP_RAW;
+    CHECK_EQ(kvst_parser_new(&po, &p), 0);
+    CHECK_EQ(kvst_sigma_state_new(rs, &st), 0);
+    CHECK_EQ(kvst_parser_feed(p, json, strlen(json)), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    while (kvst_parser_next(p, &ev) == 1)
+        total += kvst_sigma_match(st, ev, on_match, &c);
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    kvst_sigma_state_stats(st, &stats);
+    CHECK_EQ(stats.events, 1);
+    *evaluated = stats.rule_evaluations;
+    kvst_sigma_state_free(st);
+    kvst_parser_free(p);
+    return total;
+}
+
+/* A rule no eventName indexes is still evaluated only for the events
+ * with a value its condition needs in an envelope field (its key, here
+ * userAgent): folded compares let 'trufflehog' through to a |cased rule,
+ * which then does not match; one byte under or over, or no userAgent,
+ * never reaches it. A negated test gives no key. */
+static void test_key_prefilter(void)
+{
+    char *text = rule("  sel:\n    userAgent|cased: TruffleHog\n  condition: sel\n");
+    char *negated = rule("  sel:\n    userAgent: TruffleHog\n  condition: not sel\n");
+    size_t errors;
+    kvst_sigma_ruleset *rs = build(NULL, text, &errors, NULL);
+    kvst_sigma_ruleset *neg;
+    uint64_t evaluated;
+    CHECK_EQ(errors, 0);
+    CHECK_EQ(agent_matches(rs, "TruffleHog", &evaluated), 1);
+    CHECK_EQ(evaluated, 1);
+    CHECK_EQ(agent_matches(rs, "trufflehog", &evaluated), 0);
+    CHECK_EQ(evaluated, 1);
+    CHECK_EQ(agent_matches(rs, "TruffleHo", &evaluated), 0);
+    CHECK_EQ(evaluated, 0);
+    CHECK_EQ(agent_matches(rs, "TruffleHogs", &evaluated), 0);
+    CHECK_EQ(evaluated, 0);
+    CHECK_EQ(agent_matches(rs, NULL, &evaluated), 0);
+    CHECK_EQ(evaluated, 0);
+    neg = build(NULL, negated, &errors, NULL);
+    CHECK_EQ(errors, 0);
+    CHECK_EQ(agent_matches(neg, "TruffleHo", &evaluated), 1);
+    CHECK_EQ(evaluated, 1);
+    CHECK_EQ(agent_matches(neg, "TruffleHog", &evaluated), 0);
+    CHECK_EQ(evaluated, 1);
+    kvst_sigma_ruleset_free(rs);
+    kvst_sigma_ruleset_free(neg);
+    free(text);
+    free(negated);
+}
+
 static void test_options_size(void)
 {
     struct {
@@ -483,6 +554,7 @@ int main(void)
     test_deep_nesting();
     test_regex_bounded();
     test_raw_or_lookup_same();
+    test_key_prefilter();
     test_options_size();
     test_threads_share_a_ruleset();
     return check_done("test_sigma");

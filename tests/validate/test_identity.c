@@ -543,6 +543,19 @@ static void test_json_entry(void)
     CHECK_EQ(classify_json("true", &i), KVST_E_NOT_CLOUDTRAIL);
     CHECK_EQ(classify_json("{\"type\":\"IAM\xff\"}", &i),
              KVST_E_ENCODING);
+    /* UTF-8 by the strict check, not yajl's lax one (nor its message):
+     * an overlong form and an encoded surrogate in a string, a sequence
+     * cut short by the quote; a syntax error before an ill-formed
+     * sequence is the syntax error; one outside a string is a byte that
+     * JSON does not allow there, and well-formed UTF-8 passes. */
+    CHECK_EQ(classify_json("{\"type\":\"IAM\xc0\xafUser\"}", &i), KVST_E_ENCODING);
+    CHECK_EQ(classify_json("{\"type\":\"IAM\xed\xa0\x80\"}", &i), KVST_E_ENCODING);
+    CHECK_EQ(classify_json("{\"type\":\"IAM\xe2\x82\"}", &i), KVST_E_ENCODING);
+    CHECK_EQ(classify_json("{\"t\\\"\xff\":1}", &i), KVST_E_ENCODING); /* after an escaped quote */
+    CHECK_EQ(classify_json("{\"type\" 1 \"IAM\xff\"}", &i), KVST_E_SYNTAX);
+    CHECK_EQ(classify_json("{\"type\":\xff}", &i), KVST_E_SYNTAX);
+    CHECK_EQ(classify_json("{\"type\":\xc3\xa9}", &i), KVST_E_SYNTAX);
+    CHECK_EQ(classify_json("{\"type\":\"IAMUs\xc3\xa9r\"}", &i), 0);
 
     CHECK_EQ(kvst_identity_classify_json(NULL, 0, &i), KVST_E_INVAL);
     CHECK_EQ(kvst_identity_classify_json("{}", 2, NULL), KVST_E_INVAL);
