@@ -145,6 +145,30 @@ typedef struct kvst_probe {
     size_t last_end;   /* end of the last token, from the candidate's start */
 } kvst_probe;
 
+/* Recovery found the next record (recovery.c): the parser restarts the
+ * tokenizer with the prefix (the record's container reopened, ending at
+ * absolute offset abs) and feeds it rest from byte from on, then frees
+ * rest. */
+typedef struct kvst_resume {
+    int pending;
+    kvst_buf rest;
+    size_t from;
+    const char *prefix;
+    size_t prefix_len;
+    uint64_t abs;
+} kvst_resume;
+
+/* What the tokenizer does when a record breaks (its error is set), set by
+ * the parser (kvst__tok_new). broke returns the status when the parse
+ * cannot go on; else 0, once the parser took the tokenizer's handle away
+ * (kvst__tok_drop): then rest is given every byte of the feed after the
+ * error, until the parser restarts the tokenizer (kvst__tok_restart). */
+typedef struct kvst_break_sink {
+    int (*broke)(void *ctx);
+    int (*rest)(void *ctx, const unsigned char *buf, size_t len);
+    void *ctx;
+} kvst_break_sink;
+
 /* Per nesting level: what is open there. */
 typedef struct kvst_level {
     uint32_t node;    /* tape index of the container, KVST_NO_NODE when not taped */
@@ -163,7 +187,8 @@ struct kvst_parser {
     kvst_input *input;
 
     /* stage 2: tokenizer */
-    yajl_handle yajl;
+    yajl_handle yajl;             /* NULL while a broken record's bytes go to brk.rest */
+    kvst_break_sink brk;          /* where a broken record goes (set by the parser) */
     void *yajl_blocks;            /* every live yajl allocation (see tokenizer.c) */
     size_t yajl_cap;              /* largest allocation yajl may make */
     jmp_buf yajl_jmp;
@@ -244,8 +269,12 @@ struct kvst_parser {
     kvst_error next_broken;       /* the probe's: a record that broke too */
     char next_msg[512];
     char next_exc[256];
+    kvst_resume resume;           /* the next record found: lexing takes over */
 
     /* delivery */
+    /* the byte handler of the parser's mode: lexing, or recovery (expat's
+     * processor) */
+    int (*process)(kvst_parser *p, const unsigned char *buf, size_t len);
     kvst_filter_impl *filter;     /* NULL: every record (filter.c) */
     kvst_record *ready_head, *ready_tail; /* pull mode queue */
     kvst_record *handed;          /* record of the event last returned by next */
@@ -278,12 +307,12 @@ int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len);
 int kvst__lex_flush(kvst_parser *p);
 
 /* ---- tokenizer.c ------------------------------------------------------- */
-int kvst__tok_new(kvst_parser *p);
+int kvst__tok_new(kvst_parser *p, kvst_break_sink brk);
 void kvst__tok_free(kvst_parser *p);
 /* The gzip stage's output function: parse plain bytes. */
 int kvst__tok_feed(void *parser, const unsigned char *buf, size_t len);
 /* The same for the first len bytes of buf; an error sees all avail bytes
- * (recovery then takes them all). */
+ * (the break sink then takes them all). */
 int kvst__tok_feed_part(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail);
 int kvst__tok_finish(kvst_parser *p);
 /* The fast lexer reports the tokens of buf (len: to the feed's end): then
@@ -299,21 +328,30 @@ int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin);
     ((p)->opts.max_string_bytes == (p)->opts.max_record_bytes ? "record limit" \
                                                               : "limit")
 extern const yajl_callbacks kvst__builder_callbacks;
-/* Guarded yajl calls for other handles (the recovery probe): non-zero when
- * an allocation was refused (p->jmp_code says why). */
-int kvst__tok_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
-                            yajl_handle *out);
-int kvst__tok_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
-                            size_t len, yajl_status *st);
-void kvst__tok_release(kvst_parser *p, yajl_handle h);
-/* Recovery: drop the failed main handle; make a new one primed with a
- * virtual prefix that ends at absolute offset abs. */
+/* Recovery mode (the parser switches to it): drop the failed main handle;
+ * make a new one primed with a virtual prefix that ends at absolute
+ * offset abs. */
 void kvst__tok_drop(kvst_parser *p);
 int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, uint64_t abs);
 
+/* ---- yajl_guard.c ---------------------------------------------------------- */
+/* yajl calls with the allocator guard, for every handle of the parser (the
+ * tokenizer's, recovery's probe): non-zero when an allocation was refused
+ * (p->jmp_code says why). */
+int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
+                             yajl_handle *out);
+int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
+                             size_t len, yajl_status *st);
+void kvst__yajl_release(kvst_parser *p, yajl_handle h);
+/* Free every yajl block of the parser, whatever yajl's state. */
+void kvst__yajl_free_all(kvst_parser *p);
+
 /* ---- recovery.c ------------------------------------------------------------ */
-/* After an error in recovery mode: p->status if it cannot be recovered,
- * else 0 (or a new error) once the broken record is on its way. */
+/* A mode the parser switches to when a record breaks. After an error in
+ * recovery mode: p->status if it cannot be recovered, else 0 (or a new
+ * error) once the broken record is on its way; the parser then drops the
+ * tokenizer's handle and gives recovery the bytes (kvst__recover_feed)
+ * until p->resume says where lexing takes over again. */
 int kvst__recover_begin(kvst_parser *p);
 int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len);
 int kvst__recover_finish(kvst_parser *p);

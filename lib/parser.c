@@ -27,6 +27,9 @@ int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
 }
 
 static int deliver(void *ctx, kvst_record *r);
+static int lex_bytes(kvst_parser *p, const unsigned char *buf, size_t len);
+static int on_break(void *ctx);
+static int on_break_rest(void *ctx, const unsigned char *buf, size_t len);
 
 static uint64_t limit_or(uint64_t v, uint64_t dflt)
 {
@@ -93,8 +96,14 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
         sink.ctx = p;
         rc = kvst__builder_init(p, sink);
     }
-    if (!rc)
-        rc = kvst__tok_new(p);
+    if (!rc) {
+        kvst_break_sink brk;
+        brk.broke = on_break;
+        brk.rest = on_break_rest;
+        brk.ctx = p;
+        p->process = lex_bytes;
+        rc = kvst__tok_new(p, brk);
+    }
     if (!rc)
         kvst__lex_init(p);
     if (rc) {
@@ -120,6 +129,75 @@ static void release_handed(kvst_parser *p)
     }
 }
 
+/* ---- the parser's modes: lexing, or recovery ----------------------------- */
+
+/* As expat swaps its processor, the parser swaps the handler of its plain
+ * bytes (p->process): lexing (the fast lexer, the tokenizer) while the
+ * records are good; recovery (recovery.c) from a broken record on, until
+ * it has found the next record and hands control back. */
+
+static int lex_bytes(kvst_parser *p, const unsigned char *buf, size_t len)
+{
+    return kvst__lex_feed(p, buf, len);
+}
+
+/* rc: of a call into recovery. When recovery has found the next record,
+ * lexing takes over there, with the tokenizer made anew. */
+static int resumed(kvst_parser *p, int rc)
+{
+    kvst_resume r;
+
+    if (rc || !p->resume.pending)
+        return rc;
+    r = p->resume;
+    memset(&p->resume, 0, sizeof p->resume);
+    p->process = lex_bytes;
+    rc = kvst__tok_restart(p, (const unsigned char *)r.prefix, r.prefix_len, r.abs);
+    if (!rc)
+        rc = kvst__tok_feed(p, r.rest.data + r.from, r.rest.len - r.from);
+    kvst__buf_free(&r.rest, &p->alloc);
+    return rc;
+}
+
+static int recover_bytes(kvst_parser *p, const unsigned char *buf, size_t len)
+{
+    if (p->cursor.status)
+        return p->cursor.status;
+    return resumed(p, kvst__recover_feed(p, buf, len));
+}
+
+/* The tokenizer's break sink: a record broke. Recovery mode begins when
+ * recovery can take the input over (else the error stands): the
+ * tokenizer's handle goes, and the bytes go to recovery. */
+static int on_break(void *ctx)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    uint64_t resyncs = p->resyncs;
+    int rc = kvst__recover_begin(p);
+
+    if (p->resyncs != resyncs) {
+        kvst__tok_drop(p);
+        p->process = recover_bytes;
+    }
+    return resumed(p, rc);
+}
+
+/* The bytes of a feed after a broken record, that the tokenizer was
+ * given: recovery's. */
+static int on_break_rest(void *ctx, const unsigned char *buf, size_t len)
+{
+    return recover_bytes((kvst_parser *)ctx, buf, len);
+}
+
+/* The gzip stage's output function: the plain bytes, to the mode's
+ * handler. */
+static int parse_bytes(void *ctx, const unsigned char *buf, size_t len)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+
+    return p->process(p, buf, len);
+}
+
 /* An error raised by the gzip stage (the tokenizer sets its own). */
 static int input_failure(kvst_parser *p, int rc)
 {
@@ -139,7 +217,7 @@ int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
     if (p->finished)
         return KVST_E_INVAL;
     release_handed(p);
-    rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, kvst__lex_feed, p);
+    rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, parse_bytes, p);
     if (kvst__lex_flush(p)) /* what was held for a next piece */
         return p->cursor.status;
     return rc ? input_failure(p, rc) : 0;
@@ -157,12 +235,15 @@ int kvst_parser_finish(kvst_parser *p)
         return 0;
     p->finished = 1;
     release_handed(p);
-    rc = kvst__input_finish(p->input, kvst__lex_feed, p);
+    rc = kvst__input_finish(p->input, parse_bytes, p);
     if (kvst__lex_flush(p))
         return p->cursor.status;
     if (rc)
         return input_failure(p, rc);
-    rc = kvst__tok_finish(p);
+    if (p->process == recover_bytes)
+        rc = resumed(p, kvst__recover_finish(p));
+    else
+        rc = kvst__tok_finish(p);
     if (rc)
         return rc;
     if (p->top_values == 0)
@@ -405,6 +486,7 @@ void kvst_parser_free(kvst_parser *p)
     kvst__record_destroy(p, p->handed);
     kvst__input_free(p->input);
     kvst__buf_free(&p->resync, &p->alloc);
+    kvst__buf_free(&p->resume.rest, &p->alloc);
     kvst__cursor_free(&p->cursor, &p->alloc);
     kvst__lex_free(p);
     kvst__filter_free(&p->alloc, p->filter);

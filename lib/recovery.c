@@ -8,9 +8,17 @@
  * kept (up to the record limit); every '{' after the error is a candidate,
  * probed with a yajl handle of its own that is fed each new chunk as it
  * comes: a candidate is accepted only if it parses whole as an object with
- * an event key (or has one within the record limit). The main yajl handle is then made anew and primed with a
- * virtual prefix that reopens the container ("{\"Records\":[" or "["),
- * placed so that the real bytes keep their absolute offsets.
+ * an event key (or has one within the record limit).
+ *
+ * Recovery is a mode of the parser, not a stage of the flow: when a record
+ * breaks, the parser switches its byte handler from lexing to recovery
+ * (kvst__recover_begin, then kvst__recover_feed for every later byte) and
+ * takes the tokenizer's handle away. Once the next record is found,
+ * recovery hands control back (p->resume): the parser makes the main yajl
+ * handle anew, primed with a virtual prefix that reopens the container
+ * ("{\"Records\":[" or "["), placed so that the real bytes keep their
+ * absolute offsets, and lexes on from the candidate. Recovery calls
+ * nothing of the tokenizer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -178,7 +186,7 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
 static void probe_release(kvst_parser *p)
 {
     if (p->probe.h)
-        kvst__tok_release(p, p->probe.h);
+        kvst__yajl_release(p, p->probe.h);
     p->probe.h = NULL;
 }
 
@@ -205,7 +213,7 @@ static int probe_at(kvst_parser *p, size_t cand, int at_end)
         probe_release(p);
     if (!pr->h) {
         memset(pr, 0, sizeof *pr);
-        if (kvst__tok_guarded_alloc(p, &probe_callbacks, pr, &pr->h)) {
+        if (kvst__yajl_guarded_alloc(p, &probe_callbacks, pr, &pr->h)) {
             pr->h = NULL;
             return PROBE_ERROR;
         }
@@ -214,7 +222,7 @@ static int probe_at(kvst_parser *p, size_t cand, int at_end)
     }
     if (n > pr->fed && pr->st == yajl_status_ok && !pr->done) {
         pr->base = pr->fed;
-        rc = kvst__tok_guarded_parse(p, pr->h, buf + cand + pr->fed, n - pr->fed, &pr->st);
+        rc = kvst__yajl_guarded_parse(p, pr->h, buf + cand + pr->fed, n - pr->fed, &pr->st);
         pr->fed = n;
     }
     st = pr->st;
@@ -300,7 +308,8 @@ static void region_line(const kvst_parser *p, size_t at, uint64_t *line, uint64_
 }
 
 /* The candidate at resync.data[at] is the next record: report the broken
- * one, reopen the container and parse on from there. */
+ * one, and say (p->resume) how the parser reopens the container and
+ * parses on from there. */
 static int resume_at(kvst_parser *p, size_t at)
 {
     static const char records_prefix[] = "{\"Records\":[";
@@ -329,11 +338,15 @@ static int resume_at(kvst_parser *p, size_t at)
     kvst__builder_restart(p);
     /* history: the bytes just before the candidate, for error excerpts */
     kvst__cursor_resume(&p->cursor, abs, line, line_start, rest.data, at);
-    rc = kvst__tok_restart(p, (const unsigned char *)prefix, plen, abs);
-    if (!rc)
-        rc = kvst__tok_feed(p, rest.data + at, rest.len - at);
-    kvst__buf_free(&rest, &p->alloc);
-    return rc;
+    /* Control goes back to the parser: it restarts the tokenizer with the
+     * prefix and feeds it the bytes from the candidate on (p->resume). */
+    p->resume.rest = rest;
+    p->resume.from = at;
+    p->resume.prefix = prefix;
+    p->resume.prefix_len = plen;
+    p->resume.abs = abs;
+    p->resume.pending = 1;
+    return 0;
 }
 
 /* The candidate at resync.data[at] began as an event and broke too: what
@@ -517,9 +530,9 @@ int kvst__recover_begin(kvst_parser *p)
     kvst__cursor_skip_to(&p->cursor, p->cursor.chunk_base + p->cursor.chunk_len);
     p->bytes_json = p->cursor.chunk_base;
     p->rec_active = 0;
-    kvst__tok_drop(p);
 
-    /* The error is now the broken record's: the parser goes on. */
+    /* The error is now the broken record's: the parser goes on (and takes
+     * the tokenizer's handle away: its state is the broken record's). */
     kvst__cursor_clear(&p->cursor);
     p->resyncing = 1;
     p->resyncs++;

@@ -1,15 +1,15 @@
 /*
  * Stage 2: the yajl tokenizer. Feeds plain bytes to yajl, turns yajl's
  * per-chunk offsets into absolute offsets, lines and columns, and yajl's
- * errors into kvst errors with an excerpt.
+ * errors into kvst errors with an excerpt. Its calls into yajl go through
+ * the allocator guard (yajl_guard.c).
  *
- * yajl 2.1 does not check its own allocations (a NULL from malloc is
- * dereferenced), so its allocator hooks never return NULL: on failure, or
- * when yajl wants more than the string limit allows (it buffers a whole
- * string before reporting it), they longjmp back to the call into yajl and
- * the parser fails for good. Every yajl block is kept on a list, and the
- * handle is freed through that list, never through yajl's half-updated
- * state.
+ * When a record breaks, the tokenizer tells the parser's break sink
+ * (kvst_break_sink, set by kvst__tok_new): in recovery mode the parser
+ * takes the tokenizer's handle away (kvst__tok_drop), and the bytes of the
+ * feed after the error go to the sink's rest until the parser restarts the
+ * tokenizer at the next record (kvst__tok_restart). The tokenizer knows
+ * nothing of recovery.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,106 +17,11 @@
 #include "internal.h"
 #include "scan.h"
 
-/* Header in front of every yajl allocation: a doubly linked list. */
-typedef struct yblock {
-    struct yblock *prev, *next;
-    size_t size;
-    size_t pad_; /* keeps the payload 16-byte aligned on 64-bit */
-} yblock;
-
-static void yblock_link(kvst_parser *p, yblock *b)
+int kvst__tok_new(kvst_parser *p, kvst_break_sink brk)
 {
-    b->prev = NULL;
-    b->next = (yblock *)p->yajl_blocks;
-    if (b->next)
-        b->next->prev = b;
-    p->yajl_blocks = b;
-}
-
-static void yblock_unlink(kvst_parser *p, yblock *b)
-{
-    if (b->prev)
-        b->prev->next = b->next;
-    else
-        p->yajl_blocks = b->next;
-    if (b->next)
-        b->next->prev = b->prev;
-}
-
-/* Outside a guarded call (yajl_get_error allocates, and checks) a refusal
- * is an ordinary NULL. */
-static void yajl_refuse(kvst_parser *p, int code)
-{
-    if (!p->in_yajl)
-        return;
-    p->jmp_code = code;
-    longjmp(p->yajl_jmp, 1);
-}
-
-static void *y_malloc(void *ctx, size_t size)
-{
-    kvst_parser *p = (kvst_parser *)ctx;
-    yblock *b;
-
-    if (size > p->yajl_cap) {
-        yajl_refuse(p, KVST_E_LIMIT);
-        return NULL;
-    }
-    b = (yblock *)kvst__malloc(&p->alloc, sizeof *b + size);
-    if (!b) {
-        yajl_refuse(p, KVST_E_NOMEM);
-        return NULL;
-    }
-    b->size = size;
-    yblock_link(p, b);
-    return b + 1;
-}
-
-static void *y_realloc(void *ctx, void *ptr, size_t size)
-{
-    kvst_parser *p = (kvst_parser *)ctx;
-    yblock *b, *nb;
-
-    if (!ptr)
-        return y_malloc(ctx, size);
-    if (size > p->yajl_cap) {
-        yajl_refuse(p, KVST_E_LIMIT);
-        return NULL;
-    }
-    b = (yblock *)ptr - 1;
-    yblock_unlink(p, b);
-    nb = (yblock *)kvst__realloc(&p->alloc, b, sizeof *b + size);
-    if (!nb) {
-        yblock_link(p, b); /* the old block is still valid */
-        yajl_refuse(p, KVST_E_NOMEM);
-        return NULL;
-    }
-    nb->size = size;
-    yblock_link(p, nb);
-    return nb + 1;
-}
-
-static void y_free(void *ctx, void *ptr)
-{
-    kvst_parser *p = (kvst_parser *)ctx;
-    yblock *b;
-
-    if (!ptr)
-        return;
-    b = (yblock *)ptr - 1;
-    yblock_unlink(p, b);
-    kvst__free(&p->alloc, b);
-}
-
-int kvst__tok_new(kvst_parser *p)
-{
-    yajl_alloc_funcs af;
     uint64_t cap;
 
-    af.malloc = y_malloc;
-    af.realloc = y_realloc;
-    af.free = y_free;
-    af.ctx = p;
+    p->brk = brk;
     /* yajl doubles its buffer while a string grows: room for the longest
      * allowed string twice over, plus slack for its stacks. */
     cap = p->opts.max_string_bytes;
@@ -125,31 +30,16 @@ int kvst__tok_new(kvst_parser *p)
     cap = cap > (uint64_t)-1 - p->opts.max_depth ? (uint64_t)-1 : cap + p->opts.max_depth;
     p->yajl_cap = cap > (uint64_t)(size_t)-1 ? (size_t)-1 : (size_t)cap;
 
-    p->in_yajl = 1;
-    if (setjmp(p->yajl_jmp)) {
-        p->in_yajl = 0;
+    if (kvst__yajl_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
         return p->jmp_code;
-    }
-    p->yajl = yajl_alloc(&kvst__builder_callbacks, &af, p);
-    if (p->yajl)
-        yajl_config(p->yajl, yajl_allow_multiple_values, 1);
+    yajl_config(p->yajl, yajl_allow_multiple_values, 1);
     p->cursor.yajl = p->yajl;
-    p->in_yajl = 0;
-    return p->yajl ? 0 : KVST_E_NOMEM;
+    return 0;
 }
 
 void kvst__tok_free(kvst_parser *p)
 {
-    /* Every yajl block is on the list, so freeing the list frees the handle
-     * whether or not yajl's own state is consistent (after a longjmp). */
-    yblock *b = (yblock *)p->yajl_blocks;
-
-    while (b) {
-        yblock *n = b->next;
-        kvst__free(&p->alloc, b);
-        b = n;
-    }
-    p->yajl_blocks = NULL;
+    kvst__yajl_free_all(p);
     p->yajl = p->cursor.yajl = NULL;
 }
 
@@ -402,56 +292,9 @@ static int yajl_failure(kvst_parser *p, int at_end)
     return kvst__cursor_fail_at(&p->cursor, code, off, "%s", text);
 }
 
-/* yajl_parse with the longjmp landing pad of the allocator hooks; 1 when
- * an allocation was refused (p->jmp_code says why). Kept apart so that no
- * local of the caller lives across setjmp. */
-int kvst__tok_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
-                            size_t n, yajl_status *st)
-{
-    p->in_yajl = 1;
-    if (setjmp(p->yajl_jmp)) {
-        p->in_yajl = 0;
-        return 1;
-    }
-    *st = yajl_parse(h, buf, n);
-    p->in_yajl = 0;
-    return 0;
-}
-
-int kvst__tok_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
-                            yajl_handle *out)
-{
-    yajl_alloc_funcs af;
-
-    af.malloc = y_malloc;
-    af.realloc = y_realloc;
-    af.free = y_free;
-    af.ctx = p;
-    *out = NULL;
-    p->in_yajl = 1;
-    if (setjmp(p->yajl_jmp)) {
-        p->in_yajl = 0;
-        return 1;
-    }
-    *out = yajl_alloc(cb, &af, ctx);
-    p->in_yajl = 0;
-    if (!*out) {
-        p->jmp_code = KVST_E_NOMEM;
-        return 1;
-    }
-    return 0;
-}
-
-void kvst__tok_release(kvst_parser *p, yajl_handle h)
-{
-    (void)p;
-    if (h)
-        yajl_free(h);
-}
-
 void kvst__tok_drop(kvst_parser *p)
 {
-    kvst__tok_release(p, p->yajl);
+    kvst__yajl_release(p, p->yajl);
     p->yajl = p->cursor.yajl = NULL;
 }
 
@@ -460,7 +303,7 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
     yajl_status st = yajl_status_ok;
     int rc;
 
-    if (kvst__tok_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
+    if (kvst__yajl_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
         return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, abs, "out of memory");
     yajl_config(p->yajl, yajl_allow_multiple_values, 1);
     p->cursor.yajl = p->yajl;
@@ -470,7 +313,7 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
     p->cursor.chunk = prefix;
     p->cursor.chunk_len = len;
     p->cursor.chunk_base = abs - len;
-    rc = len ? kvst__tok_guarded_parse(p, p->yajl, prefix, len, &st) : 0;
+    rc = len ? kvst__yajl_guarded_parse(p, p->yajl, prefix, len, &st) : 0;
     p->cursor.chunk = NULL;
     p->cursor.chunk_len = 0;
     p->cursor.chunk_base = abs;
@@ -570,6 +413,16 @@ int kvst__tok_feed_part(kvst_parser *p, const unsigned char *buf, size_t len, si
 
 static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size_t avail);
 
+/* A record broke (the error is set): the parser's break sink decides.
+ * It returns the status when the parse cannot go on; else 0, and then
+ * the handle is gone (kvst__tok_drop) while the bytes go on elsewhere:
+ * every byte of the feed after the error goes to brk.rest, until the
+ * parser restarts the tokenizer (kvst__tok_restart). */
+static int record_broke(kvst_parser *p)
+{
+    return p->brk.broke(p->brk.ctx);
+}
+
 /*
  * The chunk after one whose end cut a UTF-8 sequence: its first bytes
  * complete the sequence, which yajl is then given on its own as a chunk
@@ -599,8 +452,8 @@ static int pend_feed(kvst_parser *p, const unsigned char *buf, size_t len, size_
         p->cursor.chunk_len = n;
         kvst__cursor_fail_at(&p->cursor, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
                       kvst__utf8_why(why));
-        rc = kvst__recover_begin(p);
-        return rc || !p->resyncing ? rc : kvst__recover_feed(p, buf, avail);
+        rc = record_broke(p);
+        return rc || p->yajl ? rc : p->brk.rest(p->brk.ctx, buf, avail);
     }
     memcpy(p->u8_pend + n, buf, k - n);
     rc = feed_bytes(p, p->u8_pend, k, k);
@@ -609,8 +462,8 @@ static int pend_feed(kvst_parser *p, const unsigned char *buf, size_t len, size_
     avail -= k - n;
     if (rc)
         return rc;
-    if (p->resyncing) /* yajl rejected the sequence's string: recovery takes the rest */
-        return kvst__recover_feed(p, buf, avail);
+    if (!p->yajl) /* yajl rejected the sequence's string: the rest goes on elsewhere */
+        return p->brk.rest(p->brk.ctx, buf, avail);
     return len ? feed_bytes(p, buf, len, avail) : 0;
 }
 
@@ -618,8 +471,8 @@ static int feed_chunk(kvst_parser *p, const unsigned char *buf, size_t len, size
 {
     if (p->cursor.status)
         return p->cursor.status;
-    if (p->resyncing)
-        return kvst__recover_feed(p, buf, avail);
+    if (!p->yajl) /* a record broke: the bytes go on elsewhere */
+        return p->brk.rest(p->brk.ctx, buf, avail);
     if (p->u8_pend_n && len)
         return pend_feed(p, buf, len, avail);
     return feed_bytes(p, buf, len, avail);
@@ -648,7 +501,7 @@ static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size
     else if (ff)
         n = (size_t)(ff - buf);
 
-    if (kvst__tok_guarded_parse(p, p->yajl, buf, n, &st)) {
+    if (kvst__yajl_guarded_parse(p, p->yajl, buf, n, &st)) {
         if (p->jmp_code == KVST_E_LIMIT)
             return kvst__cursor_fail_at(&p->cursor, KVST_E_LIMIT, token_start(p),
                                  "a string is longer than the %s of %llu bytes",
@@ -658,21 +511,21 @@ static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size
     }
 
     if (st == yajl_status_client_canceled)
-        return p->cursor.status ? kvst__recover_begin(p) : KVST_E_ABORTED;
+        return p->cursor.status ? record_broke(p) : KVST_E_ABORTED;
     if (st == yajl_status_error) {
         yajl_failure(p, 0);
-        return kvst__recover_begin(p);
+        return record_broke(p);
     }
     if (n < n8) {
         kvst__cursor_fail_at(&p->cursor, KVST_E_SYNTAX, p->cursor.chunk_base + n,
                       "%s is not JSON white space (nor allowed in a string)",
                       buf[n] == '\f' ? "a form feed" : "a vertical tab");
-        return kvst__recover_begin(p);
+        return record_broke(p);
     }
     if (bad != UINT64_MAX) {
         kvst__cursor_fail_at(&p->cursor, KVST_E_ENCODING, bad, "invalid UTF-8 in a string: %s",
                       kvst__utf8_why(why));
-        return kvst__recover_begin(p);
+        return record_broke(p);
     }
 
     p->cursor.chunk_len = n8; /* a cut UTF-8 sequence waits in u8_pend */
@@ -720,7 +573,7 @@ int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin)
     if (sl) {
         int refused;
         p->fl_standin = 1;
-        refused = kvst__tok_guarded_parse(p, p->yajl, (const unsigned char *)standin, sl, &st);
+        refused = kvst__yajl_guarded_parse(p, p->yajl, (const unsigned char *)standin, sl, &st);
         p->fl_standin = 0;
         if (refused)
             return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, p->cursor.chunk_base + n, "out of memory");
@@ -738,8 +591,8 @@ int kvst__tok_finish(kvst_parser *p)
 
     if (p->cursor.status)
         return p->cursor.status;
-    if (p->resyncing)
-        return kvst__recover_finish(p);
+    if (!p->yajl) /* a record broke: the parser finishes elsewhere */
+        return 0;
     if (p->u8_pend_n) /* the input ends inside a string's UTF-8 sequence */
         return kvst__cursor_fail_at(&p->cursor, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
                              kvst__utf8_why(KVST_UTF8_SHORT));

@@ -1,0 +1,167 @@
+/*
+ * The allocator guard of yajl: every yajl handle of a parser (the
+ * tokenizer's, recovery's probe) is made and fed through here.
+ *
+ * yajl 2.1 does not check its own allocations (a NULL from malloc is
+ * dereferenced), so its allocator hooks never return NULL: on failure, or
+ * when yajl wants more than the string limit allows (it buffers a whole
+ * string before reporting it), they longjmp back to the call into yajl and
+ * the parser fails for good. Every yajl block is kept on a list, and the
+ * handles are freed through that list, never through yajl's half-updated
+ * state.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* Header in front of every yajl allocation: a doubly linked list. */
+typedef struct yblock {
+    struct yblock *prev, *next;
+    size_t size;
+    size_t pad_; /* keeps the payload 16-byte aligned on 64-bit */
+} yblock;
+
+static void yblock_link(kvst_parser *p, yblock *b)
+{
+    b->prev = NULL;
+    b->next = (yblock *)p->yajl_blocks;
+    if (b->next)
+        b->next->prev = b;
+    p->yajl_blocks = b;
+}
+
+static void yblock_unlink(kvst_parser *p, yblock *b)
+{
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        p->yajl_blocks = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+}
+
+/* Outside a guarded call (yajl_get_error allocates, and checks) a refusal
+ * is an ordinary NULL. */
+static void yajl_refuse(kvst_parser *p, int code)
+{
+    if (!p->in_yajl)
+        return;
+    p->jmp_code = code;
+    longjmp(p->yajl_jmp, 1);
+}
+
+static void *y_malloc(void *ctx, size_t size)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    yblock *b;
+
+    if (size > p->yajl_cap) {
+        yajl_refuse(p, KVST_E_LIMIT);
+        return NULL;
+    }
+    b = (yblock *)kvst__malloc(&p->alloc, sizeof *b + size);
+    if (!b) {
+        yajl_refuse(p, KVST_E_NOMEM);
+        return NULL;
+    }
+    b->size = size;
+    yblock_link(p, b);
+    return b + 1;
+}
+
+static void *y_realloc(void *ctx, void *ptr, size_t size)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    yblock *b, *nb;
+
+    if (!ptr)
+        return y_malloc(ctx, size);
+    if (size > p->yajl_cap) {
+        yajl_refuse(p, KVST_E_LIMIT);
+        return NULL;
+    }
+    b = (yblock *)ptr - 1;
+    yblock_unlink(p, b);
+    nb = (yblock *)kvst__realloc(&p->alloc, b, sizeof *b + size);
+    if (!nb) {
+        yblock_link(p, b); /* the old block is still valid */
+        yajl_refuse(p, KVST_E_NOMEM);
+        return NULL;
+    }
+    nb->size = size;
+    yblock_link(p, nb);
+    return nb + 1;
+}
+
+static void y_free(void *ctx, void *ptr)
+{
+    kvst_parser *p = (kvst_parser *)ctx;
+    yblock *b;
+
+    if (!ptr)
+        return;
+    b = (yblock *)ptr - 1;
+    yblock_unlink(p, b);
+    kvst__free(&p->alloc, b);
+}
+
+/* yajl_parse with the longjmp landing pad of the allocator hooks; 1 when
+ * an allocation was refused (p->jmp_code says why). Kept apart so that no
+ * local of the caller lives across setjmp. */
+int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
+                            size_t n, yajl_status *st)
+{
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return 1;
+    }
+    *st = yajl_parse(h, buf, n);
+    p->in_yajl = 0;
+    return 0;
+}
+
+int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
+                            yajl_handle *out)
+{
+    yajl_alloc_funcs af;
+
+    af.malloc = y_malloc;
+    af.realloc = y_realloc;
+    af.free = y_free;
+    af.ctx = p;
+    *out = NULL;
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return 1;
+    }
+    *out = yajl_alloc(cb, &af, ctx);
+    p->in_yajl = 0;
+    if (!*out) {
+        p->jmp_code = KVST_E_NOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+void kvst__yajl_release(kvst_parser *p, yajl_handle h)
+{
+    (void)p;
+    if (h)
+        yajl_free(h);
+}
+
+void kvst__yajl_free_all(kvst_parser *p)
+{
+    /* Every yajl block is on the list, so freeing the list frees the handles
+     * whether or not yajl's own state is consistent (after a longjmp). */
+    yblock *b = (yblock *)p->yajl_blocks;
+
+    while (b) {
+        yblock *n = b->next;
+        kvst__free(&p->alloc, b);
+        b = n;
+    }
+    p->yajl_blocks = NULL;
+}
