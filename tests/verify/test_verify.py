@@ -397,15 +397,21 @@ def test_crypto_is_a_module_only_verify_loads():
         ["kvstrail_cli_crypto"]
 
 
+def _program_alone(tmp_path):
+    """A copy of the program in tmp_path (no module beside it), and the
+    environment that finds its libraries."""
+    ldd = subprocess.run(["ldd", CLI], capture_output=True, check=True, text=True).stdout
+    libdirs = sorted({os.path.dirname(m) for m in re.findall(r"=> (/\S+libkvstrail\S*)", ldd)})
+    alone = tmp_path / "kvstrail"
+    shutil.copy(CLI, alone)
+    return alone, dict(os.environ, LD_LIBRARY_PATH=":".join(libdirs))
+
+
 def test_crypto_module_missing(tmp_path):
     # A program with no module beside it or in its install directory: verify
     # says which paths it tried and exits 2; --help and the other commands
     # do not need the module.
-    ldd = subprocess.run(["ldd", CLI], capture_output=True, check=True, text=True).stdout
-    libdirs = sorted({os.path.dirname(m) for m in re.findall(r"=> (/\S+libkvstrail\S*)", ldd)})
-    env = dict(os.environ, LD_LIBRARY_PATH=":".join(libdirs))
-    alone = tmp_path / "kvstrail"
-    shutil.copy(CLI, alone)
+    alone, env = _program_alone(tmp_path)
     r = subprocess.run([str(alone), "verify", str(tmp_path)], capture_output=True, env=env,
                        text=True)
     assert r.returncode == 2
@@ -422,11 +428,7 @@ def test_crypto_module_missing(tmp_path):
 def test_crypto_module_of_another_build(tmp_path):
     # A file of that name that is not the module (or of another build) is
     # refused with the loader's words, never called.
-    ldd = subprocess.run(["ldd", CLI], capture_output=True, check=True, text=True).stdout
-    libdirs = sorted({os.path.dirname(m) for m in re.findall(r"=> (/\S+libkvstrail\S*)", ldd)})
-    env = dict(os.environ, LD_LIBRARY_PATH=":".join(libdirs))
-    alone = tmp_path / "kvstrail"
-    shutil.copy(CLI, alone)
+    alone, env = _program_alone(tmp_path)
     (tmp_path / "kvstrail-verify-crypto.so").write_bytes(b"not an ELF file\n")
     r = subprocess.run([str(alone), "verify", str(tmp_path)], capture_output=True, env=env,
                        text=True)
