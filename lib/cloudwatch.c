@@ -299,12 +299,9 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
     {
         /* The excerpt is made here, from the envelope's bytes: the
          * tokenizer holds only the last few, whatever the split. */
-        size_t from = kvst__tape_start(&t, msg < t.count ? msg : element), n = 0;
-        while (from + n < t.raw_len && n < sizeof out->excerpt - 3 && t.raw[from + n] != '\n' &&
-               t.raw[from + n] != '\r')
-            n++;
-        memcpy(out->excerpt, t.raw + from, n);
-        memcpy(out->excerpt + n, "\n^", 3);
+        size_t from = kvst__tape_start(&t, msg < t.count ? msg : element);
+        kvst__excerpt(out->excerpt, sizeof out->excerpt, (const unsigned char *)t.raw + from,
+                      t.raw_len - from, 0);
     }
     out->offset = m->offset;
     out->line = m->line;
