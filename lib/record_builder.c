@@ -684,6 +684,21 @@ static int classify_candidate(kvst_parser *p, uint64_t item)
                             "logEvents array, nor a CONTROL_MESSAGE");
         return 0;
     }
+    if (cur_get(r, 0, "awslogs", 7) != KVST_NO_NODE) {
+        /* Lambda's form of an envelope: delivery decodes and inflates its
+         * data (awslogs.c) and reads the envelope it carries. */
+        uint32_t aw = cur_get(r, 0, "awslogs", 7);
+        uint32_t data = r->nodes[aw].kind == KVST_JSON_OBJECT ? cur_get(r, aw, "data", 4)
+                                                               : KVST_NO_NODE;
+        if (data != KVST_NO_NODE && r->nodes[data].kind == KVST_JSON_STRING) {
+            r->container = KVST__CONTAINER_CW_AWSLOGS;
+            return 1;
+        }
+        note_not_cloudtrail(p, r, r->offset,
+                            "an awslogs object without a data string is not a CloudWatch Logs "
+                            "envelope as Lambda receives it");
+        return 0;
+    }
     if (p->top == KVST_TOP_ARRAY)
         note_not_cloudtrail(p, r, r->offset,
                             "element %llu of the top-level array is an object without "
@@ -737,7 +752,8 @@ static int container_end(void *ctx)
                 kvst__record_reset(r);
                 return 1;
             }
-            if (r->container != KVST__CONTAINER_CW_ENVELOPE)
+            if (r->container != KVST__CONTAINER_CW_ENVELOPE &&
+                r->container != KVST__CONTAINER_CW_AWSLOGS)
                 p->records++; /* else each message counts */
             if (p->dup_records_line) { /* the first record of a repeated Records */
                 r->dup_records_offset = p->dup_records_offset;
