@@ -142,20 +142,9 @@ typedef struct map_ctx {
 
 static size_t path_push(map_ctx *c, const char *s, size_t len)
 {
-    size_t saved = c->path_len, i;
+    size_t saved = c->path_len;
 
-    if (c->path_len + 2 * len + 2 >= sizeof c->path)
-        return saved;
-    c->path[c->path_len++] = '/';
-    for (i = 0; i < len; i++) {
-        if (s[i] == '~' || s[i] == '/') {
-            c->path[c->path_len++] = '~';
-            c->path[c->path_len++] = s[i] == '~' ? '0' : '1';
-        } else {
-            c->path[c->path_len++] = s[i];
-        }
-    }
-    c->path[c->path_len] = '\0';
+    c->path_len = kvst__ptr_push(c->path, sizeof c->path, c->path_len, s, len);
     return saved;
 }
 
@@ -377,9 +366,10 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
             if (!items)
                 return KVST_E_NOMEM;
             for (i = node + 1; i < n->next; i = t->nodes[i].next, k++) {
-                char idx[24];
-                size_t saved = path_push(c, idx, (size_t)snprintf(idx, sizeof idx, "%u", k));
-                int rc = build_value(c, i, shape->item, &items[k]);
+                size_t saved = c->path_len;
+                int rc;
+                c->path_len = kvst__ptr_push_index(c->path, sizeof c->path, c->path_len, k);
+                rc = build_value(c, i, shape->item, &items[k]);
                 path_pop(c, saved);
                 if (rc)
                     return rc;

@@ -299,12 +299,9 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
     {
         /* The excerpt is made here, from the envelope's bytes: the
          * tokenizer holds only the last few, whatever the split. */
-        size_t from = kvst__tape_start(&t, msg < t.count ? msg : element), n = 0;
-        while (from + n < t.raw_len && n < sizeof out->excerpt - 3 && t.raw[from + n] != '\n' &&
-               t.raw[from + n] != '\r')
-            n++;
-        memcpy(out->excerpt, t.raw + from, n);
-        memcpy(out->excerpt + n, "\n^", 3);
+        size_t from = kvst__tape_start(&t, msg < t.count ? msg : element);
+        kvst__excerpt(out->excerpt, sizeof out->excerpt, (const unsigned char *)t.raw + from,
+                      t.raw_len - from, 0);
     }
     out->offset = m->offset;
     out->line = m->line;
@@ -368,4 +365,74 @@ uint32_t kvst__cloudwatch_next(const kvst_record *r, uint32_t prev)
     else
         prev = t.nodes[prev].next;
     return prev < t.nodes[events].next ? prev : KVST_NO_NODE;
+}
+
+/*
+ * An envelope that was not in the input as JSON (Lambda's awslogs form,
+ * awslogs.c): env->raw holds its inflated text, checked as UTF-8; here it
+ * is parsed into env's tape and classified as the record builder
+ * classifies a plain one. env keeps its pinned position. 0 (out->code says
+ * whether it is an envelope; a CONTROL_MESSAGE is one with no messages:
+ * env->container is 0 then) or KVST_E_NOMEM.
+ */
+int kvst__cloudwatch_envelope(const kvst_parser *p, kvst_record *env, cw_message *out)
+{
+    kvst_tape t;
+    cw_build b;
+    yajl_status st = yajl_status_ok;
+    size_t at = 0;
+    const char *ymsg = NULL;
+    uint32_t type, events;
+    int refused;
+
+    memset(&b, 0, sizeof b);
+    b.p = p;
+    b.m = env;
+    b.text = (const unsigned char *)env->raw.data;
+    b.len = env->raw.len;
+    b.ar = &env->arena;
+    env->count = 0;
+    env->strings.len = 0;
+    env->root = 0;
+    env->container = 0;
+    refused = cw_parse(&b, &st, &at, &ymsg);
+    kvst__free(&p->alloc, b.open);
+    if (refused || b.nomem)
+        return KVST_E_NOMEM;
+    if (b.too_deep)
+        message_error(out, KVST_E_LIMIT,
+                      "the CloudWatch Logs envelope of the awslogs data nests deeper than the "
+                      "limit of %llu (at byte %llu of the inflated envelope)",
+                      (unsigned long long)p->opts.max_depth, (unsigned long long)at);
+    else if (b.not_object)
+        message_error(out, KVST_E_NOT_CLOUDTRAIL,
+                      "the awslogs data is not a JSON object, so not a CloudWatch Logs envelope");
+    else if (st != yajl_status_ok)
+        message_error(out, KVST_E_SYNTAX,
+                      "the awslogs data's envelope is not JSON: %.*s at byte %llu of the "
+                      "inflated envelope",
+                      ymsg ? message_len(ymsg) : 14, ymsg ? ymsg : "a syntax error",
+                      (unsigned long long)at);
+    else if (env->count == 0)
+        message_error(out, KVST_E_NOT_CLOUDTRAIL, "the awslogs data is empty");
+    if (ymsg)
+        yajl_free_error(b.h, (unsigned char *)(uintptr_t)ymsg);
+    if (out->code)
+        return 0;
+    kvst__record_tape(env, &t);
+    type = kvst__tape_get(&t, 0, "messageType", 11);
+    events = kvst__tape_get(&t, 0, "logEvents", 9);
+    if (type < t.count && t.nodes[type].kind == KVST_JSON_STRING && t.nodes[type].len == 15 &&
+        memcmp(t.strings + t.nodes[type].soff, "CONTROL_MESSAGE", 15) == 0)
+        return 0;
+    if (type < t.count && t.nodes[type].kind == KVST_JSON_STRING && t.nodes[type].len == 12 &&
+        memcmp(t.strings + t.nodes[type].soff, "DATA_MESSAGE", 12) == 0 && events < t.count &&
+        t.nodes[events].kind == KVST_JSON_ARRAY) {
+        env->container = KVST__CONTAINER_CW_ENVELOPE;
+        return 0;
+    }
+    message_error(out, KVST_E_NOT_CLOUDTRAIL,
+                  "the awslogs data is not a CloudWatch Logs envelope: not a DATA_MESSAGE "
+                  "with a logEvents array, nor a CONTROL_MESSAGE");
+    return 0;
 }

@@ -204,26 +204,17 @@ int kvst__cursor_held(const kvst_cursor *c, const kvst_alloc *a, uint64_t from, 
     return 0;
 }
 
-/* "  the line up to the error\n        ^": bytes before the error come from
- * the history, so the excerpt is the same for every split of the input. */
-static void make_excerpt(kvst_cursor *c, uint64_t off, uint64_t line_start)
+size_t kvst__excerpt(char *out, size_t cap, const unsigned char *bytes, size_t len, size_t caret)
 {
-    char *out = c->excerpt;
-    size_t cap = sizeof c->excerpt, n = 0, caret;
-    uint64_t from = off > 60 ? off - 60 : 0, o;
-    int b;
+    size_t n = 0;
 
-    if (from < line_start)
-        from = line_start;
-    while (from < off && kvst__cursor_byte(c, from) < 0)
-        from++;
-    for (o = from; o <= off && n + 1 < cap / 2; o++) {
-        b = kvst__cursor_byte(c, o);
-        if (b < 0 || b == '\n' || b == '\r')
-            break;
-        out[n++] = (b < 0x20 || b == 0x7f) ? ' ' : (char)b;
+    /* a byte is kept when it, the line end, the spaces up to the caret,
+     * the caret and the NUL fit */
+    while (n < len && n + 4 + (caret < n + 1 ? caret : n + 1) <= cap && bytes[n] != '\n' &&
+           bytes[n] != '\r') {
+        out[n] = (bytes[n] < 0x20 || bytes[n] == 0x7f) ? ' ' : (char)bytes[n];
+        n++;
     }
-    caret = (size_t)(off - from);
     if (caret > n)
         caret = n;
     out[n++] = '\n';
@@ -231,8 +222,93 @@ static void make_excerpt(kvst_cursor *c, uint64_t off, uint64_t line_start)
         out[n++] = ' ';
     out[n++] = '^';
     out[n] = '\0';
-    c->err.excerpt.ptr = out;
-    c->err.excerpt.len = n;
+    return n;
+}
+
+/* The excerpt of an error at off: the bytes before it come from the
+ * history, so the excerpt is the same for every split of the input. */
+static void make_excerpt(kvst_cursor *c, uint64_t off, uint64_t line_start)
+{
+    unsigned char line[61];
+    uint64_t from = off > 60 ? off - 60 : 0, o;
+    size_t n = 0;
+    int b;
+
+    if (from < line_start)
+        from = line_start;
+    while (from < off && kvst__cursor_byte(c, from) < 0)
+        from++;
+    for (o = from; o <= off && n < sizeof line; o++) {
+        if ((b = kvst__cursor_byte(c, o)) < 0)
+            break;
+        line[n++] = (unsigned char)b;
+    }
+    c->err.excerpt.len = kvst__excerpt(c->excerpt, sizeof c->excerpt, line, n, (size_t)(off - from));
+    c->err.excerpt.ptr = c->excerpt;
+}
+
+size_t kvst__ptr_push(char *buf, size_t cap, size_t n, const char *seg, size_t len)
+{
+    size_t m = n + 1, i;
+
+    if (m + len >= cap)
+        return n;
+    if (!memchr(seg, '~', len) && !memchr(seg, '/', len)) {
+        /* nothing to escape, the usual case */
+        buf[n] = '/';
+        memcpy(buf + m, seg, len);
+        buf[m + len] = '\0';
+        return m + len;
+    }
+    for (i = 0; i < len; i++)
+        if (seg[i] == '~' || seg[i] == '/')
+            m++;
+    if (m + len >= cap)
+        return n;
+    m = n;
+    buf[m++] = '/';
+    for (i = 0; i < len; i++) {
+        if (seg[i] == '~' || seg[i] == '/') {
+            buf[m++] = '~';
+            buf[m++] = seg[i] == '~' ? '0' : '1';
+        } else {
+            buf[m++] = seg[i];
+        }
+    }
+    buf[m] = '\0';
+    return m;
+}
+
+size_t kvst__ptr_push_index(char *buf, size_t cap, size_t n, uint64_t idx)
+{
+    char digits[20];
+    size_t k = sizeof digits;
+
+    do
+        digits[--k] = (char)('0' + idx % 10);
+    while ((idx /= 10) != 0);
+    return kvst__ptr_push(buf, cap, n, digits + k, sizeof digits - k);
+}
+
+size_t kvst__ptr_next(const char *ptr, size_t len, size_t *at, char *tok, size_t cap)
+{
+    size_t i = *at, n = 0;
+
+    if (i >= len || ptr[i] != '/')
+        return KVST_PTR_BAD;
+    for (i++; i < len && ptr[i] != '/'; n++) {
+        char ch = ptr[i++];
+        if (ch == '~') {
+            if (i >= len || (ptr[i] != '0' && ptr[i] != '1'))
+                return KVST_PTR_BAD;
+            ch = ptr[i++] == '0' ? '~' : '/';
+        }
+        if (n >= cap)
+            return KVST_PTR_LONG;
+        tok[n] = ch;
+    }
+    *at = i;
+    return n;
 }
 
 /* The error at off, line, col: message, pointer, excerpt (from the bytes

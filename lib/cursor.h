@@ -116,4 +116,26 @@ int kvst__cursor_fail_known(kvst_cursor *c, int code, uint64_t off, uint64_t lin
 /* Forget the error (healthy again). */
 void kvst__cursor_clear(kvst_cursor *c);
 
+/* An excerpt, "the line up to the error\n      ^", the one way every
+ * stage writes one: bytes[0, len) is the line (it stops at a line end),
+ * the caret goes under bytes[caret] (at most len), control bytes print as
+ * spaces. Writes at most cap bytes (cap >= 4) with the NUL; returns the
+ * length. */
+size_t kvst__excerpt(char *out, size_t cap, const unsigned char *bytes, size_t len, size_t caret);
+
+/* JSON pointers (RFC 6901), the one builder and the one reader. */
+/* Append "/" and seg (escaped: '~' as "~0", '/' as "~1") to the pointer
+ * buf[0, n), NUL-terminated, when all of it fits in cap bytes with the
+ * NUL; returns the new length, or n (buf unchanged) when it does not fit. */
+size_t kvst__ptr_push(char *buf, size_t cap, size_t n, const char *seg, size_t len);
+/* The same with an array index as the segment. */
+size_t kvst__ptr_push_index(char *buf, size_t cap, size_t n, uint64_t idx);
+/* Read the segment of ptr[0, len) at *at, which must be a '/': decoded
+ * into tok (cap bytes), *at moved past it. Returns its length, or
+ * KVST_PTR_BAD (malformed: no '/', a '~' not followed by 0 or 1) or
+ * KVST_PTR_LONG (longer than cap). */
+#define KVST_PTR_BAD ((size_t)-1)
+#define KVST_PTR_LONG ((size_t)-2)
+size_t kvst__ptr_next(const char *ptr, size_t len, size_t *at, char *tok, size_t cap);
+
 #endif /* KVST_CURSOR_H */

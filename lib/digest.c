@@ -114,15 +114,14 @@ static int member_finding(digest_ctx *c, uint32_t code, const char *name, const 
 static int member_finding(digest_ctx *c, uint32_t code, const char *name, const char *fmt, ...)
 {
     char ptr[128];
-    size_t n = c->path_len, k = strlen(name);
+    size_t n;
     va_list ap;
     int rc;
 
-    memcpy(ptr, c->path, n);
-    ptr[n++] = '/';
-    memcpy(ptr + n, name, k + 1);
+    memcpy(ptr, c->path, c->path_len);
+    n = kvst__ptr_push(ptr, sizeof ptr, c->path_len, name, strlen(name));
     va_start(ap, fmt);
-    rc = c->sink->add(c->sink, code, kvst_finding_severity(code), ptr, n + k, fmt, ap);
+    rc = c->sink->add(c->sink, code, kvst_finding_severity(code), ptr, n, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -289,9 +288,10 @@ static int fill_log_files(digest_ctx *c, uint32_t arr, kvst_arena *ar, kvst_dige
     for (i = arr + 1; i < t->nodes[arr].next; i = t->nodes[i].next, k++) {
         kvst_digest_log_file *lf;
         unsigned nulls = 0, set = 0;
-        int len = snprintf(path, sizeof path, "/logFiles/%lu", (unsigned long)k);
+        size_t len = kvst__ptr_push(path, sizeof path, 0, "logFiles", 8);
 
-        set_path(c, path, (size_t)len);
+        len = kvst__ptr_push_index(path, sizeof path, len, k);
+        set_path(c, path, len);
         if (t->nodes[i].kind != KVST_JSON_OBJECT) {
             c->path_len = 9; /* "/logFiles" */
             rc = member_finding(c, KVST_F_DIGEST_LOG_FILE, path + 10,

@@ -218,16 +218,12 @@ static void path_push_index(fill_ctx *c, uint32_t i)
 /* The JSON pointer of the value being filled. */
 static void path_text(const fill_ctx *c, char *path, size_t cap)
 {
-    size_t n = 0, i;
+    size_t n = 0, m, i;
 
-    for (i = 0; i < c->depth && i < sizeof c->steps / sizeof c->steps[0]; i++) {
-        if (n + c->steps[i].len + 2 >= cap)
+    path[0] = '\0';
+    for (i = 0; i < c->depth && i < sizeof c->steps / sizeof c->steps[0]; i++, n = m)
+        if ((m = kvst__ptr_push(path, cap, n, c->steps[i].s, c->steps[i].len)) == n)
             break;
-        path[n++] = '/';
-        memcpy(path + n, c->steps[i].s, c->steps[i].len);
-        n += c->steps[i].len;
-    }
-    path[n] = '\0';
 }
 
 static int wrong_type(fill_ctx *c, const char *want, uint32_t got)

@@ -41,22 +41,14 @@ static int find_tokens(raw_find *f, const char *ptr, size_t len)
 
     f->ntok = 0;
     while (i < len) {
-        size_t n = 0, k;
+        size_t k, n;
         char *t = f->buf + used;
-        if (ptr[i] != '/')
+        /* a token and its NUL must fit */
+        n = kvst__ptr_next(ptr, len, &i, t, sizeof f->buf - used - 1);
+        if (n == KVST_PTR_BAD)
             return -1;
-        i++;
-        while (i < len && ptr[i] != '/') {
-            char c = ptr[i++];
-            if (c == '~') {
-                if (i >= len || (ptr[i] != '0' && ptr[i] != '1'))
-                    return -1;
-                c = ptr[i++] == '0' ? '~' : '/';
-            }
-            if (used + n + 1 >= sizeof f->buf)
-                return 0; /* longer than any path we can match */
-            t[n++] = c;
-        }
+        if (n == KVST_PTR_LONG)
+            return 0; /* longer than any path we can match */
         if (f->ntok == FIND_MAX_DEPTH)
             return 0;
         f->tok[f->ntok] = t;

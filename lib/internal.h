@@ -436,6 +436,23 @@ uint32_t kvst__cloudwatch_next(const kvst_record *r, uint32_t prev);
  * is the caller's to set). 0 (then see out->code) or KVST_E_NOMEM. */
 int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t element,
                              kvst_record *m, cw_message *out);
+/* The envelope whose text is env->raw (inflated from Lambda's awslogs
+ * form, UTF-8 checked) parsed into env's tape: env->container is then
+ * KVST__CONTAINER_CW_ENVELOPE, or 0 for a CONTROL_MESSAGE; out->code says
+ * what else it is. 0 or KVST_E_NOMEM. */
+int kvst__cloudwatch_envelope(const kvst_parser *p, kvst_record *env, cw_message *out);
+
+/* ---- awslogs.c ----------------------------------------------------------- */
+/* The container of a record that is Lambda's form of an envelope,
+ * {"awslogs":{"data":"<base64 of the gzip'd envelope>"}}: never an event
+ * itself, delivery reads the envelope it carries. */
+#define KVST__CONTAINER_CW_AWSLOGS 0x101u
+/* The envelope of the awslogs record rec, decoded, inflated and parsed
+ * into env (reset first), pinned at the data string's opening quote. 0
+ * (then out->code: 0 and env->container as kvst__cloudwatch_envelope sets
+ * it, or the error of a record that is not one, placed) or KVST_E_NOMEM. */
+int kvst__awslogs_envelope(const kvst_parser *p, kvst_record *rec, kvst_record *env,
+                           cw_message *out);
 
 /* ---- digest.c ------------------------------------------------------------ */
 /* A digest file's tape as a kvst_digest in ar, its findings to sink.

@@ -353,7 +353,7 @@ static void message_broken(kvst_record *m, const cw_message *out)
  * broken record in recovery mode, and the next messages follow; else it is
  * the parser's error, as any bad record is (what strict mode delivered is
  * what recovery mode delivers before its first broken record). */
-static int deliver_messages(kvst_parser *p, kvst_record *env)
+static int deliver_messages(kvst_parser *p, kvst_record *env, const char *excerpt)
 {
     cw_message out;
     uint32_t el;
@@ -373,6 +373,8 @@ static int deliver_messages(kvst_parser *p, kvst_record *env)
                                     "out of memory reading a CloudWatch Logs message");
         }
         m->index = p->records++;
+        if (excerpt) /* the input's bytes, not the inflated envelope's */
+            snprintf(out.excerpt, sizeof out.excerpt, "%s", excerpt);
         if (out.code && !(p->opts.flags & KVST_FLAG_RECOVER)) {
             uint64_t index = m->index;
 
@@ -396,6 +398,59 @@ static int deliver_messages(kvst_parser *p, kvst_record *env)
     return 0;
 }
 
+/* Lambda's form of an envelope (awslogs.c): the envelope it carries,
+ * pinned at its data string, read as a plain one is. Data that is not
+ * such an envelope is one record that is not an event (a broken record
+ * in recovery mode, at the data string or its bad byte), as a bad message
+ * is; a CONTROL_MESSAGE yields nothing. */
+static int deliver_awslogs(kvst_parser *p, kvst_record *r)
+{
+    kvst_record *env = kvst__record_new(p);
+    cw_message out;
+    int rc;
+
+    if (!env)
+        return kvst__cursor_fail_known(&p->cursor, KVST_E_NOMEM, r->offset, r->line, r->column,
+                                       "out of memory");
+    rc = kvst__awslogs_envelope(p, r, env, &out);
+    if (rc) {
+        record_release(p, env);
+        return kvst__cursor_fail_known(&p->cursor, rc, out.offset, out.line, out.column,
+                                       "out of memory reading awslogs data");
+    }
+    if (out.code) {
+        env->index = p->records++;
+        if (!(p->opts.flags & KVST_FLAG_RECOVER)) {
+            uint64_t index = env->index;
+
+            record_release(p, env);
+            rc = kvst__cursor_fail_known(&p->cursor, out.code, out.offset, out.line, out.column,
+                                         "%s", out.message);
+            if (p->cursor.err.code == out.code && p->cursor.err.offset == out.offset) {
+                p->cursor.err.record_index = index;
+                snprintf(p->cursor.excerpt, sizeof p->cursor.excerpt, "%s", out.excerpt);
+                p->cursor.err.excerpt.ptr = p->cursor.excerpt;
+                p->cursor.err.excerpt.len = strlen(p->cursor.excerpt);
+            }
+            return rc;
+        }
+        /* the broken record's text: the awslogs object as written */
+        env->raw.len = 0;
+        env->count = 0;
+        env->container = KVST_CONTAINER_CLOUDWATCH_LOGS;
+        if (kvst__buf_append(&env->raw, &p->alloc, r->raw.data, r->raw.len)) {
+            record_release(p, env);
+            return kvst__cursor_fail_known(&p->cursor, KVST_E_NOMEM, out.offset, out.line,
+                                           out.column, "out of memory");
+        }
+        message_broken(env, &out);
+        return deliver_record(p, env, 0);
+    }
+    rc = env->container == KVST__CONTAINER_CW_ENVELOPE ? deliver_messages(p, env, out.excerpt) : 0;
+    record_release(p, env);
+    return rc;
+}
+
 /* The record sink the parser gives the record builder and recovery: a
  * complete record, delivered (callback) or queued (pull). */
 static int deliver(void *ctx, kvst_record *r)
@@ -403,7 +458,9 @@ static int deliver(void *ctx, kvst_record *r)
     kvst_parser *p = (kvst_parser *)ctx;
 
     if (r->container == KVST__CONTAINER_CW_ENVELOPE)
-        return deliver_messages(p, r);
+        return deliver_messages(p, r, NULL);
+    if (r->container == KVST__CONTAINER_CW_AWSLOGS)
+        return deliver_awslogs(p, r);
     return deliver_record(p, r, r == p->cur);
 }
 

@@ -684,6 +684,21 @@ static int classify_candidate(kvst_parser *p, uint64_t item)
                             "logEvents array, nor a CONTROL_MESSAGE");
         return 0;
     }
+    if (cur_get(r, 0, "awslogs", 7) != KVST_NO_NODE) {
+        /* Lambda's form of an envelope: delivery decodes and inflates its
+         * data (awslogs.c) and reads the envelope it carries. */
+        uint32_t aw = cur_get(r, 0, "awslogs", 7);
+        uint32_t data = r->nodes[aw].kind == KVST_JSON_OBJECT ? cur_get(r, aw, "data", 4)
+                                                               : KVST_NO_NODE;
+        if (data != KVST_NO_NODE && r->nodes[data].kind == KVST_JSON_STRING) {
+            r->container = KVST__CONTAINER_CW_AWSLOGS;
+            return 1;
+        }
+        note_not_cloudtrail(p, r, r->offset,
+                            "an awslogs object without a data string is not a CloudWatch Logs "
+                            "envelope as Lambda receives it");
+        return 0;
+    }
     if (p->top == KVST_TOP_ARRAY)
         note_not_cloudtrail(p, r, r->offset,
                             "element %llu of the top-level array is an object without "
@@ -737,7 +752,8 @@ static int container_end(void *ctx)
                 kvst__record_reset(r);
                 return 1;
             }
-            if (r->container != KVST__CONTAINER_CW_ENVELOPE)
+            if (r->container != KVST__CONTAINER_CW_ENVELOPE &&
+                r->container != KVST__CONTAINER_CW_AWSLOGS)
                 p->records++; /* else each message counts */
             if (p->dup_records_line) { /* the first record of a repeated Records */
                 r->dup_records_offset = p->dup_records_offset;
@@ -774,54 +790,36 @@ const yajl_callbacks kvst__builder_callbacks = {
 
 /* ---- errors --------------------------------------------------------------- */
 
-static size_t pointer_escape(char *out, size_t cap, size_t n, const char *s, size_t len)
-{
-    size_t i;
-    for (i = 0; i < len && n + 3 < cap; i++) {
-        if (s[i] == '~') {
-            out[n++] = '~';
-            out[n++] = '0';
-        } else if (s[i] == '/') {
-            out[n++] = '~';
-            out[n++] = '1';
-        } else {
-            out[n++] = s[i];
-        }
-    }
-    return n;
-}
-
 void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap)
 {
-    size_t n = 0;
+    size_t n = 0, m;
     uint32_t d;
 
     out[0] = '\0';
     if (!p->rec_active || !p->cur)
         return;
-    for (d = p->rec_depth + 1; d <= p->depth && n + 24 < cap; d++) {
+    for (d = p->rec_depth + 1; d <= p->depth; d++) {
         const kvst_level *l = &p->levels[d - 1];
-        if (l->is_array) {
-            n += (size_t)snprintf(out + n, cap - n, "/%llu",
-                                  (unsigned long long)(l->items ? l->items - 1 : 0));
-        } else if (l->key_len || l->key_soff) {
-            out[n++] = '/';
-            n = pointer_escape(out, cap, n, (const char *)p->cur->strings.data + l->key_soff,
+        if (l->is_array)
+            m = kvst__ptr_push_index(out, cap, n, l->items ? l->items - 1 : 0);
+        else if (l->key_len || l->key_soff)
+            m = kvst__ptr_push(out, cap, n, (const char *)p->cur->strings.data + l->key_soff,
                                l->key_len);
-        }
+        else
+            continue;
+        if (m == n)
+            return; /* the rest does not fit */
+        n = m;
     }
     /* the innermost open container's current member */
-    if (p->depth >= p->rec_depth && n + 24 < cap) {
+    if (p->depth >= p->rec_depth) {
         const kvst_level *l = &p->levels[p->depth];
-        if (l->is_array && l->items) {
-            n += (size_t)snprintf(out + n, cap - n, "/%llu", (unsigned long long)(l->items - 1));
-        } else if (!l->is_array && l->key_len) {
-            out[n++] = '/';
-            n = pointer_escape(out, cap, n, (const char *)p->cur->strings.data + l->key_soff,
-                               l->key_len);
-        }
+        if (l->is_array && l->items)
+            kvst__ptr_push_index(out, cap, n, l->items - 1);
+        else if (!l->is_array && l->key_len)
+            kvst__ptr_push(out, cap, n, (const char *)p->cur->strings.data + l->key_soff,
+                           l->key_len);
     }
-    out[n < cap ? n : cap - 1] = '\0';
 }
 
 void kvst__builder_restart(kvst_parser *p)
@@ -918,10 +916,11 @@ void kvst__tape_position_at(const kvst_tape *t, uint32_t at, uint64_t *off, uint
 int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
 {
     uint32_t at = t->root, i, idx;
-    size_t n = 0;
+    size_t n = 0, m;
 
     if (at >= t->count || node < at || node >= t->nodes[at].next || cap == 0)
         return 0;
+    out[0] = '\0';
     while (at != node) {
         const kvst_node *c = &t->nodes[at];
         int obj = c->kind == KVST_JSON_OBJECT;
@@ -934,24 +933,19 @@ int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
             return 0;
         if (obj) {
             const kvst_node *k = &t->nodes[i];
-            if (n + 1 >= cap)
-                return 0;
-            out[n++] = '/';
-            n = pointer_escape(out, cap, n, t->strings + k->soff, k->len);
+            m = kvst__ptr_push(out, cap, n, t->strings + k->soff, k->len);
             if (node == i) /* the key: its member */
-                break;
-            at = i + 1;
+                at = node;
+            else
+                at = i + 1;
         } else {
-            int w = snprintf(out + n, cap - n, "/%lu", (unsigned long)idx);
-            if (w < 0 || (size_t)w >= cap - n)
-                return 0;
-            n += (size_t)w;
+            m = kvst__ptr_push_index(out, cap, n, idx);
             at = i;
         }
+        if (m == n)
+            return 0;
+        n = m;
     }
-    if (n + 1 > cap)
-        return 0;
-    out[n] = '\0';
     return 1;
 }
 
@@ -997,19 +991,11 @@ uint32_t kvst__tape_resolve(const kvst_tape *t, const char *ptr, size_t len, siz
     if (ptr[0] != '/')
         return KVST_NO_NODE - 1;
     while (i < len) {
-        size_t n = 0, at = i;
-        i++; /* the '/' */
-        while (i < len && ptr[i] != '/') {
-            char c = ptr[i++];
-            if (c == '~') {
-                if (i >= len || (ptr[i] != '0' && ptr[i] != '1'))
-                    return KVST_NO_NODE - 1;
-                c = ptr[i++] == '0' ? '~' : '/';
-            }
-            if (n + 1 >= sizeof tok)
-                return KVST_NO_NODE;
-            tok[n++] = c;
-        }
+        size_t at = i, n = kvst__ptr_next(ptr, len, &i, tok, sizeof tok - 1);
+        if (n == KVST_PTR_BAD)
+            return KVST_NO_NODE - 1;
+        if (n == KVST_PTR_LONG)
+            return KVST_NO_NODE;
         if (node >= t->count)
             return KVST_NO_NODE;
         if ((t->nodes[node].kind == KVST_JSON_OBJECT || t->nodes[node].kind == KVST_JSON_ARRAY) &&

@@ -169,17 +169,10 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
                  p->next_msg[n - 1] == '.'))
         p->next_msg[--n] = '\0';
     yajl_free_error(h, msg);
-        /* excerpt: the line up to the error, then a caret under it */
+    /* excerpt: the line up to the error, then a caret under it */
     if (at - ls > 60)
         ls = at - 60;
-    n = 0;
-    for (i = ls; i <= at && n + 1 < sizeof p->next_exc / 2; i++)
-        p->next_exc[n++] = (buf[i] < 0x20 || buf[i] == 0x7f) ? ' ' : (char)buf[i];
-    p->next_exc[n++] = '\n';
-    for (i = ls; i < at && n + 2 < sizeof p->next_exc; i++)
-        p->next_exc[n++] = ' ';
-    p->next_exc[n++] = '^';
-    p->next_exc[n] = '\0';
+    kvst__excerpt(p->next_exc, sizeof p->next_exc, buf + ls, at - ls + 1, at - ls);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "findings.h"
 #include "schema.h"
 #include "validate_internal.h"
@@ -68,58 +69,23 @@ typedef struct walker {
  * When it does not fit, the pointer stays at the parent. */
 static size_t ptr_push(walker *w, const char *seg, size_t len)
 {
-    size_t saved = w->ptr_len, n = w->ptr_len, i;
-    if (n + 1 >= sizeof w->ptr)
-        return saved;
-    w->ptr[n++] = '/';
-    if (n + len < sizeof w->ptr && !memchr(seg, '~', len) && !memchr(seg, '/', len)) {
-        /* nothing to escape, the usual case */
-        memcpy(w->ptr + n, seg, len);
-        w->ptr_len = n + len;
-        w->ptr[w->ptr_len] = '\0';
-        return saved;
-    }
-    for (i = 0; i < len; i++) {
-        const char *esc = seg[i] == '~' ? "~0" : seg[i] == '/' ? "~1" : NULL;
-        size_t need = esc ? 2 : 1;
-        if (n + need >= sizeof w->ptr)
-            return saved; /* leave the buffer at the parent */
-        if (esc) {
-            w->ptr[n++] = esc[0];
-            w->ptr[n++] = esc[1];
-        } else {
-            w->ptr[n++] = seg[i];
-        }
-    }
-    w->ptr[n] = '\0';
-    w->ptr_len = n;
-    return saved;
-}
-
-/* A segment known to need no escape (the model's member names, the
- * envelope's field names): appended as it is. */
-static size_t ptr_push_name(walker *w, const char *seg, size_t len)
-{
     size_t saved = w->ptr_len;
-    if (saved + 1 + len >= sizeof w->ptr)
-        return saved;
-    w->ptr[saved] = '/';
-    memcpy(w->ptr + saved + 1, seg, len);
-    w->ptr_len = saved + 1 + len;
-    w->ptr[w->ptr_len] = '\0';
+
+    w->ptr_len = kvst__ptr_push(w->ptr, sizeof w->ptr, w->ptr_len, seg, len);
     return saved;
 }
 
 static size_t ptr_push_cstr(walker *w, const char *seg)
 {
-    return ptr_push_name(w, seg, strlen(seg));
+    return ptr_push(w, seg, strlen(seg));
 }
 
 static size_t ptr_push_index(walker *w, size_t index)
 {
-    char buf[24];
-    int n = snprintf(buf, sizeof buf, "%lu", (unsigned long)index);
-    return ptr_push(w, buf, (size_t)n);
+    size_t saved = w->ptr_len;
+
+    w->ptr_len = kvst__ptr_push_index(w->ptr, sizeof w->ptr, w->ptr_len, index);
+    return saved;
 }
 
 static void ptr_pop(walker *w, size_t saved)
@@ -436,7 +402,7 @@ static void check_struct(walker *w, const kvst_shape *shape, const void *base,
                    shape->name);
             continue;
         }
-        saved = ptr_push_name(w, m->json_name, m->json_name_len);
+        saved = ptr_push(w, m->json_name, m->json_name_len);
         check_value(w, m->shape, m->json_name, v, depth);
         ptr_pop(w, saved);
     }
@@ -545,7 +511,7 @@ static void check_resources(walker *w, const kvst_operation_def *op)
         if (!v || v->state != KVST_VALUE_OK || v->model_type != KVST_TYPE_STRING)
             continue;
         saved = ptr_push_cstr(w, "requestParameters");
-        ptr_push_name(w, m->json_name, m->json_name_len);
+        ptr_push(w, m->json_name, m->json_name_len);
         if (!resource_members[i].by_name)
             request_arn = 1;
         if (resource_matches(ev, resource_members[i].type, resource_members[i].by_name,

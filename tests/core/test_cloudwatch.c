@@ -4,7 +4,10 @@
  * an envelope's size, the depth limit inside a message, pull against
  * callback, KVS-only and filters on the messages, the error of a bad
  * message with and without recovery, and the \\u escapes yajl decodes
- * wrongly read the same inside a message as in a plain record. (Every split point, gzip and refused
+ * wrongly read the same inside a message as in a plain record; Lambda's
+ * awslogs form: the limit at, one under and one over the inflated
+ * envelope and the record, bad base64 at its byte, a truncated member, and
+ * escapes in the base64 text. (Every split point, gzip and refused
  * allocations: the 'splits cloudwatch' and 'oom cloudwatch' tests of
  * kvst_dump over the fixtures.)
  */
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include <kvstrail/kvstrail.h>
+#include <zlib.h>
 
 #include "check.h"
 
@@ -263,6 +267,188 @@ static void test_escapes(void)
     }
 }
 
+
+/* ---- Lambda's awslogs form ------------------------------------------------ */
+
+static const char b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* {"awslogs":{"data":"<base64 of gzip of env>"}} into out (cap bytes);
+ * its length. level 0 stores (the gzip is larger than env). */
+static size_t awslogs_of(const char *env, size_t len, int level, char *out, size_t cap)
+{
+    unsigned char gz[8192];
+    z_stream z;
+    size_t n, i, j;
+
+    memset(&z, 0, sizeof z);
+    CHECK_EQ(deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)(uintptr_t)env;
+    z.avail_in = (uInt)len;
+    z.next_out = gz;
+    z.avail_out = sizeof gz;
+    CHECK_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+    n = sizeof gz - z.avail_out;
+    deflateEnd(&z);
+    j = (size_t)snprintf(out, cap, "{\"awslogs\":{\"data\":\"");
+    for (i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)gz[i] << 16 | (i + 1 < n ? (unsigned)gz[i + 1] << 8 : 0) |
+                     (i + 2 < n ? gz[i + 2] : 0);
+        CHECK(j + 8 < cap);
+        out[j++] = b64_chars[v >> 18 & 63];
+        out[j++] = b64_chars[v >> 12 & 63];
+        out[j++] = i + 1 < n ? b64_chars[v >> 6 & 63] : '=';
+        out[j++] = i + 2 < n ? b64_chars[v & 63] : '=';
+    }
+    j += (size_t)snprintf(out + j, cap - j, "\"}}");
+    return j;
+}
+
+/* An envelope of exactly len bytes (its logGroup pads it), one event. */
+static size_t envelope_of(size_t len, char *out)
+{
+    static const char head[] = "{\"messageType\":\"DATA_MESSAGE\",\"logGroup\":\"";
+    static const char tail[] = "\",\"logEvents\":[{\"message\":\"" EVENT_MSG "\"}]}";
+    size_t pad = len - (sizeof head - 1) - (sizeof tail - 1), i;
+
+    memcpy(out, head, sizeof head - 1);
+    for (i = 0; i < pad; i++) /* not compressible much: a store is larger */
+        out[sizeof head - 1 + i] = b64_chars[(i * 7 + i / 64) % 64];
+    memcpy(out + sizeof head - 1 + pad, tail, sizeof tail);
+    return len;
+}
+
+/* The inflated envelope is bounded by max_record_bytes as a plain one is:
+ * at its size and one over it pass, one under fails, naming the limit.
+ * Stored (level 0), the awslogs object is the larger, and the record's
+ * own limit applies first: at its size passes, one under fails. */
+static void test_awslogs_limits(void)
+{
+    char env[2048], aw[4096];
+    size_t elen = envelope_of(1500, env), alen;
+    kvst_parser *p = NULL;
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    seen s;
+
+    alen = awslogs_of(env, elen, 9, aw, sizeof aw);
+    CHECK(alen < elen);
+    CHECK_EQ(run(aw, alen, 0, elen, 0, 0, &s), 0);
+    CHECK_EQ(s.n, 1);
+    CHECK(s.offset[0] == 19 && s.line[0] == 1 && s.column[0] == 20);
+    CHECK(s.container[0] == KVST_CONTAINER_CLOUDWATCH_LOGS);
+    CHECK_EQ(run(aw, alen, 0, elen + 1, 0, 0, &s), 0);
+    CHECK_EQ(s.n, 1);
+    CHECK_EQ(run(aw, alen, 0, elen - 1, 0, 0, &s), KVST_E_LIMIT);
+    CHECK_EQ(s.n, 0);
+    o.max_record_bytes = elen - 1;
+    CHECK_EQ(kvst_parser_new(&o, &p), 0);
+    CHECK_EQ(kvst_parser_feed(p, aw, alen), KVST_E_LIMIT);
+    CHECK(strstr(kvst_parser_error(p)->message.ptr, "past the limit of 1499 bytes") != NULL);
+    CHECK_EQ(kvst_parser_error(p)->offset, 19);
+    kvst_parser_free(p);
+    /* recovery mode: a broken record at the data string */
+    CHECK_EQ(run(aw, alen, KVST_FLAG_RECOVER, elen - 1, 0, 0, &s), 0);
+    CHECK(s.n == 1 && s.status[0] == KVST_E_LIMIT && s.offset[0] == 19);
+
+    alen = awslogs_of(env, elen, 0, aw, sizeof aw);
+    CHECK(alen > elen);
+    CHECK_EQ(run(aw, alen, 0, alen, 0, 0, &s), 0);
+    CHECK_EQ(s.n, 1);
+    CHECK_EQ(run(aw, alen, 0, alen + 1, 0, 0, &s), 0);
+    CHECK_EQ(s.n, 1);
+    CHECK_EQ(run(aw, alen, 0, alen - 1, 0, 0, &s), KVST_E_LIMIT);
+    CHECK_EQ(s.n, 0);
+}
+
+/* The error of an awslogs object whose data is text, whole. */
+static const kvst_error *aw_error_of(kvst_parser **p, const char *text, size_t len)
+{
+    int rc;
+    CHECK_EQ(kvst_parser_new(NULL, p), 0);
+    rc = kvst_parser_feed(*p, text, len);
+    if (rc == 0)
+        rc = kvst_parser_finish(*p);
+    CHECK(rc != 0);
+    return kvst_parser_error(*p);
+}
+
+/* Bad base64 is KVST_E_ENCODING at its byte in the input (a character
+ * out of the alphabet, padding before the end, a cut group); escapes of
+ * base64 characters (\/, \u0041) read as the characters; a gzip member cut
+ * short is KVST_E_TRUNCATED, data that is not gzip KVST_E_GZIP, both at the
+ * data string's quote. */
+static void test_awslogs_bad(void)
+{
+    static const char env[] =
+        "{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"message\":\"" EVENT_MSG "\"}]}";
+    char aw[4096], bad[4096];
+    size_t alen = awslogs_of(env, sizeof env - 1, 9, aw, sizeof aw), q = 19, i, j;
+    const size_t at[] = {q + 1, q + 2, q + 30, alen - 5};
+    const char bytes[] = {'*', '-', '\x01', '.'};
+    kvst_parser *p = NULL;
+    const kvst_error *e;
+    seen s;
+
+    CHECK_EQ(run(aw, alen, 0, 0, 0, 0, &s), 0);
+    CHECK_EQ(s.n, 1);
+    for (i = 0; i < sizeof at / sizeof at[0]; i++) {
+        memcpy(bad, aw, alen);
+        bad[at[i]] = bytes[i];
+        e = aw_error_of(&p, bad, alen);
+        CHECK_EQ(e->code, bytes[i] == '\x01' ? KVST_E_SYNTAX : KVST_E_ENCODING);
+        if (bytes[i] != '\x01') {
+            CHECK_EQ(e->offset, at[i]);
+            CHECK(e->line == 1 && e->column == at[i] + 1);
+            CHECK(strstr(e->message.ptr, "not base64") != NULL);
+        }
+        kvst_parser_free(p);
+    }
+    /* '=' inside: "goes on after its padding" at the character after */
+    memcpy(bad, aw, alen);
+    bad[q + 3] = '=';
+    e = aw_error_of(&p, bad, alen);
+    CHECK(e->code == KVST_E_ENCODING && e->offset == q + 4);
+    kvst_parser_free(p);
+    /* a group cut: at the closing quote */
+    memcpy(bad, aw, alen);
+    memmove(bad + q + 1, bad + q + 2, alen - q - 2);
+    e = aw_error_of(&p, bad, alen - 1);
+    CHECK(e->code == KVST_E_ENCODING && e->offset == alen - 4);
+    CHECK(strstr(e->message.ptr, "group of four") != NULL);
+    kvst_parser_free(p);
+    /* escapes: every '/' as \/, the first character as \u0048 */
+    for (i = 0, j = 0; i < alen; i++) {
+        if (i == q + 1) {
+            j += (size_t)sprintf(bad + j, "\\u00%02X", (unsigned)aw[i]);
+            continue;
+        }
+        if (aw[i] == '/' && i > q)
+            bad[j++] = '\\';
+        bad[j++] = aw[i];
+    }
+    CHECK_EQ(run(bad, j, 0, 0, 0, 0, &s), 0);
+    CHECK(s.n == 1 && s.offset[0] == q);
+    /* a gzip member cut short: 12 base64 characters fewer */
+    memcpy(bad, aw, alen);
+    memcpy(bad + alen - 15, "\"}}", 3);
+    e = aw_error_of(&p, bad, alen - 12);
+    CHECK(e->code == KVST_E_TRUNCATED && e->offset == q && e->column == q + 1);
+    kvst_parser_free(p);
+    /* not gzip: the envelope itself, base64'd by hand ("eyJ" is '{"') */
+    e = aw_error_of(&p, "{\"awslogs\":{\"data\":\"eyJ9\"}}", 27);
+    CHECK(e->code == KVST_E_GZIP && e->offset == q);
+    kvst_parser_free(p);
+    /* recovery: the next record follows a broken one */
+    memcpy(bad, aw, alen);
+    bad[q + 30] = '*';
+    bad[alen] = '\n';
+    memcpy(bad + alen + 1, aw, alen);
+    CHECK_EQ(run(bad, 2 * alen + 1, KVST_FLAG_RECOVER, 0, 0, 0, &s), 0);
+    CHECK(s.n == 2 && s.status[0] == KVST_E_ENCODING && s.status[1] == 0);
+    CHECK(s.offset[0] == q && s.line[1] == 2 && s.column[1] == q + 1); /* the record at its quote */
+    CHECK(s.index[0] == 0 && s.index[1] == 1);
+}
+
 int main(void)
 {
     test_envelopes();
@@ -270,5 +456,7 @@ int main(void)
     test_limits();
     test_bad_message();
     test_escapes();
+    test_awslogs_limits();
+    test_awslogs_bad();
     return check_done("cloudwatch");
 }

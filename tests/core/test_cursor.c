@@ -14,6 +14,8 @@
 
 static kvst_alloc alloc;
 
+#define CHECK_STR(got, want) CHECK(strcmp((got), (want)) == 0)
+
 /* Parse-and-consume one chunk of s at the cursor's base. */
 static void pass(kvst_cursor *c, const char *s)
 {
@@ -267,6 +269,110 @@ static void test_mark_back(void)
     }
 }
 
+/* The one excerpt writer: where the line stops, the caret, the bound. */
+static void test_excerpt_writer(void)
+{
+    char out[16];
+    const unsigned char *s = (const unsigned char *)"abc\tdef\nghi";
+    size_t n;
+
+    n = kvst__excerpt(out, sizeof out, s, 11, 2);
+    CHECK_EQ(n, 11);
+    CHECK_STR(out, "abc def\n  ^"); /* stops at the line end; tab as a space */
+    n = kvst__excerpt(out, sizeof out, s, 3, 9); /* caret past the line: at its end */
+    CHECK_STR(out, "abc\n   ^");
+    CHECK_EQ(n, 8);
+    n = kvst__excerpt(out, sizeof out, s, 0, 0);
+    CHECK_STR(out, "\n^");
+    CHECK_EQ(n, 2);
+    /* the bound: line + "\n" + spaces + "^" + NUL within cap. With the
+     * caret at 0 a 16-byte buffer holds 13 bytes of line: one under,
+     * exactly, one over. */
+    {
+        const unsigned char *l = (const unsigned char *)"0123456789abcdef";
+        n = kvst__excerpt(out, sizeof out, l, 12, 0);
+        CHECK_STR(out, "0123456789ab\n^");
+        CHECK_EQ(n, 14);
+        n = kvst__excerpt(out, sizeof out, l, 13, 0);
+        CHECK_STR(out, "0123456789abc\n^");
+        CHECK_EQ(n, 15);
+        n = kvst__excerpt(out, sizeof out, l, 14, 0);
+        CHECK_STR(out, "0123456789abc\n^");
+        /* with the caret at 5: 8 bytes + "\n" + 5 spaces + "^" + NUL = 16 */
+        n = kvst__excerpt(out, sizeof out, l, 16, 5);
+        CHECK_EQ(n, 15);
+        CHECK_STR(out, "01234567\n     ^");
+    }
+}
+
+/* JSON pointers: escapes, all-or-nothing at the bound, indexes, reading. */
+static void test_pointers(void)
+{
+    char buf[8], tok[4];
+    size_t n, at;
+
+    n = kvst__ptr_push(buf, sizeof buf, 0, "a~b", 3);
+    CHECK_STR(buf, "/a~0b");
+    CHECK_EQ(n, 5);
+    n = kvst__ptr_push(buf, sizeof buf, 0, "a/", 2);
+    CHECK_STR(buf, "/a~1");
+    /* "/" + 6 bytes + NUL = 8: fits exactly; 7 bytes do not */
+    CHECK_EQ(kvst__ptr_push(buf, sizeof buf, 0, "abcdef", 6), 7);
+    CHECK_STR(buf, "/abcdef");
+    CHECK_EQ(kvst__ptr_push(buf, sizeof buf, 0, "abcdefg", 7), 0);
+    CHECK_STR(buf, "/abcdef"); /* unchanged */
+    CHECK_EQ(kvst__ptr_push(buf, sizeof buf, 0, "abcde", 5), 6);
+    /* an escape counts twice: "/ab~0cd" is 7 + NUL, "/ab~0cde" is not */
+    CHECK_EQ(kvst__ptr_push(buf, sizeof buf, 0, "ab~cd", 5), 7);
+    CHECK_STR(buf, "/ab~0cd");
+    CHECK_EQ(kvst__ptr_push(buf, sizeof buf, 0, "ab~cde", 6), 0);
+    CHECK_STR(buf, "/ab~0cd");
+    /* appended to a parent; an empty segment is a "/" */
+    n = kvst__ptr_push(buf, sizeof buf, 0, "x", 1);
+    n = kvst__ptr_push(buf, sizeof buf, n, "", 0);
+    CHECK_STR(buf, "/x/");
+    CHECK_EQ(n, 3);
+    CHECK_EQ(kvst__ptr_push_index(buf, sizeof buf, n, 1234), 3); /* 8 + NUL: no */
+    CHECK_STR(buf, "/x/");
+    CHECK_EQ(kvst__ptr_push_index(buf, sizeof buf, n, 123), 7); /* 7 + NUL: yes */
+    CHECK_STR(buf, "/x//123");
+    CHECK_EQ(kvst__ptr_push_index(buf, sizeof buf, 0, 0), 2);
+    CHECK_STR(buf, "/0");
+    {
+        char big[32];
+        CHECK_EQ(kvst__ptr_push_index(big, sizeof big, 0, UINT64_MAX), 21);
+        CHECK_STR(big, "/18446744073709551615");
+    }
+
+    /* reading: each segment decoded, *at past it */
+    {
+        const char *p = "/a~1b/~0/";
+        size_t len = strlen(p);
+        at = 0;
+        CHECK_EQ(kvst__ptr_next(p, len, &at, tok, sizeof tok), 3);
+        CHECK(memcmp(tok, "a/b", 3) == 0);
+        CHECK_EQ(at, 5);
+        CHECK_EQ(kvst__ptr_next(p, len, &at, tok, sizeof tok), 1);
+        CHECK(tok[0] == '~');
+        CHECK_EQ(kvst__ptr_next(p, len, &at, tok, sizeof tok), 0); /* the empty last one */
+        CHECK_EQ(at, len);
+        CHECK_EQ(kvst__ptr_next(p, len, &at, tok, sizeof tok), KVST_PTR_BAD); /* past the end */
+    }
+    at = 0;
+    CHECK_EQ(kvst__ptr_next("a", 1, &at, tok, sizeof tok), KVST_PTR_BAD); /* no '/' */
+    at = 0;
+    CHECK_EQ(kvst__ptr_next("/a~2", 4, &at, tok, sizeof tok), KVST_PTR_BAD);
+    at = 0;
+    CHECK_EQ(kvst__ptr_next("/a~", 3, &at, tok, sizeof tok), KVST_PTR_BAD); /* '~' last */
+    at = 0;
+    CHECK_EQ(kvst__ptr_next("/abcd", 5, &at, tok, sizeof tok), 4); /* exactly cap */
+    at = 0;
+    CHECK_EQ(kvst__ptr_next("/abcde", 6, &at, tok, sizeof tok), KVST_PTR_LONG);
+    CHECK_EQ(at, 0); /* not moved */
+    at = 0;
+    CHECK_EQ(kvst__ptr_next("/ab~1d", 6, &at, tok, sizeof tok), 4); /* decoded length counts */
+}
+
 int main(void)
 {
     kvst__alloc_init(&alloc, NULL);
@@ -277,5 +383,7 @@ int main(void)
     test_fail();
     test_skip_resume();
     test_mark_back();
+    test_excerpt_writer();
+    test_pointers();
     return check_done("cursor");
 }

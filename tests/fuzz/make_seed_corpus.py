@@ -40,6 +40,8 @@ FIXTURES = [
     'fixtures/trailscraper-log.json.gz',
     'fixtures/cloudwatch-logs.jsonl', 'fixtures/cloudwatch-logs.json.gz',
     'fixtures/cloudwatch-logs-bad.jsonl', 'fixtures/cloudwatch-logs-array.json',
+    'fixtures/cloudwatch-awslogs.jsonl', 'fixtures/cloudwatch-awslogs-array.json',
+    'fixtures/cloudwatch-awslogs-bad.jsonl',
 ]
 
 # KVS data events (issue 16): the whole fixtures, and each record alone as

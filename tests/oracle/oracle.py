@@ -20,7 +20,9 @@ out), and a trail from SHARED/bench/gen_trail.py written in many
 serialisations (minified, indented, keys shuffled, \\u escapes for every
 character of every string, CRLF, JSON Lines, a top-level array,
 concatenated objects, EventBridge envelopes, CloudWatch Logs envelopes as
-JSON Lines and as one gzip member each, multi-member gzip), and hand-made
+JSON Lines and as one gzip member each, and in Lambda's awslogs form (base64
+of the gzip'd envelope) as JSON Lines and in an array, multi-member gzip),
+and hand-made
 edge cases of the contract's rules (repeated keys, wrong types, outcome,
 CloudWatch Logs messages with escapes and repeated keys).
 
@@ -43,6 +45,7 @@ example; the test fails on any. Exit 77 (skip) when SHARED is missing.
 
 usage: oracle.py KVSTRAIL SHARED_DIR [--records N]
 """
+import base64
 import gzip
 import io
 import json
@@ -113,6 +116,20 @@ def cloudwatch_kind(v):
     return None
 
 
+def awslogs_envelope(v):
+    """The envelope of Lambda's form of one, {"awslogs":{"data":"<base64
+    of the gzip'd envelope>"}}, or None; strict base64."""
+    if not isinstance(v, dict) or is_event(v) or "logEvents" in v:
+        return None
+    aw = v.get("awslogs")
+    if not isinstance(aw, dict) or not isinstance(aw.get("data"), str):
+        return None
+    env = json.loads(gzip.decompress(base64.b64decode(aw["data"], validate=True)).decode("utf-8"))
+    if cloudwatch_kind(env) is None:
+        raise NotCloudTrail("awslogs data is not a CloudWatch Logs envelope")
+    return env
+
+
 def eventbridge_detail(v):
     dt = v.get("detail-type")
     return (isinstance(dt, str) and dt.endswith("via CloudTrail")
@@ -178,6 +195,21 @@ def records_of(text):
                             raise NotCloudTrail("a message is not an event")
                         out.append((mstart, rec))
 
+    def awslogs_messages(start, env):
+        # every message at the opening quote of the data string
+        for key, vstart, _, _ in walk_object_members(text, start):
+            if key == "awslogs":
+                for k2, dstart, _, _ in walk_object_members(text, vstart):
+                    if k2 == "data":
+                        at = dstart
+        if cloudwatch_kind(env) != "data":
+            return
+        for e in env["logEvents"]:
+            rec = DECODER.decode(e["message"])
+            if not is_event(rec):
+                raise NotCloudTrail("a message is not an event")
+            out.append((at, rec))
+
     i = skip_ws(text, 0)
     if i < len(text) and text[i] == "\ufeff":
         raise NotCloudTrail("byte order mark")
@@ -189,6 +221,8 @@ def records_of(text):
                     out.append((start, v))
                 elif cloudwatch_kind(v) == "data":
                     messages(start)
+                elif awslogs_envelope(v) is not None:
+                    awslogs_messages(start, awslogs_envelope(v))
                 elif cloudwatch_kind(v) != "control":
                     raise NotCloudTrail("array element is not an event")
         elif text[i] == "{":
@@ -211,6 +245,8 @@ def records_of(text):
                 pass
             elif cloudwatch_kind(val) == "data":
                 messages(start)
+            elif awslogs_envelope(val) is not None:
+                awslogs_messages(start, awslogs_envelope(val))
             elif eventbridge_detail(val):
                 for key, vstart, v, _ in walk_object_members(text, start):
                     if key == "detail":
@@ -579,6 +615,15 @@ def serialisations(records):
     cw = "".join(json.dumps(e, separators=(",", ":")) for e in envs).encode()
     out.append(("cloudwatch-gzip", cw, b"".join(
         gzip.compress(json.dumps(e, separators=(",", ":")).encode(), mtime=0) for e in envs)))
+    # Lambda's form: each envelope base64'd and gzip'd under awslogs.data,
+    # as JSON Lines (some with every '/' of the base64 written \/, as some
+    # JSON writers do) and as the elements of an array.
+    aws = [{"awslogs": {"data": base64.b64encode(gzip.compress(
+        json.dumps(e, separators=(",", ":")).encode(), mtime=0)).decode()}} for e in envs]
+    out.append(("cloudwatch-awslogs", "".join(
+        (json.dumps(a).replace("/", "\\/") if k % 2 else json.dumps(a)) + "\n"
+        for k, a in enumerate(aws)).encode(), False))
+    out.append(("cloudwatch-awslogs-array", json.dumps(aws, indent=2).encode(), False))
     # Multi-member gzip: each member holds a slice of the minified text.
     text = json.dumps(doc, separators=(",", ":")).encode()
     buf = io.BytesIO()
