@@ -173,6 +173,37 @@ elif [ -x "$cli" ]; then
       status=1
     fi
   done
+  # The worst case for stats' memory: 8192 media reads whose stream and
+  # principal names are all distinct and 1024 bytes long, the longest
+  # kept, so the media readers table fills its bytes cap (docs/cli.md).
+  worst="$work/readers-worst.json"
+  [ -s "$worst.gz" ] || "$python" - "$worst" <<'EOF' || status=1
+import gzip, json, sys
+recs = []
+for i in range(8192):
+    s = "arn:aws:kinesisvideo:us-east-1:111122223333:stream/%06d/" % i
+    p = "arn:aws:iam::111122223333:user/%06d-" % i
+    s, p = s + "z" * (1024 - len(s)), p + "y" * (1024 - len(p))
+    recs.append({"eventVersion": "1.09", "eventTime": "2026-11-30T10:00:00Z",
+                 "eventSource": "kinesisvideo.amazonaws.com", "eventName": "GetMedia",
+                 "awsRegion": "us-east-1", "recipientAccountId": "111122223333",
+                 "userIdentity": {"type": "IAMUser", "principalId": "AIDA%d" % i, "arn": p},
+                 "requestParameters": {"streamARN": s},
+                 "resources": [{"type": "AWS::KinesisVideo::Stream", "ARN": s}],
+                 "managementEvent": False, "eventCategory": "Data"})
+body = json.dumps({"Records": recs}).encode()
+open(sys.argv[1], "wb").write(body)
+open(sys.argv[1] + ".gz", "wb").write(gzip.compress(body))
+EOF
+  for f in "$worst" "$worst.gz"; do
+    if /usr/bin/time -f '%e s wall, peak RSS %M KiB' -o "$work/time.txt" \
+        "$cli" stats "$f" >/dev/null 2>"$work/cli.log"; then
+      echo "$(basename "$f") (media readers table full): $(cat "$work/time.txt")"
+    else
+      echo "$(basename "$f"): kvstrail stats failed, see $work/cli.log"
+      status=1
+    fi
+  done
   # Many files: 16 names of the small file, one parser per file.
   many=()
   for i in $(seq 1 16); do

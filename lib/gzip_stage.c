@@ -18,14 +18,18 @@
  * - one thread: the state machine below runs on the caller's thread and
  *   hands each inflated buffer to out();
  * - two threads (chosen at the first gzip member when more than one CPU
- *   is usable): a worker runs the same state machine over each fed chunk
- *   and inflates into a bounded queue of buffers, while the caller's
- *   thread takes the full ones in order and hands them to out(). So the
- *   parse of buffer i overlaps the inflate of buffer i+1, events stay on
- *   the caller's thread, and feed still returns only once the whole chunk
- *   has been inflated and handed on. The worker never calls the caller's
- *   allocator (its hooks need not be thread-safe): its buffers and zlib's
- *   memory are reserved on the caller's thread before it starts.
+ *   is usable): the same state machine runs over each fed chunk in steps
+ *   of one buffer, into a bounded queue of buffers, while the caller's
+ *   thread takes the full ones in order and hands them to out(). A worker
+ *   takes the steps while it can; the caller takes one itself whenever
+ *   the queue is empty and no step is under way (the worker asleep
+ *   between feeds, or woken and not yet run), so it never waits for the
+ *   worker to be scheduled. So the parse of buffer i overlaps the inflate
+ *   of buffer i+1, events stay on the caller's thread, and feed still
+ *   returns only once the whole chunk has been inflated and handed on.
+ *   The worker never calls the caller's allocator (its hooks need not be
+ *   thread-safe): its buffers and zlib's memory are reserved on the
+ *   caller's thread before it starts.
  *
  * Two inflaters, with the same bytes out and the same errors (status and
  * message; the messages are the stage's own, by kind, not the
@@ -123,9 +127,18 @@ typedef struct kvst_worker {
     pthread_cond_t to_worker; /* a job, a free slot, stop or quit */
     pthread_cond_t to_caller; /* a full slot, or the job done */
     /* Guarded by mu. */
-    const unsigned char *job;
+    const unsigned char *job; /* what is left of the chunk being fed */
     size_t job_len;
     int has_job, done, done_rc;
+    int busy;  /* a thread is taking a step (see worker_main) */
+    int caller_steps; /* the step under way is the caller's */
+    uint64_t steps[2]; /* steps taken by the caller [0] and the worker [1] */
+    /* The caller's out() while it takes a step (see worker_slot), and
+     * its code and the slot it refused, if it did. */
+    kvst_bytes_fn cout;
+    void *cctx;
+    int caller_rc;
+    queue_slot caller_fail;
     int stop;  /* out() failed: abandon the job */
     int worker_waits; /* the worker waits for the queue to drain */
     int quit;  /* leave the thread */
@@ -171,11 +184,18 @@ struct kvst_input {
 };
 
 /* Where the state machine's output goes: out(ctx) on the caller's thread,
- * or, on the worker (w set), the next slot of the queue. */
+ * or, on the worker (w set), the next slot of the queue. A step (step
+ * set: the two-thread path, on either thread) stops after the first
+ * buffer handed on while input is left, and says in left how much of
+ * its input it did not use (paused set); ob, when set, is the buffer to
+ * inflate into instead of in->outbuf. */
 typedef struct drain {
     kvst_bytes_fn out;
     void *ctx;
     kvst_worker *w;
+    unsigned char *ob;
+    int step, paused;
+    size_t left;
 } drain;
 
 /* zlib's allocations go through the caller's allocator too. */
@@ -571,13 +591,30 @@ static size_t isal_pending(kvst_input *in, const unsigned char **at)
 
 /* ---- the worker's side of the queue ---- */
 
-/* The slot to inflate into: waits while every slot is full. NULL when the
- * caller has stopped the job. */
+/* The slot to inflate into: waits while every slot is full (in the
+ * caller's own step, which cannot wait for itself, it hands the oldest on
+ * instead). NULL when the caller has stopped the job. */
 static unsigned char *worker_slot(kvst_worker *w)
 {
     unsigned char *slot = NULL;
 
     pthread_mutex_lock(&w->mu);
+    while (w->caller_steps && w->count == KVST_QUEUE_SLOTS && !w->stop) {
+        unsigned at = w->head;
+        queue_slot s = w->slots[at];
+        int rc;
+        pthread_mutex_unlock(&w->mu);
+        rc = w->cout(w->cctx, w->data + (size_t)at * KVST_INFLATE_OUT_SIZE, s.len);
+        pthread_mutex_lock(&w->mu);
+        if (rc != 0) {
+            w->stop = 1;
+            w->caller_rc = rc;
+            w->caller_fail = s;
+        } else {
+            w->head = (at + 1) % KVST_QUEUE_SLOTS;
+            w->count--;
+        }
+    }
     if (w->count == KVST_QUEUE_SLOTS) {
         w->worker_waits = 1;
         while (w->count > KVST_QUEUE_RESUME && !w->stop)
@@ -658,7 +695,7 @@ static int member_begin(kvst_input *in)
  * is handed on before the error (ob holds the last step's produced
  * bytes; ISA-L may hold more in its own buffer), so the records before
  * it come out and the error is at the same byte whatever the chunking. */
-static int hand_on_before_error(kvst_input *in, const drain *d, unsigned char *ob,
+static int hand_on_before_error(kvst_input *in, drain *d, unsigned char *ob,
                                 size_t produced, int r)
 {
     const unsigned char *at;
@@ -674,7 +711,7 @@ static int hand_on_before_error(kvst_input *in, const drain *d, unsigned char *o
         n = r == INF_DATA ? isal_pending(in, &at) : 0;
         if (n == 0)
             return fail(in, r == INF_NOMEM ? KVST_E_NOMEM : KVST_E_GZIP, inf_message[r]);
-        ob = d->w ? worker_slot(d->w) : in->outbuf;
+        ob = d->w ? worker_slot(d->w) : d->ob ? d->ob : in->outbuf;
         if (!ob)
             return fail_out(in, KVST_E_ABORTED);
         produced = n < KVST_INFLATE_OUT_SIZE ? n : KVST_INFLATE_OUT_SIZE;
@@ -687,7 +724,7 @@ static int hand_on_before_error(kvst_input *in, const drain *d, unsigned char *o
 }
 
 static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
-                        size_t *used, const drain *d)
+                        size_t *used, drain *d)
 {
     size_t left = len;
     const uInt cap = KVST_INFLATE_OUT_SIZE;
@@ -697,7 +734,7 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
     for (;;) {
         uInt chunk = left > (uInt)-1 ? (uInt)-1 : (uInt)left;
         uInt avail_in, avail_out = cap, given;
-        unsigned char *ob = d->w ? worker_slot(d->w) : in->outbuf;
+        unsigned char *ob = d->w ? worker_slot(d->w) : d->ob ? d->ob : in->outbuf;
         size_t produced;
         int r, rc;
 
@@ -753,13 +790,20 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
             *used = len;
             return 0;
         }
+        /* A step ends with a buffer handed on (not while decoding a
+         * corrupt spot carefully: that goes on to its error). */
+        if (d->step && produced > 0 && left > 0 && !careful) {
+            *used = len - left;
+            d->paused = 1;
+            return 0;
+        }
     }
 }
 
 /* The bytes of a member: its header is read here first; zlib is given
  * it too, ISA-L only what follows. */
 static int member_bytes(kvst_input *in, const unsigned char *buf, size_t len,
-                        size_t *used, const drain *d)
+                        size_t *used, drain *d)
 {
     size_t h = 0;
     int rc;
@@ -784,7 +828,7 @@ static int member_bytes(kvst_input *in, const unsigned char *buf, size_t len,
 static const unsigned char gz_magic0 = GZ_MAGIC0;
 
 /* The input is plain after all: the held 1f byte, if any, is text. */
-static int become_plain(kvst_input *in, const drain *d)
+static int become_plain(kvst_input *in, drain *d)
 {
     int rc;
 
@@ -798,7 +842,7 @@ static int become_plain(kvst_input *in, const drain *d)
 }
 
 /* The bytes at the start of the input, or after a member, are not gzip. */
-static int magic_mismatch(kvst_input *in, unsigned char next, const drain *d)
+static int magic_mismatch(kvst_input *in, unsigned char next, drain *d)
 {
     if (!in->is_gzip)
         return become_plain(in, d);
@@ -813,14 +857,15 @@ static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
                        kvst_bytes_fn out, void *ctx);
 
 static int feed_core(kvst_input *in, const unsigned char *buf, size_t len,
-                     const drain *d)
+                     drain *d)
 {
     size_t used, i;
     int rc;
 
     while (len > 0) {
-        /* On the caller's thread, once the worker runs, it does the rest. */
-        if (!d->w && in->worker_live)
+        /* On the caller's thread, once the worker runs, it does the rest,
+         * in steps. */
+        if (!d->step && in->worker_live)
             return worker_feed(in, buf, len, d->out, d->ctx);
         switch (in->state) {
         case ST_PLAIN:
@@ -868,6 +913,10 @@ static int feed_core(kvst_input *in, const unsigned char *buf, size_t len,
                 return rc;
             buf += used;
             len -= used;
+            if (d->paused) {
+                d->left = len;
+                return 0;
+            }
             break;
         }
     }
@@ -875,6 +924,51 @@ static int feed_core(kvst_input *in, const unsigned char *buf, size_t len,
 }
 
 /* ---- the two-thread path ---- */
+
+/*
+ * The state machine runs in steps, each taken by one thread at a time
+ * (busy) over what is left of the job: a step inflates up to one buffer
+ * and stops (more when the input ends on a full buffer, or on an error).
+ * The worker takes steps while the queue has room and puts each buffer in
+ * it. The caller takes a step itself whenever it would otherwise wait,
+ * that is when the queue is empty and no step is under way: at the start
+ * of each feed, while the worker sleeps between jobs, and whenever the
+ * worker has been woken but not yet run (on a loaded machine that takes
+ * from tens of microseconds to a scheduler tick). So two threads are never
+ * slower than one for want of the worker: a feed's bytes are inflated by
+ * whichever thread is free, in order, and the caller only waits while
+ * the worker is in the middle of a step. Between steps the state machine
+ * holds no thread's stack: all of it is in *in, and the mutex hands it
+ * over.
+ */
+
+/* After a step (mu held): what is left of the job, or the job done. */
+static void step_end(kvst_worker *w, int rc, drain *d)
+{
+    w->busy = 0;
+    if (rc != 0 || !d->paused) {
+        w->has_job = 0;
+        w->done = 1;
+        w->done_rc = rc;
+    } else {
+        w->job += w->job_len - d->left;
+        w->job_len = d->left;
+    }
+}
+
+/* The worker may take a step: a job, no step under way, and room in the
+ * queue (once it was full, down to KVST_QUEUE_RESUME). */
+static int worker_may_step(kvst_worker *w)
+{
+    if (!w->has_job || w->busy || w->stop)
+        return 0;
+    if (w->count == KVST_QUEUE_SLOTS)
+        w->worker_waits = 1;
+    if (w->worker_waits && w->count > KVST_QUEUE_RESUME)
+        return 0;
+    w->worker_waits = 0;
+    return 1;
+}
 
 static void *worker_main(void *arg)
 {
@@ -885,23 +979,27 @@ static void *worker_main(void *arg)
     size_t len;
     int rc;
 
+    memset(&d, 0, sizeof d);
     d.out = worker_put;
     d.ctx = in;
     d.w = w;
+    d.step = 1;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->has_job && !w->quit)
+        while (!w->quit && !worker_may_step(w))
             pthread_cond_wait(&w->to_worker, &w->mu);
         if (w->quit)
             break;
+        w->busy = 1;
+        w->steps[1]++;
         buf = w->job;
         len = w->job_len;
-        w->has_job = 0;
+        d.paused = 0;
+        d.left = 0;
         pthread_mutex_unlock(&w->mu);
         rc = feed_core(in, buf, len, &d);
         pthread_mutex_lock(&w->mu);
-        w->done = 1;
-        w->done_rc = rc;
+        step_end(w, rc, &d);
         pthread_cond_signal(&w->to_caller);
     }
     pthread_mutex_unlock(&w->mu);
@@ -910,30 +1008,70 @@ static void *worker_main(void *arg)
 
 /*
  * The caller's side of a feed: hand the chunk to the worker and pass each
- * full slot to out() in order until the worker has used up the chunk. A
- * slot is given back only after out() returns, so the worker never writes
- * into bytes out() is reading.
+ * full slot to out() in order until the chunk is used up, taking a step
+ * itself whenever the queue is empty and the worker is not in a step
+ * (into the queue, as the worker does, so that the worker can take the
+ * next step while the caller parses this one's buffer). A slot is given
+ * back only after out() returns, so no step writes into bytes out() is
+ * reading.
  */
 static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
                        kvst_bytes_fn out, void *ctx)
 {
     kvst_worker *w = in->w;
     queue_slot s;
+    drain d;
     int rc = 0;
 
     memset(&s, 0, sizeof s);
+    memset(&d, 0, sizeof d);
+    d.out = worker_put;
+    d.ctx = in;
+    d.w = w;
+    d.step = 1;
     pthread_mutex_lock(&w->mu);
     w->job = buf;
     w->job_len = len;
     w->has_job = 1;
     w->done = 0;
+    w->cout = out;
+    w->cctx = ctx;
     pthread_cond_signal(&w->to_worker);
     for (;;) {
         unsigned at;
-        while (w->count == 0 && !w->done)
+        if (w->count == 0 && w->has_job && !w->busy && !w->stop) {
+            /* Nothing to hand on and nobody inflating: the next step is
+             * the caller's. */
+            w->busy = 1;
+            w->caller_steps = 1;
+            w->steps[0]++;
+            buf = w->job;
+            len = w->job_len;
+            d.paused = 0;
+            d.left = 0;
+            pthread_mutex_unlock(&w->mu);
+            rc = feed_core(in, buf, len, &d);
+            pthread_mutex_lock(&w->mu);
+            w->caller_steps = 0;
+            step_end(w, rc, &d);
+            if (w->caller_rc != 0) {
+                /* out() refused a slot that the step handed on itself. */
+                rc = w->caller_rc;
+                s = w->caller_fail;
+                break;
+            }
+            rc = 0;
+            if (w->has_job)
+                pthread_cond_signal(&w->to_worker);
+            continue;
+        }
+        while (w->count == 0 && !w->done && w->busy)
             pthread_cond_wait(&w->to_caller, &w->mu);
-        if (w->count == 0)
-            break;
+        if (w->count == 0) {
+            if (w->done)
+                break;
+            continue;
+        }
         at = w->head;
         s = w->slots[at];
         pthread_mutex_unlock(&w->mu);
@@ -951,8 +1089,10 @@ static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
          * wait until it has let go of the stage. */
         w->stop = 1;
         pthread_cond_signal(&w->to_worker);
-        while (!w->done)
+        while (w->busy)
             pthread_cond_wait(&w->to_caller, &w->mu);
+        w->has_job = 0;
+        w->done = 1;
         pthread_mutex_unlock(&w->mu);
         in->bytes_in = s.bytes_in;
         in->bytes_out = s.bytes_out;
@@ -1103,9 +1243,9 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
 
     if (in->err)
         return in->err;
+    memset(&d, 0, sizeof d);
     d.out = out;
     d.ctx = ctx;
-    d.w = NULL;
     rc = feed_core(in, buf, len, &d);
     /* The stage is finished: no thread outlives an error. */
     if (rc != 0)
@@ -1125,9 +1265,9 @@ int kvst__input_finish(kvst_input *in, kvst_bytes_fn out, void *ctx)
     }
     /* A single 1f byte is the whole input: plain. */
     if (in->state == ST_MAGIC && in->held) {
+        memset(&d, 0, sizeof d);
         d.out = out;
         d.ctx = ctx;
-        d.w = NULL;
         return become_plain(in, &d);
     }
     return 0;
@@ -1146,6 +1286,17 @@ int kvst__input_is_gzip(const kvst_input *in)
 int kvst__input_threaded(const kvst_input *in)
 {
     return in->w != NULL;
+}
+
+void kvst__input_steps(const kvst_input *in, uint64_t *caller, uint64_t *worker)
+{
+    *caller = *worker = 0;
+    if (!in->w || !in->worker_live)
+        return;
+    pthread_mutex_lock(&in->w->mu);
+    *caller = in->w->steps[0];
+    *worker = in->w->steps[1];
+    pthread_mutex_unlock(&in->w->mu);
 }
 
 uint64_t kvst__input_bytes_in(const kvst_input *in)

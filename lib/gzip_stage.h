@@ -65,6 +65,10 @@ const char *kvst__input_message(const kvst_input *in);
 int kvst__input_is_gzip(const kvst_input *in);
 /* 1 when gzip is inflated on the worker thread. */
 int kvst__input_threaded(const kvst_input *in);
+/* On two threads, the steps of inflating (a buffer each, see
+ * gzip_stage.c) the caller's thread and the worker have taken so far;
+ * 0 and 0 on one thread or once the worker is gone (for tests). */
+void kvst__input_steps(const kvst_input *in, uint64_t *caller, uint64_t *worker);
 /* Compressed bytes consumed so far (all input bytes for plain input). */
 uint64_t kvst__input_bytes_in(const kvst_input *in);
 void kvst__input_free(kvst_input *in);

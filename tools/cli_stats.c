@@ -1,86 +1,177 @@
 /* kvstrail CLI: the counters of `kvstrail stats` and their summary. */
 #include "cli_stats.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli_progress.h" /* cli_write_all */
 
 static size_t slot(uint32_t v, size_t n)
 {
     return v < n ? v : n - 1;
 }
 
-/* One (stream, principal) pair: both names in one allocation,
- * "stream\0principal\0". */
-struct cli_stats_reader {
-    char *names;
-    uint32_t stream_len;    /* at most CLI_STATS_NAME_MAX */
-    uint32_t principal_len;
-    uint64_t hash;
+/* The media readers table. Names are interned: each distinct stream or
+ * principal name is kept once in the pool, as a 16-bit length, its bytes
+ * and a NUL; a pair is two offsets into the pool and its count. The pairs
+ * are a dense array; open addressing over 16-bit indexes finds a pair,
+ * and over 32-bit pool offsets a name. Everything grows by doubling up to
+ * the caps, so its memory is bounded (cli_stats.h) and small when few
+ * names repeat across many pairs, as in real trails. */
+struct cli_stats_pair {
+    uint32_t stream, principal; /* pool offsets of the names' bytes */
+    uint32_t hash;
+    uint16_t stream_len, principal_len; /* at most CLI_STATS_NAME_MAX */
     uint64_t calls;
 };
 
-#define READER_SLOTS (2u * CLI_STATS_READERS_CAP) /* a power of two */
+#define PAIR_SLOTS (2u * CLI_STATS_READERS_CAP) /* a power of two */
+#define NAME_SLOTS_MIN 256u
+#define POOL_PREFIX 2u /* the length before each name */
 
 /* Placeholders for a name the record does not give; neither can be a
  * stream name ([a-zA-Z0-9_.-]+), an ARN or a principalId. */
 static const char NO_STREAM[] = "(no stream)";
 static const char NO_PRINCIPAL[] = "(no principal)";
 
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+static uint32_t fnv1a(uint32_t h, const char *s, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
+        h *= 16777619u;
     }
     return h;
 }
 
-static uint64_t pair_hash(const char *stream, size_t slen,
-                          const char *principal, size_t plen)
+static const char *pool_name(const struct cli_stats_readers *t, uint32_t off)
 {
-    uint64_t h = fnv1a(14695981039346656037ull, stream, slen);
-    h = fnv1a(h ^ 0xff, principal, plen); /* 0xff: never in UTF-8 text */
-    return h;
+    return t->pool + off;
 }
 
-/* Add calls to the pair; 0 when it is new and the table is full. */
+static size_t pool_len(const struct cli_stats_readers *t, uint32_t off)
+{
+    const unsigned char *p = (const unsigned char *)t->pool + off - POOL_PREFIX;
+    return (size_t)p[0] | (size_t)p[1] << 8;
+}
+
+/* Place a pool offset in the name slots (there is room). */
+static void name_place(uint32_t *slots, size_t nslots, uint32_t h, uint32_t off)
+{
+    size_t i = h & (nslots - 1);
+    while (slots[i] != 0)
+        i = (i + 1) & (nslots - 1);
+    slots[i] = off;
+}
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    return fnv1a(2166136261u, s, n);
+}
+
+/* The pool offset of the name; 0 when it is not there. */
+static uint32_t name_find(const struct cli_stats_readers *t, const char *s, size_t n, uint32_t h)
+{
+    size_t i;
+
+    if (t->name_slots == NULL)
+        return 0;
+    for (i = h & (t->name_nslots - 1); t->name_slots[i] != 0; i = (i + 1) & (t->name_nslots - 1)) {
+        uint32_t off = t->name_slots[i];
+        if (pool_len(t, off) == n && memcmp(pool_name(t, off), s, n) == 0)
+            return off;
+    }
+    return 0;
+}
+
+/* Add a name that is not there (the bytes cap checked): its offset. */
+static uint32_t name_add(struct cli_stats_readers *t, const char *s, size_t n, uint32_t h)
+{
+    uint32_t off;
+
+    if (2 * (t->names + 1) > t->name_nslots) {
+        /* grow (or make) the slots: every name placed again */
+        size_t nslots = t->name_nslots ? 2 * t->name_nslots : NAME_SLOTS_MIN, k;
+        uint32_t *slots = cli_xrealloc(NULL, nslots * sizeof *slots);
+        memset(slots, 0, nslots * sizeof *slots);
+        for (k = 0; k < t->name_nslots; k++)
+            if (t->name_slots[k] != 0) {
+                uint32_t o = t->name_slots[k];
+                name_place(slots, nslots, name_hash(pool_name(t, o), pool_len(t, o)), o);
+            }
+        free(t->name_slots);
+        t->name_slots = slots;
+        t->name_nslots = nslots;
+    }
+    if (t->pool_len + POOL_PREFIX + n + 1 > t->pool_cap) {
+        size_t cap = t->pool_cap ? t->pool_cap : 4096;
+        while (cap < t->pool_len + POOL_PREFIX + n + 1)
+            cap *= 2;
+        t->pool = cli_xrealloc(t->pool, cap);
+        t->pool_cap = cap;
+    }
+    t->pool[t->pool_len] = (char)(n & 0xff);
+    t->pool[t->pool_len + 1] = (char)(n >> 8);
+    off = (uint32_t)(t->pool_len + POOL_PREFIX); /* never 0: the prefix */
+    memcpy(t->pool + off, s, n);
+    t->pool[off + n] = '\0';
+    t->pool_len = off + n + 1;
+    t->bytes += n + 1;
+    name_place(t->name_slots, t->name_nslots, h, off);
+    t->names++;
+    return off;
+}
+
+/* Add calls to the pair; 0 when it is new and does not fit: past the
+ * pair cap, or its new names past the bytes cap (then neither is kept). */
 static int readers_add(struct cli_stats_readers *t, const char *stream,
                        size_t slen, const char *principal, size_t plen,
                        uint64_t calls)
 {
-    uint64_t h = pair_hash(stream, slen, principal, plen);
-    size_t i = (size_t)h & (READER_SLOTS - 1);
-    if (t->slots == NULL) {
-        t->slots = cli_xrealloc(NULL, READER_SLOTS * sizeof *t->slots);
-        memset(t->slots, 0, READER_SLOTS * sizeof *t->slots);
+    uint32_t sh = name_hash(stream, slen), ph = name_hash(principal, plen);
+    uint32_t h = sh * 31u + ph, so, po;
+    size_t i, need;
+    struct cli_stats_pair *r;
+
+    if (t->pair_slots == NULL) {
+        t->pair_slots = cli_xrealloc(NULL, PAIR_SLOTS * sizeof *t->pair_slots);
+        memset(t->pair_slots, 0, PAIR_SLOTS * sizeof *t->pair_slots);
     }
-    for (;;) {
-        struct cli_stats_reader *r = &t->slots[i];
-        if (r->names == NULL)
-            break;
+    for (i = h & (PAIR_SLOTS - 1); t->pair_slots[i] != 0; i = (i + 1) & (PAIR_SLOTS - 1)) {
+        r = &t->pairs[t->pair_slots[i] - 1];
         if (r->hash == h && r->stream_len == slen && r->principal_len == plen &&
-            memcmp(r->names, stream, slen) == 0 &&
-            memcmp(r->names + slen + 1, principal, plen) == 0) {
+            memcmp(pool_name(t, r->stream), stream, slen) == 0 &&
+            memcmp(pool_name(t, r->principal), principal, plen) == 0) {
             r->calls += calls;
             return 1;
         }
-        i = (i + 1) & (READER_SLOTS - 1);
     }
-    if (t->count >= CLI_STATS_READERS_CAP ||
-        t->bytes + slen + plen + 2 > CLI_STATS_READERS_BYTES)
+    if (t->count >= CLI_STATS_READERS_CAP)
         return 0;
-    t->slots[i].names = cli_xrealloc(NULL, slen + plen + 2);
-    memcpy(t->slots[i].names, stream, slen);
-    t->slots[i].names[slen] = '\0';
-    memcpy(t->slots[i].names + slen + 1, principal, plen);
-    t->slots[i].names[slen + 1 + plen] = '\0';
-    t->slots[i].stream_len = (uint32_t)slen;
-    t->slots[i].principal_len = (uint32_t)plen;
-    t->slots[i].hash = h;
-    t->slots[i].calls = calls;
-    t->count++;
-    t->bytes += slen + plen + 2;
+    so = name_find(t, stream, slen, sh);
+    po = name_find(t, principal, plen, ph);
+    need = (so ? 0 : slen + 1) + (po ? 0 : plen + 1);
+    if (!so && !po && slen == plen && memcmp(stream, principal, slen) == 0)
+        need = slen + 1; /* one new name, both parts */
+    if (t->bytes + need > CLI_STATS_READERS_BYTES)
+        return 0;
+    if (!so)
+        so = name_add(t, stream, slen, sh);
+    if (!po && !(po = name_find(t, principal, plen, ph)))
+        po = name_add(t, principal, plen, ph);
+    if (t->count == t->pairs_cap) {
+        t->pairs_cap = t->pairs_cap ? 2 * t->pairs_cap : 64;
+        t->pairs = cli_xrealloc(t->pairs, t->pairs_cap * sizeof *t->pairs);
+    }
+    r = &t->pairs[t->count];
+    r->stream = so;
+    r->principal = po;
+    r->hash = h;
+    r->stream_len = (uint16_t)slen;
+    r->principal_len = (uint16_t)plen;
+    r->calls = calls;
+    t->pair_slots[i] = (uint16_t)(++t->count);
     return 1;
 }
 
@@ -187,19 +278,18 @@ void cli_stats_merge(struct cli_stats *into, struct cli_stats *from)
     add_array(into->severities, from->severities, CLI_STATS_SEVERITIES);
     add_array(into->access, from->access, CLI_STATS_ACCESS);
     into->media_reads_dropped += from->media_reads_dropped;
-    if (into->readers.slots == NULL) {
+    if (into->readers.pairs == NULL) {
         into->readers = from->readers;
         memset(&from->readers, 0, sizeof from->readers);
-    } else if (from->readers.slots != NULL) {
+    } else {
+        const struct cli_stats_readers *t = &from->readers;
         size_t i;
-        for (i = 0; i < READER_SLOTS; i++) {
-            const struct cli_stats_reader *r = &from->readers.slots[i];
+        for (i = 0; i < t->count; i++) {
+            const struct cli_stats_pair *r = &t->pairs[i];
             kvst_str stream, principal;
-            if (r->names == NULL)
-                continue;
-            stream.ptr = r->names;
+            stream.ptr = pool_name(t, r->stream);
             stream.len = r->stream_len;
-            principal.ptr = r->names + r->stream_len + 1;
+            principal.ptr = pool_name(t, r->principal);
             principal.len = r->principal_len;
             count_reader(into, stream, principal, r->calls);
         }
@@ -208,55 +298,59 @@ void cli_stats_merge(struct cli_stats *into, struct cli_stats *from)
 
 void cli_stats_free(struct cli_stats *st)
 {
-    size_t i;
-    if (st->readers.slots == NULL)
-        return;
-    for (i = 0; i < READER_SLOTS; i++)
-        free(st->readers.slots[i].names);
-    free(st->readers.slots);
+    free(st->readers.pairs);
+    free(st->readers.pair_slots);
+    free(st->readers.pool);
+    free(st->readers.name_slots);
     memset(&st->readers, 0, sizeof st->readers);
 }
 
 /* The pairs in byte order of stream, then principal: the output does not
- * depend on the hash or on which -j worker saw a call first. NULL when
- * there are none. */
-static int reader_cmp(const void *a, const void *b)
+ * depend on the hash or on which -j worker saw a call first. qsort's
+ * comparator has no context: the table being sorted is sort_table (the
+ * summary is written once, by the main thread). */
+static const struct cli_stats_readers *sort_table;
+
+static int name_cmp(const char *x, size_t xn, const char *y, size_t yn)
 {
-    const struct cli_stats_reader *x = *(const struct cli_stats_reader *const *)a;
-    const struct cli_stats_reader *y = *(const struct cli_stats_reader *const *)b;
-    size_t n = x->stream_len < y->stream_len ? x->stream_len : y->stream_len;
-    int c = memcmp(x->names, y->names, n);
+    int c = memcmp(x, y, xn < yn ? xn : yn);
     if (c != 0)
         return c;
-    if (x->stream_len != y->stream_len)
-        return x->stream_len < y->stream_len ? -1 : 1;
-    n = x->principal_len < y->principal_len ? x->principal_len : y->principal_len;
-    c = memcmp(x->names + x->stream_len + 1, y->names + y->stream_len + 1, n);
-    if (c != 0)
-        return c;
-    return x->principal_len < y->principal_len ? -1
-           : x->principal_len > y->principal_len;
+    return xn < yn ? -1 : xn > yn;
 }
 
-static const struct cli_stats_reader **sorted_readers(const struct cli_stats *st)
+static int reader_cmp(const void *a, const void *b)
 {
-    const struct cli_stats_reader **v;
-    size_t i, n = 0;
+    const struct cli_stats_pair *x = *(const struct cli_stats_pair *const *)a;
+    const struct cli_stats_pair *y = *(const struct cli_stats_pair *const *)b;
+    const struct cli_stats_readers *t = sort_table;
+    int c = name_cmp(pool_name(t, x->stream), x->stream_len, pool_name(t, y->stream), y->stream_len);
+    if (c != 0)
+        return c;
+    return name_cmp(pool_name(t, x->principal), x->principal_len, pool_name(t, y->principal),
+                    y->principal_len);
+}
+
+/* NULL when there are none. */
+static const struct cli_stats_pair **sorted_readers(const struct cli_stats *st)
+{
+    const struct cli_stats_pair **v;
+    size_t i;
     if (st->readers.count == 0)
         return NULL;
     v = cli_xrealloc(NULL, st->readers.count * sizeof *v);
-    for (i = 0; i < READER_SLOTS; i++)
-        if (st->readers.slots[i].names != NULL)
-            v[n++] = &st->readers.slots[i];
-    qsort(v, n, sizeof *v, reader_cmp);
+    for (i = 0; i < st->readers.count; i++)
+        v[i] = &st->readers.pairs[i];
+    sort_table = &st->readers;
+    qsort(v, st->readers.count, sizeof *v, reader_cmp);
+    sort_table = NULL;
     return v;
 }
 
-static int same_stream(const struct cli_stats_reader *a,
-                       const struct cli_stats_reader *b)
+/* Interned: the same stream is the same offset. */
+static int same_stream(const struct cli_stats_pair *a, const struct cli_stats_pair *b)
 {
-    return a->stream_len == b->stream_len &&
-           memcmp(a->names, b->names, a->stream_len) == 0;
+    return a->stream == b->stream;
 }
 
 /* Names of the counted values; NULL for a value this library version
@@ -298,23 +392,36 @@ static void name_of(struct cli_buf *b, const struct group *g, uint32_t v,
     }
 }
 
-/* Text: a stream line, then its principals indented, each with its calls. */
-static void format_readers_text(const struct cli_stats *st, struct cli_buf *out)
+/* Write out's bytes to the spill's fd once they pass its threshold. */
+static void spill_maybe(struct cli_buf *out, struct cli_stats_spill *sp)
 {
-    const struct cli_stats_reader **v = sorted_readers(st);
+    if (sp == NULL || out->len < CLI_STATS_SPILL_BYTES)
+        return;
+    if (cli_write_all(sp->fd, out->data, out->len) != 0 && errno != EPIPE)
+        sp->failed = 1;
+    out->len = 0;
+    out->data[0] = '\0';
+}
+
+/* Text: a stream line, then its principals indented, each with its calls. */
+static void format_readers_text(const struct cli_stats *st, struct cli_buf *out,
+                                struct cli_stats_spill *sp)
+{
+    const struct cli_stats_pair **v = sorted_readers(st);
     size_t i;
     cli_buf_printf(out, "media readers (media-read calls per stream and "
                    "principal, at most %u pairs)\n", CLI_STATS_READERS_CAP);
     for (i = 0; i < st->readers.count; i++) {
         if (i == 0 || !same_stream(v[i - 1], v[i])) {
             cli_buf_adds(out, "  ");
-            cli_buf_safe_text(out, v[i]->names, v[i]->stream_len);
+            cli_buf_safe_text(out, pool_name(&st->readers, v[i]->stream), v[i]->stream_len);
             cli_buf_addc(out, '\n');
         }
         cli_buf_adds(out, "    ");
-        cli_buf_safe_text(out, v[i]->names + v[i]->stream_len + 1,
+        cli_buf_safe_text(out, pool_name(&st->readers, v[i]->principal),
                           v[i]->principal_len);
         cli_buf_printf(out, " %llu\n", (unsigned long long)v[i]->calls);
+        spill_maybe(out, sp);
     }
     if (st->media_reads_dropped > 0)
         cli_buf_printf(out, "  %llu media-read calls not listed: past the cap "
@@ -327,24 +434,26 @@ static void format_readers_text(const struct cli_stats *st, struct cli_buf *out)
 }
 
 /* JSON: {"stream":{"principal":calls,...},...} and the dropped calls. */
-static void format_readers_json(const struct cli_stats *st, struct cli_buf *out)
+static void format_readers_json(const struct cli_stats *st, struct cli_buf *out,
+                                struct cli_stats_spill *sp)
 {
-    const struct cli_stats_reader **v = sorted_readers(st);
+    const struct cli_stats_pair **v = sorted_readers(st);
     size_t i;
     cli_buf_adds(out, ",\"mediaReaders\":{");
     for (i = 0; i < st->readers.count; i++) {
         if (i == 0 || !same_stream(v[i - 1], v[i])) {
             if (i > 0)
                 cli_buf_adds(out, "},");
-            cli_buf_json_str(out, v[i]->names, v[i]->stream_len);
+            cli_buf_json_str(out, pool_name(&st->readers, v[i]->stream), v[i]->stream_len);
             cli_buf_adds(out, ":{");
         } else {
             cli_buf_addc(out, ',');
         }
-        cli_buf_json_str(out, v[i]->names + v[i]->stream_len + 1,
+        cli_buf_json_str(out, pool_name(&st->readers, v[i]->principal),
                          v[i]->principal_len);
         cli_buf_addc(out, ':');
         cli_buf_add_u64(out, v[i]->calls);
+        spill_maybe(out, sp);
     }
     if (st->readers.count > 0)
         cli_buf_addc(out, '}');
@@ -356,7 +465,8 @@ static void format_readers_json(const struct cli_stats *st, struct cli_buf *out)
 }
 
 static void format_text(const struct cli_stats *st, const struct group *groups,
-                        size_t ngroups, double elapsed, struct cli_buf *out)
+                        size_t ngroups, double elapsed, struct cli_buf *out,
+                        struct cli_stats_spill *sp)
 {
     size_t g;
     uint32_t v;
@@ -407,11 +517,12 @@ static void format_text(const struct cli_stats *st, const struct group *groups,
                            "", (unsigned long long)groups[g].counts[v]);
         }
     }
-    format_readers_text(st, out);
+    format_readers_text(st, out, sp);
 }
 
 static void format_json(const struct cli_stats *st, const struct group *groups,
-                        size_t ngroups, double elapsed, struct cli_buf *out)
+                        size_t ngroups, double elapsed, struct cli_buf *out,
+                        struct cli_stats_spill *sp)
 {
     size_t g;
     uint32_t v;
@@ -452,12 +563,13 @@ static void format_json(const struct cli_stats *st, const struct group *groups,
         }
         cli_buf_addc(out, '}');
     }
-    format_readers_json(st, out);
+    format_readers_json(st, out, sp);
     cli_buf_adds(out, "}\n");
 }
 
 void cli_stats_format(const struct cli_stats *st, double elapsed,
-                      enum cli_format format, struct cli_buf *out)
+                      enum cli_format format, struct cli_buf *out,
+                      struct cli_stats_spill *spill)
 {
     const struct group groups[] = {
         { "actions", "actions", st->actions, CLI_STATS_ACTIONS, 1, action_name },
@@ -473,7 +585,7 @@ void cli_stats_format(const struct cli_stats *st, double elapsed,
     };
     size_t n = sizeof groups / sizeof groups[0];
     if (format == CLI_FMT_JSONL)
-        format_json(st, groups, n, elapsed, out);
+        format_json(st, groups, n, elapsed, out, spill);
     else
-        format_text(st, groups, n, elapsed, out);
+        format_text(st, groups, n, elapsed, out, spill);
 }

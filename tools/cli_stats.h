@@ -22,24 +22,30 @@
 #define CLI_STATS_ACCESS     8
 
 /* The media readers table holds at most CLI_STATS_READERS_CAP (stream,
- * principal) pairs whose names take at most CLI_STATS_READERS_BYTES in
- * all (each name at most CLI_STATS_NAME_MAX bytes): with its 256 KiB of
- * slots a table stays under 1.3 MiB whatever the input, and `stats` under
- * its 4 MiB (docs/performance.md). A media-read call whose pair does not
- * fit is counted in media_reads_dropped and the summary says so
- * (docs/cli.md). */
+ * principal) pairs; their distinct names (each kept once) take at most
+ * CLI_STATS_READERS_BYTES with a NUL after each, and each name at most
+ * CLI_STATS_NAME_MAX bytes. Whatever the input, the table stays under
+ * 580 KiB (pool 384 KiB + 16 KiB of lengths, pairs 96 KiB, indexes 16 +
+ * 64 KiB), and `stats` under its 4 MiB (docs/performance.md). A
+ * media-read call whose pair does not fit is counted in
+ * media_reads_dropped and the summary says so (docs/cli.md). */
 #define CLI_STATS_READERS_CAP   4096
-#define CLI_STATS_READERS_BYTES (1024u * 1024u) /* names and their NULs */
+#define CLI_STATS_READERS_BYTES (384u * 1024u) /* distinct names and their NULs */
 #define CLI_STATS_NAME_MAX      1024
 
-struct cli_stats_reader;
+struct cli_stats_pair;
 
-/* Media-read calls per (stream, principal): open addressing over
- * 2 * CLI_STATS_READERS_CAP slots, allocated at the first media read. */
+/* Media-read calls per (stream, principal) (cli_stats.c), allocated at
+ * the first media read. */
 struct cli_stats_readers {
-    struct cli_stats_reader *slots;
-    size_t count;
-    size_t bytes;  /* of the names, NULs included */
+    struct cli_stats_pair *pairs; /* count of them, room for pairs_cap */
+    size_t count, pairs_cap;
+    uint16_t *pair_slots;         /* 2 * CLI_STATS_READERS_CAP: pair index + 1, 0 empty */
+    char *pool;                   /* the names */
+    size_t pool_len, pool_cap;
+    uint32_t *name_slots;         /* name_nslots: pool offsets, 0 empty */
+    size_t name_nslots, names;
+    size_t bytes;                 /* of the names, a NUL after each counted */
 };
 
 struct cli_stats {
@@ -73,8 +79,20 @@ void cli_stats_add_event(struct cli_stats *st, const kvst_event *ev);
 void cli_stats_merge(struct cli_stats *into, struct cli_stats *from);
 void cli_stats_free(struct cli_stats *st);
 
-/* The summary, text or one JSON object (docs/cli.md), with a newline. */
+/* Where a long summary goes while it is written: the media readers can
+ * make it megabytes, so out's bytes are written to fd each time they pass
+ * CLI_STATS_SPILL_BYTES, and out never holds more than about that.
+ * failed is set when a write fails (not for EPIPE: a closed reader). */
+#define CLI_STATS_SPILL_BYTES (64u * 1024u)
+struct cli_stats_spill {
+    int fd;
+    int failed;
+};
+
+/* The summary, text or one JSON object (docs/cli.md), with a newline;
+ * spill NULL: all of it in out. */
 void cli_stats_format(const struct cli_stats *st, double elapsed_seconds,
-                      enum cli_format format, struct cli_buf *out);
+                      enum cli_format format, struct cli_buf *out,
+                      struct cli_stats_spill *spill);
 
 #endif /* KVSTRAIL_CLI_STATS_H */

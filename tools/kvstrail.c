@@ -67,11 +67,13 @@ int main(int argc, char **argv)
     exit_status = cli_run(&opts, total, &elapsed);
     if (opts.command == CLI_CMD_STATS) {
         struct cli_buf text = CLI_BUF_INIT;
-        cli_stats_format(total, elapsed, opts.format, &text);
+        struct cli_stats_spill spill = { STDOUT_FILENO, 0 };
+        cli_stats_format(total, elapsed, opts.format, &text, &spill);
         if (opts.detect != NULL)
             cli_detect_stats_append(opts.detect, opts.format, &text);
-        if (cli_write_all(STDOUT_FILENO, text.data, text.len) != 0 &&
-            errno != EPIPE && exit_status == CLI_EXIT_OK)
+        if (((cli_write_all(STDOUT_FILENO, text.data, text.len) != 0 && errno != EPIPE) ||
+             spill.failed) &&
+            exit_status == CLI_EXIT_OK)
             exit_status = CLI_EXIT_INPUT;
         cli_buf_free(&text);
     }

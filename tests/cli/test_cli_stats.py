@@ -89,7 +89,7 @@ def test_stats_text():
 DATA_EVENTS = DATA / "fixtures" / "kvs-data-events.json"
 READERS_CAP = 4096     # CLI_STATS_READERS_CAP, documented in docs/cli.md
 NAME_MAX = 1024        # CLI_STATS_NAME_MAX
-NAMES_BYTES = 1 << 20  # CLI_STATS_READERS_BYTES
+NAMES_BYTES = 384 << 10  # CLI_STATS_READERS_BYTES: distinct names, a NUL each
 
 def _stream(rec):
     """The stream key docs/cli.md names: the Stream resource's ARN, else the
@@ -269,16 +269,19 @@ def test_stats_media_readers_without_arn_use_principal_id(tmp_path):
 
 
 def test_stats_media_readers_byte_cap_at_one_under_and_one_over(tmp_path):
-    """Pairs of 512 bytes (names and their NULs): 2048 fill the 1 MiB."""
+    """One stream and principals of 511 bytes: each distinct name is kept
+    once with a NUL, so the stream's name and (CAP - it) // 512 principals
+    fill the 384 KiB; one more is dropped."""
     stream = "arn:aws:kinesisvideo:us-east-1:111122223333:stream/s/1"
     base = "arn:aws:iam::111122223333:user/"
 
     def principal(i):
         head = base + "p%05d-" % i
-        return head + "x" * (512 - 2 - len(stream) - len(head))
+        return head + "x" * (511 - len(head))
 
-    fit = NAMES_BYTES // 512
-    assert len(stream) + len(principal(0)) + 2 == 512 and fit < READERS_CAP
+    assert len(principal(0)) + 1 == 512
+    fit = (NAMES_BYTES - len(stream) - 1) // 512
+    assert fit < READERS_CAP
     for n, dropped in ((fit - 1, 0), (fit, 0), (fit + 1, 1)):
         path = write(tmp_path / ("b%d.json" % n),
                      _media_read_trail(n, principal=principal, stream=stream))
@@ -286,3 +289,33 @@ def test_stats_media_readers_byte_cap_at_one_under_and_one_over(tmp_path):
         assert r.returncode == 0, r.stderr
         assert st["mediaReadsDropped"] == dropped, n
         assert len(st["mediaReaders"][stream]) == n - dropped
+
+
+def test_stats_media_readers_names_kept_once(tmp_path):
+    """Names shared by many pairs count once against the bytes cap: 64
+    streams by 64 principals of about 1 KiB each is 4096 pairs, 4 MiB of
+    names written out pair by pair but 128 KiB kept, and none is dropped."""
+    base = "arn:aws:iam::111122223333:user/"
+    n = 64
+    streams = ["arn:aws:kinesisvideo:us-east-1:111122223333:stream/s%02d/1" % k
+               for k in range(n)]
+    principals = [base + "u%02d-" % k + "y" * (NAME_MAX - len(base) - 4)
+                  for k in range(n)]
+    assert all(len(p) == NAME_MAX for p in principals)
+    recs = json.loads(_media_read_trail(1))["Records"][0]
+    out = []
+    for k in range(n * n):
+        rec = json.loads(json.dumps(recs))
+        s, p = streams[k // n], principals[k % n]
+        rec["userIdentity"]["arn"] = p
+        rec["requestParameters"]["streamARN"] = s
+        rec["resources"][0]["ARN"] = s
+        out.append(rec)
+    path = write(tmp_path / "shared.json", json.dumps({"Records": out}).encode())
+    r, st = _stats([path])
+    assert r.returncode == 0, r.stderr
+    assert st["mediaReadsDropped"] == 0
+    assert st["mediaReaders"] == {s: {p: 1 for p in principals} for s in streams}
+    # the text form lists each stream once, its principals under it
+    text = run(["stats", path]).stdout.decode()
+    assert sum(1 for line in text.splitlines() if line.startswith("  arn:aws:kinesisvideo")) == n
