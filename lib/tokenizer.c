@@ -76,6 +76,36 @@ static int is_digit(int c)
 }
 
 /*
+ * The offending byte of a lexical error inside a number whose middle is no
+ * longer held (longer than the history and the held start of its token
+ * together). The error is inside the number, so it ends in a run of digits
+ * and then a '.', or an 'e' or 'E' with its optional sign, and the
+ * offender is the byte after those: the place a digit is missing. Those
+ * last bytes are always held (yajl stopped at most one byte past the
+ * offender), so they are found from e back, the same for every split
+ * (yajl's own offset is at the offender or one past it, by how the number
+ * was buffered: fuzz_digest found 359 against 360).
+ */
+static uint64_t number_tail_offender(const kvst_parser *p, uint64_t e)
+{
+    uint64_t r = e;
+    int c;
+
+    while (r > 0 && e - r < 4 && (c = kvst__cursor_byte(&p->cursor, r - 1)) >= 0 && !is_digit(c))
+        r--; /* r - 1: the run's last digit, r the byte after it */
+    if (r == 0 || !is_digit(kvst__cursor_byte(&p->cursor, r - 1)))
+        return e > 0 ? e - 1 : 0;
+    c = kvst__cursor_byte(&p->cursor, r);
+    if (c == '.')
+        return r + 1;
+    if (c == 'e' || c == 'E') {
+        c = kvst__cursor_byte(&p->cursor, r + 1);
+        return c == '+' || c == '-' ? r + 2 : r + 1;
+    }
+    return e > 0 ? e - 1 : 0;
+}
+
+/*
  * The offending byte of a lexical error, from the bytes themselves: yajl's
  * offset is one past it for some kinds and at it for others (those where
  * its lexer backs up: a '/', a control byte, escape or hex digit in a
@@ -83,8 +113,8 @@ static int is_digit(int c)
  * always backs up to the byte it rejects, so e is that byte. Else the
  * token is short: walk it -- a literal to its first wrong letter, a number
  * to the place a digit is missing, any other byte is the offender itself.
- * e - 1 when the bytes are no longer held (a number longer than what is
- * kept).
+ * A number whose bytes are no longer all held: number_tail_offender; a
+ * literal's, e - 1.
  */
 static uint64_t lexical_offender(const kvst_parser *p, uint64_t e)
 {
@@ -111,11 +141,11 @@ static uint64_t lexical_offender(const kvst_parser *p, uint64_t e)
         while (is_digit(c = kvst__cursor_byte(&p->cursor, ++o)))
             ;
     } else {
-        return c < 0 && e > 0 ? e - 1 : o;
+        return c < 0 ? number_tail_offender(p, e) : o;
     }
     if (c == '.') {
         if (!is_digit(c = kvst__cursor_byte(&p->cursor, ++o)))
-            return c < 0 && e > 0 ? e - 1 : o;
+            return c < 0 ? number_tail_offender(p, e) : o;
         while (is_digit(c = kvst__cursor_byte(&p->cursor, ++o)))
             ;
     }
@@ -124,9 +154,9 @@ static uint64_t lexical_offender(const kvst_parser *p, uint64_t e)
         if (c == '+' || c == '-')
             c = kvst__cursor_byte(&p->cursor, ++o);
         if (!is_digit(c))
-            return c < 0 && e > 0 ? e - 1 : o;
+            return c < 0 ? number_tail_offender(p, e) : o;
     }
-    return e > 0 ? e - 1 : 0;
+    return c < 0 ? number_tail_offender(p, e) : e > 0 ? e - 1 : 0;
 }
 
 /*

@@ -102,9 +102,75 @@ static int pathset_put(sg_pathset *ps, uint64_t h, unsigned kind)
     return 0;
 }
 
+static int plain_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* The byte of a name that the JSON of a record holds the least often,
+ * roughly: a capital, digit, '_' or '-' before any small letter, the
+ * small letters by their frequency in English text. */
+static size_t rare_byte(const char *name, size_t len)
+{
+    static const char common[] = "etaoinsrhldcumfpgwybvkxjqz";
+    size_t i, best = 0, best_rank = (size_t)-1;
+    for (i = 0; i < len; i++) {
+        const char *at = name[i] >= 'a' && name[i] <= 'z'
+                             ? strchr(common, name[i]) : NULL;
+        size_t rank = at ? sizeof common - (size_t)(at - common) : 0;
+        if (rank < best_rank) {
+            best = i;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+/* Note the first name of a path (up to its first '.') among the set's
+ * tops, once. */
+static int add_top(sg_pathset *ps, const char *name, size_t len)
+{
+    size_t i;
+    sg_top *tops, *t;
+    for (i = 0; i < ps->top_count; i++)
+        if (ps->tops[i].len == len && memcmp(ps->tops[i].quoted + 1, name, len) == 0)
+            return 0;
+    for (i = 0; i < len; i++)
+        if (!plain_byte(name[i]))
+            ps->odd_top = 1;
+    if (len == 0)
+        ps->odd_top = 1;
+    tops = sg_realloc(ps->tops, (ps->top_count + 1) * sizeof *tops);
+    if (!tops)
+        return KVST_E_NOMEM;
+    ps->tops = tops;
+    t = &tops[ps->top_count];
+    t->len = len;
+    t->hash = sg_hash(name, len);
+    t->quoted = sg_malloc(len + 2);
+    t->pointer = sg_malloc(len + 2);
+    if (!t->quoted || !t->pointer) {
+        sg_free(t->quoted);
+        sg_free(t->pointer);
+        return KVST_E_NOMEM;
+    }
+    t->quoted[0] = '"';
+    t->pointer[0] = '/';
+    memcpy(t->quoted + 1, name, len);
+    memcpy(t->pointer + 1, name, len);
+    t->quoted[len + 1] = t->pointer[len + 1] = '\0';
+    t->rare = rare_byte(name, len);
+    ps->top_count++;
+    return 0;
+}
+
 int sg_pathset_add(sg_pathset *ps, const char *path, size_t len)
 {
     size_t i;
+    const char *dot = memchr(path, '.', len);
+    if (add_top(ps, path, dot ? (size_t)(dot - path) : len) != 0)
+        return KVST_E_NOMEM;
     for (i = 0; i < len; i++)
         if (path[i] == '.' && pathset_put(ps, sg_hash(path, i), SG_PATH_PREFIX) != 0)
             return KVST_E_NOMEM;
@@ -113,6 +179,12 @@ int sg_pathset_add(sg_pathset *ps, const char *path, size_t len)
 
 void sg_pathset_free(sg_pathset *ps)
 {
+    size_t i;
+    for (i = 0; i < ps->top_count; i++) {
+        sg_free(ps->tops[i].quoted);
+        sg_free(ps->tops[i].pointer);
+    }
+    sg_free(ps->tops);
     sg_free(ps->hashes);
     sg_free(ps->kinds);
     memset(ps, 0, sizeof *ps);
@@ -475,37 +547,36 @@ static int scan_value(scan *s, int depth)
     }
 }
 
-int sg_flatten(sg_record *rec, const char *json, size_t len,
-               const sg_pathset *const *want, size_t want_count,
-               const sg_pathset *any)
+static void scan_begin(scan *s, sg_record *rec, const char *json, size_t len,
+                       const sg_pathset *const *want, size_t want_count,
+                       const sg_pathset *any)
 {
-    scan s;
     size_t i;
-    memset(&s, 0, sizeof s);
-    s.p = json;
-    s.end = json + len;
-    s.rec = rec;
-    s.hash = SG_HASH_INIT;
-    s.want = want;
-    s.want_count = want_count;
-    s.any = any;
-    s.keep = want_count == 0;
+    memset(s, 0, sizeof *s);
+    s->p = json;
+    s->end = json + len;
+    s->rec = rec;
+    s->hash = SG_HASH_INIT;
+    s->want = want;
+    s->want_count = want_count;
+    s->any = any;
+    s->keep = want_count == 0;
     for (i = 0; i < want_count; i++)
-        s.keep |= want[i]->all;
+        s->keep |= want[i]->all;
     rec->count = 0;
     rec->text.len = 0;
     rec->text.failed = 0;
     rec->truncated = 0;
-    skip_ws(&s);
-    if (s.p < s.end && *s.p == '{') {
-        if (!scan_object(&s, 0))
-            rec->truncated = 1;
-    } else {
-        rec->truncated = 1;
-    }
-    s.nomem |= s.path.failed;
-    sg_buf_free(&s.path);
-    if (s.nomem || rec->text.failed) {
+}
+
+/* The leaves' offsets into rec->text become pointers. */
+static int scan_end(scan *s)
+{
+    sg_record *rec = s->rec;
+    size_t i;
+    s->nomem |= s->path.failed;
+    sg_buf_free(&s->path);
+    if (s->nomem || rec->text.failed) {
         rec->count = 0;
         return KVST_E_NOMEM;
     }
@@ -518,6 +589,168 @@ int sg_flatten(sg_record *rec, const char *json, size_t len,
             l->val = rec->text.data + (size_t)(uintptr_t)l->val;
     }
     return 0;
+}
+
+int sg_flatten(sg_record *rec, const char *json, size_t len,
+               const sg_pathset *const *want, size_t want_count,
+               const sg_pathset *any)
+{
+    scan s;
+    scan_begin(&s, rec, json, len, want, want_count, any);
+    skip_ws(&s);
+    if (s.p < s.end && *s.p == '{') {
+        if (!scan_object(&s, 0))
+            rec->truncated = 1;
+    } else {
+        rec->truncated = 1;
+    }
+    return scan_end(&s);
+}
+
+/* ---- a record by its top-level members ----------------------------------
+ *
+ * Scanning a record to skip what no rule reads (userIdentity, tlsDetails,
+ * responseElements, the other members of requestParameters' neighbours)
+ * costs about as much as all the rules' tests. A KVS event's record is on
+ * the parser's tape, so kvst_event_lookup finds a top-level member by its
+ * name without reading the bytes; flattening only the members the rules
+ * read gives the same leaves as the scan when nothing else in the record
+ * can give a leaf of their paths. The scan gives a path p.q... to every
+ * member written "p" at the top (all of them, when the key is repeated)
+ * and to a top-level key written "p.q" itself; the lookup sees the last
+ * "p". So the bytes are searched first: a first name of only plain bytes
+ * ([A-Za-z0-9_-]) can be written otherwise only with a \u escape, and
+ * when '"p' occurs once in a record without \u, directly followed by
+ * '"', the record has at most one top-level key beginning with p, and
+ * it is "p". Anything else (repeated, dotted or escaped keys) is scanned.
+ * Leaves come in the order of the tops rather than of the record, which
+ * no reader sees: each reads one path (and what is nested beneath it) or,
+ * for a keyword, every leaf, and a keyword search (any is NULL) scans.
+ */
+
+enum { FLATTEN_SCAN = 1 };
+
+/* A \u escape anywhere in the bytes (an escaped backslash before a 'u'
+ * is not one). */
+static int has_u_escape(const char *p, size_t n)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *b = memchr(p, '\\', (size_t)(end - p));
+        if (!b || b + 1 >= end)
+            return 0;
+        if (b[1] == 'u')
+            return 1;
+        p = b + 2;
+    }
+    return 0;
+}
+
+/* The first '"name' of t at or after from, or NULL: memchr for the
+ * name's rarest byte (a quote is in every string). */
+static const char *find_top(const char *from, const char *end, const sg_top *t)
+{
+    size_t n = t->len + 1, at = t->rare + 1;
+    char c = t->quoted[at];
+    const char *p;
+    if ((size_t)(end - from) < n)
+        return NULL;
+    p = from + at;
+    while (p < end) {
+        const char *q = memchr(p, c, (size_t)(end - p));
+        if (!q || (size_t)(end - (q - at)) < n)
+            return NULL;
+        if (memcmp(q - at, t->quoted, n) == 0)
+            return q - at;
+        p = q + 1;
+    }
+    return NULL;
+}
+
+/* A scalar's leaf from a lookup: the lookup's text is what the scan
+ * gives (a string decoded the same way, a number as written). */
+static int scalar_leaf(scan *s, const kvst_value *v)
+{
+    uint8_t type;
+    switch (v->json_type) {
+    case KVST_JSON_STRING: type = SG_J_STRING; break;
+    case KVST_JSON_INTEGER:
+    case KVST_JSON_DOUBLE: type = SG_J_NUMBER; break;
+    case KVST_JSON_BOOLEAN: type = SG_J_BOOL; break;
+    case KVST_JSON_NULL: type = SG_J_NULL; break;
+    default: return 0;
+    }
+    return add_leaf(s, type, v->text.ptr, 0, v->text.len, 1);
+}
+
+static int flatten_tops(sg_record *rec, const kvst_event *ev, const char *json,
+                        size_t len, const sg_pathset *const *want,
+                        size_t want_count, const sg_pathset *any)
+{
+    scan s;
+    size_t i;
+    const char *end = json + len;
+    if (!any || any->odd_top || ev->action == KVST_ACTION_NONE ||
+        has_u_escape(json, len))
+        return FLATTEN_SCAN;
+    scan_begin(&s, rec, json, len, want, want_count, any);
+    if (s.keep)
+        return FLATTEN_SCAN;
+    for (i = 0; i < any->top_count && !s.nomem; i++) {
+        const sg_top *t = &any->tops[i];
+        unsigned kind = wanted(&s, t->hash);
+        const char *at;
+        kvst_value v;
+        int rc;
+        if (!kind)
+            continue;
+        at = find_top(json, end, t);
+        if (!at)
+            continue; /* no key begins with the name */
+        if (at + t->len + 1 >= end || at[t->len + 1] != '"' ||
+            find_top(at + 1, end, t))
+            goto scan_it;
+        rc = kvst_event_lookup(ev, t->pointer, &v);
+        if (rc == KVST_E_NOT_FOUND)
+            continue; /* the text was a value or a nested key */
+        if (rc == KVST_E_NOMEM) {
+            s.nomem = 1;
+            break;
+        }
+        if (rc != 0)
+            goto scan_it;
+        s.path.len = 0;
+        sg_buf_add(&s.path, t->quoted + 1, t->len);
+        if (s.path.failed)
+            break;
+        s.hash = t->hash;
+        s.keep = (kind & SG_PATH_WANTED) != 0;
+        if (v.json_type == KVST_JSON_OBJECT || v.json_type == KVST_JSON_ARRAY) {
+            s.p = v.text.ptr;
+            s.end = v.text.ptr + v.text.len;
+            /* At the depth of a top-level value; the scan stops the whole
+             * record where this one stops. */
+            if (!scan_value(&s, 1) && !s.nomem && !rec->text.failed)
+                goto scan_it;
+        } else if (!scalar_leaf(&s, &v) && !s.nomem && !rec->text.failed) {
+            goto scan_it;
+        }
+        s.keep = 0;
+    }
+    return scan_end(&s);
+scan_it:
+    sg_buf_free(&s.path);
+    return FLATTEN_SCAN;
+}
+
+int sg_flatten_event(sg_record *rec, const kvst_event *ev, const char *json,
+                     size_t len, const sg_pathset *const *want,
+                     size_t want_count, const sg_pathset *any)
+{
+    int rc = flatten_tops(rec, ev, json, len, want, want_count, any);
+    if (rc != FLATTEN_SCAN)
+        return rc;
+    return sg_flatten(rec, json, len, want, want_count, any);
 }
 
 void sg_record_free(sg_record *rec)

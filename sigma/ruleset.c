@@ -510,12 +510,15 @@ static int want_field(sg_pathset *ps, const char *path, size_t len)
     return sg_pathset_add(ps, path, len);
 }
 
-/* Whether a test may read its own field from the record: any field the
- * envelope does not hold; an envelope field only for exists and null (a
- * field present as null or as another type than string) and for a
- * fieldref to a field the envelope does not hold (value_holds reads
- * string, regex, CIDR and number values of envelope fields from the
- * event, never from the record). */
+/* Whether a test reads its own field from the flattened record: any
+ * field the envelope does not hold; an envelope field only for a fieldref
+ * to a field the envelope does not hold (value_holds reads string, regex,
+ * CIDR and number values of envelope fields, and fieldrefs between two of
+ * them, from the event). exists and null on an envelope field read the
+ * event too, and the record only for a field present there as null or
+ * as another type than string (envelope_presence): rare, so that record
+ * is then flattened whole (need_all) instead of every record keeping the
+ * field. */
 static int test_reads_record(const sg_test *te)
 {
     size_t v;
@@ -523,8 +526,7 @@ static int test_reads_record(const sg_test *te)
         return 1;
     for (v = 0; v < te->value_count; v++) {
         const sg_value *val = &te->values[v];
-        if (val->op == SG_OP_EXISTS || val->op == SG_OP_NULL ||
-            (val->op == SG_OP_FIELDREF && val->ref_envelope < 0))
+        if (val->op == SG_OP_FIELDREF && val->ref_envelope < 0)
             return 1;
     }
     return 0;
@@ -560,8 +562,11 @@ static int want_rule(sg_pathset *ps, const sg_rule *r)
                 else if (test_reads_record(te) &&
                          sg_pathset_add(ps, te->path, te->path_len) != 0)
                     return KVST_E_NOMEM;
+                /* A fieldref's other field, unless both are the
+                 * envelope's (then value_holds reads the event). */
                 for (v = 0; v < te->value_count; v++)
                     if (te->values[v].op == SG_OP_FIELDREF &&
+                        (te->envelope < 0 || te->values[v].ref_envelope < 0) &&
                         sg_pathset_add(ps, te->values[v].text, te->values[v].len) != 0)
                         return KVST_E_NOMEM;
             }
@@ -868,8 +873,8 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
             if (ps->count || ps->all)
                 st->wantv[n++] = ps;
         }
-        return sg_flatten(&st->rec, raw.ptr, raw.len, st->wantv, n,
-                          rs->any_all ? NULL : &rs->any_want);
+        return sg_flatten_event(&st->rec, ev, raw.ptr, raw.len, st->wantv, n,
+                                rs->any_all ? NULL : &rs->any_want);
     }
 }
 
@@ -877,6 +882,34 @@ static int need_record(void *ctx)
 {
     kvst_sigma_state *st = ctx;
     return flatten(st, st->cur_ev);
+}
+
+/* The record with every member kept, whatever the rules' paths (an
+ * envelope field present as null or another type than string). */
+static int need_all(void *ctx)
+{
+    kvst_sigma_state *st = ctx;
+    const kvst_event *ev = st->cur_ev;
+    kvst_str raw = ev->raw;
+    int rc;
+    if (st->flattened == 2)
+        return 0;
+    if (!raw.ptr) {
+        kvst_value v;
+        rc = kvst_event_lookup(ev, "", &v);
+        if (rc == KVST_E_NOMEM)
+            return rc;
+        raw = rc == 0 ? v.text : raw;
+    }
+    st->flattened = 2;
+    if (!raw.ptr) {
+        st->rec.count = 0;
+        return 0;
+    }
+    rc = sg_flatten(&st->rec, raw.ptr, raw.len, NULL, 0, NULL);
+    if (rc != 0)
+        st->flattened = 0;
+    return rc;
 }
 
 static int add_field(kvst_sigma_state *st, const char *name, size_t nlen,
@@ -1134,6 +1167,7 @@ static int match(kvst_sigma_state *st, const kvst_event *ev,
     mx.ev = ev;
     mx.rec = &st->rec;
     mx.need_record = need_record;
+    mx.need_all = need_all;
     mx.need_ctx = st;
     mx.md = st->md;
     mx.mc = st->mc;

@@ -112,11 +112,26 @@ typedef struct sg_record {
  * An open-addressed table of path hashes: SG_PATH_WANTED for a path a
  * rule names, SG_PATH_PREFIX for an object on the way to one. */
 enum { SG_PATH_WANTED = 1, SG_PATH_PREFIX = 2 };
+
+/* A top-level member the paths of a set begin with (the text before a
+ * path's first '.'), for flattening a record by looking its members up
+ * instead of scanning it (sg_flatten_event). */
+typedef struct sg_top {
+    char *quoted;       /* '"' and the name, as the record's bytes hold it */
+    size_t len;         /* of the name */
+    uint64_t hash;      /* sg_hash of the name */
+    char *pointer;      /* "/name", for kvst_event_lookup */
+    size_t rare;        /* the byte of the name memchr looks for */
+} sg_top;
+
 typedef struct sg_pathset {
     uint64_t *hashes;   /* 0: an empty slot */
     uint8_t *kinds;
     size_t cap, count;  /* cap a power of two, or 0 */
     int all;
+    sg_top *tops;       /* the distinct first names of the paths added */
+    size_t top_count;
+    int odd_top;        /* a first name with a byte outside [A-Za-z0-9_-] */
 } sg_pathset;
 
 /* Add a path and its prefixes (at each '.'). 0 or KVST_E_NOMEM. */
@@ -133,6 +148,16 @@ void sg_pathset_free(sg_pathset *ps);
 int sg_flatten(sg_record *rec, const char *json, size_t len,
                const sg_pathset *const *want, size_t want_count,
                const sg_pathset *any);
+/* sg_flatten of an event's record (json, len: its bytes), with the same
+ * leaves for every path: a KVS event's record, whose payloads the parser
+ * keeps on its tape, is flattened by looking up (kvst_event_lookup) only
+ * the top-level members any's paths begin with, when the bytes show that
+ * each of them is written once, plainly (no \u escape in the record);
+ * any other record is scanned whole. any is as for sg_flatten (NULL: some
+ * set has all, and the record is scanned). */
+int sg_flatten_event(sg_record *rec, const kvst_event *ev, const char *json,
+                     size_t len, const sg_pathset *const *want,
+                     size_t want_count, const sg_pathset *any);
 void sg_record_free(sg_record *rec);
 /* The first leaf of a path at or after *from (start with 0); NULL when
  * there is none. */
@@ -204,6 +229,9 @@ typedef struct sg_match_ctx {
     const kvst_event *ev;
     const sg_record *rec;
     int (*need_record)(void *ctx); /* flatten now; 0 or KVST_E_NOMEM */
+    /* flatten now keeping every member, even after need_record: what a
+     * test reads that the rules' paths leave out (0 or KVST_E_NOMEM) */
+    int (*need_all)(void *ctx);
     void *need_ctx;
     int failed;                    /* need_record failed: tests are false */
     sg_leaf scratch;               /* an envelope field as a leaf */

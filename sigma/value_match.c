@@ -291,6 +291,18 @@ static int need_record(sg_match_ctx *mx)
     return !mx->failed;
 }
 
+/* need_record, keeping every member of the record (once per event). */
+static int need_all(sg_match_ctx *mx)
+{
+    if (!mx->need_all)
+        return need_record(mx);
+    if (!mx->failed && mx->need_all(mx->need_ctx) != 0)
+        mx->failed = 1;
+    mx->need_all = NULL;
+    mx->need_record = NULL;
+    return !mx->failed;
+}
+
 /* A keyword value against every string value of the record. */
 static const sg_leaf *keyword_match(const sg_value *v, sg_match_ctx *mx)
 {
@@ -376,6 +388,11 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
         int held = envelope_presence(t, v, mx, hit);
         if (held >= 0)
             return held;
+        /* The rules' paths leave the field out of the flattened record. */
+        if (!need_all(mx)) {
+            *hit = NULL;
+            return 0;
+        }
     }
     if (t->envelope >= 0 && v->op == SG_OP_FIELDREF && v->ref_envelope >= 0) {
         const kvst_str *a = sg_envelope_get(mx->ev, t->envelope);

@@ -176,6 +176,8 @@ void cli_detect_worker_init(struct cli_detect_worker *w, const struct cli_detect
     w->detect = d;
     w->head = (struct cli_buf)CLI_BUF_INIT;
     w->head_valid = 0;
+    w->file_json = (struct cli_buf)CLI_BUF_INIT;
+    w->file_label = (struct cli_buf)CLI_BUF_INIT;
     if (kvst_sigma_state_new(d->rules, &w->state) != 0) {
         fputs("kvstrail: error: out of memory [KVST_E_NOMEM]\n", stderr);
         exit(CLI_EXIT_INPUT);
@@ -187,6 +189,8 @@ void cli_detect_worker_free(struct cli_detect_worker *w)
     kvst_sigma_state_free(w->state);
     w->state = NULL;
     cli_buf_free(&w->head);
+    cli_buf_free(&w->file_json);
+    cli_buf_free(&w->file_label);
 }
 
 /* The index of a match's rule (the rule count for none): a binary search
@@ -229,9 +233,9 @@ static void fields_json(struct cli_buf *b, const kvst_sigma_result *m)
         if (seen)
             continue;
         if (b->data[b->len - 1] != '{')
-            cli_buf_addc(b, ',');
+            CLI_BUF_LIT(b, ",");
         cli_buf_json_str(b, m->fields[i].name.ptr, m->fields[i].name.len);
-        cli_buf_addc(b, ':');
+        CLI_BUF_LIT(b, ":");
         cli_buf_json_str(b, m->fields[i].value.ptr, m->fields[i].value.len);
     }
     CLI_BUF_LIT(b, "}");
@@ -268,19 +272,47 @@ static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r)
     cli_buf_adds(b, "]}");
 }
 
-/* The event's members of a jsonl match, before "rule". */
-static void event_jsonl(struct cli_file_out *fo, const kvst_event *ev,
-                        struct cli_buf *b)
+/* A number's decimal digits, straight into the buffer (cli_buf_add_u64
+ * without its copy: this runs three times for every event that matches). */
+static void put_u64(struct cli_buf *b, uint64_t v)
 {
-    CLI_BUF_LIT(b, "{\"file\":");
-    cli_buf_json_strz(b, fo->label);
+    char *p;
+    size_t n = 1;
+    uint64_t t;
+    for (t = v; t >= 10; t /= 10)
+        n++;
+    if (b->len + n + 1 > b->cap)
+        cli_buf_reserve(b, n);
+    p = b->data + b->len + n;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    b->len += n;
+}
+
+/* The event's members of a jsonl match, before "rule". */
+static void event_jsonl(struct cli_detect_worker *w, struct cli_file_out *fo,
+                        const kvst_event *ev, struct cli_buf *b)
+{
+    /* The file's label is escaped once per file, not per event. */
+    if (!w->file_json.len || fo->label == NULL ||
+        strcmp(w->file_label.data, fo->label) != 0) {
+        w->file_json.len = 0;
+        CLI_BUF_LIT(&w->file_json, "{\"file\":");
+        cli_buf_json_strz(&w->file_json, fo->label);
+        CLI_BUF_LIT(&w->file_json, ",\"record\":");
+        w->file_label.len = 0;
+        cli_buf_add(&w->file_label, fo->label ? fo->label : "", fo->label ? strlen(fo->label) : 0);
+    }
     /* No printf: this runs for every match. */
-    CLI_BUF_LIT(b, ",\"record\":");
-    cli_buf_add_u64(b, ev->record_index);
+    cli_buf_put(b, w->file_json.data, w->file_json.len);
+    put_u64(b, ev->record_index);
     CLI_BUF_LIT(b, ",\"line\":");
-    cli_buf_add_u64(b, ev->line);
+    put_u64(b, ev->line);
     CLI_BUF_LIT(b, ",\"column\":");
-    cli_buf_add_u64(b, ev->column);
+    put_u64(b, ev->column);
     JSON_MEMBER(b, ",\"eventID\":", &ev->event_id);
     JSON_MEMBER(b, ",\"eventName\":", &ev->event_name);
     JSON_MEMBER(b, ",\"eventSource\":", &ev->event_source);
@@ -293,7 +325,7 @@ static void match_jsonl(struct cli_detect_worker *w, struct cli_file_out *fo,
 {
     if (!w->head_valid) {
         w->head.len = 0;
-        event_jsonl(fo, m->event, &w->head);
+        event_jsonl(w, fo, m->event, &w->head);
         w->head_valid = 1;
     }
     cli_buf_put(b, w->head.data, w->head.len);

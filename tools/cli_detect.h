@@ -36,6 +36,11 @@ struct cli_detect_worker {
      * the same for each match of the event: written at its first match. */
     struct cli_buf head;
     int head_valid;
+    /* {"file":LABEL,"record": of the file being matched, escaped once per
+     * file, and the label it was written for (a copy: a walked file's
+     * label may be freed and its memory reused by the next one's). */
+    struct cli_buf file_json;
+    struct cli_buf file_label;
 };
 
 /*

@@ -502,6 +502,49 @@ static void test_positions(void)
     }
 }
 
+/*
+ * A number's missing digit when the number is longer than the cursor's
+ * 128-byte history (fuzz_digest: 222 digits and an 'e' with a letter after
+ * it was placed at the 'e' or at the letter by split): of 127, 128, 129 and
+ * 222 digits, before a point, an exponent and a signed exponent with no
+ * digit after it, and in a fraction, each at its offending byte for every
+ * split, on the fast path and yajl's; a second point after a fraction's
+ * digits ends the number, so there the point itself is the offender.
+ */
+static void test_long_numbers(void)
+{
+    static const size_t digits[] = { 127, 128, 129, 222 };
+    static const struct {
+        const char *lead, *tail; /* around the digits; the offender follows */
+        int back;                /* 1: the tail's last byte is the offender */
+    } kinds[] = {
+        { "", ".", 0 }, { "", "e", 0 }, { "", "E-", 0 }, { "", "e+", 0 }, { "-", ".", 0 },
+        { "0.", "e", 0 }, { "1.", "E+", 0 }, { "-0.", ".", 1 },
+    };
+    unsigned char in[2048];
+    char pre[1024], num[300];
+    size_t i, j;
+    outcome want;
+
+    for (i = 0; i < sizeof digits / sizeof digits[0]; i++) {
+        memset(num, '9', digits[i]);
+        num[digits[i]] = '\0';
+        for (j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
+            char what[160];
+            int len = snprintf(pre, sizeof pre, "%s\n{\"eventName\":%s%s%s", REC, kinds[j].lead,
+                               num, kinds[j].tail);
+            size_t n = build(in, sizeof in, pre, "vent}", 5, "");
+            memset(&want, 0, sizeof want);
+            position_of(in, (uint64_t)len - (uint64_t)kinds[j].back, &want);
+            want.status = KVST_E_SYNTAX;
+            want.events = 1;
+            snprintf(what, sizeof what, "%s%zu digits%s then a letter", kinds[j].lead, digits[i],
+                     kinds[j].tail);
+            expect_all(what, in, n, &want);
+        }
+    }
+}
+
 int main(void)
 {
     test_utf8();
@@ -509,6 +552,7 @@ int main(void)
     test_lazy_lookup();
     test_records_twice();
     test_positions();
+    test_long_numbers();
     printf("%lu runs\n", runs);
     return check_done("lexing");
 }
