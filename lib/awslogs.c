@@ -23,7 +23,6 @@
  * findings and a message's error are there; a bad base64 character is at
  * its own byte. Nothing of the decoded text is a byte of the input.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,16 +68,6 @@ static unsigned json_char(const unsigned char *s, size_t i, size_t end, size_t *
     return 0x100u | s[i];
 }
 
-static void aw_error(cw_message *out, int code, const char *fmt, ...) KVST_PRINTF(3, 4);
-static void aw_error(cw_message *out, int code, const char *fmt, ...)
-{
-    va_list ap;
-    out->code = code;
-    va_start(ap, fmt);
-    vsnprintf(out->message, sizeof out->message, fmt, ap);
-    va_end(ap);
-}
-
 /* The error's place: the record's byte at (within its raw bytes), with an
  * excerpt of the input from there to the end of its line. */
 static void aw_place(const kvst_tape *t, uint32_t at, cw_message *out)
@@ -114,11 +103,11 @@ static int b64_decode(const kvst_parser *p, const kvst_tape *t, uint32_t from, u
         } else if (v < 0 || pad) {
             aw_place(t, i, out);
             if (pad && v >= 0)
-                aw_error(out, KVST_E_ENCODING,
+                kvst__cw_error(out, KVST_E_ENCODING,
                          "the awslogs data goes on after its base64 padding '=' (at byte "
                          "%llu of the data)", (unsigned long long)(i - from));
             else
-                aw_error(out, KVST_E_ENCODING,
+                kvst__cw_error(out, KVST_E_ENCODING,
                          "the awslogs data is not base64: %s 0x%02X at byte %llu of the data",
                          c == '=' ? "padding" : "character", c & 0xffu,
                          (unsigned long long)(i - from));
@@ -136,7 +125,7 @@ static int b64_decode(const kvst_parser *p, const kvst_tape *t, uint32_t from, u
     }
     if (chars % 4 != 0) {
         aw_place(t, to, out);
-        aw_error(out, KVST_E_ENCODING,
+        kvst__cw_error(out, KVST_E_ENCODING,
                  "the awslogs data ends inside a group of four base64 characters (%u of "
                  "them)", (unsigned)(chars % 4));
         return 1;
@@ -193,17 +182,17 @@ static int inflate_data(const kvst_parser *p, const kvst_buf *data, kvst_record 
         rc = 1;
     why = kvst__input_message(in);
     if (rc == 1)
-        aw_error(out, KVST_E_GZIP,
+        kvst__cw_error(out, KVST_E_GZIP,
                  "the awslogs data is not gzip (%llu bytes that do not begin with 1F 8B)",
                  (unsigned long long)data->len);
     else if (k.over)
-        aw_error(out, KVST_E_LIMIT,
+        kvst__cw_error(out, KVST_E_LIMIT,
                  "the CloudWatch Logs envelope of the awslogs data inflates past the limit of "
                  "%llu bytes (max_record_bytes)", (unsigned long long)p->opts.max_record_bytes);
     else if (rc == KVST_E_TRUNCATED)
-        aw_error(out, rc, "the awslogs data ends inside its gzip member");
+        kvst__cw_error(out, rc, "the awslogs data ends inside its gzip member");
     else if (rc && rc != KVST_E_NOMEM)
-        aw_error(out, rc, "the awslogs data is not valid gzip: %s",
+        kvst__cw_error(out, rc, "the awslogs data is not valid gzip: %s",
                  why && *why ? why : "corrupt data");
     kvst__input_free(in);
     if (rc == KVST_E_NOMEM && !k.over)
@@ -243,7 +232,7 @@ int kvst__awslogs_envelope(const kvst_parser *p, kvst_record *rec, kvst_record *
         return rc == 1 ? 0 : rc;
     at = kvst__utf8_check((const unsigned char *)env->raw.data, env->raw.len, &why);
     if (at < env->raw.len) {
-        aw_error(out, KVST_E_ENCODING,
+        kvst__cw_error(out, KVST_E_ENCODING,
                  "the CloudWatch Logs envelope of the awslogs data is not UTF-8: %s at byte "
                  "%llu of the inflated envelope",
                  kvst__utf8_why(why), (unsigned long long)at);

@@ -243,6 +243,25 @@ static int cw_parse(cw_build *b, yajl_status *st, size_t *at, const char **msg)
     return 0;
 }
 
+/* Parse text (len bytes) into m's tape with b, set up here; yajl's memory
+ * comes from ar. 0 (then b says what the text was), or KVST_E_NOMEM. */
+static int cw_read(cw_build *b, const kvst_parser *p, kvst_record *m, const unsigned char *text,
+                   size_t len, kvst_arena *ar, yajl_status *st, size_t *at, const char **msg)
+{
+    int refused;
+
+    memset(b, 0, sizeof *b);
+    b->p = p;
+    b->m = m;
+    b->text = text;
+    b->len = len;
+    b->ar = ar;
+    refused = cw_parse(b, st, at, msg);
+    kvst__free(&p->alloc, b->open);
+    b->open = NULL;
+    return refused || b->nomem ? KVST_E_NOMEM : 0;
+}
+
 /* yajl's message without its trailing new line, at most 200 bytes. */
 static int message_len(const char *s)
 {
@@ -255,8 +274,7 @@ static int message_len(const char *s)
 /* ---- one message ------------------------------------------------------------- */
 
 /* A message that is not an event: what and why, for delivery to report. */
-static void message_error(cw_message *out, int code, const char *fmt, ...) KVST_PRINTF(3, 4);
-static void message_error(cw_message *out, int code, const char *fmt, ...)
+void kvst__cw_error(cw_message *out, int code, const char *fmt, ...)
 {
     va_list ap;
     out->code = code;
@@ -287,7 +305,6 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
     yajl_status st = yajl_status_ok;
     size_t at = 0;
     const char *ymsg = NULL;
-    int refused;
 
     memset(out, 0, sizeof *out);
     kvst__record_tape(env, &t);
@@ -307,43 +324,35 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
     out->line = m->line;
     out->column = m->column;
     if (msg >= t.count || t.nodes[msg].kind != KVST_JSON_STRING) {
-        message_error(out, KVST_E_NOT_CLOUDTRAIL,
+        kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL,
                       "a logEvents element of a CloudWatch Logs envelope has %s",
                       msg >= t.count ? "no message" : "a message that is not a string");
         return keep_input_text(p, m, &t, msg < t.count ? msg : element);
     }
 
-    memset(&b, 0, sizeof b);
-    b.p = p;
-    b.m = m;
-    b.text = (const unsigned char *)t.strings + t.nodes[msg].soff;
-    b.len = t.nodes[msg].len;
-    b.ar = &env->arena;
-    if (kvst__buf_append(&m->raw, &p->alloc, b.text, b.len))
-        return KVST_E_NOMEM;
-    refused = cw_parse(&b, &st, &at, &ymsg);
-    kvst__free(&p->alloc, b.open);
-    if (refused || b.nomem)
+    if (kvst__buf_append(&m->raw, &p->alloc, t.strings + t.nodes[msg].soff, t.nodes[msg].len) ||
+        cw_read(&b, p, m, (const unsigned char *)t.strings + t.nodes[msg].soff, t.nodes[msg].len,
+                &env->arena, &st, &at, &ymsg))
         return KVST_E_NOMEM;
     if (b.too_deep)
-        message_error(out, KVST_E_LIMIT,
+        kvst__cw_error(out, KVST_E_LIMIT,
                       "the CloudWatch Logs message nests deeper than the limit of %llu "
                       "(at byte %llu of the decoded message)",
                       (unsigned long long)p->opts.max_depth, (unsigned long long)at);
     else if (b.not_object)
-        message_error(out, KVST_E_NOT_CLOUDTRAIL,
+        kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL,
                       "the CloudWatch Logs message is not a JSON object, so not a "
                       "CloudTrail event");
     else if (st != yajl_status_ok)
-        message_error(out, KVST_E_SYNTAX,
+        kvst__cw_error(out, KVST_E_SYNTAX,
                       "the CloudWatch Logs message is not JSON: %.*s at byte %llu of the "
                       "decoded message",
                       ymsg ? message_len(ymsg) : 14, ymsg ? ymsg : "a syntax error",
                       (unsigned long long)at);
     else if (m->count == 0)
-        message_error(out, KVST_E_NOT_CLOUDTRAIL, "the CloudWatch Logs message is empty");
+        kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL, "the CloudWatch Logs message is empty");
     else if (!b.event_key)
-        message_error(out, KVST_E_NOT_CLOUDTRAIL,
+        kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL,
                       "the CloudWatch Logs message is a JSON object without eventVersion, "
                       "eventSource, eventName, eventTime or eventID, not a CloudTrail event");
     if (ymsg)
@@ -383,38 +392,30 @@ int kvst__cloudwatch_envelope(const kvst_parser *p, kvst_record *env, cw_message
     size_t at = 0;
     const char *ymsg = NULL;
     uint32_t type, events;
-    int refused;
 
-    memset(&b, 0, sizeof b);
-    b.p = p;
-    b.m = env;
-    b.text = (const unsigned char *)env->raw.data;
-    b.len = env->raw.len;
-    b.ar = &env->arena;
     env->count = 0;
     env->strings.len = 0;
     env->root = 0;
     env->container = 0;
-    refused = cw_parse(&b, &st, &at, &ymsg);
-    kvst__free(&p->alloc, b.open);
-    if (refused || b.nomem)
+    if (cw_read(&b, p, env, (const unsigned char *)env->raw.data, env->raw.len, &env->arena, &st,
+                &at, &ymsg))
         return KVST_E_NOMEM;
     if (b.too_deep)
-        message_error(out, KVST_E_LIMIT,
+        kvst__cw_error(out, KVST_E_LIMIT,
                       "the CloudWatch Logs envelope of the awslogs data nests deeper than the "
                       "limit of %llu (at byte %llu of the inflated envelope)",
                       (unsigned long long)p->opts.max_depth, (unsigned long long)at);
     else if (b.not_object)
-        message_error(out, KVST_E_NOT_CLOUDTRAIL,
+        kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL,
                       "the awslogs data is not a JSON object, so not a CloudWatch Logs envelope");
     else if (st != yajl_status_ok)
-        message_error(out, KVST_E_SYNTAX,
+        kvst__cw_error(out, KVST_E_SYNTAX,
                       "the awslogs data's envelope is not JSON: %.*s at byte %llu of the "
                       "inflated envelope",
                       ymsg ? message_len(ymsg) : 14, ymsg ? ymsg : "a syntax error",
                       (unsigned long long)at);
     else if (env->count == 0)
-        message_error(out, KVST_E_NOT_CLOUDTRAIL, "the awslogs data is empty");
+        kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL, "the awslogs data is empty");
     if (ymsg)
         yajl_free_error(b.h, (unsigned char *)(uintptr_t)ymsg);
     if (out->code)
@@ -431,7 +432,7 @@ int kvst__cloudwatch_envelope(const kvst_parser *p, kvst_record *env, cw_message
         env->container = KVST__CONTAINER_CW_ENVELOPE;
         return 0;
     }
-    message_error(out, KVST_E_NOT_CLOUDTRAIL,
+    kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL,
                   "the awslogs data is not a CloudWatch Logs envelope: not a DATA_MESSAGE "
                   "with a logEvents array, nor a CONTROL_MESSAGE");
     return 0;

@@ -429,6 +429,8 @@ typedef struct cw_message {
     char message[512];
     char excerpt[160]; /* the input from the message's quote on, a caret */
 } cw_message;
+/* Set out's error: code and the printf-formatted message. */
+void kvst__cw_error(cw_message *out, int code, const char *fmt, ...) KVST_PRINTF(3, 4);
 /* The logEvents element after prev (KVST_NO_NODE: the first) of the
  * envelope record r, or KVST_NO_NODE after the last. */
 uint32_t kvst__cloudwatch_next(const kvst_record *r, uint32_t prev);
