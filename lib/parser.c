@@ -348,6 +348,26 @@ static void message_broken(kvst_record *m, const cw_message *out)
     m->broken_ptr[0] = '\0';
 }
 
+/* Strict mode: the error of r, a CloudWatch Logs message or awslogs
+ * envelope that is not an event (out), is the parser's, with r's index
+ * and out's excerpt (the input's bytes); r is released. */
+static int fail_as(kvst_parser *p, kvst_record *r, const cw_message *out)
+{
+    uint64_t index = r->index;
+    int rc;
+
+    record_release(p, r);
+    rc = kvst__cursor_fail_known(&p->cursor, out->code, out->offset, out->line, out->column, "%s",
+                                 out->message);
+    if (p->cursor.err.code == out->code && p->cursor.err.offset == out->offset) {
+        p->cursor.err.record_index = index;
+        snprintf(p->cursor.excerpt, sizeof p->cursor.excerpt, "%s", out->excerpt);
+        p->cursor.err.excerpt.ptr = p->cursor.excerpt;
+        p->cursor.err.excerpt.len = strlen(p->cursor.excerpt);
+    }
+    return rc;
+}
+
 /* A CloudWatch Logs envelope: each message is a record of its own, with
  * its own index (cloudwatch.c). A message that is not an event is a
  * broken record in recovery mode, and the next messages follow; else it is
@@ -375,20 +395,8 @@ static int deliver_messages(kvst_parser *p, kvst_record *env, const char *excerp
         m->index = p->records++;
         if (excerpt) /* the input's bytes, not the inflated envelope's */
             snprintf(out.excerpt, sizeof out.excerpt, "%s", excerpt);
-        if (out.code && !(p->opts.flags & KVST_FLAG_RECOVER)) {
-            uint64_t index = m->index;
-
-            record_release(p, m);
-            rc = kvst__cursor_fail_known(&p->cursor, out.code, out.offset, out.line, out.column, "%s",
-                                  out.message);
-            if (p->cursor.err.code == out.code && p->cursor.err.offset == out.offset) {
-                p->cursor.err.record_index = index;
-                snprintf(p->cursor.excerpt, sizeof p->cursor.excerpt, "%s", out.excerpt);
-                p->cursor.err.excerpt.ptr = p->cursor.excerpt;
-                p->cursor.err.excerpt.len = strlen(p->cursor.excerpt);
-            }
-            return rc;
-        }
+        if (out.code && !(p->opts.flags & KVST_FLAG_RECOVER))
+            return fail_as(p, m, &out);
         if (out.code)
             message_broken(m, &out);
         rc = deliver_record(p, m, 0);
@@ -420,20 +428,8 @@ static int deliver_awslogs(kvst_parser *p, kvst_record *r)
     }
     if (out.code) {
         env->index = p->records++;
-        if (!(p->opts.flags & KVST_FLAG_RECOVER)) {
-            uint64_t index = env->index;
-
-            record_release(p, env);
-            rc = kvst__cursor_fail_known(&p->cursor, out.code, out.offset, out.line, out.column,
-                                         "%s", out.message);
-            if (p->cursor.err.code == out.code && p->cursor.err.offset == out.offset) {
-                p->cursor.err.record_index = index;
-                snprintf(p->cursor.excerpt, sizeof p->cursor.excerpt, "%s", out.excerpt);
-                p->cursor.err.excerpt.ptr = p->cursor.excerpt;
-                p->cursor.err.excerpt.len = strlen(p->cursor.excerpt);
-            }
-            return rc;
-        }
+        if (!(p->opts.flags & KVST_FLAG_RECOVER))
+            return fail_as(p, env, &out);
         /* the broken record's text: the awslogs object as written */
         env->raw.len = 0;
         env->count = 0;
