@@ -970,14 +970,31 @@ static int worker_may_step(kvst_worker *w)
     return 1;
 }
 
+/* One step of the job, by the caller (who 0) or the worker (1): w->mu is
+ * held on entry and on return, and let go while the step inflates. */
+static void take_step(kvst_input *in, kvst_worker *w, drain *d, int who)
+{
+    const unsigned char *buf = w->job;
+    size_t len = w->job_len;
+    int rc;
+
+    w->busy = 1;
+    w->caller_steps = who == 0;
+    w->steps[who]++;
+    d->paused = 0;
+    d->left = 0;
+    pthread_mutex_unlock(&w->mu);
+    rc = feed_core(in, buf, len, d);
+    pthread_mutex_lock(&w->mu);
+    w->caller_steps = 0;
+    step_end(w, rc, d);
+}
+
 static void *worker_main(void *arg)
 {
     kvst_input *in = (kvst_input *)arg;
     kvst_worker *w = in->w;
     drain d;
-    const unsigned char *buf;
-    size_t len;
-    int rc;
 
     memset(&d, 0, sizeof d);
     d.out = worker_put;
@@ -990,16 +1007,7 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&w->to_worker, &w->mu);
         if (w->quit)
             break;
-        w->busy = 1;
-        w->steps[1]++;
-        buf = w->job;
-        len = w->job_len;
-        d.paused = 0;
-        d.left = 0;
-        pthread_mutex_unlock(&w->mu);
-        rc = feed_core(in, buf, len, &d);
-        pthread_mutex_lock(&w->mu);
-        step_end(w, rc, &d);
+        take_step(in, w, &d, 1);
         pthread_cond_signal(&w->to_caller);
     }
     pthread_mutex_unlock(&w->mu);
@@ -1042,18 +1050,7 @@ static int worker_feed(kvst_input *in, const unsigned char *buf, size_t len,
         if (w->count == 0 && w->has_job && !w->busy && !w->stop) {
             /* Nothing to hand on and nobody inflating: the next step is
              * the caller's. */
-            w->busy = 1;
-            w->caller_steps = 1;
-            w->steps[0]++;
-            buf = w->job;
-            len = w->job_len;
-            d.paused = 0;
-            d.left = 0;
-            pthread_mutex_unlock(&w->mu);
-            rc = feed_core(in, buf, len, &d);
-            pthread_mutex_lock(&w->mu);
-            w->caller_steps = 0;
-            step_end(w, rc, &d);
+            take_step(in, w, &d, 0);
             if (w->caller_rc != 0) {
                 /* out() refused a slot that the step handed on itself. */
                 rc = w->caller_rc;
