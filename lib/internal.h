@@ -353,6 +353,10 @@ extern const yajl_callbacks kvst__builder_callbacks;
  * offset abs. */
 void kvst__tok_drop(kvst_parser *p);
 int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, uint64_t abs);
+/* The count of bytes parsed (bytes_json, the tokenizer's): set to an
+ * absolute offset, or moved on by len (bytes recovery took). */
+void kvst__tok_parsed_at(kvst_parser *p, uint64_t abs);
+void kvst__tok_parsed_add(kvst_parser *p, uint64_t len);
 
 /* ---- yajl_guard.c ---------------------------------------------------------- */
 /* yajl calls with the allocator guard, for every handle of the parser (the
@@ -362,6 +366,7 @@ int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx
                              yajl_handle *out);
 int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
                              size_t len, yajl_status *st);
+int kvst__yajl_guarded_complete(kvst_parser *p, yajl_handle h, yajl_status *st);
 void kvst__yajl_release(kvst_parser *p, yajl_handle h);
 /* Free every yajl block of the parser, whatever yajl's state. */
 void kvst__yajl_free_all(kvst_parser *p);
@@ -375,6 +380,10 @@ void kvst__yajl_free_all(kvst_parser *p);
 int kvst__recover_begin(kvst_parser *p);
 int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len);
 int kvst__recover_finish(kvst_parser *p);
+/* When recovery has found the next record: 1, and *out says where lexing
+ * takes over (out->rest is the caller's to free); else 0. */
+int kvst__recover_take_resume(kvst_parser *p, kvst_resume *out);
+void kvst__recover_free(kvst_parser *p);
 
 /* ---- record_builder.c -------------------------------------------------- */
 /* sink: where the builder and recovery put each complete record. */
@@ -386,11 +395,33 @@ int kvst__builder_chunk_done(kvst_parser *p);
 void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap);
 /* Forget the container (recovery reopens it). */
 void kvst__builder_restart(kvst_parser *p);
+/* The open record is given up (recovery takes its bytes). */
+void kvst__builder_abandon(kvst_parser *p);
+/* A savepoint of what reporting a record changes in the builder outside
+ * the record: the fast lexer takes one at a record's '{', and goes back
+ * to it when it leaves the record to yajl. Only the builder writes its
+ * state; this is its own undo. */
+typedef struct kvst_builder_save {
+    uint32_t depth, top_kind;
+    int top, saw_records_key;
+    uint64_t items, last_tok_end, top_values;
+} kvst_builder_save;
+void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv);
+/* Back to sv: the record reported since is forgotten, its record reset. */
+void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv);
 /* 1 for the keys that make an object an event. */
 int kvst__is_event_key(const unsigned char *k, size_t len);
 /* At finish: 1 when the input looked like CloudTrail before it ended. */
 int kvst__builder_in_cloudtrail(const kvst_parser *p);
 kvst_record *kvst__record_new(kvst_parser *p);
+/* r is done with: reset, back to the builder's free records. */
+void kvst__record_recycle(kvst_parser *p, kvst_record *r);
+/* The builder's current record is kept by delivery (pull mode queues
+ * it): the builder takes a fresh one. 0 or KVST_E_NOMEM. */
+int kvst__builder_renew(kvst_parser *p);
+/* The index of the next record, counted (records of the input are
+ * numbered by the builder alone). */
+uint64_t kvst__builder_count_record(kvst_parser *p);
 void kvst__record_reset(kvst_record *r);
 void kvst__record_destroy(kvst_parser *p, kvst_record *r);
 void kvst__record_tape(const kvst_record *r, kvst_tape *t);

@@ -37,6 +37,28 @@ kvst_record *kvst__record_new(kvst_parser *p)
     return r;
 }
 
+void kvst__record_recycle(kvst_parser *p, kvst_record *r)
+{
+    kvst__record_reset(r);
+    r->next = p->pool;
+    p->pool = r;
+}
+
+int kvst__builder_renew(kvst_parser *p)
+{
+    kvst_record *fresh = kvst__record_new(p);
+
+    if (!fresh)
+        return KVST_E_NOMEM;
+    p->cur = fresh;
+    return 0;
+}
+
+uint64_t kvst__builder_count_record(kvst_parser *p)
+{
+    return p->records++;
+}
+
 void kvst__record_reset(kvst_record *r)
 {
     r->broken = 0;
@@ -96,8 +118,7 @@ static uint64_t error_where(const void *ctx, char *pointer, size_t cap)
 int kvst__builder_init(kvst_parser *p, kvst_record_sink sink)
 {
     p->record_sink = sink;
-    p->cursor.where = error_where;
-    p->cursor.where_ctx = p;
+    kvst__cursor_set_where(&p->cursor, error_where, p);
     p->levels_cap = 16;
     p->levels = (kvst_level *)kvst__malloc(&p->alloc, p->levels_cap * sizeof *p->levels);
     if (!p->levels)
@@ -917,6 +938,36 @@ void kvst__builder_restart(kvst_parser *p)
     p->rec_active = 0;
     p->saw_records_key = 0;
     p->top_has_event_key = 0;
+}
+
+void kvst__builder_abandon(kvst_parser *p)
+{
+    p->rec_active = 0;
+}
+
+void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv)
+{
+    sv->depth = p->depth;
+    sv->items = p->levels[p->depth].items;
+    sv->last_tok_end = p->last_tok_end;
+    sv->top = p->top;
+    sv->top_kind = p->top_kind;
+    sv->top_values = p->top_values;
+    sv->saw_records_key = p->saw_records_key;
+}
+
+void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv)
+{
+    p->depth = sv->depth;
+    p->levels[sv->depth].items = sv->items;
+    p->last_tok_end = sv->last_tok_end;
+    p->top = sv->top;
+    p->top_kind = sv->top_kind;
+    p->top_values = sv->top_values;
+    p->saw_records_key = sv->saw_records_key;
+    p->rec_active = 0;
+    p->skip_depth = 0;
+    kvst__record_reset(p->cur);
 }
 
 int kvst__builder_in_cloudtrail(const kvst_parser *p)
