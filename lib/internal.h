@@ -36,8 +36,10 @@
 #define KVST_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define KVST_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KVST_INLINE inline __attribute__((always_inline))
+#define KVST_NOINLINE __attribute__((noinline))
 #else
 #define KVST_INLINE inline
+#define KVST_NOINLINE
 #define KVST_LIKELY(x) (x)
 #define KVST_UNLIKELY(x) (x)
 #endif
@@ -49,9 +51,13 @@
  * One token of a record. Containers span [index, next) on the tape; an
  * object's children alternate KEY, value subtree. Offsets are relative to
  * the record's first byte; start is 0 for scalars (kvst__tape_start()
- * computes it). A container whose len is 1 is lazy: its members are not on
- * the tape, only in the raw bytes (kvst__tape_resolve says so).
+ * computes it). A container whose len is not 0 is lazy: its members are
+ * not on the tape, only in the raw bytes (kvst__tape_resolve says so); its
+ * len is KVST_LAZY_REPEAT when the record builder saw two keys of one of
+ * its objects that may be the same (kvst__lazy_repeats tells).
  */
+#define KVST_LAZY 1u
+#define KVST_LAZY_REPEAT 2u
 typedef struct kvst_node {
     uint32_t kind;
     uint32_t next;  /* index one past this node's subtree */
@@ -76,6 +82,10 @@ typedef struct kvst_tape {
     /* the first record of a log file's repeated "Records" array: where
      * that later key is (line 0: none) */
     uint64_t dup_records_offset, dup_records_line, dup_records_column;
+    uint32_t lazy_repeat;    /* a lazy container is KVST_LAZY_REPEAT */
+    uint32_t taped_payload;  /* requestParameters or responseElements is on
+                                the tape (not lazy), read before eventSource
+                                or of a KVS record */
 } kvst_tape;
 
 /* One record being built or waiting for delivery. */
@@ -93,6 +103,7 @@ struct kvst_record {
     uint64_t offset, line, column;
     uint32_t pinned;        /* kvst_tape.pinned */
     uint64_t dup_records_offset, dup_records_line, dup_records_column; /* (kvst_tape) */
+    uint32_t lazy_repeat, taped_payload; /* (kvst_tape) */
     kvst_arena arena;       /* the event built from it */
     /* recovery mode: a broken record (raw holds its text) */
     int32_t broken;         /* its status, 0 for a good record */
@@ -175,6 +186,10 @@ typedef struct kvst_level {
     uint32_t is_array;
     uint64_t items;   /* array: elements so far */
     uint32_t key_soff, key_len; /* object: current key (in the record's strings) */
+    /* in a lazy payload: its keys' prints (lazy_prints from prints_from
+     * on), and a bit of each print, which most keys' miss */
+    uint32_t prints_from;
+    uint64_t print_bits;
 } kvst_level;
 
 struct kvst_parser {
@@ -241,6 +256,11 @@ struct kvst_parser {
     int top_has_event_key;        /* the open top-level object has an event key */
     int rec_kvs;                  /* eventSource seen: 1 KVS, -1 other, 0 not yet */
     uint32_t skip_depth;          /* inside a lazy payload at this depth and deeper */
+    /* the prints of the keys of the lazy payload's open objects (a level's
+     * from its prints_from on), to tell a key that may be repeated */
+    uint64_t lazy_prints[64];
+    uint32_t lazy_print_count;
+    int lazy_marked;              /* the payload is KVST_LAZY_REPEAT */
     uint64_t raw_from;            /* absolute offset the raw capture resumes at */
     kvst_record *cur;             /* record being built */
     kvst_buf u_text;              /* a string decoded again (redecode) */
@@ -433,6 +453,17 @@ int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
  * input order; returns fn's first non-zero, else 0. */
 int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
                                void *ctx);
+/* Call fn(ctx, key) for each key of an object in the subtree of node
+ * (lazy containers left out: kvst__lazy_repeats) that an earlier key of
+ * the same object equals; returns fn's first non-zero, KVST_E_NOMEM, or
+ * 0. Objects of many keys are sorted (in ar), so that it stays n log n. */
+int kvst__tape_repeats(const kvst_tape *t, uint32_t node, kvst_arena *ar,
+                       int (*fn)(void *ctx, uint32_t key), void *ctx);
+/* The same inside the lazy container node (event_lookup.c), whose JSON
+ * pointer is pointer: fn(ctx, the repeat's pointer, where its value is
+ * within raw) for each repeat, in input order. */
+int kvst__lazy_repeats(const kvst_tape *t, uint32_t node, const char *pointer, kvst_arena *ar,
+                       int (*fn)(void *ctx, const char *pointer, uint32_t at), void *ctx);
 /* Fill a kvst_value from a node (lookups, envelope); the text of a
  * container is copied into ar. 0 or KVST_E_NOMEM. */
 int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_value *v);
