@@ -426,6 +426,13 @@ void kvst__record_reset(kvst_record *r);
 void kvst__record_destroy(kvst_parser *p, kvst_record *r);
 void kvst__record_tape(const kvst_record *r, kvst_tape *t);
 
+/* The byte at an absolute offset, or -1 when it is not held. */
+typedef int (*kvst_byte_fn)(const void *ctx, uint64_t at);
+/* 1 when the yajl error that stopped at e is lexical (the token that
+ * starts at t is not a JSON token), 0 when it is the grammar's: told from
+ * the bytes (tokenizer.c), for the tokenizer and recovery's probe. */
+int kvst__yajl_lexical(kvst_byte_fn byte, const void *ctx, uint64_t t, uint64_t e);
+
 /* ---- tape helpers (record_builder.c) ------------------------------------ */
 /* Value node of key in object node obj (its last occurrence when the key
  * is repeated), or KVST_NO_NODE. */

@@ -115,6 +115,18 @@ static int in_string(const unsigned char *buf, size_t from, size_t at)
     return in;
 }
 
+/* A byte of the resync buffer (kvst_byte_fn). */
+typedef struct probe_bytes {
+    const unsigned char *buf;
+    size_t len;
+} probe_bytes;
+
+static int probe_byte(const void *ctx, uint64_t at)
+{
+    const probe_bytes *b = (const probe_bytes *)ctx;
+    return at < b->len ? b->buf[at] : -1;
+}
+
 /* The probe's error, kept for the broken record that starts at cand. */
 static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const unsigned char *buf,
                        size_t cand, size_t len)
@@ -128,7 +140,19 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
         p->jmp_code = KVST_E_NOMEM;
         return -1;
     }
-    lexical = strncmp((const char *)msg, "lexical", 7) == 0;
+    {
+        /* the token after the last good one (and a separator after it) */
+        probe_bytes pb;
+        size_t t = cand + pr->last_end;
+        pb.buf = buf;
+        pb.len = len;
+        while (t < len && kvst__json_space(buf[t]))
+            t++;
+        if (t < len && (buf[t] == ',' || buf[t] == ':'))
+            for (t++; t < len && kvst__json_space(buf[t]); t++)
+                ;
+        lexical = kvst__yajl_lexical(probe_byte, &pb, t, e);
+    }
 
     /* a lexical error stops one past the bad byte; a grammar error in or
      * past the rejected token, which starts after the last good one */
@@ -140,11 +164,13 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     }
     if (at >= len)
         at = len ? len - 1 : 0;
-    /* Ill-formed UTF-8 at or before that: the tokenizer's strict check
-     * (utf8.h) names it, where yajl's lax one may not (or a byte later). */
+    /* Ill-formed UTF-8 at or before that, or before where yajl stopped:
+     * the tokenizer's strict check (utf8.h) names it, where yajl's lax one
+     * may not (or a byte later), as the tokenizer does, which gives yajl
+     * nothing past it. */
     lim = e + 4 < len ? e + 4 : len;
     bad = cand + kvst__utf8_check(buf + cand, lim - cand, &why);
-    if (bad <= at && bad < lim && in_string(buf, cand, bad)) {
+    if ((bad <= at || bad < e) && bad < lim && in_string(buf, cand, bad)) {
         at = bad;
         code = KVST_E_ENCODING;
     }

@@ -267,8 +267,168 @@ static uint64_t token_start(const kvst_parser *p)
     return p->next_tok_end == p->last_tok_end ? p->next_tok : p->last_tok_end;
 }
 
+/*
+ * Whether the yajl error that stopped at e (yajl's offset: at the byte it
+ * rejected or one past it, or, for some grammar errors, about the start
+ * of the token it rejected) is lexical -- the token that starts at t is
+ * not a JSON token -- or one of the grammar: a whole token in the wrong
+ * place. Told from the bytes, which byte() gives (-1 for one not held),
+ * never from yajl's words:
+ *  - a structural byte ({ } [ ] , :) is a whole token;
+ *  - a literal is whole when its bytes are the literal's;
+ *  - a number is cut when a digit is missing after its '-', '.', 'e' or
+ *    sign: yajl stopped at that place or one past it (a number whose
+ *    error is the grammar's ends in a digit, and yajl stopped past it or
+ *    at its start);
+ *  - a string is whole when yajl stopped past its closing quote or inside
+ *    it where the bytes are a string's; it is not when yajl stopped at a
+ *    control byte, an escape's wrong letter or a \u escape's wrong digit;
+ *  - any other byte (a letter, a '/', a byte from 0x80 on) starts no token.
+ * Only the bytes at t and near e are read: the same for every split.
+ */
+static int hex_digit(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int number_mark(int c)
+{
+    return c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Backslashes just before at (at most 64 are counted) */
+static unsigned backslashes(kvst_byte_fn byte, const void *ctx, uint64_t from, uint64_t at)
+{
+    unsigned n = 0;
+
+    while (at > from && n < 64 && byte(ctx, at - 1) == '\\') {
+        at--;
+        n++;
+    }
+    return n;
+}
+
+/* A number's digits from *o on; 0 when one is not held. */
+static int digits(kvst_byte_fn byte, const void *ctx, uint64_t *o)
+{
+    int c;
+
+    while ((c = byte(ctx, *o)) >= '0' && c <= '9')
+        (*o)++;
+    return c >= 0;
+}
+
+/*
+ * A number: walked from t over its bytes (RFC 8259's grammar); where one
+ * is not held (a number longer than the bytes the cursor keeps), from its
+ * last bytes before e, which are: a digit is missing after the '-', '.',
+ * 'e' or sign just before e, or before the byte before e. (yajl's offset
+ * of some grammar errors is the token's start, or the chunk's when the
+ * token began in an earlier one: the walk does not read it.)
+ */
+static int number_lexical(kvst_byte_fn byte, const void *ctx, uint64_t t, uint64_t e)
+{
+    uint64_t o = t;
+    int c, b;
+
+    if (byte(ctx, o) == '-')
+        o++;
+    c = byte(ctx, o);
+    if (c == '0')
+        o++;
+    else if (c >= '1' && c <= '9' && digits(byte, ctx, &o))
+        ;
+    else if (c >= 0 && !(c >= '1' && c <= '9'))
+        return 1;
+    else
+        goto tail;
+    c = byte(ctx, o);
+    if (c == '.') {
+        o++;
+        c = byte(ctx, o);
+        if (c >= 0 && !(c >= '0' && c <= '9'))
+            return 1;
+        if (c < 0 || !digits(byte, ctx, &o))
+            goto tail;
+        c = byte(ctx, o);
+    }
+    if (c == 'e' || c == 'E') {
+        c = byte(ctx, ++o);
+        if (c == '+' || c == '-')
+            c = byte(ctx, ++o);
+        if (c >= 0 && !(c >= '0' && c <= '9'))
+            return 1;
+        if (c < 0 || !digits(byte, ctx, &o))
+            goto tail;
+        c = byte(ctx, o);
+    }
+    if (c >= 0)
+        return 0; /* a whole number, then the byte that ends it */
+tail:
+    if (e <= t)
+        return 0;
+    b = byte(ctx, e - 1);
+    if (number_mark(b))
+        return 1;
+    return e >= t + 2 && !(b >= '0' && b <= '9') && number_mark(byte(ctx, e - 2));
+}
+
+int kvst__yajl_lexical(kvst_byte_fn byte, const void *ctx, uint64_t t, uint64_t e)
+{
+    static const char *const literals[] = { "true", "false", "null" };
+    int c = byte(ctx, t), b;
+    size_t i, k;
+
+    switch (c) {
+    case -1:
+    case '{': case '}': case '[': case ']': case ',': case ':':
+        return 0;
+    case '"':
+        if (e <= t + 1)
+            return e == t + 1 && (b = byte(ctx, e)) >= 0 && b < 0x20;
+        if (byte(ctx, e - 1) == '"' && backslashes(byte, ctx, t + 1, e - 1) % 2 == 0)
+            return 0; /* past its closing quote */
+        b = byte(ctx, e);
+        if (b >= 0 && b < 0x20)
+            return 1;
+        if (backslashes(byte, ctx, t + 1, e) % 2 == 1)
+            return b >= 0 && strchr("\"\\/bfnrtu", b) == NULL;
+        for (k = 1; k <= 4 && e - k > t + 1; k++) {
+            int u = byte(ctx, e - k);
+            if (u == 'u')
+                return backslashes(byte, ctx, t + 1, e - k) % 2 == 1 && b >= 0 && !hex_digit(b);
+            if (!hex_digit(u))
+                break;
+        }
+        return 0;
+    default:
+        break;
+    }
+    for (i = 0; i < sizeof literals / sizeof literals[0]; i++)
+        if (c == literals[i][0]) {
+            for (k = 1; literals[i][k]; k++)
+                if (byte(ctx, t + k) != literals[i][k])
+                    return 1;
+            return 0;
+        }
+    if (c == '-' || (c >= '0' && c <= '9'))
+        return number_lexical(byte, ctx, t, e);
+    return 1;
+}
+
+/* A byte the cursor holds (kvst_byte_fn), -1 for one it does not. */
+static int held_byte(const void *ctx, uint64_t at)
+{
+    return kvst__cursor_byte(&((const kvst_parser *)ctx)->cursor, at);
+}
+
+/* Where yajl failed (yajl_failure's how). */
+#define YF_IN_INPUT 0      /* in the bytes fed */
+#define YF_AT_END 1        /* the token held at the end of the input */
+#define YF_PREMATURE_END 2 /* the input ended inside a value */
+
 /* Translate a yajl error. yajl's offset is just past the offending byte. */
-static int yajl_failure(kvst_parser *p, int at_end)
+static int yajl_failure(kvst_parser *p, int how)
 {
     unsigned char *msg = yajl_get_error(p->yajl, 0, NULL, 0);
     size_t consumed = yajl_get_bytes_consumed(p->yajl);
@@ -285,9 +445,9 @@ static int yajl_failure(kvst_parser *p, int at_end)
         text[--n] = '\0';
     yajl_free_error(p->yajl, msg);
 
-    if (at_end) {
+    if (how != YF_IN_INPUT) {
         off = p->bytes_json;
-        if (strstr(text, "premature EOF")) {
+        if (how == YF_PREMATURE_END) {
             if (p->top_values == 0)
                 return kvst__cursor_fail_at(&p->cursor, KVST_E_SYNTAX, off,
                                      "the input is empty: no JSON value");
@@ -300,7 +460,7 @@ static int yajl_failure(kvst_parser *p, int at_end)
         }
         return kvst__cursor_fail_at(&p->cursor, KVST_E_SYNTAX, off, "%s", text);
     }
-    off = offending_start(p, off, strncmp(text, "lexical", 7) == 0);
+    off = offending_start(p, off, kvst__yajl_lexical(held_byte, p, token_start(p), off));
     return kvst__cursor_fail_at(&p->cursor, code, off, "%s", text);
 }
 
@@ -527,7 +687,7 @@ static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size
     if (st == yajl_status_client_canceled)
         return p->cursor.status ? record_broke(p) : KVST_E_ABORTED;
     if (st == yajl_status_error) {
-        yajl_failure(p, 0);
+        yajl_failure(p, YF_IN_INPUT);
         return record_broke(p);
     }
     if (n < n8) {
@@ -600,6 +760,7 @@ int kvst__tok_finish(kvst_parser *p)
 {
     static const unsigned char nothing[1] = { ' ' };
     yajl_status st;
+    int how;
 
     if (p->cursor.status)
         return p->cursor.status;
@@ -608,13 +769,25 @@ int kvst__tok_finish(kvst_parser *p)
     if (p->u8_pend_n) /* the input ends inside a string's UTF-8 sequence */
         return kvst__cursor_fail_at(&p->cursor, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
                              kvst__utf8_why(KVST_UTF8_SHORT));
-    /* yajl_complete_parse feeds one space; positions refer to the end. */
+    /* yajl_complete_parse feeds one space; positions refer to the end.
+     * It lexes the token yajl still holds with that space, then fails
+     * with "premature EOF" when the value is not complete. The space is
+     * fed here first, so that an error of the held token (a number or
+     * literal the input cuts) is told from the input ending inside a
+     * value by yajl's status, not by its words: after it, an error of
+     * yajl_complete_parse can only be the premature end. */
     kvst__cursor_set_chunk(&p->cursor, nothing, 0, p->cursor.chunk_base);
-    if (kvst__yajl_guarded_complete(p, p->yajl, &st))
+    how = YF_AT_END;
+    if (kvst__yajl_guarded_parse(p, p->yajl, nothing, sizeof nothing, &st))
         return kvst__cursor_fail_at(&p->cursor, p->jmp_code, p->bytes_json, "out of memory");
+    if (st == yajl_status_ok) {
+        how = YF_PREMATURE_END;
+        if (kvst__yajl_guarded_complete(p, p->yajl, &st))
+            return kvst__cursor_fail_at(&p->cursor, p->jmp_code, p->bytes_json, "out of memory");
+    }
     if (st == yajl_status_client_canceled)
         return p->cursor.status ? p->cursor.status : KVST_E_ABORTED;
     if (st == yajl_status_error)
-        return yajl_failure(p, 1);
+        return yajl_failure(p, how);
     return 0;
 }

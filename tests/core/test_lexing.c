@@ -471,6 +471,31 @@ static const lex_case lex_cases[] = {
     { "a bracket that does not close", "{\"eventName\":1", "]" },
     { "a trailing comma", "{\"eventName\":1,", "}" },
     { "an array after an event", "", "[1]" },
+    /* The kind of each error is told from the bytes (tokenizer.c), not
+     * from yajl's words: a whole token in the wrong place is at its start
+     * (yajl's offset is past it, or near its start, or the chunk's), a
+     * token that is not one at the byte where it goes wrong. */
+    { "a string where a comma belongs", "{\"eventName\":5 ", "\"abcdef\":1}" },
+    { "an escaped quote where a comma belongs", "{\"eventName\":5 ", "\"a\\\"b\\\\\":1}" },
+    { "a \\u escape where a comma belongs", "{\"eventName\":5 ", "\"\\u0041bc\":1}" },
+    { "a long string where a comma belongs", "{\"eventName\":5 ",
+      "\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\":1}" },
+    { "a string after an array element", "{\"eventName\":[5 ", "\"abc\"]}" },
+    { "a string where a colon belongs", "{\"eventName\" ", "\"abc\"}" },
+    { "a literal where a comma belongs", "{\"eventName\":5 ", "true}" },
+    { "a literal after an array element", "{\"eventName\":[5 ", "null]}" },
+    { "a number after a literal", "{\"eventName\":true", "-2}" },
+    { "a number after a number", "{\"eventName\":0", "-0.0e-400}" },
+    { "a long number where a comma belongs", "{\"eventName\":5 ",
+      "123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+      "1234567890.5e+10}" },
+    { "a number as a key", "{\"eventName\":1,", "25:1}" },
+    { "a colon where a value belongs", "{\"eventName\":", ":1}" },
+    { "a control byte after an escaped quote", "{\"eventName\":\"a\\\"", "\x02\"}" },
+    { "an escape's wrong letter after a backslash", "{\"eventName\":\"a\\\\\\", "x\"}" },
+    { "a \\u escape cut by a quote", "{\"eventName\":\"a\\u0", "\"}" },
+    { "a literal's wrong letter at its end", "{\"eventName\":fals", "E}" },
 };
 
 static void test_positions(void)
