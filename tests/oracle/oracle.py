@@ -95,6 +95,34 @@ def last_wins(pairs):
 DECODER = json.JSONDecoder(object_pairs_hook=last_wins)
 
 
+class Pairs(list):
+    """An object's members as written, repeats included."""
+
+
+PAIRS = json.JSONDecoder(object_pairs_hook=Pairs)
+
+
+def pointer_token(k):
+    return k.replace("~", "~0").replace("/", "~1")
+
+
+def repeats_under(v, ptr, out):
+    """The pointers of the repeated keys inside v (read with PAIRS): each
+    repeat of a key in its object, and further down only the last
+    occurrence of each key (the one every reader takes)."""
+    if isinstance(v, Pairs):
+        last = {}
+        for k, x in v:
+            if k in last:
+                out.append(ptr + "/" + pointer_token(k))
+            last[k] = x
+        for k, x in last.items():
+            repeats_under(x, ptr + "/" + pointer_token(k), out)
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            repeats_under(x, "%s/%d" % (ptr, i), out)
+
+
 def skip_ws(s, i):
     while i < len(s) and s[i] in WS:
         i += 1
@@ -503,6 +531,28 @@ def compare(report, name, text, lines):
         got_uid = got.get("userIdentity", "<missing>")
         if not same_json(got_uid, want_uid):
             report.bad("userIdentity", where, "python %r, kvstrail %r" % (want_uid, got_uid))
+        # every repeated key inside the free-form values (and another
+        # service's payloads, which no typed payload reads) is a
+        # KVST_F_DUPLICATE_KEY finding at its pointer
+        rp = PAIRS.raw_decode(text, ci)[0]
+        if isinstance(rp, str):  # a CloudWatch Logs message (awslogs: base64)
+            try:
+                rp = PAIRS.decode(rp)
+            except ValueError:
+                rp = None
+        tops = dict(rp) if isinstance(rp, Pairs) else {}
+        keys = FREE_FORM + (("requestParameters", "responseElements")
+                            if got.get("action") is None else ())
+        want_rep = []
+        for k in keys:
+            if k in tops:
+                repeats_under(tops[k], "/" + k, want_rep)
+        got_rep = [f.get("pointer") for f in got.get("findings") or []
+                   if f.get("name") == "KVST_F_DUPLICATE_KEY" and
+                   any((f.get("pointer") or "").startswith("/" + k + "/") for k in keys)]
+        if sorted(want_rep) != sorted(got_rep):
+            report.bad("repeated keys", where, "python %r, kvstrail %r" % (
+                sorted(want_rep), sorted(got_rep)))
         for k in FREE_FORM:
             if not same_json(got.get(k, "<missing>"), r.get(k)):
                 report.bad(k, where, "python %r, kvstrail %r" % (r.get(k), got.get(k, "<missing>")))
@@ -682,6 +732,16 @@ EDGE_CASES = [
      '"additionalEventData":"Personally-identifying contact information is not logged",'
      '"serviceEventDetails":{"a":{"b":1},"a":{"c":2}},"userIdentity":"x","resources":{},'
      '"tlsDetails":[],"addendum":null,"insightDetails":null}'),
+    # repeated keys inside another service's payloads (kept as raw bytes),
+    # additionalEventData and insightDetails: at the top, nested, in
+    # arrays, escaped, three times, in a repeated payload
+    ('{"eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":'
+     '{"bucketName":"a","key":"k","bucketName":"b","n":{"x":1,"l":[{"z":1,"z":2}],"x":{"y":3}}},'
+     '"responseElements":{"r":1,"r":{"s":1,"\\u0073":2,"s":3}},'
+     '"additionalEventData":{"q":[1],"q":{"a/b":1,"a/b":2}}}'),
+    ('{"requestParameters":{"a":1,"a":2},"eventSource":"ec2.amazonaws.com",'
+     '"eventName":"RunInstances","insightDetails":{"c":{"v":1,"v":2}},'
+     '"responseElements":{"a":{"b":1,"b":2}},"responseElements":{"c":[{"d":1,"d":2}]}}'),
     # repeated keys inside the typed payload, nested, both orders
     ('{"eventSource":"kinesisvideo.amazonaws.com","eventName":"TagStream",'
      '"requestParameters":{"streamName":"a","tags":{"k":"1","j":"2","k":"3"},"streamName":"b"}}'),
