@@ -128,15 +128,21 @@ static int cidr_match(const sg_value *v, const char *t, size_t n)
            ((a[full] ^ v->addr[full]) & (unsigned char)(0xFF00u >> rest)) == 0;
 }
 
-/* Whether t[0..n) holds needle[0..k) (k >= 1). */
-static int has_bytes(const char *t, size_t n, const char *needle, size_t k)
+/* Whether t[0..n) holds needle[0..k) (k >= 1): memchr for its byte r
+ * (a rare one), the rest compared where it is found. */
+static int has_bytes(const char *t, size_t n, const char *needle, size_t k,
+                     size_t r)
 {
-    const char *p = t, *end = t + n;
-    while ((size_t)(end - p) >= k) {
-        const char *q = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+    const char *p, *last;
+    if (n < k)
+        return 0;
+    p = t + r;             /* where needle[r] sits for a match at t */
+    last = t + (n - k) + r; /* and for one ending at t + n */
+    while (p <= last) {
+        const char *q = memchr(p, needle[r], (size_t)(last - p) + 1);
         if (!q)
             return 0;
-        if (memcmp(q + 1, needle + 1, k - 1) == 0)
+        if (memcmp(q - r, needle, k) == 0)
             return 1;
         p = q + 1;
     }
@@ -148,7 +154,7 @@ static int regex_match(const sg_value *v, const char *t, size_t n,
 {
     int rc;
     /* A subject without the pattern's literal run cannot match. */
-    if (v->needle && !has_bytes(t, n, v->needle, v->needle_len))
+    if (v->needle && !has_bytes(t, n, v->needle, v->needle_len, v->needle_rare))
         return 0;
     rc = pcre2_match(v->re, (PCRE2_SPTR)t, n, 0, 0, mx->md, mx->mc);
     if (rc >= 0)
