@@ -364,6 +364,81 @@ int kvst__cursor_fail_known(kvst_cursor *c, int code, uint64_t off, uint64_t lin
     return rc;
 }
 
+int kvst__cursor_fail_region(kvst_cursor *c, int code, const unsigned char *bytes, size_t len,
+                             uint64_t base, uint64_t off, uint64_t line, uint64_t col,
+                             const char *msg)
+{
+    const unsigned char *chunk = c->chunk;
+    size_t chunk_len = c->chunk_len, hist = c->history_len;
+    uint64_t chunk_base = c->chunk_base;
+    int rc;
+
+    kvst__cursor_set_chunk(c, bytes, len, base);
+    c->history_len = 0;
+    rc = kvst__cursor_fail_known(c, code, off, line, col, "%s", msg);
+    kvst__cursor_set_chunk(c, chunk, chunk_len, chunk_base);
+    c->history_len = hist;
+    return rc;
+}
+
+int kvst__cursor_fail_for(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                          uint64_t record_index, const char *excerpt, const char *msg)
+{
+    if (c->status)
+        return c->status;
+    kvst__cursor_fail_known(c, code, off, line, col, "%s", msg);
+    c->err.record_index = record_index;
+    snprintf(c->excerpt, sizeof c->excerpt, "%s", excerpt);
+    c->err.excerpt.ptr = c->excerpt;
+    c->err.excerpt.len = strlen(c->excerpt);
+    return code;
+}
+
+int kvst__cursor_fail_bare(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                           uint64_t record_index, const char *msg)
+{
+    if (c->status)
+        return c->status;
+    kvst__cursor_clear(c);
+    c->status = c->err.code = code;
+    c->err.offset = off;
+    c->err.line = line;
+    c->err.column = col;
+    c->err.record_index = record_index;
+    snprintf(c->message, sizeof c->message, "%s", msg);
+    c->err.message.ptr = c->message;
+    c->err.message.len = strlen(c->message);
+    return code;
+}
+
+int kvst__cursor_hold_start(kvst_cursor *c, const kvst_alloc *a, uint64_t want, uint64_t upto)
+{
+    c->hold.len = 0;
+    if (want < c->chunk_base && c->chunk_base - want > c->history_len)
+        want = c->chunk_base - c->history_len;
+    c->hold_from = want;
+    if (want < c->chunk_base &&
+        kvst__buf_append(&c->hold, a, c->history + c->history_len - (size_t)(c->chunk_base - want),
+                         (size_t)(c->chunk_base - want)))
+        return 1;
+    if (want < c->chunk_base)
+        want = c->chunk_base;
+    if (upto <= want)
+        return 0;
+    return kvst__buf_append(&c->hold, a, c->chunk + (want - c->chunk_base), (size_t)(upto - want)) ? 1
+                                                                                                    : 0;
+}
+
+int kvst__cursor_hold_extend(kvst_cursor *c, const kvst_alloc *a, uint64_t upto)
+{
+    uint64_t have = c->hold_from + c->hold.len;
+
+    if (have < c->chunk_base || have >= upto)
+        return 0;
+    return kvst__buf_append(&c->hold, a, c->chunk + (have - c->chunk_base), (size_t)(upto - have)) ? 1
+                                                                                                  : 0;
+}
+
 void kvst__cursor_clear(kvst_cursor *c)
 {
     c->status = 0;

@@ -72,6 +72,75 @@ static inline uint64_t kvst__cursor_offset(const kvst_cursor *c)
     return c->chunk_base + yajl_get_bytes_consumed(c->yajl);
 }
 
+/* The bytes at hand. Only the cursor writes its fields: the stages that
+ * move it over the input (tokenizer, fast lexer, recovery) call these. */
+/* [buf, buf + len) is the chunk, its first byte at absolute offset base. */
+static inline void kvst__cursor_set_chunk(kvst_cursor *c, const unsigned char *buf, size_t len,
+                                          uint64_t base)
+{
+    c->chunk = buf;
+    c->chunk_len = len;
+    c->chunk_base = base;
+}
+/* Only the chunk's first n bytes count (n at most its length). */
+static inline void kvst__cursor_trim_chunk(kvst_cursor *c, size_t n)
+{
+    c->chunk_len = n;
+}
+/* No chunk at hand any more (chunk_base stays). */
+static inline void kvst__cursor_drop_chunk(kvst_cursor *c)
+{
+    c->chunk = NULL;
+    c->chunk_len = 0;
+}
+/* The caller's bytes [buf, buf + len) are not ours after this: a chunk
+ * that lies in them is dropped, so that a later error does not read them. */
+static inline void kvst__cursor_let_go(kvst_cursor *c, const unsigned char *buf, size_t len)
+{
+    if (c->chunk && c->chunk >= buf && c->chunk <= buf + len)
+        kvst__cursor_drop_chunk(c);
+}
+/* The yajl handle whose byte count gives offsets outside a span. */
+static inline void kvst__cursor_use_yajl(kvst_cursor *c, yajl_handle h)
+{
+    c->yajl = h;
+}
+/* A span: the fast lexer reports tokens itself, each ending at the offset
+ * last given to kvst__cursor_span_to (a span ends with kvst__cursor_span_off). */
+static inline void kvst__cursor_span_on(kvst_cursor *c)
+{
+    c->span = 1;
+}
+static inline void kvst__cursor_span_off(kvst_cursor *c)
+{
+    c->span = 0;
+}
+static inline void kvst__cursor_span_to(kvst_cursor *c, uint64_t off)
+{
+    c->span_at = off;
+}
+/* Where errors find the JSON pointer and the record index (see where). */
+static inline void kvst__cursor_set_where(kvst_cursor *c,
+                                          uint64_t (*where)(const void *, char *, size_t),
+                                          const void *ctx)
+{
+    c->where = where;
+    c->where_ctx = ctx;
+}
+
+/* The token held across chunks (hold, from hold_from): the tokenizer
+ * decides what to keep, the cursor keeps it. */
+static inline void kvst__cursor_hold_clear(kvst_cursor *c)
+{
+    c->hold.len = 0;
+}
+/* Start holding a new token's bytes from absolute offset want (moved
+ * later when the history no longer reaches back so far) up to upto, from
+ * the history and the chunk. 0, or 1 when an allocation failed. */
+int kvst__cursor_hold_start(kvst_cursor *c, const kvst_alloc *a, uint64_t want, uint64_t upto);
+/* Hold the token's bytes of this chunk up to upto, after those held. */
+int kvst__cursor_hold_extend(kvst_cursor *c, const kvst_alloc *a, uint64_t upto);
+
 /* Line and column of an absolute offset at or before the chunk's end
  * (the cursor moves forward to it). */
 void kvst__cursor_position(kvst_cursor *c, uint64_t off, uint64_t *line, uint64_t *col);
@@ -113,6 +182,21 @@ int kvst__cursor_fail_at(kvst_cursor *c, int code, uint64_t off, const char *fmt
  * far behind the bytes at hand). */
 int kvst__cursor_fail_known(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
                             const char *fmt, ...) KVST_PRINTF(6, 7);
+/* The same at a position of region [bytes, bytes + len), whose first
+ * byte is at absolute offset base, as though the region were the chunk
+ * and nothing were held before it (recovery's broken record: the
+ * excerpt is then the same for every split of the input). */
+int kvst__cursor_fail_region(kvst_cursor *c, int code, const unsigned char *bytes, size_t len,
+                             uint64_t base, uint64_t off, uint64_t line, uint64_t col,
+                             const char *msg);
+/* The error, at a known position, with neither pointer nor excerpt (a
+ * verdict on the input as a whole, given at its end). */
+int kvst__cursor_fail_bare(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                           uint64_t record_index, const char *msg);
+/* The same as kvst__cursor_fail_known with the record index and the
+ * excerpt given (an error met elsewhere, made the parser's). */
+int kvst__cursor_fail_for(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint64_t col,
+                          uint64_t record_index, const char *excerpt, const char *msg);
 /* Forget the error (healthy again). */
 void kvst__cursor_clear(kvst_cursor *c);
 

@@ -284,7 +284,7 @@ static size_t lazy_members(const char *text, size_t len)
                 in_str = 0;
             continue;
         }
-        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+        if (kvst__json_space(ch))
             continue;
         if (ch == '}' || ch == ']') {
             depth--;

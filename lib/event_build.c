@@ -118,6 +118,101 @@ static int lone_surrogate(void *ctx, uint32_t node, uint32_t at)
     return rc;
 }
 
+/*
+ * Keys repeated inside the values no typed field reads, which the JSON
+ * Lines contract prints (with the last one: event_json.c) and lookups
+ * read (the last one): each repeat is a KVST_F_DUPLICATE_KEY warning, as
+ * those of the envelope and the typed payloads are (envelope.c,
+ * action_map.c), with their message. On the tape (kvst__tape_repeats):
+ * additionalEventData, serviceEventDetails and insightDetails when taped,
+ * webIdFederationData's attributes, and the payloads of a record of no
+ * KVS action. Kept lazy (kvst__lazy_repeats): those the record builder
+ * marked, placed at the repeat's value.
+ */
+static int repeat_message(build_sink *b, const char *ptr)
+{
+    return kvst__finding(&b->sink, KVST_F_DUPLICATE_KEY, ptr,
+                         "%s is repeated in its object; the last one is read", ptr);
+}
+
+static int taped_repeat(void *ctx, uint32_t key)
+{
+    build_sink *b = (build_sink *)ctx;
+    char ptr[256];
+
+    if (!kvst__tape_pointer(b->tape, key, ptr, sizeof ptr))
+        return 0; /* not in the event (an EventBridge envelope's own) */
+    return repeat_message(b, ptr);
+}
+
+static int lazy_repeat(void *ctx, const char *ptr, uint32_t at)
+{
+    build_sink *b = (build_sink *)ctx;
+    int rc;
+
+    b->last = NULL;
+    rc = repeat_message(b, ptr);
+    if (!rc && b->last)
+        kvst__tape_position_at(b->tape, at, &b->last->f.offset, &b->last->f.line,
+                               &b->last->f.column);
+    return rc;
+}
+
+static int is_container(const kvst_value *v)
+{
+    return v->state == KVST_VALUE_OK &&
+           (v->json_type == KVST_JSON_OBJECT || v->json_type == KVST_JSON_ARRAY);
+}
+
+/* The free-form values of the record: additionalEventData and
+ * serviceEventDetails are lazy but in an EventBridge event's detail; the
+ * payloads are lazy unless the record builder says otherwise. */
+static int free_form_repeats(build_sink *b, const kvst_event *ev, uint32_t container)
+{
+    static const char *const pointers[] = {
+        "/insightDetails", "/userIdentity/sessionContext/webIdFederationData/attributes",
+        "/requestParameters", "/responseElements", "/additionalEventData",
+        "/serviceEventDetails",
+    };
+    const kvst_tape *t = b->tape;
+    const kvst_session_context *sc = ev->user_identity ? ev->user_identity->session_context : NULL;
+    int bridge = container == KVST_CONTAINER_EVENTBRIDGE;
+    int present[6];
+    size_t i, rest;
+    uint32_t node;
+    int rc;
+
+    present[0] = is_container(&ev->insight_details);
+    present[1] = sc != NULL && is_container(&sc->web_id_attributes);
+    present[2] = present[3] = ev->action == KVST_ACTION_NONE && (t->taped_payload || bridge);
+    present[4] = bridge && is_container(&ev->additional_event_data);
+    present[5] = bridge && is_container(&ev->service_event_details);
+    for (i = 0; i < sizeof pointers / sizeof pointers[0]; i++) {
+        if (!present[i])
+            continue;
+        node = kvst__tape_resolve(t, pointers[i], strlen(pointers[i]), &rest);
+        if (node < t->count && !t->nodes[node].len &&
+            (rc = kvst__tape_repeats(t, node, b->ar, taped_repeat, b)) != 0)
+            return rc;
+    }
+    if (!t->lazy_repeat)
+        return 0;
+    for (node = 0; node < t->count; node++) {
+        char ptr[256];
+        const kvst_node *n = &t->nodes[node];
+
+        if ((n->kind != KVST_JSON_OBJECT && n->kind != KVST_JSON_ARRAY) ||
+            n->len != KVST_LAZY_REPEAT || !kvst__tape_pointer(t, node, ptr, sizeof ptr))
+            continue;
+        /* a repeated payload's earlier occurrence is no one's */
+        if (kvst__tape_resolve(t, ptr, strlen(ptr), &rest) != node)
+            continue;
+        if ((rc = kvst__lazy_repeats(t, node, ptr, b->ar, lazy_repeat, b)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* KVST_FLAG_NO_VALIDATE: the stages still run, their findings go nowhere. */
 static int sink_drop(kvst_finding_sink *s, uint32_t code, uint32_t severity, const char *pointer,
                      size_t pointer_len, const char *fmt, va_list ap)
@@ -276,6 +371,14 @@ int kvst__event_build_tape(const kvst_tape *t, uint32_t container, uint64_t inde
         rc = build_record(impl, ar, flags, &bs.sink);
         if (!rc && t->dup_records_line)
             rc = duplicate_records(&bs);
+        /* (most records have nothing for it to look at) */
+        if (!rc && !(flags & KVST_FLAG_NO_VALIDATE) &&
+            (t->lazy_repeat || container == KVST_CONTAINER_EVENTBRIDGE ||
+             ev->insight_details.state != KVST_VALUE_ABSENT ||
+             (t->taped_payload && ev->action == KVST_ACTION_NONE) ||
+             (ev->user_identity && ev->user_identity->session_context &&
+              ev->user_identity->session_context->web_id_attributes.state != KVST_VALUE_ABSENT)))
+            rc = free_form_repeats(&bs, ev, container);
         if (!rc)
             rc = kvst__tape_lone_surrogates(&impl->tape, lone_surrogate, &bs);
     }

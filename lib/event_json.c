@@ -180,7 +180,7 @@ static void put_key(json_writer *w, const char *key)
 
 static const char *json_ws(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    while (p < end && kvst__json_space((unsigned char)*p))
         p++;
     return p;
 }

@@ -190,9 +190,17 @@ static int fd_key(void *ctx, const unsigned char *k, size_t len)
     raw_find *f = (raw_find *)ctx;
     int d = f->depth;
 
-    if (!f->capturing && d <= FIND_MAX_DEPTH)
+    if (!f->capturing && d <= FIND_MAX_DEPTH) {
         f->key_match[d] = f->matched == d - 1 && (size_t)d <= f->ntok &&
                           f->tlen[d - 1] == len && memcmp(f->tok[d - 1], k, len) == 0;
+        /* A later occurrence of a key on the path: what an earlier one
+         * held is no longer there (the last occurrence wins at every
+         * level: {"a":{"b":1},"a":{}} has no /a/b). */
+        if (f->key_match[d] && f->found) {
+            memset(f->out, 0, sizeof *f->out);
+            f->found = 0;
+        }
+    }
     return 1;
 }
 
@@ -255,6 +263,242 @@ static int raw_lookup(kvst_arena *ar, const char *raw, size_t len, const char *p
     if (f->oom)
         return KVST_E_NOMEM;
     return f->found ? 0 : KVST_E_NOT_FOUND;
+}
+
+/* ---- repeated keys inside lazy payloads --------------------------------- */
+
+typedef struct rep_key {
+    const char *s; /* decoded */
+    size_t len;
+    uint64_t h;
+} rep_key;
+
+/* An open container of the payload: an array's elements so far, or an
+ * object's current key and the keys it had (a hash set, grown by
+ * doubling). */
+typedef struct rep_frame {
+    int is_array;
+    uint64_t index;
+    const char *key;
+    size_t key_len;
+    rep_key *set;
+    size_t count, cap;
+} rep_frame;
+
+typedef struct rep_find {
+    yajl_handle h;
+    const char *raw;       /* the payload's bytes */
+    uint32_t base;         /* their offset in the record */
+    kvst_arena *ar;
+    rep_frame *frames;
+    size_t depth, cap;
+    const char *prefix;    /* the payload's pointer */
+    int (*fn)(void *ctx, const char *pointer, uint32_t at);
+    void *ctx;
+    int rc;
+    jmp_buf oom_jmp;
+} rep_find;
+
+static uint64_t rep_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+static void rep_element(rep_find *f)
+{
+    if (f->depth > 0 && f->frames[f->depth - 1].is_array)
+        f->frames[f->depth - 1].index++;
+}
+
+static int rp_scalar(void *ctx)
+{
+    rep_element((rep_find *)ctx);
+    return 1;
+}
+
+static int rp_bool(void *ctx, int b)
+{
+    (void)b;
+    return rp_scalar(ctx);
+}
+
+static int rp_text(void *ctx, const char *s, size_t len)
+{
+    (void)s;
+    (void)len;
+    return rp_scalar(ctx);
+}
+
+static int rp_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return rp_text(ctx, (const char *)s, len);
+}
+
+static int rp_open(rep_find *f, int is_array)
+{
+    rep_frame *fr;
+
+    rep_element(f);
+    if (f->depth == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        rep_frame *nf = (rep_frame *)kvst__arena_alloc(f->ar, cap * sizeof *nf);
+        if (!nf) {
+            f->rc = KVST_E_NOMEM;
+            return 0;
+        }
+        if (f->depth)
+            memcpy(nf, f->frames, f->depth * sizeof *nf);
+        f->frames = nf;
+        f->cap = cap;
+    }
+    fr = &f->frames[f->depth++];
+    memset(fr, 0, sizeof *fr);
+    fr->is_array = is_array;
+    return 1;
+}
+
+static int rp_start_map(void *ctx)
+{
+    return rp_open((rep_find *)ctx, 0);
+}
+
+static int rp_start_array(void *ctx)
+{
+    return rp_open((rep_find *)ctx, 1);
+}
+
+static int rp_close(void *ctx)
+{
+    ((rep_find *)ctx)->depth--;
+    return 1;
+}
+
+/* Put k in the object's set; 1 when it was there already. */
+static int rep_insert(rep_find *f, rep_frame *fr, const rep_key *k)
+{
+    size_t i, mask;
+
+    if ((fr->count + 1) * 2 > fr->cap) {
+        size_t cap = fr->cap ? fr->cap * 2 : 8;
+        rep_key *ns = (rep_key *)kvst__arena_zalloc(f->ar, cap * sizeof *ns);
+        if (!ns) {
+            f->rc = KVST_E_NOMEM;
+            return -1;
+        }
+        for (i = 0; i < fr->cap; i++) {
+            size_t j;
+            if (!fr->set[i].s)
+                continue;
+            for (j = fr->set[i].h & (cap - 1); ns[j].s; j = (j + 1) & (cap - 1))
+                ;
+            ns[j] = fr->set[i];
+        }
+        fr->set = ns;
+        fr->cap = cap;
+    }
+    mask = fr->cap - 1;
+    for (i = k->h & mask; fr->set[i].s; i = (i + 1) & mask)
+        if (fr->set[i].h == k->h && fr->set[i].len == k->len &&
+            memcmp(fr->set[i].s, k->s, k->len) == 0)
+            return 1;
+    fr->set[i] = *k;
+    fr->count++;
+    return 0;
+}
+
+/* A key: decoded from the bytes (as the record builder decodes taped
+ * keys: kvst__json_decode), found in or put in its object's set. A repeat
+ * is reported with its pointer, at its value. */
+static int rp_key(void *ctx, const unsigned char *s, size_t len)
+{
+    rep_find *f = (rep_find *)ctx;
+    rep_frame *fr = &f->frames[f->depth - 1];
+    size_t end = yajl_get_bytes_consumed(f->h), q = kvst__json_string_start(f->raw, end), at, i;
+    const unsigned char *body = (const unsigned char *)f->raw + q + 1;
+    rep_key k;
+    int seen;
+
+    (void)s;
+    (void)len;
+    k.len = end - q - 2;
+    k.s = (const char *)body;
+    if (memchr(body, '\\', k.len) != NULL) {
+        char *text = (char *)kvst__arena_alloc(f->ar, k.len + 1);
+        if (!text) {
+            f->rc = KVST_E_NOMEM;
+            return 0;
+        }
+        k.len = kvst__json_decode(body, k.len, (unsigned char *)text);
+        k.s = text;
+    }
+    k.h = rep_hash(k.s, k.len);
+    fr->key = k.s;
+    fr->key_len = k.len;
+    seen = rep_insert(f, fr, &k);
+    if (seen < 0)
+        return 0;
+    if (seen) {
+        char ptr[256];
+        size_t n = strlen(f->prefix), m;
+
+        if (n >= sizeof ptr)
+            return 1;
+        memcpy(ptr, f->prefix, n + 1);
+        for (i = 0; i < f->depth; i++, n = m) {
+            const rep_frame *o = &f->frames[i];
+            m = o->is_array ? kvst__ptr_push_index(ptr, sizeof ptr, n, o->index - 1)
+                            : kvst__ptr_push(ptr, sizeof ptr, n, o->key, o->key_len);
+            if (m == n)
+                break; /* the rest does not fit */
+        }
+        /* its value: past the colon after the key */
+        for (at = end; f->raw[at] != ':'; at++)
+            ;
+        for (at++; kvst__json_space((unsigned char)f->raw[at]); at++)
+            ;
+        f->rc = f->fn(f->ctx, ptr, f->base + (uint32_t)at);
+        if (f->rc)
+            return 0;
+    }
+    return 1;
+}
+
+static const yajl_callbacks rep_callbacks = {
+    rp_scalar, rp_bool, NULL, NULL, rp_text, rp_string,
+    rp_start_map, rp_key, rp_close, rp_start_array, rp_close
+};
+
+int kvst__lazy_repeats(const kvst_tape *t, uint32_t node, const char *pointer, kvst_arena *ar,
+                       int (*fn)(void *ctx, const char *pointer, uint32_t at), void *ctx)
+{
+    const kvst_node *n = &t->nodes[node];
+    rep_find *f;
+    yajl_alloc_funcs af;
+    kvst_arena_yajl y;
+
+    f = (rep_find *)kvst__arena_zalloc(ar, sizeof *f);
+    if (!f)
+        return KVST_E_NOMEM;
+    f->raw = t->raw + n->start;
+    f->base = n->start;
+    f->ar = ar;
+    f->prefix = pointer;
+    f->fn = fn;
+    f->ctx = ctx;
+    y.ar = ar;
+    y.jmp = &f->oom_jmp;
+    kvst__arena_yajl_funcs(&y, &af);
+    if (setjmp(f->oom_jmp))
+        return KVST_E_NOMEM;
+    /* The bytes were parsed once already: only memory, or fn, can fail. */
+    f->h = yajl_alloc(&rep_callbacks, &af, f);
+    yajl_parse(f->h, (const unsigned char *)f->raw, n->end - n->start);
+    return f->rc;
 }
 
 int kvst_event_lookup(const kvst_event *ev, const char *pointer, kvst_value *out)

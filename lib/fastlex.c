@@ -187,7 +187,7 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
     *text = p->fl_text.data;
     *len = p->fl_text.len;
     *ps = e + 1;
-    p->cursor.span_at = p->cursor.chunk_base + (uint64_t)(*ps - p->cursor.chunk);
+    kvst__cursor_span_to(&p->cursor, p->cursor.chunk_base + (uint64_t)(*ps - p->cursor.chunk));
     return LEX_OK;
 }
 
@@ -245,35 +245,24 @@ static int lex_number(const unsigned char **ps, const unsigned char *end)
     return LEX_OK;
 }
 
-/* What reporting a record changes in the builder outside the record. */
+/* Where a record began: the builder's savepoint and the line cursor's
+ * mark at its '{'. */
 typedef struct fl_saved {
-    uint32_t depth;
-    int top, saw_records_key;
-    uint32_t top_kind;
-    uint64_t items, last_tok_end, top_values;
-    kvst_cursor_mark at; /* the record's '{' */
+    kvst_builder_save builder;
+    kvst_cursor_mark at;
 } fl_saved;
 
 /* Undo what was reported of a record the fast lexer gives up on: yajl
  * reports it again from its start. */
 static void lex_undo(kvst_parser *p, const fl_saved *sv)
 {
-    p->depth = sv->depth;
-    p->levels[sv->depth].items = sv->items;
-    p->last_tok_end = sv->last_tok_end;
-    p->top = sv->top;
-    p->top_kind = sv->top_kind;
-    p->top_values = sv->top_values;
-    p->saw_records_key = sv->saw_records_key;
-    p->rec_active = 0;
-    p->skip_depth = 0;
+    kvst__builder_rollback(p, &sv->builder);
     kvst__cursor_back_to(&p->cursor, &sv->at);
-    kvst__record_reset(p->cur);
     if (p->cursor.status)
         kvst__cursor_clear(&p->cursor); /* a limit or a failed allocation: yajl meets it again */
 }
 
-#define FL_AT(ptr) (p->cursor.span_at = p->cursor.chunk_base + (uint64_t)((ptr) - p->cursor.chunk))
+#define FL_AT(ptr) kvst__cursor_span_to(&p->cursor, p->cursor.chunk_base + (uint64_t)((ptr) - p->cursor.chunk))
 
 /*
  * Lex the record whose '{' is at s and report its tokens. LEX_OK: it was
@@ -291,13 +280,7 @@ static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned cha
     size_t len;
     int r = LEX_BAIL;
 
-    sv.depth = p->depth;
-    sv.items = p->levels[sv.depth].items;
-    sv.last_tok_end = p->last_tok_end;
-    sv.top = p->top;
-    sv.top_kind = p->top_kind;
-    sv.top_values = p->top_values;
-    sv.saw_records_key = p->saw_records_key;
+    kvst__builder_save(p, &sv.builder);
     kvst__cursor_mark_at(&p->cursor, p->cursor.chunk_base + (uint64_t)(s - p->cursor.chunk), &sv.at);
     goto open_object;
 
@@ -672,13 +655,10 @@ static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int 
     /* A piece that fails counts none of its bytes as parsed, as when yajl
      * has it whole (recovery counts them all, once it has them). */
     if (rc && p->resyncs == resyncs)
-        p->bytes_json = parsed;
+        kvst__tok_parsed_at(p, parsed);
     /* as kvst__tok_feed: the bytes are not ours after this */
-    if (p->cursor.chunk && p->cursor.chunk >= buf && p->cursor.chunk <= buf + len) {
-        p->cursor.chunk = NULL;
-        p->cursor.chunk_len = 0;
-    }
-    p->cursor.span = 0;
+    kvst__cursor_let_go(&p->cursor, buf, len);
+    kvst__cursor_span_off(&p->cursor);
     return rc;
 }
 
@@ -737,10 +717,9 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
         h->len = 0;
         p->fl_nseg = 0;
         rc = kvst__tok_span_end(p, used, standin(from, to, 1));
-        p->cursor.chunk = NULL;
-        p->cursor.chunk_len = 0;
+        kvst__cursor_drop_chunk(&p->cursor);
         if (rc) {
-            p->bytes_json = piece_parsed;
+            kvst__tok_parsed_at(p, piece_parsed);
             return rc;
         }
         return piece_feed(p, buf + (used - held), len - (used - held), may_hold, piece_parsed);
@@ -749,9 +728,8 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
     if (r == LEX_FATAL || rc) {
         h->len = 0;
         p->fl_nseg = 0;
-        p->bytes_json = piece_parsed;
-        p->cursor.chunk = NULL;
-        p->cursor.chunk_len = 0;
+        kvst__tok_parsed_at(p, piece_parsed);
+        kvst__cursor_drop_chunk(&p->cursor);
         return rc ? rc : p->cursor.status;
     }
     if (r == LEX_MORE && may_hold && h->len <= FL_HOLD_MAX) {

@@ -36,8 +36,10 @@
 #define KVST_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define KVST_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KVST_INLINE inline __attribute__((always_inline))
+#define KVST_NOINLINE __attribute__((noinline))
 #else
 #define KVST_INLINE inline
+#define KVST_NOINLINE
 #define KVST_LIKELY(x) (x)
 #define KVST_UNLIKELY(x) (x)
 #endif
@@ -49,9 +51,13 @@
  * One token of a record. Containers span [index, next) on the tape; an
  * object's children alternate KEY, value subtree. Offsets are relative to
  * the record's first byte; start is 0 for scalars (kvst__tape_start()
- * computes it). A container whose len is 1 is lazy: its members are not on
- * the tape, only in the raw bytes (kvst__tape_resolve says so).
+ * computes it). A container whose len is not 0 is lazy: its members are
+ * not on the tape, only in the raw bytes (kvst__tape_resolve says so); its
+ * len is KVST_LAZY_REPEAT when the record builder saw two keys of one of
+ * its objects that may be the same (kvst__lazy_repeats tells).
  */
+#define KVST_LAZY 1u
+#define KVST_LAZY_REPEAT 2u
 typedef struct kvst_node {
     uint32_t kind;
     uint32_t next;  /* index one past this node's subtree */
@@ -76,6 +82,10 @@ typedef struct kvst_tape {
     /* the first record of a log file's repeated "Records" array: where
      * that later key is (line 0: none) */
     uint64_t dup_records_offset, dup_records_line, dup_records_column;
+    uint32_t lazy_repeat;    /* a lazy container is KVST_LAZY_REPEAT */
+    uint32_t taped_payload;  /* requestParameters or responseElements is on
+                                the tape (not lazy), read before eventSource
+                                or of a KVS record */
 } kvst_tape;
 
 /* One record being built or waiting for delivery. */
@@ -93,6 +103,7 @@ struct kvst_record {
     uint64_t offset, line, column;
     uint32_t pinned;        /* kvst_tape.pinned */
     uint64_t dup_records_offset, dup_records_line, dup_records_column; /* (kvst_tape) */
+    uint32_t lazy_repeat, taped_payload; /* (kvst_tape) */
     kvst_arena arena;       /* the event built from it */
     /* recovery mode: a broken record (raw holds its text) */
     int32_t broken;         /* its status, 0 for a good record */
@@ -175,6 +186,10 @@ typedef struct kvst_level {
     uint32_t is_array;
     uint64_t items;   /* array: elements so far */
     uint32_t key_soff, key_len; /* object: current key (in the record's strings) */
+    /* in a lazy payload: its keys' prints (lazy_prints from prints_from
+     * on), and a bit of each print, which most keys' miss */
+    uint32_t prints_from;
+    uint64_t print_bits;
 } kvst_level;
 
 struct kvst_parser {
@@ -241,6 +256,11 @@ struct kvst_parser {
     int top_has_event_key;        /* the open top-level object has an event key */
     int rec_kvs;                  /* eventSource seen: 1 KVS, -1 other, 0 not yet */
     uint32_t skip_depth;          /* inside a lazy payload at this depth and deeper */
+    /* the prints of the keys of the lazy payload's open objects (a level's
+     * from its prints_from on), to tell a key that may be repeated */
+    uint64_t lazy_prints[64];
+    uint32_t lazy_print_count;
+    int lazy_marked;              /* the payload is KVST_LAZY_REPEAT */
     uint64_t raw_from;            /* absolute offset the raw capture resumes at */
     kvst_record *cur;             /* record being built */
     kvst_buf u_text;              /* a string decoded again (redecode) */
@@ -333,6 +353,10 @@ extern const yajl_callbacks kvst__builder_callbacks;
  * offset abs. */
 void kvst__tok_drop(kvst_parser *p);
 int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, uint64_t abs);
+/* The count of bytes parsed (bytes_json, the tokenizer's): set to an
+ * absolute offset, or moved on by len (bytes recovery took). */
+void kvst__tok_parsed_at(kvst_parser *p, uint64_t abs);
+void kvst__tok_parsed_add(kvst_parser *p, uint64_t len);
 
 /* ---- yajl_guard.c ---------------------------------------------------------- */
 /* yajl calls with the allocator guard, for every handle of the parser (the
@@ -342,6 +366,7 @@ int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx
                              yajl_handle *out);
 int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
                              size_t len, yajl_status *st);
+int kvst__yajl_guarded_complete(kvst_parser *p, yajl_handle h, yajl_status *st);
 void kvst__yajl_release(kvst_parser *p, yajl_handle h);
 /* Free every yajl block of the parser, whatever yajl's state. */
 void kvst__yajl_free_all(kvst_parser *p);
@@ -355,6 +380,10 @@ void kvst__yajl_free_all(kvst_parser *p);
 int kvst__recover_begin(kvst_parser *p);
 int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len);
 int kvst__recover_finish(kvst_parser *p);
+/* When recovery has found the next record: 1, and *out says where lexing
+ * takes over (out->rest is the caller's to free); else 0. */
+int kvst__recover_take_resume(kvst_parser *p, kvst_resume *out);
+void kvst__recover_free(kvst_parser *p);
 
 /* ---- record_builder.c -------------------------------------------------- */
 /* sink: where the builder and recovery put each complete record. */
@@ -366,11 +395,33 @@ int kvst__builder_chunk_done(kvst_parser *p);
 void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap);
 /* Forget the container (recovery reopens it). */
 void kvst__builder_restart(kvst_parser *p);
+/* The open record is given up (recovery takes its bytes). */
+void kvst__builder_abandon(kvst_parser *p);
+/* A savepoint of what reporting a record changes in the builder outside
+ * the record: the fast lexer takes one at a record's '{', and goes back
+ * to it when it leaves the record to yajl. Only the builder writes its
+ * state; this is its own undo. */
+typedef struct kvst_builder_save {
+    uint32_t depth, top_kind;
+    int top, saw_records_key;
+    uint64_t items, last_tok_end, top_values;
+} kvst_builder_save;
+void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv);
+/* Back to sv: the record reported since is forgotten, its record reset. */
+void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv);
 /* 1 for the keys that make an object an event. */
 int kvst__is_event_key(const unsigned char *k, size_t len);
 /* At finish: 1 when the input looked like CloudTrail before it ended. */
 int kvst__builder_in_cloudtrail(const kvst_parser *p);
 kvst_record *kvst__record_new(kvst_parser *p);
+/* r is done with: reset, back to the builder's free records. */
+void kvst__record_recycle(kvst_parser *p, kvst_record *r);
+/* The builder's current record is kept by delivery (pull mode queues
+ * it): the builder takes a fresh one. 0 or KVST_E_NOMEM. */
+int kvst__builder_renew(kvst_parser *p);
+/* The index of the next record, counted (records of the input are
+ * numbered by the builder alone). */
+uint64_t kvst__builder_count_record(kvst_parser *p);
 void kvst__record_reset(kvst_record *r);
 void kvst__record_destroy(kvst_parser *p, kvst_record *r);
 void kvst__record_tape(const kvst_record *r, kvst_tape *t);
@@ -402,6 +453,17 @@ int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
  * input order; returns fn's first non-zero, else 0. */
 int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
                                void *ctx);
+/* Call fn(ctx, key) for each key of an object in the subtree of node
+ * (lazy containers left out: kvst__lazy_repeats) that an earlier key of
+ * the same object equals; returns fn's first non-zero, KVST_E_NOMEM, or
+ * 0. Objects of many keys are sorted (in ar), so that it stays n log n. */
+int kvst__tape_repeats(const kvst_tape *t, uint32_t node, kvst_arena *ar,
+                       int (*fn)(void *ctx, uint32_t key), void *ctx);
+/* The same inside the lazy container node (event_lookup.c), whose JSON
+ * pointer is pointer: fn(ctx, the repeat's pointer, where its value is
+ * within raw) for each repeat, in input order. */
+int kvst__lazy_repeats(const kvst_tape *t, uint32_t node, const char *pointer, kvst_arena *ar,
+                       int (*fn)(void *ctx, const char *pointer, uint32_t at), void *ctx);
 /* Fill a kvst_value from a node (lookups, envelope); the text of a
  * container is copied into ar. 0 or KVST_E_NOMEM. */
 int kvst__tape_value(const kvst_tape *t, uint32_t node, kvst_arena *ar, kvst_value *v);

@@ -114,17 +114,10 @@ int kvst_parser_new(const kvst_parser_options *opts, kvst_parser **out)
     return 0;
 }
 
-static void record_release(kvst_parser *p, kvst_record *r)
-{
-    kvst__record_reset(r);
-    r->next = p->pool;
-    p->pool = r;
-}
-
 static void release_handed(kvst_parser *p)
 {
     if (p->handed) {
-        record_release(p, p->handed);
+        kvst__record_recycle(p, p->handed);
         p->handed = NULL;
     }
 }
@@ -147,10 +140,8 @@ static int resumed(kvst_parser *p, int rc)
 {
     kvst_resume r;
 
-    if (rc || !p->resume.pending)
+    if (rc || !kvst__recover_take_resume(p, &r))
         return rc;
-    r = p->resume;
-    memset(&p->resume, 0, sizeof p->resume);
     p->process = lex_bytes;
     rc = kvst__tok_restart(p, (const unsigned char *)r.prefix, r.prefix_len, r.abs);
     if (!rc)
@@ -251,15 +242,8 @@ int kvst_parser_finish(kvst_parser *p)
                              "the input is empty: no JSON value");
     if (p->not_ct) {
         /* Valid JSON throughout: now it is fair to say it is not CloudTrail. */
-        p->cursor.status = p->cursor.err.code = KVST_E_NOT_CLOUDTRAIL;
-        p->cursor.err.offset = p->not_ct_off;
-        p->cursor.err.line = p->not_ct_line;
-        p->cursor.err.column = p->not_ct_col;
-        p->cursor.err.record_index = p->records;
-        snprintf(p->cursor.message, sizeof p->cursor.message, "%s", p->not_ct_msg);
-        p->cursor.err.message.ptr = p->cursor.message;
-        p->cursor.err.message.len = strlen(p->cursor.message);
-        return p->cursor.status;
+        return kvst__cursor_fail_bare(&p->cursor, KVST_E_NOT_CLOUDTRAIL, p->not_ct_off, p->not_ct_line,
+                                      p->not_ct_col, p->records, p->not_ct_msg);
     }
     return 0;
 }
@@ -291,16 +275,13 @@ static int deliver_record(kvst_parser *p, kvst_record *r, int is_cur)
 
     if (!r->broken && !wanted(p, r)) {
         if (!is_cur)
-            record_release(p, r);
+            kvst__record_recycle(p, r);
         return 0;
     }
     if (!p->opts.on_event) {
-        if (is_cur) {
-            kvst_record *fresh = kvst__record_new(p);
-            if (!fresh)
-                return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, kvst__cursor_offset(&p->cursor), "out of memory");
-            p->cur = fresh;
-        }
+        if (is_cur && kvst__builder_renew(p))
+            return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, kvst__cursor_offset(&p->cursor),
+                                        "out of memory");
         r->next = NULL;
         if (p->ready_tail)
             p->ready_tail->next = r;
@@ -312,18 +293,18 @@ static int deliver_record(kvst_parser *p, kvst_record *r, int is_cur)
     rc = kvst__event_build(r, p->opts.flags, &impl);
     if (rc) {
         if (!is_cur)
-            record_release(p, r);
+            kvst__record_recycle(p, r);
         return kvst__cursor_fail_at(&p->cursor, rc, kvst__cursor_offset(&p->cursor), "out of memory");
     }
     if (!kvst__filter_event(p->filter, &impl->ev)) {
         if (!is_cur)
-            record_release(p, r);
+            kvst__record_recycle(p, r);
         return 0;
     }
     p->delivered++;
     stop = p->opts.on_event(&impl->ev, p->opts.payload);
     if (!is_cur)
-        record_release(p, r);
+        kvst__record_recycle(p, r);
     if (stop)
         return kvst__cursor_fail_at(&p->cursor, KVST_E_ABORTED, kvst__cursor_offset(&p->cursor),
                              "stopped by the on_event callback after record %llu",
@@ -354,18 +335,10 @@ static void message_broken(kvst_record *m, const cw_message *out)
 static int fail_as(kvst_parser *p, kvst_record *r, const cw_message *out)
 {
     uint64_t index = r->index;
-    int rc;
 
-    record_release(p, r);
-    rc = kvst__cursor_fail_known(&p->cursor, out->code, out->offset, out->line, out->column, "%s",
-                                 out->message);
-    if (p->cursor.err.code == out->code && p->cursor.err.offset == out->offset) {
-        p->cursor.err.record_index = index;
-        snprintf(p->cursor.excerpt, sizeof p->cursor.excerpt, "%s", out->excerpt);
-        p->cursor.err.excerpt.ptr = p->cursor.excerpt;
-        p->cursor.err.excerpt.len = strlen(p->cursor.excerpt);
-    }
-    return rc;
+    kvst__record_recycle(p, r);
+    return kvst__cursor_fail_for(&p->cursor, out->code, out->offset, out->line, out->column, index,
+                                 out->excerpt, out->message);
 }
 
 /* A CloudWatch Logs envelope: each message is a record of its own, with
@@ -388,11 +361,11 @@ static int deliver_messages(kvst_parser *p, kvst_record *env, const char *excerp
                                     "out of memory");
         rc = kvst__cloudwatch_message(p, env, el, m, &out);
         if (rc) {
-            record_release(p, m);
+            kvst__record_recycle(p, m);
             return kvst__cursor_fail_known(&p->cursor, rc, out.offset, out.line, out.column,
                                     "out of memory reading a CloudWatch Logs message");
         }
-        m->index = p->records++;
+        m->index = kvst__builder_count_record(p);
         if (excerpt) /* the input's bytes, not the inflated envelope's */
             snprintf(out.excerpt, sizeof out.excerpt, "%s", excerpt);
         if (out.code && !(p->opts.flags & KVST_FLAG_RECOVER))
@@ -422,12 +395,12 @@ static int deliver_awslogs(kvst_parser *p, kvst_record *r)
                                        "out of memory");
     rc = kvst__awslogs_envelope(p, r, env, &out);
     if (rc) {
-        record_release(p, env);
+        kvst__record_recycle(p, env);
         return kvst__cursor_fail_known(&p->cursor, rc, out.offset, out.line, out.column,
                                        "out of memory reading awslogs data");
     }
     if (out.code) {
-        env->index = p->records++;
+        env->index = kvst__builder_count_record(p);
         if (!(p->opts.flags & KVST_FLAG_RECOVER))
             return fail_as(p, env, &out);
         /* the broken record's text: the awslogs object as written */
@@ -435,7 +408,7 @@ static int deliver_awslogs(kvst_parser *p, kvst_record *r)
         env->count = 0;
         env->container = KVST_CONTAINER_CLOUDWATCH_LOGS;
         if (kvst__buf_append(&env->raw, &p->alloc, r->raw.data, r->raw.len)) {
-            record_release(p, env);
+            kvst__record_recycle(p, env);
             return kvst__cursor_fail_known(&p->cursor, KVST_E_NOMEM, out.offset, out.line,
                                            out.column, "out of memory");
         }
@@ -443,7 +416,7 @@ static int deliver_awslogs(kvst_parser *p, kvst_record *r)
         return deliver_record(p, env, 0);
     }
     rc = env->container == KVST__CONTAINER_CW_ENVELOPE ? deliver_messages(p, env, out.excerpt) : 0;
-    record_release(p, env);
+    kvst__record_recycle(p, env);
     return rc;
 }
 
@@ -486,10 +459,10 @@ next_record:
         while (p->ready_head) {
             kvst_record *q = p->ready_head;
             p->ready_head = q->next;
-            record_release(p, q);
+            kvst__record_recycle(p, q);
         }
         p->ready_tail = NULL;
-        p->cursor.status = 0;
+        kvst__cursor_clear(&p->cursor);
         return kvst__cursor_fail_known(&p->cursor, rc, r->offset, r->line, r->column,
                                 "out of memory building record %llu",
                                 (unsigned long long)r->index);
@@ -538,8 +511,7 @@ void kvst_parser_free(kvst_parser *p)
     record_list_destroy(p, p->pool);
     kvst__record_destroy(p, p->handed);
     kvst__input_free(p->input);
-    kvst__buf_free(&p->resync, &p->alloc);
-    kvst__buf_free(&p->resume.rest, &p->alloc);
+    kvst__recover_free(p);
     kvst__cursor_free(&p->cursor, &p->alloc);
     kvst__lex_free(p);
     kvst__filter_free(&p->alloc, p->filter);

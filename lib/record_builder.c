@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -36,11 +37,35 @@ kvst_record *kvst__record_new(kvst_parser *p)
     return r;
 }
 
+void kvst__record_recycle(kvst_parser *p, kvst_record *r)
+{
+    kvst__record_reset(r);
+    r->next = p->pool;
+    p->pool = r;
+}
+
+int kvst__builder_renew(kvst_parser *p)
+{
+    kvst_record *fresh = kvst__record_new(p);
+
+    if (!fresh)
+        return KVST_E_NOMEM;
+    p->cur = fresh;
+    return 0;
+}
+
+uint64_t kvst__builder_count_record(kvst_parser *p)
+{
+    return p->records++;
+}
+
 void kvst__record_reset(kvst_record *r)
 {
     r->broken = 0;
     r->pinned = 0;
     r->dup_records_line = 0;
+    r->lazy_repeat = 0;
+    r->taped_payload = 0;
     r->count = 0;
     r->strings.len = 0;
     r->raw.len = 0;
@@ -75,6 +100,8 @@ void kvst__record_tape(const kvst_record *r, kvst_tape *t)
     t->dup_records_offset = r->dup_records_offset;
     t->dup_records_line = r->dup_records_line;
     t->dup_records_column = r->dup_records_column;
+    t->lazy_repeat = r->lazy_repeat;
+    t->taped_payload = r->taped_payload;
 }
 
 /* ---- builder state -------------------------------------------------------- */
@@ -91,8 +118,7 @@ static uint64_t error_where(const void *ctx, char *pointer, size_t cap)
 int kvst__builder_init(kvst_parser *p, kvst_record_sink sink)
 {
     p->record_sink = sink;
-    p->cursor.where = error_where;
-    p->cursor.where_ctx = p;
+    kvst__cursor_set_where(&p->cursor, error_where, p);
     p->levels_cap = 16;
     p->levels = (kvst_level *)kvst__malloc(&p->alloc, p->levels_cap * sizeof *p->levels);
     if (!p->levels)
@@ -505,22 +531,32 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
  * eventSource said the record is not KVS. This is most of the tokens of
  * other services' records.
  */
-static int lazy_payload(const kvst_parser *p)
+static int lazy_payload(kvst_parser *p)
 {
     const kvst_level *l = &p->levels[p->depth];
     const char *k = (const char *)p->cur->strings.data + l->key_soff;
 
     switch (l->key_len) {
     case 16:
-        return p->rec_kvs < 0 && memcmp(k, "responseElements", 16) == 0;
+        if (memcmp(k, "responseElements", 16) != 0)
+            return 0;
+        break;
     case 17:
-        return p->rec_kvs < 0 && memcmp(k, "requestParameters", 17) == 0;
+        if (memcmp(k, "requestParameters", 17) != 0)
+            return 0;
+        break;
     case 19:
         return memcmp(k, "additionalEventData", 19) == 0 ||
                memcmp(k, "serviceEventDetails", 19) == 0;
     default:
         return 0;
     }
+    if (p->rec_kvs < 0)
+        return 1;
+    /* a payload on the tape, which only a KVS action's typed payload
+     * reads: event building looks for repeated keys in it otherwise */
+    p->cur->taped_payload = 1;
+    return 0;
 }
 
 static int container_begin(void *ctx, uint32_t kind)
@@ -534,7 +570,11 @@ static int container_begin(void *ctx, uint32_t kind)
 
     if (p->skip_depth && p->depth >= p->skip_depth) {
         p->last_tok_end = off;
-        return level_push(p, kind == KVST_JSON_ARRAY, KVST_NO_NODE);
+        if (!level_push(p, kind == KVST_JSON_ARRAY, KVST_NO_NODE))
+            return 0;
+        p->levels[p->depth].prints_from = p->lazy_print_count;
+        p->levels[p->depth].print_bits = 0;
+        return 1;
     }
     /* (in a log file already: a repeated "Records" key, whose array is
      * read as well -- the last occurrence wins, and the earlier one's
@@ -550,10 +590,14 @@ static int container_begin(void *ctx, uint32_t kind)
             return 0;
         p->cur->nodes[node].start = (uint32_t)(off - 1 - p->cur->offset);
         if (lazy) {
-            p->cur->nodes[node].len = 1;
+            p->cur->nodes[node].len = KVST_LAZY;
             if (!level_push(p, kind == KVST_JSON_ARRAY, node))
                 return 0;
             p->skip_depth = p->depth;
+            p->levels[p->depth].prints_from = 0;
+            p->levels[p->depth].print_bits = 0;
+            p->lazy_print_count = 0;
+            p->lazy_marked = 0;
             return 1;
         }
     } else if (records_array) {
@@ -572,6 +616,63 @@ static int cb_start_array(void *ctx)
     return container_begin(ctx, KVST_JSON_ARRAY);
 }
 
+/* A key's print: its length and its first and last bytes (eight each,
+ * fewer when it is shorter), mixed. Equal keys have equal prints; two
+ * different keys rarely do (that costs only kvst__lazy_repeats' look). */
+static inline uint64_t key_print(const unsigned char *s, size_t len)
+{
+    uint64_t a = len, b = 0;
+
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        a = x;
+        b = (uint64_t)y << 32 | len;
+    } else if (len > 0) {
+        a = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16;
+    }
+    return (a ^ (b << 1) ^ (b >> 7) ^ len) * 0x9e3779b97f4a7c15u;
+}
+
+/*
+ * A key of a lazy payload, which the tape does not keep: its print is
+ * compared with those of the earlier keys of its object. A match, more
+ * keys in the open objects than the prints hold, or a key whose
+ * text is not the input's own bytes (it had escapes, or a chunk's end cut
+ * it: yajl's copy, which may decode \u escapes otherwise), marks the
+ * payload for event building, where kvst__lazy_repeats compares the keys
+ * themselves and reports each repeat. Most payloads are never marked.
+ */
+static KVST_NOINLINE void lazy_key(kvst_parser *p, const unsigned char *s, size_t len, int own)
+{
+    kvst_level *l = &p->levels[p->depth];
+    uint32_t i, n = p->lazy_print_count;
+    uint64_t h, bit;
+
+    if (!own)
+        goto mark;
+    h = key_print(s, len);
+    bit = (uint64_t)1 << (h >> 58);
+    if (l->print_bits & bit)
+        for (i = l->prints_from; i < n; i++)
+            if (p->lazy_prints[i] == h)
+                goto mark;
+    if (n == sizeof p->lazy_prints / sizeof p->lazy_prints[0])
+        goto mark;
+    l->print_bits |= bit;
+    p->lazy_prints[n] = h;
+    p->lazy_print_count = n + 1;
+    return;
+mark:
+    p->lazy_marked = 1;
+    p->cur->nodes[p->levels[p->skip_depth].node].len = KVST_LAZY_REPEAT;
+    p->cur->lazy_repeat = 1;
+}
+
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
     kvst_parser *p = P(ctx);
@@ -581,8 +682,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 
     end = token_end(p, s, len, 1);
     p->last_tok_end = end;
-    if (p->skip_depth && p->depth >= p->skip_depth)
+    if (p->skip_depth && p->depth >= p->skip_depth) {
+        if (!p->lazy_marked) /* (token_end: the text is the input's own bytes) */
+            lazy_key(p, s, len, end != kvst__cursor_offset(&p->cursor) ||
+                                    (uintptr_t)s - (uintptr_t)p->cursor.chunk + len < p->cursor.chunk_len);
         return 1;
+    }
     if (p->rec_active && end == kvst__cursor_offset(&p->cursor)) {
         const void *text = s;
         if (redecode(p, end, &text, &len))
@@ -720,6 +825,7 @@ static int container_end(void *ctx)
     off = kvst__cursor_offset(&p->cursor);
     p->last_tok_end = off;
     if (p->skip_depth && p->depth > p->skip_depth) {
+        p->lazy_print_count = l->prints_from; /* its keys' prints go */
         p->depth--;
         return 1;
     }
@@ -832,6 +938,36 @@ void kvst__builder_restart(kvst_parser *p)
     p->rec_active = 0;
     p->saw_records_key = 0;
     p->top_has_event_key = 0;
+}
+
+void kvst__builder_abandon(kvst_parser *p)
+{
+    p->rec_active = 0;
+}
+
+void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv)
+{
+    sv->depth = p->depth;
+    sv->items = p->levels[p->depth].items;
+    sv->last_tok_end = p->last_tok_end;
+    sv->top = p->top;
+    sv->top_kind = p->top_kind;
+    sv->top_values = p->top_values;
+    sv->saw_records_key = p->saw_records_key;
+}
+
+void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv)
+{
+    p->depth = sv->depth;
+    p->levels[sv->depth].items = sv->items;
+    p->last_tok_end = sv->last_tok_end;
+    p->top = sv->top;
+    p->top_kind = sv->top_kind;
+    p->top_values = sv->top_values;
+    p->saw_records_key = sv->saw_records_key;
+    p->rec_active = 0;
+    p->skip_depth = 0;
+    kvst__record_reset(p->cur);
 }
 
 int kvst__builder_in_cloudtrail(const kvst_parser *p)
@@ -974,6 +1110,86 @@ int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t
              at = kvst__json_lone_surrogate(raw + s, blen, at + 6))
             if ((rc = fn(ctx, i, s + (uint32_t)at)) != 0)
                 return rc;
+    }
+    return 0;
+}
+
+typedef struct tape_key {
+    const char *s;
+    uint32_t len, node;
+} tape_key;
+
+/* By text, then by place: a repeated key's occurrences sort together,
+ * first one first. */
+static int tape_key_cmp(const void *a, const void *b)
+{
+    const tape_key *x = (const tape_key *)a, *y = (const tape_key *)b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int d = n ? memcmp(x->s, y->s, n) : 0;
+
+    if (d == 0 && x->len != y->len)
+        d = x->len < y->len ? -1 : 1;
+    if (d == 0)
+        d = x->node < y->node ? -1 : x->node > y->node;
+    return d;
+}
+
+/* The repeats of one object's keys (keys: at least 2). */
+static int object_repeats(const kvst_tape *t, uint32_t obj, uint32_t keys, kvst_arena *ar,
+                          int (*fn)(void *ctx, uint32_t key), void *ctx)
+{
+    uint32_t i, j, end = t->nodes[obj].next;
+    tape_key *order;
+    int rc;
+
+    if (keys <= 8) {
+        for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
+            const kvst_node *k = &t->nodes[i];
+            for (j = obj + 1; j < i; j = t->nodes[j + 1].next)
+                if (t->nodes[j].len == k->len &&
+                    memcmp(t->strings + t->nodes[j].soff, t->strings + k->soff, k->len) == 0)
+                    break;
+            if (j < i && (rc = fn(ctx, i)) != 0)
+                return rc;
+        }
+        return 0;
+    }
+    order = (tape_key *)kvst__arena_alloc(ar, keys * sizeof *order);
+    if (!order)
+        return KVST_E_NOMEM;
+    for (i = obj + 1, j = 0; i < end; i = t->nodes[i + 1].next, j++) {
+        order[j].s = t->strings + t->nodes[i].soff;
+        order[j].len = t->nodes[i].len;
+        order[j].node = i;
+    }
+    qsort(order, keys, sizeof *order, tape_key_cmp);
+    for (i = 1; i < keys; i++)
+        if (order[i].len == order[i - 1].len &&
+            memcmp(order[i].s, order[i - 1].s, order[i].len) == 0 &&
+            (rc = fn(ctx, order[i].node)) != 0)
+            return rc;
+    return 0;
+}
+
+int kvst__tape_repeats(const kvst_tape *t, uint32_t node, kvst_arena *ar,
+                       int (*fn)(void *ctx, uint32_t key), void *ctx)
+{
+    uint32_t i, j, end;
+    int rc;
+
+    if (node >= t->count)
+        return 0;
+    end = t->nodes[node].next;
+    for (i = node; i < end; i++) {
+        const kvst_node *n = &t->nodes[i];
+        uint32_t keys = 0;
+
+        if (n->kind != KVST_JSON_OBJECT || n->len)
+            continue;
+        for (j = i + 1; j < n->next; j = t->nodes[j + 1].next)
+            keys++;
+        if (keys > 1 && (rc = object_repeats(t, i, keys, ar, fn, ctx)) != 0)
+            return rc;
     }
     return 0;
 }

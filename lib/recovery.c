@@ -267,7 +267,7 @@ static int deliver_broken(kvst_parser *p, size_t len, int at_end)
     r->container = p->resync_container;
     /* every report takes an index, even of an error between two records
      * (empty text): indexes identify events */
-    r->index = p->records++;
+    r->index = kvst__builder_count_record(p);
     r->offset = p->resync_offset;
     r->line = p->resync_line;
     r->column = p->resync_column;
@@ -374,22 +374,13 @@ static int split_broken(kvst_parser *p, size_t at)
  * of the input. */
 static int resync_fail(kvst_parser *p, int code, size_t at, const char *msg)
 {
-    uint64_t line, line_start, base = p->cursor.chunk_base;
-    size_t hist = p->cursor.history_len;
-    int rc;
+    uint64_t line, line_start;
 
     region_line(p, at, &line, &line_start);
-    p->cursor.chunk = p->resync.data;
-    p->cursor.chunk_len = p->resync.len;
-    p->cursor.chunk_base = p->resync_offset;
-    p->cursor.history_len = 0;
-    rc = kvst__cursor_fail_known(&p->cursor, code, p->resync_offset + at, line,
-                          p->resync_offset + at - line_start + 1, "%s", msg);
-    p->cursor.chunk = NULL;
-    p->cursor.chunk_len = 0;
-    p->cursor.chunk_base = base;
-    p->cursor.history_len = hist;
-    return rc;
+    kvst__cursor_drop_chunk(&p->cursor);
+    return kvst__cursor_fail_region(&p->cursor, code, p->resync.data, p->resync.len,
+                                    p->resync_offset, p->resync_offset + at, line,
+                                    p->resync_offset + at - line_start + 1, msg);
 }
 
 /* The broken record runs past the record limit without a next record in
@@ -521,8 +512,8 @@ int kvst__recover_begin(kvst_parser *p)
     p->resync_scan = err_off > start ? (size_t)(err_off - start) : 0;
     /* the chunk now lives in the resync buffer */
     kvst__cursor_skip_to(&p->cursor, p->cursor.chunk_base + p->cursor.chunk_len);
-    p->bytes_json = p->cursor.chunk_base;
-    p->rec_active = 0;
+    kvst__tok_parsed_at(p, p->cursor.chunk_base);
+    kvst__builder_abandon(p);
 
     /* The error is now the broken record's: the parser goes on (and takes
      * the tokenizer's handle away: its state is the broken record's). */
@@ -532,7 +523,7 @@ int kvst__recover_begin(kvst_parser *p)
     return resync_scan(p, 0);
 
 nomem:
-    p->cursor.status = 0;
+    kvst__cursor_clear(&p->cursor);
     return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, err_off, "out of memory");
 }
 
@@ -541,8 +532,23 @@ int kvst__recover_feed(kvst_parser *p, const unsigned char *buf, size_t len)
     if (kvst__buf_append(&p->resync, &p->alloc, buf, len))
         return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, p->cursor.chunk_base, "out of memory");
     kvst__cursor_skip_to(&p->cursor, p->cursor.chunk_base + len);
-    p->bytes_json += len;
+    kvst__tok_parsed_add(p, len);
     return resync_scan(p, 0);
+}
+
+int kvst__recover_take_resume(kvst_parser *p, kvst_resume *out)
+{
+    if (!p->resume.pending)
+        return 0;
+    *out = p->resume;
+    memset(&p->resume, 0, sizeof p->resume);
+    return 1;
+}
+
+void kvst__recover_free(kvst_parser *p)
+{
+    kvst__buf_free(&p->resync, &p->alloc);
+    kvst__buf_free(&p->resume.rest, &p->alloc);
 }
 
 int kvst__recover_finish(kvst_parser *p)

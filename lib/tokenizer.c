@@ -33,14 +33,15 @@ int kvst__tok_new(kvst_parser *p, kvst_break_sink brk)
     if (kvst__yajl_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
         return p->jmp_code;
     yajl_config(p->yajl, yajl_allow_multiple_values, 1);
-    p->cursor.yajl = p->yajl;
+    kvst__cursor_use_yajl(&p->cursor, p->yajl);
     return 0;
 }
 
 void kvst__tok_free(kvst_parser *p)
 {
     kvst__yajl_free_all(p);
-    p->yajl = p->cursor.yajl = NULL;
+    p->yajl = NULL;
+    kvst__cursor_use_yajl(&p->cursor, NULL);
 }
 
 /* First non-white byte at or after off (-1 past what we hold). Bytes no
@@ -231,42 +232,23 @@ static void note_next_token(kvst_parser *p)
 
 static int hold_pending(kvst_parser *p)
 {
-    uint64_t end = p->cursor.chunk_base + p->cursor.chunk_len, want, upto = end;
+    uint64_t end = p->cursor.chunk_base + p->cursor.chunk_len, upto = end;
 
     if (p->next_tok_end != p->last_tok_end || p->next_tok >= end) {
-        p->cursor.hold.len = 0;
+        kvst__cursor_hold_clear(&p->cursor);
         return 0;
     }
     if (!(p->opts.flags & KVST_FLAG_RECOVER) && upto > p->next_tok + HOLD_CONTEXT)
         upto = p->next_tok + HOLD_CONTEXT;
-    want = p->next_tok > HOLD_CONTEXT ? p->next_tok - HOLD_CONTEXT : 0;
-    if (p->cursor.hold.len > 0 && p->hold_tok == p->next_tok) {
+    if (p->cursor.hold.len > 0 && p->hold_tok == p->next_tok)
         /* the same token, held since an earlier chunk: add what is wanted
          * of this one */
-        uint64_t have = p->cursor.hold_from + p->cursor.hold.len;
-        if (have < p->cursor.chunk_base || have >= upto)
-            return 0;
-        return kvst__buf_append(&p->cursor.hold, &p->alloc, p->cursor.chunk + (have - p->cursor.chunk_base),
-                                (size_t)(upto - have)) ? 1 : 0;
-    }
+        return kvst__cursor_hold_extend(&p->cursor, &p->alloc, upto);
     /* a new token: its context and start from the history (what it no
      * longer holds is left out), the rest from the chunk */
-    p->cursor.hold.len = 0;
     p->hold_tok = p->next_tok;
-    if (want < p->cursor.chunk_base && p->cursor.chunk_base - want > p->cursor.history_len)
-        want = p->cursor.chunk_base - p->cursor.history_len;
-    p->cursor.hold_from = want;
-    if (want < p->cursor.chunk_base &&
-        kvst__buf_append(&p->cursor.hold, &p->alloc,
-                         p->cursor.history + p->cursor.history_len - (size_t)(p->cursor.chunk_base - want),
-                         (size_t)(p->cursor.chunk_base - want)))
-        return 1;
-    if (want < p->cursor.chunk_base)
-        want = p->cursor.chunk_base;
-    if (upto <= want)
-        return 0;
-    return kvst__buf_append(&p->cursor.hold, &p->alloc, p->cursor.chunk + (want - p->cursor.chunk_base),
-                            (size_t)(upto - want)) ? 1 : 0;
+    return kvst__cursor_hold_start(&p->cursor, &p->alloc,
+                                   p->next_tok > HOLD_CONTEXT ? p->next_tok - HOLD_CONTEXT : 0, upto);
 }
 
 /* Where the token being lexed starts (the one after the last accepted
@@ -325,7 +307,18 @@ static int yajl_failure(kvst_parser *p, int at_end)
 void kvst__tok_drop(kvst_parser *p)
 {
     kvst__yajl_release(p, p->yajl);
-    p->yajl = p->cursor.yajl = NULL;
+    p->yajl = NULL;
+    kvst__cursor_use_yajl(&p->cursor, NULL);
+}
+
+void kvst__tok_parsed_at(kvst_parser *p, uint64_t abs)
+{
+    p->bytes_json = abs;
+}
+
+void kvst__tok_parsed_add(kvst_parser *p, uint64_t len)
+{
+    p->bytes_json += len;
 }
 
 int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, uint64_t abs)
@@ -336,17 +329,13 @@ int kvst__tok_restart(kvst_parser *p, const unsigned char *prefix, size_t len, u
     if (kvst__yajl_guarded_alloc(p, &kvst__builder_callbacks, p, &p->yajl))
         return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, abs, "out of memory");
     yajl_config(p->yajl, yajl_allow_multiple_values, 1);
-    p->cursor.yajl = p->yajl;
+    kvst__cursor_use_yajl(&p->cursor, p->yajl);
     p->ws_to = 0; /* what was known of bytes before the restart */
     p->u8_in_str = p->u8_esc = 0; /* the prefix holds no string */
     p->u8_pend_n = 0;
-    p->cursor.chunk = prefix;
-    p->cursor.chunk_len = len;
-    p->cursor.chunk_base = abs - len;
+    kvst__cursor_set_chunk(&p->cursor, prefix, len, abs - len);
     rc = len ? kvst__yajl_guarded_parse(p, p->yajl, prefix, len, &st) : 0;
-    p->cursor.chunk = NULL;
-    p->cursor.chunk_len = 0;
-    p->cursor.chunk_base = abs;
+    kvst__cursor_set_chunk(&p->cursor, NULL, 0, abs);
     p->bytes_json = abs;
     if (rc)
         return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, abs, "out of memory");
@@ -434,10 +423,7 @@ int kvst__tok_feed_part(kvst_parser *p, const unsigned char *buf, size_t len, si
 
     /* An error leaves early: the caller's bytes are not ours once this
      * returns (recovery frees them), so a later error must not read them. */
-    if (p->cursor.chunk && p->cursor.chunk >= buf && p->cursor.chunk <= buf + len) {
-        p->cursor.chunk = NULL;
-        p->cursor.chunk_len = 0;
-    }
+    kvst__cursor_let_go(&p->cursor, buf, len);
     return rc;
 }
 
@@ -478,8 +464,7 @@ static int pend_feed(kvst_parser *p, const unsigned char *buf, size_t len, size_
     if (k == 0) {
         /* the error sees the sequence's bytes as the chunk (excerpt,
          * recovery), then recovery takes buf too */
-        p->cursor.chunk = p->u8_pend;
-        p->cursor.chunk_len = n;
+        kvst__cursor_set_chunk(&p->cursor, p->u8_pend, n, p->cursor.chunk_base);
         kvst__cursor_fail_at(&p->cursor, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
                       kvst__utf8_why(why));
         rc = record_broke(p);
@@ -518,8 +503,7 @@ static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size
 
     /* An error sees the bytes after the piece too (excerpts, recovery),
      * as it would with the feed parsed whole. */
-    p->cursor.chunk = buf;
-    p->cursor.chunk_len = avail;
+    kvst__cursor_set_chunk(&p->cursor, buf, avail, p->cursor.chunk_base);
     n = n8 = utf8_scan(p, buf, len, &bad, &why);
     /* yajl takes form feed and vertical tab for white space; JSON does not
      * (and inside a string they are invalid anyway). Parse up to the first
@@ -558,7 +542,7 @@ static int feed_bytes(kvst_parser *p, const unsigned char *buf, size_t len, size
         return record_broke(p);
     }
 
-    p->cursor.chunk_len = n8; /* a cut UTF-8 sequence waits in u8_pend */
+    kvst__cursor_trim_chunk(&p->cursor, n8); /* a cut UTF-8 sequence waits in u8_pend */
     return chunk_done(p);
 }
 
@@ -581,9 +565,8 @@ static int chunk_done(kvst_parser *p)
 
 void kvst__tok_span_begin(kvst_parser *p, const unsigned char *buf, size_t len)
 {
-    p->cursor.chunk = buf;
-    p->cursor.chunk_len = len;
-    p->cursor.span = 1;
+    kvst__cursor_set_chunk(&p->cursor, buf, len, p->cursor.chunk_base);
+    kvst__cursor_span_on(&p->cursor);
 }
 
 int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin)
@@ -591,15 +574,14 @@ int kvst__tok_span_end(kvst_parser *p, size_t n, const char *standin)
     yajl_status st = yajl_status_ok;
     size_t sl = standin ? strlen(standin) : 0;
 
-    p->cursor.span = 0;
+    kvst__cursor_span_off(&p->cursor);
     if (p->cursor.status) /* a delivery failed: the error is set, nothing to keep */
         return p->cursor.status;
     if (n == 0) { /* nothing taken (no stand-in either) */
-        p->cursor.chunk = NULL;
-        p->cursor.chunk_len = 0;
+        kvst__cursor_drop_chunk(&p->cursor);
         return 0;
     }
-    p->cursor.chunk_len = n;
+    kvst__cursor_trim_chunk(&p->cursor, n);
     if (sl) {
         int refused;
         p->fl_standin = 1;
@@ -627,15 +609,9 @@ int kvst__tok_finish(kvst_parser *p)
         return kvst__cursor_fail_at(&p->cursor, KVST_E_ENCODING, p->u8_pend_at, "invalid UTF-8 in a string: %s",
                              kvst__utf8_why(KVST_UTF8_SHORT));
     /* yajl_complete_parse feeds one space; positions refer to the end. */
-    p->cursor.chunk = nothing;
-    p->cursor.chunk_len = 0;
-    p->in_yajl = 1;
-    if (setjmp(p->yajl_jmp)) {
-        p->in_yajl = 0;
+    kvst__cursor_set_chunk(&p->cursor, nothing, 0, p->cursor.chunk_base);
+    if (kvst__yajl_guarded_complete(p, p->yajl, &st))
         return kvst__cursor_fail_at(&p->cursor, p->jmp_code, p->bytes_json, "out of memory");
-    }
-    st = yajl_complete_parse(p->yajl);
-    p->in_yajl = 0;
     if (st == yajl_status_client_canceled)
         return p->cursor.status ? p->cursor.status : KVST_E_ABORTED;
     if (st == yajl_status_error)

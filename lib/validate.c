@@ -72,8 +72,10 @@ static const finding_def finding_table[] = {
       "a field that the record's eventVersion introduced is present",
       "present"),
     F(KVST_F_DUPLICATE_KEY, W,
-      "a key of the envelope or userIdentity appears once in its object (the "
-      "last occurrence is the one read)", "one occurrence"),
+      "a key appears once in its object: of the envelope, userIdentity, a typed "
+      "payload, or a free-form value (additionalEventData, another service's "
+      "requestParameters, ...: docs/cli.md); the last occurrence is the one read",
+      "one occurrence"),
     F(KVST_F_LONE_SURROGATE, W,
       "a surrogate escape (U+D800..U+DFFF) is one half of a pair (a lone one "
       "is read as U+FFFD)", "a surrogate pair"),

@@ -121,6 +121,19 @@ int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char 
     return 0;
 }
 
+/* yajl_complete_parse the same way. */
+int kvst__yajl_guarded_complete(kvst_parser *p, yajl_handle h, yajl_status *st)
+{
+    p->in_yajl = 1;
+    if (setjmp(p->yajl_jmp)) {
+        p->in_yajl = 0;
+        return 1;
+    }
+    *st = yajl_complete_parse(h);
+    p->in_yajl = 0;
+    return 0;
+}
+
 int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
                             yajl_handle *out)
 {

@@ -635,6 +635,261 @@ static void test_duplicate_keys(void)
     }
 }
 
+/* What a record's KVST_F_DUPLICATE_KEY findings say, fed in one way. */
+typedef struct dup_seen {
+    unsigned count;
+    char pointers[512];      /* "ptr@offset:line:column;" for each, in order */
+    char line[4096];         /* its JSON line */
+    char lookup[64];         /* the text the case's lookup found, or "-" */
+} dup_seen;
+
+static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lookup,
+                    dup_seen *out)
+{
+    kvst_parser *p = parser_with(flags, NULL, NULL);
+    const kvst_event *ev = NULL;
+    size_t i, len = strlen(in);
+    kvst_value v;
+
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < len; i += chunk)
+        CHECK_EQ(kvst_parser_feed(p, in + i, len - i < chunk ? len - i : chunk), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    if (!ev) {
+        kvst_parser_free(p);
+        return;
+    }
+    for (i = 0; i < ev->finding_count; i++) {
+        const kvst_finding *f = ev->findings[i];
+        size_t n = strlen(out->pointers);
+        if (f->code != KVST_F_DUPLICATE_KEY)
+            continue;
+        out->count++;
+        snprintf(out->pointers + n, sizeof out->pointers - n, "%s@%llu:%llu:%llu;", f->pointer.ptr,
+                 (unsigned long long)f->offset, (unsigned long long)f->line,
+                 (unsigned long long)f->column);
+    }
+    CHECK(kvst_event_to_json(ev, NULL, out->line, sizeof out->line) < sizeof out->line);
+    strcpy(out->lookup, "-");
+    if (lookup && kvst_event_lookup(ev, lookup, &v) == 0)
+        snprintf(out->lookup, sizeof out->lookup, "%.*s", (int)v.text.len, v.text.ptr);
+    kvst_parser_free(p);
+}
+
+/* "ptr@offset:line:column;" of the value whose member's key is the
+ * last occurrence of key in in (offset, line and column counted here). */
+static void dup_place(const char *in, const char *pointer, const char *key, char *out, size_t cap)
+{
+    const char *at = NULL, *q, *v;
+    unsigned long long line = 1, col = 1;
+    size_t n = strlen(out);
+
+    for (q = strstr(in, key); q; q = strstr(q + 1, key))
+        at = q;
+    if (!at) {
+        check_failures++;
+        return;
+    }
+    for (v = at + strlen(key); *v == ' ' || *v == '\n' || *v == ':'; v++)
+        ;
+    for (q = in; q < v; q++) {
+        if (*q == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    snprintf(out + n, cap - n, "%s@%llu:%llu:%llu;", pointer, (unsigned long long)(v - in), line,
+             col);
+}
+
+/* Duplicate keys inside the values kept as raw bytes (lazy: another
+ * service's payloads, additionalEventData, serviceEventDetails) and inside
+ * the free-form values on the tape (insightDetails, webIdFederationData's
+ * attributes, an EventBridge event's, a payload written before
+ * eventSource): each repeat is a KVST_F_DUPLICATE_KEY warning at its
+ * value, with its pointer; lookups and the JSON line read the last value.
+ * In both orders, at the top of the value and nested, in arrays; the same
+ * fed whole (fast lexer), to yajl alone, and a byte at a time. */
+static void test_raw_duplicate_keys(void)
+{
+    static const struct {
+        const char *fmt;     /* the record: %s twice, the two values */
+        const char *pointer; /* of the repeat ("" for none) */
+        const char *key;     /* its last occurrence in the record */
+        const char *lookup;  /* finds the later value */
+        const char *printed; /* in the line, %s: the later value ("" for none) */
+    } cases[] = {
+        {"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"requestParameters\":"
+         "{\"bucketName\":\"%s\",\"key\":\"k\",\n \"bucketName\":\"%s\"},\"eventID\":\"e\"}",
+         "/requestParameters/bucketName", "\"bucketName\"", "/requestParameters/bucketName", ""},
+        {"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"requestParameters\":"
+         "{\"n\":{\"x\":\"%s\",\n\"y\":[],\"x\":\"%s\"}}}",
+         "/requestParameters/n/x", "\"x\"", "/requestParameters/n/x", ""},
+        {"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"requestParameters\":"
+         "{\"l\":[1,{\"z\":{}},{\"x\":\"%s\",\"y\":0,\"x\":\"%s\"}]}}",
+         "/requestParameters/l/2/x", "\"x\"", "/requestParameters/l/2/x", ""},
+        {"{\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\",\"responseElements\":"
+         "{\"a/b~\":\"%s\",\"c\":[{\"d\":1,\"e\":2}],\"a/b~\":\"%s\"}}",
+         "/responseElements/a~1b~0", "\"a/b~\"", "/responseElements/a~1b~0", ""},
+        {"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"requestParameters\":"
+         "{\"bucketName\":\"%s\",\"\\u0062ucketName\":\"%s\"}}",
+         "/requestParameters/bucketName", "\"\\u0062ucketName\"", "/requestParameters/bucketName", ""},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"GetMedia\","
+         "\"additionalEventData\":{\"q\":\"%s\",\"r\":{\"q\":1},\"q\":\"%s\"}}",
+         "/additionalEventData/q", "\"q\"", "/additionalEventData/q",
+         "\"additionalEventData\":{\"q\":\"%s\",\"r\":{\"q\":1}}"},
+        {"{\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\","
+         "\"serviceEventDetails\":[{\"s\":\"%s\",\n\n\"s\":\"%s\"}]}",
+         "/serviceEventDetails/0/s", "\"s\"", "/serviceEventDetails/0/s",
+         "\"serviceEventDetails\":[{\"s\":\"%s\"}]"},
+        /* on the tape: written before eventSource, an Insights event's,
+         * web identity attributes, an EventBridge event's */
+        {"{\"requestParameters\":{\"a\":\"%s\",\"a\":\"%s\"},\"eventSource\":\"s3.amazonaws.com\","
+         "\"eventName\":\"GetObject\"}",
+         "/requestParameters/a", "\"a\"", "/requestParameters/a", ""},
+        {"{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"PutObject\",\"eventCategory\":"
+         "\"Insight\",\"insightDetails\":{\"state\":\"Start\",\"c\":{\"v\":\"%s\",\"v\":\"%s\"}}}",
+         "/insightDetails/c/v", "\"v\"", "/insightDetails/c/v",
+         "\"insightDetails\":{\"state\":\"Start\",\"c\":{\"v\":\"%s\"}}"},
+        {"{\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"AssumeRoleWithWebIdentity\","
+         "\"userIdentity\":{\"type\":\"WebIdentityUser\",\"sessionContext\":{\"webIdFederationData\":"
+         "{\"attributes\":{\"aud\":\"%s\",\"aud\":\"%s\"}}}}}",
+         "/userIdentity/sessionContext/webIdFederationData/attributes/aud", "\"aud\"",
+         "/userIdentity/sessionContext/webIdFederationData/attributes/aud", ""},
+        {"{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{"
+         "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"requestParameters\":"
+         "{\"k\":\"%s\",\"k\":\"%s\"}}}",
+         "/requestParameters/k", "\"k\"", "/requestParameters/k", ""},
+        {"{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{"
+         "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"additionalEventData\":"
+         "{\"k\":\"%s\",\"k\":\"%s\"}}}",
+         "/additionalEventData/k", "\"k\"", "/additionalEventData/k",
+         "\"additionalEventData\":{\"k\":\"%s\"}"},
+    };
+    static const char *const vals[2][2] = {{"first", "second"}, {"second", "first"}};
+    char in[1024], want[512], printed[256];
+    size_t i, o, m;
+    dup_seen seen[3];
+
+    for (o = 0; o < 2; o++) {
+        for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            snprintf(in, sizeof in, cases[i].fmt, vals[o][0], vals[o][1]);
+            want[0] = '\0';
+            dup_place(in, cases[i].pointer, cases[i].key, want, sizeof want);
+            dup_run(in, 0, strlen(in), cases[i].lookup, &seen[0]);
+            dup_run(in, KVST_FLAG_NO_FASTLEX, strlen(in), cases[i].lookup, &seen[1]);
+            dup_run(in, 0, 1, cases[i].lookup, &seen[2]);
+            for (m = 0; m < 3; m++) {
+                if (strcmp(seen[m].pointers, want) != 0 || strcmp(seen[m].lookup, vals[o][1]) != 0) {
+                    fprintf(stderr, "%s (feed %zu): findings %s lookup %s, want %s and %s\n", in, m,
+                            seen[m].pointers, seen[m].lookup, want, vals[o][1]);
+                    check_failures++;
+                }
+            }
+            if (cases[i].printed[0]) {
+                snprintf(printed, sizeof printed, cases[i].printed, vals[o][1]);
+                if (strstr(seen[0].line, printed) == NULL) {
+                    fprintf(stderr, "%s: %s not in %s\n", in, printed, seen[0].line);
+                    check_failures++;
+                }
+            }
+        }
+    }
+    /* Not repeats: the same key in sibling objects or nested in itself,
+     * keys that differ only in their middle (the record builder's print of
+     * them is the same), more keys than the builder compares, keys that
+     * differ by an escape. */
+    {
+        static const char *const none[] = {
+            "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":{\"a\":{\"x\":1},"
+            "\"b\":{\"x\":2},\"x\":{\"x\":{\"x\":3}},\"l\":[{\"x\":1},{\"x\":2}]}}",
+            "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":{"
+            "\"abcdefgh_X_ijklmnop\":1,\"abcdefgh_Y_ijklmnop\":2,\"ab\":1,\"ba\":2,\"aXb\":1,"
+            "\"aYb\":2,\"abcdX\":1,\"abcdY\":1}}",
+            "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":{\"a\":1,\"\\u0062\":2,"
+            "\"\\n\":1,\"\\r\":2}}",
+        };
+        char big[2048];
+        size_t n;
+
+        for (i = 0; i < sizeof none / sizeof none[0]; i++) {
+            dup_run(none[i], 0, strlen(none[i]), NULL, &seen[0]);
+            dup_run(none[i], 0, 1, NULL, &seen[1]);
+            CHECK_EQ(seen[0].count, 0);
+            CHECK_EQ(seen[1].count, 0);
+        }
+        /* 65 keys, then the first again */
+        n = (size_t)snprintf(big, sizeof big,
+                             "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":{");
+        for (i = 0; i < 65; i++)
+            n += (size_t)snprintf(big + n, sizeof big - n, "\"k%zu\":%zu,", i, i);
+        snprintf(big + n, sizeof big - n, "\"z\":0}}");
+        dup_run(big, 0, strlen(big), "/requestParameters/k64", &seen[0]);
+        CHECK_EQ(seen[0].count, 0);
+        CHECK(strcmp(seen[0].lookup, "64") == 0);
+        snprintf(big + n, sizeof big - n, "\"k0\":\"last\"}}");
+        dup_run(big, 0, strlen(big), "/requestParameters/k0", &seen[0]);
+        want[0] = '\0';
+        dup_place(big, "/requestParameters/k0", "\"k0\"", want, sizeof want);
+        CHECK(strcmp(seen[0].pointers, want) == 0);
+        CHECK(strcmp(seen[0].lookup, "last") == 0);
+    }
+    /* Three times: two repeats, each at its own value. */
+    {
+        static const char in3[] = "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":"
+                                  "{\"a\":1,\"a\":2,\"a\":3}}";
+        dup_run(in3, 0, sizeof in3 - 1, "/requestParameters/a", &seen[0]);
+        CHECK_EQ(seen[0].count, 2);
+        CHECK(strcmp(seen[0].pointers, "/requestParameters/a@65:1:66;/requestParameters/a@71:1:72;") == 0);
+        CHECK(strcmp(seen[0].lookup, "3") == 0);
+    }
+    /* A repeated payload: the earlier one is no one's (the envelope's
+     * finding says so), its repeats are not reported; the later one's are. */
+    {
+        static const char a[] = "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":"
+                                "{\"a\":1,\"a\":2},\"requestParameters\":{\"b\":1}}";
+        static const char b[] = "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":"
+                                "{\"b\":1},\"requestParameters\":{\"a\":1,\"a\":2}}";
+        dup_run(a, 0, sizeof a - 1, "/requestParameters/a", &seen[0]);
+        CHECK_EQ(seen[0].count, 1);
+        CHECK(strncmp(seen[0].pointers, "/requestParameters@", 19) == 0);
+        CHECK(strcmp(seen[0].lookup, "-") == 0);
+        dup_run(b, 0, sizeof b - 1, "/requestParameters/a", &seen[0]);
+        CHECK_EQ(seen[0].count, 2);
+        CHECK(strstr(seen[0].pointers, "/requestParameters/a@") != NULL);
+        CHECK(strcmp(seen[0].lookup, "2") == 0);
+    }
+    /* Lookups: the last occurrence wins at every level of the path. */
+    {
+        static const struct {
+            const char *payload, *pointer, *want; /* want NULL: not found */
+        } lk[] = {
+            {"{\"a\":{\"b\":1},\"a\":{\"c\":2}}", "/requestParameters/a/b", NULL},
+            {"{\"a\":{\"b\":1},\"a\":{\"c\":2}}", "/requestParameters/a/c", "2"},
+            {"{\"a\":{\"b\":1},\"a\":5}", "/requestParameters/a/b", NULL},
+            {"{\"a\":{\"b\":1},\"a\":5}", "/requestParameters/a", "5"},
+            {"{\"a\":[1,2],\"a\":[3]}", "/requestParameters/a/1", NULL},
+            {"{\"a\":[1,2],\"a\":[3]}", "/requestParameters/a/0", "3"},
+            {"{\"a\":5,\"a\":{\"b\":{\"c\":1,\"c\":[7]}}}", "/requestParameters/a/b/c/0", "7"},
+            {"{\"x\":{\"a\":{\"b\":1}},\"x\":{\"a\":{}}}", "/requestParameters/x/a/b", NULL},
+        };
+        for (i = 0; i < sizeof lk / sizeof lk[0]; i++) {
+            snprintf(in, sizeof in,
+                     "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":%s}",
+                     lk[i].payload);
+            dup_run(in, 0, strlen(in), lk[i].pointer, &seen[0]);
+            if (strcmp(seen[0].lookup, lk[i].want ? lk[i].want : "-") != 0) {
+                fprintf(stderr, "%s %s: found %s, want %s\n", in, lk[i].pointer, seen[0].lookup,
+                        lk[i].want ? lk[i].want : "nothing");
+                check_failures++;
+            }
+        }
+    }
+}
+
 /* The type rule: a scalar of the wrong JSON type in a string field is null
  * (never its text); a boolean written as the string "true" or "false"
  * keeps its meaning; both with KVST_F_FIELD_TYPE at the value. */
@@ -803,6 +1058,7 @@ int main(void)
     test_key_order();
     test_outcome();
     test_duplicate_keys();
+    test_raw_duplicate_keys();
     test_type_rule();
     test_type_rule_1_1();
     test_free_form_values();
