@@ -268,7 +268,7 @@ static int message_len(const char *s)
     size_t n = s ? strlen(s) : 0;
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
         n--;
-    return (int)(n < 200 ? n : 200);
+    return (int)kvst__text_cut(s ? s : "", n, 200);
 }
 
 /* ---- one message ------------------------------------------------------------- */
@@ -279,7 +279,7 @@ void kvst__cw_error(cw_message *out, int code, const char *fmt, ...)
     va_list ap;
     out->code = code;
     va_start(ap, fmt);
-    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    kvst__text_vprintf(out->message, sizeof out->message, fmt, ap);
     va_end(ap);
 }
 
