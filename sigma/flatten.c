@@ -413,7 +413,93 @@ static int push_key(scan *s, const char *k, size_t n, int escaped)
     return 1;
 }
 
+/* The leaves of one member of an object: [from, to) of rec->leaves. */
+typedef struct member_leaves {
+    uint64_t hash; /* of the member's path */
+    size_t from, to;
+} member_leaves;
+
+typedef struct object_members {
+    member_leaves inline_room[8];
+    member_leaves *m;
+    size_t count, cap;
+} object_members;
+
+/* Whether leaf l's path is path or below it. */
+static int leaf_under(const scan *s, const sg_leaf *l, const char *path, size_t len)
+{
+    const char *lp = s->rec->text.data + (size_t)(uintptr_t)l->path;
+    return l->path_len >= len && memcmp(lp, path, len) == 0 &&
+           (l->path_len == len || lp[len] == '.');
+}
+
+/*
+ * A member that gave leaves [from, rec->count): when the object had the
+ * same key before, the earlier member's leaves go (the last occurrence of
+ * a repeated key wins, as for every reader of the record: kvst_event_lookup
+ * and the JSON Lines contract read it so, and a finding says so); the
+ * member's leaves are kept for a later repeat. 1, or 0 out of memory.
+ */
+static int member_done(scan *s, object_members *om, size_t from)
+{
+    sg_record *r = s->rec;
+    size_t i, j, gone;
+
+    if (r->count == from)
+        return 1;
+    for (i = 0; i < om->count; i++) {
+        member_leaves *e = &om->m[i];
+        if (e->hash != s->hash || !leaf_under(s, &r->leaves[e->from], s->path.data, s->path.len))
+            continue;
+        gone = e->to - e->from;
+        memmove(&r->leaves[e->from], &r->leaves[e->to], (r->count - e->to) * sizeof *r->leaves);
+        r->count -= gone;
+        from -= gone;
+        for (j = i + 1; j < om->count; j++) {
+            om->m[j].from -= gone;
+            om->m[j].to -= gone;
+            om->m[j - 1] = om->m[j];
+        }
+        om->count--;
+        break;
+    }
+    if (om->count == om->cap) {
+        size_t cap = om->cap * 2;
+        member_leaves *n = om->m == om->inline_room ? sg_malloc(cap * sizeof *n)
+                                                    : sg_realloc(om->m, cap * sizeof *n);
+        if (!n) {
+            s->nomem = 1;
+            return 0;
+        }
+        if (om->m == om->inline_room)
+            memcpy(n, om->inline_room, sizeof om->inline_room);
+        om->m = n;
+        om->cap = cap;
+    }
+    om->m[om->count].hash = s->hash;
+    om->m[om->count].from = from;
+    om->m[om->count].to = r->count;
+    om->count++;
+    return 1;
+}
+
+static int scan_members(scan *s, int depth, object_members *om);
+
 static int scan_object(scan *s, int depth)
+{
+    object_members om;
+    int ok;
+
+    om.m = om.inline_room;
+    om.count = 0;
+    om.cap = sizeof om.inline_room / sizeof om.inline_room[0];
+    ok = scan_members(s, depth, &om);
+    if (om.m != om.inline_room)
+        sg_free(om.m);
+    return ok;
+}
+
+static int scan_members(scan *s, int depth, object_members *om)
 {
     size_t base = s->path.len;
     uint64_t base_hash = s->hash;
@@ -426,7 +512,7 @@ static int scan_object(scan *s, int depth)
     }
     for (;;) {
         const char *k;
-        size_t n;
+        size_t n, from = s->rec->count;
         int esc;
         skip_ws(s);
         if (s->p >= s->end || *s->p != '"' || !scan_string(s, &k, &n, &esc))
@@ -448,6 +534,8 @@ static int scan_object(scan *s, int depth)
         } else if (!scan_value(s, depth + 1)) {
             return 0;
         }
+        if (!member_done(s, om, from))
+            return 0;
         s->hash = base_hash;
         s->path.len = base;
         if (s->path.data)
