@@ -39,19 +39,6 @@ char *kvst__arena_strdup(kvst_arena *ar, const char *s, size_t len); /* NUL-term
 void kvst__arena_reset(kvst_arena *ar);
 void kvst__arena_free(kvst_arena *ar);
 
-/*
- * yajl's memory from an arena, for a short-lived yajl handle (a lookup, a
- * CloudWatch Logs message, a userIdentity text). yajl 2.1 does not check
- * its allocations, so a refused one longjmps to *jmp (set it up around
- * every call into yajl); nothing is freed before the arena is, so the
- * jump leaks nothing.
- */
-typedef struct kvst_arena_yajl {
-    kvst_arena *ar;
-    jmp_buf *jmp;
-} kvst_arena_yajl;
-void kvst__arena_yajl_funcs(kvst_arena_yajl *ctx, yajl_alloc_funcs *af);
-
 /* A growable byte buffer on the allocator. */
 typedef struct kvst_buf {
     unsigned char *data;

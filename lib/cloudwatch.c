@@ -24,7 +24,6 @@
  * leaking; the message record's nodes and strings are on the parser's
  * allocator as the builder's are.
  */
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,10 +35,8 @@ typedef struct cw_build {
     kvst_record *m;             /* the message's record */
     const unsigned char *text;  /* the decoded message */
     size_t len;
-    yajl_handle h;
     kvst_arena *ar;             /* yajl's memory */
-    kvst_arena_yajl y;          /* its allocator (alloc.h), lives as long as h */
-    jmp_buf oom;
+    kvst_yajl_arena ya;         /* yajl, its memory from ar (yajl_guard.h) */
     uint32_t *open;             /* tape index of each open container */
     size_t depth, open_cap;
     int nomem, not_object, too_deep, event_key;
@@ -49,7 +46,7 @@ typedef struct cw_build {
 
 static size_t consumed(const cw_build *b)
 {
-    return yajl_get_bytes_consumed(b->h);
+    return yajl_get_bytes_consumed(b->ya.h);
 }
 
 /* End of a string or number token: from yajl's pointer when the text is
@@ -221,25 +218,17 @@ static const yajl_callbacks cw_callbacks = {
     cw_start_map, cw_key, cw_close, cw_start_array, cw_close
 };
 
-/* The parse, with the landing pad of a refused yajl allocation (nothing
- * of this frame changes after setjmp). 0, or 1 when memory ran out; on a
- * yajl error *at is where in the text, *msg yajl's words (arena memory). */
+/* The parse: 0, or 1 when memory ran out; on a yajl error *at is where
+ * in the text, *msg yajl's words (arena memory). */
 static int cw_parse(cw_build *b, yajl_status *st, size_t *at, const char **msg)
 {
-    yajl_alloc_funcs af;
-
-    b->y.ar = b->ar;
-    b->y.jmp = &b->oom;
-    kvst__arena_yajl_funcs(&b->y, &af);
-    if (setjmp(b->oom))
+    if (kvst__yajl_arena_open(&b->ya, b->ar, &cw_callbacks, b) ||
+        kvst__yajl_arena_parse(&b->ya, b->text, b->len, st) ||
+        (*st == yajl_status_ok && kvst__yajl_arena_complete(&b->ya, st)))
         return 1;
-    b->h = yajl_alloc(&cw_callbacks, &af, b);
-    *st = yajl_parse(b->h, b->text, b->len);
-    if (*st == yajl_status_ok)
-        *st = yajl_complete_parse(b->h);
     *at = consumed(b);
-    if (*st == yajl_status_error)
-        *msg = (const char *)yajl_get_error(b->h, 0, NULL, 0);
+    if (*st == yajl_status_error && !(*msg = kvst__yajl_arena_error(&b->ya)))
+        return 1;
     return 0;
 }
 
@@ -268,7 +257,7 @@ static int message_len(const char *s)
     size_t n = s ? strlen(s) : 0;
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
         n--;
-    return (int)(n < 200 ? n : 200);
+    return (int)kvst__text_cut(s ? s : "", n, 200);
 }
 
 /* ---- one message ------------------------------------------------------------- */
@@ -279,7 +268,7 @@ void kvst__cw_error(cw_message *out, int code, const char *fmt, ...)
     va_list ap;
     out->code = code;
     va_start(ap, fmt);
-    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    kvst__text_vprintf(out->message, sizeof out->message, fmt, ap);
     va_end(ap);
 }
 
@@ -356,7 +345,7 @@ int kvst__cloudwatch_message(const kvst_parser *p, kvst_record *env, uint32_t el
                       "the CloudWatch Logs message is a JSON object without eventVersion, "
                       "eventSource, eventName, eventTime or eventID, not a CloudTrail event");
     if (ymsg)
-        yajl_free_error(b.h, (unsigned char *)(uintptr_t)ymsg);
+        yajl_free_error(b.ya.h, (unsigned char *)(uintptr_t)ymsg);
     return out->code ? keep_input_text(p, m, &t, msg) : 0;
 }
 
@@ -417,7 +406,7 @@ int kvst__cloudwatch_envelope(const kvst_parser *p, kvst_record *env, cw_message
     else if (env->count == 0)
         kvst__cw_error(out, KVST_E_NOT_CLOUDTRAIL, "the awslogs data is empty");
     if (ymsg)
-        yajl_free_error(b.h, (unsigned char *)(uintptr_t)ymsg);
+        yajl_free_error(b.ya.h, (unsigned char *)(uintptr_t)ymsg);
     if (out->code)
         return 0;
     kvst__record_tape(env, &t);

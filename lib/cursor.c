@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "utf8.h"
 
 void kvst__cursor_init(kvst_cursor *c)
 {
@@ -204,21 +205,105 @@ int kvst__cursor_held(const kvst_cursor *c, const kvst_alloc *a, uint64_t from, 
     return 0;
 }
 
-size_t kvst__excerpt(char *out, size_t cap, const unsigned char *bytes, size_t len, size_t caret)
+size_t kvst__text_cut(const char *s, size_t len, size_t max)
 {
     size_t n = 0;
 
-    /* a byte is kept when it, the line end, the spaces up to the caret,
-     * the caret and the NUL fit */
-    while (n < len && n + 4 + (caret < n + 1 ? caret : n + 1) <= cap && bytes[n] != '\n' &&
-           bytes[n] != '\r') {
-        out[n] = (bytes[n] < 0x20 || bytes[n] == 0x7f) ? ' ' : (char)bytes[n];
-        n++;
+    while (n < len) {
+        uint32_t cp;
+        int why;
+        size_t k = kvst__utf8_decode((const unsigned char *)s + n, len - n, &cp, &why);
+        if (k == 0)
+            k = 1; /* an ill-formed byte: a character of its own */
+        if (k > max - n)
+            break;
+        n += k;
     }
-    if (caret > n)
-        caret = n;
+    return n;
+}
+
+/* U+FFFD, what an ill-formed byte is written as */
+static const char replacement[] = "\xEF\xBF\xBD";
+
+size_t kvst__text_clean(char *out, size_t cap, const char *s, size_t len)
+{
+    size_t n = 0, i = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        int why;
+        size_t k = kvst__utf8_decode((const unsigned char *)s + i, len - i, &cp, &why);
+        const char *from = s + i;
+        size_t w = k;
+        if (k == 0 && why == KVST_UTF8_CUT)
+            break; /* the text was cut inside a character */
+        if (k == 0) {
+            from = replacement;
+            w = 3;
+            k = 1;
+        }
+        if (w >= cap - n)
+            break;
+        memcpy(out + n, from, w);
+        n += w;
+        i += k;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+size_t kvst__text_vprintf(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    char text[KVST_TEXT_MAX];
+    int r = vsnprintf(text, sizeof text, fmt, ap);
+    size_t len = r < 0 ? 0 : (size_t)r < sizeof text ? (size_t)r : sizeof text - 1;
+
+    return kvst__text_clean(out, cap, text, len);
+}
+
+size_t kvst__text_printf(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+
+    va_start(ap, fmt);
+    n = kvst__text_vprintf(out, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+size_t kvst__excerpt(char *out, size_t cap, const unsigned char *bytes, size_t len, size_t caret)
+{
+    size_t n = 0, i = 0, col = 0, caret_col = (size_t)-1;
+
+    /* a character is kept when it, the line end, the spaces up to the
+     * caret (one a character), the caret and the NUL fit */
+    while (i < len && bytes[i] != '\n' && bytes[i] != '\r') {
+        uint32_t cp;
+        int why;
+        size_t k = kvst__utf8_decode(bytes + i, len - i, &cp, &why);
+        size_t w = k ? k : 3, spaces;
+        if (k == 0)
+            k = 1;
+        if (caret_col == (size_t)-1 && caret < i + k)
+            caret_col = col;
+        spaces = caret_col != (size_t)-1 ? caret_col : col + 1;
+        if (n + w + 3 + spaces > cap)
+            break;
+        if (w == 3 && k == 1)
+            memcpy(out + n, replacement, 3);
+        else if (k == 1)
+            out[n] = (cp < 0x20 || cp == 0x7f) ? ' ' : (char)bytes[i];
+        else
+            memcpy(out + n, bytes + i, k);
+        n += w;
+        i += k;
+        col++;
+    }
+    if (caret_col > col)
+        caret_col = col;
     out[n++] = '\n';
-    while (caret-- > 0 && n + 2 < cap)
+    while (caret_col-- > 0 && n + 2 < cap)
         out[n++] = ' ';
     out[n++] = '^';
     out[n] = '\0';
@@ -237,6 +322,9 @@ static void make_excerpt(kvst_cursor *c, uint64_t off, uint64_t line_start)
     if (from < line_start)
         from = line_start;
     while (from < off && kvst__cursor_byte(c, from) < 0)
+        from++;
+    /* nor inside a character: its continuation bytes are not shown */
+    while (from < off && (kvst__cursor_byte(c, from) & 0xC0) == 0x80)
         from++;
     for (o = from; o <= off && n < sizeof line; o++) {
         if ((b = kvst__cursor_byte(c, o)) < 0)
@@ -326,9 +414,8 @@ static int fail_set(kvst_cursor *c, int code, uint64_t off, uint64_t line, uint6
     c->err.column = col;
     c->pointer[0] = '\0';
     c->err.record_index = c->where ? c->where(c->where_ctx, c->pointer, sizeof c->pointer) : 0;
-    vsnprintf(c->message, sizeof c->message, fmt, ap);
+    c->err.message.len = kvst__text_vprintf(c->message, sizeof c->message, fmt, ap);
     c->err.message.ptr = c->message;
-    c->err.message.len = strlen(c->message);
     c->err.pointer.ptr = c->pointer;
     c->err.pointer.len = strlen(c->pointer);
     make_excerpt(c, off, off - (col - 1));
@@ -388,9 +475,8 @@ int kvst__cursor_fail_for(kvst_cursor *c, int code, uint64_t off, uint64_t line,
         return c->status;
     kvst__cursor_fail_known(c, code, off, line, col, "%s", msg);
     c->err.record_index = record_index;
-    snprintf(c->excerpt, sizeof c->excerpt, "%s", excerpt);
+    c->err.excerpt.len = kvst__text_printf(c->excerpt, sizeof c->excerpt, "%s", excerpt);
     c->err.excerpt.ptr = c->excerpt;
-    c->err.excerpt.len = strlen(c->excerpt);
     return code;
 }
 
@@ -405,9 +491,8 @@ int kvst__cursor_fail_bare(kvst_cursor *c, int code, uint64_t off, uint64_t line
     c->err.line = line;
     c->err.column = col;
     c->err.record_index = record_index;
-    snprintf(c->message, sizeof c->message, "%s", msg);
+    c->err.message.len = kvst__text_printf(c->message, sizeof c->message, "%s", msg);
     c->err.message.ptr = c->message;
-    c->err.message.len = strlen(c->message);
     return code;
 }
 

@@ -13,6 +13,7 @@
 #ifndef KVST_CURSOR_H
 #define KVST_CURSOR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <yajl/yajl_parse.h>
@@ -200,11 +201,38 @@ int kvst__cursor_fail_for(kvst_cursor *c, int code, uint64_t off, uint64_t line,
 /* Forget the error (healthy again). */
 void kvst__cursor_clear(kvst_cursor *c);
 
+/*
+ * Text that quotes the input, or is cut to a size, well-formed UTF-8
+ * whatever the input (issue 13): every message, finding and excerpt
+ * kvstrail writes goes through these, so none ends inside a character or
+ * carries the input's ill-formed bytes.
+ *
+ * kvst__text_cut: the length of the longest prefix of s[0, len) of at
+ * most max bytes that does not end inside a well-formed character (an
+ * ill-formed byte counts as a character of its own).
+ *
+ * kvst__text_clean: s[0, len) written to out (cap >= 1 bytes with the
+ * NUL; out is not s), each byte that starts no well-formed sequence as
+ * U+FFFD, a sequence that len cuts dropped, cut before the first
+ * character that does not fit. Returns the length written.
+ *
+ * kvst__text_printf, kvst__text_vprintf: printf into out (cap bytes with
+ * the NUL), cleaned as above; the text formatted is cut at
+ * KVST_TEXT_MAX - 1 bytes first. Return the length written.
+ */
+#define KVST_TEXT_MAX 1024u
+size_t kvst__text_cut(const char *s, size_t len, size_t max);
+size_t kvst__text_clean(char *out, size_t cap, const char *s, size_t len);
+size_t kvst__text_vprintf(char *out, size_t cap, const char *fmt, va_list ap)
+    KVST_PRINTF(3, 0);
+size_t kvst__text_printf(char *out, size_t cap, const char *fmt, ...) KVST_PRINTF(3, 4);
+
 /* An excerpt, "the line up to the error\n      ^", the one way every
  * stage writes one: bytes[0, len) is the line (it stops at a line end),
- * the caret goes under bytes[caret] (at most len), control bytes print as
- * spaces. Writes at most cap bytes (cap >= 4) with the NUL; returns the
- * length. */
+ * the caret goes under the character at bytes[caret] (at most len: one
+ * space for each character before it), control bytes print as spaces,
+ * ill-formed bytes as U+FFFD (kvst__text_clean). Writes at most cap bytes
+ * (cap >= 4) with the NUL, whole characters only; returns the length. */
 size_t kvst__excerpt(char *out, size_t cap, const unsigned char *bytes, size_t len, size_t caret);
 
 /* JSON pointers (RFC 6901), the one builder and the one reader. */

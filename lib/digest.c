@@ -132,8 +132,9 @@ static void set_valid(unsigned char *base, size_t off)
     memcpy(base + off, &one, sizeof one);
 }
 
-/* Values longer than this are cut in messages. */
-#define SHOWN(len) ((int)((len) > 80 ? 80 : (len)))
+/* Values longer than this many bytes are cut in messages, on a character
+ * boundary (kvst__text_cut). */
+#define SHOWN_MAX 80u
 
 /* A rule's finding and what the message says is expected. */
 static const struct {
@@ -183,7 +184,8 @@ static int check_rule(digest_ctx *c, const digest_member *m, const char *s, size
     if (ok)
         return 0;
     return member_finding(c, rule_findings[m->rule].code, m->name, "%s is '%.*s', expected %s",
-                          m->name, SHOWN(len), s, rule_findings[m->rule].expect);
+                          m->name, (int)kvst__text_cut(s, len, SHOWN_MAX), s,
+                          rule_findings[m->rule].expect);
 }
 
 static const char *kind_name(uint32_t kind)

@@ -51,6 +51,18 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     if (!msg || !ptr)
         return KVST_E_NOMEM;
     vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    {
+        /* well-formed UTF-8 whatever the record held (kvst__text_clean):
+         * an ill-formed byte grows to three */
+        int why;
+        if (kvst__utf8_check((const unsigned char *)msg, (size_t)len, &why) != (size_t)len) {
+            char *clean = (char *)kvst__arena_alloc(b->ar, 3 * (size_t)len + 1);
+            if (!clean)
+                return KVST_E_NOMEM;
+            len = (int)kvst__text_clean(clean, 3 * (size_t)len + 1, msg, (size_t)len);
+            msg = clean;
+        }
+    }
     n->f.struct_size = sizeof n->f;
     n->f.code = code;
     n->f.severity = severity;

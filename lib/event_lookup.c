@@ -5,7 +5,6 @@
  * building (event_build.c) looks up what the event struct does not carry;
  * it calls down to this file.
  */
-#include <setjmp.h>
 #include <string.h>
 
 #include "internal.h"
@@ -20,7 +19,7 @@ typedef struct raw_find {
     int64_t tnum[FIND_MAX_DEPTH]; /* the token as an array index, or -1 */
     size_t ntok;
     char buf[1024];               /* unescaped tokens */
-    yajl_handle h;
+    kvst_yajl_arena ya;           /* yajl, its memory from ar (yajl_guard.h) */
     int depth;                    /* open containers */
     int matched;                  /* path length of the deepest open container on the path */
     int64_t idx[FIND_MAX_DEPTH + 1];
@@ -31,7 +30,6 @@ typedef struct raw_find {
     kvst_value *out;
     kvst_arena *ar;
     const char *raw;
-    jmp_buf oom_jmp;
 } raw_find;
 
 /* Split an RFC 6901 pointer into unescaped tokens; -1 when malformed. */
@@ -80,7 +78,7 @@ static int find_on_path(raw_find *f)
 
 static size_t find_offset(const raw_find *f)
 {
-    return yajl_get_bytes_consumed(f->h);
+    return yajl_get_bytes_consumed(f->ya.h);
 }
 
 static int find_value(raw_find *f, uint32_t kind, const char *s, size_t len)
@@ -234,12 +232,11 @@ static int raw_lookup(kvst_arena *ar, const char *raw, size_t len, const char *p
                       size_t plen, kvst_value *out)
 {
     raw_find *f;
-    yajl_alloc_funcs af;
-    kvst_arena_yajl y;
+    yajl_status st;
     int rc;
 
     /* yajl's memory comes from the event's arena: freed with the event,
-     * so a refusal can leave yajl mid-way by longjmp (alloc.h). */
+     * so a refusal can leave yajl mid-way by longjmp (yajl_guard.h). */
     f = (raw_find *)kvst__arena_zalloc(ar, sizeof *f);
     if (!f)
         return KVST_E_NOMEM;
@@ -252,14 +249,10 @@ static int raw_lookup(kvst_arena *ar, const char *raw, size_t len, const char *p
     f->out = out;
     f->ar = ar;
     f->raw = raw;
-    y.ar = ar;
-    y.jmp = &f->oom_jmp;
-    kvst__arena_yajl_funcs(&y, &af);
-    if (setjmp(f->oom_jmp))
-        return KVST_E_NOMEM;
     /* The bytes were parsed once already: only memory can fail here. */
-    f->h = yajl_alloc(&find_callbacks, &af, f);
-    yajl_parse(f->h, (const unsigned char *)raw, len);
+    if (kvst__yajl_arena_open(&f->ya, ar, &find_callbacks, f) ||
+        kvst__yajl_arena_parse(&f->ya, (const unsigned char *)raw, len, &st))
+        return KVST_E_NOMEM;
     if (f->oom)
         return KVST_E_NOMEM;
     return f->found ? 0 : KVST_E_NOT_FOUND;
@@ -296,7 +289,7 @@ typedef struct rep_find {
     int (*fn)(void *ctx, const char *pointer, uint32_t at);
     void *ctx;
     int rc;
-    jmp_buf oom_jmp;
+    kvst_yajl_arena ya;    /* yajl, its memory from ar (yajl_guard.h) */
 } rep_find;
 
 static uint64_t rep_hash(const char *s, size_t len)
@@ -418,7 +411,7 @@ static int rp_key(void *ctx, const unsigned char *s, size_t len)
 {
     rep_find *f = (rep_find *)ctx;
     rep_frame *fr = &f->frames[f->depth - 1];
-    size_t end = yajl_get_bytes_consumed(f->h), q = kvst__json_string_start(f->raw, end), at, i;
+    size_t end = yajl_get_bytes_consumed(f->ya.h), q = kvst__json_string_start(f->raw, end), at, i;
     const unsigned char *body = (const unsigned char *)f->raw + q + 1;
     rep_key k;
     int seen;
@@ -478,8 +471,7 @@ int kvst__lazy_repeats(const kvst_tape *t, uint32_t node, const char *pointer, k
 {
     const kvst_node *n = &t->nodes[node];
     rep_find *f;
-    yajl_alloc_funcs af;
-    kvst_arena_yajl y;
+    yajl_status st;
 
     f = (rep_find *)kvst__arena_zalloc(ar, sizeof *f);
     if (!f)
@@ -490,14 +482,10 @@ int kvst__lazy_repeats(const kvst_tape *t, uint32_t node, const char *pointer, k
     f->prefix = pointer;
     f->fn = fn;
     f->ctx = ctx;
-    y.ar = ar;
-    y.jmp = &f->oom_jmp;
-    kvst__arena_yajl_funcs(&y, &af);
-    if (setjmp(f->oom_jmp))
-        return KVST_E_NOMEM;
     /* The bytes were parsed once already: only memory, or fn, can fail. */
-    f->h = yajl_alloc(&rep_callbacks, &af, f);
-    yajl_parse(f->h, (const unsigned char *)f->raw, n->end - n->start);
+    if (kvst__yajl_arena_open(&f->ya, ar, &rep_callbacks, f) ||
+        kvst__yajl_arena_parse(&f->ya, (const unsigned char *)f->raw, n->end - n->start, &st))
+        return KVST_E_NOMEM;
     return f->rc;
 }
 

@@ -79,6 +79,22 @@
 
 /* ISA-L's fast loop runs only on calls with this much input or more. */
 #define ISAL_FAST_IN 8u
+/* The most input one ISA-L call is given. ISA-L builds the decoding table
+ * of a member's last block by the input the call that reads its header
+ * has left: up to 2 KiB (its SINGLE_SYM_THRESH), one symbol an entry;
+ * more, two or three literals packed in one entry. Where the input stops
+ * inside that block, a packed entry whose last symbol's bits are not all
+ * there is not decoded at all, so the whole literals before it were
+ * handed on or not by how the input was split (a byte or two of a
+ * truncated member, fed whole or in pieces). Given at most this much,
+ * every call reads the last block's header with 2 KiB or less: its table
+ * is one symbol an entry, and each symbol whose bits are all there comes
+ * out, as with zlib, whatever the split. (An earlier block's table is
+ * always packed, by its header alone: input stopping there gives the
+ * same bytes for every split, up to a few short of zlib's; see
+ * tests/gzip's FLUSH_LAG.) Calls stay about one output buffer each on
+ * compressed text (16 KiB out of 2 KiB in at a ratio of 8). */
+#define ISAL_CALL_IN 2048u
 
 #if defined(KVST_HAVE_ISAL)
 /* ISA-L's block: its state, then a copy of all of the state but its
@@ -742,6 +758,8 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
             return fail_out(in, KVST_E_ABORTED);
         if (careful && chunk >= ISAL_FAST_IN)
             chunk = ISAL_FAST_IN - 1u;
+        else if (in->inflater == KVST_INFLATE_ISAL && chunk > ISAL_CALL_IN)
+            chunk = ISAL_CALL_IN;
         avail_in = chunk;
         r = inf_step(in, buf, &avail_in, ob, &avail_out);
         if (r == INF_DATA && isal_rewind(in)) {

@@ -5,16 +5,16 @@
  *
  * kvst_identity_classify is pure. kvst_identity_classify_json parses a
  * userIdentity object with yajl's callback API (no tree) and allocates only
- * while it runs, from an arena on the library's allocator (alloc.h): a
+ * while it runs, from an arena on the library's allocator (yajl_guard.h): a
  * refused allocation longjmps out of yajl, and freeing the arena frees
  * whatever yajl and the decoded copies held.
  */
-#include <setjmp.h>
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
 
 #include "alloc.h"
+#include "yajl_guard.h"
 #include "schema.h"
 #include "utf8.h"
 #include "validate_internal.h"
@@ -407,11 +407,9 @@ typedef struct json_slot {
 typedef struct json_state {
     const char *json;
     size_t len;
-    yajl_handle h;
     kvst_alloc alloc;          /* the C library's, as kvst__alloc_init gives */
     kvst_arena arena;          /* yajl's memory and the decoded copies */
-    kvst_arena_yajl y;         /* yajl's allocator over it */
-    jmp_buf oom;               /* where a refused allocation lands */
+    kvst_yajl_arena ya;        /* yajl, its memory from the arena (yajl_guard.h) */
     size_t depth;              /* open containers */
     uint8_t object[JSON_DEPTH]; /* enum json_object per depth */
     int pending_field;         /* field of the value after the last key */
@@ -527,7 +525,7 @@ static int on_boolean(void *ctx, int b)
 {
     json_state *st = ctx;
     int f = take_field(st);
-    size_t end = yajl_get_bytes_consumed(st->h);
+    size_t end = yajl_get_bytes_consumed(st->ya.h);
     size_t n = b ? 4 : 5;
     kvst_str v;
     if (scalar_at_top(st))
@@ -545,7 +543,7 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
     json_state *st = ctx;
     int f = take_field(st);
-    size_t end = yajl_get_bytes_consumed(st->h); /* just past the quote */
+    size_t end = yajl_get_bytes_consumed(st->ya.h); /* just past the quote */
     uintptr_t base = (uintptr_t)st->json, p = (uintptr_t)s;
     kvst_str raw, value;
     char *owned = NULL;
@@ -575,7 +573,7 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
         raw.len = close - i - 1;
         owned = kvst__arena_alloc(&st->arena, len + 1);
         if (!owned)
-            longjmp(st->oom, 1); /* inside yajl's call, as its own refusals */
+            kvst__yajl_arena_refuse(&st->ya); /* inside yajl's call, as its own refusals */
         memcpy(owned, s, len);
         owned[len] = '\0';
         value.ptr = owned;
@@ -697,8 +695,7 @@ static int ends_in_string(const unsigned char *text, size_t len)
 }
 
 /*
- * The parse, with the landing pad of a refused allocation: 1 when memory
- * ran out. Nothing of this frame changes after setjmp.
+ * The parse: 1 when memory ran out.
  *
  * The strict UTF-8 check runs first, as the parser's does (yajl's own is
  * lax), and yajl parses up to the first ill-formed sequence: an error
@@ -708,28 +705,24 @@ static int ends_in_string(const unsigned char *text, size_t len)
  */
 static int json_parse(json_state *st, yajl_status *s)
 {
-    yajl_alloc_funcs af;
     const unsigned char *text = (const unsigned char *)st->json;
     int why;
     size_t good = kvst__utf8_check(text, st->len, &why);
 
-    st->y.ar = &st->arena;
-    st->y.jmp = &st->oom;
-    kvst__arena_yajl_funcs(&st->y, &af);
-    if (setjmp(st->oom))
+    if (kvst__yajl_arena_open(&st->ya, &st->arena, &json_callbacks, st) ||
+        kvst__yajl_arena_parse(&st->ya, text, good, s))
         return 1;
-    st->h = yajl_alloc(&json_callbacks, &af, st);
-    *s = yajl_parse(st->h, text, good);
     if (*s == yajl_status_ok && good < st->len) {
         if (ends_in_string(text, good)) {
             st->encoding = 1;
             *s = yajl_status_error;
             return 0;
         }
-        *s = yajl_parse(st->h, text + good, st->len - good);
+        if (kvst__yajl_arena_parse(&st->ya, text + good, st->len - good, s))
+            return 1;
     }
-    if (*s == yajl_status_ok)
-        *s = yajl_complete_parse(st->h);
+    if (*s == yajl_status_ok && kvst__yajl_arena_complete(&st->ya, s))
+        return 1;
     return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "schema.h"
 #include "utf8.h"
 #include "vocab.h"
+#include "yajl_guard.h"
 
 #define KVST_NO_NODE 0xffffffffu
 

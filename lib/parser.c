@@ -324,8 +324,8 @@ static void message_broken(kvst_record *m, const cw_message *out)
     m->broken_err.line = out->line;
     m->broken_err.column = out->column;
     m->broken_err.record_index = m->index;
-    snprintf(m->broken_msg, sizeof m->broken_msg, "%s", out->message);
-    snprintf(m->broken_exc, sizeof m->broken_exc, "%s", out->excerpt);
+    kvst__text_printf(m->broken_msg, sizeof m->broken_msg, "%s", out->message);
+    kvst__text_printf(m->broken_exc, sizeof m->broken_exc, "%s", out->excerpt);
     m->broken_ptr[0] = '\0';
 }
 
@@ -367,7 +367,7 @@ static int deliver_messages(kvst_parser *p, kvst_record *env, const char *excerp
         }
         m->index = kvst__builder_count_record(p);
         if (excerpt) /* the input's bytes, not the inflated envelope's */
-            snprintf(out.excerpt, sizeof out.excerpt, "%s", excerpt);
+            kvst__text_printf(out.excerpt, sizeof out.excerpt, "%s", excerpt);
         if (out.code && !(p->opts.flags & KVST_FLAG_RECOVER))
             return fail_as(p, m, &out);
         if (out.code)

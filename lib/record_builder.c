@@ -195,7 +195,7 @@ static void note_not_cloudtrail(kvst_parser *p, const kvst_record *at, uint64_t 
         kvst__cursor_position(&p->cursor, off, &p->not_ct_line, &p->not_ct_col);
     }
     va_start(ap, fmt);
-    vsnprintf(p->not_ct_msg, sizeof p->not_ct_msg, fmt, ap);
+    kvst__text_vprintf(p->not_ct_msg, sizeof p->not_ct_msg, fmt, ap);
     va_end(ap);
 }
 

@@ -186,10 +186,10 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     p->next_broken.line = line;
     p->next_broken.column = p->resync_offset + at - line_start + 1;
     if (code == KVST_E_ENCODING)
-        snprintf(p->next_msg, sizeof p->next_msg, "invalid UTF-8 in a string: %s",
-                 kvst__utf8_why(why));
+        kvst__text_printf(p->next_msg, sizeof p->next_msg, "invalid UTF-8 in a string: %s",
+                          kvst__utf8_why(why));
     else
-        snprintf(p->next_msg, sizeof p->next_msg, "%s", (const char *)msg);
+        kvst__text_printf(p->next_msg, sizeof p->next_msg, "%s", (const char *)msg);
     n = strlen(p->next_msg);
     while (n && (p->next_msg[n - 1] == '\n' || p->next_msg[n - 1] == ' ' ||
                  p->next_msg[n - 1] == '.'))
@@ -415,7 +415,7 @@ static int no_record_found(kvst_parser *p)
 {
     char msg[160];
 
-    snprintf(msg, sizeof msg,
+    kvst__text_printf(msg, sizeof msg,
              "no next record within %llu bytes of a broken record's start (the record limit)",
              (unsigned long long)p->opts.max_record_bytes);
     return resync_fail(p, KVST_E_LIMIT, (size_t)p->opts.max_record_bytes, msg);

@@ -439,7 +439,7 @@ static int yajl_failure(kvst_parser *p, int how)
 
     if (!msg)
         return kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, off, "out of memory");
-    snprintf(text, sizeof text, "%s", (const char *)msg);
+    kvst__text_printf(text, sizeof text, "%s", (const char *)msg);
     n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '.'))
         text[--n] = '\0';

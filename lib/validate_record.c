@@ -95,19 +95,15 @@ static void ptr_pop(walker *w, size_t saved)
 }
 
 /* Length of a quoted excerpt of s: at most QUOTE_MAX bytes, cut on a UTF-8
- * character boundary. *more is set when the value was cut. */
+ * character boundary (kvst__text_cut). *more is set when the value was cut. */
 static int quote_len(const char *s, size_t len, int *more)
 {
-    size_t n = len;
+    size_t n;
     *more = 0;
     if (!s)
         return 0;
-    if (n > QUOTE_MAX) {
-        n = QUOTE_MAX;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-        *more = 1;
-    }
+    n = kvst__text_cut(s, len, QUOTE_MAX);
+    *more = n < len;
     return (int)n;
 }
 
@@ -126,7 +122,7 @@ static void report(walker *w, uint32_t code, const char *fmt, ...)
     if (w->rc)
         return;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    kvst__text_vprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (w->request && err->ptr && err->len > 0 &&
         severity > KVST_SEVERITY_INFO) {

@@ -1,18 +1,20 @@
 /*
- * The allocator guard of yajl: every yajl handle of a parser (the
- * tokenizer's, recovery's probe) is made and fed through here.
+ * The allocator guard of yajl, the one glue of every yajl handle of the
+ * library (yajl_guard.h says why it is needed).
  *
- * yajl 2.1 does not check its own allocations (a NULL from malloc is
- * dereferenced), so its allocator hooks never return NULL: on failure, or
- * when yajl wants more than the string limit allows (it buffers a whole
- * string before reporting it), they longjmp back to the call into yajl and
- * the parser fails for good. Every yajl block is kept on a list, and the
+ * The parser's handles (the tokenizer's, recovery's probe) are made and
+ * fed through kvst__yajl_guarded_*: on a refused allocation, or when yajl
+ * wants more than the string limit allows (it buffers a whole string
+ * before reporting it), the hooks longjmp back to the call into yajl and
+ * the parser fails for good. Every such block is kept on a list, and the
  * handles are freed through that list, never through yajl's half-updated
- * state.
+ * state. A short-lived handle takes its memory from an arena instead
+ * (kvst__yajl_arena_*), freed with the arena whatever yajl's state.
  */
 #include <string.h>
 
 #include "internal.h"
+#include "yajl_guard.h"
 
 /* Header in front of every yajl allocation: a doubly linked list. */
 typedef struct yblock {
@@ -177,4 +179,79 @@ void kvst__yajl_free_all(kvst_parser *p)
         b = n;
     }
     p->yajl_blocks = NULL;
+}
+
+/* ---- a short-lived handle on an arena ---------------------------------- */
+
+static void *ay_malloc(void *ctx, size_t size)
+{
+    kvst_yajl_arena *ya = (kvst_yajl_arena *)ctx;
+    /* the size in front, for realloc; two words keep the alignment */
+    size_t *b = (size_t *)kvst__arena_alloc(ya->ar, sizeof(size_t) * 2 + size);
+    if (!b)
+        longjmp(ya->jmp, 1);
+    b[0] = size;
+    return b + 2;
+}
+
+static void *ay_realloc(void *ctx, void *ptr, size_t size)
+{
+    void *n = ay_malloc(ctx, size);
+    if (ptr) {
+        size_t old = ((size_t *)ptr)[-2];
+        memcpy(n, ptr, old < size ? old : size);
+    }
+    return n;
+}
+
+static void ay_free(void *ctx, void *ptr)
+{
+    (void)ctx;
+    (void)ptr; /* the arena's, freed with it */
+}
+
+int kvst__yajl_arena_open(kvst_yajl_arena *ya, kvst_arena *ar, const yajl_callbacks *cb,
+                          void *ctx)
+{
+    yajl_alloc_funcs af;
+
+    af.malloc = ay_malloc;
+    af.realloc = ay_realloc;
+    af.free = ay_free;
+    af.ctx = ya;
+    ya->ar = ar;
+    ya->h = NULL;
+    if (setjmp(ya->jmp))
+        return 1;
+    ya->h = yajl_alloc(cb, &af, ctx);
+    return ya->h ? 0 : 1;
+}
+
+int kvst__yajl_arena_parse(kvst_yajl_arena *ya, const unsigned char *buf, size_t len,
+                           yajl_status *st)
+{
+    if (setjmp(ya->jmp))
+        return 1;
+    *st = yajl_parse(ya->h, buf, len);
+    return 0;
+}
+
+int kvst__yajl_arena_complete(kvst_yajl_arena *ya, yajl_status *st)
+{
+    if (setjmp(ya->jmp))
+        return 1;
+    *st = yajl_complete_parse(ya->h);
+    return 0;
+}
+
+void kvst__yajl_arena_refuse(kvst_yajl_arena *ya)
+{
+    longjmp(ya->jmp, 1);
+}
+
+const char *kvst__yajl_arena_error(kvst_yajl_arena *ya)
+{
+    if (setjmp(ya->jmp))
+        return NULL;
+    return (const char *)yajl_get_error(ya->h, 0, NULL, 0);
 }

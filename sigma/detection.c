@@ -528,6 +528,26 @@ static int string_value(const piece *p, int cased, sg_value *v)
  * '^', '$' and \d \D \w \W \s \S \b \B end a run; '*' and '?' take back
  * the byte before them (it may be absent) and end the run, '+' ends it
  * after that byte (it is there at least once). */
+/* The byte of a needle a search looks for first: the first of the rarest
+ * in CloudTrail's text (the punctuation and digits of ARNs, times and
+ * addresses are in every record, then common lowercase letters). The
+ * IMDS rule's ':assumed-role/aws:' is looked for at its 'u', not at each
+ * ':' of an ARN. */
+static size_t rare_byte(const char *s, size_t n)
+{
+    size_t i, best = 0;
+    int best_rank = 3;
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        int rank = strchr(":/.-_ 0123456789", c) ? 2 : strchr("aeiorstnlc", c) ? 1 : 0;
+        if (rank < best_rank) {
+            best_rank = rank;
+            best = i;
+        }
+    }
+    return best;
+}
+
 static int regex_needle(const char *pat, size_t n, uint32_t mod, sg_value *v)
 {
     size_t i, at, run = 0, run_len = 0, best = 0, best_len = 0;
@@ -587,6 +607,7 @@ static int regex_needle(const char *pat, size_t n, uint32_t mod, sg_value *v)
     }
     v->needle[best_len] = '\0';
     v->needle_len = best_len;
+    v->needle_rare = rare_byte(v->needle, best_len);
     return 0;
 }
 

@@ -5,6 +5,9 @@
  * prefilter: a rule that needs eventName DeleteStream is never looked at
  * for any other event); a state matches events, flattening a record only
  * when some rule passes the prefilter, and reports matches in load order.
+ * The rules an (eventName, eventSource) pair lets through, and the paths
+ * they read, are kept per state for the pairs last seen (a trail has few
+ * pairs, each repeated many times): most events find them in one probe.
  */
 #include "sigma_internal.h"
 
@@ -56,12 +59,30 @@ struct kvst_sigma_ruleset {
     int any_all;             /* some set has all: any_want is not used */
 };
 
+/* The prefilter's answer for one (eventName, eventSource) pair, as the
+ * bytes are written: the rules whose eventName and eventSource sets admit
+ * it (load order), and flatten's path sets for it. */
+#define PAIR_SLOTS 256u          /* a power of two */
+#define PAIR_KEY_MAX 120u        /* longer pairs are not kept */
+typedef struct pair_slot {
+    uint64_t hash;
+    size_t name_len, key_len;    /* key: the name's bytes, the source's */
+    char key[PAIR_KEY_MAX];
+    uint32_t *eval;              /* room for rule_count, once allocated */
+    size_t eval_count;
+    const sg_pathset **want;     /* room for rule_count + 1 */
+    size_t want_count;
+} pair_slot;
+
 struct kvst_sigma_state {
     const kvst_sigma_ruleset *rs;
     sg_record rec;
     int flattened;
-    size_t cand_count;          /* of the event being matched */
-    const sg_pathset **wantv;   /* flatten's sets for it */
+    const sg_pathset *const *cur_want; /* flatten's sets for the event */
+    size_t want_count;
+    const sg_pathset **wantv;   /* cur_want when the pair is not kept */
+    uint32_t *evalv;            /* the rules to evaluate, likewise */
+    pair_slot *pairs;           /* PAIR_SLOTS, allocated at first use */
     const kvst_event *cur_ev;   /* the event being matched */
     int8_t *memo;
     uint32_t *cand;
@@ -729,6 +750,7 @@ static int state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
     st->memo = sg_malloc(rs->max_searches + 1);
     st->cand = sg_malloc((rs->rule_count + 1) * sizeof *st->cand);
     st->wantv = sg_malloc((rs->rule_count + 1) * sizeof *st->wantv); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    st->evalv = sg_malloc((rs->rule_count + 1) * sizeof *st->evalv);
     st->corr = sg_calloc(rs->rule_count + 1, sizeof *st->corr); // NOLINT(bugprone-sizeof-expression): an array of pointers
     {
         pcre2_general_context *gc = sg_pcre2_context();
@@ -736,7 +758,8 @@ static int state_new(const kvst_sigma_ruleset *rs, kvst_sigma_state **out)
         st->mc = gc ? pcre2_match_context_create(gc) : NULL;
         pcre2_general_context_free(gc);
     }
-    if (!st->memo || !st->cand || !st->wantv || !st->corr || !st->md || !st->mc) {
+    if (!st->memo || !st->cand || !st->wantv || !st->evalv || !st->corr || !st->md ||
+        !st->mc) {
         state_free(st);
         return KVST_E_NOMEM;
     }
@@ -767,6 +790,12 @@ static void state_free(kvst_sigma_state *st)
     sg_free(st->memo);
     sg_free(st->cand);
     sg_free(st->wantv);
+    sg_free(st->evalv);
+    for (i = 0; st->pairs && i < PAIR_SLOTS; i++) {
+        sg_free(st->pairs[i].eval);
+        sg_free((void *)st->pairs[i].want);
+    }
+    sg_free(st->pairs);
     pcre2_match_data_free(st->md);
     pcre2_match_context_free(st->mc);
     sg_record_free(&st->rec);
@@ -845,6 +874,104 @@ static size_t candidates(kvst_sigma_state *st, const kvst_event *ev)
     return n;
 }
 
+/* The prefilter worked out for an event: the rules to evaluate (whose
+ * eventName and eventSource sets admit it) into evalv, flatten's path sets
+ * (those of every eventName candidate) into wantv. */
+static size_t prefilter_event(kvst_sigma_state *st, const kvst_event *ev)
+{
+    const kvst_sigma_ruleset *rs = st->rs;
+    size_t n = candidates(st, ev), i, ne = 0, nw = 0;
+    st->wantv[nw++] = &rs->want;
+    for (i = 0; i < n; i++) {
+        const sg_pathset *ps = &rs->rule_want[st->cand[i]];
+        if (ps->count || ps->all)
+            st->wantv[nw++] = ps;
+        if (prefilter_holds(&rs->rules[st->cand[i]]->sources, &ev->event_source))
+            st->evalv[ne++] = st->cand[i];
+    }
+    st->cur_want = st->wantv;
+    st->want_count = nw;
+    return ne;
+}
+
+/* A cheap hash of the pair's bytes (its slot; the bytes are compared). */
+static uint64_t pair_hash(const kvst_str *name, const kvst_str *source)
+{
+    uint64_t h = (name->len << 8) ^ source->len, w;
+    const kvst_str *s[2];
+    size_t k;
+    s[0] = name;
+    s[1] = source;
+    for (k = 0; k < 2; k++) {
+        size_t n = s[k]->len;
+        if (n >= 8) {
+            memcpy(&w, s[k]->ptr, 8);
+            h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+            memcpy(&w, s[k]->ptr + n - 8, 8);
+        } else {
+            w = 0;
+            memcpy(&w, s[k]->ptr, n);
+        }
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    }
+    return h ^ (h >> 29);
+}
+
+/* The rules to evaluate on ev (*eval, returns their count), cur_want set:
+ * from the pair's slot, else worked out and kept there. */
+static size_t prefilter_pair(kvst_sigma_state *st, const kvst_event *ev,
+                             const uint32_t **eval)
+{
+    const kvst_str *name = &ev->event_name, *source = &ev->event_source;
+    size_t n, rules = st->rs->rule_count + 1;
+    uint64_t h;
+    pair_slot *ps;
+    *eval = st->evalv;
+    if (!name->ptr || !source->ptr || name->len + source->len > PAIR_KEY_MAX)
+        return prefilter_event(st, ev);
+    h = pair_hash(name, source);
+    if (st->pairs) {
+        ps = &st->pairs[h & (PAIR_SLOTS - 1)];
+        if (ps->eval && ps->hash == h && ps->name_len == name->len &&
+            ps->key_len == name->len + source->len &&
+            !memcmp(ps->key, name->ptr, name->len) &&
+            !memcmp(ps->key + name->len, source->ptr, source->len)) {
+            *eval = ps->eval;
+            st->cur_want = ps->want;
+            st->want_count = ps->want_count;
+            return ps->eval_count;
+        }
+    }
+    n = prefilter_event(st, ev);
+    /* Kept for the next event of the pair; without memory, not kept. */
+    if (!st->pairs)
+        st->pairs = sg_calloc(PAIR_SLOTS, sizeof *st->pairs);
+    if (!st->pairs)
+        return n;
+    ps = &st->pairs[h & (PAIR_SLOTS - 1)];
+    if (!ps->eval) {
+        ps->eval = sg_malloc(rules * sizeof *ps->eval);
+        ps->want = sg_malloc(rules * sizeof *ps->want); // NOLINT(bugprone-sizeof-expression): an array of pointers
+        if (!ps->eval || !ps->want) {
+            sg_free(ps->eval);
+            sg_free((void *)ps->want);
+            ps->eval = NULL;
+            ps->want = NULL;
+            return n;
+        }
+    }
+    ps->hash = h;
+    ps->name_len = name->len;
+    ps->key_len = name->len + source->len;
+    memcpy(ps->key, name->ptr, name->len);
+    memcpy(ps->key + name->len, source->ptr, source->len);
+    memcpy(ps->eval, st->evalv, n * sizeof *ps->eval);
+    ps->eval_count = n;
+    memcpy((void *)ps->want, st->wantv, st->want_count * sizeof *ps->want); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    ps->want_count = st->want_count;
+    return n;
+}
+
 static int flatten(kvst_sigma_state *st, const kvst_event *ev)
 {
     kvst_str raw = ev->raw;
@@ -862,20 +989,11 @@ static int flatten(kvst_sigma_state *st, const kvst_event *ev)
         st->rec.count = 0;
         return 0;
     }
-    {
-        /* The paths of every candidate: each rule evaluated on this event
-         * reads from the same flattening. */
-        const kvst_sigma_ruleset *rs = st->rs;
-        size_t n = 0, i;
-        st->wantv[n++] = &rs->want;
-        for (i = 0; i < st->cand_count; i++) {
-            const sg_pathset *ps = &rs->rule_want[st->cand[i]];
-            if (ps->count || ps->all)
-                st->wantv[n++] = ps;
-        }
-        return sg_flatten_event(&st->rec, ev, raw.ptr, raw.len, st->wantv, n,
-                                rs->any_all ? NULL : &rs->any_want);
-    }
+    /* The paths of every candidate (prefilter_pair): each rule evaluated
+     * on this event reads from the same flattening. */
+    return sg_flatten_event(&st->rec, ev, raw.ptr, raw.len, st->cur_want,
+                            st->want_count,
+                            st->rs->any_all ? NULL : &st->rs->any_want);
 }
 
 static int need_record(void *ctx)
@@ -1147,6 +1265,7 @@ static int match(kvst_sigma_state *st, const kvst_event *ev,
     const kvst_sigma_ruleset *rs;
     sg_match_ctx mx;
     report_ctx rep;
+    const uint32_t *eval;
     size_t n, i;
     if (!st || !ev)
         return KVST_E_INVAL;
@@ -1172,13 +1291,10 @@ static int match(kvst_sigma_state *st, const kvst_event *ev,
     mx.md = st->md;
     mx.mc = st->mc;
     mx.regex_errors = &st->stats.regex_errors;
-    n = candidates(st, ev);
-    st->cand_count = n;
+    n = prefilter_pair(st, ev, &eval);
     for (i = 0; i < n; i++) {
-        const sg_rule *r = rs->rules[st->cand[i]];
+        const sg_rule *r = rs->rules[eval[i]];
         int rc;
-        if (!prefilter_holds(&r->sources, &ev->event_source))
-            continue;
         if (r->key_field1) {
             const kvst_str *k = sg_envelope_get(ev, r->key_field1 - 1);
             if (!k || !prefilter_holds(&r->key, k))
@@ -1188,7 +1304,7 @@ static int match(kvst_sigma_state *st, const kvst_event *ev,
         memset(st->memo, -1, r->search_count);
         if (!sg_cond_eval(r->cond, r->searches, st->memo, &mx))
             continue;
-        rc = rule_matched(st, st->cand[i], ev, &mx, NULL, &rep);
+        rc = rule_matched(st, eval[i], ev, &mx, NULL, &rep);
         if (rc != 0)
             return rc;
     }

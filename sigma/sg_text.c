@@ -103,12 +103,19 @@ uint64_t sg_hash_more(uint64_t h, const char *s, size_t n)
 int sg_fold_eq(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
+    uint64_t x, y;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x, y;
         memcpy(&x, a + i, 8);
         memcpy(&y, b + i, 8);
         if (x != y && sg_fold8(x) != sg_fold8(y))
             return 0;
+    }
+    /* The last bytes of eight or more: one word overlapping the last one
+     * compared (no byte loop). */
+    if (i < n && n >= 8) {
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y || sg_fold8(x) == sg_fold8(y);
     }
     for (; i < n; i++)
         if (sg_fold[(unsigned char)a[i]] != sg_fold[(unsigned char)b[i]])

@@ -199,6 +199,7 @@ typedef struct sg_value {
     pcre2_code *re;
     char *needle;        /* REGEX: bytes every match contains, or NULL */
     size_t needle_len;
+    size_t needle_rare;  /* the needle's byte searched for first */
 } sg_value;
 
 typedef struct sg_test {

@@ -13,12 +13,19 @@
 static int eq_fold(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
+    uint64_t x, y;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x, y;
         memcpy(&x, a + i, 8);
         memcpy(&y, b + i, 8);
         if (sg_fold8(x) != y)
             return 0;
+    }
+    /* The last bytes of eight or more: one word overlapping the last one
+     * compared (no byte loop). */
+    if (i < n && n >= 8) {
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return sg_fold8(x) == y;
     }
     for (; i < n; i++)
         if (sg_fold[(unsigned char)a[i]] != (unsigned char)b[i])
@@ -121,15 +128,21 @@ static int cidr_match(const sg_value *v, const char *t, size_t n)
            ((a[full] ^ v->addr[full]) & (unsigned char)(0xFF00u >> rest)) == 0;
 }
 
-/* Whether t[0..n) holds needle[0..k) (k >= 1). */
-static int has_bytes(const char *t, size_t n, const char *needle, size_t k)
+/* Whether t[0..n) holds needle[0..k) (k >= 1): memchr for its byte r
+ * (a rare one), the rest compared where it is found. */
+static int has_bytes(const char *t, size_t n, const char *needle, size_t k,
+                     size_t r)
 {
-    const char *p = t, *end = t + n;
-    while ((size_t)(end - p) >= k) {
-        const char *q = memchr(p, needle[0], (size_t)(end - p) - k + 1);
+    const char *p, *last;
+    if (n < k)
+        return 0;
+    p = t + r;             /* where needle[r] sits for a match at t */
+    last = t + (n - k) + r; /* and for one ending at t + n */
+    while (p <= last) {
+        const char *q = memchr(p, needle[r], (size_t)(last - p) + 1);
         if (!q)
             return 0;
-        if (memcmp(q + 1, needle + 1, k - 1) == 0)
+        if (memcmp(q - r, needle, k) == 0)
             return 1;
         p = q + 1;
     }
@@ -141,7 +154,7 @@ static int regex_match(const sg_value *v, const char *t, size_t n,
 {
     int rc;
     /* A subject without the pattern's literal run cannot match. */
-    if (v->needle && !has_bytes(t, n, v->needle, v->needle_len))
+    if (v->needle && !has_bytes(t, n, v->needle, v->needle_len, v->needle_rare))
         return 0;
     rc = pcre2_match(v->re, (PCRE2_SPTR)t, n, 0, 0, mx->md, mx->mc);
     if (rc >= 0)
@@ -464,11 +477,32 @@ static int value_holds(const sg_test *t, const sg_value *v, sg_match_ctx *mx,
 int sg_test_match(const sg_test *t, sg_match_ctx *mx, const sg_leaf **hit)
 {
     size_t i;
-    int result = t->all ? 1 : 0;
+    int result = t->all ? 1 : 0, env_read = 0;
     const sg_leaf *first = NULL;
+    const kvst_str *env = NULL;
     for (i = 0; i < t->value_count; i++) {
+        const sg_value *v = &t->values[i];
         const sg_leaf *h = NULL;
-        int ok = value_holds(t, &t->values[i], mx, &h);
+        int ok;
+        if (t->envelope >= 0 && v->op == SG_OP_STRING) {
+            /* value_holds' string test of an envelope field, the field
+             * read once for all the values (a list is common). */
+            if (!env_read) {
+                env = sg_envelope_get(mx->ev, t->envelope);
+                env_read = 1;
+            }
+            ok = env && env->ptr && string_match(v, env->ptr, env->len);
+            if (ok) {
+                mx->scratch.path = t->path;
+                mx->scratch.path_len = (uint32_t)t->path_len;
+                mx->scratch.val = env->ptr;
+                mx->scratch.val_len = (uint32_t)env->len;
+                mx->scratch.type = SG_J_STRING;
+                h = &mx->scratch;
+            }
+        } else {
+            ok = value_holds(t, v, mx, &h);
+        }
         if (ok && !first)
             first = h;
         if (t->all && !ok) {

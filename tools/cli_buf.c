@@ -122,6 +122,18 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Nonzero when one of the eight bytes of w is below 0x20, a quote, a
+ * backslash or above 0x7f (and, past the first such byte, maybe a false
+ * alarm: callers settle those a byte at a time). */
+static inline uint64_t word_needs_escape(uint64_t w)
+{
+    uint64_t q = w ^ 0x2222222222222222ull;   /* '"' -> 0 */
+    uint64_t e = w ^ 0x5c5c5c5c5c5c5c5cull;   /* '\\' -> 0 */
+    return (w | (w - 0x2020202020202020ull) |
+            ((q - 0x0101010101010101ull) & ~q) |
+            ((e - 0x0101010101010101ull) & ~e)) & 0x8080808080808080ull;
+}
+
 void cli_buf_json_str(struct cli_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -147,17 +159,22 @@ void cli_buf_json_str(struct cli_buf *b, const char *s, size_t n)
      * the room made above (eight at a time, as below), then the quote. */
     {
         char *out = b->data + b->len;
+        uint64_t w;
         while (i + 8 <= n) {
-            uint64_t w, q, e;
             memcpy(&w, u + i, 8);
-            q = w ^ 0x2222222222222222ull;
-            e = w ^ 0x5c5c5c5c5c5c5c5cull;
-            if ((w | (w - 0x2020202020202020ull) |
-                 ((q - 0x0101010101010101ull) & ~q) |
-                 ((e - 0x0101010101010101ull) & ~e)) & 0x8080808080808080ull)
+            if (word_needs_escape(w))
                 break;
             memcpy(out + i, &w, 8);
             i += 8;
+        }
+        /* The last bytes of a string of eight or more, plain so far: one
+         * more word, overlapping what was copied (no byte loop). */
+        if (n >= 8 && i + 8 > n && i < n) {
+            memcpy(&w, u + n - 8, 8);
+            if (!word_needs_escape(w)) {
+                memcpy(out + n - 8, &w, 8);
+                i = n;
+            }
         }
         while (i < n && plain[u[i]]) {
             out[i] = (char)u[i];
@@ -179,15 +196,9 @@ void cli_buf_json_str(struct cli_buf *b, const char *s, size_t n)
          * loop then settles), the rest a byte at a time. */
         run = i;
         while (run + 8 <= n) {
-            uint64_t w, q, e, hit;
+            uint64_t w;
             memcpy(&w, u + run, 8);
-            q = w ^ 0x2222222222222222ull;   /* '"' -> 0 */
-            e = w ^ 0x5c5c5c5c5c5c5c5cull;   /* '\\' -> 0 */
-            hit = (w | (w - 0x2020202020202020ull) |
-                   ((q - 0x0101010101010101ull) & ~q) |
-                   ((e - 0x0101010101010101ull) & ~e)) &
-                  0x8080808080808080ull;
-            if (hit)
+            if (word_needs_escape(w))
                 break;
             run += 8;
         }

@@ -74,21 +74,12 @@ static int add_placeholder(kvst_sigma_builder *b, const char *arg)
 
 static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r);
 
-/* Rules by address: every match looks its rule's index up. */
-static int cmp_address(const void *a, const void *b)
+/* Rules by address, open addressing: every match looks its rule's index
+ * up. The slot a rule's address starts probing at. */
+static size_t address_slot(const struct cli_detect *d, const kvst_sigma_rule *r)
 {
-    uintptr_t x = (uintptr_t)*(const kvst_sigma_rule *const *)a;
-    uintptr_t y = (uintptr_t)*(const kvst_sigma_rule *const *)b;
-    return x < y ? -1 : x > y;
-}
-
-static size_t linear_index(const struct cli_detect *d, const kvst_sigma_rule *r)
-{
-    size_t i, n = kvst_sigma_ruleset_rule_count(d->rules);
-    for (i = 0; i < n; i++)
-        if (kvst_sigma_ruleset_rule(d->rules, i) == r)
-            return i;
-    return n;
+    return (size_t)(((uint64_t)(uintptr_t)r * 0x9e3779b97f4a7c15ull) >> 32) &
+           d->rule_slot_mask;
 }
 
 int cli_detect_load(struct cli_detect *d, const struct cli_options *opts)
@@ -142,18 +133,26 @@ int cli_detect_load(struct cli_detect *d, const struct cli_options *opts)
     d->matches = cli_xrealloc(NULL, n * sizeof *d->matches);
     memset(d->matches, 0, n * sizeof *d->matches);
     d->rule_json = cli_xrealloc(NULL, n * sizeof *d->rule_json);
-    d->by_address = cli_xrealloc(NULL, n * sizeof *d->by_address); // NOLINT(bugprone-sizeof-expression): an array of pointers
-    d->by_address_index = cli_xrealloc(NULL, n * sizeof *d->by_address_index);
+    {
+        size_t slots = 16;
+        while (slots < 2 * n)
+            slots *= 2;
+        d->rule_slot_mask = slots - 1;
+        d->rule_slot = cli_xrealloc(NULL, slots * sizeof *d->rule_slot); // NOLINT(bugprone-sizeof-expression): an array of pointers
+        memset(d->rule_slot, 0, slots * sizeof *d->rule_slot); // NOLINT(bugprone-sizeof-expression): an array of pointers
+        d->rule_slot_index = cli_xrealloc(NULL, slots * sizeof *d->rule_slot_index);
+    }
     for (i = 0; i < n; i++) {
         const kvst_sigma_rule *r = kvst_sigma_ruleset_rule(d->rules, i);
+        size_t at = address_slot(d, r);
         d->sarif_index[i] = r->reported ? next++ : -1;
         d->rule_json[i] = (struct cli_buf)CLI_BUF_INIT;
         rule_jsonl(&d->rule_json[i], r);
-        d->by_address[i] = r;
+        while (d->rule_slot[at] != NULL)
+            at = (at + 1) & d->rule_slot_mask;
+        d->rule_slot[at] = r;
+        d->rule_slot_index[at] = i;
     }
-    qsort(d->by_address, n, sizeof *d->by_address, cmp_address); // NOLINT(bugprone-sizeof-expression): an array of pointers
-    for (i = 0; i < n; i++)
-        d->by_address_index[i] = linear_index(d, d->by_address[i]);
     return 0;
 }
 
@@ -163,8 +162,8 @@ void cli_detect_free(struct cli_detect *d)
     for (i = 0; d->rule_json && i < kvst_sigma_ruleset_rule_count(d->rules); i++)
         cli_buf_free(&d->rule_json[i]);
     free(d->rule_json);
-    free(d->by_address);
-    free(d->by_address_index);
+    free(d->rule_slot);
+    free(d->rule_slot_index);
     kvst_sigma_ruleset_free(d->rules);
     free(d->sarif_index);
     free(d->matches);
@@ -193,19 +192,17 @@ void cli_detect_worker_free(struct cli_detect_worker *w)
     cli_buf_free(&w->file_label);
 }
 
-/* The index of a match's rule (the rule count for none): a binary search
- * of the rules by address, as some rules match most events. */
+/* The index of a match's rule (the rule count for none), by its address
+ * (some rules match most events). */
 static size_t rule_index(const struct cli_detect *d, const kvst_sigma_rule *r)
 {
-    size_t lo = 0, n = kvst_sigma_ruleset_rule_count(d->rules), hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if ((uintptr_t)d->by_address[mid] < (uintptr_t)r)
-            lo = mid + 1;
-        else
-            hi = mid;
+    size_t at = address_slot(d, r);
+    while (d->rule_slot[at] != NULL) {
+        if (d->rule_slot[at] == r)
+            return d->rule_slot_index[at];
+        at = (at + 1) & d->rule_slot_mask;
     }
-    return lo < n && d->by_address[lo] == r ? d->by_address_index[lo] : n;
+    return kvst_sigma_ruleset_rule_count(d->rules);
 }
 
 static void json_member(struct cli_buf *b, const char *key, const kvst_str *s)
@@ -276,19 +273,36 @@ static void rule_jsonl(struct cli_buf *b, const kvst_sigma_rule *r)
  * without its copy: this runs three times for every event that matches). */
 static void put_u64(struct cli_buf *b, uint64_t v)
 {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char *p;
     size_t n = 1;
-    uint64_t t;
-    for (t = v; t >= 10; t /= 10)
+    uint64_t t = 10;
+    /* The digits: counted against powers of ten, then written two at a
+     * time from the last. */
+    while (n < 20 && v >= t) {
         n++;
+        if (n < 20)
+            t *= 10;
+    }
     if (b->len + n + 1 > b->cap)
         cli_buf_reserve(b, n);
     p = b->data + b->len + n;
     *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        size_t d = (size_t)(v % 100) * 2;
+        v /= 100;
+        *--p = pairs[d + 1];
+        *--p = pairs[d];
+    }
+    if (v >= 10) {
+        *--p = pairs[v * 2 + 1];
+        *--p = pairs[v * 2];
+    } else {
+        *--p = (char)('0' + v);
+    }
     b->len += n;
 }
 

@@ -24,8 +24,9 @@ struct cli_detect {
     uint64_t *matches;       /* per rule, added atomically */
     struct cli_buf *rule_json; /* per rule, the "rule" object of a jsonl
                                   match, written once at load */
-    const kvst_sigma_rule **by_address; /* the rules sorted by address, */
-    size_t *by_address_index;           /* and each one's index */
+    const kvst_sigma_rule **rule_slot; /* the rules by address (open */
+    size_t *rule_slot_index;           /* addressing), each one's index */
+    size_t rule_slot_mask;             /* slots - 1 (a power of two) */
     int refused;             /* some rule was refused: exit status 2 */
 };
 

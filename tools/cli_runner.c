@@ -39,6 +39,8 @@ struct file_ctx {
     struct cli_dedup *dedup;   /* NULL without --dedup */
     uint64_t delivered;        /* events the parser gave, before --dedup */
     struct cli_detect_worker *detect; /* NULL without rules */
+    int count;                 /* count each event: only stats prints the
+                                  counters */
 };
 
 static int on_event(const kvst_event *ev, void *payload)
@@ -50,7 +52,8 @@ static int on_event(const kvst_event *ev, void *payload)
         fc->stats->duplicates++;
         return 0;
     }
-    cli_stats_add_event(fc->stats, ev);
+    if (fc->count)
+        cli_stats_add_event(fc->stats, ev);
     cli_format_event(&fc->out, ev);
     if (fc->detect != NULL)
         cli_detect_event(fc->detect, &fc->out, ev);
@@ -130,7 +133,8 @@ static int run_file(struct run *r, size_t index, char *chunk,
     struct file_ctx fc;
     uint64_t records_seen = 0, bytes_json = 0, bytes_in = 0, bytes_read = 0;
     uint64_t json = 0;
-    int fd, status = 0, exit_status = CLI_EXIT_OK;
+    int fd, status = 0, exit_status = CLI_EXIT_OK, streaming;
+    struct stat st;
 
     memset(&fc, 0, sizeof fc);
     fc.out.fmt = &r->fmt;
@@ -140,6 +144,7 @@ static int run_file(struct run *r, size_t index, char *chunk,
     fc.stats = stats;
     fc.dedup = opts->dedup ? &r->dedup : NULL;
     fc.detect = detect;
+    fc.count = opts->command == CLI_CMD_STATS;
     stats->files++;
 
     parser_options(opts, &po);
@@ -152,6 +157,9 @@ static int run_file(struct run *r, size_t index, char *chunk,
         stats->input_errors++;
         return CLI_EXIT_INPUT;
     }
+    /* A pipe or terminal may be a stream whose lines are wanted as they
+     * come; a regular file is read to its end without waiting. */
+    streaming = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode);
     status = kvst_parser_new(&po, &p);
     if (status != 0) {
         report_parser_error(&fc.out, NULL, status);
@@ -181,8 +189,13 @@ static int run_file(struct run *r, size_t index, char *chunk,
                              records - records_seen);
             records_seen = records;
             bytes_json = json;
-            /* Lines appear as their input arrives (tail -f | kvstrail). */
-            cli_sink_flush(fc.out.sink);
+            /* Lines appear as their input arrives (tail -f | kvstrail);
+             * from a regular file they go out in blocks of 64 KiB
+             * (cli_order.c), not one write per chunk read. */
+            if (streaming)
+                cli_sink_flush(fc.out.sink);
+            else
+                cli_sink_commit(fc.out.sink);
             if (status == 0 && cli_order_output_closed(&r->order))
                 break; /* `| head` has what it wanted: stop reading */
             if (status != 0) {

@@ -4,13 +4,15 @@
  * line starts kept behind it (at the ring's reach, one past); the excerpt
  * (60 bytes of the line before the caret: at, one under, one over; control
  * bytes); the one way to fail (sticky, the where hook, clear); resuming
- * at a known place.
+ * at a known place; the text helpers (a cut on a character boundary,
+ * ill-formed bytes as U+FFFD, excerpts of multi-byte characters).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "cursor.h"
+#include "utf8.h"
 
 static kvst_alloc alloc;
 
@@ -305,6 +307,126 @@ static void test_excerpt_writer(void)
     }
 }
 
+/* The text helpers every message, finding and excerpt goes through:
+ * well-formed UTF-8 whatever the input. A 2-, 3- and 4-byte character
+ * after two ASCII bytes, cut at every byte about it: at its start, inside
+ * it (each byte), at its end (at), one under and one over. */
+static const char *const wide[] = { "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80" };
+
+static int well_formed(const char *s, size_t len)
+{
+    int why;
+    return kvst__utf8_check((const unsigned char *)s, len, &why) == len;
+}
+
+static void test_text_cut(void)
+{
+    char s[16], out[16];
+    size_t w, k, max;
+
+    for (w = 0; w < 3; w++) {
+        size_t clen = strlen(wide[w]), len;
+        snprintf(s, sizeof s, "ab%scd", wide[w]);
+        len = strlen(s);
+        for (max = 0; max <= 2 + clen + 1; max++) {
+            /* up to the character: all of the bytes; inside it: before it */
+            size_t want = max <= 2 ? max : max < 2 + clen ? 2 : max;
+            size_t n = kvst__text_cut(s, len, max);
+            if (n != want)
+                fprintf(stderr, "cut %zu-byte character at %zu: %zu, expected %zu\n",
+                        clen, max, n, want);
+            CHECK_EQ(n, want);
+            CHECK(well_formed(s, n));
+            /* the same through a message buffer of max + 1 bytes (the NUL) */
+            n = kvst__text_printf(out, max + 1, "%s", s);
+            CHECK_EQ(n, want);
+            CHECK(memcmp(out, s, n) == 0 && out[n] == '\0');
+            CHECK(well_formed(out, n));
+            /* and quoted by precision, as the findings quote values */
+            n = kvst__text_printf(out, sizeof out, "%.*s", (int)kvst__text_cut(s, len, max), s);
+            CHECK_EQ(n, want);
+        }
+        /* text that stops inside the character (as vsnprintf cuts it):
+         * the part of it is dropped */
+        for (k = 1; k < clen; k++) {
+            size_t n = kvst__text_clean(out, sizeof out, s, 2 + k);
+            CHECK_EQ(n, 2);
+            CHECK_STR(out, "ab");
+        }
+    }
+    CHECK_EQ(kvst__text_cut("abc", 3, 10), 3);
+    CHECK_EQ(kvst__text_cut("", 0, 10), 0);
+}
+
+/* Ill-formed bytes (a lone continuation, F5..FF, an overlong form, an
+ * encoded surrogate, a lead without its continuation) become U+FFFD, one
+ * each, and what does not fit is cut before the replacement, never
+ * inside it. */
+static void test_text_clean(void)
+{
+    static const struct {
+        const char *in;
+        const char *want;
+    } cases[] = {
+        { "a\x80z", "a\xEF\xBF\xBDz" },
+        { "a\xF5z", "a\xEF\xBF\xBDz" },
+        { "a\xC0\xAFz", "a\xEF\xBF\xBD\xEF\xBF\xBDz" },
+        { "a\xED\xA0\x80z", "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz" },
+        { "a\xE2\x82z", "a\xEF\xBF\xBD\xEF\xBF\xBDz" },
+        { "a\xC3\xA9z", "a\xC3\xA9z" },
+    };
+    char out[32];
+    size_t i, cap;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = kvst__text_clean(out, sizeof out, cases[i].in, strlen(cases[i].in));
+        CHECK_STR(out, cases[i].want);
+        CHECK_EQ(n, strlen(cases[i].want));
+    }
+    /* "a" U+FFFD "z" in 1..6 bytes with the NUL: 'a' from 2, the
+     * replacement from 5 (one under: 4), 'z' from 6 */
+    for (cap = 1; cap <= 6; cap++) {
+        size_t n = kvst__text_clean(out, cap, "a\x80z", 3);
+        size_t want = cap < 2 ? 0 : cap < 5 ? 1 : cap < 6 ? 4 : 5;
+        CHECK_EQ(n, want);
+        CHECK(well_formed(out, n));
+    }
+    /* a formatted message quoting such bytes */
+    CHECK_EQ(kvst__text_printf(out, sizeof out, "value '%s'", "\xFF"), 11);
+    CHECK_STR(out, "value '\xEF\xBF\xBD'");
+}
+
+/* The excerpt: multi-byte characters kept whole, the caret under the
+ * character (a space for each one before it), ill-formed bytes as U+FFFD,
+ * the bound by whole characters. */
+static void test_excerpt_utf8(void)
+{
+    char out[16];
+    size_t n, w, cap;
+
+    n = kvst__excerpt(out, sizeof out, (const unsigned char *)"\xC3\xA9" "ab", 4, 3);
+    CHECK_STR(out, "\xC3\xA9" "ab\n  ^"); /* under 'b': two characters before it */
+    CHECK_EQ(n, 8);
+    n = kvst__excerpt(out, sizeof out, (const unsigned char *)"a\xE0z", 3, 1);
+    CHECK_STR(out, "a\xEF\xBF\xBDz\n ^");
+    CHECK_EQ(n, 8);
+    /* the bound falls at each byte of a 2-, 3- and 4-byte character after
+     * "abcdefgh" (caret at 0: line + "\n^" + NUL): the character is in
+     * whole or not at all */
+    for (w = 0; w < 3; w++) {
+        char line[16];
+        size_t clen = strlen(wide[w]);
+        snprintf(line, sizeof line, "abcdefgh%s", wide[w]);
+        for (cap = 11; cap <= 8 + clen + 4; cap++) {
+            size_t keep = cap >= 8 + clen + 3 ? 8 + clen : 8;
+            n = kvst__excerpt(out, cap, (const unsigned char *)line, strlen(line), 0);
+            CHECK_EQ(n, keep + 2);
+            CHECK(memcmp(out, line, keep) == 0 && out[keep] == '\n');
+            CHECK(well_formed(out, n));
+        }
+    }
+}
+
 /* JSON pointers: escapes, all-or-nothing at the bound, indexes, reading. */
 static void test_pointers(void)
 {
@@ -384,6 +506,9 @@ int main(void)
     test_skip_resume();
     test_mark_back();
     test_excerpt_writer();
+    test_text_cut();
+    test_text_clean();
+    test_excerpt_utf8();
     test_pointers();
     return check_done("cursor");
 }

@@ -123,6 +123,59 @@ static void check_empty_hour(const kvst_digest *d)
     CHECK_VIEW(d->previous_digest_signature, "0a1b2c3d4e5f");
 }
 
+/* A value quoted in a finding's message is cut at 80 bytes on a character
+ * boundary, so the message is well-formed UTF-8 (fuzz_digest's
+ * crash-digest-message-cut-in-character-*): a fingerprint of ASCII with a
+ * 2-, 3- or 4-byte character whose bytes fall at each place about the
+ * limit (ending one under it, at it, cut after each of its bytes, starting
+ * at it). */
+static void check_fingerprint_cut(const textbuf *start)
+{
+    static const char *const wide[] = { "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80" };
+    static const char fp[] = "31E8B5433410DFB61A9DC45CC65B22FF";
+    const char *nl = strchr(start->data, '\n');
+    const char *at = strstr(start->data, fp);
+    size_t w, p;
+
+    CHECK(nl != NULL && at != NULL && at < nl);
+    if (!nl || !at)
+        return;
+    for (w = 0; w < 3; w++) {
+        size_t clen = strlen(wide[w]);
+        for (p = 80 - clen - 1; p <= 80; p++) {
+            char value[100], want[200];
+            textbuf in = { 0, 0, 0 };
+            collected c;
+            size_t i, cut, found = 0;
+
+            memset(value, 'A', p);
+            memcpy(value + p, wide[w], clen);
+            memcpy(value + p + clen, "BBBBBBBB", 9);
+            cut = p + clen <= 80 ? 80 : p;
+            snprintf(want, sizeof want, "digestPublicKeyFingerprint is '%.*s', expected 32 hex digits",
+                     (int)cut, value);
+            textbuf_add(&in, start->data, (size_t)(at - start->data));
+            textbuf_add(&in, value, strlen(value));
+            textbuf_add(&in, at + strlen(fp), (size_t)(nl - at - strlen(fp)));
+            CHECK_EQ(parse(&in, KVST_FLAG_DIGESTS, &c), 0);
+            for (i = 0; c.n == 1 && i < c.ev[0]->finding_count; i++) {
+                const kvst_finding *f = c.ev[0]->findings[i];
+                if (f->code != KVST_F_DIGEST_FINGERPRINT)
+                    continue;
+                found++;
+                if (f->message.len != strlen(want) || memcmp(f->message.ptr, want, f->message.len) != 0) {
+                    fprintf(stderr, "%zu-byte character at %zu: message '%.*s'\n", clen, p,
+                            (int)f->message.len, f->message.ptr);
+                    check_failures++;
+                }
+            }
+            CHECK_EQ(found, 1);
+            release(&c);
+            free(in.data);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     char path[4096];
@@ -191,6 +244,8 @@ int main(int argc, char **argv)
         CHECK(kvst_event_digest(c.ev[i]) == NULL);
     release(&c);
     CHECK(kvst_event_digest(NULL) == NULL);
+
+    check_fingerprint_cut(&start);
 
     free(start.data);
     free(single.data);

@@ -483,6 +483,109 @@ static void test_key_prefilter(void)
     free(negated);
 }
 
+/* A regular expression's literal run is searched at its rarest byte (the
+ * 'u' of ':assumed-role/aws:') before PCRE2 runs: found after other
+ * u's, right at the subject's ends, one byte short of it or one byte
+ * different, the answers are PCRE2's. */
+static void test_regex_needle_anchor(void)
+{
+    char *text = rule("  sel:\n    userAgent|re: '.+:assumed-role/aws:.+'\n"
+                      "  condition: sel\n");
+    size_t errors;
+    kvst_sigma_ruleset *rs = build(NULL, text, &errors, NULL);
+    uint64_t evaluated;
+    CHECK_EQ(errors, 0);
+    CHECK_EQ(agent_matches(rs, "uuu:assumed-role/aws:y", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, "u:assumed-role/aws:x", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, "x:assumed-role/aws:assumed-role/aws:y", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, "x:assumed-role/aws:y", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, ":assumed-role/aws:y", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "x:assumed-role/aws:", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "x:assumed-role/aws", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "x:assumed-rolu/aws:y", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "x:assumed-role/awz:y", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "uuuuuuuuuuuuuuuuuuuuuuu", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "u", &evaluated), 0);
+    kvst_sigma_ruleset_free(rs);
+    free(text);
+    /* The run alone: at the subject's start, at its end, the whole of it. */
+    text = rule("  sel:\n    userAgent|re: ':assumed-role/aws:'\n  condition: sel\n");
+    rs = build(NULL, text, &errors, NULL);
+    CHECK_EQ(errors, 0);
+    CHECK_EQ(agent_matches(rs, ":assumed-role/aws:", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, "x:assumed-role/aws:", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, ":assumed-role/aws:x", &evaluated), 1);
+    CHECK_EQ(agent_matches(rs, ":assumed-role/aws", &evaluated), 0);
+    CHECK_EQ(agent_matches(rs, "assumed-role/aws:", &evaluated), 0);
+    kvst_sigma_ruleset_free(rs);
+    free(text);
+}
+
+/* One state over many (eventName, eventSource) pairs, twice: more pairs
+ * than the state keeps (its slots are reused), pairs whose bytes are
+ * longer than it keeps (name and source 120 bytes together, one under,
+ * one over), names that differ only in case: every event gets the
+ * prefilter's answer of its own pair. */
+static void test_pair_slots(void)
+{
+    char *text = rule("  sel:\n    eventSource: s3.amazonaws.com\n"
+                      "    eventName|startswith: 'Get'\n  condition: sel\n");
+    size_t errors, len = 0, cap = 1 << 20, i;
+    kvst_sigma_ruleset *rs = build(NULL, text, &errors, NULL);
+    kvst_parser_options po = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    kvst_sigma_state *st = NULL;
+    const kvst_event *ev;
+    struct counter c;
+    char *json = malloc(cap), name[160];
+    int round, total = 0, want = 0;
+    CHECK_EQ(errors, 0);
+    len += (size_t)snprintf(json + len, cap - len, "{\"Records\":[");
+    for (round = 0; round < 2; round++)
+        for (i = 0; i < 700; i++) {
+            const char *source = i % 3 == 0 ? "ec2.amazonaws.com" : "s3.amazonaws.com";
+            if (i < 600)
+                snprintf(name, sizeof name, "%s%zu", i % 2 ? "Get" : "gET", i);
+            else if (i < 606) {
+                /* 120 - 16 bytes of name beside s3's 16: 103, 104, 105. */
+                memset(name, 'e', sizeof name);
+                memcpy(name, i % 2 ? "Get" : "Put", 3);
+                name[103 + (i - 600) % 3] = '\0';
+            } else
+                snprintf(name, sizeof name, "Put%zu", i);
+            want += strcmp(source, "s3.amazonaws.com") == 0 &&
+                    (name[0] == 'G' || name[0] == 'g') &&
+                    (name[1] == 'E' || name[1] == 'e') &&
+                    (name[2] == 'T' || name[2] == 't');
+            len += (size_t)snprintf(json + len, cap - len,
+                                    "%s{\"eventVersion\":\"1.08\",\"eventTime\":"
+                                    "\"2024-05-01T10:00:00Z\",\"eventSource\":\"%s\","
+                                    "\"eventName\":\"%s\"}",
+                                    round || i ? "," : "", source, name);
+        }
+    len += (size_t)snprintf(json + len, cap - len, "]}");
+    CHECK(len < cap);
+    memset(&c, 0, sizeof c);
+    po.flags = KVST_FLAG_KEEP_RAW;
+    CHECK_EQ(kvst_parser_new(&po, &p), 0);
+    CHECK_EQ(kvst_sigma_state_new(rs, &st), 0);
+    CHECK_EQ(kvst_parser_feed(p, json, len), 0);
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    while (kvst_parser_next(p, &ev) == 1) {
+        int n = kvst_sigma_match(st, ev, on_match, &c);
+        CHECK(n >= 0);
+        total += n;
+    }
+    CHECK(want > 600);
+    CHECK_EQ(total, want);
+    CHECK_EQ(c.matches, want);
+    kvst_sigma_state_free(st);
+    kvst_parser_free(p);
+    kvst_sigma_ruleset_free(rs);
+    free(json);
+    free(text);
+}
+
 static void test_options_size(void)
 {
     struct {
@@ -555,6 +658,8 @@ int main(void)
     test_regex_bounded();
     test_raw_or_lookup_same();
     test_key_prefilter();
+    test_regex_needle_anchor();
+    test_pair_slots();
     test_options_size();
     test_threads_share_a_ruleset();
     return check_done("test_sigma");
