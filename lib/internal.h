@@ -368,6 +368,9 @@ int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx
 int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
                              size_t len, yajl_status *st);
 int kvst__yajl_guarded_complete(kvst_parser *p, yajl_handle h, yajl_status *st);
+/* yajl's error message (short form; free it with yajl_free_error), or
+ * NULL when memory ran out (p->jmp_code is then KVST_E_NOMEM). */
+unsigned char *kvst__yajl_guarded_error(kvst_parser *p, yajl_handle h);
 void kvst__yajl_release(kvst_parser *p, yajl_handle h);
 /* Free every yajl block of the parser, whatever yajl's state. */
 void kvst__yajl_free_all(kvst_parser *p);

@@ -131,15 +131,13 @@ static int probe_byte(const void *ctx, uint64_t at)
 static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const unsigned char *buf,
                        size_t cand, size_t len)
 {
-    unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
+    unsigned char *msg = kvst__yajl_guarded_error(p, h);
     size_t e = cand + pr->base + yajl_get_bytes_consumed(h), at, i, ls, n, lim, bad;
     uint64_t line = p->resync_line, line_start = p->resync_offset - (p->resync_column - 1);
     int lexical, why, code = KVST_E_SYNTAX;
 
-    if (!msg) {
-        p->jmp_code = KVST_E_NOMEM;
-        return -1;
-    }
+    if (!msg)
+        return -1; /* p->jmp_code says why */
     {
         /* the token after the last good one (and a separator after it) */
         probe_bytes pb;

@@ -430,7 +430,7 @@ static int held_byte(const void *ctx, uint64_t at)
 /* Translate a yajl error. yajl's offset is just past the offending byte. */
 static int yajl_failure(kvst_parser *p, int how)
 {
-    unsigned char *msg = yajl_get_error(p->yajl, 0, NULL, 0);
+    unsigned char *msg = kvst__yajl_guarded_error(p, p->yajl);
     size_t consumed = yajl_get_bytes_consumed(p->yajl);
     uint64_t off = p->cursor.chunk_base + consumed;
     int code = KVST_E_SYNTAX;

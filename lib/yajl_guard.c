@@ -136,6 +136,16 @@ int kvst__yajl_guarded_complete(kvst_parser *p, yajl_handle h, yajl_status *st)
     return 0;
 }
 
+unsigned char *kvst__yajl_guarded_error(kvst_parser *p, yajl_handle h)
+{
+    /* outside a guarded call: a refusal is an ordinary NULL (yajl_refuse) */
+    unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
+
+    if (!msg)
+        p->jmp_code = KVST_E_NOMEM;
+    return msg;
+}
+
 int kvst__yajl_guarded_alloc(kvst_parser *p, const yajl_callbacks *cb, void *ctx,
                             yajl_handle *out)
 {
