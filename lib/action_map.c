@@ -347,10 +347,14 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
     case KVST_TYPE_TIMESTAMP:
         if ((kind == KVST_JSON_INTEGER || kind == KVST_JSON_DOUBLE) &&
             v->text.ptr != NULL) {
-            /* epoch seconds, as the AWS JSON protocol writes them */
+            /* epoch seconds, as the AWS JSON protocol writes them; out of
+             * range when no int64 of milliseconds holds it (|ms| >= 2^63,
+             * or an overflow to infinity) */
+            double ms;
             v->d = strtod(v->text.ptr, NULL);
-            v->i = (int64_t)(v->d * 1000.0);
-            ok = 1;
+            ms = v->d * 1000.0;
+            ok = ms >= -9223372036854775808.0 && ms < 9223372036854775808.0;
+            v->i = ok ? (int64_t)ms : 0;
         } else if (kind == KVST_JSON_STRING) {
             ok = kvst_validate_timestamp(v->text.ptr, v->text.len, &v->i) == 0 ||
                  parse_java_time(v->text.ptr, v->text.len, &v->i);

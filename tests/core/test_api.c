@@ -1046,6 +1046,40 @@ static void test_free_form_values(void)
     kvst_parser_free(p);
 }
 
+/* A timestamp written as epoch seconds holds when an int64 of milliseconds
+ * does (|ms| < 2^63, and -2^63 itself); past it, or overflowing to
+ * infinity, it is out of range for its type: a finding at its pointer, and
+ * no undefined conversion (found by fuzz_parser under UBSan, 1.76e86). */
+static void test_timestamp_range(void)
+{
+    static const struct {
+        const char *number;
+        int ok;
+    } cases[] = {
+        {"1.527267986E9", 1},
+        {"9223372036854774", 1},     /* 2^63 ms less 1808: under */
+        {"9223372036854776", 0},     /* over 2^63 ms */
+        {"-9223372036854776", 1},    /* rounds to -2^63 ms: at, held */
+        {"-9223372036854778", 0},    /* under -2^63 ms */
+        {"1e400", 0},                /* infinity */
+        {"-1e400", 0},
+        {"1.76e86", 0},
+        {"0", 1},
+    };
+    char in[512], line[8192];
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(in, sizeof in,
+                 "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+                 "\"responseElements\":{\"streamInfo\":{\"streamName\":\"s\",\"creationTime\":%s}}}",
+                 cases[i].number);
+        CHECK(one_line(in, line, sizeof line, NULL));
+        CHECK_EQ(strstr(line, "\"pointer\":\"/responseElements/streamInfo/creationTime\"") == NULL,
+                 cases[i].ok);
+    }
+}
+
 int main(void)
 {
     test_version_and_status();
@@ -1062,5 +1096,6 @@ int main(void)
     test_type_rule();
     test_type_rule_1_1();
     test_free_form_values();
+    test_timestamp_range();
     return check_done("test_api");
 }
