@@ -107,33 +107,32 @@ static void y_free(void *ctx, void *ptr)
     kvst__free(&p->alloc, b);
 }
 
-/* yajl_parse with the longjmp landing pad of the allocator hooks; 1 when
- * an allocation was refused (p->jmp_code says why). Kept apart so that no
+/* yajl_parse of [buf, buf + n), or yajl_complete_parse when complete,
+ * with the longjmp landing pad of the allocator hooks; 1 when an
+ * allocation was refused (p->jmp_code says why). Kept apart so that no
  * local of the caller lives across setjmp. */
-int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
-                            size_t n, yajl_status *st)
+static int guarded_run(kvst_parser *p, yajl_handle h, const unsigned char *buf, size_t n,
+                       int complete, yajl_status *st)
 {
     p->in_yajl = 1;
     if (setjmp(p->yajl_jmp)) {
         p->in_yajl = 0;
         return 1;
     }
-    *st = yajl_parse(h, buf, n);
+    *st = complete ? yajl_complete_parse(h) : yajl_parse(h, buf, n);
     p->in_yajl = 0;
     return 0;
 }
 
-/* yajl_complete_parse the same way. */
+int kvst__yajl_guarded_parse(kvst_parser *p, yajl_handle h, const unsigned char *buf,
+                            size_t n, yajl_status *st)
+{
+    return guarded_run(p, h, buf, n, 0, st);
+}
+
 int kvst__yajl_guarded_complete(kvst_parser *p, yajl_handle h, yajl_status *st)
 {
-    p->in_yajl = 1;
-    if (setjmp(p->yajl_jmp)) {
-        p->in_yajl = 0;
-        return 1;
-    }
-    *st = yajl_complete_parse(h);
-    p->in_yajl = 0;
-    return 0;
+    return guarded_run(p, h, NULL, 0, 1, st);
 }
 
 unsigned char *kvst__yajl_guarded_error(kvst_parser *p, yajl_handle h)
@@ -237,21 +236,25 @@ int kvst__yajl_arena_open(kvst_yajl_arena *ya, kvst_arena *ar, const yajl_callba
     return ya->h ? 0 : 1;
 }
 
-int kvst__yajl_arena_parse(kvst_yajl_arena *ya, const unsigned char *buf, size_t len,
-                           yajl_status *st)
+/* The same for a handle on an arena (no list: the arena holds it all). */
+static int arena_run(kvst_yajl_arena *ya, const unsigned char *buf, size_t len, int complete,
+                     yajl_status *st)
 {
     if (setjmp(ya->jmp))
         return 1;
-    *st = yajl_parse(ya->h, buf, len);
+    *st = complete ? yajl_complete_parse(ya->h) : yajl_parse(ya->h, buf, len);
     return 0;
+}
+
+int kvst__yajl_arena_parse(kvst_yajl_arena *ya, const unsigned char *buf, size_t len,
+                           yajl_status *st)
+{
+    return arena_run(ya, buf, len, 0, st);
 }
 
 int kvst__yajl_arena_complete(kvst_yajl_arena *ya, yajl_status *st)
 {
-    if (setjmp(ya->jmp))
-        return 1;
-    *st = yajl_complete_parse(ya->h);
-    return 0;
+    return arena_run(ya, NULL, 0, 1, st);
 }
 
 void kvst__yajl_arena_refuse(kvst_yajl_arena *ya)
