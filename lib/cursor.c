@@ -88,29 +88,6 @@ void kvst__cursor_position(kvst_cursor *c, uint64_t off, uint64_t *line, uint64_
     *col = off - start + 1;
 }
 
-void kvst__cursor_mark_at(kvst_cursor *c, uint64_t off, kvst_cursor_mark *m)
-{
-    uint64_t line, col;
-
-    kvst__cursor_position(c, off, &line, &col);
-    m->off = off;
-    m->line = line;
-    m->line_start = off - (col - 1);
-}
-
-void kvst__cursor_back_to(kvst_cursor *c, const kvst_cursor_mark *m)
-{
-    if (c->off <= m->off)
-        return;
-    c->off = m->off;
-    if (c->line != m->line) { /* lines were passed since: forget them */
-        c->line = m->line;
-        c->line_start = m->line_start;
-        c->line_ring[0] = m->line_start;
-        c->line_ring_n = 1;
-    }
-}
-
 int kvst__cursor_byte(const kvst_cursor *c, uint64_t off)
 {
     if (off >= c->chunk_base) {

@@ -145,18 +145,6 @@ int kvst__cursor_hold_extend(kvst_cursor *c, const kvst_alloc *a, uint64_t upto)
 /* Line and column of an absolute offset at or before the chunk's end
  * (the cursor moves forward to it). */
 void kvst__cursor_position(kvst_cursor *c, uint64_t off, uint64_t *line, uint64_t *col);
-/* A place of the line cursor to come back to: the fast lexer marks a
- * record's start, and when it gives the record up to yajl it goes back
- * there, for the record may span more lines than the ring keeps (and its
- * start may lie before the history). */
-typedef struct kvst_cursor_mark {
-    uint64_t off, line, line_start;
-} kvst_cursor_mark;
-/* Move the line cursor forward to off (as kvst__cursor_position) and mark it. */
-void kvst__cursor_mark_at(kvst_cursor *c, uint64_t off, kvst_cursor_mark *m);
-/* Back to a mark made in the chunk at hand: lines past it are forgotten;
- * the ring keeps the mark's line start. */
-void kvst__cursor_back_to(kvst_cursor *c, const kvst_cursor_mark *m);
 /* The byte at absolute offset off (-1: not at hand). */
 int kvst__cursor_byte(const kvst_cursor *c, uint64_t off);
 /* The chunk is parsed: move the line cursor past it, keep its last bytes

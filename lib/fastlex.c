@@ -1,15 +1,49 @@
 /*
  * Stage 2a: the fast lexer. Between the gzip stage and yajl, it lexes the
  * records of a {"Records":[...]} array, of a top-level array of events
- * and of a stream of events itself when they are plain -- whole in the
- * bytes at hand, no \u escape -- and reports their tokens to the record
- * builder through the same callbacks yajl calls, with the same positions.
- * Everything else goes to yajl (tokenizer.c): the bytes before the first
- * record, a record cut by the end of the caller's feed or that the fast
- * lexer does not take, the containers' ends, and input of any other
- * shape. yajl stays the judge of what is JSON: the fast lexer accepts
- * only a subset of what yajl accepts, and gives up on anything else
- * before a record is delivered, undoing what it reported of it.
+ * and of a stream of events itself when they are plain, and reports their
+ * tokens to the record builder through the same callbacks yajl calls,
+ * with the same positions. Everything else goes to yajl (tokenizer.c):
+ * the bytes before the first record, a record cut by the end of the
+ * caller's feed or that the fast lexer does not take, the containers'
+ * ends, and input of any other shape. yajl stays the judge of what is
+ * JSON: the fast lexer takes only a subset of what yajl accepts.
+ *
+ * The contract (as zlib's inflate_fast), per record:
+ *
+ * Entry conditions. lex_record() is called at a record's '{' only when
+ * the builder stands between records (records_boundary: no record open,
+ * no error, not resynchronising) at the level of their container, and
+ * the fast lexer has the floor (fl_mode FL_READY, FL_AFTER or FL_STREAM).
+ *
+ * Pass 1, check_record(), reports nothing. It takes the record only when
+ *   - it is whole in the bytes at hand (else LEX_MORE: the start of a
+ *     record cut by a piece's end is held, see below);
+ *   - it is JSON by yajl's grammar, with no \u escape (yajl decodes some
+ *     wrongly, and the builder reads them again from the bytes), no
+ *     control byte in a string, and well-formed UTF-8 (RFC 3629, utf8.h);
+ *   - it nests at most FL_MAX_DEPTH deep, and no deeper than the
+ *     builder's max_depth allows from the depth of its container;
+ *   - it is at most max_record_bytes long (and under 2^30), and each
+ *     string, key and number within max_string_bytes (raw, for a string
+ *     with escapes: decoded it is no longer);
+ *   - in a stream of events, its top-level "Records" key is not followed
+ *     by an array (the builder would make the object a log file);
+ *   - the room its tokens and the decoding of its escapes take could be
+ *     had (a failed allocation here leaves the record to yajl).
+ * Else LEX_BAIL: yajl gets the record from its '{', untouched, as if the
+ * fast lexer were off. Pass 1 writes the record's tokens to p->fl_tok.
+ *
+ * Pass 2, emit_record(), reports those tokens; it checks no bytes and
+ * has no way to give up. Exit conditions: LEX_OK, the record was
+ * delivered whole and the builder stands between records again; or
+ * LEX_FATAL, a callback refused -- only for a failed allocation in the
+ * builder or a failure of the record's delivery (the sink: the caller's
+ * callback, pull mode's queue) -- and p->cursor.status holds the error at
+ * the offset yajl's count of bytes would have given it (the end of the
+ * token), which stands: the parser stops there, as with yajl. Nothing is
+ * ever undone: the builder keeps no savepoint and the line cursor never
+ * goes back.
  *
  * Keeping yajl in step. yajl is handed its share of the bytes in pieces
  * that end between tokens, which it handles as it would any split of the
@@ -28,13 +62,14 @@
  * same as for any split of the input.
  *
  * Pieces of a feed. The gzip stage hands one feed's inflated bytes on in
- * pieces; the start of a record a piece's end cuts is held and lexed
- * joined with the next piece. kvst__lex_flush() ends the feed: what is
- * still held goes on as above, so an error is reported by the feed that
- * brings it, whatever the fast lexer does.
+ * pieces; the start of a record a piece's end cuts (pass 1 says LEX_MORE)
+ * is held and checked again joined with the next piece. kvst__lex_flush()
+ * ends the feed: what is still held goes to yajl, so an error is reported
+ * by the feed that brings it, whatever the fast lexer does.
  */
 #include <string.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -70,6 +105,9 @@ void kvst__lex_free(kvst_parser *p)
 {
     kvst__buf_free(&p->fl_text, &p->alloc);
     kvst__buf_free(&p->fl_hold, &p->alloc);
+    kvst__free(&p->alloc, p->fl_tok);
+    p->fl_tok = NULL;
+    p->fl_tok_cap = 0;
 }
 
 /* The first byte of [s, end) that ends a string's plain run, or end: the
@@ -95,71 +133,73 @@ static inline const unsigned char *skip_ws(const unsigned char *s, const unsigne
     return s;
 }
 
+/* White space, with one comparison for the bytes that are not (most
+ * that follow a token in the records as CloudTrail writes them). */
+static KVST_INLINE int space(unsigned char c)
+{
+    return c <= ' ' && kvst__json_space(c);
+}
+
 static inline int is_digit(unsigned char c)
 {
     return c >= '0' && c <= '9';
 }
 
-/* The text of the string whose opening quote is at *ps: a pointer into the
- * input when it has no escape, else decoded into p->fl_text. *ps moves past
- * the closing quote, and p->cursor.span_at with it. */
-static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned char *b,
-                       const unsigned char *e, const unsigned char *end,
-                       const unsigned char **text, size_t *len);
+/*
+ * The first pass: check_record() reads a record and reports nothing. It
+ * writes the record's tokens to p->fl_tok, two words each: where the
+ * token starts (from the record's '{') and, for a string, the length of
+ * its bytes between the quotes with FT_KEY and FT_ESC; for a number, its
+ * length; 0 for the rest. The token's first byte says its kind.
+ */
+#define FT_KEY 0x80000000u /* a string that is a key */
+#define FT_ESC 0x40000000u /* a string with escapes (decoded in pass 2) */
+#define FT_LEN 0x3fffffffu
 
-static KVST_INLINE int lex_string(kvst_parser *p, const unsigned char **ps,
-                                  const unsigned char *end, const unsigned char **text,
-                                  size_t *len)
+/* Room for more tokens: 0, or 1 when an allocation failed. */
+static KVST_NOINLINE int tok_grow(kvst_parser *p)
 {
-    const unsigned char *b = *ps + 1, *e = str_run(p, b, end);
+    size_t cap = p->fl_tok_cap ? p->fl_tok_cap * 2 : 256;
+    uint32_t *t;
 
-    if (KVST_UNLIKELY(e >= end))
-        return LEX_MORE;
-    if (KVST_LIKELY(*e == '"')) {
-        if ((uint64_t)(e - b) > p->opts.max_string_bytes)
-            return LEX_BAIL; /* yajl says so (it buffers no plain string either) */
-        *text = b;
-        *len = (size_t)(e - b);
-        *ps = e + 1;
-        return LEX_OK;
-    }
-    return lex_escaped(p, ps, b, e, end, text, len);
+    if (cap > SIZE_MAX / (2 * sizeof *t))
+        return 1;
+    t = (uint32_t *)kvst__realloc(&p->alloc, p->fl_tok, cap * 2 * sizeof *t);
+    if (!t)
+        return 1;
+    p->fl_tok = t;
+    p->fl_tok_cap = cap;
+    return 0;
 }
 
-/* The rest of lex_string, for a string whose plain run stops at e before
- * its closing quote: escapes, UTF-8, or a byte yajl rejects. */
-static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned char *b,
-                       const unsigned char *e, const unsigned char *end,
-                       const unsigned char **text, size_t *len)
+/* The string whose opening quote is at *ps, to the first byte its plain
+ * run stops at, e (not its closing quote): escapes, UTF-8, or a byte yajl
+ * rejects. Simple escapes are taken (pass 2 decodes them as yajl does);
+ * UTF-8 is checked by the tokenizer's rule (RFC 3629, utf8.h). A \u
+ * escape, an ill-formed sequence or a control byte is left to yajl, which
+ * reports it where it starts. LEX_OK: *ps past the closing quote, *raw
+ * the bytes between the quotes. */
+static int check_escaped(const kvst_parser *p, const unsigned char **ps, const unsigned char *e,
+                         const unsigned char *end, size_t smax, uint32_t *raw)
 {
-    static const char decoded[] = "\"\\/\b\f\n\r\t";
-    static const char escapes[] = "\"\\/bfnrt";
-    const unsigned char *run = b; /* start of the bytes not yet copied */
-    int escaped = 0;
+    uint32_t escaped = 0;
 
-    /* Simple escapes are decoded as yajl decodes them, and UTF-8 is
-     * checked by the tokenizer's rule (RFC 3629, utf8.h): an ill-formed
-     * sequence is left to yajl's side, which reports it where it starts;
-     * so are \u escapes and control bytes. */
-    p->fl_text.len = 0;
     for (;;) {
-        if ((uint64_t)(e - *ps) > p->opts.max_string_bytes)
-            return LEX_BAIL; /* yajl refuses it, holding less */
+        if ((size_t)(e - *ps) - 1 > smax)
+            return LEX_BAIL; /* raw, past the limit (decoded it may not be: yajl's) */
         if (*e == '"')
             break;
         if (*e == '\\') {
-            const char *esc;
             if (e + 1 >= end)
                 return LEX_MORE;
-            esc = e[1] ? strchr(escapes, e[1]) : NULL;
-            if (!esc)
-                return LEX_BAIL;
-            if (kvst__buf_append(&p->fl_text, &p->alloc, run, (size_t)(e - run)) ||
-                kvst__buf_append(&p->fl_text, &p->alloc, &decoded[esc - escapes], 1))
-                return LEX_BAIL; /* yajl tries again, and says out of memory */
-            escaped = 1;
+            switch (e[1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                break;
+            default:
+                return LEX_BAIL; /* \u, or not an escape */
+            }
+            escaped = FT_ESC;
             e += 2;
-            run = e;
         } else if (*e >= 0x80) {
             uint32_t cp;
             int why;
@@ -174,27 +214,32 @@ static int lex_escaped(kvst_parser *p, const unsigned char **ps, const unsigned 
         if (e >= end)
             return LEX_MORE;
     }
-    if (!escaped) { /* UTF-8 only: yajl too hands over the input's bytes */
-        *text = b;
-        *len = (size_t)(e - b);
+    *raw = (uint32_t)(e - *ps - 1) | escaped;
+    *ps = e + 1;
+    return LEX_OK;
+}
+
+static KVST_INLINE int check_string(const kvst_parser *p, const unsigned char **ps,
+                                    const unsigned char *end, size_t smax, uint32_t *raw)
+{
+    const unsigned char *b = *ps + 1, *e = str_run(p, b, end);
+
+    if (KVST_UNLIKELY(e >= end))
+        return LEX_MORE;
+    if (KVST_LIKELY(*e == '"')) {
+        if ((size_t)(e - b) > smax)
+            return LEX_BAIL; /* yajl says so (it buffers no plain string either) */
+        *raw = (uint32_t)(e - b);
         *ps = e + 1;
         return LEX_OK;
     }
-    if (kvst__buf_append(&p->fl_text, &p->alloc, run, (size_t)(e - run)) ||
-        kvst__buf_reserve(&p->fl_text, &p->alloc, 1))
-        return LEX_BAIL;
-    p->fl_text.data[p->fl_text.len] = '\0';
-    *text = p->fl_text.data;
-    *len = p->fl_text.len;
-    *ps = e + 1;
-    kvst__cursor_span_to(&p->cursor, p->cursor.chunk_base + (uint64_t)(*ps - p->cursor.chunk));
-    return LEX_OK;
+    return check_escaped(p, ps, e, end, smax, raw);
 }
 
 /* The literal lit (n bytes) at *ps: LEX_OK and *ps past it, LEX_MORE when
  * fewer than n bytes are left, else LEX_BAIL. */
-static KVST_INLINE int lex_literal(const unsigned char **ps, const unsigned char *end,
-                                   const char *lit, size_t n)
+static KVST_INLINE int check_literal(const unsigned char **ps, const unsigned char *end,
+                                     const char *lit, size_t n)
 {
     if ((size_t)(end - *ps) < n)
         return LEX_MORE;
@@ -205,7 +250,7 @@ static KVST_INLINE int lex_literal(const unsigned char **ps, const unsigned char
 }
 
 /* A number as JSON writes it; yajl checks the same grammar. */
-static int lex_number(const unsigned char **ps, const unsigned char *end)
+static int check_number(const unsigned char **ps, const unsigned char *end)
 {
     const unsigned char *s = *ps;
 
@@ -245,145 +290,164 @@ static int lex_number(const unsigned char **ps, const unsigned char *end)
     return LEX_OK;
 }
 
-/* Where a record began: the builder's savepoint and the line cursor's
- * mark at its '{'. */
-typedef struct fl_saved {
-    kvst_builder_save builder;
-    kvst_cursor_mark at;
-} fl_saved;
-
-/* Undo what was reported of a record the fast lexer gives up on: yajl
- * reports it again from its start. */
-static void lex_undo(kvst_parser *p, const fl_saved *sv)
-{
-    kvst__builder_rollback(p, &sv->builder);
-    kvst__cursor_back_to(&p->cursor, &sv->at);
-    if (p->cursor.status)
-        kvst__cursor_clear(&p->cursor); /* a limit or a failed allocation: yajl meets it again */
-}
-
-#define FL_AT(ptr) kvst__cursor_span_to(&p->cursor, p->cursor.chunk_base + (uint64_t)((ptr) - p->cursor.chunk))
-
 /*
- * Lex the record whose '{' is at s and report its tokens. LEX_OK: it was
- * delivered and *out is just past it. LEX_FATAL: delivering it failed
- * (p->cursor.status). Else nothing of it stays reported.
+ * Pass 1: may the fast lexer take the record whose '{' is at s0? LEX_OK:
+ * it is whole in [s0, end), *out is just past it and p->fl_tok holds its
+ * *ntok tokens; no callback of the builder can refuse them but for a
+ * failed allocation or the delivery of the record (see the header).
+ * LEX_MORE: it may be, once the bytes after end come. LEX_BAIL: yajl
+ * takes it. Nothing is reported to the builder either way.
  */
-static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned char *end,
-                      const unsigned char **out)
+static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
+                        int stream, const unsigned char **out, size_t *ntok)
 {
-    const yajl_callbacks *cb = &kvst__builder_callbacks;
-    fl_saved sv;
+    const unsigned char *s = s0, *lim = end, *key = NULL;
     uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
+    uint64_t maxd = FL_MAX_DEPTH, room = p->opts.max_record_bytes;
     unsigned d = 0;
-    const unsigned char *text;
-    size_t len;
+    uint32_t *t = p->fl_tok, *tend = t ? t + 2 * p->fl_tok_cap : NULL, raw = 0;
+    size_t longest = 0, smax = FT_LEN;
     int r = LEX_BAIL;
 
-    kvst__builder_save(p, &sv.builder);
-    kvst__cursor_mark_at(&p->cursor, p->cursor.chunk_base + (uint64_t)(s - p->cursor.chunk), &sv.at);
+    /* the builder's limits that the bytes tell: its depth, and the
+     * record's length (the record must end within lim) */
+    if (p->opts.max_depth < (uint64_t)p->depth + maxd)
+        maxd = p->opts.max_depth > p->depth ? p->opts.max_depth - p->depth : 0;
+    if (room > FT_LEN)
+        room = FT_LEN;
+    if (p->opts.max_string_bytes < smax)
+        smax = (size_t)p->opts.max_string_bytes;
+    if ((uint64_t)(end - s0) > room)
+        lim = s0 + room;
+
+#define FT_PUT(ptr, len)                                                                   \
+    do {                                                                                   \
+        if (KVST_UNLIKELY(t == tend)) {                                                    \
+            size_t used_ = p->fl_tok ? (size_t)(t - p->fl_tok) : 0;                        \
+            if (tok_grow(p))                                                               \
+                goto bail; /* yajl takes it, and meets the failure if it is one */        \
+            t = p->fl_tok + used_;                                                         \
+            tend = p->fl_tok + 2 * p->fl_tok_cap;                                          \
+        }                                                                                  \
+        t[0] = (uint32_t)((ptr) - s0);                                                     \
+        t[1] = (uint32_t)(len);                                                            \
+        t += 2;                                                                            \
+    } while (0)
+
     goto open_object;
 
 value:
-    if (KVST_UNLIKELY(s >= end))
+    if (KVST_UNLIKELY(s >= lim))
         goto more;
+    if (KVST_UNLIKELY(key != NULL)) { /* {"Records":[: a log file, not an
+                                        * event (the builder would give the
+                                        * record up): yajl's */
+        if (*s == '[')
+            goto bail;
+        key = NULL;
+    }
     switch (*s) {
-    case '"':
-        r = lex_string(p, &s, end, &text, &len);
+    case '"': {
+        const unsigned char *b = s;
+        r = check_string(p, &s, lim, smax, &raw);
         if (r != LEX_OK)
             goto give_up;
-        if (!cb->yajl_string(p, text, len))
-            goto failed;
+        if (KVST_UNLIKELY(raw & FT_ESC) && (raw & FT_LEN) > longest)
+            longest = raw & FT_LEN;
+        FT_PUT(b, raw);
         goto after_value;
+    }
     case '{':
     open_object:
-        if (d >= FL_MAX_DEPTH)
+        if (d >= maxd)
             goto bail;
-        FL_AT(++s);
-        if (!cb->yajl_start_map(p))
-            goto failed;
+        FT_PUT(s, 0);
+        s++;
         arrays &= ~((uint64_t)1 << d);
         d++;
-        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
-            s = skip_ws(s, end);
-        if (s < end && *s == '}')
+        if (s < lim && KVST_UNLIKELY(space(*s)))
+            s = skip_ws(s, lim);
+        if (s < lim && *s == '}')
             goto close;
         goto key;
     case '[':
-        if (d >= FL_MAX_DEPTH)
+        if (d >= maxd)
             goto bail;
-        FL_AT(++s);
-        if (!cb->yajl_start_array(p) || !p->rec_active)
-            goto failed; /* (no longer a record: the object is a log file) */
+        FT_PUT(s, 0);
+        s++;
         arrays |= (uint64_t)1 << d;
         d++;
-        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
-            s = skip_ws(s, end);
-        if (s < end && *s == ']')
+        if (s < lim && KVST_UNLIKELY(space(*s)))
+            s = skip_ws(s, lim);
+        if (s < lim && *s == ']')
             goto close;
         goto value;
     case 't':
     case 'f': {
-        int b = *s == 't';
-        r = b ? lex_literal(&s, end, "true", 4) : lex_literal(&s, end, "false", 5);
+        const unsigned char *b = s;
+        r = *s == 't' ? check_literal(&s, lim, "true", 4) : check_literal(&s, lim, "false", 5);
         if (r != LEX_OK)
             goto give_up;
-        FL_AT(s);
-        if (!cb->yajl_boolean(p, b))
-            goto failed;
+        FT_PUT(b, 0);
         goto after_value;
     }
-    case 'n':
-        r = lex_literal(&s, end, "null", 4);
+    case 'n': {
+        const unsigned char *b = s;
+        r = check_literal(&s, lim, "null", 4);
         if (r != LEX_OK)
             goto give_up;
-        FL_AT(s);
-        if (!cb->yajl_null(p))
-            goto failed;
+        FT_PUT(b, 0);
         goto after_value;
+    }
     default: {
-        const unsigned char *n = s;
-        r = lex_number(&s, end);
+        const unsigned char *b = s;
+        r = check_number(&s, lim);
         if (r != LEX_OK)
             goto give_up;
-        if ((uint64_t)(s - n) > p->opts.max_string_bytes)
+        if ((size_t)(s - b) > smax)
             goto bail;
-        if (!cb->yajl_number(p, (const char *)n, (size_t)(s - n)))
-            goto failed;
+        FT_PUT(b, s - b);
         goto after_value;
     }
     }
 
 key:
-    if (KVST_UNLIKELY(s >= end))
+    if (KVST_UNLIKELY(s >= lim))
         goto more;
     if (*s != '"')
         goto bail;
-    r = lex_string(p, &s, end, &text, &len);
-    if (r != LEX_OK)
-        goto give_up;
-    if (!cb->yajl_map_key(p, text, len))
-        goto failed;
-    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
-        s = skip_ws(s, end);
-    if (KVST_UNLIKELY(s >= end))
+    {
+        const unsigned char *b = s;
+        r = check_string(p, &s, lim, smax, &raw);
+        if (r != LEX_OK)
+            goto give_up;
+        if (KVST_UNLIKELY(raw & FT_ESC) && (raw & FT_LEN) > longest)
+            longest = raw & FT_LEN;
+        FT_PUT(b, raw | FT_KEY);
+        /* a top-level event's "Records" key (escapes cannot spell it) */
+        if (KVST_UNLIKELY(stream) && d == 1 && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
+            key = b;
+    }
+    if (s < lim && KVST_UNLIKELY(space(*s)))
+        s = skip_ws(s, lim);
+    if (KVST_UNLIKELY(s >= lim))
         goto more;
     if (*s != ':')
         goto bail;
     s++;
-    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
-        s = skip_ws(s, end);
+    if (s < lim && KVST_UNLIKELY(space(*s)))
+        s = skip_ws(s, lim);
     goto value;
 
 after_value:
-    if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
-        s = skip_ws(s, end);
-    if (KVST_UNLIKELY(s >= end))
+    if (s < lim && KVST_UNLIKELY(space(*s)))
+        s = skip_ws(s, lim);
+    if (KVST_UNLIKELY(s >= lim))
         goto more;
     if (*s == ',') {
         s++;
-        if (s < end && KVST_UNLIKELY(kvst__json_space(*s)))
-            s = skip_ws(s, end);
+        if (s < lim && KVST_UNLIKELY(space(*s)))
+            s = skip_ws(s, lim);
         if (arrays >> (d - 1) & 1)
             goto value;
         goto key;
@@ -391,29 +455,155 @@ after_value:
     if (*s != ((arrays >> (d - 1) & 1) ? ']' : '}'))
         goto bail;
 close:
-    FL_AT(++s);
+    FT_PUT(s, 0);
+    s++;
     if (--d == 0) {
-        /* the record's end: the builder delivers it, for good */
-        if (!cb->yajl_end_map(p))
-            return LEX_FATAL;
+        /* whole: the longest escaped string's room is made now, so that
+         * pass 2 needs none */
+        p->fl_text.len = 0;
+        if (longest && kvst__buf_reserve(&p->fl_text, &p->alloc, longest + 1))
+            goto bail;
         *out = s;
+        *ntok = (size_t)(t - p->fl_tok) / 2;
         return LEX_OK;
     }
-    if (!((arrays >> d & 1) ? cb->yajl_end_array(p) : cb->yajl_end_map(p)))
-        goto failed;
     goto after_value;
+#undef FT_PUT
 
 more:
-    r = LEX_MORE;
-    goto give_up;
+    /* cut by the bytes at hand, or by the record limit (yajl's) */
+    return lim < end ? LEX_BAIL : LEX_MORE;
 bail:
-    r = LEX_BAIL;
-    goto give_up;
-failed:
-    r = LEX_BAIL;
+    return LEX_BAIL;
 give_up:
-    lex_undo(p, &sv);
+    if (r == LEX_MORE)
+        goto more;
     return r;
+}
+
+/* The text of a string with escapes, decoded into p->fl_text (pass 1 made
+ * it room): the escapes are simple ones, checked. */
+static size_t decode_simple(kvst_parser *p, const unsigned char *b, size_t raw)
+{
+    unsigned char *o = p->fl_text.data;
+    size_t i, k = 0;
+
+    for (i = 0; i < raw; i++) {
+        unsigned char c = b[i];
+        if (c == '\\') {
+            switch (b[++i]) {
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'n': c = '\n'; break;
+            case 'r': c = '\r'; break;
+            case 't': c = '\t'; break;
+            default: c = b[i]; break; /* '"', '\\', '/' */
+            }
+        }
+        o[k++] = c;
+    }
+    o[k] = '\0';
+    return k;
+}
+
+/*
+ * Pass 2: report the n tokens pass 1 found in the record at s0 to the
+ * builder. Each token but a plain string is reported at the offset just
+ * past it, as yajl's count of bytes says in its callbacks (the builder
+ * takes a plain string's end from its pointer, and would read its text
+ * again were the offset to say the same). LEX_OK: the record was
+ * delivered. LEX_FATAL: a callback refused (p->cursor.status says why: a
+ * failed allocation, or the delivery of the record failed); the error
+ * stands, at the offset yajl's would have.
+ */
+static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
+{
+    const yajl_callbacks *cb = &kvst__builder_callbacks;
+    const uint32_t *t = p->fl_tok, *te = p->fl_tok + 2 * n;
+    uint64_t base = p->cursor.chunk_base + (uint64_t)(s0 - p->cursor.chunk); /* the record's '{' */
+    int ok = 1;
+
+    for (; t < te; t += 2) {
+        const unsigned char *s = s0 + t[0];
+        uint32_t w = t[1];
+        switch (*s) {
+        case '{':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 1);
+            ok = cb->yajl_start_map(p);
+            break;
+        case '[':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 1);
+            ok = cb->yajl_start_array(p);
+            break;
+        case '}':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 1);
+            ok = cb->yajl_end_map(p);
+            break;
+        case ']':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 1);
+            ok = cb->yajl_end_array(p);
+            break;
+        case 't':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 4);
+            ok = cb->yajl_boolean(p, 1);
+            break;
+        case 'f':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 5);
+            ok = cb->yajl_boolean(p, 0);
+            break;
+        case 'n':
+            kvst__cursor_span_to(&p->cursor, base + t[0] + 4);
+            ok = cb->yajl_null(p);
+            break;
+        case '"': {
+            size_t len = w & FT_LEN;
+            const unsigned char *text = s + 1;
+            if (KVST_UNLIKELY(w & FT_ESC)) {
+                kvst__cursor_span_to(&p->cursor, base + t[0] + len + 2);
+                len = decode_simple(p, s + 1, len);
+                text = p->fl_text.data;
+            }
+            ok = (w & FT_KEY) ? cb->yajl_map_key(p, text, len) : cb->yajl_string(p, text, len);
+            break;
+        }
+        default:
+            kvst__cursor_span_to(&p->cursor, base + t[0] + w);
+            ok = cb->yajl_number(p, (const char *)s, w);
+            break;
+        }
+        if (KVST_UNLIKELY(!ok))
+            break;
+    }
+    if (ok)
+        return LEX_OK;
+    if (s0[t[0]] == '"' && !(t[1] & FT_ESC) && p->cursor.status == KVST_E_NOMEM) {
+        /* a plain string's: at its end, where yajl's count stands */
+        kvst__cursor_clear(&p->cursor);
+        kvst__cursor_fail_at(&p->cursor, KVST_E_NOMEM, base + t[0] + (t[1] & FT_LEN) + 2,
+                             "out of memory");
+    }
+    if (!p->cursor.status) /* every refusal sets the error; were one not to */
+        kvst__cursor_fail_at(&p->cursor, KVST_E_SYNTAX, kvst__cursor_offset(&p->cursor),
+                             "internal error: the fast lexer's record was refused");
+    return LEX_FATAL;
+}
+
+/*
+ * The record whose '{' is at s, in [s, end). LEX_OK: it was delivered
+ * and *out is just past it. LEX_FATAL: delivering it failed
+ * (p->cursor.status). LEX_MORE or LEX_BAIL: nothing of it was reported.
+ * stream: between top-level events (where a "Records" array makes the
+ * object a log file).
+ */
+static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned char *end,
+                      int stream, const unsigned char **out)
+{
+    size_t n;
+    int r = check_record(p, s, end, stream, out, &n);
+
+    if (r != LEX_OK)
+        return r;
+    return emit_record(p, s, n);
 }
 
 /* Where yajl stands between records: the depth of their container (2 in
@@ -557,7 +747,7 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
         }
         if (*s != '{')
             break;
-        r = lex_record(p, s, end, &e);
+        r = lex_record(p, s, end, from == FL_STREAM, &e);
         if (r != LEX_OK)
             break;
         nrec++;
@@ -705,7 +895,7 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
         return replay(p, buf, len, may_hold);
     }
     kvst__tok_span_begin(p, h->data, h->len);
-    r = lex_record(p, h->data, h->data + h->len, &e);
+    r = lex_record(p, h->data, h->data + h->len, from == FL_STREAM, &e);
     if (r == LEX_OK) {
         int to = from == FL_STREAM ? FL_STREAM : FL_AFTER;
         used = (size_t)(e - h->data); /* past the held bytes: the record

@@ -235,6 +235,8 @@ struct kvst_parser {
     int fl_standin;               /* yajl parses a stand-in: its null is no value */
     uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
     kvst_buf fl_text;             /* strings with escapes, decoded */
+    uint32_t *fl_tok;             /* the tokens of the record pass 1 took (two words each) */
+    size_t fl_tok_cap;            /* ... room for so many */
     kvst_buf fl_hold;             /* the start of a record cut by a piece's end */
     size_t fl_seg[FL_MAX_SEGS];   /* the pieces it came in (lengths) */
     size_t fl_nseg;
@@ -401,18 +403,6 @@ void kvst__builder_pointer(const kvst_parser *p, char *out, size_t cap);
 void kvst__builder_restart(kvst_parser *p);
 /* The open record is given up (recovery takes its bytes). */
 void kvst__builder_abandon(kvst_parser *p);
-/* A savepoint of what reporting a record changes in the builder outside
- * the record: the fast lexer takes one at a record's '{', and goes back
- * to it when it leaves the record to yajl. Only the builder writes its
- * state; this is its own undo. */
-typedef struct kvst_builder_save {
-    uint32_t depth, top_kind;
-    int top, saw_records_key;
-    uint64_t items, last_tok_end, top_values;
-} kvst_builder_save;
-void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv);
-/* Back to sv: the record reported since is forgotten, its record reset. */
-void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv);
 /* 1 for the keys that make an object an event. */
 int kvst__is_event_key(const unsigned char *k, size_t len);
 /* At finish: 1 when the input looked like CloudTrail before it ended. */

@@ -945,31 +945,6 @@ void kvst__builder_abandon(kvst_parser *p)
     p->rec_active = 0;
 }
 
-void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv)
-{
-    sv->depth = p->depth;
-    sv->items = p->levels[p->depth].items;
-    sv->last_tok_end = p->last_tok_end;
-    sv->top = p->top;
-    sv->top_kind = p->top_kind;
-    sv->top_values = p->top_values;
-    sv->saw_records_key = p->saw_records_key;
-}
-
-void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv)
-{
-    p->depth = sv->depth;
-    p->levels[sv->depth].items = sv->items;
-    p->last_tok_end = sv->last_tok_end;
-    p->top = sv->top;
-    p->top_kind = sv->top_kind;
-    p->top_values = sv->top_values;
-    p->saw_records_key = sv->saw_records_key;
-    p->rec_active = 0;
-    p->skip_depth = 0;
-    kvst__record_reset(p->cur);
-}
-
 int kvst__builder_in_cloudtrail(const kvst_parser *p)
 {
     if (p->not_ct)

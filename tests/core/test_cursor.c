@@ -217,60 +217,6 @@ static void test_skip_resume(void)
     kvst__cursor_free(&c, &alloc);
 }
 
-/* A mark and going back to it (the fast lexer's record it gives up on):
- * a record that starts 200 bytes into line 1 and spans more lines than the
- * ring keeps (one more, at the ring's reach, one under) is placed right
- * again after the cursor went back; a mark on the line at hand keeps it. */
-static void test_mark_back(void)
-{
-    static const unsigned lines[] = { KVST_CURSOR_LINES - 1, KVST_CURSOR_LINES,
-                                       KVST_CURSOR_LINES + 1, 40 };
-    char text[1024];
-    size_t i, k, n;
-
-    for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-        kvst_cursor c;
-        kvst_cursor_mark m;
-        uint64_t l = 0, col = 0;
-
-        memset(text, 'x', 200);
-        n = 200;
-        for (k = 0; k < lines[i]; k++) {
-            text[n++] = '\n';
-            text[n++] = 'y';
-        }
-        text[n] = '\0';
-        memset(&c, 0, sizeof c);
-        kvst__cursor_init(&c);
-        pass(&c, "z"); /* offset 0: the history holds it only */
-        at_hand(&c, text);
-        kvst__cursor_mark_at(&c, 150, &m);
-        CHECK(m.off == 150 && m.line == 1 && m.line_start == 0);
-        kvst__cursor_position(&c, 1 + n, &l, &col); /* the chunk's end */
-        CHECK_EQ(l, 1 + lines[i]);
-        kvst__cursor_back_to(&c, &m);
-        check_pos(&c, 150, 1, 151);
-        check_pos(&c, 201, 1, 202); /* the first newline */
-        check_pos(&c, n, 1 + lines[i], 1); /* the last y */
-    }
-    {
-        kvst_cursor c;
-        kvst_cursor_mark m;
-
-        memset(&c, 0, sizeof c);
-        kvst__cursor_init(&c);
-        at_hand(&c, "ab\ncdefgh");
-        kvst__cursor_mark_at(&c, 4, &m);
-        CHECK(m.line == 2 && m.line_start == 3);
-        check_pos(&c, 8, 2, 6);
-        kvst__cursor_back_to(&c, &m);
-        CHECK(c.off == 4 && c.line == 2 && c.line_start == 3);
-        check_pos(&c, 1, 1, 2); /* the line before, still in the ring */
-        kvst__cursor_back_to(&c, &m); /* at the mark already: nothing */
-        check_pos(&c, 4, 2, 2);
-    }
-}
-
 /* The one excerpt writer: where the line stops, the caret, the bound. */
 static void test_excerpt_writer(void)
 {
@@ -504,7 +450,6 @@ int main(void)
     test_excerpt_bytes();
     test_fail();
     test_skip_resume();
-    test_mark_back();
     test_excerpt_writer();
     test_text_cut();
     test_text_clean();

@@ -370,6 +370,121 @@ static void reshape(const textbuf *trail, textbuf *array, textbuf *lines)
     textbuf_add(lines, "\n", 1);
 }
 
+/* {"Records":[rec]} under the small limits (mode 4): both ways give the
+ * same log, and the fast lexer takes the record or not as taken says. */
+static void limit_case(const char *what, const char *rec, uint64_t taken)
+{
+    textbuf t = { 0, 0, 0 };
+    uint64_t fl;
+
+    add(&t, "{\"Records\":[");
+    add(&t, rec);
+    add(&t, "]}");
+    fl = compare(what, &t, 0, &modes[4]);
+    if (fl != taken)
+        fprintf(stderr, "%s: the fast lexer took %llu records, not %llu\n", what,
+                (unsigned long long)fl, (unsigned long long)taken);
+    CHECK_EQ(fl, taken);
+    free(t.data);
+}
+
+/* A record of exactly n bytes (50 <= n < 1000): eventVersion, then
+ * members "kN":"vvv" of at most 30 bytes a value, the last one sized to
+ * make the length. */
+static void record_of(textbuf *t, size_t n)
+{
+    size_t k = 0, left, fixed, v;
+    char key[16];
+
+    t->len = 0;
+    add(t, "{\"eventVersion\":\"1.08\"");
+    while ((left = n - 1 - t->len) > 0) {
+        fixed = (size_t)snprintf(key, sizeof key, "k%zu", k++) + 6; /* ,"":"" */
+        v = left - fixed; /* (the last member takes the rest) */
+        if (v > 30)
+            v = left - fixed - 30 >= fixed + 3 ? 30 : 20;
+        add(t, ",\"");
+        add(t, key);
+        add(t, "\":\"");
+        while (v--)
+            textbuf_add(t, "v", 1);
+        add(t, "\"");
+    }
+    add(t, "}");
+}
+
+/*
+ * The entry conditions of pass 1 at their bounds (lib/fastlex.c's header):
+ * a record the builder would refuse is left to yajl whole, one it would
+ * take is taken. Small limits: depth 7, 40 bytes a string, 700 a record.
+ */
+static void test_entry_limits(void)
+{
+    textbuf t = { 0, 0, 0 };
+    char rec[256];
+
+    /* depth: in a Records array the record's '{' is at depth 3, so it may
+     * nest 5 deep (one under, at, one over) */
+    limit_case("depth 4", "{\"eventVersion\":\"1.08\",\"a\":[[[1]]]}", 1);
+    limit_case("depth 5", "{\"eventVersion\":\"1.08\",\"a\":[[[[1]]]]}", 1);
+    limit_case("depth 6", "{\"eventVersion\":\"1.08\",\"a\":[[[[[1]]]]]}", 0);
+    /* a string's bytes, plain and with escapes (raw bytes; decoded,
+     * 39 then 40: yajl takes the one the fast lexer leaves it) */
+    snprintf(rec, sizeof rec, "{\"eventVersion\":\"1.08\",\"a\":\"%.39s\"}", "0123456789012345678901234567890123456789");
+    limit_case("string 39", rec, 1);
+    snprintf(rec, sizeof rec, "{\"eventVersion\":\"1.08\",\"a\":\"%.40s\"}", "0123456789012345678901234567890123456789");
+    limit_case("string 40", rec, 1);
+    snprintf(rec, sizeof rec, "{\"eventVersion\":\"1.08\",\"a\":\"%.41s\"}", "01234567890123456789012345678901234567890");
+    limit_case("string 41", rec, 0);
+    limit_case("escaped 39", "{\"eventVersion\":\"1.08\",\"a\":\"0123456789012345678901234567890123456\\n\"}", 1);
+    limit_case("escaped 40", "{\"eventVersion\":\"1.08\",\"a\":\"01234567890123456789012345678901234567\\n\"}", 1);
+    limit_case("escaped 41", "{\"eventVersion\":\"1.08\",\"a\":\"012345678901234567890123456789012345678\\n\"}", 0);
+    limit_case("key 40", "{\"eventVersion\":\"1.08\",\"0123456789012345678901234567890123456789\":1}", 1);
+    limit_case("key 41", "{\"eventVersion\":\"1.08\",\"01234567890123456789012345678901234567890\":1}", 0);
+    limit_case("number 40", "{\"eventVersion\":\"1.08\",\"a\":1234567890123456789012345678901234567890}", 1);
+    limit_case("number 41", "{\"eventVersion\":\"1.08\",\"a\":12345678901234567890123456789012345678901}", 0);
+    /* the record's length */
+    record_of(&t, 699);
+    CHECK_EQ(t.len, 699);
+    limit_case("record 699", t.data, 1);
+    record_of(&t, 700);
+    CHECK_EQ(t.len, 700);
+    limit_case("record 700", t.data, 1);
+    record_of(&t, 701);
+    CHECK_EQ(t.len, 701);
+    limit_case("record 701", t.data, 0);
+
+    /* more tokens than the first room for them (256), default limits */
+    {
+        textbuf f = { 0, 0, 0 };
+        int i;
+        add(&f, "{\"Records\":[{\"eventVersion\":\"1.08\",\"n\":[");
+        for (i = 0; i < 600; i++)
+            add(&f, i ? ",1" : "1");
+        add(&f, "]}]}");
+        CHECK_EQ(compare("600 numbers", &f, 0, &modes[0]), 1);
+        free(f.data);
+    }
+    /* between top-level events, a "Records" array makes the object a log
+     * file: yajl's; a "Records" that is not an array does not */
+    {
+        textbuf f = { 0, 0, 0 };
+        add(&f, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\":[]}\n");
+        CHECK_EQ(compare("Records array in a stream", &f, 0, &modes[0]), 0);
+        compare_all("Records array in a stream", &f);
+        f.len = 0; /* (the log file's own records are the fast lexer's again) */
+        add(&f, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\":[{\"eventVersion\":\"1.08\"}]}\n");
+        CHECK_EQ(compare("Records array in a stream", &f, 0, &modes[0]), 1);
+        compare_all("Records array in a stream", &f);
+        f.len = 0;
+        add(&f, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\":{\"a\":[1]}}\n");
+        CHECK_EQ(compare("Records object in a stream", &f, 0, &modes[0]), 1);
+        compare_all("Records object in a stream", &f);
+        free(f.data);
+    }
+    free(t.data);
+}
+
 int main(int argc, char **argv)
 {
     textbuf trail = { 0, 0, 0 }, t = { 0, 0, 0 };
@@ -471,6 +586,7 @@ int main(int argc, char **argv)
         add(&t, files[k]);
         compare_all(files[k], &t);
     }
+    test_entry_limits();
     compare_mutants(&trail, 400);
     fprintf(stderr, "%lu comparisons\n", compared);
     free(trail.data);
