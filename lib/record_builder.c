@@ -1085,16 +1085,31 @@ int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
     return 1;
 }
 
+/* Whether raw[0, len) may hold a surrogate escape: a backslash followed by
+ * "uD8" to "uDF" (either case). A yes may be wrong (an escaped backslash
+ * before "uD800" is text); a no is not: every surrogate escape has one. */
+static int may_hold_surrogate(const unsigned char *raw, size_t len)
+{
+    const unsigned char *s = raw, *end = raw + len, *b;
+
+    while ((b = (const unsigned char *)memchr(s, '\\', (size_t)(end - s))) != NULL) {
+        if (end - b >= 4 && b[1] == 'u' && (b[2] | 0x20) == 'd' &&
+            ((b[3] >= '8' && b[3] <= '9') || ((b[3] | 0x20) >= 'a' && (b[3] | 0x20) <= 'f')))
+            return 1;
+        s = b + 1;
+    }
+    return 0;
+}
+
 int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
                                void *ctx)
 {
     const unsigned char *raw = (const unsigned char *)t->raw;
-    const unsigned char *u = (const unsigned char *)memchr(raw, '\\', t->raw_len);
     uint32_t i;
     int rc;
 
-    /* most records hold no backslash at all */
-    if (!u)
+    /* most records hold no surrogate escape at all */
+    if (!may_hold_surrogate(raw, t->raw_len))
         return 0;
     for (i = 0; i < t->count; i++) {
         const kvst_node *n = &t->nodes[i];

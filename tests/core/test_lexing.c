@@ -338,6 +338,20 @@ static const surrogate_case surrogate_cases[] = {
     S("\\uD83D\\uDE00", "\xf0\x9f\x98\x80", 0, 0),
     S("\\udbff\\udfff", "\xf4\x8f\xbf\xbf", 0, 0),
     S("\\ud7ff\\ue000", "\xed\x9f\xbf\xee\x80\x80", 0, 0),
+    /* each third and fourth digit a surrogate may have, either case (the
+     * tape's prefilter looks for them) */
+    S("\\uD800", FFFD, 1, 0),
+    S("\\uDFFF", FFFD, 1, 0),
+    S("\\ud900", FFFD, 1, 0),
+    S("\\uD9ff", FFFD, 1, 0),
+    S("\\udA00", FFFD, 1, 0),
+    S("\\uDBFF", FFFD, 1, 0),
+    S("\\uDc00", FFFD, 1, 0),
+    S("\\uDE00", FFFD, 1, 0),
+    S("abc\\uDF00", "abc" FFFD, 1, 3),
+    /* an escaped backslash before "ud800" is text, not an escape */
+    S("\\\\ud800", "\\ud800", 0, 0),
+    S("\\\\\\ud800", "\\" FFFD, 1, 2),
     S("\\u00e9\\u0000z", "\xc3\xa9\0z", 0, 0),
 };
 
