@@ -510,6 +510,21 @@ static const lex_case lex_cases[] = {
     { "an escape's wrong letter after a backslash", "{\"eventName\":\"a\\\\\\", "x\"}" },
     { "a \\u escape cut by a quote", "{\"eventName\":\"a\\u0", "\"}" },
     { "a literal's wrong letter at its end", "{\"eventName\":fals", "E}" },
+    /* A separator where none may stand is the offender, whatever follows
+     * it: yajl rejects it before it lexes the next byte, which a split may
+     * not have fed yet (fuzz_parser, fuzz_recover, fuzz_gzip, fuzz_digest:
+     * the byte after it was blamed when the input came whole). */
+    { "a colon after a value, a bad byte after it", "{\"eventName\":5", ":@}" },
+    { "a colon after a value, white space and a bad byte", "{\"eventName\":5 ", ":\r@}" },
+    { "a colon in an array, a bad byte after it", "{\"eventName\":[1", ":@]}" },
+    { "a comma after a key, a bad byte after it", "{\"eventName\"", ",@}" },
+    { "a comma after a bracket, a bad byte after it", "{\"eventName\":[", ",@]}" },
+    { "a comma after a brace, a bad byte after it", "{\"eventName\":{", ",@}}" },
+    { "a comma between events, a bad byte after it", "", ",@" },
+    { "a colon between events, a bad byte after it", "", ":\t@" },
+    { "a colon after a comma, a bad byte after it", "{\"eventName\":1,", ":@}" },
+    { "a second colon, a bad byte after it", "{\"eventName\":", ":@}" },
+    { "a second comma, a bad byte after it", "{\"eventName\":[1,", ",@]}" },
 };
 
 static void test_positions(void)
