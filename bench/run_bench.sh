@@ -167,13 +167,16 @@ elif [ -x "$cli" ]; then
   # The worst case for stats' memory: 8192 media reads whose stream and
   # principal names are all distinct and 1024 bytes long, the longest
   # kept, so the media readers table fills its bytes cap (docs/cli.md).
-  worst="$work/readers-worst.json"
-  [ -s "$worst.gz" ] || "$python" - "$worst" <<'EOF' || status=1
+  # A second such file, with other names, for -j 2: one table for both.
+  worst="$work/readers-worst.json" worst2="$work/readers-worst-2.json"
+  for w in "$worst" "$worst2"; do
+  [ -s "$w.gz" ] || "$python" - "$w" "$([ "$w" = "$worst" ] && echo 0 || echo 1)" <<'EOF' || status=1
 import gzip, json, sys
 recs = []
+k = int(sys.argv[2])
 for i in range(8192):
-    s = "arn:aws:kinesisvideo:us-east-1:111122223333:stream/%06d/" % i
-    p = "arn:aws:iam::111122223333:user/%06d-" % i
+    s = "arn:aws:kinesisvideo:us-east-1:111122223333:stream/%06d/" % (i + k * 1000000)
+    p = "arn:aws:iam::111122223333:user/%06d-" % (i + k * 1000000)
     s, p = s + "z" * (1024 - len(s)), p + "y" * (1024 - len(p))
     recs.append({"eventVersion": "1.09", "eventTime": "2026-11-30T10:00:00Z",
                  "eventSource": "kinesisvideo.amazonaws.com", "eventName": "GetMedia",
@@ -186,6 +189,7 @@ body = json.dumps({"Records": recs}).encode()
 open(sys.argv[1], "wb").write(body)
 open(sys.argv[1] + ".gz", "wb").write(gzip.compress(body))
 EOF
+  done
   for f in "$main" "$main.gz" "$worst" "$worst.gz"; do
     case $f in "$worst"*) what=" (media readers table full)" ;; *) what= ;; esac
     if /usr/bin/time -f '%e s wall, peak RSS %M KiB' -o "$work/time.txt" \
@@ -193,6 +197,15 @@ EOF
       echo "$(basename "$f")$what: $(cat "$work/time.txt")"
     else
       echo "$(basename "$f"): kvstrail stats failed, see $work/cli.log"
+      status=1
+    fi
+  done
+  for j in 1 2; do
+    if /usr/bin/time -f '%e s wall, peak RSS %M KiB' -o "$work/time.txt" \
+        "$cli" stats -j "$j" "$worst.gz" "$worst2.gz" >/dev/null 2>"$work/cli.log"; then
+      echo "two readers-worst gzip files, -j $j: $(cat "$work/time.txt")"
+    else
+      echo "two readers-worst gzip files, -j $j: kvstrail stats failed, see $work/cli.log"
       status=1
     fi
   done

@@ -193,6 +193,15 @@ typedef struct kvst_level {
     uint64_t print_bits;
 } kvst_level;
 
+/* The last token the builder saw (kvst_parser.last_tok_kind): which
+ * separator may follow it (tokenizer.c, separator_fits). */
+enum {
+    KVST_TOK_NONE = 0, /* none yet */
+    KVST_TOK_KEY,      /* a key: ':' may follow */
+    KVST_TOK_OPEN,     /* a '{' or '[' */
+    KVST_TOK_VALUE     /* a scalar or a container's end: ',' may follow inside one */
+};
+
 struct kvst_parser {
     kvst_alloc alloc;
     kvst_parser_options opts;     /* normalised: limits filled in */
@@ -212,6 +221,7 @@ struct kvst_parser {
     int jmp_code;
     uint64_t bytes_json;          /* plain bytes fed to yajl */
     uint64_t last_tok_end;        /* end of the last token the builder saw */
+    uint32_t last_tok_kind;       /* and what it was: KVST_TOK_* */
     uint64_t next_tok;            /* where the token after it starts, when seen */
     uint64_t next_tok_end;        /* the last_tok_end next_tok belongs to */
     /* bytes known to be white space, but for one separator ws_sep_c (0:
@@ -409,6 +419,7 @@ typedef struct kvst_builder_save {
     uint32_t depth, top_kind;
     int top, saw_records_key;
     uint64_t items, last_tok_end, top_values;
+    uint32_t last_tok_kind;
 } kvst_builder_save;
 void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv);
 /* Back to sv: the record reported since is forgotten, its record reset. */

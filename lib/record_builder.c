@@ -391,6 +391,7 @@ static inline int value_begin(kvst_parser *p, uint32_t kind, uint64_t off)
     uint64_t item = 0;
 
     p->last_tok_end = off;
+    p->last_tok_kind = start == off ? KVST_TOK_VALUE : KVST_TOK_OPEN;
     if (d > 0 && p->levels[d].is_array)
         item = p->levels[d].items++;
 
@@ -467,6 +468,7 @@ static inline int scalar(void *ctx, uint32_t kind, const void *s, size_t len, ui
 
     if (p->skip_depth && p->depth >= p->skip_depth) {
         p->last_tok_end = end; /* error positions start from it */
+        p->last_tok_kind = KVST_TOK_VALUE;
         return 1;              /* inside a payload kept only as raw bytes */
     }
     if (len > p->opts.max_string_bytes) {
@@ -570,6 +572,7 @@ static int container_begin(void *ctx, uint32_t kind)
 
     if (p->skip_depth && p->depth >= p->skip_depth) {
         p->last_tok_end = off;
+        p->last_tok_kind = KVST_TOK_OPEN;
         if (!level_push(p, kind == KVST_JSON_ARRAY, KVST_NO_NODE))
             return 0;
         p->levels[p->depth].prints_from = p->lazy_print_count;
@@ -682,6 +685,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 
     end = token_end(p, s, len, 1);
     p->last_tok_end = end;
+    p->last_tok_kind = KVST_TOK_KEY;
     if (p->skip_depth && p->depth >= p->skip_depth) {
         if (!p->lazy_marked) /* (token_end: the text is the input's own bytes) */
             lazy_key(p, s, len, end != kvst__cursor_offset(&p->cursor) ||
@@ -824,6 +828,7 @@ static int container_end(void *ctx)
 
     off = kvst__cursor_offset(&p->cursor);
     p->last_tok_end = off;
+    p->last_tok_kind = KVST_TOK_VALUE;
     if (p->skip_depth && p->depth > p->skip_depth) {
         p->lazy_print_count = l->prints_from; /* its keys' prints go */
         p->depth--;
@@ -950,6 +955,7 @@ void kvst__builder_save(const kvst_parser *p, kvst_builder_save *sv)
     sv->depth = p->depth;
     sv->items = p->levels[p->depth].items;
     sv->last_tok_end = p->last_tok_end;
+    sv->last_tok_kind = p->last_tok_kind;
     sv->top = p->top;
     sv->top_kind = p->top_kind;
     sv->top_values = p->top_values;
@@ -961,6 +967,7 @@ void kvst__builder_rollback(kvst_parser *p, const kvst_builder_save *sv)
     p->depth = sv->depth;
     p->levels[sv->depth].items = sv->items;
     p->last_tok_end = sv->last_tok_end;
+    p->last_tok_kind = sv->last_tok_kind;
     p->top = sv->top;
     p->top_kind = sv->top_kind;
     p->top_values = sv->top_values;
@@ -1085,16 +1092,31 @@ int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
     return 1;
 }
 
+/* Whether raw[0, len) may hold a surrogate escape: a backslash followed by
+ * "uD8" to "uDF" (either case). A yes may be wrong (an escaped backslash
+ * before "uD800" is text); a no is not: every surrogate escape has one. */
+static int may_hold_surrogate(const unsigned char *raw, size_t len)
+{
+    const unsigned char *s = raw, *end = raw + len, *b;
+
+    while ((b = (const unsigned char *)memchr(s, '\\', (size_t)(end - s))) != NULL) {
+        if (end - b >= 4 && b[1] == 'u' && (b[2] | 0x20) == 'd' &&
+            ((b[3] >= '8' && b[3] <= '9') || ((b[3] | 0x20) >= 'a' && (b[3] | 0x20) <= 'f')))
+            return 1;
+        s = b + 1;
+    }
+    return 0;
+}
+
 int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
                                void *ctx)
 {
     const unsigned char *raw = (const unsigned char *)t->raw;
-    const unsigned char *u = (const unsigned char *)memchr(raw, '\\', t->raw_len);
     uint32_t i;
     int rc;
 
-    /* most records hold no backslash at all */
-    if (!u)
+    /* most records hold no surrogate escape at all */
+    if (!may_hold_surrogate(raw, t->raw_len))
         return 0;
     for (i = 0; i < t->count; i++) {
         const kvst_node *n = &t->nodes[i];

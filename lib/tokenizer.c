@@ -71,6 +71,20 @@ static uint64_t skip_space(const kvst_parser *p, uint64_t off, int *c)
 
 static uint64_t token_start(const kvst_parser *p);
 
+/*
+ * Whether the separator c (',' or ':') may follow the last token the
+ * builder accepted: ':' only a key, ',' only a value or a container's end
+ * inside a container. yajl rejects one anywhere else as soon as it lexes
+ * it, before the token after it: the separator is then the offending
+ * token, whatever the bytes after it (which a split may not have fed yet).
+ */
+static int separator_fits(const kvst_parser *p, int c)
+{
+    if (c == ':')
+        return p->last_tok_kind == KVST_TOK_KEY;
+    return p->last_tok_kind == KVST_TOK_VALUE && p->depth > 0;
+}
+
 static int is_digit(int c)
 {
     return c >= '0' && c <= '9';
@@ -179,7 +193,7 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
     t1 = skip_space(p, p->last_tok_end, &c);
     if (c < 0) /* those bytes are no longer held: what was seen of them */
         return p->next_tok_end == p->last_tok_end ? p->next_tok : p->last_tok_end;
-    if (c != ',' && c != ':')
+    if ((c != ',' && c != ':') || !separator_fits(p, c))
         return t1;
     t2 = skip_space(p, t1 + 1, &c);
     return c >= 0 && t2 < e ? t2 : t1;
@@ -260,7 +274,7 @@ static uint64_t token_start(const kvst_parser *p)
     int c;
     uint64_t t = skip_space(p, p->last_tok_end, &c);
 
-    if (c == ',' || c == ':')
+    if ((c == ',' || c == ':') && separator_fits(p, c))
         t = skip_space(p, t + 1, &c);
     if (c >= 0)
         return t;

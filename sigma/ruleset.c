@@ -1033,6 +1033,7 @@ static int need_all(void *ctx)
 static int add_field(kvst_sigma_state *st, const char *name, size_t nlen,
                      const char *val, size_t vlen)
 {
+    char *p;
     if (st->field_count == st->field_cap) {
         size_t cap = st->field_cap ? st->field_cap * 2 : 16;
         kvst_sigma_field *f = sg_realloc(st->fields, cap * sizeof *f);
@@ -1041,17 +1042,28 @@ static int add_field(kvst_sigma_state *st, const char *name, size_t nlen,
         st->fields = f;
         st->field_cap = cap;
     }
-    /* Offsets now, pointers once the text stops growing. */
+    /* Offsets now, pointers once the text stops growing. Name and value
+     * with a NUL after each, written at once (this runs for every field
+     * of every match). */
+    if (nlen > SIZE_MAX / 2 || vlen > SIZE_MAX / 2 ||
+        !sg_buf_reserve(&st->fieldtext, nlen + vlen + 2))
+        return KVST_E_NOMEM;
+    p = st->fieldtext.data + st->fieldtext.len;
     st->fields[st->field_count].name.ptr = (const char *)(uintptr_t)st->fieldtext.len;
     st->fields[st->field_count].name.len = nlen;
-    sg_buf_add(&st->fieldtext, name, nlen);
-    sg_buf_addc(&st->fieldtext, '\0');
-    st->fields[st->field_count].value.ptr = (const char *)(uintptr_t)st->fieldtext.len;
+    st->fields[st->field_count].value.ptr =
+        (const char *)(uintptr_t)(st->fieldtext.len + nlen + 1);
     st->fields[st->field_count].value.len = vlen;
-    sg_buf_add(&st->fieldtext, val, vlen);
-    sg_buf_addc(&st->fieldtext, '\0');
+    if (nlen)
+        memcpy(p, name, nlen);
+    p[nlen] = '\0';
+    if (vlen)
+        memcpy(p + nlen + 1, val, vlen);
+    p[nlen + 1 + vlen] = '\0';
+    st->fieldtext.len += nlen + vlen + 2;
+    st->fieldtext.data[st->fieldtext.len] = '\0';
     st->field_count++;
-    return st->fieldtext.failed ? KVST_E_NOMEM : 0;
+    return 0;
 }
 
 static void fix_fields(kvst_sigma_state *st)

@@ -32,6 +32,11 @@ static int buf_reserve(sg_buf *b, size_t extra)
     return 1;
 }
 
+int sg_buf_reserve(sg_buf *b, size_t n)
+{
+    return buf_reserve(b, n);
+}
+
 void sg_buf_add(sg_buf *b, const void *p, size_t n)
 {
     if (!buf_reserve(b, n))

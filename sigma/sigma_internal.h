@@ -52,6 +52,9 @@ typedef struct sg_buf {
 } sg_buf;
 
 void sg_buf_add(sg_buf *b, const void *p, size_t n);
+/* Room for n more bytes and a NUL after them: 1, or 0 (and failed set)
+ * when memory ran out or had already. */
+int sg_buf_reserve(sg_buf *b, size_t n);
 void sg_buf_addc(sg_buf *b, char c);
 void sg_buf_addz(sg_buf *b, const char *s);
 #if defined(__GNUC__)
@@ -322,23 +325,25 @@ typedef struct sg_corr {
 } sg_corr;
 
 typedef struct sg_rule {
-    kvst_sigma_rule info;
-    void **owned;              /* the info strings and arrays */
-    size_t owned_count;
-    size_t search_count;
-    sg_search *searches;
-    sg_cond *cond;             /* OR of the conditions given */
-    uint8_t *positive;         /* per search */
-    sg_prefilter sources, names;
+    /* What kvst_sigma_match reads of every candidate, first and together
+     * (one cache line for most rules; the metadata comes after). */
     /* One more envelope field the condition needs an exact value of (the
      * one with the fewest values), checked before the rule is evaluated:
      * key_field + 1, 0 for none. */
     int key_field1;
     sg_prefilter key;
-    sg_corr *corr;             /* correlations only */
+    sg_cond *cond;             /* OR of the conditions given */
+    sg_search *searches;
+    size_t search_count;
+    uint8_t *positive;         /* per search */
     /* set at build */
     uint32_t *dependents;      /* correlations referring to this rule */
     size_t dependent_count;
+    sg_corr *corr;             /* correlations only */
+    kvst_sigma_rule info;
+    void **owned;              /* the info strings and arrays */
+    size_t owned_count;
+    sg_prefilter sources, names;
 } sg_rule;
 
 void sg_rule_free(sg_rule *r);

@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +290,8 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     struct cli_buf text = CLI_BUF_INIT;
     struct cli_buf notes = CLI_BUF_INIT;
     struct cli_stats *found = cli_xrealloc(NULL, sizeof *found);
+    struct cli_stats readers;
+    pthread_mutex_t readers_lock;
     struct worker *workers;
     size_t nworkers, count, i, started;
     uint64_t bytes;
@@ -324,8 +329,24 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
         cli_order_strip_next_comma(&r.order);
 
     t0 = now_seconds();
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+    /* One malloc arena for every worker: glibc would give each thread its
+     * own, a few hundred KiB of heap apiece that the others cannot reuse
+     * (docs/performance.md: stats -j 2 within 4 MiB). The parsers take
+     * their memory in blocks, so the workers seldom meet in malloc. */
+    if (nworkers > 1)
+        mallopt(M_ARENA_MAX, 1);
+#endif
     workers = cli_xrealloc(NULL, nworkers * sizeof *workers);
     memset(workers, 0, nworkers * sizeof *workers);
+    /* one media readers table for every worker (its memory is bounded
+     * once, not once a worker); merged into the total below */
+    memset(&readers, 0, sizeof readers);
+    pthread_mutex_init(&readers_lock, NULL);
+    for (i = 0; i < nworkers; i++) {
+        workers[i].stats.readers_into = &readers;
+        workers[i].stats.readers_lock = &readers_lock;
+    }
     /* The main thread is worker 0: -j 1 starts no thread at all. */
     for (started = 1; started < nworkers; started++) {
         workers[started].run = &r;
@@ -346,6 +367,9 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
         cli_stats_merge(total, &workers[i].stats);
         cli_stats_free(&workers[i].stats);
     }
+    cli_stats_merge(total, &readers);
+    cli_stats_free(&readers);
+    pthread_mutex_destroy(&readers_lock);
     total->dedup_resets = r.dedup.resets;
     if (found->input_errors > 0)
         exit_status = CLI_EXIT_INPUT;

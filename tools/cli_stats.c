@@ -178,6 +178,12 @@ static int readers_add(struct cli_stats_readers *t, const char *stream,
 static void count_reader(struct cli_stats *st, kvst_str stream,
                          kvst_str principal, uint64_t calls)
 {
+    if (st->readers_into != NULL) {
+        pthread_mutex_lock(st->readers_lock);
+        count_reader(st->readers_into, stream, principal, calls);
+        pthread_mutex_unlock(st->readers_lock);
+        return;
+    }
     if (stream.len > CLI_STATS_NAME_MAX || principal.len > CLI_STATS_NAME_MAX ||
         !readers_add(&st->readers, stream.ptr, stream.len, principal.ptr,
                      principal.len, calls))

@@ -11,6 +11,8 @@
 
 #include <kvstrail/kvstrail.h>
 
+#include <pthread.h>
+
 /* Array bounds, with room to spare over today's numbering (actions up to
  * 46, finding codes up to 310): a value past them lands in the last slot
  * and is printed as a number. */
@@ -69,12 +71,19 @@ struct cli_stats {
     uint64_t access[CLI_STATS_ACCESS];  /* KVST_ACCESS_*; 0 is not counted */
     uint64_t media_reads_dropped;       /* past the readers cap */
     struct cli_stats_readers readers;
+    /* With -j, every worker counts its media reads into one table, so that
+     * the bound on memory is the table's whatever -j is: readers_into is
+     * the cli_stats that holds it (its readers and media_reads_dropped),
+     * taken under readers_lock. NULL: this one's own table. */
+    struct cli_stats *readers_into;
+    pthread_mutex_t *readers_lock;
 };
 
 /* A cli_stats starts zeroed (memset) and ends with cli_stats_free().
  * cli_stats_merge adds from's counts to into's; from's readers table
- * moves to into when into has none (-j 1 never holds two), so from is
- * only fit for cli_stats_free() afterwards. */
+ * moves to into when into has none (a -j worker that counts into a shared
+ * table has none of its own), so from is only fit for cli_stats_free()
+ * afterwards. */
 void cli_stats_add_event(struct cli_stats *st, const kvst_event *ev);
 void cli_stats_merge(struct cli_stats *into, struct cli_stats *from);
 void cli_stats_free(struct cli_stats *st);

@@ -2,8 +2,12 @@
 import collections
 import gzip
 import json
+import os
+import subprocess
 
-from conftest import DATA, MENDED, PUBLISHED, SEED_ACTIONS, gz, kvs_access, run, write
+import pytest
+
+from conftest import CLI, DATA, MENDED, PUBLISHED, SEED_ACTIONS, gz, kvs_access, run, write
 
 KEYS = ["files", "inputErrors", "records", "kvsRecords", "otherRecords",
         "brokenRecords", "bytesIn", "bytesJson", "elapsedSeconds",
@@ -319,3 +323,44 @@ def test_stats_media_readers_names_kept_once(tmp_path):
     # the text form lists each stream once, its principals under it
     text = run(["stats", path]).stdout.decode()
     assert sum(1 for line in text.splitlines() if line.startswith("  arn:aws:kinesisvideo")) == n
+
+
+def _peak_rss_kib(args, tmp_path):
+    """Run the CLI under /usr/bin/time and give its exit status and peak
+    RSS in KiB (a child's own: one forked from this Python process would
+    start with the interpreter's)."""
+    out = tmp_path / "rss.txt"
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(out), CLI] + args,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode, int(out.read_text().split()[-1])
+
+
+@pytest.mark.skipif(os.environ.get("KVSTRAIL_SANITIZE", "none") != "none",
+                    reason="shadow memory decides RSS under sanitizers")
+@pytest.mark.skipif(not os.path.exists("/usr/bin/time"),
+                    reason="/usr/bin/time (Debian package time, .ci/setup) not installed")
+def test_stats_memory_with_jobs_is_one_table(tmp_path):
+    """The media readers table is bounded once, whatever -j is: two gzip
+    files that each fill its bytes cap (1 KiB names, all distinct) cost -j 2
+    no more than one more parser over -j 1 (a table each, as before: 900 to
+    1,200 KiB more, docs/performance.md)."""
+    def longest(name, pad):
+        return name + pad * (NAME_MAX - len(name))
+    paths = []
+    for k in (1, 2):
+        body = _media_read_trail(
+            2048, principal=lambda i: longest("arn:aws:iam::111122223333:user/%d-" % (k * 10000 + i), "y"))
+        recs = json.loads(body)
+        for i, rec in enumerate(recs["Records"]):
+            s = longest("arn:aws:kinesisvideo:us-east-1:111122223333:stream/%d/" % (k * 10000 + i), "z")
+            rec["requestParameters"]["streamARN"] = s
+            rec["resources"][0]["ARN"] = s
+        p = tmp_path / ("worst%d.json.gz" % k)
+        p.write_bytes(gzip.compress(json.dumps(recs).encode()))
+        paths.append(str(p))
+    rc1, one = _peak_rss_kib(["stats", "-j", "1"] + paths, tmp_path)
+    rc2, two = _peak_rss_kib(["stats", "-j", "2"] + paths, tmp_path)
+    assert (rc1, rc2) == (0, 0)
+    # a second parser and its inflate thread and queue, not a second table
+    print("peak RSS -j 1 %d KiB, -j 2 %d KiB" % (one, two))
+    assert two - one <= 800, (one, two)

@@ -338,6 +338,20 @@ static const surrogate_case surrogate_cases[] = {
     S("\\uD83D\\uDE00", "\xf0\x9f\x98\x80", 0, 0),
     S("\\udbff\\udfff", "\xf4\x8f\xbf\xbf", 0, 0),
     S("\\ud7ff\\ue000", "\xed\x9f\xbf\xee\x80\x80", 0, 0),
+    /* each third and fourth digit a surrogate may have, either case (the
+     * tape's prefilter looks for them) */
+    S("\\uD800", FFFD, 1, 0),
+    S("\\uDFFF", FFFD, 1, 0),
+    S("\\ud900", FFFD, 1, 0),
+    S("\\uD9ff", FFFD, 1, 0),
+    S("\\udA00", FFFD, 1, 0),
+    S("\\uDBFF", FFFD, 1, 0),
+    S("\\uDc00", FFFD, 1, 0),
+    S("\\uDE00", FFFD, 1, 0),
+    S("abc\\uDF00", "abc" FFFD, 1, 3),
+    /* an escaped backslash before "ud800" is text, not an escape */
+    S("\\\\ud800", "\\ud800", 0, 0),
+    S("\\\\\\ud800", "\\" FFFD, 1, 2),
     S("\\u00e9\\u0000z", "\xc3\xa9\0z", 0, 0),
 };
 
@@ -496,6 +510,21 @@ static const lex_case lex_cases[] = {
     { "an escape's wrong letter after a backslash", "{\"eventName\":\"a\\\\\\", "x\"}" },
     { "a \\u escape cut by a quote", "{\"eventName\":\"a\\u0", "\"}" },
     { "a literal's wrong letter at its end", "{\"eventName\":fals", "E}" },
+    /* A separator where none may stand is the offender, whatever follows
+     * it: yajl rejects it before it lexes the next byte, which a split may
+     * not have fed yet (fuzz_parser, fuzz_recover, fuzz_gzip, fuzz_digest:
+     * the byte after it was blamed when the input came whole). */
+    { "a colon after a value, a bad byte after it", "{\"eventName\":5", ":@}" },
+    { "a colon after a value, white space and a bad byte", "{\"eventName\":5 ", ":\r@}" },
+    { "a colon in an array, a bad byte after it", "{\"eventName\":[1", ":@]}" },
+    { "a comma after a key, a bad byte after it", "{\"eventName\"", ",@}" },
+    { "a comma after a bracket, a bad byte after it", "{\"eventName\":[", ",@]}" },
+    { "a comma after a brace, a bad byte after it", "{\"eventName\":{", ",@}}" },
+    { "a comma between events, a bad byte after it", "", ",@" },
+    { "a colon between events, a bad byte after it", "", ":\t@" },
+    { "a colon after a comma, a bad byte after it", "{\"eventName\":1,", ":@}" },
+    { "a second colon, a bad byte after it", "{\"eventName\":", ":@}" },
+    { "a second comma, a bad byte after it", "{\"eventName\":[1,", ",@]}" },
 };
 
 static void test_positions(void)
