@@ -233,11 +233,12 @@ static int parse_java_time(const char *s, size_t len, int64_t *ms)
 static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void **out);
 
 /* A repeated key of a payload object (c->path names it): the later value
- * is the one kept, as everywhere (docs/cli.md), and a warning says so. */
-static int duplicate_key(map_ctx *c)
+ * is the one kept, as everywhere (docs/cli.md), and a warning says so,
+ * placed at this repeat's value, node (the pointer names the last). */
+static int duplicate_key(map_ctx *c, uint32_t node)
 {
-    return kvst__finding(c->sink, KVST_F_DUPLICATE_KEY, c->path,
-                         "%s is repeated in its object; the last one is read", c->path);
+    return kvst__finding_at(c->sink, node, KVST_F_DUPLICATE_KEY, c->path,
+                            "%s is repeated in its object; the last one is read", c->path);
 }
 
 typedef struct map_key {
@@ -261,14 +262,17 @@ static int map_key_cmp(const void *a, const void *b)
     return d;
 }
 
-/* A map (the tags) that repeats a key: one entry per key, at its first
- * place with its last value, and a finding per repeat. Sorted, so that a
- * map of any size costs n log n. 0 or KVST_E_NOMEM. */
-static int map_dedupe(map_ctx *c, kvst_value *v, kvst_str *keys, kvst_value *items)
+/* A map (the tags) of object obj that repeats a key: one entry per key,
+ * at its first place with its last value, and a finding per repeat, in
+ * input order. Sorted, so that a map of any size costs n log n. 0 or
+ * KVST_E_NOMEM. */
+static int map_dedupe(map_ctx *c, uint32_t obj, kvst_value *v, kvst_str *keys, kvst_value *items)
 {
+    const kvst_tape *t = c->t;
     map_key *order;
     unsigned char *gone;
     size_t i, k, n = v->count;
+    uint32_t key;
 
     if (n < 2)
         return 0;
@@ -285,20 +289,20 @@ static int map_dedupe(map_ctx *c, kvst_value *v, kvst_str *keys, kvst_value *ite
     for (i = 0; i < n; i = k) {
         for (k = i + 1; k < n && order[k].len == order[i].len &&
                         memcmp(order[k].s, order[i].s, order[i].len) == 0;
-             k++) {
-            size_t saved = path_push(c, order[k].s, order[k].len);
-            int rc = duplicate_key(c);
-            path_pop(c, saved);
-            if (rc)
-                return rc;
+             k++)
             gone[order[k].index] = 1;
-        }
         if (k > i + 1)
             items[order[i].index] = items[order[k - 1].index];
     }
-    for (i = k = 0; i < n; i++) {
-        if (gone[i])
+    for (i = k = 0, key = obj + 1; i < n; i++, key = t->nodes[key + 1].next) {
+        if (gone[i]) {
+            size_t saved = path_push(c, keys[i].ptr, keys[i].len);
+            int rc = duplicate_key(c, key + 1);
+            path_pop(c, saved);
+            if (rc)
+                return rc;
             continue;
+        }
         keys[k] = keys[i];
         items[k++] = items[i];
     }
@@ -406,7 +410,7 @@ static int build_value(map_ctx *c, uint32_t node, const kvst_shape *shape, kvst_
             }
             v->items = items;
             v->keys = keys;
-            if (map_dedupe(c, v, keys, items))
+            if (map_dedupe(c, node, v, keys, items))
                 return KVST_E_NOMEM;
             ok = 1;
         }
@@ -441,6 +445,7 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
     uint32_t i, end = t->nodes[obj].next;
     uint64_t seen = 0; /* bit k: shape->members[k] was filled (the model's
                           largest shape has 12) */
+    uint32_t unknown = 0, *reps = NULL, nreps = 0, r = 0;
 
     if (!s)
         return KVST_E_NOMEM;
@@ -456,15 +461,27 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
             size_t k = (size_t)(m - shape->members);
             uint64_t bit = k < 64 ? (uint64_t)1 << k : 0;
             if (seen & bit)
-                rc = duplicate_key(c);
+                rc = duplicate_key(c, i + 1);
             seen |= bit;
+            if (!rc)
+                rc = build_value(c, i + 1, m->shape, (kvst_value *)(s + m->offset));
+        } else {
+            /* Not in the model: each occurrence is KVST_F_MEMBER_UNKNOWN at
+             * its own value, and a repeat is KVST_F_DUPLICATE_KEY first, as
+             * a repeated member's is before its value's findings. The
+             * object's repeats are looked for at its second unknown key
+             * (the first cannot repeat an earlier one). */
+            if (++unknown == 2)
+                rc = kvst__object_repeats(t, obj, c->ar, &reps, &nreps);
+            while (r < nreps && reps[r] < i)
+                r++;
+            if (!rc && r < nreps && reps[r] == i)
+                rc = duplicate_key(c, i + 1);
+            if (!rc)
+                rc = kvst__finding_at(c->sink, i + 1, KVST_F_MEMBER_UNKNOWN, c->path,
+                                      "%s is not a member of %s in the KVS API model", c->path,
+                                      shape->name);
         }
-        if (m && !rc)
-            rc = build_value(c, i + 1, m->shape, (kvst_value *)(s + m->offset));
-        else if (!m)
-            rc = kvst__finding(c->sink, KVST_F_MEMBER_UNKNOWN, c->path,
-                               "%s is not a member of %s in the KVS API model", c->path,
-                               shape->name);
         path_pop(c, saved);
         if (rc)
             return rc;

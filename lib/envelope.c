@@ -240,14 +240,15 @@ static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
 
 /* A key seen before in the same object: the later one is filled over the
  * earlier (the last occurrence wins, as kvst__tape_get and lookups read
- * it), and a finding points at it. */
-static int duplicate_key(fill_ctx *c)
+ * it), and a finding is placed at its value, node (each repeat at its
+ * own: the pointer names the last). */
+static int duplicate_key(fill_ctx *c, uint32_t node)
 {
     char path[256];
 
     path_text(c, path, sizeof path);
-    return kvst__finding(c->sink, KVST_F_DUPLICATE_KEY, path,
-                         "%s is repeated in its object; the last one is read", path);
+    return kvst__finding_at(c->sink, node, KVST_F_DUPLICATE_KEY, path,
+                            "%s is repeated in its object; the last one is read", path);
 }
 
 static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out);
@@ -441,6 +442,7 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
     const kvst_tape *t = c->t;
     uint32_t i, end = t->nodes[obj].next, hint = 0;
     uint64_t seen = 0; /* bit k: def->fields[k] was filled (at most 64 per table) */
+    uint32_t unknown = 0, *reps = NULL, nreps = 0, r = 0;
 
     for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
         const kvst_node *k = &t->nodes[i];
@@ -448,12 +450,29 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
         uint64_t bit;
         int rc = 0;
 
-        if (!f)
+        if (!f) {
+            /* A key the table does not know: only lookups read it (the
+             * last occurrence), but a repeat is reported all the same.
+             * The object's repeats are looked for at its second unknown
+             * key: the first cannot repeat an earlier one (a key equal to
+             * it is unknown too), and most objects have none. */
+            if (++unknown == 2 && (rc = kvst__object_repeats(t, obj, c->ar, &reps, &nreps)) != 0)
+                return rc;
+            while (r < nreps && reps[r] < i)
+                r++;
+            if (r < nreps && reps[r] == i) {
+                path_push(c, t->strings + k->soff, k->len);
+                rc = duplicate_key(c, i + 1);
+                c->depth--;
+                if (rc)
+                    return rc;
+            }
             continue;
+        }
         bit = (uint64_t)1 << (uint32_t)(f - def->fields);
         path_push(c, t->strings + k->soff, k->len);
         if (seen & bit)
-            rc = duplicate_key(c);
+            rc = duplicate_key(c, i + 1);
         seen |= bit;
         if (!rc && f->kind != F_SKIP)
             rc = fill_field(c, f, i + 1, out);

@@ -71,8 +71,10 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     n->f.message.ptr = msg;
     n->f.message.len = (size_t)len;
     n->f.record_index = b->record_index;
-    /* A pointer to an absent member locates the object that lacks it. */
-    node = kvst__tape_resolve(b->tape, pointer, pointer_len, &rest);
+    /* Placed at the node named (kvst__finding_at), else where the pointer
+     * leads; a pointer to an absent member locates the object that lacks
+     * it. */
+    node = s->at ? s->at - 1 : kvst__tape_resolve(b->tape, pointer, pointer_len, &rest);
     while (node >= b->tape->count && pointer_len > 0) {
         while (pointer_len > 0 && pointer[pointer_len - 1] != '/')
             pointer_len--;
@@ -141,11 +143,7 @@ static int lone_surrogate(void *ctx, uint32_t node, uint32_t at)
  * KVS action. Kept lazy (kvst__lazy_repeats): those the record builder
  * marked, placed at the repeat's value.
  */
-static int repeat_message(build_sink *b, const char *ptr)
-{
-    return kvst__finding(&b->sink, KVST_F_DUPLICATE_KEY, ptr,
-                         "%s is repeated in its object; the last one is read", ptr);
-}
+#define REPEAT_MESSAGE "%s is repeated in its object; the last one is read"
 
 static int taped_repeat(void *ctx, uint32_t key)
 {
@@ -154,7 +152,7 @@ static int taped_repeat(void *ctx, uint32_t key)
 
     if (!kvst__tape_pointer(b->tape, key, ptr, sizeof ptr))
         return 0; /* not in the event (an EventBridge envelope's own) */
-    return repeat_message(b, ptr);
+    return kvst__finding_at(&b->sink, key + 1, KVST_F_DUPLICATE_KEY, ptr, REPEAT_MESSAGE, ptr);
 }
 
 static int lazy_repeat(void *ctx, const char *ptr, uint32_t at)
@@ -163,7 +161,7 @@ static int lazy_repeat(void *ctx, const char *ptr, uint32_t at)
     int rc;
 
     b->last = NULL;
-    rc = repeat_message(b, ptr);
+    rc = kvst__finding(&b->sink, KVST_F_DUPLICATE_KEY, ptr, REPEAT_MESSAGE, ptr);
     if (!rc && b->last)
         kvst__tape_position_at(b->tape, at, &b->last->f.offset, &b->last->f.line,
                                &b->last->f.column);

@@ -22,6 +22,10 @@ struct kvst_finding_sink {
                const char *pointer, size_t pointer_len, const char *fmt,
                va_list ap);
     void *ctx;
+    /* 1 + the tape node the finding being added is at, for the length of
+     * one add (kvst__finding_at); 0: its pointer locates it. A repeated
+     * key's pointer names its last occurrence, not the one reported. */
+    uint32_t at;
 };
 
 #if defined(__GNUC__)
@@ -34,6 +38,12 @@ struct kvst_finding_sink {
  * (kvst_finding_severity). */
 int kvst__finding(kvst_finding_sink *sink, uint32_t code, const char *pointer,
                   const char *fmt, ...) KVST_PRINTF(4, 5);
+
+/* The same, placed at the value of tape node node rather than where
+ * pointer leads (the envelope and the action mapper, which read the tape:
+ * each occurrence of a repeated key at its own place). */
+int kvst__finding_at(kvst_finding_sink *sink, uint32_t node, uint32_t code, const char *pointer,
+                     const char *fmt, ...) KVST_PRINTF(5, 6);
 
 /*
  * The identity + validation stage: classify ev->user_identity into *info

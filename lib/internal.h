@@ -464,10 +464,17 @@ int kvst__tape_pointer(const kvst_tape *t, uint32_t node, char *out, size_t cap)
  * input order; returns fn's first non-zero, else 0. */
 int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t node, uint32_t at),
                                void *ctx);
-/* Call fn(ctx, key) for each key of an object in the subtree of node
- * (lazy containers left out: kvst__lazy_repeats) that an earlier key of
- * the same object equals; returns fn's first non-zero, KVST_E_NOMEM, or
- * 0. Objects of many keys are sorted (in ar), so that it stays n log n. */
+/* The one test for repeated keys of a taped object (the envelope's, the
+ * typed payloads', the free-form values'): the key nodes of object obj
+ * that an earlier key of the same object equals, in input order, into
+ * *out (an array in ar; NULL when there is none) and *count. Objects of
+ * many keys are sorted, so that it stays n log n. 0 or KVST_E_NOMEM. */
+int kvst__object_repeats(const kvst_tape *t, uint32_t obj, kvst_arena *ar, uint32_t **out,
+                         uint32_t *count);
+/* Call fn(ctx, key) for each repeated key (kvst__object_repeats) of every
+ * object in the subtree of node (lazy containers left out:
+ * kvst__lazy_repeats), in input order within an object; returns fn's
+ * first non-zero, KVST_E_NOMEM, or 0. */
 int kvst__tape_repeats(const kvst_tape *t, uint32_t node, kvst_arena *ar,
                        int (*fn)(void *ctx, uint32_t key), void *ctx);
 /* The same inside the lazy container node (event_lookup.c), whose JSON

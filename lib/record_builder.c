@@ -1111,7 +1111,7 @@ int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t
 
 typedef struct tape_key {
     const char *s;
-    uint32_t len, node;
+    uint32_t len, node, place;
 } tape_key;
 
 /* By text, then by place: a repeated key's occurrences sort together,
@@ -1129,62 +1129,81 @@ static int tape_key_cmp(const void *a, const void *b)
     return d;
 }
 
-/* The repeats of one object's keys (keys: at least 2). */
-static int object_repeats(const kvst_tape *t, uint32_t obj, uint32_t keys, kvst_arena *ar,
-                          int (*fn)(void *ctx, uint32_t key), void *ctx)
+static int same_key(const kvst_tape *t, uint32_t a, uint32_t b)
 {
-    uint32_t i, j, end = t->nodes[obj].next;
-    tape_key *order;
-    int rc;
+    return t->nodes[a].len == t->nodes[b].len &&
+           memcmp(t->strings + t->nodes[a].soff, t->strings + t->nodes[b].soff,
+                  t->nodes[a].len) == 0;
+}
 
+int kvst__object_repeats(const kvst_tape *t, uint32_t obj, kvst_arena *ar, uint32_t **out,
+                         uint32_t *count)
+{
+    uint32_t i, j, keys = 0, n = 0, end = t->nodes[obj].next;
+    uint32_t *reps;
+    tape_key *order;
+    unsigned char *marks;
+
+    *out = NULL;
+    *count = 0;
+    for (i = obj + 1; i < end; i = t->nodes[i + 1].next)
+        keys++;
+    if (keys < 2)
+        return 0;
+    reps = (uint32_t *)kvst__arena_alloc(ar, keys * sizeof *reps);
+    if (!reps)
+        return KVST_E_NOMEM;
     if (keys <= 8) {
         for (i = obj + 1; i < end; i = t->nodes[i + 1].next) {
-            const kvst_node *k = &t->nodes[i];
-            for (j = obj + 1; j < i; j = t->nodes[j + 1].next)
-                if (t->nodes[j].len == k->len &&
-                    memcmp(t->strings + t->nodes[j].soff, t->strings + k->soff, k->len) == 0)
-                    break;
-            if (j < i && (rc = fn(ctx, i)) != 0)
-                return rc;
+            for (j = obj + 1; j < i && !same_key(t, j, i); j = t->nodes[j + 1].next)
+                ;
+            if (j < i)
+                reps[n++] = i;
         }
-        return 0;
+    } else {
+        order = (tape_key *)kvst__arena_alloc(ar, keys * sizeof *order);
+        marks = (unsigned char *)kvst__arena_zalloc(ar, keys);
+        if (!order || !marks)
+            return KVST_E_NOMEM;
+        for (i = obj + 1, j = 0; i < end; i = t->nodes[i + 1].next, j++) {
+            order[j].s = t->strings + t->nodes[i].soff;
+            order[j].len = t->nodes[i].len;
+            order[j].node = i;
+            order[j].place = j;
+        }
+        qsort(order, keys, sizeof *order, tape_key_cmp);
+        for (i = 1; i < keys; i++)
+            if (same_key(t, order[i].node, order[i - 1].node))
+                marks[order[i].place] = 1;
+        /* back to input order */
+        for (i = obj + 1, j = 0; i < end; i = t->nodes[i + 1].next, j++)
+            if (marks[j])
+                reps[n++] = i;
     }
-    order = (tape_key *)kvst__arena_alloc(ar, keys * sizeof *order);
-    if (!order)
-        return KVST_E_NOMEM;
-    for (i = obj + 1, j = 0; i < end; i = t->nodes[i + 1].next, j++) {
-        order[j].s = t->strings + t->nodes[i].soff;
-        order[j].len = t->nodes[i].len;
-        order[j].node = i;
+    if (n) {
+        *out = reps;
+        *count = n;
     }
-    qsort(order, keys, sizeof *order, tape_key_cmp);
-    for (i = 1; i < keys; i++)
-        if (order[i].len == order[i - 1].len &&
-            memcmp(order[i].s, order[i - 1].s, order[i].len) == 0 &&
-            (rc = fn(ctx, order[i].node)) != 0)
-            return rc;
     return 0;
 }
 
 int kvst__tape_repeats(const kvst_tape *t, uint32_t node, kvst_arena *ar,
                        int (*fn)(void *ctx, uint32_t key), void *ctx)
 {
-    uint32_t i, j, end;
+    uint32_t i, k, n, *reps, end;
     int rc;
 
     if (node >= t->count)
         return 0;
     end = t->nodes[node].next;
     for (i = node; i < end; i++) {
-        const kvst_node *n = &t->nodes[i];
-        uint32_t keys = 0;
-
-        if (n->kind != KVST_JSON_OBJECT || n->len)
+        if (t->nodes[i].kind != KVST_JSON_OBJECT || t->nodes[i].len)
             continue;
-        for (j = i + 1; j < n->next; j = t->nodes[j + 1].next)
-            keys++;
-        if (keys > 1 && (rc = object_repeats(t, i, keys, ar, fn, ctx)) != 0)
+        if ((rc = kvst__object_repeats(t, i, ar, &reps, &n)) != 0)
             return rc;
+        for (k = 0; k < n; k++)
+            if ((rc = fn(ctx, reps[k])) != 0)
+                return rc;
     }
     return 0;
 }

@@ -37,16 +37,39 @@ static int sink_add(kvst_finding_sink *sink, uint32_t code, uint32_t severity,
     return rc;
 }
 
+/* A finding of code's default severity (kvst_finding_severity), placed
+ * at 1 + tape node at (0: where pointer leads). */
+static int finding_v(kvst_finding_sink *sink, uint32_t at, uint32_t code, const char *pointer,
+                     const char *fmt, va_list ap)
+{
+    int rc;
+
+    if (!pointer)
+        pointer = "";
+    sink->at = at;
+    rc = sink->add(sink, code, kvst_finding_severity(code), pointer, strlen(pointer), fmt, ap);
+    sink->at = 0;
+    return rc;
+}
+
 int kvst__finding(kvst_finding_sink *sink, uint32_t code, const char *pointer,
                   const char *fmt, ...)
 {
     va_list ap;
     int rc;
-    if (!pointer)
-        pointer = "";
     va_start(ap, fmt);
-    rc = sink->add(sink, code, kvst_finding_severity(code), pointer,
-                   strlen(pointer), fmt, ap);
+    rc = finding_v(sink, 0, code, pointer, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kvst__finding_at(kvst_finding_sink *sink, uint32_t node, uint32_t code, const char *pointer,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = finding_v(sink, node + 1, code, pointer, fmt, ap);
     va_end(ap);
     return rc;
 }

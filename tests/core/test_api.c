@@ -639,12 +639,14 @@ static void test_duplicate_keys(void)
 typedef struct dup_seen {
     unsigned count;
     char pointers[512];      /* "ptr@offset:line:column;" for each, in order */
+    char both[1024];         /* "D ptr@...;" and "U ptr@...;" (KVST_F_MEMBER_UNKNOWN), in order */
     char line[4096];         /* its JSON line */
     char lookup[64];         /* the text the case's lookup found, or "-" */
 } dup_seen;
 
-static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lookup,
-                    dup_seen *out)
+/* Fed in pieces of chunk bytes, or (chunk 0) cut in two at cut. */
+static void dup_feed(const char *in, uint32_t flags, size_t chunk, size_t cut, const char *lookup,
+                     dup_seen *out)
 {
     kvst_parser *p = parser_with(flags, NULL, NULL);
     const kvst_event *ev = NULL;
@@ -652,8 +654,13 @@ static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lo
     kvst_value v;
 
     memset(out, 0, sizeof *out);
-    for (i = 0; i < len; i += chunk)
-        CHECK_EQ(kvst_parser_feed(p, in + i, len - i < chunk ? len - i : chunk), 0);
+    if (chunk) {
+        for (i = 0; i < len; i += chunk)
+            CHECK_EQ(kvst_parser_feed(p, in + i, len - i < chunk ? len - i : chunk), 0);
+    } else {
+        CHECK_EQ(kvst_parser_feed(p, in, cut), 0);
+        CHECK_EQ(kvst_parser_feed(p, in + cut, len - cut), 0);
+    }
     CHECK_EQ(kvst_parser_finish(p), 0);
     CHECK_EQ(kvst_parser_next(p, &ev), 1);
     if (!ev) {
@@ -662,7 +669,13 @@ static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lo
     }
     for (i = 0; i < ev->finding_count; i++) {
         const kvst_finding *f = ev->findings[i];
-        size_t n = strlen(out->pointers);
+        size_t n = strlen(out->pointers), m = strlen(out->both);
+        if (f->code != KVST_F_DUPLICATE_KEY && f->code != KVST_F_MEMBER_UNKNOWN)
+            continue;
+        snprintf(out->both + m, sizeof out->both - m, "%c %s@%llu:%llu:%llu;",
+                 f->code == KVST_F_DUPLICATE_KEY ? 'D' : 'U', f->pointer.ptr,
+                 (unsigned long long)f->offset, (unsigned long long)f->line,
+                 (unsigned long long)f->column);
         if (f->code != KVST_F_DUPLICATE_KEY)
             continue;
         out->count++;
@@ -677,23 +690,25 @@ static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lo
     kvst_parser_free(p);
 }
 
-/* "ptr@offset:line:column;" of the value whose member's key is the
- * last occurrence of key in in (offset, line and column counted here). */
-static void dup_place(const char *in, const char *pointer, const char *key, char *out, size_t cap)
+static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lookup,
+                    dup_seen *out)
 {
-    const char *at = NULL, *q, *v;
+    dup_feed(in, flags, chunk, 0, lookup, out);
+}
+
+/* The offset, line and column of the value whose key ends at at in in
+ * (counted here from the input's bytes), as "ptr@offset:line:column;"
+ * appended to out after tag. */
+static void value_place(const char *in, const char *at, const char *tag, const char *pointer,
+                        char *out, size_t cap)
+{
+    const char *q;
     unsigned long long line = 1, col = 1;
     size_t n = strlen(out);
 
-    for (q = strstr(in, key); q; q = strstr(q + 1, key))
-        at = q;
-    if (!at) {
-        check_failures++;
-        return;
-    }
-    for (v = at + strlen(key); *v == ' ' || *v == '\n' || *v == ':'; v++)
-        ;
-    for (q = in; q < v; q++) {
+    while (*at == ' ' || *at == '\n' || *at == ':')
+        at++;
+    for (q = in; q < at; q++) {
         if (*q == '\n') {
             line++;
             col = 1;
@@ -701,8 +716,32 @@ static void dup_place(const char *in, const char *pointer, const char *key, char
             col++;
         }
     }
-    snprintf(out + n, cap - n, "%s@%llu:%llu:%llu;", pointer, (unsigned long long)(v - in), line,
-             col);
+    snprintf(out + n, cap - n, "%s%s@%llu:%llu:%llu;", tag, pointer, (unsigned long long)(at - in),
+             line, col);
+}
+
+/* Append tag and "ptr@offset:line:column;" for the value after the nth
+ * (from 1; 0: the last) occurrence of key in in. */
+static void dup_nth(const char *in, const char *tag, const char *pointer, const char *key,
+                    unsigned nth, char *out, size_t cap)
+{
+    const char *at = NULL, *q;
+    unsigned i = 0;
+
+    for (q = strstr(in, key); q && (!nth || i < nth); q = strstr(q + 1, key), i++)
+        at = q;
+    if (!at || (nth && i < nth)) {
+        check_failures++;
+        return;
+    }
+    value_place(in, at + strlen(key), tag, pointer, out, cap);
+}
+
+/* "ptr@offset:line:column;" of the value whose member's key is the
+ * last occurrence of key in in. */
+static void dup_place(const char *in, const char *pointer, const char *key, char *out, size_t cap)
+{
+    dup_nth(in, "", pointer, key, 0, out, cap);
 }
 
 /* Duplicate keys inside the values kept as raw bytes (lazy: another
@@ -884,6 +923,167 @@ static void test_raw_duplicate_keys(void)
             if (strcmp(seen[0].lookup, lk[i].want ? lk[i].want : "-") != 0) {
                 fprintf(stderr, "%s %s: found %s, want %s\n", in, lk[i].pointer, seen[0].lookup,
                         lk[i].want ? lk[i].want : "nothing");
+                check_failures++;
+            }
+        }
+    }
+}
+
+/* A repeated key that no table of the envelope and no shape of the model
+ * knows (issue 13 item 1): each repeat is a KVST_F_DUPLICATE_KEY warning at
+ * its own value (its pointer, offset, line and column, counted here from
+ * the input), at the top of the record, in userIdentity, its
+ * sessionContext's attributes, a resource, an EventBridge event's detail,
+ * and a KVS payload's members, nested structure and structure in a list,
+ * where each occurrence is KVST_F_MEMBER_UNKNOWN as well, after the
+ * repeat's KVST_F_DUPLICATE_KEY. Twice in both orders and three times;
+ * lookups read the last value. The same fed whole, a byte at a time and
+ * cut at every place, with the fast lexer and without it. */
+static void test_unknown_duplicate_keys(void)
+{
+    static const struct {
+        const char *fmt;     /* the record, %s: the repeated members */
+        const char *pointer; /* of the repeated key, "zq" (no other key is) */
+        int member;          /* a KVS payload's: KVST_F_MEMBER_UNKNOWN too */
+    } cases[] = {
+        {"{\"eventVersion\":\"1.08\",\"eventSource\":\"kinesisvideo.amazonaws.com\",\n %s,"
+         "\"eventName\":\"DescribeStream\",\"requestParameters\":{\"streamName\":\"s\"}}",
+         "/zq", 0},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\",\n"
+         "\"userIdentity\":{\"type\":\"IAMUser\",%s,\"arn\":\"arn:aws:iam::123456789012:user/u\"}}",
+         "/userIdentity/zq", 0},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+         "\"userIdentity\":{\"type\":\"AssumedRole\",\"sessionContext\":{\"attributes\":\n"
+         "{\"creationDate\":\"2018-05-25T00:00:00Z\",%s}}}}",
+         "/userIdentity/sessionContext/attributes/zq", 0},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+         "\"resources\":[{\"ARN\":\"a\"},{%s,\"type\":\"t\"}]}",
+         "/resources/1/zq", 0},
+        {"{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":\n"
+         "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\",%s}}",
+         "/zq", 0},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+         "\"requestParameters\":{\"streamName\":\"s\",\n%s}}",
+         "/requestParameters/zq", 1},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+         "\"requestParameters\":{\"streamName\":\"s\",\"streamStorageConfiguration\":\n"
+         "{%s,\"defaultStorageTier\":\"HOT\"}}}",
+         "/requestParameters/streamStorageConfiguration/zq", 1},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"ListStreams\","
+         "\"responseElements\":{\"streamInfoList\":[{\"streamName\":\"a\"},\n"
+         "{\"streamName\":\"b\",%s}]}}",
+         "/responseElements/streamInfoList/1/zq", 1},
+    };
+    /* the values of the occurrences, and what a lookup reads of the last */
+    static const struct {
+        unsigned n;
+        const char *v[3];
+        const char *last;
+    } values[] = {
+        {2, {"\"first\"", "\"second\""}, "second"},
+        {2, {"\"second\"", "\"first\""}, "first"},
+        {3, {"1", "\"two\"", "[3]"}, "[3]"},
+        {3, {"[3]", "\"two\"", "1"}, "1"},
+    };
+    char members[256], in[1024], want[1024], *w;
+    size_t i, j, k, n, cut, len;
+    dup_seen seen;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (j = 0; j < sizeof values / sizeof values[0]; j++) {
+            const char *q;
+            unsigned long long line = 1, col = 1, off = 0;
+            unsigned occ = 0;
+
+            for (k = n = 0; k < values[j].n; k++)
+                n += (size_t)snprintf(members + n, sizeof members - n, "%s\"zq\":%s",
+                                      k ? ",\n  " : "", values[j].v[k]);
+            snprintf(in, sizeof in, cases[i].fmt, members);
+            len = strlen(in);
+            /* what is expected, from the input's own bytes: each
+             * occurrence's value, the later ones repeats */
+            want[0] = '\0';
+            w = want;
+            for (q = in; *q; q++, off++) {
+                if (strncmp(q, "\"zq\":", 5) == 0) {
+                    /* the value is the byte after the colon */
+                    if (occ++)
+                        w += sprintf(w, "D %s@%llu:%llu:%llu;", cases[i].pointer, off + 5, line,
+                                     col + 5);
+                    if (cases[i].member)
+                        w += sprintf(w, "U %s@%llu:%llu:%llu;", cases[i].pointer, off + 5, line,
+                                     col + 5);
+                }
+                if (*q == '\n') {
+                    line++;
+                    col = 1;
+                } else {
+                    col++;
+                }
+            }
+            CHECK_EQ(occ, values[j].n);
+            for (k = 0; k < 4 + 2 * (len + 1); k++) {
+                uint32_t flags = (k & 1) ? KVST_FLAG_NO_FASTLEX : 0;
+                const char *how = k < 2 ? "whole" : k < 4 ? "a byte at a time" : "cut";
+
+                cut = k < 4 ? 0 : (k - 4) / 2;
+                dup_feed(in, flags, k < 2 ? len : k < 4 ? 1 : 0, cut, cases[i].pointer, &seen);
+                if (strcmp(seen.both, want) != 0 || strcmp(seen.lookup, values[j].last) != 0) {
+                    fprintf(stderr, "%s\n(%s at %zu, %s): findings %s lookup %s, want %s and %s\n",
+                            in, how, cut, flags ? "yajl" : "fast lexer", seen.both, seen.lookup,
+                            want, values[j].last);
+                    check_failures++;
+                    break;
+                }
+                check_count++;
+            }
+        }
+    }
+}
+
+/* Repeats of several keys in one object are reported in input order, each
+ * at its own value: a tags map (sorted to merge), a taped free-form
+ * object of few keys and one of many (sorted to find them). */
+static void test_duplicate_key_order(void)
+{
+    static const struct {
+        const char *in;
+        const char *pointer[3], *key[3];
+        unsigned nth[3];
+    } cases[] = {
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"TagStream\","
+         "\"requestParameters\":{\"streamName\":\"s\",\"tags\":{\"kb\":\"1\",\n\"ka\":\"1\","
+         "\"kb\":\"2\",\n\"ka\":\"2\",\"kb\":\"3\"}}}",
+         {"/requestParameters/tags/kb", "/requestParameters/tags/ka", "/requestParameters/tags/kb"},
+         {"\"kb\"", "\"ka\"", "\"kb\""},
+         {2, 2, 3}},
+        {"{\"requestParameters\":{\"kb\":1,\n\"ka\":2,\"kb\":3,\"kb\":4,\n\"ka\":5},"
+         "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}",
+         {"/requestParameters/kb", "/requestParameters/kb", "/requestParameters/ka"},
+         {"\"kb\"", "\"kb\"", "\"ka\""},
+         {2, 3, 2}},
+        {"{\"requestParameters\":{\"k1\":0,\"k2\":0,\"k3\":0,\"k4\":0,\"k5\":0,\"k6\":0,\"kb\":1,\n"
+         "\"ka\":2,\"kb\":3,\"kb\":4,\n\"ka\":5},"
+         "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}",
+         {"/requestParameters/kb", "/requestParameters/kb", "/requestParameters/ka"},
+         {"\"kb\"", "\"kb\"", "\"ka\""},
+         {2, 3, 2}},
+    };
+    char want[512];
+    size_t i, k, m;
+    dup_seen seen;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        want[0] = '\0';
+        for (k = 0; k < 3; k++)
+            dup_nth(cases[i].in, "D ", cases[i].pointer[k], cases[i].key[k], cases[i].nth[k], want,
+                    sizeof want);
+        for (m = 0; m < 4; m++) {
+            dup_run(cases[i].in, (m & 1) ? KVST_FLAG_NO_FASTLEX : 0,
+                    m < 2 ? strlen(cases[i].in) : 1, NULL, &seen);
+            if (strcmp(seen.both, want) != 0) {
+                fprintf(stderr, "%s (feed %zu): findings %s, want %s\n", cases[i].in, m, seen.both,
+                        want);
                 check_failures++;
             }
         }
@@ -1093,6 +1293,8 @@ int main(void)
     test_outcome();
     test_duplicate_keys();
     test_raw_duplicate_keys();
+    test_unknown_duplicate_keys();
+    test_duplicate_key_order();
     test_type_rule();
     test_type_rule_1_1();
     test_free_form_values();
