@@ -155,6 +155,7 @@ typedef struct kvst_probe {
     int done;          /* the object closed */
     int event_key;     /* a key of an event at depth 1 */
     size_t last_end;   /* end of the last token, from the candidate's start */
+    uint32_t last_kind; /* and what it was: KVST_TOK_* */
 } kvst_probe;
 
 /* Recovery found the next record (recovery.c): the parser restarts the

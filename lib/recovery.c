@@ -40,6 +40,7 @@ static void pr_mark(probe *pr)
 static int pr_scalar(void *ctx)
 {
     pr_mark((probe *)ctx);
+    ((probe *)ctx)->last_kind = KVST_TOK_VALUE;
     return 1;
 }
 
@@ -64,6 +65,7 @@ static int pr_string(void *ctx, const unsigned char *s, size_t len)
 static int pr_open(void *ctx)
 {
     pr_mark((probe *)ctx);
+    ((probe *)ctx)->last_kind = KVST_TOK_OPEN;
     ((probe *)ctx)->depth++;
     return 1;
 }
@@ -72,6 +74,7 @@ static int pr_key(void *ctx, const unsigned char *k, size_t len)
 {
     probe *pr = (probe *)ctx;
     pr_mark(pr);
+    pr->last_kind = KVST_TOK_KEY;
     if (pr->depth == 1 && kvst__is_event_key(k, len))
         pr->event_key = 1;
     return 1;
@@ -81,6 +84,7 @@ static int pr_close(void *ctx)
 {
     probe *pr = (probe *)ctx;
     pr_mark(pr);
+    pr->last_kind = KVST_TOK_VALUE;
     if (--pr->depth == 0) {
         pr->done = 1;
         return 0; /* stop right after the object */
@@ -146,7 +150,11 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
         pb.len = len;
         while (t < len && kvst__json_space(buf[t]))
             t++;
-        if (t < len && (buf[t] == ',' || buf[t] == ':'))
+        /* (a separator only where one may stand: ':' after a key, ','
+         * after a value inside the object; else yajl rejected it, before
+         * the bytes after it, which a split may not have fed yet) */
+        if (t < len && ((buf[t] == ':' && pr->last_kind == KVST_TOK_KEY) ||
+                        (buf[t] == ',' && pr->last_kind == KVST_TOK_VALUE && pr->depth > 0)))
             for (t++; t < len && kvst__json_space(buf[t]); t++)
                 ;
         lexical = kvst__yajl_lexical(probe_byte, &pb, t, e);
