@@ -208,6 +208,9 @@ struct kvst_parser {
     kvst_parser_options opts;     /* normalised: limits filled in */
     kvst_cursor cursor;           /* positions and the error (cursor.h) */
     int finished;
+    uint32_t last_tok_kind;       /* stage 3: what the last token the builder
+                                     saw was (KVST_TOK_*; its end: last_tok_end);
+                                     here, where it fills a hole */
 
     /* stage 1 */
     kvst_input *input;
@@ -222,7 +225,6 @@ struct kvst_parser {
     int jmp_code;
     uint64_t bytes_json;          /* plain bytes fed to yajl */
     uint64_t last_tok_end;        /* end of the last token the builder saw */
-    uint32_t last_tok_kind;       /* and what it was: KVST_TOK_* */
     uint64_t next_tok;            /* where the token after it starts, when seen */
     uint64_t next_tok_end;        /* the last_tok_end next_tok belongs to */
     /* bytes known to be white space, but for one separator ws_sep_c (0:
