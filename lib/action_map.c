@@ -234,7 +234,7 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
 
 /* A repeated key of a payload object (c->path names it): the later value
  * is the one kept, as everywhere (docs/cli.md), and a warning says so,
- * placed at this repeat's value, node (the pointer names the last). */
+ * placed at this repeat's key, node (the pointer names the last). */
 static int duplicate_key(map_ctx *c, uint32_t node)
 {
     return kvst__finding_at(c->sink, node, KVST_F_DUPLICATE_KEY, c->path,
@@ -297,7 +297,7 @@ static int map_dedupe(map_ctx *c, uint32_t obj, kvst_value *v, kvst_str *keys, k
     for (i = k = 0, key = obj + 1; i < n; i++, key = t->nodes[key + 1].next) {
         if (gone[i]) {
             size_t saved = path_push(c, keys[i].ptr, keys[i].len);
-            int rc = duplicate_key(c, key + 1);
+            int rc = duplicate_key(c, key);
             path_pop(c, saved);
             if (rc)
                 return rc;
@@ -461,7 +461,7 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
             size_t k = (size_t)(m - shape->members);
             uint64_t bit = k < 64 ? (uint64_t)1 << k : 0;
             if (seen & bit)
-                rc = duplicate_key(c, i + 1);
+                rc = duplicate_key(c, i);
             seen |= bit;
             if (!rc)
                 rc = build_value(c, i + 1, m->shape, (kvst_value *)(s + m->offset));
@@ -476,7 +476,7 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
             while (r < nreps && reps[r] < i)
                 r++;
             if (!rc && r < nreps && reps[r] == i)
-                rc = duplicate_key(c, i + 1);
+                rc = duplicate_key(c, i);
             if (!rc)
                 rc = kvst__finding_at(c->sink, i + 1, KVST_F_MEMBER_UNKNOWN, c->path,
                                       "%s is not a member of %s in the KVS API model", c->path,

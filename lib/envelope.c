@@ -240,7 +240,7 @@ static int wrong_type(fill_ctx *c, const char *want, uint32_t got)
 
 /* A key seen before in the same object: the later one is filled over the
  * earlier (the last occurrence wins, as kvst__tape_get and lookups read
- * it), and a finding is placed at its value, node (each repeat at its
+ * it), and a finding is placed at its key, node (each repeat at its
  * own: the pointer names the last). */
 static int duplicate_key(fill_ctx *c, uint32_t node)
 {
@@ -462,7 +462,7 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
                 r++;
             if (r < nreps && reps[r] == i) {
                 path_push(c, t->strings + k->soff, k->len);
-                rc = duplicate_key(c, i + 1);
+                rc = duplicate_key(c, i);
                 c->depth--;
                 if (rc)
                     return rc;
@@ -472,7 +472,7 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
         bit = (uint64_t)1 << (uint32_t)(f - def->fields);
         path_push(c, t->strings + k->soff, k->len);
         if (seen & bit)
-            rc = duplicate_key(c, i + 1);
+            rc = duplicate_key(c, i);
         seen |= bit;
         if (!rc && f->kind != F_SKIP)
             rc = fill_field(c, f, i + 1, out);

@@ -141,7 +141,7 @@ static int lone_surrogate(void *ctx, uint32_t node, uint32_t at)
  * additionalEventData, serviceEventDetails and insightDetails when taped,
  * webIdFederationData's attributes, and the payloads of a record of no
  * KVS action. Kept lazy (kvst__lazy_repeats): those the record builder
- * marked, placed at the repeat's value.
+ * marked. Each is placed at the repeat's key (its opening quote).
  */
 #define REPEAT_MESSAGE "%s is repeated in its object; the last one is read"
 
@@ -152,7 +152,7 @@ static int taped_repeat(void *ctx, uint32_t key)
 
     if (!kvst__tape_pointer(b->tape, key, ptr, sizeof ptr))
         return 0; /* not in the event (an EventBridge envelope's own) */
-    return kvst__finding_at(&b->sink, key + 1, KVST_F_DUPLICATE_KEY, ptr, REPEAT_MESSAGE, ptr);
+    return kvst__finding_at(&b->sink, key, KVST_F_DUPLICATE_KEY, ptr, REPEAT_MESSAGE, ptr);
 }
 
 static int lazy_repeat(void *ctx, const char *ptr, uint32_t at)

@@ -406,12 +406,12 @@ static int rep_insert(rep_find *f, rep_frame *fr, const rep_key *k)
 
 /* A key: decoded from the bytes (as the record builder decodes taped
  * keys: kvst__json_decode), found in or put in its object's set. A repeat
- * is reported with its pointer, at its value. */
+ * is reported with its pointer, at its key. */
 static int rp_key(void *ctx, const unsigned char *s, size_t len)
 {
     rep_find *f = (rep_find *)ctx;
     rep_frame *fr = &f->frames[f->depth - 1];
-    size_t end = yajl_get_bytes_consumed(f->ya.h), q = kvst__json_string_start(f->raw, end), at, i;
+    size_t end = yajl_get_bytes_consumed(f->ya.h), q = kvst__json_string_start(f->raw, end), i;
     const unsigned char *body = (const unsigned char *)f->raw + q + 1;
     rep_key k;
     int seen;
@@ -449,12 +449,8 @@ static int rp_key(void *ctx, const unsigned char *s, size_t len)
             if (m == n)
                 break; /* the rest does not fit */
         }
-        /* its value: past the colon after the key */
-        for (at = end; f->raw[at] != ':'; at++)
-            ;
-        for (at++; kvst__json_space((unsigned char)f->raw[at]); at++)
-            ;
-        f->rc = f->fn(f->ctx, ptr, f->base + (uint32_t)at);
+        /* the repeat's key: its opening quote */
+        f->rc = f->fn(f->ctx, ptr, f->base + (uint32_t)q);
         if (f->rc)
             return 0;
     }

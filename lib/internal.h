@@ -481,8 +481,8 @@ int kvst__object_repeats(const kvst_tape *t, uint32_t obj, kvst_arena *ar, uint3
 int kvst__tape_repeats(const kvst_tape *t, uint32_t node, kvst_arena *ar,
                        int (*fn)(void *ctx, uint32_t key), void *ctx);
 /* The same inside the lazy container node (event_lookup.c), whose JSON
- * pointer is pointer: fn(ctx, the repeat's pointer, where its value is
- * within raw) for each repeat, in input order. */
+ * pointer is pointer: fn(ctx, the repeat's pointer, where its key's
+ * opening quote is within raw) for each repeat, in input order. */
 int kvst__lazy_repeats(const kvst_tape *t, uint32_t node, const char *pointer, kvst_arena *ar,
                        int (*fn)(void *ctx, const char *pointer, uint32_t at), void *ctx);
 /* Fill a kvst_value from a node (lookups, envelope); the text of a

@@ -498,6 +498,113 @@ static int one_line(const char *in, char *line, size_t cap, uint32_t *outcome)
     return ok;
 }
 
+/* What a record's KVST_F_DUPLICATE_KEY findings say, fed in one way. */
+typedef struct dup_seen {
+    unsigned count;
+    char pointers[512];      /* "ptr@offset:line:column;" for each, in order */
+    char both[1024];         /* "D ptr@...;" and "U ptr@...;" (KVST_F_MEMBER_UNKNOWN), in order */
+    char line[4096];         /* its JSON line */
+    char lookup[64];         /* the text the case's lookup found, or "-" */
+} dup_seen;
+
+/* Fed in pieces of chunk bytes, or (chunk 0) cut in two at cut. */
+static void dup_feed(const char *in, uint32_t flags, size_t chunk, size_t cut, const char *lookup,
+                     dup_seen *out)
+{
+    kvst_parser *p = parser_with(flags, NULL, NULL);
+    const kvst_event *ev = NULL;
+    size_t i, len = strlen(in);
+    kvst_value v;
+
+    memset(out, 0, sizeof *out);
+    if (chunk) {
+        for (i = 0; i < len; i += chunk)
+            CHECK_EQ(kvst_parser_feed(p, in + i, len - i < chunk ? len - i : chunk), 0);
+    } else {
+        CHECK_EQ(kvst_parser_feed(p, in, cut), 0);
+        CHECK_EQ(kvst_parser_feed(p, in + cut, len - cut), 0);
+    }
+    CHECK_EQ(kvst_parser_finish(p), 0);
+    CHECK_EQ(kvst_parser_next(p, &ev), 1);
+    if (!ev) {
+        kvst_parser_free(p);
+        return;
+    }
+    for (i = 0; i < ev->finding_count; i++) {
+        const kvst_finding *f = ev->findings[i];
+        size_t n = strlen(out->pointers), m = strlen(out->both);
+        if (f->code != KVST_F_DUPLICATE_KEY && f->code != KVST_F_MEMBER_UNKNOWN)
+            continue;
+        snprintf(out->both + m, sizeof out->both - m, "%c %s@%llu:%llu:%llu;",
+                 f->code == KVST_F_DUPLICATE_KEY ? 'D' : 'U', f->pointer.ptr,
+                 (unsigned long long)f->offset, (unsigned long long)f->line,
+                 (unsigned long long)f->column);
+        if (f->code != KVST_F_DUPLICATE_KEY)
+            continue;
+        out->count++;
+        snprintf(out->pointers + n, sizeof out->pointers - n, "%s@%llu:%llu:%llu;", f->pointer.ptr,
+                 (unsigned long long)f->offset, (unsigned long long)f->line,
+                 (unsigned long long)f->column);
+    }
+    CHECK(kvst_event_to_json(ev, NULL, out->line, sizeof out->line) < sizeof out->line);
+    strcpy(out->lookup, "-");
+    if (lookup && kvst_event_lookup(ev, lookup, &v) == 0)
+        snprintf(out->lookup, sizeof out->lookup, "%.*s", (int)v.text.len, v.text.ptr);
+    kvst_parser_free(p);
+}
+
+static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lookup,
+                    dup_seen *out)
+{
+    dup_feed(in, flags, chunk, 0, lookup, out);
+}
+
+/* The offset, line and column of the byte at in in (counted here from
+ * the input's bytes), as "ptr@offset:line:column;" appended to out after
+ * tag. */
+static void byte_place(const char *in, const char *at, const char *tag, const char *pointer,
+                       char *out, size_t cap)
+{
+    const char *q;
+    unsigned long long line = 1, col = 1;
+    size_t n = strlen(out);
+
+    for (q = in; q < at; q++) {
+        if (*q == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    snprintf(out + n, cap - n, "%s%s@%llu:%llu:%llu;", tag, pointer, (unsigned long long)(at - in),
+             line, col);
+}
+
+/* Append tag and "ptr@offset:line:column;" for the nth (from 1; 0: the
+ * last) occurrence of key (written with its quotes) in in: its opening
+ * quote, where a repeat's KVST_F_DUPLICATE_KEY is placed. */
+static void dup_nth(const char *in, const char *tag, const char *pointer, const char *key,
+                    unsigned nth, char *out, size_t cap)
+{
+    const char *at = NULL, *q;
+    unsigned i = 0;
+
+    for (q = strstr(in, key); q && (!nth || i < nth); q = strstr(q + 1, key), i++)
+        at = q;
+    if (!at || (nth && i < nth)) {
+        check_failures++;
+        return;
+    }
+    byte_place(in, at, tag, pointer, out, cap);
+}
+
+/* "ptr@offset:line:column;" of the last occurrence of key in in. */
+static void dup_place(const char *in, const char *pointer, const char *key, char *out, size_t cap)
+{
+    dup_nth(in, "", pointer, key, 0, out, cap);
+}
+
 /* Duplicate keys: the last occurrence wins for every consumer (envelope,
  * action, typed payload, identity, lookups), in both orders, at the top
  * level and nested, and each repeat is a KVST_F_DUPLICATE_KEY warning
@@ -531,6 +638,25 @@ static void test_duplicate_keys(void)
                      keys[i]);
             CHECK(strstr(line, want) != NULL);
         }
+        /* placed at the later key's quote: on a later line, white space
+         * before its ':' */
+        for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            char ptr[64], key[64];
+            dup_seen seen;
+            snprintf(in, sizeof in,
+                     "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"%s\":\"%s\","
+                     "\"eventName\":\"DescribeStream\",\n  \"%s\" \t: \"%s\"}",
+                     keys[i], vals[o][0], keys[i], vals[o][1]);
+            snprintf(ptr, sizeof ptr, "/%s", keys[i]);
+            snprintf(key, sizeof key, "\"%s\"", keys[i]);
+            want[0] = '\0';
+            dup_nth(in, "", ptr, key, 2, want, sizeof want);
+            dup_run(in, 0, strlen(in), NULL, &seen);
+            if (strcmp(seen.pointers, want) != 0) {
+                fprintf(stderr, "%s: findings %s, want %s\n", in, seen.pointers, want);
+                check_failures++;
+            }
+        }
         for (i = 0; i < sizeof uid_keys / sizeof uid_keys[0]; i++) {
             snprintf(in, sizeof in,
                      "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
@@ -557,7 +683,7 @@ static void test_duplicate_keys(void)
     /* Inside the typed payloads: a member, a member of a nested structure,
      * a key of the tags map, a member of a structure in a list; in both
      * orders. The last value is printed (a map key at its first place) and
-     * each repeat is a warning at the later value. */
+     * each repeat is a warning at the later key. */
     for (o = 0; o < 2; o++) {
         static const struct {
             const char *fmt;    /* the record, %s twice: the two values */
@@ -635,121 +761,12 @@ static void test_duplicate_keys(void)
     }
 }
 
-/* What a record's KVST_F_DUPLICATE_KEY findings say, fed in one way. */
-typedef struct dup_seen {
-    unsigned count;
-    char pointers[512];      /* "ptr@offset:line:column;" for each, in order */
-    char both[1024];         /* "D ptr@...;" and "U ptr@...;" (KVST_F_MEMBER_UNKNOWN), in order */
-    char line[4096];         /* its JSON line */
-    char lookup[64];         /* the text the case's lookup found, or "-" */
-} dup_seen;
-
-/* Fed in pieces of chunk bytes, or (chunk 0) cut in two at cut. */
-static void dup_feed(const char *in, uint32_t flags, size_t chunk, size_t cut, const char *lookup,
-                     dup_seen *out)
-{
-    kvst_parser *p = parser_with(flags, NULL, NULL);
-    const kvst_event *ev = NULL;
-    size_t i, len = strlen(in);
-    kvst_value v;
-
-    memset(out, 0, sizeof *out);
-    if (chunk) {
-        for (i = 0; i < len; i += chunk)
-            CHECK_EQ(kvst_parser_feed(p, in + i, len - i < chunk ? len - i : chunk), 0);
-    } else {
-        CHECK_EQ(kvst_parser_feed(p, in, cut), 0);
-        CHECK_EQ(kvst_parser_feed(p, in + cut, len - cut), 0);
-    }
-    CHECK_EQ(kvst_parser_finish(p), 0);
-    CHECK_EQ(kvst_parser_next(p, &ev), 1);
-    if (!ev) {
-        kvst_parser_free(p);
-        return;
-    }
-    for (i = 0; i < ev->finding_count; i++) {
-        const kvst_finding *f = ev->findings[i];
-        size_t n = strlen(out->pointers), m = strlen(out->both);
-        if (f->code != KVST_F_DUPLICATE_KEY && f->code != KVST_F_MEMBER_UNKNOWN)
-            continue;
-        snprintf(out->both + m, sizeof out->both - m, "%c %s@%llu:%llu:%llu;",
-                 f->code == KVST_F_DUPLICATE_KEY ? 'D' : 'U', f->pointer.ptr,
-                 (unsigned long long)f->offset, (unsigned long long)f->line,
-                 (unsigned long long)f->column);
-        if (f->code != KVST_F_DUPLICATE_KEY)
-            continue;
-        out->count++;
-        snprintf(out->pointers + n, sizeof out->pointers - n, "%s@%llu:%llu:%llu;", f->pointer.ptr,
-                 (unsigned long long)f->offset, (unsigned long long)f->line,
-                 (unsigned long long)f->column);
-    }
-    CHECK(kvst_event_to_json(ev, NULL, out->line, sizeof out->line) < sizeof out->line);
-    strcpy(out->lookup, "-");
-    if (lookup && kvst_event_lookup(ev, lookup, &v) == 0)
-        snprintf(out->lookup, sizeof out->lookup, "%.*s", (int)v.text.len, v.text.ptr);
-    kvst_parser_free(p);
-}
-
-static void dup_run(const char *in, uint32_t flags, size_t chunk, const char *lookup,
-                    dup_seen *out)
-{
-    dup_feed(in, flags, chunk, 0, lookup, out);
-}
-
-/* The offset, line and column of the value whose key ends at at in in
- * (counted here from the input's bytes), as "ptr@offset:line:column;"
- * appended to out after tag. */
-static void value_place(const char *in, const char *at, const char *tag, const char *pointer,
-                        char *out, size_t cap)
-{
-    const char *q;
-    unsigned long long line = 1, col = 1;
-    size_t n = strlen(out);
-
-    while (*at == ' ' || *at == '\n' || *at == ':')
-        at++;
-    for (q = in; q < at; q++) {
-        if (*q == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    snprintf(out + n, cap - n, "%s%s@%llu:%llu:%llu;", tag, pointer, (unsigned long long)(at - in),
-             line, col);
-}
-
-/* Append tag and "ptr@offset:line:column;" for the value after the nth
- * (from 1; 0: the last) occurrence of key in in. */
-static void dup_nth(const char *in, const char *tag, const char *pointer, const char *key,
-                    unsigned nth, char *out, size_t cap)
-{
-    const char *at = NULL, *q;
-    unsigned i = 0;
-
-    for (q = strstr(in, key); q && (!nth || i < nth); q = strstr(q + 1, key), i++)
-        at = q;
-    if (!at || (nth && i < nth)) {
-        check_failures++;
-        return;
-    }
-    value_place(in, at + strlen(key), tag, pointer, out, cap);
-}
-
-/* "ptr@offset:line:column;" of the value whose member's key is the
- * last occurrence of key in in. */
-static void dup_place(const char *in, const char *pointer, const char *key, char *out, size_t cap)
-{
-    dup_nth(in, "", pointer, key, 0, out, cap);
-}
-
 /* Duplicate keys inside the values kept as raw bytes (lazy: another
  * service's payloads, additionalEventData, serviceEventDetails) and inside
  * the free-form values on the tape (insightDetails, webIdFederationData's
  * attributes, an EventBridge event's, a payload written before
  * eventSource): each repeat is a KVST_F_DUPLICATE_KEY warning at its
- * value, with its pointer; lookups and the JSON line read the last value.
+ * key's opening quote, with its pointer; lookups and the JSON line read the last value.
  * In both orders, at the top of the value and nested, in arrays; the same
  * fed whole (fast lexer), to yajl alone, and a byte at a time. */
 static void test_raw_duplicate_keys(void)
@@ -876,13 +893,13 @@ static void test_raw_duplicate_keys(void)
         CHECK(strcmp(seen[0].pointers, want) == 0);
         CHECK(strcmp(seen[0].lookup, "last") == 0);
     }
-    /* Three times: two repeats, each at its own value. */
+    /* Three times: two repeats, each at its own key's quote. */
     {
         static const char in3[] = "{\"eventSource\":\"s3.amazonaws.com\",\"requestParameters\":"
                                   "{\"a\":1,\"a\":2,\"a\":3}}";
         dup_run(in3, 0, sizeof in3 - 1, "/requestParameters/a", &seen[0]);
         CHECK_EQ(seen[0].count, 2);
-        CHECK(strcmp(seen[0].pointers, "/requestParameters/a@65:1:66;/requestParameters/a@71:1:72;") == 0);
+        CHECK(strcmp(seen[0].pointers, "/requestParameters/a@61:1:62;/requestParameters/a@67:1:68;") == 0);
         CHECK(strcmp(seen[0].lookup, "3") == 0);
     }
     /* A repeated payload: the earlier one is no one's (the envelope's
@@ -931,12 +948,13 @@ static void test_raw_duplicate_keys(void)
 
 /* A repeated key that no table of the envelope and no shape of the model
  * knows (issue 13 item 1): each repeat is a KVST_F_DUPLICATE_KEY warning at
- * its own value (its pointer, offset, line and column, counted here from
- * the input), at the top of the record, in userIdentity, its
+ * its own key's opening quote (its pointer, offset, line and column,
+ * counted here from the input; the later keys on later lines, with white
+ * space before their ':'), at the top of the record, in userIdentity, its
  * sessionContext's attributes, a resource, an EventBridge event's detail,
  * and a KVS payload's members, nested structure and structure in a list,
- * where each occurrence is KVST_F_MEMBER_UNKNOWN as well, after the
- * repeat's KVST_F_DUPLICATE_KEY. Twice in both orders and three times;
+ * where each occurrence is KVST_F_MEMBER_UNKNOWN as well (at its value),
+ * after the repeat's KVST_F_DUPLICATE_KEY. Twice in both orders and three times;
  * lookups read the last value. The same fed whole, a byte at a time and
  * cut at every place, with the fast lexer and without it. */
 static void test_unknown_duplicate_keys(void)
@@ -985,6 +1003,8 @@ static void test_unknown_duplicate_keys(void)
         {3, {"1", "\"two\"", "[3]"}, "[3]"},
         {3, {"[3]", "\"two\"", "1"}, "1"},
     };
+    /* white space between the later keys and their ':' */
+    static const char *const gap[3] = {"", " ", "\n\t "};
     char members[256], in[1024], want[1024], *w;
     size_t i, j, k, n, cut, len;
     dup_seen seen;
@@ -996,8 +1016,8 @@ static void test_unknown_duplicate_keys(void)
             unsigned occ = 0;
 
             for (k = n = 0; k < values[j].n; k++)
-                n += (size_t)snprintf(members + n, sizeof members - n, "%s\"zq\":%s",
-                                      k ? ",\n  " : "", values[j].v[k]);
+                n += (size_t)snprintf(members + n, sizeof members - n, "%s\"zq\"%s:%s",
+                                      k ? ",\n  " : "", gap[k], values[j].v[k]);
             snprintf(in, sizeof in, cases[i].fmt, members);
             len = strlen(in);
             /* what is expected, from the input's own bytes: each
@@ -1005,14 +1025,26 @@ static void test_unknown_duplicate_keys(void)
             want[0] = '\0';
             w = want;
             for (q = in; *q; q++, off++) {
-                if (strncmp(q, "\"zq\":", 5) == 0) {
-                    /* the value is the byte after the colon */
+                if (strncmp(q, "\"zq\"", 4) == 0) {
+                    /* the repeat at its key's quote, q; the value is the
+                     * byte after the colon (after white space) */
+                    const char *v = q + 4, *c;
+                    unsigned long long vl = line, vc = col + 4;
+                    while (*v != ':')
+                        v++;
+                    for (c = q + 4, v++; c < v; c++) {
+                        if (*c == '\n') {
+                            vl++;
+                            vc = 1;
+                        } else {
+                            vc++;
+                        }
+                    }
                     if (occ++)
-                        w += sprintf(w, "D %s@%llu:%llu:%llu;", cases[i].pointer, off + 5, line,
-                                     col + 5);
+                        w += sprintf(w, "D %s@%llu:%llu:%llu;", cases[i].pointer, off, line, col);
                     if (cases[i].member)
-                        w += sprintf(w, "U %s@%llu:%llu:%llu;", cases[i].pointer, off + 5, line,
-                                     col + 5);
+                        w += sprintf(w, "U %s@%llu:%llu:%llu;", cases[i].pointer,
+                                     off + (unsigned long long)(v - q), vl, vc);
                 }
                 if (*q == '\n') {
                     line++;
@@ -1042,7 +1074,7 @@ static void test_unknown_duplicate_keys(void)
 }
 
 /* Repeats of several keys in one object are reported in input order, each
- * at its own value: a tags map (sorted to merge), a taped free-form
+ * at its own key (white space before the ':' of some): a tags map (sorted to merge), a taped free-form
  * object of few keys and one of many (sorted to find them). */
 static void test_duplicate_key_order(void)
 {
@@ -1053,17 +1085,17 @@ static void test_duplicate_key_order(void)
     } cases[] = {
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"TagStream\","
          "\"requestParameters\":{\"streamName\":\"s\",\"tags\":{\"kb\":\"1\",\n\"ka\":\"1\","
-         "\"kb\":\"2\",\n\"ka\":\"2\",\"kb\":\"3\"}}}",
+         "\"kb\" :\"2\",\n\"ka\"\n:\"2\",\"kb\"\t: \"3\"}}}",
          {"/requestParameters/tags/kb", "/requestParameters/tags/ka", "/requestParameters/tags/kb"},
          {"\"kb\"", "\"ka\"", "\"kb\""},
          {2, 2, 3}},
-        {"{\"requestParameters\":{\"kb\":1,\n\"ka\":2,\"kb\":3,\"kb\":4,\n\"ka\":5},"
+        {"{\"requestParameters\":{\"kb\":1,\n\"ka\":2,\"kb\" :3,\"kb\"\n:4,\n\"ka\"  :5},"
          "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}",
          {"/requestParameters/kb", "/requestParameters/kb", "/requestParameters/ka"},
          {"\"kb\"", "\"kb\"", "\"ka\""},
          {2, 3, 2}},
         {"{\"requestParameters\":{\"k1\":0,\"k2\":0,\"k3\":0,\"k4\":0,\"k5\":0,\"k6\":0,\"kb\":1,\n"
-         "\"ka\":2,\"kb\":3,\"kb\":4,\n\"ka\":5},"
+         "\"ka\":2,\"kb\"\r\n:3,\"kb\":4,\n\"ka\" \t:5},"
          "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}",
          {"/requestParameters/kb", "/requestParameters/kb", "/requestParameters/ka"},
          {"\"kb\"", "\"kb\"", "\"ka\""},
