@@ -241,6 +241,33 @@ static int duplicate_key(map_ctx *c, uint32_t node)
                             "%s is repeated in its object; the last one is read", c->path);
 }
 
+/* A repeat inside the value of a member the model does not know
+ * (kvst__tape_repeats): the same finding, at the repeat's key, its pointer
+ * from the root. */
+static int unknown_value_repeat(void *ctx, uint32_t key)
+{
+    map_ctx *c = (map_ctx *)ctx;
+    char ptr[512];
+
+    if (!kvst__tape_pointer(c->t, key, ptr, sizeof ptr))
+        return 0; /* not in the event (an EventBridge envelope's own) */
+    return kvst__finding_at(c->sink, key, KVST_F_DUPLICATE_KEY, ptr,
+                            "%s is repeated in its object; the last one is read", ptr);
+}
+
+/* The repeats inside the value of an unknown member (an object or an
+ * array): of its last occurrence only, which lookups read. */
+static int unknown_value(map_ctx *c, uint32_t obj, uint32_t key)
+{
+    const kvst_tape *t = c->t;
+    uint32_t kind = t->nodes[key + 1].kind;
+
+    if ((kind != KVST_JSON_OBJECT && kind != KVST_JSON_ARRAY) || t->nodes[key + 1].len ||
+        kvst__tape_get(t, obj, t->strings + t->nodes[key].soff, t->nodes[key].len) != key + 1)
+        return 0;
+    return kvst__tape_repeats(t, key + 1, c->ar, unknown_value_repeat, c);
+}
+
 typedef struct map_key {
     const char *s;
     uint32_t len;
@@ -481,6 +508,8 @@ static int build_struct(map_ctx *c, uint32_t obj, const kvst_shape *shape, void 
                 rc = kvst__finding_at(c->sink, i + 1, KVST_F_MEMBER_UNKNOWN, c->path,
                                       "%s is not a member of %s in the KVS API model", c->path,
                                       shape->name);
+            if (!rc)
+                rc = unknown_value(c, obj, i);
         }
         path_pop(c, saved);
         if (rc)

@@ -253,6 +253,33 @@ static int duplicate_key(fill_ctx *c, uint32_t node)
 
 static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigned char *out);
 
+/* A repeat inside the value of a key no table knows (kvst__tape_repeats):
+ * the same finding, at the repeat's key, its pointer from the root. */
+static int unknown_value_repeat(void *ctx, uint32_t key)
+{
+    fill_ctx *c = (fill_ctx *)ctx;
+    char ptr[256];
+
+    if (!kvst__tape_pointer(c->t, key, ptr, sizeof ptr))
+        return 0; /* not in the event (an EventBridge envelope's own) */
+    return kvst__finding_at(c->sink, key, KVST_F_DUPLICATE_KEY, ptr,
+                            "%s is repeated in its object; the last one is read", ptr);
+}
+
+/* The repeats inside the value of an unknown key (an object or an array,
+ * on the tape): of its last occurrence only, which lookups read (an
+ * earlier one's are no one's). */
+static int unknown_value(fill_ctx *c, uint32_t obj, uint32_t key)
+{
+    const kvst_tape *t = c->t;
+    uint32_t kind = t->nodes[key + 1].kind;
+
+    if ((kind != KVST_JSON_OBJECT && kind != KVST_JSON_ARRAY) || t->nodes[key + 1].len ||
+        kvst__tape_get(t, obj, t->strings + t->nodes[key].soff, t->nodes[key].len) != key + 1)
+        return 0;
+    return kvst__tape_repeats(t, key + 1, c->ar, unknown_value_repeat, c);
+}
+
 /* Forget what an inline object filled (its fields are strings and values). */
 static void clear_inline(const struct_def *def, unsigned char *out)
 {
@@ -467,6 +494,8 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
                 if (rc)
                     return rc;
             }
+            if ((rc = unknown_value(c, obj, i)) != 0)
+                return rc;
             continue;
         }
         bit = (uint64_t)1 << (uint32_t)(f - def->fields);

@@ -954,7 +954,9 @@ static void test_raw_duplicate_keys(void)
  * sessionContext's attributes, a resource, an EventBridge event's detail,
  * and a KVS payload's members, nested structure and structure in a list,
  * where each occurrence is KVST_F_MEMBER_UNKNOWN as well (at its value),
- * after the repeat's KVST_F_DUPLICATE_KEY. Twice in both orders and three times;
+ * after the repeat's KVST_F_DUPLICATE_KEY; and inside the value of such a
+ * key (an object, an object in a list, nested: issue 13 item 2), the
+ * same key in sibling objects not being a repeat. Twice in both orders and three times;
  * lookups read the last value. The same fed whole, a byte at a time and
  * cut at every place, with the fast lexer and without it. */
 static void test_unknown_duplicate_keys(void)
@@ -963,34 +965,63 @@ static void test_unknown_duplicate_keys(void)
         const char *fmt;     /* the record, %s: the repeated members */
         const char *pointer; /* of the repeated key, "zq" (no other key is) */
         int member;          /* a KVS payload's: KVST_F_MEMBER_UNKNOWN too */
+        const char *holder;  /* NULL, or the unknown KVS member "foo" that
+                                holds the object: KVST_F_MEMBER_UNKNOWN first */
     } cases[] = {
         {"{\"eventVersion\":\"1.08\",\"eventSource\":\"kinesisvideo.amazonaws.com\",\n %s,"
          "\"eventName\":\"DescribeStream\",\"requestParameters\":{\"streamName\":\"s\"}}",
-         "/zq", 0},
+         "/zq", 0, NULL},
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\",\n"
          "\"userIdentity\":{\"type\":\"IAMUser\",%s,\"arn\":\"arn:aws:iam::123456789012:user/u\"}}",
-         "/userIdentity/zq", 0},
+         "/userIdentity/zq", 0, NULL},
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
          "\"userIdentity\":{\"type\":\"AssumedRole\",\"sessionContext\":{\"attributes\":\n"
          "{\"creationDate\":\"2018-05-25T00:00:00Z\",%s}}}}",
-         "/userIdentity/sessionContext/attributes/zq", 0},
+         "/userIdentity/sessionContext/attributes/zq", 0, NULL},
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
          "\"resources\":[{\"ARN\":\"a\"},{%s,\"type\":\"t\"}]}",
-         "/resources/1/zq", 0},
+         "/resources/1/zq", 0, NULL},
         {"{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":\n"
          "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\",%s}}",
-         "/zq", 0},
+         "/zq", 0, NULL},
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
          "\"requestParameters\":{\"streamName\":\"s\",\n%s}}",
-         "/requestParameters/zq", 1},
+         "/requestParameters/zq", 1, NULL},
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
          "\"requestParameters\":{\"streamName\":\"s\",\"streamStorageConfiguration\":\n"
          "{%s,\"defaultStorageTier\":\"HOT\"}}}",
-         "/requestParameters/streamStorageConfiguration/zq", 1},
+         "/requestParameters/streamStorageConfiguration/zq", 1, NULL},
         {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"ListStreams\","
          "\"responseElements\":{\"streamInfoList\":[{\"streamName\":\"a\"},\n"
          "{\"streamName\":\"b\",%s}]}}",
-         "/responseElements/streamInfoList/1/zq", 1},
+         "/responseElements/streamInfoList/1/zq", 1, NULL},
+        /* inside the value of a key nothing types (issue 13 item 2): of
+         * the envelope, in a list, nested, in userIdentity, in detail, a
+         * KVS payload's unknown member */
+        {"{\"eventVersion\":\"1.08\",\"eventSource\":\"kinesisvideo.amazonaws.com\","
+         "\"eventName\":\"DescribeStream\",\"foo\":{\"b\":0,\n%s}}",
+         "/foo/zq", 0, NULL},
+        {"{\"eventVersion\":\"1.08\",\"eventSource\":\"kinesisvideo.amazonaws.com\","
+         "\"eventName\":\"DescribeStream\",\"foo\":[1,{\"zq\":0},\n{%s}]}",
+         "/foo/2/zq", 0, NULL},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"foo\":{\"bar\":{\"zq\":{}},\"baz\":\n"
+         "{\"x\":[{%s}]}},\"eventName\":\"DescribeStream\"}",
+         "/foo/baz/x/0/zq", 0, NULL},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\",\n"
+         "\"userIdentity\":{\"type\":\"IAMUser\",\"foo\":{%s},\"arn\":\"arn:aws:iam::1:user/u\"}}",
+         "/userIdentity/foo/zq", 0, NULL},
+        {"{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":\n"
+         "{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"DescribeStream\","
+         "\"foo\":[{%s}]}}",
+         "/foo/0/zq", 0, NULL},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+         "\"requestParameters\":{\"streamName\":\"s\",\n\"foo\":{\"y\":1,%s}}}",
+         "/requestParameters/foo/zq", 0, "/requestParameters/foo"},
+        {"{\"eventSource\":\"kinesisvideo.amazonaws.com\",\"eventName\":\"CreateStream\","
+         "\"requestParameters\":{\"streamName\":\"s\",\"streamStorageConfiguration\":\n"
+         "{\"defaultStorageTier\":\"HOT\",\"foo\":[{%s}]}}}",
+         "/requestParameters/streamStorageConfiguration/foo/0/zq", 0,
+         "/requestParameters/streamStorageConfiguration/foo"},
     };
     /* the values of the occurrences, and what a lookup reads of the last */
     static const struct {
@@ -1023,9 +1054,13 @@ static void test_unknown_duplicate_keys(void)
             /* what is expected, from the input's own bytes: each
              * occurrence's value, the later ones repeats */
             want[0] = '\0';
-            w = want;
+            if (cases[i].holder)
+                byte_place(in, strstr(in, "\"foo\":") + 6, "U ", cases[i].holder, want,
+                           sizeof want);
+            w = want + strlen(want);
             for (q = in; *q; q++, off++) {
-                if (strncmp(q, "\"zq\"", 4) == 0) {
+                /* (a "zq" before the members is in another object) */
+                if (q >= strstr(in, members) && strncmp(q, "\"zq\"", 4) == 0) {
                     /* the repeat at its key's quote, q; the value is the
                      * byte after the colon (after white space) */
                     const char *v = q + 4, *c;
