@@ -56,7 +56,11 @@
  * its '}', and nothing is delivered, as delivery would have dropped it
  * before building it (no finding, tape or raw bytes of it ever show). A
  * record without a top-level eventSource is reported as ever (it may be
- * an EventBridge envelope or not CloudTrail). Exit: LEX_OK.
+ * an EventBridge envelope or not CloudTrail). Exit: LEX_OK. Under
+ * fl_drop_foreign pass 1 first runs without writing the tokens
+ * (check_only: same checks, same verdict but for a failed allocation of
+ * the token buffer, which it does not need); a record it does not skip is
+ * checked again by check_tokens, the pass 1 above.
  *
  * Keeping yajl in step. yajl is handed its share of the bytes in pieces
  * that end between tokens, which it handles as it would any split of the
@@ -316,8 +320,10 @@ static int check_number(const unsigned char **ps, const unsigned char *end)
  * LEX_MORE: it may be, once the bytes after end come. LEX_BAIL: yajl
  * takes it. Nothing is reported to the builder either way.
  */
-static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
-                        int stream, const unsigned char **out, size_t *ntok, size_t *src)
+static KVST_INLINE int check_record(kvst_parser *p, const unsigned char *s0,
+                                    const unsigned char *end, int stream, int put,
+                                    const unsigned char **out, size_t *ntok,
+                                    const unsigned char **src)
 {
     const unsigned char *s = s0, *lim = end, *key = NULL;
     uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
@@ -325,9 +331,9 @@ static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned 
     unsigned d = 0;
     uint32_t *t = p->fl_tok, *tend = t ? t + 2 * p->fl_tok_cap : NULL, raw = 0;
     size_t longest = 0, smax = FT_LEN;
-    int r = LEX_BAIL;
+    int r = LEX_BAIL, src_next = 0;
 
-    *src = SIZE_MAX;
+    *src = NULL;
     /* the builder's limits that the bytes tell: its depth, and the
      * record's length (the record must end within lim) */
     if (p->opts.max_depth < (uint64_t)p->depth + maxd)
@@ -341,6 +347,8 @@ static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned 
 
 #define FT_PUT(ptr, len)                                                                   \
     do {                                                                                   \
+        if (!put)                                                                          \
+            break;                                                                         \
         if (KVST_UNLIKELY(t == tend)) {                                                    \
             size_t used_ = p->fl_tok ? (size_t)(t - p->fl_tok) : 0;                        \
             if (tok_grow(p))                                                               \
@@ -364,6 +372,10 @@ value:
         if (*s == '[')
             goto bail;
         key = NULL;
+    }
+    if (KVST_UNLIKELY(src_next)) {
+        *src = s;
+        src_next = 0;
     }
     switch (*s) {
     case '"': {
@@ -450,7 +462,7 @@ key:
          * kvst__tape_get; escapes cannot spell it): its value is the
          * next token */
         if (d == 1 && raw == 11 && memcmp(b + 1, "eventSource", 11) == 0)
-            *src = (size_t)(t - p->fl_tok) / 2;
+            src_next = 1;
     }
     if (s < lim && KVST_UNLIKELY(space(*s)))
         s = skip_ws(s, lim);
@@ -488,7 +500,7 @@ close:
         if (longest && kvst__buf_reserve(&p->fl_text, &p->alloc, longest + 1))
             goto bail;
         *out = s;
-        *ntok = (size_t)(t - p->fl_tok) / 2;
+        *ntok = put ? (size_t)(t - p->fl_tok) / 2 : 0;
         return LEX_OK;
     }
     goto after_value;
@@ -503,6 +515,25 @@ give_up:
     if (r == LEX_MORE)
         goto more;
     return r;
+}
+
+/* Pass 1, writing the tokens (pass 2 reports them). */
+static int check_tokens(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
+                        int stream, const unsigned char **out, size_t *ntok)
+{
+    const unsigned char *src;
+
+    return check_record(p, s0, end, stream, 1, out, ntok, &src);
+}
+
+/* Pass 1 that writes no tokens (the record may be skipped): *src is its
+ * top-level eventSource's value (the last), NULL when it has none. */
+static int check_only(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
+                      int stream, const unsigned char **out, const unsigned char **src)
+{
+    size_t n;
+
+    return check_record(p, s0, end, stream, 0, out, &n, src);
 }
 
 /* The text of a string with escapes, decoded into p->fl_text (pass 1 made
@@ -612,23 +643,28 @@ static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
     return LEX_FATAL;
 }
 
-/* Is token i of the record at s0 (its top-level eventSource's value) a
- * string that names KVS? As kvst__action_of reads the tape: a value that
- * is no string is not, and the text is the decoded one (pass 1 made the
- * room for it). */
-static int kvs_source(kvst_parser *p, const unsigned char *s0, size_t i)
+/* Is the value at v (the record's top-level eventSource, pass 1 checked
+ * it; the record ends before e) a string that names KVS? As
+ * kvst__action_of reads the tape: a value that is no string is not, and
+ * the text is the decoded one (pass 1 made the room for it). */
+static int kvs_source(kvst_parser *p, const unsigned char *v, const unsigned char *e)
 {
-    const unsigned char *s = s0 + p->fl_tok[2 * i];
-    uint32_t w = p->fl_tok[2 * i + 1];
-    size_t len = w & FT_LEN;
+    const unsigned char *b = v + 1, *q = b;
+    int esc = 0;
 
-    if (*s != '"')
+    if (*v != '"')
         return 0;
-    if (w & FT_ESC) {
-        len = decode_simple(p, s + 1, len);
-        return kvst__is_kvs_source((const char *)p->fl_text.data, len);
+    for (;;) {
+        q = quote_or_escape(p, q, e);
+        if (q >= e || *q == '"')
+            break;
+        esc = 1; /* a backslash: the escape is a simple one (pass 1) */
+        q += 2;
     }
-    return kvst__is_kvs_source((const char *)s + 1, len);
+    if (esc)
+        return kvst__is_kvs_source((const char *)p->fl_text.data,
+                                   decode_simple(p, b, (size_t)(q - b)));
+    return kvst__is_kvs_source((const char *)b, (size_t)(q - b));
 }
 
 /* Skip the record ending at e that pass 1 took, which delivery would drop
@@ -653,15 +689,24 @@ static void skip_record(kvst_parser *p, const unsigned char *e)
 static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned char *end,
                       int stream, const unsigned char **out)
 {
-    size_t n, src;
-    int r = check_record(p, s, end, stream, out, &n, &src);
+    size_t n;
+    const unsigned char *src;
+    int r;
 
+    if (p->fl_drop_foreign) {
+        /* pass 1 without the tokens first: most such records are
+         * skipped, and the others checked again, with them */
+        r = check_only(p, s, end, stream, out, &src);
+        if (r != LEX_OK)
+            return r;
+        if (src && !kvs_source(p, src, *out)) {
+            skip_record(p, *out);
+            return LEX_OK;
+        }
+    }
+    r = check_tokens(p, s, end, stream, out, &n);
     if (r != LEX_OK)
         return r;
-    if (p->fl_drop_foreign && src != SIZE_MAX && !kvs_source(p, s, src)) {
-        skip_record(p, *out);
-        return LEX_OK;
-    }
     return emit_record(p, s, n);
 }
 
