@@ -45,6 +45,19 @@
  * ever undone: the builder keeps no savepoint and the line cursor never
  * goes back.
  *
+ * Skipping. When delivery would drop a record for its eventSource alone
+ * (KVST_FLAG_KVS_ONLY, or a filter with actions: a record whose
+ * eventSource is not KVS's has no action; fl_drop_foreign, unless
+ * KVST_FLAG_NO_SKIP), a record pass 1 took whose top-level eventSource --
+ * the last one, as kvst__tape_get reads it, decoded, a value that is no
+ * string included -- is not KVS's (kvst__is_kvs_source) gets no pass 2:
+ * kvst__builder_skip_record() leaves the builder as reading it would have
+ * (its index counted, its container's item count), the cursor stands past
+ * its '}', and nothing is delivered, as delivery would have dropped it
+ * before building it (no finding, tape or raw bytes of it ever show). A
+ * record without a top-level eventSource is reported as ever (it may be
+ * an EventBridge envelope or not CloudTrail). Exit: LEX_OK.
+ *
  * Keeping yajl in step. yajl is handed its share of the bytes in pieces
  * that end between tokens, which it handles as it would any split of the
  * input. For the records the fast lexer delivered, yajl parses a stand-in
@@ -98,6 +111,11 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
 void kvst__lex_init(kvst_parser *p)
 {
     p->fl_mode = (p->opts.flags & KVST_FLAG_NO_FASTLEX) ? FL_OFF : FL_SCAN;
+    /* delivery's wanted(): a record whose eventSource is not KVS's has no
+     * action, which KVST_FLAG_KVS_ONLY drops and no action filter lets
+     * through */
+    p->fl_drop_foreign = !(p->opts.flags & KVST_FLAG_NO_SKIP) &&
+                         ((p->opts.flags & KVST_FLAG_KVS_ONLY) || kvst__filter_has_actions(p->filter));
     p->scan = kvst__scanner_choose(getenv("KVSTRAIL_SCAN"));
 }
 
@@ -299,7 +317,7 @@ static int check_number(const unsigned char **ps, const unsigned char *end)
  * takes it. Nothing is reported to the builder either way.
  */
 static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
-                        int stream, const unsigned char **out, size_t *ntok)
+                        int stream, const unsigned char **out, size_t *ntok, size_t *src)
 {
     const unsigned char *s = s0, *lim = end, *key = NULL;
     uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
@@ -309,6 +327,7 @@ static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned 
     size_t longest = 0, smax = FT_LEN;
     int r = LEX_BAIL;
 
+    *src = SIZE_MAX;
     /* the builder's limits that the bytes tell: its depth, and the
      * record's length (the record must end within lim) */
     if (p->opts.max_depth < (uint64_t)p->depth + maxd)
@@ -427,6 +446,11 @@ key:
         /* a top-level event's "Records" key (escapes cannot spell it) */
         if (KVST_UNLIKELY(stream) && d == 1 && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
             key = b;
+        /* the top-level eventSource (the last one counts, as for
+         * kvst__tape_get; escapes cannot spell it): its value is the
+         * next token */
+        if (d == 1 && raw == 11 && memcmp(b + 1, "eventSource", 11) == 0)
+            *src = (size_t)(t - p->fl_tok) / 2;
     }
     if (s < lim && KVST_UNLIKELY(space(*s)))
         s = skip_ws(s, lim);
@@ -588,6 +612,37 @@ static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
     return LEX_FATAL;
 }
 
+/* Is token i of the record at s0 (its top-level eventSource's value) a
+ * string that names KVS? As kvst__action_of reads the tape: a value that
+ * is no string is not, and the text is the decoded one (pass 1 made the
+ * room for it). */
+static int kvs_source(kvst_parser *p, const unsigned char *s0, size_t i)
+{
+    const unsigned char *s = s0 + p->fl_tok[2 * i];
+    uint32_t w = p->fl_tok[2 * i + 1];
+    size_t len = w & FT_LEN;
+
+    if (*s != '"')
+        return 0;
+    if (w & FT_ESC) {
+        len = decode_simple(p, s + 1, len);
+        return kvst__is_kvs_source((const char *)p->fl_text.data, len);
+    }
+    return kvst__is_kvs_source((const char *)s + 1, len);
+}
+
+/* Skip the record ending at e that pass 1 took, which delivery would drop
+ * unread: nothing is reported, the builder counts it (its state as after
+ * reading it) and the cursor stands past its '}', as after pass 2. */
+static void skip_record(kvst_parser *p, const unsigned char *e)
+{
+    uint64_t end = p->cursor.chunk_base + (uint64_t)(e - p->cursor.chunk);
+
+    kvst__cursor_span_to(&p->cursor, end);
+    kvst__builder_skip_record(p, end);
+    p->fl_skipped++;
+}
+
 /*
  * The record whose '{' is at s, in [s, end). LEX_OK: it was delivered
  * and *out is just past it. LEX_FATAL: delivering it failed
@@ -598,11 +653,15 @@ static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
 static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned char *end,
                       int stream, const unsigned char **out)
 {
-    size_t n;
-    int r = check_record(p, s, end, stream, out, &n);
+    size_t n, src;
+    int r = check_record(p, s, end, stream, out, &n, &src);
 
     if (r != LEX_OK)
         return r;
+    if (p->fl_drop_foreign && src != SIZE_MAX && !kvs_source(p, s, src)) {
+        skip_record(p, *out);
+        return LEX_OK;
+    }
     return emit_record(p, s, n);
 }
 
