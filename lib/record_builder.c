@@ -723,6 +723,18 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
                                     (uintptr_t)s - (uintptr_t)p->cursor.chunk + len < p->cursor.chunk_len);
         return 1;
     }
+    if (p->rec_active && end - p->cur->offset > p->opts.max_record_bytes) {
+        /* a key past the record limit fails as a value there does (at its
+         * end): its bytes are not kept (raw_capture), so it could not be
+         * decoded again, and the error's pointer names its object (not
+         * the key before it) */
+        l->key_len = 0;
+        l->key_soff = 0;
+        kvst__cursor_fail_at(&p->cursor, KVST_E_LIMIT, end, "record %llu is larger than the limit of %llu bytes",
+                             (unsigned long long)p->records,
+                             (unsigned long long)p->opts.max_record_bytes);
+        return 0;
+    }
     if (p->rec_active && end == kvst__cursor_offset(&p->cursor)) {
         const void *text = s;
         if (redecode(p, end, &text, &len))
