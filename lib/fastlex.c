@@ -45,6 +45,23 @@
  * ever undone: the builder keeps no savepoint and the line cursor never
  * goes back.
  *
+ * Skipping. When delivery would drop a record for its eventSource alone
+ * (KVST_FLAG_KVS_ONLY, or a filter with actions: a record whose
+ * eventSource is not KVS's has no action; fl_drop_foreign, unless
+ * KVST_FLAG_NO_SKIP), a record pass 1 took whose top-level eventSource --
+ * the last one, as kvst__tape_get reads it, decoded, a value that is no
+ * string included -- is not KVS's (kvst__is_kvs_source) gets no pass 2:
+ * kvst__builder_skip_record() leaves the builder as reading it would have
+ * (its index counted, its container's item count), the cursor stands past
+ * its '}', and nothing is delivered, as delivery would have dropped it
+ * before building it (no finding, tape or raw bytes of it ever show). A
+ * record without a top-level eventSource is reported as ever (it may be
+ * an EventBridge envelope or not CloudTrail). Exit: LEX_OK. Under
+ * fl_drop_foreign pass 1 first runs without writing the tokens
+ * (check_only: same checks, same verdict but for a failed allocation of
+ * the token buffer, which it does not need); a record it does not skip is
+ * checked again by check_tokens, the pass 1 above.
+ *
  * Keeping yajl in step. yajl is handed its share of the bytes in pieces
  * that end between tokens, which it handles as it would any split of the
  * input. For the records the fast lexer delivered, yajl parses a stand-in
@@ -98,6 +115,11 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
 void kvst__lex_init(kvst_parser *p)
 {
     p->fl_mode = (p->opts.flags & KVST_FLAG_NO_FASTLEX) ? FL_OFF : FL_SCAN;
+    /* delivery's wanted(): a record whose eventSource is not KVS's has no
+     * action, which KVST_FLAG_KVS_ONLY drops and no action filter lets
+     * through */
+    p->fl_drop_foreign = !(p->opts.flags & KVST_FLAG_NO_SKIP) &&
+                         ((p->opts.flags & KVST_FLAG_KVS_ONLY) || kvst__filter_has_actions(p->filter));
     p->scan = kvst__scanner_choose(getenv("KVSTRAIL_SCAN"));
 }
 
@@ -298,8 +320,10 @@ static int check_number(const unsigned char **ps, const unsigned char *end)
  * LEX_MORE: it may be, once the bytes after end come. LEX_BAIL: yajl
  * takes it. Nothing is reported to the builder either way.
  */
-static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
-                        int stream, const unsigned char **out, size_t *ntok)
+static KVST_INLINE int check_record(kvst_parser *p, const unsigned char *s0,
+                                    const unsigned char *end, int stream, int put,
+                                    const unsigned char **out, size_t *ntok,
+                                    const unsigned char **src)
 {
     const unsigned char *s = s0, *lim = end, *key = NULL;
     uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
@@ -307,8 +331,9 @@ static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned 
     unsigned d = 0;
     uint32_t *t = p->fl_tok, *tend = t ? t + 2 * p->fl_tok_cap : NULL, raw = 0;
     size_t longest = 0, smax = FT_LEN;
-    int r = LEX_BAIL;
+    int r = LEX_BAIL, src_next = 0;
 
+    *src = NULL;
     /* the builder's limits that the bytes tell: its depth, and the
      * record's length (the record must end within lim) */
     if (p->opts.max_depth < (uint64_t)p->depth + maxd)
@@ -322,6 +347,8 @@ static int check_record(kvst_parser *p, const unsigned char *s0, const unsigned 
 
 #define FT_PUT(ptr, len)                                                                   \
     do {                                                                                   \
+        if (!put)                                                                          \
+            break;                                                                         \
         if (KVST_UNLIKELY(t == tend)) {                                                    \
             size_t used_ = p->fl_tok ? (size_t)(t - p->fl_tok) : 0;                        \
             if (tok_grow(p))                                                               \
@@ -345,6 +372,10 @@ value:
         if (*s == '[')
             goto bail;
         key = NULL;
+    }
+    if (KVST_UNLIKELY(src_next)) {
+        *src = s;
+        src_next = 0;
     }
     switch (*s) {
     case '"': {
@@ -427,6 +458,11 @@ key:
         /* a top-level event's "Records" key (escapes cannot spell it) */
         if (KVST_UNLIKELY(stream) && d == 1 && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
             key = b;
+        /* the top-level eventSource (the last one counts, as for
+         * kvst__tape_get; escapes cannot spell it): its value is the
+         * next token */
+        if (d == 1 && raw == 11 && memcmp(b + 1, "eventSource", 11) == 0)
+            src_next = 1;
     }
     if (s < lim && KVST_UNLIKELY(space(*s)))
         s = skip_ws(s, lim);
@@ -464,7 +500,7 @@ close:
         if (longest && kvst__buf_reserve(&p->fl_text, &p->alloc, longest + 1))
             goto bail;
         *out = s;
-        *ntok = (size_t)(t - p->fl_tok) / 2;
+        *ntok = put ? (size_t)(t - p->fl_tok) / 2 : 0;
         return LEX_OK;
     }
     goto after_value;
@@ -479,6 +515,25 @@ give_up:
     if (r == LEX_MORE)
         goto more;
     return r;
+}
+
+/* Pass 1, writing the tokens (pass 2 reports them). */
+static int check_tokens(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
+                        int stream, const unsigned char **out, size_t *ntok)
+{
+    const unsigned char *src;
+
+    return check_record(p, s0, end, stream, 1, out, ntok, &src);
+}
+
+/* Pass 1 that writes no tokens (the record may be skipped): *src is its
+ * top-level eventSource's value (the last), NULL when it has none. */
+static int check_only(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
+                      int stream, const unsigned char **out, const unsigned char **src)
+{
+    size_t n;
+
+    return check_record(p, s0, end, stream, 0, out, &n, src);
 }
 
 /* The text of a string with escapes, decoded into p->fl_text (pass 1 made
@@ -588,6 +643,42 @@ static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
     return LEX_FATAL;
 }
 
+/* Is the value at v (the record's top-level eventSource, pass 1 checked
+ * it; the record ends before e) a string that names KVS? As
+ * kvst__action_of reads the tape: a value that is no string is not, and
+ * the text is the decoded one (pass 1 made the room for it). */
+static int kvs_source(kvst_parser *p, const unsigned char *v, const unsigned char *e)
+{
+    const unsigned char *b = v + 1, *q = b;
+    int esc = 0;
+
+    if (*v != '"')
+        return 0;
+    for (;;) {
+        q = quote_or_escape(p, q, e);
+        if (q >= e || *q == '"')
+            break;
+        esc = 1; /* a backslash: the escape is a simple one (pass 1) */
+        q += 2;
+    }
+    if (esc)
+        return kvst__is_kvs_source((const char *)p->fl_text.data,
+                                   decode_simple(p, b, (size_t)(q - b)));
+    return kvst__is_kvs_source((const char *)b, (size_t)(q - b));
+}
+
+/* Skip the record ending at e that pass 1 took, which delivery would drop
+ * unread: nothing is reported, the builder counts it (its state as after
+ * reading it) and the cursor stands past its '}', as after pass 2. */
+static void skip_record(kvst_parser *p, const unsigned char *e)
+{
+    uint64_t end = p->cursor.chunk_base + (uint64_t)(e - p->cursor.chunk);
+
+    kvst__cursor_span_to(&p->cursor, end);
+    kvst__builder_skip_record(p, end);
+    p->fl_skipped++;
+}
+
 /*
  * The record whose '{' is at s, in [s, end). LEX_OK: it was delivered
  * and *out is just past it. LEX_FATAL: delivering it failed
@@ -599,8 +690,21 @@ static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned cha
                       int stream, const unsigned char **out)
 {
     size_t n;
-    int r = check_record(p, s, end, stream, out, &n);
+    const unsigned char *src;
+    int r;
 
+    if (p->fl_drop_foreign) {
+        /* pass 1 without the tokens first: most such records are
+         * skipped, and the others checked again, with them */
+        r = check_only(p, s, end, stream, out, &src);
+        if (r != LEX_OK)
+            return r;
+        if (src && !kvs_source(p, src, *out)) {
+            skip_record(p, *out);
+            return LEX_OK;
+        }
+    }
+    r = check_tokens(p, s, end, stream, out, &n);
     if (r != LEX_OK)
         return r;
     return emit_record(p, s, n);

@@ -244,6 +244,8 @@ struct kvst_parser {
     /* stage 2a: the fast lexer (fastlex.c) */
     int fl_mode;                  /* off, scanning for yajl, or between records */
     int fl_in_str, fl_esc;        /* the scanner: in a string, after a backslash */
+    int fl_drop_foreign;          /* delivery drops a record whose eventSource is not
+                                     KVS's: pass 2 skips it (see fastlex.c) */
     uint64_t fl_depth;            /* the scanner: containers open */
     int fl_standin;               /* yajl parses a stand-in: its null is no value */
     uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
@@ -255,6 +257,7 @@ struct kvst_parser {
     size_t fl_nseg;
     uint64_t fl_hold_parsed;      /* bytes_json when the first held piece began */
     uint64_t fl_records;          /* records the fast lexer delivered */
+    uint64_t fl_skipped;          /* ... of them, skipped after pass 1 (in fl_records) */
     const struct kvst_scanner *scan; /* its scanning kernel (scan.h) */
 
     /* stage 3: record builder */
@@ -429,6 +432,10 @@ int kvst__builder_renew(kvst_parser *p);
 /* The index of the next record, counted (records of the input are
  * numbered by the builder alone). */
 uint64_t kvst__builder_count_record(kvst_parser *p);
+/* A record the fast lexer checked whole and skips (delivery would drop
+ * it unread): the builder's state as after reading it; end is just past
+ * its '}'. */
+void kvst__builder_skip_record(kvst_parser *p, uint64_t end);
 void kvst__record_reset(kvst_record *r);
 void kvst__record_destroy(kvst_parser *p, kvst_record *r);
 void kvst__record_tape(const kvst_record *r, kvst_tape *t);

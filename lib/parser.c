@@ -13,7 +13,8 @@
 #define OPTIONS_SIZE_1_0 (offsetof(kvst_parser_options, max_inflate_ratio) + sizeof(uint64_t))
 #define KNOWN_FLAGS \
     (KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW | KVST_FLAG_RECOVER | KVST_FLAG_NO_VALIDATE | \
-     KVST_FLAG_SINGLE_THREAD | KVST_FLAG_DIGESTS | KVST_FLAG_NO_FASTLEX)
+     KVST_FLAG_SINGLE_THREAD | KVST_FLAG_DIGESTS | KVST_FLAG_NO_FASTLEX | \
+     KVST_FLAG_NO_SKIP)
 
 int kvst_parser_options_init(kvst_parser_options *opts, size_t struct_size)
 {

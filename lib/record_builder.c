@@ -59,6 +59,37 @@ uint64_t kvst__builder_count_record(kvst_parser *p)
     return p->records++;
 }
 
+/*
+ * The fast lexer's pass 1 found the record at the records' level whole
+ * and well-formed, and its top-level eventSource (the last one) says
+ * delivery would drop it before building anything (KVST_FLAG_KVS_ONLY or
+ * the filter's actions): what reading it token by token would have left
+ * of the builder's state, without its tape. It has an event key (its
+ * eventSource), so classify_candidate would have taken it as an event of
+ * its container; its index is counted; its raw bytes, tape and the
+ * repeated "Records" key's place (on the first record of a repeated
+ * array) would have gone with it. Nothing else it would have set is read
+ * once the record is closed (record_begin sets it again).
+ */
+void kvst__builder_skip_record(kvst_parser *p, uint64_t end)
+{
+    uint32_t d = p->depth;
+
+    if (d > 0 && p->levels[d].is_array)
+        p->levels[d].items++;
+    if (d == 0) { /* between top-level events */
+        p->top_kind = KVST_JSON_OBJECT;
+        p->top_values++;
+        p->top = KVST_TOP_OBJECT;
+    }
+    p->saw_records_key = 0;
+    p->last_tok_end = end;
+    p->last_tok_kind = KVST_TOK_VALUE;
+    p->top_has_event_key = 1;
+    p->dup_records_line = 0;
+    p->records++;
+}
+
 void kvst__record_reset(kvst_record *r)
 {
     r->broken = 0;
@@ -691,6 +722,18 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
             lazy_key(p, s, len, end != kvst__cursor_offset(&p->cursor) ||
                                     (uintptr_t)s - (uintptr_t)p->cursor.chunk + len < p->cursor.chunk_len);
         return 1;
+    }
+    if (p->rec_active && end - p->cur->offset > p->opts.max_record_bytes) {
+        /* a key past the record limit fails as a value there does (at its
+         * end): its bytes are not kept (raw_capture), so it could not be
+         * decoded again, and the error's pointer names its object (not
+         * the key before it) */
+        l->key_len = 0;
+        l->key_soff = 0;
+        kvst__cursor_fail_at(&p->cursor, KVST_E_LIMIT, end, "record %llu is larger than the limit of %llu bytes",
+                             (unsigned long long)p->records,
+                             (unsigned long long)p->opts.max_record_bytes);
+        return 0;
     }
     if (p->rec_active && end == kvst__cursor_offset(&p->cursor)) {
         const void *text = s;

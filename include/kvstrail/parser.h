@@ -82,6 +82,15 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
                                         differential tests, and as a way
                                         out should the fast path be
                                         suspected). Since 1.1 */
+#define KVST_FLAG_NO_SKIP      0x100u /* read every record token by token,
+                                        also one the fast lexer found
+                                        whole that KVST_FLAG_KVS_ONLY or
+                                        the filter's actions drop for its
+                                        eventSource (such a record is
+                                        otherwise only checked, and
+                                        skipped): the same events, errors
+                                        and positions, only slower (for
+                                        differential tests). Since 1.1 */
 
 /* Defaults of the limits (a limit of 0 in the options means "default";
  * KVST_UNLIMITED turns a limit off). */

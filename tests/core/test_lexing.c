@@ -599,6 +599,100 @@ static void test_long_numbers(void)
     }
 }
 
+/*
+ * A key that ends past the record limit. The record's bytes are kept only
+ * up to the limit (and one), so such a key cannot be decoded again from
+ * them (yajl's own decoding writes a lone low surrogate escape as the
+ * ill-formed ED B8 80): the key fails as a value there does, at its end,
+ * and the error's pointer names its object, not the key and not the key
+ * before it. A key that ends at the limit or under it is kept, and the
+ * value after it fails, its pointer naming the key as decoded (U+FFFD).
+ * Fuzz finding fuzz_gzip-error-pointer-utf8-5aa402c4.
+ */
+typedef struct limit_outcome {
+    int status;
+    uint64_t offset, line, column;
+    char pointer[128];
+} limit_outcome;
+
+static void limit_run(const char *in, size_t len, size_t cut, uint64_t limit, int fast,
+                      limit_outcome *o)
+{
+    kvst_parser_options opts = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p = NULL;
+    const kvst_error *e;
+    int rc;
+
+    memset(o, 0, sizeof *o);
+    opts.flags = KVST_FLAG_SINGLE_THREAD | (fast ? 0 : KVST_FLAG_NO_FASTLEX);
+    opts.max_record_bytes = limit;
+    if (kvst_parser_new(&opts, &p) != 0)
+        exit(2);
+    rc = kvst_parser_feed(p, in, cut);
+    if (rc == 0 && cut < len)
+        rc = kvst_parser_feed(p, in + cut, len - cut);
+    if (rc == 0)
+        rc = kvst_parser_finish(p);
+    e = kvst_parser_error(p);
+    o->status = rc;
+    o->offset = e->offset;
+    o->line = e->line;
+    o->column = e->column;
+    snprintf(o->pointer, sizeof o->pointer, "%.*s", (int)e->pointer.len, e->pointer.ptr);
+    kvst_parser_free(p);
+}
+
+static void test_key_past_record_limit(void)
+{
+    static const char in[] = "{\"Records\":[\n"
+                             "{\"eventVersion\":\"1.05\",\"userIdentity\":{\"type\":\"IAMUser\",\n"
+                             " \"k\\ude00xx\":\"v\"},\"eventName\":\"A\"}]}";
+    const char *rec = strchr(in, '\n') + 1, *key = strstr(in, "\"k\\ude00"),
+               *val = strstr(in, ":\"v\"") + 1;
+    const uint64_t key_len = sizeof "\"k\\ude00xx\"" - 1;
+    const uint64_t key_end = (uint64_t)(key - rec) + key_len, key_at = (uint64_t)(key - in) + key_len,
+                   val_at = (uint64_t)(val + 3 - in);
+    const char *line3 = strchr(rec, '\n') + 1;
+    static const char obj_ptr[] = "/userIdentity", key_ptr[] = "/userIdentity/k\xEF\xBF\xBDxx";
+    int d, fast;
+
+    for (d = -3; d <= 2; d++) {
+        const uint64_t limit = key_end + (uint64_t)(int64_t)d;
+        const int key_fails = d < 0;
+        limit_outcome want, got;
+        size_t cut;
+        int bad = 0;
+
+        memset(&want, 0, sizeof want);
+        want.status = KVST_E_LIMIT;
+        want.offset = key_fails ? key_at : val_at;
+        want.line = 3;
+        want.column = want.offset - (uint64_t)(line3 - in) + 1;
+        strcpy(want.pointer, key_fails ? obj_ptr : key_ptr);
+        for (fast = 0; fast < 2; fast++)
+            for (cut = 0; cut <= sizeof in - 1; cut++) {
+                limit_run(in, sizeof in - 1, cut, limit, fast, &got);
+                runs++;
+                if (got.status != want.status || got.offset != want.offset ||
+                    got.line != want.line || got.column != want.column ||
+                    strcmp(got.pointer, want.pointer) != 0) {
+                    if (!bad++)
+                        fprintf(stderr,
+                                "key past the limit (limit = key's end %+d), cut %zu, fast %d: "
+                                "status %d at %llu %llu:%llu '%s', want %d at %llu %llu:%llu "
+                                "'%s'\n",
+                                d, cut, fast, got.status, (unsigned long long)got.offset,
+                                (unsigned long long)got.line, (unsigned long long)got.column,
+                                got.pointer, want.status, (unsigned long long)want.offset,
+                                (unsigned long long)want.line, (unsigned long long)want.column,
+                                want.pointer);
+                }
+            }
+        check_count++;
+        check_failures += bad != 0;
+    }
+}
+
 int main(void)
 {
     test_utf8();
@@ -607,6 +701,7 @@ int main(void)
     test_records_twice();
     test_positions();
     test_long_numbers();
+    test_key_past_record_limit();
     printf("%lu runs\n", runs);
     return check_done("lexing");
 }

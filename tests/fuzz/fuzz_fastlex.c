@@ -4,7 +4,10 @@
  * 0x40 of its first byte the body is gzip-compressed first (the gzip stage
  * then hands each feed on in pieces, and the fast lexer holds records
  * across them). The body is parsed with the fast lexer on, then off, and
- * the two runs must give the same events, status and error offset. Failed
+ * the two runs must give the same events, status and error offset; then
+ * again under KVST_FLAG_KVS_ONLY, the records it drops skipped after the
+ * fast lexer's pass 1 against read token by token (KVST_FLAG_NO_SKIP) or
+ * against yajl alone. Failed
  * allocations are not injected: the two paths allocate differently, and
  * each is checked for that by the other targets.
  */
@@ -68,6 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     plan.flags |= KVST_FLAG_NO_FASTLEX;
     fuzz_run(body, len, &plan, &slow);
     fuzz_same_result(&fast, &slow, "fast lexer against yajl alone");
+    /* the records KVST_FLAG_KVS_ONLY drops, skipped after pass 1 against
+     * read token by token (bit 0x20 of the first byte: skipped against
+     * yajl alone) */
+    plan.flags = (plan.flags & ~KVST_FLAG_NO_FASTLEX) | KVST_FLAG_KVS_ONLY;
+    fuzz_run(body, len, &plan, &fast);
+    plan.flags |= (data[0] & 0x20) ? KVST_FLAG_NO_FASTLEX : KVST_FLAG_NO_SKIP;
+    fuzz_run(body, len, &plan, &slow);
+    fuzz_same_result(&fast, &slow, "records skipped against read");
     free(gz);
     return 0;
 }
