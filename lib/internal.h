@@ -446,6 +446,9 @@ typedef int (*kvst_byte_fn)(const void *ctx, uint64_t at);
  * starts at t is not a JSON token), 0 when it is the grammar's: told from
  * the bytes (tokenizer.c), for the tokenizer and recovery's probe. */
 int kvst__yajl_lexical(kvst_byte_fn byte, const void *ctx, uint64_t t, uint64_t e);
+/* The offending byte of that lexical error (tokenizer.c): where the
+ * tokenizer and recovery's probe both place it. */
+uint64_t kvst__lexical_offender(kvst_byte_fn byte, const void *ctx, uint64_t t, uint64_t e);
 
 /* ---- tape helpers (record_builder.c) ------------------------------------ */
 /* Value node of key in object node obj (its last occurrence when the key

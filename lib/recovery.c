@@ -138,36 +138,33 @@ static int probe_error(kvst_parser *p, yajl_handle h, const probe *pr, const uns
     unsigned char *msg = kvst__yajl_guarded_error(p, h);
     size_t e = cand + pr->base + yajl_get_bytes_consumed(h), at, i, ls, n, lim, bad;
     uint64_t line = p->resync_line, line_start = p->resync_offset - (p->resync_column - 1);
-    int lexical, why, code = KVST_E_SYNTAX;
+    int why, code = KVST_E_SYNTAX;
+    probe_bytes pb;
+    size_t t1, t;
 
     if (!msg)
         return -1; /* p->jmp_code says why */
-    {
-        /* the token after the last good one (and a separator after it) */
-        probe_bytes pb;
-        size_t t = cand + pr->last_end;
-        pb.buf = buf;
-        pb.len = len;
-        while (t < len && kvst__json_space(buf[t]))
-            t++;
-        /* (a separator only where one may stand: ':' after a key, ','
-         * after a value inside the object; else yajl rejected it, before
-         * the bytes after it, which a split may not have fed yet) */
-        if (t < len && ((buf[t] == ':' && pr->last_kind == KVST_TOK_KEY) ||
-                        (buf[t] == ',' && pr->last_kind == KVST_TOK_VALUE && pr->depth > 0)))
-            for (t++; t < len && kvst__json_space(buf[t]); t++)
-                ;
-        lexical = kvst__yajl_lexical(probe_byte, &pb, t, e);
-    }
-
-    /* a lexical error stops one past the bad byte; a grammar error in or
-     * past the rejected token, which starts after the last good one */
-    at = e > cand ? e - 1 : cand;
-    if (!lexical) {
-        at = cand + pr->last_end;
-        while (at < len && kvst__json_space(buf[at]))
-            at++;
-    }
+    /* the token after the last good one, t1 (and after a separator there,
+     * t: a separator only where one may stand, ':' after a key, ',' after
+     * a value inside the object; else yajl rejected it, before the bytes
+     * after it, which a split may not have fed yet) */
+    pb.buf = buf;
+    pb.len = len;
+    for (t1 = cand + pr->last_end; t1 < len && kvst__json_space(buf[t1]); t1++)
+        ;
+    t = t1;
+    if (t < len && ((buf[t] == ':' && pr->last_kind == KVST_TOK_KEY) ||
+                    (buf[t] == ',' && pr->last_kind == KVST_TOK_VALUE && pr->depth > 0)))
+        for (t++; t < len && kvst__json_space(buf[t]); t++)
+            ;
+    /* placed as the tokenizer places it (tokenizer.c offending_start): a
+     * lexical error at its offending byte, by the tokenizer's own rule; a
+     * grammar error at the rejected token, the one after a separator that
+     * may stand when yajl got that far */
+    if (kvst__yajl_lexical(probe_byte, &pb, t, e))
+        at = (size_t)kvst__lexical_offender(probe_byte, &pb, t, e);
+    else
+        at = t < len && t < e ? t : t1;
     if (at >= len)
         at = len ? len - 1 : 0;
     /* Ill-formed UTF-8 at or before that, or before where yajl stopped:

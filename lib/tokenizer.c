@@ -70,6 +70,7 @@ static uint64_t skip_space(const kvst_parser *p, uint64_t off, int *c)
 }
 
 static uint64_t token_start(const kvst_parser *p);
+static int held_byte(const void *ctx, uint64_t at);
 
 /*
  * Whether the separator c (',' or ':') may follow the last token the
@@ -101,20 +102,20 @@ static int is_digit(int c)
  * (yajl's own offset is at the offender or one past it, by how the number
  * was buffered: fuzz_digest found 359 against 360).
  */
-static uint64_t number_tail_offender(const kvst_parser *p, uint64_t e)
+static uint64_t number_tail_offender(kvst_byte_fn byte, const void *ctx, uint64_t e)
 {
     uint64_t r = e;
     int c;
 
-    while (r > 0 && e - r < 4 && (c = kvst__cursor_byte(&p->cursor, r - 1)) >= 0 && !is_digit(c))
+    while (r > 0 && e - r < 4 && (c = byte(ctx, r - 1)) >= 0 && !is_digit(c))
         r--; /* r - 1: the run's last digit, r the byte after it */
-    if (r == 0 || !is_digit(kvst__cursor_byte(&p->cursor, r - 1)))
+    if (r == 0 || !is_digit(byte(ctx, r - 1)))
         return e > 0 ? e - 1 : 0;
-    c = kvst__cursor_byte(&p->cursor, r);
+    c = byte(ctx, r);
     if (c == '.')
         return r + 1;
     if (c == 'e' || c == 'E') {
-        c = kvst__cursor_byte(&p->cursor, r + 1);
+        c = byte(ctx, r + 1);
         return c == '+' || c == '-' ? r + 2 : r + 1;
     }
     return e > 0 ? e - 1 : 0;
@@ -129,54 +130,55 @@ static uint64_t number_tail_offender(const kvst_parser *p, uint64_t e)
  * token is short: walk it -- a literal to its first wrong letter, a number
  * to the place a digit is missing, any other byte is the offender itself.
  * A number whose bytes are no longer all held: number_tail_offender; a
- * literal's, e - 1.
+ * literal's, e - 1. The bytes are byte's (-1 for one not held): the
+ * tokenizer's cursor, or recovery's probe buffer (one rule for both).
  */
-static uint64_t lexical_offender(const kvst_parser *p, uint64_t e)
+uint64_t kvst__lexical_offender(kvst_byte_fn byte, const void *ctx, uint64_t t, uint64_t e)
 {
     static const char *const literals[] = { "true", "false", "null" };
-    uint64_t t = token_start(p), o = t;
-    int c = kvst__cursor_byte(&p->cursor, t);
+    uint64_t o = t;
+    int c = byte(ctx, t);
     size_t i, k;
 
     if (c == '"')
         return e;
     for (i = 0; i < sizeof literals / sizeof literals[0]; i++)
         if (c == literals[i][0]) {
-            for (k = 1; literals[i][k] && kvst__cursor_byte(&p->cursor, t + k) == literals[i][k]; k++)
+            for (k = 1; literals[i][k] && byte(ctx, t + k) == literals[i][k]; k++)
                 ;
-            return kvst__cursor_byte(&p->cursor, t + k) < 0 && e > 0 ? e - 1 : t + k;
+            return byte(ctx, t + k) < 0 && e > 0 ? e - 1 : t + k;
         }
     if (c != '-' && !is_digit(c))
         return t;
     if (c == '-')
-        c = kvst__cursor_byte(&p->cursor, ++o);
+        c = byte(ctx, ++o);
     if (c == '0') {
-        c = kvst__cursor_byte(&p->cursor, ++o);
+        c = byte(ctx, ++o);
     } else if (is_digit(c)) {
-        while (is_digit(c = kvst__cursor_byte(&p->cursor, ++o)))
+        while (is_digit(c = byte(ctx, ++o)))
             ;
     } else {
-        return c < 0 ? number_tail_offender(p, e) : o;
+        return c < 0 ? number_tail_offender(byte, ctx, e) : o;
     }
     if (c == '.') {
-        if (!is_digit(c = kvst__cursor_byte(&p->cursor, ++o)))
-            return c < 0 ? number_tail_offender(p, e) : o;
-        while (is_digit(c = kvst__cursor_byte(&p->cursor, ++o)))
+        if (!is_digit(c = byte(ctx, ++o)))
+            return c < 0 ? number_tail_offender(byte, ctx, e) : o;
+        while (is_digit(c = byte(ctx, ++o)))
             ;
     }
     if (c == 'e' || c == 'E') {
-        c = kvst__cursor_byte(&p->cursor, ++o);
+        c = byte(ctx, ++o);
         if (c == '+' || c == '-')
-            c = kvst__cursor_byte(&p->cursor, ++o);
+            c = byte(ctx, ++o);
         if (!is_digit(c))
-            return c < 0 ? number_tail_offender(p, e) : o;
+            return c < 0 ? number_tail_offender(byte, ctx, e) : o;
     }
-    return c < 0 ? number_tail_offender(p, e) : e > 0 ? e - 1 : 0;
+    return c < 0 ? number_tail_offender(byte, ctx, e) : e > 0 ? e - 1 : 0;
 }
 
 /*
  * Where the offending token starts. For a lexical error, the offending
- * byte (lexical_offender). For a grammar error yajl's offset depends on
+ * byte (kvst__lexical_offender). For a grammar error yajl's offset depends on
  * how the token was buffered, so take the first token after the last one
  * the builder accepted -- or, when that is a ',' or ':' which may well be
  * right, the token after it if yajl got that far.
@@ -187,7 +189,7 @@ static uint64_t offending_start(const kvst_parser *p, uint64_t e, int lexical)
     int c;
 
     if (lexical)
-        return lexical_offender(p, e);
+        return kvst__lexical_offender(held_byte, p, token_start(p), e);
     if (e == 0)
         return 0;
     t1 = skip_space(p, p->last_tok_end, &c);
