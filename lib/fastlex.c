@@ -259,12 +259,14 @@ static KVST_INLINE int check_string(const kvst_parser *p, const unsigned char **
 }
 
 /* The literal lit (n bytes) at *ps: LEX_OK and *ps past it, LEX_MORE when
- * fewer than n bytes are left, else LEX_BAIL. */
+ * fewer than n bytes are left and they begin it, else LEX_BAIL. */
 static KVST_INLINE int check_literal(const unsigned char **ps, const unsigned char *end,
                                      const char *lit, size_t n)
 {
-    if ((size_t)(end - *ps) < n)
-        return LEX_MORE;
+    size_t left = (size_t)(end - *ps);
+
+    if (left < n) /* (yajl fails at the first wrong byte, cut or not) */
+        return memcmp(*ps, lit, left) != 0 ? LEX_BAIL : LEX_MORE;
     if (memcmp(*ps, lit, n) != 0)
         return LEX_BAIL;
     *ps += n;
