@@ -932,6 +932,26 @@ static int lex_feed(kvst_parser *p, const unsigned char *buf, size_t len, const 
     return 0;
 }
 
+/* The UTF-8 sequence a chunk's end cut (its n bytes at seq, the first at
+ * absolute offset at) and the next piece buf completes: the tokenizer
+ * gives yajl the sequence as a chunk of its own (u8_pend), which counts
+ * as parsed even when the rest of the piece fails. Returns where yajl's
+ * count then stands, or parsed when buf does not complete it so. */
+static uint64_t past_cut_sequence(const unsigned char *seq, size_t n, uint64_t at,
+                                  const unsigned char *buf, size_t len, uint64_t parsed)
+{
+    unsigned char b[4];
+    size_t take = len < 4 - n ? len : 4 - n, k;
+    uint32_t cp;
+    int why;
+
+    memcpy(b, seq, n);
+    if (take)
+        memcpy(b + n, buf, take);
+    k = kvst__utf8_decode(b, n + take, &cp, &why);
+    return k && at + k > parsed ? at + k : parsed;
+}
+
 /* Parse a piece of a feed (nothing is held). parsed: bytes_json when the
  * piece as the gzip stage cut it began (buf may be the rest of it). */
 static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold,
@@ -945,6 +965,8 @@ static int piece_feed(kvst_parser *p, const unsigned char *buf, size_t len, int 
         return p->cursor.status;
     if (p->fl_mode == FL_OFF)
         return kvst__tok_feed(p, buf, len);
+    if (KVST_UNLIKELY(p->u8_pend_n) && p->u8_pend_n < 4)
+        parsed = past_cut_sequence(p->u8_pend, p->u8_pend_n, p->u8_pend_at, buf, len, parsed);
     pc.may_hold = may_hold;
     pc.parsed = parsed;
     rc = lex_feed(p, buf, len, &pc);
