@@ -78,11 +78,28 @@
  * a chunk (kvst__tok_span_end), so error positions after it come out the
  * same as for any split of the input.
  *
- * Pieces of a feed. The gzip stage hands one feed's inflated bytes on in
- * pieces; the start of a record a piece's end cuts (pass 1 says LEX_MORE)
- * is held and checked again joined with the next piece. kvst__lex_flush()
- * ends the feed: what is still held goes to yajl, so an error is reported
- * by the feed that brings it, whatever the fast lexer does.
+ * Pieces and feeds. The caller feeds the input in pieces, and the gzip
+ * stage hands each feed's inflated bytes on in pieces of its own; the
+ * start of a record a piece's end cuts (pass 1 says LEX_MORE) is held --
+ * copied: the caller's buffer is not ours once a feed returns -- and
+ * checked again joined with the next piece, of the same feed or of the
+ * next one. The hold is bounded: at most FL_HOLD_MAX bytes held, over at
+ * most FL_MAX_SEGS pieces, and at most FL_HOLD_MAX bytes of a piece
+ * copied to try. What is held has no error yajl or the builder would
+ * report in this feed (pass 1 found every byte before the cut as they
+ * would take it, and kvst__lex_feed_end() checks the one thing pass 1
+ * cannot, the room yajl would take for the token the cut leaves open), so
+ * the feed that brings an error's byte still returns it. At a feed's end
+ * (kvst__lex_feed_end) the hold waits for the next feed, unless that room
+ * could be refused or the gzip stage failed (its error stands past the
+ * held bytes): then, as when the record is not lexed whole after all,
+ * grows past the bounds, or the input ends (kvst__lex_flush, from
+ * kvst_parser_finish), the held pieces go to yajl as they came, and yajl
+ * reads the record, or reports its truncation. p->bytes_json counts what
+ * yajl and the fast lexer took (error offsets are from it);
+ * kvst_parser_stats() adds the held bytes yajl would have counted
+ * (kvst__lex_held), so that its figure after every feed is the one with
+ * the fast lexer off.
  */
 #include <string.h>
 
@@ -107,10 +124,14 @@ enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
  * go to yajl. */
 #define FL_MAX_DEPTH 60u
 
-/* The longest start of a record held for the next piece of a feed; a
- * longer one goes to yajl. */
+/* The longest start of a record held for the next piece (of the feed,
+ * or the next feed); a longer one goes to yajl. */
 #define FL_HOLD_MAX (64u * 1024u)
 /* ... and the most pieces it may span (FL_MAX_SEGS in internal.h) */
+/* How much of the next piece is copied to the held start first to
+ * complete the record (twice as much each time it is still cut, up to
+ * FL_HOLD_MAX): most records are shorter. */
+#define FL_TRY_BYTES 4096u
 
 void kvst__lex_init(kvst_parser *p)
 {
@@ -813,8 +834,8 @@ typedef struct fl_piece {
 } fl_piece;
 
 /* Keep [s, end), the start of a record a piece's end cuts, to lex it
- * joined with the next piece of the same feed (the gzip stage hands a
- * feed's inflated bytes on in pieces). 0 when held. */
+ * joined with the next piece, of this feed or the next (a copy: the
+ * caller's bytes are not ours once the feed returns). 0 when held. */
 static int hold(kvst_parser *p, const unsigned char *s, const unsigned char *end,
                 const fl_piece *pc)
 {
@@ -874,7 +895,7 @@ static int fast_span(kvst_parser *p, const unsigned char *buf, size_t *pos, size
     if (s >= end)
         return 0;
     if (r == LEX_MORE && pc->may_hold && (size_t)(end - s) <= FL_HOLD_MAX && !hold(p, s, end, pc)) {
-        /* the next piece of this feed completes the record */
+        /* the next piece (or feed) completes the record */
         *pos = len;
         return 0;
     }
@@ -1008,22 +1029,45 @@ static int replay(kvst_parser *p, const unsigned char *buf, size_t len, int may_
     return rc;
 }
 
-/* A record is held and buf is the feed's next piece: lex the record
- * joined with it, hold on, or replay. */
+/* A record is held and buf is the next piece, of this feed or the next
+ * one: lex the record joined with it (with its first FL_HOLD_MAX bytes
+ * at most: the copy stays bounded however much the caller feeds at once),
+ * hold on, or replay. */
 static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int may_hold)
 {
     kvst_buf *h = &p->fl_hold;
-    size_t held = h->len, used;
+    size_t held = h->len, used, cut, take = 0, want;
     uint64_t piece_parsed = p->bytes_json + held; /* where buf begins */
     const unsigned char *e;
     int from = p->fl_mode, r, rc;
 
-    if (!len || p->fl_nseg == FL_MAX_SEGS || kvst__buf_append(h, &p->alloc, buf, len)) {
-        h->len = held;
+    if (!len) /* nothing new: the record stays held */
+        return 0;
+    cut = held - (size_t)kvst__lex_held(p);
+    if (cut) /* (as yajl would count it, were this piece to fail) */
+        piece_parsed = past_cut_sequence(h->data + held - cut, cut, p->bytes_json + held - cut,
+                                         buf, len, piece_parsed);
+    if (p->fl_nseg == FL_MAX_SEGS)
         return replay(p, buf, len, may_hold);
+    /* the piece's first FL_TRY_BYTES are copied, then twice as many while
+     * the record is still cut (a piece, a feed, may be large) */
+    want = len < FL_TRY_BYTES ? len : FL_TRY_BYTES;
+    for (;;) {
+        if (kvst__buf_append(h, &p->alloc, buf + take, want - take)) {
+            h->len = held;
+            return replay(p, buf, len, may_hold);
+        }
+        take = want;
+        kvst__tok_span_begin(p, h->data, h->len);
+        r = lex_record(p, h->data, h->data + h->len, from == FL_STREAM, &e);
+        if (r != LEX_MORE || take == len || take >= FL_HOLD_MAX)
+            break;
+        if (kvst__tok_span_end(p, 0, NULL)) /* (nothing was reported) */
+            break;
+        want = take <= len / 2 ? take * 2 : len;
+        if (want > FL_HOLD_MAX)
+            want = FL_HOLD_MAX;
     }
-    kvst__tok_span_begin(p, h->data, h->len);
-    r = lex_record(p, h->data, h->data + h->len, from == FL_STREAM, &e);
     if (r == LEX_OK) {
         int to = from == FL_STREAM ? FL_STREAM : FL_AFTER;
         used = (size_t)(e - h->data); /* past the held bytes: the record
@@ -1050,7 +1094,7 @@ static int held_feed(kvst_parser *p, const unsigned char *buf, size_t len, int m
         kvst__cursor_drop_chunk(&p->cursor);
         return rc ? rc : p->cursor.status;
     }
-    if (r == LEX_MORE && may_hold && h->len <= FL_HOLD_MAX) {
+    if (r == LEX_MORE && may_hold && take == len && h->len <= FL_HOLD_MAX) {
         p->fl_seg[p->fl_nseg++] = len; /* still cut: hold this piece too */
         return 0;
     }
@@ -1081,4 +1125,51 @@ int kvst__lex_flush(kvst_parser *p)
     if (!p->fl_hold.len || p->cursor.status)
         return p->cursor.status;
     return replay(p, NULL, 0, 0);
+}
+
+/*
+ * May the held start of a record wait for the caller's next feed? Only
+ * when yajl, given it in this feed, would report no error in it (the
+ * feed that brings an error's byte returns it). Pass 1 said LEX_MORE, so
+ * its grammar, UTF-8, escapes, depth (max_depth), record length
+ * (max_record_bytes) and every whole token's length (max_string_bytes)
+ * are what yajl and the builder take; a literal cut short begins as it
+ * should (check_literal). What is left is the token the end cuts, which
+ * yajl copies into its lexer's buffer: that buffer doubles from 2 KiB, so
+ * a token of fewer than n bytes makes it at most 2n (or 2 KiB), and the
+ * guard refuses an allocation past yajl_cap (tokenizer.c: twice
+ * max_string_bytes plus 64 KiB and max_depth) as a string too long. A
+ * held start of n bytes with 2n within yajl_cap is safe (with the default
+ * limits, any that FL_HOLD_MAX allows).
+ */
+static int hold_may_last(const kvst_parser *p)
+{
+    return 2 * (uint64_t)p->fl_hold.len <= p->yajl_cap;
+}
+
+int kvst__lex_feed_end(kvst_parser *p)
+{
+    if (!p->fl_hold.len || p->cursor.status || hold_may_last(p))
+        return p->cursor.status;
+    return replay(p, NULL, 0, 0);
+}
+
+uint64_t kvst__lex_held(const kvst_parser *p)
+{
+    const unsigned char *d = p->fl_hold.data;
+    size_t n = p->fl_hold.len, k;
+    uint32_t cp;
+    int why;
+
+    /* a UTF-8 sequence the end cuts (in a string: pass 1 took no other
+     * byte from 0x80 on) the tokenizer keeps back from yajl (u8_pend) */
+    for (k = 1; k <= 3 && k <= n; k++) {
+        if ((d[n - k] & 0xC0) == 0x80)
+            continue;
+        if (d[n - k] >= 0xC0 && kvst__utf8_decode(d + n - k, k, &cp, &why) == 0 &&
+            why == KVST_UTF8_CUT)
+            return n - k;
+        break;
+    }
+    return n;
 }

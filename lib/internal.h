@@ -344,6 +344,13 @@ int kvst__lex_feed(void *parser, const unsigned char *buf, size_t len);
 /* At the end of a feed (and of the input, before kvst__tok_finish): parse
  * the bytes held for the feed's next piece. 0 or the parser's status. */
 int kvst__lex_flush(kvst_parser *p);
+/* At the end of a feed: the same, unless the held start of a record may
+ * wait for the next feed (yajl would report no error in it). */
+int kvst__lex_feed_end(kvst_parser *p);
+/* The bytes held for the next piece or feed that yajl, had it been given
+ * them, would count as parsed (kvst_parser_stats adds them to
+ * bytes_json, the count of what yajl and the fast lexer took). */
+uint64_t kvst__lex_held(const kvst_parser *p);
 
 /* ---- tokenizer.c ------------------------------------------------------- */
 int kvst__tok_new(kvst_parser *p, kvst_break_sink brk);

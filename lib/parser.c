@@ -210,7 +210,9 @@ int kvst_parser_feed(kvst_parser *p, const void *buf, size_t len)
         return KVST_E_INVAL;
     release_handed(p);
     rc = kvst__input_feed(p->input, (const unsigned char *)buf, len, parse_bytes, p);
-    if (kvst__lex_flush(p)) /* what was held for a next piece */
+    /* what was held for a next piece waits for the next feed, unless the
+     * gzip stage failed (its error stands past the held bytes) */
+    if (rc ? kvst__lex_flush(p) : kvst__lex_feed_end(p))
         return p->cursor.status;
     return rc ? input_failure(p, rc) : 0;
 }
@@ -488,7 +490,7 @@ void kvst_parser_stats(const kvst_parser *p, uint64_t *records, uint64_t *bytes_
     if (bytes_in)
         *bytes_in = p && p->input ? kvst__input_bytes_in(p->input) : 0;
     if (bytes_json)
-        *bytes_json = p ? p->bytes_json : 0;
+        *bytes_json = p ? p->bytes_json + kvst__lex_held(p) : 0;
 }
 
 static void record_list_destroy(kvst_parser *p, kvst_record *r)
