@@ -29,6 +29,21 @@ uint32_t kvst__action_of(const kvst_tape *t)
     return op ? op->action : KVST_ACTION_NONE;
 }
 
+/* The same, from the envelope the event was filled with: its eventSource
+ * and eventName are the last ones at the top level, and set only when
+ * they are strings (envelope.c's one type rule), which is what
+ * kvst__action_of reads on the tape -- without looking for them again. */
+static uint32_t action_of_event(const kvst_event *ev)
+{
+    const kvst_operation_def *op;
+
+    if (!ev->event_source.ptr || !ev->event_name.ptr ||
+        !kvst__is_kvs_source(ev->event_source.ptr, ev->event_source.len))
+        return KVST_ACTION_NONE;
+    op = kvst__operation_find(ev->event_name.ptr, ev->event_name.len);
+    return op ? op->action : KVST_ACTION_NONE;
+}
+
 static const char *const access_names[] = {
     NULL, "media-read", "media-write", "signaling", "config-read", "config-write", "delete",
 };
@@ -556,7 +571,7 @@ int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev, kvst_fi
     map_ctx c;
     int rc;
 
-    ev->action = kvst__action_of(t);
+    ev->action = action_of_event(ev); /* (the envelope is filled first) */
     ev->access = kvst__access_of(ev->action, t);
     ev->request_state = ev->response_state = KVST_VALUE_ABSENT;
     if (ev->action == KVST_ACTION_NONE || ev->action >= kvst__operation_count)

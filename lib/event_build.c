@@ -36,21 +36,28 @@ static int sink_add(kvst_finding_sink *s, uint32_t code, uint32_t severity, cons
     uint32_t node;
     va_list ap2;
     int len;
-    char *msg, *ptr, probe[1];
+    char *msg, *ptr, first[256];
     size_t rest;
 
     if (!n || !fmt)
         return n ? KVST_E_INVAL : KVST_E_NOMEM;
+    /* formatted once when it fits the stack buffer (most messages do),
+     * else again into room of its length */
     va_copy(ap2, ap);
-    len = vsnprintf(probe, sizeof probe, fmt, ap2);
+    len = vsnprintf(first, sizeof first, fmt, ap2);
     va_end(ap2);
-    if (len < 0)
+    if (len < 0) {
         len = 0;
+        first[0] = '\0';
+    }
     msg = (char *)kvst__arena_alloc(b->ar, (size_t)len + 1);
     ptr = kvst__arena_strdup(b->ar, pointer, pointer_len);
     if (!msg || !ptr)
         return KVST_E_NOMEM;
-    vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    if ((size_t)len < sizeof first)
+        memcpy(msg, first, (size_t)len + 1);
+    else
+        vsnprintf(msg, (size_t)len + 1, fmt, ap);
     {
         /* well-formed UTF-8 whatever the record held (kvst__text_clean):
          * an ill-formed byte grows to three */

@@ -514,6 +514,8 @@ uint32_t kvst__action_of(const kvst_tape *t);
 /* The KVST_ACCESS_* kind of a record of that action (GetDataEndpoint's
  * from its request's aPIName); KVST_ACCESS_NONE for KVST_ACTION_NONE. */
 uint32_t kvst__access_of(uint32_t action, const kvst_tape *t);
+/* The action, access kind and typed payloads of ev, whose envelope
+ * kvst__envelope_build has filled (its eventSource and eventName). */
 int kvst__action_map(const kvst_tape *t, kvst_arena *ar, kvst_event *ev,
                      kvst_finding_sink *sink);
 

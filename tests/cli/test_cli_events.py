@@ -293,6 +293,38 @@ def test_other_services_and_kvs_only(tmp_path):
     assert [e["action"] for e in jsonl(r.stdout)] == SEED_ACTIONS
 
 
+def _dup_findings(ev):
+    return [f for f in ev["findings"] if f["name"] == "KVST_F_DUPLICATE_KEY"]
+
+
+@pytest.mark.parametrize("first_kvs", [False, True])
+def test_repeated_records_key_warning_and_kvs_only(tmp_path, first_kvs):
+    """The later "Records" key's warning rides on the later array's first
+    event (docs/cli.md); when --kvs-only drops that event, the warning goes
+    with it and no other event takes it."""
+    recs = seed_records()
+    other = dict(recs[0], eventSource="s3.amazonaws.com", eventName="GetObject",
+                 requestParameters={"bucketName": "b", "key": "k"},
+                 responseElements=None)
+    later = [recs[1], other] if first_kvs else [other, recs[1]]
+    text = ('{"Records":[%s],\n"Records":[%s]}'
+            % (json.dumps(recs[0]), ",".join(json.dumps(r) for r in later)))
+    path = write(tmp_path / "twice.json", text)
+    r = run(["events", "--format", "jsonl", path])
+    assert r.returncode == 0
+    evs = jsonl(r.stdout)
+    assert len(evs) == 3
+    assert [len(_dup_findings(e)) for e in evs] == [0, 1, 0]
+    f = _dup_findings(evs[1])[0]
+    assert (f["pointer"], f["line"], f["column"]) == ("", 2, 1)  # the later key
+    r = run(["events", "--format", "jsonl", "--kvs-only", path])
+    assert r.returncode == 0
+    evs = jsonl(r.stdout)
+    assert [e["eventSource"] for e in evs] == [recs[0]["eventSource"]] * 2
+    # the later array's first event carries it only when it is KVS's
+    assert [len(_dup_findings(e)) for e in evs] == [0, 1 if first_kvs else 0]
+
+
 def test_default_format_off_a_terminal_is_jsonl(seed_events):
     r = run(["events", MENDED])
     assert r.returncode == 0
