@@ -1,9 +1,9 @@
 /*
  * The fast lexer holds the start of a record that the end of the caller's
- * feed cuts until the next feed completes it (lib/fastlex.c, "Pieces of
- * a feed"), white box. Every run is compared with the fast lexer off
+ * feed cuts until the next feed completes it (lib/fastlex.c, "Pieces and
+ * feeds"), white box. Every run is compared with the fast lexer off
  * (KVST_FLAG_NO_FASTLEX): events, and after every feed its status and
- * kvst_parser_stats() (bytes_json among them), then finish's status and
+ * kvst_parser_stats() (bytes_in and bytes_json among them), then finish's status and
  * the error with its place. And the fast lexer must have lexed the cut
  * record itself (p->fl_records), else the hold did not last:
  *
@@ -75,10 +75,10 @@ static int drain(kvst_parser *p, textbuf *log)
 }
 
 static void logf_(textbuf *log, const char *fmt, unsigned long long a, unsigned long long b,
-                  unsigned long long c, unsigned long long d)
+                  unsigned long long c, unsigned long long d, unsigned long long e)
 {
     char line[256];
-    snprintf(line, sizeof line, fmt, a, b, c, d);
+    snprintf(line, sizeof line, fmt, a, b, c, d, e);
     textbuf_add(log, line, strlen(line));
 }
 
@@ -128,8 +128,8 @@ static void run(const textbuf *in, const size_t *cuts, size_t ncuts, int fast, c
         if (m->pull && rc == 0)
             rc = drain(p, log);
         kvst_parser_stats(p, &records, &bytes_in, &bytes_json);
-        logf_(log, "feed %llu: rc %lld, records %llu json %llu\n", i, (unsigned long long)rc,
-              records, bytes_json);
+        logf_(log, "feed %llu: rc %lld, records %llu in %llu json %llu\n", i,
+              (unsigned long long)rc, records, bytes_in, bytes_json);
         if (i == 0 && seen)
             seen->held_after = p->fl_hold.len;
     }
