@@ -349,7 +349,9 @@ static kvst_str stream_of(const kvst_event *ev)
 }
 
 /* Who made the call, short: the last part of the identity's ARN (the
- * user, the role session, "root"), else the service that invoked it. */
+ * user, the role session, "root"), else userIdentity's principalId (a
+ * record without an ARN: an AWS account of another organisation, a
+ * web identity), else the service that invoked it. */
 static kvst_str who_of(const kvst_event *ev)
 {
     kvst_str who = { NULL, 0 };
@@ -364,6 +366,9 @@ static kvst_str who_of(const kvst_event *ev)
         who.len = id->arn.len - i;
         return who;
     }
+    if (ev->user_identity != NULL && ev->user_identity->principal_id.ptr != NULL &&
+        ev->user_identity->principal_id.len > 0)
+        return ev->user_identity->principal_id;
     return id->invoked_by;
 }
 

@@ -325,6 +325,27 @@ def test_repeated_records_key_warning_and_kvs_only(tmp_path, first_kvs):
     assert [len(_dup_findings(e)) for e in evs] == [0, 1 if first_kvs else 0]
 
 
+@pytest.mark.parametrize("identity, who", [
+    ({"type": "IAMUser", "principalId": "AIDAEXAMPLE", "invokedBy": "x.amazonaws.com",
+      "arn": "arn:aws:iam::111122223333:user/Alice"}, "Alice"),
+    ({"type": "AWSAccount", "principalId": "AIDAEXAMPLE", "accountId": "444455556666",
+      "invokedBy": "x.amazonaws.com"}, "AIDAEXAMPLE"),
+    ({"type": "AWSAccount", "principalId": "", "invokedBy": "x.amazonaws.com"},
+     "x.amazonaws.com"),
+    ({"type": "AWSService", "invokedBy": "x.amazonaws.com"}, "x.amazonaws.com"),
+    ({"type": "AWSAccount"}, "-"),
+])
+def test_table_who_column(tmp_path, identity, who):
+    """WHO: the ARN's last part, else principalId, else invokedBy."""
+    rec = dict(seed_records()[0], userIdentity=identity)
+    path = write(tmp_path / "who.json", json.dumps({"Records": [rec]}))
+    r = run(["events", "--format", "table", path])
+    assert r.returncode == 0
+    header, row = r.stdout.decode().splitlines()[:2]
+    at = header.index("WHO")
+    assert row[at:header.index("PRINCIPAL")].strip() == who
+
+
 def test_default_format_off_a_terminal_is_jsonl(seed_events):
     r = run(["events", MENDED])
     assert r.returncode == 0
