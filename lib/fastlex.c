@@ -47,17 +47,23 @@
  *
  * Skipping. When delivery would drop a record for its eventSource alone
  * (KVST_FLAG_KVS_ONLY, or a filter with actions: a record whose
- * eventSource is not KVS's has no action; fl_drop_foreign, unless
- * KVST_FLAG_NO_SKIP), a record pass 1 took whose top-level eventSource --
- * the last one, as kvst__tape_get reads it, decoded, a value that is no
- * string included -- is not KVS's (kvst__is_kvs_source) gets no pass 2:
+ * eventSource is not KVS's has no action; FL_DROP_FOREIGN), or for its
+ * eventTime alone (a filter's since or until: kvst__filter_event drops an
+ * event whose eventTime is not a valid timestamp inside the window;
+ * FL_DROP_TIME), unless KVST_FLAG_NO_SKIP, a record pass 1 took whose
+ * top-level eventSource is not KVS's (kvst__is_kvs_source), or whose
+ * top-level eventTime is outside the window (kvst__filter_time) -- the
+ * last one of each, as kvst__tape_get and the envelope read it, decoded,
+ * a value that is no string included -- gets no pass 2:
  * kvst__builder_skip_record() leaves the builder as reading it would have
  * (its index counted, its container's item count), the cursor stands past
  * its '}', and nothing is delivered, as delivery would have dropped it
- * before building it (no finding, tape or raw bytes of it ever show). A
- * record without a top-level eventSource is reported as ever (it may be
- * an EventBridge envelope or not CloudTrail). Exit: LEX_OK. Under
- * fl_drop_foreign pass 1 first runs without writing the tokens
+ * (no finding, tape or raw bytes of it ever show). A record without the
+ * top-level member is reported as ever: without any of eventSource,
+ * eventTime and the other event keys it may be an EventBridge envelope or
+ * not CloudTrail, and with one of them it is an event itself
+ * (classify_candidate), whose envelope is the record's top level. Exit:
+ * LEX_OK. Under p->fl_drop pass 1 first runs without writing the tokens
  * (check_only: same checks, same verdict but for a failed allocation of
  * the token buffer, which it does not need); a record it does not skip is
  * checked again by check_tokens, the pass 1 above.
@@ -120,6 +126,11 @@ enum {
 /* What lexing a record came to. */
 enum { LEX_OK, LEX_BAIL, LEX_MORE, LEX_FATAL };
 
+/* What delivery would drop a record for, told from its top-level values
+ * (p->fl_drop), and which of those values pass 1 finds (top[]). */
+enum { FL_DROP_FOREIGN = 1, FL_DROP_TIME = 2 };
+enum { FL_TOP_SOURCE, FL_TOP_TIME, FL_TOP_N };
+
 /* The deepest a record may nest here (one bit per level); deeper ones
  * go to yajl. */
 #define FL_MAX_DEPTH 60u
@@ -139,8 +150,14 @@ void kvst__lex_init(kvst_parser *p)
     /* delivery's wanted(): a record whose eventSource is not KVS's has no
      * action, which KVST_FLAG_KVS_ONLY drops and no action filter lets
      * through */
-    p->fl_drop_foreign = !(p->opts.flags & KVST_FLAG_NO_SKIP) &&
-                         ((p->opts.flags & KVST_FLAG_KVS_ONLY) || kvst__filter_has_actions(p->filter));
+    p->fl_drop = 0;
+    if (!(p->opts.flags & KVST_FLAG_NO_SKIP)) {
+        if ((p->opts.flags & KVST_FLAG_KVS_ONLY) || kvst__filter_has_actions(p->filter))
+            p->fl_drop |= FL_DROP_FOREIGN;
+        /* kvst__filter_event: a record outside the time window is dropped */
+        if (kvst__filter_has_time(p->filter))
+            p->fl_drop |= FL_DROP_TIME;
+    }
     p->scan = kvst__scanner_choose(getenv("KVSTRAIL_SCAN"));
 }
 
@@ -346,7 +363,7 @@ static int check_number(const unsigned char **ps, const unsigned char *end)
 static KVST_INLINE int check_record(kvst_parser *p, const unsigned char *s0,
                                     const unsigned char *end, int stream, int put,
                                     const unsigned char **out, size_t *ntok,
-                                    const unsigned char **src)
+                                    const unsigned char **top)
 {
     const unsigned char *s = s0, *lim = end, *key = NULL;
     uint64_t arrays = 0; /* bit d - 1: the container at record depth d is an array */
@@ -354,9 +371,9 @@ static KVST_INLINE int check_record(kvst_parser *p, const unsigned char *s0,
     unsigned d = 0;
     uint32_t *t = p->fl_tok, *tend = t ? t + 2 * p->fl_tok_cap : NULL, raw = 0;
     size_t longest = 0, smax = FT_LEN;
-    int r = LEX_BAIL, src_next = 0;
+    int r = LEX_BAIL, top_next = 0;
 
-    *src = NULL;
+    top[FL_TOP_SOURCE] = top[FL_TOP_TIME] = NULL;
     /* the builder's limits that the bytes tell: its depth, and the
      * record's length (the record must end within lim) */
     if (p->opts.max_depth < (uint64_t)p->depth + maxd)
@@ -396,9 +413,9 @@ value:
             goto bail;
         key = NULL;
     }
-    if (KVST_UNLIKELY(src_next)) {
-        *src = s;
-        src_next = 0;
+    if (KVST_UNLIKELY(top_next)) {
+        top[top_next - 1] = s;
+        top_next = 0;
     }
     switch (*s) {
     case '"': {
@@ -481,11 +498,13 @@ key:
         /* a top-level event's "Records" key (escapes cannot spell it) */
         if (KVST_UNLIKELY(stream) && d == 1 && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
             key = b;
-        /* the top-level eventSource (the last one counts, as for
-         * kvst__tape_get; escapes cannot spell it): its value is the
-         * next token */
+        /* the top-level eventSource and eventTime (the last one counts,
+         * as for kvst__tape_get and the envelope; escapes cannot spell
+         * them): the value is the next token */
         if (d == 1 && raw == 11 && memcmp(b + 1, "eventSource", 11) == 0)
-            src_next = 1;
+            top_next = FL_TOP_SOURCE + 1;
+        else if (d == 1 && raw == 9 && memcmp(b + 1, "eventTime", 9) == 0)
+            top_next = FL_TOP_TIME + 1;
     }
     if (s < lim && KVST_UNLIKELY(space(*s)))
         s = skip_ws(s, lim);
@@ -544,19 +563,20 @@ give_up:
 static int check_tokens(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
                         int stream, const unsigned char **out, size_t *ntok)
 {
-    const unsigned char *src;
+    const unsigned char *top[FL_TOP_N];
 
-    return check_record(p, s0, end, stream, 1, out, ntok, &src);
+    return check_record(p, s0, end, stream, 1, out, ntok, top);
 }
 
-/* Pass 1 that writes no tokens (the record may be skipped): *src is its
- * top-level eventSource's value (the last), NULL when it has none. */
+/* Pass 1 that writes no tokens (the record may be skipped): top[] are
+ * the values of its top-level eventSource and eventTime (the last of
+ * each), NULL when it has none. */
 static int check_only(kvst_parser *p, const unsigned char *s0, const unsigned char *end,
-                      int stream, const unsigned char **out, const unsigned char **src)
+                      int stream, const unsigned char **out, const unsigned char **top)
 {
     size_t n;
 
-    return check_record(p, s0, end, stream, 0, out, &n, src);
+    return check_record(p, s0, end, stream, 0, out, &n, top);
 }
 
 /* The text of a string with escapes, decoded into p->fl_text (pass 1 made
@@ -666,17 +686,19 @@ static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
     return LEX_FATAL;
 }
 
-/* Is the value at v (the record's top-level eventSource, pass 1 checked
- * it; the record ends before e) a string that names KVS? As
- * kvst__action_of reads the tape: a value that is no string is not, and
- * the text is the decoded one (pass 1 made the room for it). */
-static int kvs_source(kvst_parser *p, const unsigned char *v, const unsigned char *e)
+/* The text of the value at v (the record's top-level eventSource or
+ * eventTime, which pass 1 checked; the record ends before e) when it is a
+ * string, decoded (pass 1 made the room for it), else NULL. Is it a
+ * string that names KVS? As kvst__action_of reads the tape: a value that
+ * is no string is not. */
+static const char *top_string(kvst_parser *p, const unsigned char *v, const unsigned char *e,
+                              size_t *len)
 {
     const unsigned char *b = v + 1, *q = b;
     int esc = 0;
 
     if (*v != '"')
-        return 0;
+        return NULL;
     for (;;) {
         q = quote_or_escape(p, q, e);
         if (q >= e || *q == '"')
@@ -684,10 +706,34 @@ static int kvs_source(kvst_parser *p, const unsigned char *v, const unsigned cha
         esc = 1; /* a backslash: the escape is a simple one (pass 1) */
         q += 2;
     }
-    if (esc)
-        return kvst__is_kvs_source((const char *)p->fl_text.data,
-                                   decode_simple(p, b, (size_t)(q - b)));
-    return kvst__is_kvs_source((const char *)b, (size_t)(q - b));
+    if (esc) {
+        *len = decode_simple(p, b, (size_t)(q - b));
+        return (const char *)p->fl_text.data;
+    }
+    *len = (size_t)(q - b);
+    return (const char *)b;
+}
+
+static int kvs_source(kvst_parser *p, const unsigned char *v, const unsigned char *e)
+{
+    size_t len;
+    const char *s = top_string(p, v, e, &len);
+
+    return s != NULL && kvst__is_kvs_source(s, len);
+}
+
+/* Does the filter's time window (since, until) let through a record whose
+ * top-level eventTime value is at v? As the envelope fills eventTime (a
+ * string, else nothing; valid when kvst_validate_timestamp takes it) and
+ * kvst__filter_event reads it. */
+static int time_wanted(kvst_parser *p, const unsigned char *v, const unsigned char *e)
+{
+    size_t len = 0;
+    const char *s = top_string(p, v, e, &len);
+    int64_t ms = 0;
+    int valid = s != NULL && kvst_validate_timestamp(s, len, &ms) == 0;
+
+    return kvst__filter_time(p->filter, valid, ms);
 }
 
 /* Skip the record ending at e that pass 1 took, which delivery would drop
@@ -713,16 +759,19 @@ static int lex_record(kvst_parser *p, const unsigned char *s, const unsigned cha
                       int stream, const unsigned char **out)
 {
     size_t n;
-    const unsigned char *src;
+    const unsigned char *top[FL_TOP_N];
     int r;
 
-    if (p->fl_drop_foreign) {
+    if (p->fl_drop) {
         /* pass 1 without the tokens first: most such records are
          * skipped, and the others checked again, with them */
-        r = check_only(p, s, end, stream, out, &src);
+        r = check_only(p, s, end, stream, out, top);
         if (r != LEX_OK)
             return r;
-        if (src && !kvs_source(p, src, *out)) {
+        if (((p->fl_drop & FL_DROP_FOREIGN) && top[FL_TOP_SOURCE] &&
+             !kvs_source(p, top[FL_TOP_SOURCE], *out)) ||
+            ((p->fl_drop & FL_DROP_TIME) && top[FL_TOP_TIME] &&
+             !time_wanted(p, top[FL_TOP_TIME], *out))) {
             skip_record(p, *out);
             return LEX_OK;
         }

@@ -3,7 +3,8 @@
  * once, in kvst_parser_new(), into one allocation (the strings copied,
  * the actions as a bit set, the CIDR as bytes), and the two tests the
  * delivery stage asks: the action alone, on the record's tape before the
- * event is built, and the whole built event.
+ * event is built, and the whole built event; and, for the fast lexer's
+ * skip, the time window alone.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -172,6 +173,22 @@ int kvst__filter_has_actions(const kvst_filter_impl *f)
     return f != NULL && f->has_actions;
 }
 
+int kvst__filter_has_time(const kvst_filter_impl *f)
+{
+    return f != NULL && (f->flags & (KVST_FILTER_SINCE | KVST_FILTER_UNTIL)) != 0;
+}
+
+/* The time window: an eventTime that is valid (ms since the epoch) and
+ * within since and until, when they are set. The one rule for a built
+ * event and for the fast lexer's look at the bytes. */
+int kvst__filter_time(const kvst_filter_impl *f, int valid, int64_t ms)
+{
+    if (f == NULL || !(f->flags & (KVST_FILTER_SINCE | KVST_FILTER_UNTIL)))
+        return 1;
+    return valid && !((f->flags & KVST_FILTER_SINCE) && ms < f->since_ms) &&
+           !((f->flags & KVST_FILTER_UNTIL) && ms > f->until_ms);
+}
+
 int kvst__filter_action(const kvst_filter_impl *f, uint32_t action)
 {
     if (f == NULL || !f->has_actions)
@@ -262,10 +279,7 @@ int kvst__filter_event(const kvst_filter_impl *f, const kvst_event *ev)
     if (f->event_kind == KVST_FILTER_DATA &&
         ev->management_event != KVST_BOOL_FALSE)
         return 0;
-    if ((f->flags & (KVST_FILTER_SINCE | KVST_FILTER_UNTIL)) &&
-        (!ev->event_time_valid ||
-         ((f->flags & KVST_FILTER_SINCE) && ev->event_time_ms < f->since_ms) ||
-         ((f->flags & KVST_FILTER_UNTIL) && ev->event_time_ms > f->until_ms)))
+    if (!kvst__filter_time(f, ev->event_time_valid, ev->event_time_ms))
         return 0;
     if (f->account_id != NULL && !str_equals(ev->recipient_account_id, f->account_id))
         return 0;

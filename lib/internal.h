@@ -244,8 +244,9 @@ struct kvst_parser {
     /* stage 2a: the fast lexer (fastlex.c) */
     int fl_mode;                  /* off, scanning for yajl, or between records */
     int fl_in_str, fl_esc;        /* the scanner: in a string, after a backslash */
-    int fl_drop_foreign;          /* delivery drops a record whose eventSource is not
-                                     KVS's: pass 2 skips it (see fastlex.c) */
+    int fl_drop;                  /* delivery drops a record whose eventSource is not
+                                     KVS's, or whose eventTime is outside the filter's
+                                     window: pass 2 skips it (FL_DROP_*, fastlex.c) */
     uint64_t fl_depth;            /* the scanner: containers open */
     int fl_standin;               /* yajl parses a stand-in: its null is no value */
     uint32_t fl_skip, fl_backoff; /* records left to yajl after a bail */
@@ -330,6 +331,12 @@ void kvst__filter_free(const kvst_alloc *a, kvst_filter_impl *f);
 int kvst__filter_has_actions(const kvst_filter_impl *f);
 /* 1 when a record of this action may pass; f may be NULL. */
 int kvst__filter_action(const kvst_filter_impl *f, uint32_t action);
+/* Whether the filter has a time window (since or until). */
+int kvst__filter_has_time(const kvst_filter_impl *f);
+/* 1 when an eventTime (valid: a string kvst_validate_timestamp takes, of
+ * ms since the epoch) is inside the window, as kvst__filter_event decides
+ * it for the built event; f may be NULL. */
+int kvst__filter_time(const kvst_filter_impl *f, int valid, int64_t ms);
 /* 1 when the built event passes (broken records always do). */
 int kvst__filter_event(const kvst_filter_impl *f, const kvst_event *ev);
 

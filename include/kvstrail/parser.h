@@ -86,7 +86,8 @@ typedef int (*kvst_event_fn)(const kvst_event *ev, void *payload);
                                         also one the fast lexer found
                                         whole that KVST_FLAG_KVS_ONLY or
                                         the filter's actions drop for its
-                                        eventSource (such a record is
+                                        eventSource, or its time window
+                                        for its eventTime (such a record is
                                         otherwise only checked, and
                                         skipped): the same events, errors
                                         and positions, only slower (for

@@ -2,14 +2,16 @@
  * Skipping records at the speed of the scan (lib/fastlex.c): a record the
  * fast lexer's pass 1 found whole whose top-level eventSource (the last
  * one) is not KVS's is not reported to the builder when delivery would
- * drop it (KVST_FLAG_KVS_ONLY, or a filter with actions). White box: every
+ * drop it (KVST_FLAG_KVS_ONLY, or a filter with actions), nor one whose
+ * top-level eventTime is outside a filter's time window. White box: every
  * input gives the same log -- events, error with its place, statistics --
  * with the skip on and off (KVST_FLAG_NO_SKIP), fed whole and in pieces of
  * several sizes, in callback and pull mode, with recovery, raw bytes,
- * small limits, gzip and an action filter. The inputs: the files named on
+ * small limits, gzip, an action filter and a time window. The inputs: the files named on
  * the command line (a directory: each file in it, as it is and without
  * the fuzz targets' 4-byte header, under a fuzz/ directory), and records made for the boundaries
- * of the eventSource test, each checked to be skipped or not as it should.
+ * of the eventSource and eventTime tests, each checked to be skipped or
+ * not as it should.
  *
  * Usage: test_skip GEN_TRAIL_JSON [FILE_OR_DIR...]
  */
@@ -30,17 +32,32 @@ typedef struct mode {
     int small_limits;
     int filter; /* an action filter (DescribeStream) instead of KVS_ONLY */
     int gzip;
+    int window; /* a filter's time window: since and until (window_since, _until) */
 } mode;
 
+/* The time window of the modes that have one (a record's eventTime must
+ * be in it): for the corpora, 00:00:05 to 00:00:10 on the day the
+ * generated trail starts, which it cuts through; the eventTime boundaries
+ * set their own. WINDOW_NONE leaves that end open. */
+#define WINDOW_NONE INT64_MIN
+#define T0 INT64_C(1709251200000) /* 2024-03-01T00:00:00Z */
+static int64_t window_since = T0 + 5000, window_until = T0 + 10000;
+
 static const mode modes[] = {
-    { KVST_FLAG_KVS_ONLY, 0, 0, 0, 0 },
-    { KVST_FLAG_KVS_ONLY, 1, 0, 0, 0 },
-    { KVST_FLAG_KVS_ONLY | KVST_FLAG_RECOVER | KVST_FLAG_KEEP_RAW, 0, 0, 0, 0 },
-    { KVST_FLAG_KVS_ONLY | KVST_FLAG_DIGESTS, 0, 1, 0, 0 },
-    { 0, 0, 0, 1, 0 },
-    { KVST_FLAG_RECOVER, 1, 0, 1, 0 },
-    { KVST_FLAG_KVS_ONLY, 0, 0, 0, 1 },
+    { KVST_FLAG_KVS_ONLY, 0, 0, 0, 0, 0 },
+    { KVST_FLAG_KVS_ONLY, 1, 0, 0, 0, 0 },
+    { KVST_FLAG_KVS_ONLY | KVST_FLAG_RECOVER | KVST_FLAG_KEEP_RAW, 0, 0, 0, 0, 0 },
+    { KVST_FLAG_KVS_ONLY | KVST_FLAG_DIGESTS, 0, 1, 0, 0, 0 },
+    { 0, 0, 0, 1, 0, 0 },
+    { KVST_FLAG_RECOVER, 1, 0, 1, 0, 0 },
+    { KVST_FLAG_KVS_ONLY, 0, 0, 0, 1, 0 },
+    /* the time window, alone and with the rest */
+    { 0, 0, 0, 0, 0, 1 },
+    { KVST_FLAG_RECOVER, 1, 0, 0, 0, 1 },
+    { KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW, 0, 1, 0, 0, 1 },
+    { 0, 0, 0, 1, 1, 1 },
 };
+#define MODE_WINDOW 7 /* the window alone */
 #define NMODES (sizeof modes / sizeof modes[0])
 
 static int on_event(const kvst_event *ev, void *payload)
@@ -88,11 +105,22 @@ static uint64_t run(const textbuf *plain, size_t chunk, int skip, const mode *m,
         o.max_string_bytes = 40;
         o.max_record_bytes = 700;
     }
+    memset(&f, 0, sizeof f);
+    f.struct_size = sizeof f;
     if (m->filter) {
-        memset(&f, 0, sizeof f);
-        f.struct_size = sizeof f;
         f.actions = actions;
         f.action_count = 1;
+        o.filter = &f;
+    }
+    if (m->window) {
+        if (window_since != WINDOW_NONE) {
+            f.flags |= KVST_FILTER_SINCE;
+            f.since_ms = window_since;
+        }
+        if (window_until != WINDOW_NONE) {
+            f.flags |= KVST_FILTER_UNTIL;
+            f.until_ms = window_until;
+        }
         o.filter = &f;
     }
     if (kvst_parser_new(&o, &p) != 0)
@@ -145,9 +173,9 @@ static uint64_t compare(const char *what, const textbuf *in, size_t chunk, const
         while (i < off.len && i < on.len && off.data[i] == on.data[i])
             i++;
         fprintf(stderr,
-                "%s (chunk %zu, flags %u, pull %d, limits %d, filter %d, gzip %d): the logs "
-                "differ at byte %zu\n  read: %.300s\n  skip: %.300s\n",
-                what, chunk, m->flags, m->pull, m->small_limits, m->filter, m->gzip, i,
+                "%s (chunk %zu, flags %u, pull %d, limits %d, filter %d, gzip %d, window %d): "
+                "the logs differ at byte %zu\n  read: %.300s\n  skip: %.300s\n",
+                what, chunk, m->flags, m->pull, m->small_limits, m->filter, m->gzip, m->window, i,
                 off.data + (i > 100 ? i - 100 : 0), on.data + (i > 100 ? i - 100 : 0));
         check_failures++;
     }
@@ -228,6 +256,64 @@ static void record(textbuf *t, const char *const *src, size_t n)
            "\"responseElements\":null,\"eventID\":\"0d0f7a6e\"}");
 }
 
+/* A KVS record with eventTime members times (the JSON of their values,
+ * in order; none when n is 0). */
+static void record_time(textbuf *t, const char *const *times, size_t n)
+{
+    size_t i;
+
+    add(t, "{\"eventVersion\":\"1.08\"");
+    for (i = 0; i < n; i++) {
+        add(t, ",\"eventTime\":");
+        add(t, times[i]);
+    }
+    add(t, ",\"eventSource\":\"" KVS "\",\"eventName\":\"DescribeStream\","
+           "\"awsRegion\":\"us-west-2\",\"requestParameters\":{\"streamName\":\"cam-1\","
+           "\"eventTime\":\"x\"},\"responseElements\":null,\"eventID\":\"0d0f7a6e\"}");
+}
+
+/* One eventTime boundary: the record (eventTime members times), between
+ * two records inside the window [since, until], in a log file, a
+ * top-level array and a stream; skipped under the window or not. */
+static void boundary_time(const char *what, int64_t since, int64_t until,
+                          const char *const *times, size_t n, int skipped)
+{
+    static const char *const inside[] = { "\"2024-03-01T00:00:07Z\"" };
+    static const char *const opens[] = { "{\"Records\":[", "[", "" };
+    static const char *const seps[] = { ",", ",", "\n" };
+    static const char *const closes[] = { "]}", "]", "\n" };
+    int64_t keep_since = window_since, keep_until = window_until;
+    textbuf t = { 0, 0, 0 };
+    size_t shape;
+
+    window_since = since;
+    window_until = until;
+    for (shape = 0; shape < 3; shape++) {
+        uint64_t got;
+        t.len = 0;
+        add(&t, opens[shape]);
+        record_time(&t, inside, 1);
+        add(&t, seps[shape]);
+        record_time(&t, times, n);
+        add(&t, seps[shape]);
+        record_time(&t, inside, 1);
+        add(&t, closes[shape]);
+        got = compare(what, &t, 0, &modes[MODE_WINDOW]);
+        if (got != (uint64_t)skipped)
+            fprintf(stderr, "%s (shape %zu): %llu records skipped, not %d\n", what, shape,
+                    (unsigned long long)got, skipped);
+        CHECK_EQ(got, (uint64_t)skipped);
+        {
+            mode plain = { 0, 0, 0, 0, 0, 0 };
+            CHECK_EQ(compare(what, &t, 0, &plain), 0);
+        }
+        compare_all(what, &t);
+    }
+    window_since = keep_since;
+    window_until = keep_until;
+    free(t.data);
+}
+
 /* One boundary: the record, between two plain KVS records, in a log file,
  * a top-level array and a stream of events (the first event of a stream
  * goes to yajl: the record is the second); skipped (under KVS_ONLY) or
@@ -259,7 +345,7 @@ static void boundary(const char *what, const char *const *src, size_t n, int ski
         /* with the action filter too, and neither without either */
         CHECK_EQ(compare(what, &t, 0, &modes[4]), (uint64_t)skipped);
         {
-            mode plain = { 0, 0, 0, 0, 0 };
+            mode plain = { 0, 0, 0, 0, 0, 0 };
             CHECK_EQ(compare(what, &t, 0, &plain), 0);
         }
         compare_all(what, &t);
@@ -309,6 +395,53 @@ int main(int argc, char **argv)
     boundary("eventSource an array", arr, 1, 1);
     boundary("eventSource KVS, then a number", kvs_num, 2, 1);
     boundary("no top-level eventSource", NULL, 0, 0);
+
+    /* the time window: at since and until (kept), a second before since
+     * and after until, since one ms past the time and until one ms before
+     * it (skipped); one end open; repeated (the last counts); not a valid
+     * timestamp (format, calendar, escaped, a \u escape: yajl's); not a
+     * string; none at the top level (read, then dropped) */
+    {
+        static const char *const at0[] = { "\"2024-03-01T00:00:00Z\"" };
+        static const char *const at10[] = { "\"2024-03-01T00:00:10Z\"" };
+        static const char *const before[] = { "\"2024-02-29T23:59:59Z\"" };
+        static const char *const after[] = { "\"2024-03-01T00:00:11Z\"" };
+        static const char *const in_out[] = { "\"2024-03-01T00:00:07Z\"",
+                                              "\"2024-03-01T00:00:11Z\"" };
+        static const char *const out_in[] = { "\"2024-03-01T00:00:11Z\"",
+                                              "\"2024-03-01T00:00:07Z\"" };
+        static const char *const no_z[] = { "\"2024-03-01T00:00:07\"" };
+        static const char *const feb30[] = { "\"2024-02-30T00:00:07Z\"" };
+        static const char *const escaped[] = { "\"2024-03-01T00:00:07Z\\/\"" };
+        static const char *const u_esc[] = { "\"2024-03-01T00:00:07\\u005a\"" };
+        static const char *const num[] = { "1709251207000" };
+        static const char *const nul[] = { "null" };
+        static const char *const arr[] = { "[\"2024-03-01T00:00:07Z\"]" };
+        static const char *const in_num[] = { "\"2024-03-01T00:00:07Z\"", "7" };
+        const int64_t S = T0, U = T0 + 10000;
+
+        boundary_time("eventTime exactly since", S, U, at0, 1, 0);
+        boundary_time("eventTime exactly until", S, U, at10, 1, 0);
+        boundary_time("eventTime a second before since", S, U, before, 1, 1);
+        boundary_time("eventTime a second after until", S, U, after, 1, 1);
+        boundary_time("since one ms after eventTime", S + 1, U, at0, 1, 1);
+        boundary_time("until one ms before eventTime", S, U - 1, at10, 1, 1);
+        boundary_time("since only, eventTime before", S, WINDOW_NONE, before, 1, 1);
+        boundary_time("since only, eventTime long after", S, WINDOW_NONE, after, 1, 0);
+        boundary_time("until only, eventTime after", WINDOW_NONE, U, after, 1, 1);
+        boundary_time("until only, eventTime long before", WINDOW_NONE, U, before, 1, 0);
+        boundary_time("eventTime inside, then outside", S, U, in_out, 2, 1);
+        boundary_time("eventTime outside, then inside", S, U, out_in, 2, 0);
+        boundary_time("eventTime without its Z", S, U, no_z, 1, 1);
+        boundary_time("eventTime on February 30", S, U, feb30, 1, 1);
+        boundary_time("eventTime with an escape", S, U, escaped, 1, 1);
+        boundary_time("eventTime with a \\u escape (yajl's)", S, U, u_esc, 1, 0);
+        boundary_time("eventTime a number", S, U, num, 1, 1);
+        boundary_time("eventTime null", S, U, nul, 1, 1);
+        boundary_time("eventTime an array", S, U, arr, 1, 1);
+        boundary_time("eventTime inside, then a number", S, U, in_num, 2, 1);
+        boundary_time("no top-level eventTime", S, U, NULL, 0, 0);
+    }
 
     /* the generated trail: its other services' records are skipped, all
      * of them when fed whole */

@@ -596,6 +596,7 @@ void fuzz_run(const uint8_t *in, size_t in_len, const fuzz_plan *plan,
     opts.max_string_bytes = plan->max_string_bytes;
     opts.max_record_bytes = plan->max_record_bytes;
     opts.max_inflate_ratio = plan->max_inflate_ratio;
+    opts.filter = plan->filter;
     if (plan->fail_alloc) {
         fa.count = 0;
         fa.fail_at = plan->fail_alloc;

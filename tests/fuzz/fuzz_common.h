@@ -27,6 +27,7 @@ typedef struct fuzz_plan {
     uint64_t fail_alloc;   /* fail this allocation (1-based); 0: never */
     uint64_t stop_after;   /* callback returns 1 after this many; 0: never */
     uint8_t chunks[3];     /* chunk size codes, used in turn */
+    const kvst_filter *filter; /* the parser's filter; NULL: none */
     /* The exact bytes the parser sees after inflation, when the run feeds
      * plain JSON (offsets and raw views are checked against them). */
     const uint8_t *plain;
