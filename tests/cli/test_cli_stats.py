@@ -358,9 +358,18 @@ def test_stats_memory_with_jobs_is_one_table(tmp_path):
         p = tmp_path / ("worst%d.json.gz" % k)
         p.write_bytes(gzip.compress(json.dumps(recs).encode()))
         paths.append(str(p))
-    rc1, one = _peak_rss_kib(["stats", "-j", "1"] + paths, tmp_path)
-    rc2, two = _peak_rss_kib(["stats", "-j", "2"] + paths, tmp_path)
-    assert (rc1, rc2) == (0, 0)
+    # Each three times, alternating, and the least of each compared: how
+    # the threads are scheduled only ever adds to a run's peak (queues
+    # that fill while a consumer waits for a CPU), by up to 400 KiB on a
+    # loaded machine, while a second table adds 900 KiB or more.
+    ones, twos = [], []
+    for _ in range(3):
+        rc1, one = _peak_rss_kib(["stats", "-j", "1"] + paths, tmp_path)
+        rc2, two = _peak_rss_kib(["stats", "-j", "2"] + paths, tmp_path)
+        assert (rc1, rc2) == (0, 0)
+        ones.append(one)
+        twos.append(two)
+    one, two = min(ones), min(twos)
     # a second parser and its inflate thread and queue, not a second table
-    print("peak RSS -j 1 %d KiB, -j 2 %d KiB" % (one, two))
-    assert two - one <= 800, (one, two)
+    print("peak RSS -j 1 %s KiB, -j 2 %s KiB" % (ones, twos))
+    assert two - one <= 800, (ones, twos)
