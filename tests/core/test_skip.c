@@ -184,13 +184,18 @@ static uint64_t compare(const char *what, const textbuf *in, size_t chunk, const
     return n;
 }
 
+/* Each mode, whole and in pieces of several sizes (KVSTRAIL_TEST_QUICK,
+ * the builds without the slow tests -- valgrind --: not in the smallest
+ * pieces, which the default build feeds). */
+static int quick;
+
 static void compare_all(const char *what, const textbuf *in)
 {
-    static const size_t chunks[] = { 0, 1, 7, 61, 509, 4096 };
-    size_t c, k;
+    static const size_t chunks[] = { 0, 61, 509, 4096, 1, 7 };
+    size_t c, k, nchunks = quick ? 4 : sizeof chunks / sizeof chunks[0];
 
     for (k = 0; k < NMODES; k++)
-        for (c = 0; c < sizeof chunks / sizeof chunks[0]; c++)
+        for (c = 0; c < nchunks; c++)
             compare(what, in, chunks[c], &modes[k]);
 }
 
@@ -377,6 +382,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_skip GEN_TRAIL_JSON [FILE_OR_DIR...]\n");
         return 2;
     }
+    quick = getenv("KVSTRAIL_TEST_QUICK") != NULL;
 
     /* at, one under, one over; repeated (the last counts); escaped;
      * not a string */
