@@ -1,4 +1,7 @@
 /* kvstrail CLI: the runner (files -> parsers, on -j worker threads). */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getaffinity: the CPUs we may actually run on */
+#endif
 #include "cli_runner.h"
 
 #include "cli_dedup.h"
@@ -14,6 +17,7 @@
 #include <malloc.h>
 #endif
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +25,18 @@
 #include <unistd.h>
 
 #define CHUNK_BYTES (64u * 1024u)
+
+/* The CPUs this process may run on (its affinity mask, else those
+ * online). */
+static long cpus_usable(void)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
 
 struct run {
     const struct cli_options *opts;
@@ -33,6 +49,7 @@ struct run {
     int *file_status;          /* exit status of each file */
     pthread_mutex_t next_lock;
     size_t next;               /* next file to take */
+    unsigned parser_flags;     /* added to every parser's (cli_run) */
 };
 
 /* What the parser's callback needs. */
@@ -95,7 +112,7 @@ static void report_io_error(struct cli_file_out *out, const char *what, int err)
 static void parser_options(const struct cli_options *opts,
                            kvst_parser_options *po)
 {
-    po->flags = opts->parser_flags;
+    po->flags = opts->parser_flags;  /* (run_file adds the run's own) */
     po->max_depth = opts->max_depth;
     po->max_string_bytes = opts->max_string_bytes;
     po->max_record_bytes = opts->max_record_bytes;
@@ -151,6 +168,7 @@ static int run_file(struct run *r, size_t index, char *chunk,
     stats->files++;
 
     parser_options(opts, &po);
+    po.flags |= r->parser_flags;
     po.on_event = on_event;
     po.payload = &fc;
 
@@ -307,6 +325,12 @@ int cli_run(const struct cli_options *opts, struct cli_stats *total,
     nworkers = opts->dedup ? 1 : opts->jobs < count ? opts->jobs : count;
     if (nworkers == 0)
         nworkers = 1; /* an empty directory: nothing to read, same path */
+    /* When the workers alone fill the CPUs, each parser inflates gzip on
+     * its own thread: a second thread per parser would only wait for a
+     * CPU, and its queue and inflate state cost memory (docs/
+     * performance.md: stats -j 2 within 4 MiB). */
+    if (nworkers > 1 && (long)nworkers >= cpus_usable())
+        r.parser_flags |= KVST_FLAG_SINGLE_THREAD;
     cli_dedup_init(&r.dedup, opts->dedup_cap);
     cli_format_init(&r.fmt, opts);
     if ((r.fmt.command == CLI_CMD_CHECK || r.fmt.command == CLI_CMD_DETECT) &&

@@ -243,3 +243,70 @@ def test_table_fits_the_terminal(tmp_path, columns):
         assert "DescribeImageGenerationConfiguration".startswith(action[:-1])
         assert stream.endswith("~")
         assert "a-stream-name-far-longer".startswith(stream[:-1])
+
+
+def _threads_while_fed(paths_data, args, cpus):
+    """Start the CLI on named pipes, each fed the first part of its data,
+    on `cpus` CPUs; once the CLI has read all of it, count its threads;
+    then feed the rest. Gives the count and the finished run."""
+    fifos = []
+    for i, _ in enumerate(paths_data):
+        f = paths_data[i][0]
+        os.mkfifo(f)
+        fifos.append(f)
+    proc = subprocess.Popen([CLI] + args + fifos, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+    writers = [open(f, "wb") for f in fifos]  # each open waits for the CLI's
+    first = 0
+    for w, (_, data) in zip(writers, paths_data):
+        w.write(data[:len(data) // 2])
+        w.flush()
+        first += len(data) // 2
+
+    def rchar():
+        with open("/proc/%d/io" % proc.pid) as io:
+            return int(next(l for l in io if l.startswith("rchar:")).split()[1])
+    deadline = time.monotonic() + 20
+    while rchar() < first and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # each parser has fed what it read, and set up to inflate
+    threads = len(os.listdir("/proc/%d/task" % proc.pid))
+    for w, (_, data) in zip(writers, paths_data):
+        w.write(data[len(data) // 2:])
+        w.close()
+    out, err = proc.communicate(timeout=60)
+    return threads, proc.returncode, out, err
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 or not os.path.isdir("/proc/self/task"),
+                    reason="needs two CPUs and /proc")
+def test_jobs_that_fill_the_cpus_inflate_on_their_own_thread(tmp_path):
+    """gzip is inflated on a second thread of its parser, unless the
+    workers alone fill the CPUs (-j at least the CPUs the process may use):
+    then each parser inflates on its own thread, which saves a queue and
+    an inflate state per parser (peak RSS of stats -j 2 within 4 MiB,
+    docs/performance.md). Counted on named pipes, while the gzip stages
+    wait for the second half of their input."""
+    body = gz(MENDED.read_bytes())
+    two = set(sorted(os.sched_getaffinity(0))[:2])
+    # -j 1: the main thread parses, the gzip stage's worker inflates
+    n, rc, out, err = _threads_while_fed([(str(tmp_path / "a.json.gz"), body)],
+                                         ["stats", "-j", "1"], two)
+    assert rc == 0, err
+    assert n == 2
+    # -j 2 on two CPUs: two workers (the main thread and one more), no
+    # inflate thread; -j 3 on two CPUs: three
+    for jobs in (2, 3):
+        feeds = [(str(tmp_path / ("j%d-%d.json.gz" % (jobs, k))), body) for k in range(jobs)]
+        n, rc, out, err = _threads_while_fed(feeds, ["stats", "--format", "jsonl", "-j", str(jobs)], two)
+        assert rc == 0, err
+        assert json.loads(out)["files"] == jobs
+        assert n == jobs
+    # -j 2 on three CPUs or more leaves a CPU free: the stages' workers run
+    if len(os.sched_getaffinity(0)) >= 3:
+        three = set(sorted(os.sched_getaffinity(0))[:3])
+        feeds = [(str(tmp_path / ("t-%d.json.gz" % k)), body) for k in range(2)]
+        n, rc, out, err = _threads_while_fed(feeds, ["stats", "-j", "2"], three)
+        assert rc == 0, err
+        assert n == 4

@@ -373,3 +373,8 @@ def test_stats_memory_with_jobs_is_one_table(tmp_path):
     # a second parser and its inflate thread and queue, not a second table
     print("peak RSS -j 1 %s KiB, -j 2 %s KiB" % (ones, twos))
     assert two - one <= 800, (ones, twos)
+    # and within the 4 MiB of any input (issue 15): with -j 2 on two CPUs
+    # no parser has an inflate thread, queue and second state
+    # (test_cli_parallel: test_jobs_that_fill_the_cpus_inflate_on_their_own_thread)
+    if len(os.sched_getaffinity(0)) <= 2:
+        assert two <= 4096, (ones, twos)
