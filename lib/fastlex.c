@@ -101,7 +101,10 @@
  * held bytes): then, as when the record is not lexed whole after all,
  * grows past the bounds, or the input ends (kvst__lex_flush, from
  * kvst_parser_finish), the held pieces go to yajl as they came, and yajl
- * reads the record, or reports its truncation. p->bytes_json counts what
+ * reads the record, or reports its truncation. (A failed allocation of
+ * the builder's while it takes a held record is the one error a later
+ * feed returns: the feed that completes the record, at the offset, line
+ * and pointer yajl's would have.) p->bytes_json counts what
  * yajl and the fast lexer took (error offsets are from it);
  * kvst_parser_stats() adds the held bytes yajl would have counted
  * (kvst__lex_held), so that its figure after every feed is the one with
@@ -207,14 +210,12 @@ static inline int is_digit(unsigned char c)
 
 /*
  * The first pass: check_record() reads a record and reports nothing. It
- * writes the record's tokens to p->fl_tok, two words each: where the
- * token starts (from the record's '{') and, for a string, the length of
- * its bytes between the quotes with FT_KEY and FT_ESC; for a number, its
- * length; 0 for the rest. The token's first byte says its kind.
+ * writes the record's tokens to p->fl_tok, in the form internal.h gives
+ * (KVST_FT_*), which the builder reads too (kvst__builder_take).
  */
-#define FT_KEY 0x80000000u /* a string that is a key */
-#define FT_ESC 0x40000000u /* a string with escapes (decoded in pass 2) */
-#define FT_LEN 0x3fffffffu
+#define FT_KEY KVST_FT_KEY
+#define FT_ESC KVST_FT_ESC
+#define FT_LEN KVST_FT_LEN
 
 /* Room for more tokens: 0, or 1 when an allocation failed. */
 static KVST_NOINLINE int tok_grow(kvst_parser *p)
@@ -622,8 +623,16 @@ static int emit_record(kvst_parser *p, const unsigned char *s0, size_t n)
     int ok = 1;
 
     for (; t < te; t += 2) {
-        const unsigned char *s = s0 + t[0];
-        uint32_t w = t[1];
+        const unsigned char *s;
+        uint32_t w;
+
+        /* the common tokens, straight into the builder's record */
+        t = kvst__builder_take(p, s0, base, t, te);
+        if (t == te)
+            break;
+        /* the rest through the callbacks yajl calls */
+        s = s0 + t[0];
+        w = t[1];
         switch (*s) {
         case '{':
             kvst__cursor_span_to(&p->cursor, base + t[0] + 1);

@@ -450,6 +450,23 @@ uint64_t kvst__builder_count_record(kvst_parser *p);
  * it unread): the builder's state as after reading it; end is just past
  * its '}'. */
 void kvst__builder_skip_record(kvst_parser *p, uint64_t end);
+/* The fast lexer's tokens of a record (fastlex.c, pass 1): two words
+ * each, where the token starts (from the record's '{') and, for a string,
+ * the length of its bytes between the quotes with KVST_FT_KEY and
+ * KVST_FT_ESC; for a number, its length; 0 for the rest. The token's
+ * first byte says its kind. */
+#define KVST_FT_KEY 0x80000000u /* a string that is a key */
+#define KVST_FT_ESC 0x40000000u /* a string with escapes (decoded in pass 2) */
+#define KVST_FT_LEN 0x3fffffffu
+/* Pass 2's common tokens, taken into the open record as its callbacks
+ * would take them, from t on: the tokens of a record pass 1 checked whole
+ * (JSON, within every limit), which start at s0, whose '{' is at absolute
+ * offset base. Returns the first token it leaves to the callbacks (te
+ * when none): the record's own '{' and '}', a string with escapes, a
+ * token that needs room the builder has not got, and the rare states. It
+ * never fails and never moves the cursor. */
+const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint64_t base,
+                                   const uint32_t *t, const uint32_t *te);
 void kvst__record_reset(kvst_record *r);
 void kvst__record_destroy(kvst_parser *p, kvst_record *r);
 void kvst__record_tape(const kvst_record *r, kvst_tape *t);

@@ -937,6 +937,270 @@ static int cb_end_array(void *ctx)
     return container_end(ctx);
 }
 
+/*
+ * The fast lexer's pass 2 (fastlex.c, emit_record) for the tokens inside
+ * a record: what the callbacks above do with them, in one loop, for a
+ * record pass 1 checked whole. What pass 1 checked is not checked again:
+ * the depth, record and string limits (value_begin's, scalar's,
+ * level_push's and cb_map_key's tests would pass), and that no string has
+ * a \u escape (the cursor is in a span, so redecode returns at once). The
+ * span's bytes are the cursor's chunk, so a plain string's end is the one
+ * token_end takes from its pointer, and its text is the input's own (a
+ * lazy key's own). Left to the callbacks, by returning it: the record's
+ * own '{' (outside a record) and '}' (delivery), a string with escapes
+ * (the fast lexer decodes it), a key at depth 1 of a log file (the
+ * repeated Records key), and any token for which the nodes, the strings
+ * or the levels would have to grow (so that a failure is reported where
+ * yajl's count stands).
+ */
+const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint64_t base,
+                                   const uint32_t *t, const uint32_t *te)
+{
+    kvst_record *r = p->cur;
+    /* The state the loop moves, in locals (stores through the record's
+     * arrays could alias the parser's fields): written back (SYNC) before
+     * each call that reads it and at the end. */
+    uint32_t d = p->depth, skip = p->skip_depth, count, ncap;
+    const uint32_t rec_depth = p->rec_depth, lcap = p->levels_cap;
+    uint64_t last_end = p->last_tok_end;
+    uint32_t last_kind = p->last_tok_kind;
+    size_t slen, scap;
+    kvst_node *nodes;
+    unsigned char *sdata;
+    kvst_level *levels = p->levels;
+    const uint64_t smax = p->opts.max_string_bytes;
+
+    if (!p->rec_active)
+        return t;
+    count = r->count;
+    ncap = r->cap;
+    nodes = r->nodes;
+    slen = r->strings.len;
+    scap = r->strings.cap;
+    sdata = r->strings.data;
+#define SYNC()                        \
+    do {                              \
+        p->depth = d;                 \
+        p->skip_depth = skip;         \
+        p->last_tok_end = last_end;   \
+        p->last_tok_kind = last_kind; \
+        r->count = count;             \
+        r->strings.len = slen;        \
+    } while (0)
+
+    for (; t < te; t += 2) {
+        const unsigned char *s = s0 + t[0];
+        const uint32_t w = t[1];
+        kvst_level *l = &levels[d];
+        uint32_t kind, i;
+        uint64_t end;
+        size_t len = 0;
+        const unsigned char *text = NULL;
+        kvst_node *n;
+
+        if (skip && d >= skip) {
+            /* inside a payload kept as raw bytes only */
+            switch (*s) {
+            case '{':
+            case '[':
+                if (d + 1 >= lcap)
+                    goto out;
+                last_end = base + t[0] + 1;
+                last_kind = KVST_TOK_OPEN;
+                d++;
+                l = &levels[d];
+                l->node = KVST_NO_NODE;
+                l->is_array = *s == '[';
+                l->items = 0;
+                l->key_soff = 0;
+                l->key_len = 0;
+                l->prints_from = p->lazy_print_count;
+                l->print_bits = 0;
+                continue;
+            case '}':
+            case ']':
+                if (d == skip)
+                    break; /* the payload closes: below */
+                last_end = base + t[0] + 1;
+                last_kind = KVST_TOK_VALUE;
+                p->lazy_print_count = l->prints_from;
+                d--;
+                continue;
+            case '"':
+                if (w & KVST_FT_ESC)
+                    goto out;
+                len = w & KVST_FT_LEN;
+                last_end = base + t[0] + len + 2;
+                if (w & KVST_FT_KEY) {
+                    last_kind = KVST_TOK_KEY;
+                    if (!p->lazy_marked) {
+                        SYNC();
+                        lazy_key(p, s + 1, len, 1);
+                    }
+                } else {
+                    last_kind = KVST_TOK_VALUE;
+                }
+                continue;
+            case 't':
+            case 'n':
+                last_end = base + t[0] + 4;
+                last_kind = KVST_TOK_VALUE;
+                continue;
+            case 'f':
+                last_end = base + t[0] + 5;
+                last_kind = KVST_TOK_VALUE;
+                continue;
+            default:
+                last_end = base + t[0] + w;
+                last_kind = KVST_TOK_VALUE;
+                continue;
+            }
+        }
+        switch (*s) {
+        case '}':
+        case ']':
+            if (d == rec_depth || (*s == ']' && d == 2 && p->top == KVST_TOP_RECORDS))
+                goto out; /* the record is whole: delivery (or cb_end_array's case) */
+            end = base + t[0] + 1;
+            last_end = end;
+            last_kind = KVST_TOK_VALUE;
+            if (skip == d)
+                skip = 0;
+            nodes[l->node].next = count;
+            nodes[l->node].end = (uint32_t)(end - r->offset);
+            d--;
+            continue;
+        case '"':
+            if (w & KVST_FT_ESC)
+                goto out;
+            len = w & KVST_FT_LEN;
+            text = s + 1;
+            end = base + t[0] + len + 2;
+            if (w & KVST_FT_KEY) {
+                if (KVST_UNLIKELY(d == 1 && p->top != KVST_TOP_ARRAY)) {
+                    if (p->top == KVST_TOP_RECORDS)
+                        goto out;
+                    p->saw_records_key = len == 7 && memcmp(text, "Records", 7) == 0;
+                }
+                if (KVST_UNLIKELY(count == ncap || scap - slen <= len + 1))
+                    goto out;
+                last_end = end;
+                last_kind = KVST_TOK_KEY;
+                if (d == rec_depth && !p->top_has_event_key && kvst__is_event_key(text, len))
+                    p->top_has_event_key = 1;
+                l->key_soff = (uint32_t)slen;
+                l->key_len = (uint32_t)len;
+                kind = KVST_NODE_KEY;
+                goto push;
+            }
+            kind = KVST_JSON_STRING;
+            break;
+        case '{':
+        case '[':
+            kind = *s == '{' ? KVST_JSON_OBJECT : KVST_JSON_ARRAY;
+            end = base + t[0] + 1;
+            break;
+        case 't':
+            kind = KVST_JSON_BOOLEAN;
+            text = (const unsigned char *)"true";
+            len = 4;
+            end = base + t[0] + 4;
+            break;
+        case 'f':
+            kind = KVST_JSON_BOOLEAN;
+            text = (const unsigned char *)"false";
+            len = 5;
+            end = base + t[0] + 5;
+            break;
+        case 'n':
+            kind = KVST_JSON_NULL;
+            end = base + t[0] + 4;
+            break;
+        default:
+            kind = KVST_JSON_INTEGER;
+            len = w;
+            text = s;
+            for (i = 0; i < w; i++)
+                if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+                    kind = KVST_JSON_DOUBLE;
+                    break;
+                }
+            end = base + t[0] + w;
+            break;
+        }
+        /* a value (value_begin, scalar, container_begin) */
+        if (KVST_UNLIKELY(count == ncap || scap - slen <= len + 1))
+            goto out;
+        if (KVST_UNLIKELY(len > smax))
+            goto out; /* "true" or "false" over a string limit under 5 */
+        if (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY) {
+            int lazy = 0;
+            if (d + 1 >= lcap)
+                goto out;
+            last_end = end;
+            last_kind = KVST_TOK_OPEN;
+            p->saw_records_key = 0;
+            if (l->is_array)
+                l->items++;
+            if (d == rec_depth) {
+                SYNC();
+                lazy = lazy_payload(p);
+            }
+            i = count++;
+            n = &nodes[i];
+            n->kind = kind;
+            n->next = i + 1;
+            n->start = (uint32_t)(end - 1 - r->offset);
+            n->end = (uint32_t)(end - r->offset);
+            n->len = lazy ? KVST_LAZY : 0;
+            n->soff = (uint32_t)slen;
+            d++;
+            l = &levels[d];
+            l->node = i;
+            l->is_array = kind == KVST_JSON_ARRAY;
+            l->items = 0;
+            l->key_soff = 0;
+            l->key_len = 0;
+            if (lazy) {
+                skip = d;
+                l->prints_from = 0;
+                l->print_bits = 0;
+                p->lazy_print_count = 0;
+                p->lazy_marked = 0;
+            }
+            continue;
+        }
+        last_end = end;
+        last_kind = KVST_TOK_VALUE;
+        p->saw_records_key = 0;
+        if (l->is_array)
+            l->items++;
+        if (d == rec_depth && kind == KVST_JSON_STRING && l->key_len == 11) {
+            SYNC();
+            note_event_source(p, text, len);
+        }
+    push:
+        i = count++;
+        n = &nodes[i];
+        n->kind = kind;
+        n->next = i + 1;
+        n->start = 0;
+        n->end = (uint32_t)(end - r->offset);
+        n->len = (uint32_t)len;
+        n->soff = (uint32_t)slen;
+        if (text) {
+            unsigned char *dst = sdata + slen;
+            copy_text(dst, text, len);
+            dst[len] = '\0';
+            slen += len + 1;
+        }
+    }
+out:
+    SYNC();
+#undef SYNC
+    return t;
+}
+
 const yajl_callbacks kvst__builder_callbacks = {
     cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
     cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array

@@ -26,17 +26,56 @@ typedef struct mode {
     size_t stop_at; /* callback: stop at this event (1-based), 0 never */
     int gzip;       /* feed the input gzip-compressed (the gzip stage then
                        hands it on in pieces) */
+    size_t refuse;  /* the allocator refuses blocks of this size (0: none) */
 } mode;
+
+/* An allocator that refuses blocks of one size: both paths fail at the
+ * same token when the size is one only the builder asks for. */
+static void *refuse_malloc(size_t n, void *ctx)
+{
+    return n == *(const size_t *)ctx ? NULL : malloc(n);
+}
+static void *refuse_realloc(void *b, size_t n, void *ctx)
+{
+    return n == *(const size_t *)ctx ? NULL : realloc(b, n);
+}
+static void refuse_free(void *b, void *ctx)
+{
+    (void)ctx;
+    free(b);
+}
 
 typedef struct run_ctx {
     textbuf *log;
     size_t stop_at, events;
 } run_ctx;
 
+/* The event's line, and what lookups find on its tape or in its raw
+ * payloads (which the line does not show for other services' records). */
+static void log_event(textbuf *log, const kvst_event *ev)
+{
+    static const char *const ptrs[] = {
+        "/requestParameters", "/requestParameters/b/6/o", "/requestParameters/c",
+        "/a", "/a/7", "/a/16/o", "/additionalEventData", "/p",
+    };
+    char line[512];
+    size_t i;
+
+    textbuf_add_event(log, ev, NULL);
+    for (i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) {
+        kvst_value v;
+        int rc = kvst_event_lookup(ev, ptrs[i], &v);
+        snprintf(line, sizeof line, "  %s: %d %u %zu %.300s\n", ptrs[i], rc,
+                 rc ? 0u : v.json_type, rc ? (size_t)0 : v.count,
+                 rc || !v.text.ptr ? "" : v.text.ptr);
+        textbuf_add(log, line, strlen(line));
+    }
+}
+
 static int on_event(const kvst_event *ev, void *payload)
 {
     run_ctx *r = (run_ctx *)payload;
-    textbuf_add_event(r->log, ev, NULL);
+    log_event(r->log, ev);
     r->events++;
     return r->stop_at && r->events == r->stop_at;
 }
@@ -46,7 +85,7 @@ static int drain(kvst_parser *p, textbuf *log)
     const kvst_event *ev;
     int rc;
     while ((rc = kvst_parser_next(p, &ev)) == 1)
-        textbuf_add_event(log, ev, NULL);
+        log_event(log, ev);
     return rc < 0 ? rc : 0;
 }
 
@@ -85,6 +124,12 @@ static uint64_t run(const textbuf *plain, size_t chunk, int fast, const mode *m,
     }
     if (!fast)
         o.flags |= KVST_FLAG_NO_FASTLEX;
+    if (m->refuse) {
+        o.allocator.malloc_fn = refuse_malloc;
+        o.allocator.realloc_fn = refuse_realloc;
+        o.allocator.free_fn = refuse_free;
+        o.allocator.ctx = (void *)&m->refuse;
+    }
     if (kvst_parser_new(&o, &p) != 0)
         exit(2);
     if (!chunk)
@@ -153,15 +198,15 @@ static uint64_t compare(const char *what, const textbuf *in, size_t chunk, const
 }
 
 static const mode modes[] = {
-    { 0, 0, 0, 0, 0 },
-    { 0, 1, 0, 0, 0 },
-    { KVST_FLAG_RECOVER, 0, 0, 0, 0 },
-    { KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW, 0, 0, 0, 0 },
-    { 0, 0, 1, 0, 0 },
-    { KVST_FLAG_RECOVER, 0, 1, 0, 0 },
-    { 0, 0, 0, 2, 0 },
-    { 0, 0, 0, 0, 1 },
-    { KVST_FLAG_RECOVER, 1, 1, 0, 1 },
+    { 0, 0, 0, 0, 0, 0 },
+    { 0, 1, 0, 0, 0, 0 },
+    { KVST_FLAG_RECOVER, 0, 0, 0, 0, 0 },
+    { KVST_FLAG_KVS_ONLY | KVST_FLAG_KEEP_RAW, 0, 0, 0, 0, 0 },
+    { 0, 0, 1, 0, 0, 0 },
+    { KVST_FLAG_RECOVER, 0, 1, 0, 0, 0 },
+    { 0, 0, 0, 2, 0, 0 },
+    { 0, 0, 0, 0, 1, 0 },
+    { KVST_FLAG_RECOVER, 1, 1, 0, 1, 0 },
 };
 #define GZIP_MODE 7
 #define NMODES (sizeof modes / sizeof modes[0])
@@ -485,6 +530,84 @@ static void test_entry_limits(void)
     free(t.data);
 }
 
+/*
+ * Pass 2's common tokens go straight into the builder's record
+ * (kvst__builder_take); a token for which the record's nodes, its strings
+ * or the builder's levels would have to grow goes through the callbacks,
+ * which grow them. The room's bounds (256 nodes, 256 bytes of strings and
+ * 16 levels at first, doubled) fall on each kind of token in turn: the
+ * lead shifts the nodes' bound over the elements, the pad the strings'
+ * bound over the bytes, the nesting the levels' bound, in the taped part
+ * and in a payload kept as raw bytes (an S3 record's requestParameters,
+ * with a repeated key); every record is taken by the fast lexer.
+ */
+static void test_builder_room(void)
+{
+    static const char *const kinds[] = {
+        "\"s\"", "12", "1.5e3", "true", "false", "null", "{\"o\":\"p\"}", "[2]", "{}", "[]",
+    };
+    static const mode *const ms[] = { &modes[0], &modes[1], &modes[3], &modes[7] };
+    /* ... and when the room cannot be had: the failure is reported at
+     * the same token, with the same pointer, either way (the sizes of
+     * the second node array and the second levels array, which nothing
+     * else asks for). Fed whole: in pieces, a record the fast lexer holds
+     * meets the failure in the feed that completes it (fastlex.c) */
+    static const mode refuse_nodes = { 0, 0, 0, 0, 0, 512 * sizeof(kvst_node) };
+    static const mode refuse_levels = { 0, 0, 0, 0, 0, 32 * sizeof(kvst_level) };
+    textbuf t = { 0, 0, 0 };
+    char num[32];
+    size_t lead, pad, i, k, m, nest;
+
+    for (lead = 0; lead < 12; lead++)
+        for (pad = 0; pad < 24; pad += 1 + (lead & 1)) {
+            t.len = 0;
+            add(&t, "{\"Records\":[{\"eventVersion\":\"1.08\",\"eventSource\":\"s3.amazonaws.com\",\"p\":\"");
+            for (i = 0; i < pad; i++)
+                add(&t, "x");
+            add(&t, "\",\"a\":[");
+            for (i = 0; i < lead; i++)
+                add(&t, i ? ",0" : "0");
+            for (i = 0; i < 30; i++)
+                for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+                    if (lead || i || k)
+                        add(&t, ",");
+                    add(&t, kinds[k]);
+                }
+            add(&t, "],\"requestParameters\":{\"b\":[");
+            for (i = 0; i < 40; i++) {
+                if (i)
+                    add(&t, ",");
+                add(&t, kinds[i % (sizeof kinds / sizeof kinds[0])]);
+            }
+            add(&t, "],\"c\":1,\"c\":2},\"eventName\":\"GetObject\"}]}");
+            for (m = 0; m < sizeof ms / sizeof ms[0]; m++) {
+                CHECK_EQ(compare("builder room", &t, 0, ms[m]), 1);
+                compare("builder room", &t, 61, ms[m]);
+            }
+            compare("builder room refused", &t, 0, &refuse_nodes);
+        }
+    /* the levels: 16 at first; the record's '{' is at depth 3 */
+    for (nest = 9; nest <= 16; nest++)
+        for (k = 0; k < 2; k++) {
+            t.len = 0;
+            add(&t, "{\"Records\":[{\"eventVersion\":\"1.08\",\"eventSource\":\"s3.amazonaws.com\",");
+            add(&t, k ? "\"requestParameters\":" : "\"a\":");
+            for (i = 0; i < nest; i++)
+                add(&t, i & 1 ? "{\"d\":" : "[");
+            snprintf(num, sizeof num, "%zu", nest);
+            add(&t, num);
+            for (i = nest; i-- > 0;)
+                add(&t, i & 1 ? "}" : "]");
+            add(&t, ",\"eventName\":\"GetObject\"}]}");
+            for (m = 0; m < sizeof ms / sizeof ms[0]; m++) {
+                CHECK_EQ(compare("builder levels", &t, 0, ms[m]), 1);
+                compare("builder levels", &t, 7, ms[m]);
+            }
+            compare("builder levels refused", &t, 0, &refuse_levels);
+        }
+    free(t.data);
+}
+
 int main(int argc, char **argv)
 {
     textbuf trail = { 0, 0, 0 }, t = { 0, 0, 0 };
@@ -587,6 +710,7 @@ int main(int argc, char **argv)
         compare_all(files[k], &t);
     }
     test_entry_limits();
+    test_builder_room();
     compare_mutants(&trail, 400);
     fprintf(stderr, "%lu comparisons\n", compared);
     free(trail.data);
