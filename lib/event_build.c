@@ -267,12 +267,13 @@ static int event_outcome(kvst_event *ev, const kvst_tape *t)
         return 0;
     if (t->nodes[resp].len) {
         const kvst_node *n = &t->nodes[resp];
-        size_t i, span = n->end - n->start;
-        const char *raw = t->raw + n->start;
+        const char *raw = t->raw + n->start, *end = t->raw + n->end, *c = raw;
         int named = 0;
 
-        for (i = 0; !named && i + sizeof key - 1 <= span; i++)
-            named = raw[i] == 'C' && memcmp(raw + i, key, sizeof key - 1) == 0;
+        /* each 'C' (memchr: most payloads have few) that may start the key */
+        while (!named && (size_t)(end - c) >= sizeof key - 1 &&
+               (c = (const char *)memchr(c, 'C', (size_t)(end - c) - (sizeof key - 2))) != NULL)
+            named = memcmp(c++, key, sizeof key - 1) == 0;
         if (!named)
             return 0;
     }
