@@ -18,6 +18,9 @@
 
 /* Longest JSON pointer built; a deeper value is reported at its parent. */
 #define POINTER_MAX 512
+/* The deepest path a finding's pointer names: the members the validators
+ * walk nest as the models' shapes do (a few levels), far less than this. */
+#define PATH_STEPS 64
 /* Longest excerpt of a value quoted in a message. */
 #define QUOTE_MAX 96
 
@@ -84,37 +87,61 @@ typedef struct walker {
     int request;          /* walking requestParameters */
     int data_event;       /* managementEvent false or eventCategory Data */
     kvst_str home_account; /* the account a KVS ARN is expected in */
-    char ptr[POINTER_MAX];
-    size_t ptr_len;
+    /* The path to the value being checked, as a stack of steps: made a
+     * JSON pointer (ptr_text) only for a finding. Deeper than the models
+     * nest, steps are counted but not kept. */
+    struct ptr_step {
+        const char *seg; /* NULL: an index (len) */
+        size_t len;      /* SIZE_MAX: seg is a C string */
+    } steps[PATH_STEPS];
+    size_t depth;
 } walker;
 
-/* Append "/" and the RFC 6901 escape of seg; returns the length to restore.
- * When it does not fit, the pointer stays at the parent. */
+/* Enter a member (seg) of the value; returns the depth to restore. */
 static size_t ptr_push(walker *w, const char *seg, size_t len)
 {
-    size_t saved = w->ptr_len;
+    size_t saved = w->depth;
 
-    w->ptr_len = kvst__ptr_push(w->ptr, sizeof w->ptr, w->ptr_len, seg, len);
+    if (saved < PATH_STEPS) {
+        w->steps[saved].seg = seg;
+        w->steps[saved].len = len;
+    }
+    w->depth = saved + 1;
     return saved;
 }
 
 static size_t ptr_push_cstr(walker *w, const char *seg)
 {
-    return ptr_push(w, seg, strlen(seg));
+    return ptr_push(w, seg, SIZE_MAX);
 }
 
 static size_t ptr_push_index(walker *w, size_t index)
 {
-    size_t saved = w->ptr_len;
-
-    w->ptr_len = kvst__ptr_push_index(w->ptr, sizeof w->ptr, w->ptr_len, index);
+    size_t saved = ptr_push(w, NULL, index);
     return saved;
 }
 
 static void ptr_pop(walker *w, size_t saved)
 {
-    w->ptr_len = saved;
-    w->ptr[saved] = '\0';
+    w->depth = saved;
+}
+
+/* The JSON pointer of the path (RFC 6901): a step that does not fit
+ * leaves it at the parent. Its length. */
+static size_t ptr_text(const walker *w, char *out, size_t cap)
+{
+    size_t i, n = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < w->depth && i < PATH_STEPS; i++) {
+        const struct ptr_step *st = &w->steps[i];
+        if (!st->seg)
+            n = kvst__ptr_push_index(out, cap, n, st->len);
+        else
+            n = kvst__ptr_push(out, cap, n, st->seg,
+                               st->len == SIZE_MAX ? strlen(st->seg) : st->len);
+    }
+    return n;
 }
 
 /* Length of a quoted excerpt of s: at most QUOTE_MAX bytes, cut on a UTF-8
@@ -138,26 +165,28 @@ static void report(walker *w, uint32_t code, const char *fmt, ...)
 
 static void report(walker *w, uint32_t code, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[512], ptr[POINTER_MAX];
     uint32_t severity = kvst_finding_severity(code);
     const kvst_str *err = &w->ev->error_code;
+    size_t ptr_len;
     va_list ap;
     if (w->rc)
         return;
     va_start(ap, fmt);
     kvst__text_vprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    ptr_len = ptr_text(w, ptr, sizeof ptr);
     if (w->request && err->ptr && err->len > 0 &&
         severity > KVST_SEVERITY_INFO) {
         int more;
         int n = quote_len(err->ptr, err->len, &more);
         severity = KVST_SEVERITY_INFO;
-        w->rc = sink_add(w->sink, code, severity, w->ptr, w->ptr_len,
+        w->rc = sink_add(w->sink, code, severity, ptr, ptr_len,
                          "%s (the call failed with %.*s%s)", msg, n, err->ptr,
                          more ? "..." : "");
         return;
     }
-    w->rc = sink_add(w->sink, code, severity, w->ptr, w->ptr_len, "%s", msg);
+    w->rc = sink_add(w->sink, code, severity, ptr, ptr_len, "%s", msg);
 }
 
 /* "name 'value' does not match EXPECT" for a string value. */
@@ -873,8 +902,7 @@ int kvst__validate_event(const kvst_event *ev, kvst_identity_info *info,
 
     w.rc = 0;
     w.request = 0;
-    w.ptr[0] = '\0';
-    w.ptr_len = 0;
+    w.depth = 0;
     w.sink = sink;
     w.ev = ev;
     w.info = info;
