@@ -15,18 +15,37 @@
 #include "internal.h"
 #include "validate_internal.h"
 
-uint32_t kvst__action_of(const kvst_tape *t)
+/* The action of a call: eventSource names KVS and eventName one of its
+ * operations (both strings; src or name NULL when there is none). */
+static uint32_t action_named(const char *src, size_t src_len, const char *name, size_t name_len)
 {
-    uint32_t src = kvst__tape_get(t, t->root, "eventSource", 11);
-    uint32_t name = kvst__tape_get(t, t->root, "eventName", 9);
     const kvst_operation_def *op;
 
-    if (src == KVST_NO_NODE || name == KVST_NO_NODE || t->nodes[src].kind != KVST_JSON_STRING ||
-        t->nodes[name].kind != KVST_JSON_STRING ||
-        !kvst__is_kvs_source(t->strings + t->nodes[src].soff, t->nodes[src].len))
+    if (!src || !name || !kvst__is_kvs_source(src, src_len))
         return KVST_ACTION_NONE;
-    op = kvst__operation_find(t->strings + t->nodes[name].soff, t->nodes[name].len);
+    op = kvst__operation_find(name, name_len);
     return op ? op->action : KVST_ACTION_NONE;
+}
+
+/* The text of a top-level member of the tape when it is a string (the
+ * last occurrence, as kvst__tape_get reads it), else NULL. */
+static const char *tape_text(const kvst_tape *t, const char *key, size_t key_len, size_t *len)
+{
+    uint32_t n = kvst__tape_get(t, t->root, key, key_len);
+
+    if (n == KVST_NO_NODE || t->nodes[n].kind != KVST_JSON_STRING)
+        return NULL;
+    *len = t->nodes[n].len;
+    return t->strings + t->nodes[n].soff;
+}
+
+uint32_t kvst__action_of(const kvst_tape *t)
+{
+    size_t src_len = 0, name_len = 0;
+    const char *src = tape_text(t, "eventSource", 11, &src_len);
+    const char *name = tape_text(t, "eventName", 9, &name_len);
+
+    return action_named(src, src_len, name, name_len);
 }
 
 /* The same, from the envelope the event was filled with: its eventSource
@@ -35,13 +54,8 @@ uint32_t kvst__action_of(const kvst_tape *t)
  * kvst__action_of reads on the tape -- without looking for them again. */
 static uint32_t action_of_event(const kvst_event *ev)
 {
-    const kvst_operation_def *op;
-
-    if (!ev->event_source.ptr || !ev->event_name.ptr ||
-        !kvst__is_kvs_source(ev->event_source.ptr, ev->event_source.len))
-        return KVST_ACTION_NONE;
-    op = kvst__operation_find(ev->event_name.ptr, ev->event_name.len);
-    return op ? op->action : KVST_ACTION_NONE;
+    return action_named(ev->event_source.ptr, ev->event_source.len, ev->event_name.ptr,
+                        ev->event_name.len);
 }
 
 static const char *const access_names[] = {
