@@ -34,8 +34,10 @@
  * Else LEX_BAIL: yajl gets the record from its '{', untouched, as if the
  * fast lexer were off. Pass 1 writes the record's tokens to p->fl_tok.
  *
- * Pass 2, emit_record(), reports those tokens; it checks no bytes and
- * has no way to give up. Exit conditions: LEX_OK, the record was
+ * Pass 2, emit_record(), reports those tokens -- the common ones straight
+ * onto the builder's tape (kvst__builder_take, which takes them as the
+ * callbacks would), the rest through the callbacks yajl calls; it checks
+ * no bytes and has no way to give up. Exit conditions: LEX_OK, the record was
  * delivered whole and the builder stands between records again; or
  * LEX_FATAL, a callback refused -- only for a failed allocation in the
  * builder or a failure of the record's delivery (the sink: the caller's
