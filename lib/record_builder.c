@@ -967,7 +967,7 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
     size_t slen, scap;
     kvst_node *nodes;
     unsigned char *sdata;
-    kvst_level *levels = p->levels;
+    kvst_level *levels = p->levels, *l; /* l: levels[d] */
     const uint64_t smax = p->opts.max_string_bytes;
 
     if (!p->rec_active)
@@ -988,10 +988,10 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
         r->strings.len = slen;        \
     } while (0)
 
+    l = &levels[d];
     for (; t < te; t += 2) {
         const unsigned char *s = s0 + t[0];
         const uint32_t w = t[1];
-        kvst_level *l = &levels[d];
         uint32_t kind, i;
         uint64_t end;
         size_t len = 0;
@@ -1024,7 +1024,7 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
                 last_end = base + t[0] + 1;
                 last_kind = KVST_TOK_VALUE;
                 p->lazy_print_count = l->prints_from;
-                d--;
+                l = &levels[--d];
                 continue;
             case '"':
                 if (w & KVST_FT_ESC)
@@ -1068,7 +1068,7 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
                 skip = 0;
             nodes[l->node].next = count;
             nodes[l->node].end = (uint32_t)(end - r->offset);
-            d--;
+            l = &levels[--d];
             continue;
         case '"':
             if (w & KVST_FT_ESC)
