@@ -1,5 +1,6 @@
 """-j (output in file order), the progress bar, and terminal behaviour
 (default table, colour, NO_COLOR), run on a pseudo-terminal."""
+import errno
 import json
 import fcntl
 import os
@@ -245,33 +246,52 @@ def test_table_fits_the_terminal(tmp_path, columns):
         assert "a-stream-name-far-longer".startswith(stream[:-1])
 
 
-def _threads_while_fed(paths_data, args, cpus):
-    """Start the CLI on named pipes, each fed the first part of its data,
-    on `cpus` CPUs; once the CLI has read all of it, count its threads;
-    then feed the rest. Gives the count and the finished run."""
-    fifos = []
-    for i, _ in enumerate(paths_data):
-        f = paths_data[i][0]
-        os.mkfifo(f)
-        fifos.append(f)
-    proc = subprocess.Popen([CLI] + args + fifos, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE,
+def _threads_while_fed(paths_data, args, cpus, want):
+    """Start the CLI on named pipes, each fed the first half of its data,
+    on the CPUs `cpus`; once the CLI has read all of it, count its threads
+    (waiting up to 10 s for `want` of them, then 0.2 s more for any
+    further one); then feed the rest. Gives the count and the finished
+    run."""
+    for path, _ in paths_data:
+        os.mkfifo(path)
+    proc = subprocess.Popen([CLI] + args + [path for path, _ in paths_data],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: os.sched_setaffinity(0, cpus))
-    writers = [open(f, "wb") for f in fifos]  # each open waits for the CLI's
+    deadline = time.monotonic() + 10
+
+    def writer(path):
+        # a FIFO opens for writing once the CLI has it open for reading:
+        # without blocking, so that a CLI that stopped fails the test
+        while True:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as e:
+                assert e.errno == errno.ENXIO, e
+                assert proc.poll() is None and time.monotonic() < deadline, \
+                    proc.stderr.read() if proc.poll() is not None else "no reader"
+                time.sleep(0.01)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "wb")
+
+    def count(name):
+        if name == "threads":
+            return len(os.listdir("/proc/%d/task" % proc.pid))
+        with open("/proc/%d/io" % proc.pid) as io:
+            return int(next(l for l in io if l.startswith("rchar:")).split()[1])
+
+    writers = [writer(path) for path, _ in paths_data]
     first = 0
     for w, (_, data) in zip(writers, paths_data):
         w.write(data[:len(data) // 2])
         w.flush()
         first += len(data) // 2
-
-    def rchar():
-        with open("/proc/%d/io" % proc.pid) as io:
-            return int(next(l for l in io if l.startswith("rchar:")).split()[1])
-    deadline = time.monotonic() + 20
-    while rchar() < first and time.monotonic() < deadline:
+    while count("rchar") < first and time.monotonic() < deadline:
         time.sleep(0.01)
-    time.sleep(0.2)  # each parser has fed what it read, and set up to inflate
-    threads = len(os.listdir("/proc/%d/task" % proc.pid))
+    while count("threads") < want and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    threads = count("threads")
     for w, (_, data) in zip(writers, paths_data):
         w.write(data[len(data) // 2:])
         w.close()
@@ -292,14 +312,15 @@ def test_jobs_that_fill_the_cpus_inflate_on_their_own_thread(tmp_path):
     two = set(sorted(os.sched_getaffinity(0))[:2])
     # -j 1: the main thread parses, the gzip stage's worker inflates
     n, rc, out, err = _threads_while_fed([(str(tmp_path / "a.json.gz"), body)],
-                                         ["stats", "-j", "1"], two)
+                                         ["stats", "-j", "1"], two, 2)
     assert rc == 0, err
     assert n == 2
     # -j 2 on two CPUs: two workers (the main thread and one more), no
     # inflate thread; -j 3 on two CPUs: three
     for jobs in (2, 3):
         feeds = [(str(tmp_path / ("j%d-%d.json.gz" % (jobs, k))), body) for k in range(jobs)]
-        n, rc, out, err = _threads_while_fed(feeds, ["stats", "--format", "jsonl", "-j", str(jobs)], two)
+        n, rc, out, err = _threads_while_fed(
+            feeds, ["stats", "--format", "jsonl", "-j", str(jobs)], two, jobs)
         assert rc == 0, err
         assert json.loads(out)["files"] == jobs
         assert n == jobs
@@ -307,6 +328,6 @@ def test_jobs_that_fill_the_cpus_inflate_on_their_own_thread(tmp_path):
     if len(os.sched_getaffinity(0)) >= 3:
         three = set(sorted(os.sched_getaffinity(0))[:3])
         feeds = [(str(tmp_path / ("t-%d.json.gz" % k)), body) for k in range(2)]
-        n, rc, out, err = _threads_while_fed(feeds, ["stats", "-j", "2"], three)
+        n, rc, out, err = _threads_while_fed(feeds, ["stats", "-j", "2"], three, 4)
         assert rc == 0, err
         assert n == 4
