@@ -262,6 +262,27 @@ static inline void copy_text(unsigned char *dst, const unsigned char *src, size_
     }
 }
 
+/* Node i of a record's tape, its next the node after it (end and start
+ * relative to the record's first byte). */
+static inline void node_set(kvst_node *n, uint32_t i, uint32_t kind, uint32_t start, uint32_t end,
+                            uint32_t len, uint32_t soff)
+{
+    n += i;
+    n->kind = kind;
+    n->next = i + 1;
+    n->start = start;
+    n->end = end;
+    n->len = len;
+    n->soff = soff;
+}
+
+/* A node's text at dst, NUL-terminated (the room is made). */
+static inline void text_put(unsigned char *dst, const unsigned char *s, size_t len)
+{
+    copy_text(dst, s, len);
+    dst[len] = '\0';
+}
+
 /* Push one node (and its text when s is given). The record's counters are
  * read into locals and written back once: stores to the node could alias
  * them, and the compiler would reload them after each one. */
@@ -270,24 +291,15 @@ static inline int node_push(kvst_parser *p, uint32_t kind, uint64_t end, const v
     kvst_record *r = p->cur;
     uint32_t i = r->count;
     size_t so = r->strings.len;
-    kvst_node *n;
 
     if (KVST_UNLIKELY(i == r->cap || r->strings.cap - so <= len + 1)) {
         if (!node_grow(p, r, len))
             return 0;
     }
-    n = &r->nodes[i];
-    n->kind = kind;
-    n->next = i + 1;
-    n->start = 0;
-    n->end = (uint32_t)(end - r->offset);
-    n->len = (uint32_t)len;
-    n->soff = (uint32_t)so;
+    node_set(r->nodes, i, kind, 0, (uint32_t)(end - r->offset), (uint32_t)len, (uint32_t)so);
     r->count = i + 1;
     if (s) {
-        unsigned char *dst = r->strings.data + so;
-        copy_text(dst, (const unsigned char *)s, len);
-        dst[len] = '\0';
+        text_put(r->strings.data + so, (const unsigned char *)s, len);
         r->strings.len = so + len + 1;
     }
     return 1;
@@ -347,10 +359,19 @@ static int redecode(kvst_parser *p, uint64_t end, const void **s, size_t *len)
     return 0;
 }
 
+/* A container's level as it opens (a lazy payload's prints are set by
+ * its caller). */
+static inline void level_set(kvst_level *l, int is_array, uint32_t node)
+{
+    l->node = node;
+    l->is_array = (uint32_t)is_array;
+    l->items = 0;
+    l->key_soff = 0;
+    l->key_len = 0;
+}
+
 static int level_push(kvst_parser *p, int is_array, uint32_t node)
 {
-    kvst_level *l;
-
     if ((uint64_t)p->depth + 1 > p->opts.max_depth) {
         kvst__cursor_fail_at(&p->cursor, KVST_E_LIMIT, kvst__cursor_offset(&p->cursor) - 1,
                       "nesting deeper than the limit of %llu",
@@ -366,12 +387,7 @@ static int level_push(kvst_parser *p, int is_array, uint32_t node)
         p->levels_cap = cap;
     }
     p->depth++;
-    l = &p->levels[p->depth];
-    l->node = node;
-    l->is_array = (uint32_t)is_array;
-    l->items = 0;
-    l->key_soff = 0;
-    l->key_len = 0;
+    level_set(&p->levels[p->depth], is_array, node);
     return 1;
 }
 
@@ -532,17 +548,20 @@ static int cb_boolean(void *ctx, int b)
                   kvst__cursor_offset(&P(ctx)->cursor));
 }
 
-static int cb_number(void *ctx, const char *s, size_t len)
+/* A number with a fraction or an exponent is a double, else an integer. */
+static inline uint32_t number_kind(const char *s, size_t len)
 {
     size_t i;
-    uint32_t kind = KVST_JSON_INTEGER;
 
     for (i = 0; i < len; i++)
-        if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
-            kind = KVST_JSON_DOUBLE;
-            break;
-        }
-    return scalar(ctx, kind, s, len, token_end(P(ctx), s, len, 0));
+        if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
+            return KVST_JSON_DOUBLE;
+    return KVST_JSON_INTEGER;
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+    return scalar(ctx, number_kind(s, len), s, len, token_end(P(ctx), s, len, 0));
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
@@ -996,7 +1015,6 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
         uint64_t end;
         size_t len = 0;
         const unsigned char *text = NULL;
-        kvst_node *n;
 
         if (skip && d >= skip) {
             /* inside a payload kept as raw bytes only */
@@ -1007,13 +1025,8 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
                     goto out;
                 last_end = base + t[0] + 1;
                 last_kind = KVST_TOK_OPEN;
-                d++;
-                l = &levels[d];
-                l->node = KVST_NO_NODE;
-                l->is_array = *s == '[';
-                l->items = 0;
-                l->key_soff = 0;
-                l->key_len = 0;
+                l = &levels[++d];
+                level_set(l, *s == '[', KVST_NO_NODE);
                 l->prints_from = p->lazy_print_count;
                 l->print_bits = 0;
                 continue;
@@ -1117,14 +1130,9 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
             end = base + t[0] + 4;
             break;
         default:
-            kind = KVST_JSON_INTEGER;
+            kind = number_kind((const char *)s, w);
             len = w;
             text = s;
-            for (i = 0; i < w; i++)
-                if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
-                    kind = KVST_JSON_DOUBLE;
-                    break;
-                }
             end = base + t[0] + w;
             break;
         }
@@ -1147,20 +1155,10 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
                 lazy = lazy_payload(p);
             }
             i = count++;
-            n = &nodes[i];
-            n->kind = kind;
-            n->next = i + 1;
-            n->start = (uint32_t)(end - 1 - r->offset);
-            n->end = (uint32_t)(end - r->offset);
-            n->len = lazy ? KVST_LAZY : 0;
-            n->soff = (uint32_t)slen;
-            d++;
-            l = &levels[d];
-            l->node = i;
-            l->is_array = kind == KVST_JSON_ARRAY;
-            l->items = 0;
-            l->key_soff = 0;
-            l->key_len = 0;
+            node_set(nodes, i, kind, (uint32_t)(end - 1 - r->offset), (uint32_t)(end - r->offset),
+                     lazy ? KVST_LAZY : 0, (uint32_t)slen);
+            l = &levels[++d];
+            level_set(l, kind == KVST_JSON_ARRAY, i);
             if (lazy) {
                 skip = d;
                 l->prints_from = 0;
@@ -1181,17 +1179,9 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
         }
     push:
         i = count++;
-        n = &nodes[i];
-        n->kind = kind;
-        n->next = i + 1;
-        n->start = 0;
-        n->end = (uint32_t)(end - r->offset);
-        n->len = (uint32_t)len;
-        n->soff = (uint32_t)slen;
+        node_set(nodes, i, kind, 0, (uint32_t)(end - r->offset), (uint32_t)len, (uint32_t)slen);
         if (text) {
-            unsigned char *dst = sdata + slen;
-            copy_text(dst, text, len);
-            dst[len] = '\0';
+            text_put(sdata + slen, text, len);
             slen += len + 1;
         }
     }
