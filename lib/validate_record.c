@@ -117,8 +117,7 @@ static size_t ptr_push_cstr(walker *w, const char *seg)
 
 static size_t ptr_push_index(walker *w, size_t index)
 {
-    size_t saved = ptr_push(w, NULL, index);
-    return saved;
+    return ptr_push(w, NULL, index);
 }
 
 static void ptr_pop(walker *w, size_t saved)
