@@ -188,7 +188,7 @@ static const field_def *field_find(const struct_def *def, const char *key, size_
 
     for (i = 0; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
         const field_def *f = &def->fields[k];
-        if (f->len == len && f->name[0] == key[0] && memcmp(f->name, key, len) == 0) {
+        if (f->len == len && kvst__same_bytes(f->name, key, len)) {
             *hint = k + 1 == n ? 0 : k + 1;
             return f;
         }
@@ -499,6 +499,23 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
             continue;
         }
         bit = (uint64_t)1 << (uint32_t)(f - def->fields);
+        if (KVST_LIKELY(!(seen & bit))) {
+            /* the common cases, which need no path: a string for a
+             * string field (fill_field's F_STR), a member another stage
+             * reads */
+            const kvst_node *v = &t->nodes[i + 1];
+            if (f->kind == F_STR && v->kind == KVST_JSON_STRING) {
+                kvst_str *str = (kvst_str *)(out + f->offset);
+                str->ptr = t->strings + v->soff;
+                str->len = v->len;
+                seen |= bit;
+                continue;
+            }
+            if (f->kind == F_SKIP) {
+                seen |= bit;
+                continue;
+            }
+        }
         path_push(c, t->strings + k->soff, k->len);
         if (seen & bit)
             rc = duplicate_key(c, i);

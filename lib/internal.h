@@ -16,6 +16,8 @@
 #define KVST_INTERNAL_H
 
 #include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
 #include <yajl/yajl_parse.h>
 
 #include "alloc.h"
@@ -44,6 +46,37 @@
 #define KVST_LIKELY(x) (x)
 #define KVST_UNLIKELY(x) (x)
 #endif
+
+/* Unaligned loads of 8 and 4 bytes (compilers make each one move). */
+static KVST_INLINE uint64_t kvst__load64(const unsigned char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, sizeof v);
+    return v;
+}
+
+static KVST_INLINE uint32_t kvst__load32(const unsigned char *s)
+{
+    uint32_t v;
+    memcpy(&v, s, sizeof v);
+    return v;
+}
+
+/* 1 when the len bytes at a and at b are the same. Most keys are 4 to 16
+ * bytes long: those are compared with two overlapping loads of 4 or 8
+ * bytes from each side, inline, instead of a call of memcmp. */
+static KVST_INLINE int kvst__same_bytes(const void *a, const void *b, size_t len)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+    if (len >= 8 && len <= 16)
+        return ((kvst__load64(x) ^ kvst__load64(y)) |
+                (kvst__load64(x + len - 8) ^ kvst__load64(y + len - 8))) == 0;
+    if (len >= 4 && len < 8)
+        return ((kvst__load32(x) ^ kvst__load32(y)) |
+                (kvst__load32(x + len - 4) ^ kvst__load32(y + len - 4))) == 0;
+    return memcmp(x, y, len) == 0;
+}
 
 /* Node kinds of the tape: the KVST_JSON_* values, plus object keys. */
 #define KVST_NODE_KEY 8u
