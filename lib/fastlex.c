@@ -498,16 +498,18 @@ key:
         if (KVST_UNLIKELY(raw & FT_ESC) && (raw & FT_LEN) > longest)
             longest = raw & FT_LEN;
         FT_PUT(b, raw | FT_KEY);
-        /* a top-level event's "Records" key (escapes cannot spell it) */
-        if (KVST_UNLIKELY(stream) && d == 1 && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
-            key = b;
-        /* the top-level eventSource and eventTime (the last one counts,
-         * as for kvst__tape_get and the envelope; escapes cannot spell
-         * them): the value is the next token */
-        if (d == 1 && raw == 11 && memcmp(b + 1, "eventSource", 11) == 0)
-            top_next = FL_TOP_SOURCE + 1;
-        else if (d == 1 && raw == 9 && memcmp(b + 1, "eventTime", 9) == 0)
-            top_next = FL_TOP_TIME + 1;
+        if (d == 1) {
+            /* the top-level eventSource and eventTime (the last one
+             * counts, as for kvst__tape_get and the envelope; escapes
+             * cannot spell them): the value is the next token */
+            if (raw == 11 && kvst__same_bytes(b + 1, "eventSource", 11))
+                top_next = FL_TOP_SOURCE + 1;
+            else if (raw == 9 && kvst__same_bytes(b + 1, "eventTime", 9))
+                top_next = FL_TOP_TIME + 1;
+            /* a top-level event's "Records" key (nor can they spell it) */
+            else if (KVST_UNLIKELY(stream) && raw == 7 && kvst__same_bytes(b + 1, "Records", 7))
+                key = b;
+        }
     }
     if (s < lim && KVST_UNLIKELY(space(*s)))
         s = skip_ws(s, lim);

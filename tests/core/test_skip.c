@@ -245,6 +245,11 @@ static void compare_path(const char *path, int depth)
 
 #define KVS "kinesisvideo.amazonaws.com"
 
+/* The keys record() and record_time() write their members under: the
+ * real ones, or for the boundaries of the key tests, a key one byte off
+ * (which names no top-level eventSource or eventTime). */
+static const char *source_key = "eventSource", *time_key = "eventTime";
+
 /* A record with eventSource members src (the JSON of their values, in
  * order), an eventName KVS knows and a payload. */
 static void record(textbuf *t, const char *const *src, size_t n)
@@ -253,7 +258,9 @@ static void record(textbuf *t, const char *const *src, size_t n)
 
     add(t, "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-03-01T00:00:00Z\"");
     for (i = 0; i < n; i++) {
-        add(t, ",\"eventSource\":");
+        add(t, ",\"");
+        add(t, source_key);
+        add(t, "\":");
         add(t, src[i]);
     }
     add(t, ",\"eventName\":\"DescribeStream\",\"awsRegion\":\"us-west-2\","
@@ -269,7 +276,9 @@ static void record_time(textbuf *t, const char *const *times, size_t n)
 
     add(t, "{\"eventVersion\":\"1.08\"");
     for (i = 0; i < n; i++) {
-        add(t, ",\"eventTime\":");
+        add(t, ",\"");
+        add(t, time_key);
+        add(t, "\":");
         add(t, times[i]);
     }
     add(t, ",\"eventSource\":\"" KVS "\",\"eventName\":\"DescribeStream\","
@@ -401,6 +410,21 @@ int main(int argc, char **argv)
     boundary("eventSource an array", arr, 1, 1);
     boundary("eventSource KVS, then a number", kvs_num, 2, 1);
     boundary("no top-level eventSource", NULL, 0, 0);
+    /* the key one byte off, first or last, shorter or longer: no
+     * eventSource, so the s3 record is read */
+    {
+        static const char *const s3[] = { "\"s3.amazonaws.com\"" };
+        static const char *const keys[] = { "eventSourcf", "fventSource", "eventSourc",
+                                             "eventSources", "EventSource" };
+        size_t k;
+        for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            char what[64];
+            snprintf(what, sizeof what, "an s3 record's source under \"%s\"", keys[k]);
+            source_key = keys[k];
+            boundary(what, s3, 1, 0);
+        }
+        source_key = "eventSource";
+    }
 
     /* the time window: at since and until (kept), a second before since
      * and after until, since one ms past the time and until one ms before
@@ -447,6 +471,19 @@ int main(int argc, char **argv)
         boundary_time("eventTime an array", S, U, arr, 1, 1);
         boundary_time("eventTime inside, then a number", S, U, in_num, 2, 1);
         boundary_time("no top-level eventTime", S, U, NULL, 0, 0);
+        /* the key one byte off: no eventTime, so the record is read */
+        {
+            static const char *const keys[] = { "eventTimf", "fventTime", "eventTim",
+                                                 "eventTimes", "EventTime" };
+            size_t k;
+            for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+                char what[64];
+                snprintf(what, sizeof what, "a time outside under \"%s\"", keys[k]);
+                time_key = keys[k];
+                boundary_time(what, S, U, after, 1, 0);
+            }
+            time_key = "eventTime";
+        }
     }
 
     /* the generated trail: its other services' records are skipped, all
