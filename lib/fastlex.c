@@ -502,12 +502,12 @@ key:
             /* the top-level eventSource and eventTime (the last one
              * counts, as for kvst__tape_get and the envelope; escapes
              * cannot spell them): the value is the next token */
-            if (raw == 11 && kvst__same_bytes(b + 1, "eventSource", 11))
+            if (raw == 11 && memcmp(b + 1, "eventSource", 11) == 0)
                 top_next = FL_TOP_SOURCE + 1;
-            else if (raw == 9 && kvst__same_bytes(b + 1, "eventTime", 9))
+            else if (raw == 9 && memcmp(b + 1, "eventTime", 9) == 0)
                 top_next = FL_TOP_TIME + 1;
             /* a top-level event's "Records" key (nor can they spell it) */
-            else if (KVST_UNLIKELY(stream) && raw == 7 && kvst__same_bytes(b + 1, "Records", 7))
+            else if (KVST_UNLIKELY(stream) && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
                 key = b;
         }
     }
