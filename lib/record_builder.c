@@ -254,6 +254,9 @@ static inline void copy_text(unsigned char *dst, const unsigned char *src, size_
     if (len >= 8 && len <= 16) {
         memcpy(dst, src, 8);
         memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len > 16 && len <= 32) {
+        memcpy(dst, src, 16);
+        memcpy(dst + len - 16, src + len - 16, 16);
     } else if (len >= 4 && len < 8) {
         memcpy(dst, src, 4);
         memcpy(dst + len - 4, src + len - 4, 4);
