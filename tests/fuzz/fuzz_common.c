@@ -487,7 +487,13 @@ static void check_event(run_ctx *c, const kvst_event *ev)
         check_view(f->message);
         FUZZ_CHECK(f->pointer.len == 0 || f->pointer.ptr[0] == '/');
         if (plan->plain) {
-            FUZZ_CHECK(f->offset >= ev->offset && f->offset <= ev->offset + ev->length);
+            if (f->code == KVST_F_DUPLICATE_KEY && f->pointer.len == 0 && f->offset < ev->offset)
+                /* the one finding placed before its event: a log file's
+                 * repeated "Records" key, on the first event of the later
+                 * array (event_build.c), at the key's opening quote */
+                FUZZ_CHECK(f->offset < plan->plain_len && plan->plain[f->offset] == '"');
+            else
+                FUZZ_CHECK(f->offset >= ev->offset && f->offset <= ev->offset + ev->length);
             check_position(&c->lines, f->offset, f->line, f->column);
         }
     }
