@@ -250,6 +250,26 @@ static void compare_path(const char *path, int depth)
  * (which names no top-level eventSource or eventTime). */
 static const char *source_key = "eventSource", *time_key = "eventTime";
 
+/* Variant k of name one byte off (out has room for it and one more):
+ * its last byte, its first byte, one shorter, one longer, capitalised.
+ * 0 once k is past them. */
+static int key_off_by_one(const char *name, int k, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+
+    if (k > 4 || n + 2 > cap)
+        return 0;
+    memcpy(out, name, n + 1);
+    switch (k) {
+    case 0: out[n - 1]++; break;
+    case 1: out[0]++; break;
+    case 2: out[n - 1] = '\0'; break;
+    case 3: out[n] = 's'; out[n + 1] = '\0'; break;
+    default: out[0] = (char)(out[0] - 'a' + 'A'); break;
+    }
+    return 1;
+}
+
 /* A record with eventSource members src (the JSON of their values, in
  * order), an eventName KVS knows and a payload. */
 static void record(textbuf *t, const char *const *src, size_t n)
@@ -414,13 +434,11 @@ int main(int argc, char **argv)
      * eventSource, so the s3 record is read */
     {
         static const char *const s3[] = { "\"s3.amazonaws.com\"" };
-        static const char *const keys[] = { "eventSourcf", "fventSource", "eventSourc",
-                                             "eventSources", "EventSource" };
-        size_t k;
-        for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            char what[64];
-            snprintf(what, sizeof what, "an s3 record's source under \"%s\"", keys[k]);
-            source_key = keys[k];
+        char key[32], what[64];
+        int k;
+        for (k = 0; key_off_by_one("eventSource", k, key, sizeof key); k++) {
+            snprintf(what, sizeof what, "an s3 record's source under \"%s\"", key);
+            source_key = key;
             boundary(what, s3, 1, 0);
         }
         source_key = "eventSource";
@@ -473,13 +491,11 @@ int main(int argc, char **argv)
         boundary_time("no top-level eventTime", S, U, NULL, 0, 0);
         /* the key one byte off: no eventTime, so the record is read */
         {
-            static const char *const keys[] = { "eventTimf", "fventTime", "eventTim",
-                                                 "eventTimes", "EventTime" };
-            size_t k;
-            for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-                char what[64];
-                snprintf(what, sizeof what, "a time outside under \"%s\"", keys[k]);
-                time_key = keys[k];
+            char key[32], what[64];
+            int k;
+            for (k = 0; key_off_by_one("eventTime", k, key, sizeof key); k++) {
+                snprintf(what, sizeof what, "a time outside under \"%s\"", key);
+                time_key = key;
                 boundary_time(what, S, U, after, 1, 0);
             }
             time_key = "eventTime";
