@@ -371,6 +371,13 @@ static int fill_resources(fill_ctx *c, uint32_t arr, kvst_event *ev)
     return 0;
 }
 
+/* A string field's view of the string node n. */
+static inline void str_view(kvst_str *s, const kvst_tape *t, const kvst_node *n)
+{
+    s->ptr = t->strings + n->soff;
+    s->len = n->len;
+}
+
 static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char *out)
 {
     const kvst_tape *t = c->t;
@@ -389,8 +396,7 @@ static int fill_field(fill_ctx *c, const field_def *f, uint32_t v, unsigned char
             break;
         if (n->kind != KVST_JSON_STRING)
             return wrong_type(c, "a string", n->kind);
-        s->ptr = t->strings + n->soff;
-        s->len = n->len;
+        str_view(s, t, n);
         break;
     }
     case F_BOOL: {
@@ -505,9 +511,7 @@ static int fill_struct(fill_ctx *c, uint32_t obj, const struct_def *def, unsigne
              * reads */
             const kvst_node *v = &t->nodes[i + 1];
             if (f->kind == F_STR && v->kind == KVST_JSON_STRING) {
-                kvst_str *str = (kvst_str *)(out + f->offset);
-                str->ptr = t->strings + v->soff;
-                str->len = v->len;
+                str_view((kvst_str *)(out + f->offset), t, v);
                 seen |= bit;
                 continue;
             }
