@@ -56,23 +56,34 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
-/* Inflated bytes are handed on in pieces of at most this size, on both
- * paths: each inflate() call then sees the same input and output room on
- * either, so the ratio limit trips at the same byte. Small, so that on two
- * threads the caller starts parsing soon after a feed begins (the part of
- * a feed that cannot overlap is about one buffer's inflate). */
-#define KVST_INFLATE_OUT_SIZE (16u * 1024u)
+/* Each inflater call is given KVST_INFLATE_CALL_OUT of output room, on
+ * both paths and whatever the buffer it writes into: the calls then see
+ * the same input and output room on either, so the ratio limit trips at
+ * the same byte and a corrupt member hands on the same bytes. Inflated
+ * bytes are handed on in buffers of up to KVST_INFLATE_OUT_SIZE (the
+ * output of up to four calls, gzip_stage.h): the fewer the pieces, the
+ * fewer records a piece's end cuts (the fast lexer holds and checks those
+ * again) and the fewer hand-overs between the threads. The first buffers
+ * of each feed are smaller (ramp_calls: one call's output, one, two,
+ * then full ones), so that on two threads the caller starts parsing soon
+ * and the inflate, about twice as fast as the parse, gets ahead of it:
+ * the part of a feed that cannot overlap is about one call's inflate.
+ * One thread hands on the same buffers (the stage stops at the same
+ * input byte on either path when out() refuses one). */
+#define KVST_RAMP_STEPS 3u
+static const unsigned ramp_calls[KVST_RAMP_STEPS] = { 1, 1, 2 };
 /* The worker's queue: enough buffers to absorb uneven speeds. The parse
  * is the slower side, so the worker mostly waits for room; it is woken
  * once the caller has drained the queue down to KVST_QUEUE_RESUME full
- * slots: one wake-up per two buffers instead of one per buffer (each
- * costs a context switch, and CPU the parse could use). Waking it later
- * (at two full slots) made the caller wait for it now and then since the
- * parse got about as fast as inflate: on this machine two threads then
- * measured anywhere from 1.06 to 1.40 × one thread, against 1.31–1.48 ×
- * in seven runs with six. */
-#define KVST_QUEUE_SLOTS 8u
-#define KVST_QUEUE_RESUME 6u
+ * slots: one wake-up per two buffers (each costs a context switch, and
+ * CPU the parse could use), while the two still full give the worker the
+ * parse of 128 KiB, about 200 us, to wake in. (With 16 KiB buffers the
+ * queue had eight and woke the worker at six: waking it at two made the
+ * caller wait for it now and then.) Four buffers of 64 KiB hold twice
+ * what eight of 16 KiB did; eight would take `kvstrail stats` on the
+ * worst gzip input measured over its 4 MiB (docs/performance.md). */
+#define KVST_QUEUE_SLOTS 4u
+#define KVST_QUEUE_RESUME 2u
 /* The ratio limit only applies past this much output, so that small,
  * highly compressible inputs (a few KiB of whitespace) pass. */
 #define KVST_RATIO_GRACE_BYTES (1024u * 1024u)
@@ -92,7 +103,7 @@
  * out, as with zlib, whatever the split. (An earlier block's table is
  * always packed, by its header alone: input stopping there gives the
  * same bytes for every split, up to a few short of zlib's; see
- * tests/gzip's FLUSH_LAG.) Calls stay about one output buffer each on
+ * tests/gzip's FLUSH_LAG.) A call then fills about its output room on
  * compressed text (16 KiB out of 2 KiB in at a ratio of 8). */
 #define ISAL_CALL_IN 2048u
 
@@ -179,6 +190,7 @@ struct kvst_input {
     int zinit;         /* zs holds an initialised inflate stream */
     uint64_t bytes_in;   /* raw input consumed */
     uint64_t bytes_out;  /* inflated bytes produced, all members */
+    unsigned ramp;       /* buffers of this feed handed on, up to KVST_RAMP_STEPS */
     unsigned char *outbuf; /* one-thread path only */
     kvst_worker *w;        /* two-thread path only */
     int worker_live;       /* w->thread is running (not yet joined) */
@@ -742,26 +754,35 @@ static int hand_on_before_error(kvst_input *in, drain *d, unsigned char *ob,
 static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
                         size_t *used, drain *d)
 {
-    size_t left = len;
-    const uInt cap = KVST_INFLATE_OUT_SIZE;
+    size_t left = len, filled = 0; /* filled: of ob, not handed on yet */
+    const size_t cap = KVST_INFLATE_OUT_SIZE;
     int careful = 0; /* ISA-L decodes a corrupt spot again: see isal_block */
+    unsigned char *ob = NULL;
+    unsigned made = 0, calls = 0; /* calls that made output into ob; 0 or
+                                     * how many it takes (the feed's ramp) */
 
     *used = 0;
     for (;;) {
         uInt chunk = left > (uInt)-1 ? (uInt)-1 : (uInt)left;
-        uInt avail_in, avail_out = cap, given;
-        unsigned char *ob = d->w ? worker_slot(d->w) : d->ob ? d->ob : in->outbuf;
+        uInt avail_in, avail_out, given;
         size_t produced;
         int r, rc;
 
-        if (!ob)
-            return fail_out(in, KVST_E_ABORTED);
+        if (!ob) {
+            ob = d->w ? worker_slot(d->w) : d->ob ? d->ob : in->outbuf;
+            if (!ob)
+                return fail_out(in, KVST_E_ABORTED);
+            filled = 0;
+            made = 0;
+            calls = in->ramp < KVST_RAMP_STEPS ? ramp_calls[in->ramp] : 0;
+        }
         if (careful && chunk >= ISAL_FAST_IN)
             chunk = ISAL_FAST_IN - 1u;
         else if (in->inflater == KVST_INFLATE_ISAL && chunk > ISAL_CALL_IN)
             chunk = ISAL_CALL_IN;
         avail_in = chunk;
-        r = inf_step(in, buf, &avail_in, ob, &avail_out);
+        avail_out = KVST_INFLATE_CALL_OUT; /* (ob has room: see below) */
+        r = inf_step(in, buf, &avail_in, ob + filled, &avail_out);
         if (r == INF_DATA && isal_rewind(in)) {
             careful = 1;
             continue;
@@ -771,11 +792,43 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
         buf += given;
         left -= given;
         in->bytes_in += given;
-        produced = cap - avail_out;
+        produced = KVST_INFLATE_CALL_OUT - avail_out;
         in->bytes_out += produced;
 
         if (r >= INF_NOMEM)
-            return hand_on_before_error(in, d, ob, produced, r);
+            return hand_on_before_error(in, d, ob, filled + produced, r);
+        if (ratio_exceeded(in)) {
+            char m[sizeof in->msg];
+            /* what earlier calls made goes on; this call's does not */
+            if (filled > 0 && (rc = d->out(d->ctx, ob, filled)) != 0)
+                return fail_out(in, rc);
+            snprintf(m, sizeof m,
+                     "inflated/compressed ratio exceeds %llu (gzip bomb?)",
+                     (unsigned long long)in->max_ratio);
+            return fail(in, KVST_E_LIMIT, m);
+        }
+        filled += produced;
+        /* The buffer goes on once another call's room would not fit, or
+         * when this input is used up, the member ends, the inflater is
+         * stuck, or the feed's ramp says so. */
+        made += produced > 0;
+        if (filled > 0 && (cap - filled < KVST_INFLATE_CALL_OUT || (calls && made >= calls) ||
+                           r == INF_END ||
+                           (left == 0 && avail_out != 0) || (produced == 0 && given == 0))) {
+            rc = d->out(d->ctx, ob, filled);
+            if (rc != 0)
+                return fail_out(in, rc);
+            ob = NULL;
+            if (in->ramp < KVST_RAMP_STEPS)
+                in->ramp++;
+            /* A step ends with a buffer handed on (not while decoding a
+             * corrupt spot carefully: that goes on to its error). */
+            if (d->step && left > 0 && r != INF_END && !careful && produced + given > 0) {
+                *used = len - left;
+                d->paused = 1;
+                return 0;
+            }
+        }
         if (r == INF_OK && produced == 0 && given == 0) {
             /* No progress: it needs more input (an inflater that is stuck
              * with input and room left has met bytes it cannot take). */
@@ -783,19 +836,6 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
                 return fail(in, KVST_E_GZIP, inf_message[INF_DATA]);
             *used = len;
             return 0;
-        }
-
-        if (ratio_exceeded(in)) {
-            char m[sizeof in->msg];
-            snprintf(m, sizeof m,
-                     "inflated/compressed ratio exceeds %llu (gzip bomb?)",
-                     (unsigned long long)in->max_ratio);
-            return fail(in, KVST_E_LIMIT, m);
-        }
-        if (produced > 0) {
-            rc = d->out(d->ctx, ob, produced);
-            if (rc != 0)
-                return fail_out(in, rc);
         }
         if (r == INF_END) {
             in->state = ST_MAGIC;
@@ -806,13 +846,6 @@ static int inflate_some(kvst_input *in, const unsigned char *buf, size_t len,
          * left; otherwise stop once the input is used up. */
         if (left == 0 && avail_out != 0) {
             *used = len;
-            return 0;
-        }
-        /* A step ends with a buffer handed on (not while decoding a
-         * corrupt spot carefully: that goes on to its error). */
-        if (d->step && produced > 0 && left > 0 && !careful) {
-            *used = len - left;
-            d->paused = 1;
             return 0;
         }
     }
@@ -1258,6 +1291,7 @@ int kvst__input_feed(kvst_input *in, const unsigned char *buf, size_t len,
 
     if (in->err)
         return in->err;
+    in->ramp = 0;
     memset(&d, 0, sizeof d);
     d.out = out;
     d.ctx = ctx;

@@ -24,6 +24,11 @@ typedef struct kvst_input kvst_input;
 #define KVST_INFLATE_ZLIB    1
 #define KVST_INFLATE_ISAL    2
 
+/* The output room of one inflater call, and the most bytes one out()
+ * call is handed (a buffer of up to four calls' output; gzip_stage.c). */
+#define KVST_INFLATE_CALL_OUT (16u * 1024u)
+#define KVST_INFLATE_OUT_SIZE (4u * KVST_INFLATE_CALL_OUT)
+
 /* ISA-L's state (about 85 KiB) and the copy of its first 21 KiB that
  * the stage keeps to decode a corrupt spot again, one block
  * (gzip_stage.c checks that it fits). */

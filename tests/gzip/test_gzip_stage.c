@@ -146,12 +146,16 @@ static kvst_alloc counting_alloc(counting *c)
 
 /* ---- the downstream sink ---- */
 
+#define SINK_SIZES 256
+
 typedef struct sink {
     unsigned char *data;
     size_t len, cap;
     size_t calls;
     int keep;        /* 0: only count bytes (for the 50 MB bomb) */
     int fail_after;  /* return KVST_E_ABORTED on this call (1-based), 0 = never */
+    size_t sizes[SINK_SIZES]; /* the first pieces' sizes */
+    size_t biggest;  /* the largest piece (plain bytes go on as they came) */
 } sink;
 
 static int sink_out(void *ctx, const unsigned char *buf, size_t len)
@@ -162,6 +166,10 @@ static int sink_out(void *ctx, const unsigned char *buf, size_t len)
         return KVST_E_ABORTED;
     if (len == 0)
         check_failures++, fprintf(stderr, "out() called with 0 bytes\n");
+    if (s->calls <= SINK_SIZES)
+        s->sizes[s->calls - 1] = len;
+    if (len > s->biggest)
+        s->biggest = len;
     if (s->keep) {
         if (s->len + len > s->cap) {
             size_t cap = s->cap ? s->cap : 4096;
@@ -906,8 +914,8 @@ static void test_out_error(void)
  * queue and the reserve. */
 static size_t max_peak(void)
 {
-    return mode == KVST_INPUT_THREADS_ONE ? 160u * 1024u
-                                          : KVST_INFLATE_POOL_SIZE + 8u * 16u * 1024u + 28u * 1024u;
+    return mode == KVST_INPUT_THREADS_ONE ? 208u * 1024u
+                                          : KVST_INFLATE_POOL_SIZE + 4u * 64u * 1024u + 28u * 1024u;
 }
 
 static void test_ratio_limit(void)
@@ -1157,8 +1165,8 @@ static void run_path(int threads, const bytes *in, size_t chunk, uint64_t ratio,
     CHECK_EQ(c.allocs, c.frees);
 }
 
-/* Both paths agree: status, message, input consumed, and every byte
- * handed on. */
+/* Both paths agree: status, message, input consumed, every byte handed
+ * on, and how they were cut into pieces (the first SINK_SIZES). */
 static int paths_agree(const bytes *in, size_t chunk, uint64_t ratio)
 {
     outcome one, two;
@@ -1169,11 +1177,12 @@ static int paths_agree(const bytes *in, size_t chunk, uint64_t ratio)
     ok = one.rc == two.rc && strcmp(one.msg, two.msg) == 0 &&
          one.bytes_in == two.bytes_in &&
          one.s.len == two.s.len &&
-         (one.s.len == 0 || memcmp(one.s.data, two.s.data, one.s.len) == 0);
+         (one.s.len == 0 || memcmp(one.s.data, two.s.data, one.s.len) == 0) &&
+         one.s.calls == two.s.calls && memcmp(one.s.sizes, two.s.sizes, sizeof one.s.sizes) == 0;
     if (!ok)
-        fprintf(stderr, "paths differ (chunk %zu): one thread %d \"%s\" %zu bytes, "
-                "two threads %d \"%s\" %zu bytes\n", chunk, one.rc, one.msg,
-                one.s.len, two.rc, two.msg, two.s.len);
+        fprintf(stderr, "paths differ (chunk %zu): one thread %d \"%s\" %zu bytes in %zu "
+                "pieces, two threads %d \"%s\" %zu bytes in %zu\n", chunk, one.rc, one.msg,
+                one.s.len, one.s.calls, two.rc, two.msg, two.s.len, two.s.calls);
     free(one.s.data);
     free(two.s.data);
     return ok;
@@ -1386,6 +1395,67 @@ static void test_caller_takes_steps(void)
     free(gz.p);
 }
 
+/* How a feed's output is cut (gzip_stage.c): the first two pieces of
+ * each feed one call's output (at most KVST_INFLATE_CALL_OUT), the third
+ * two calls', then full buffers -- each more than a call's room short of
+ * KVST_INFLATE_OUT_SIZE only when it is the feed's last -- on both paths
+ * alike (paths_agree) and with both inflaters. A stage that handed on
+ * each call's output failed the full buffers; one without the ramp, the
+ * first pieces. */
+static void test_buffer_ramp(void)
+{
+    static const size_t chunks[] = { 65536, 262144, 1u << 30 };
+    bytes text = { 0, 0 }, gz = { 0, 0 };
+    size_t k, i;
+    int m;
+
+    make_text(&text, 3000000, 17);
+    gzip_member(&gz, text.p, text.n, 6, NULL);
+    for (m = 0; m < 2; m++)
+    for (k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        counting c;
+        kvst_alloc a = counting_alloc(&c);
+        kvst_input *st = NULL;
+        sink s;
+        size_t pos = 0, full = 0;
+
+        mode = m ? KVST_INPUT_THREADS_TWO : KVST_INPUT_THREADS_ONE;
+        memset(&s, 0, sizeof s);
+        s.keep = 1;
+        CHECK(paths_agree(&gz, chunks[k], 1000));
+        CHECK_EQ(new_input(&a, 1000, mode, &st), 0);
+        while (pos < gz.n) {
+            size_t n = gz.n - pos < chunks[k] ? gz.n - pos : chunks[k];
+            size_t first = s.calls;
+            CHECK_EQ(kvst__input_feed(st, gz.p + pos, n, sink_out, &s), 0);
+            pos += n;
+            CHECK(s.calls < SINK_SIZES);
+            for (i = first; i < s.calls && i < SINK_SIZES; i++) {
+                size_t at = i - first, len = s.sizes[i];
+                if (at < 2)
+                    CHECK(len <= KVST_INFLATE_CALL_OUT);
+                else if (at == 2)
+                    CHECK(len <= 2 * KVST_INFLATE_CALL_OUT);
+                else if (i + 1 < s.calls) {
+                    CHECK(len > KVST_INFLATE_OUT_SIZE - KVST_INFLATE_CALL_OUT);
+                    full++;
+                }
+            }
+        }
+        CHECK_EQ(kvst__input_finish(st, sink_out, &s), 0);
+        CHECK(same(&s, &text));
+        CHECK(s.biggest <= KVST_INFLATE_OUT_SIZE);
+        CHECK(full > 0);
+        fprintf(stderr, "%s, %s, chunk %zu: %zu pieces, %zu full, biggest %zu\n",
+                inflater_name(inflater), mode_name(), chunks[k], s.calls, full, s.biggest);
+        kvst__input_free(st);
+        CHECK_EQ(c.allocs, c.frees);
+        free(s.data);
+    }
+    free(text.p);
+    free(gz.p);
+}
+
 /* The one inflater against the other, one thread: the same status,
  * message and bytes handed on for every kind of error but two. Where the
  * input stops inside a member, ISA-L may keep the last byte or so of what
@@ -1481,8 +1551,10 @@ int main(void)
     test_out_error_stops_worker();
     for (j = 0; j < sizeof inflaters / sizeof inflaters[0]; j++) {
         inflater = inflaters[j];
-        if (have_inflater(inflater))
+        if (have_inflater(inflater)) {
             test_caller_takes_steps();
+            test_buffer_ramp();
+        }
     }
     CHECK_EQ(foreign_allocs, 0);
     if (!check_failures)
