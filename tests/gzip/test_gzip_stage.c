@@ -1407,7 +1407,7 @@ static void test_buffer_ramp(void)
     static const size_t chunks[] = { 65536, 262144, 1u << 30 };
     bytes text = { 0, 0 }, gz = { 0, 0 };
     size_t k, i;
-    int m;
+    int m, saved = mode;
 
     make_text(&text, 3000000, 17);
     gzip_member(&gz, text.p, text.n, 6, NULL);
@@ -1452,6 +1452,7 @@ static void test_buffer_ramp(void)
         CHECK_EQ(c.allocs, c.frees);
         free(s.data);
     }
+    mode = saved;
     free(text.p);
     free(gz.p);
 }
