@@ -409,18 +409,13 @@ static KVST_INLINE int check_record(kvst_parser *p, const unsigned char *s0,
 value:
     if (KVST_UNLIKELY(s >= lim))
         goto more;
-    if (KVST_UNLIKELY(key != NULL)) { /* {"Records":[: a log file, not an
-                                        * event (the builder would give the
-                                        * record up): yajl's */
-        if (*s == '[')
-            goto bail;
-        key = NULL;
-    }
-    if (KVST_UNLIKELY(top_next)) {
-        top[top_next - 1] = s;
-        top_next = 0;
-    }
     switch (*s) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+        s = skip_ws(s, lim);
+        goto value;
     case '"': {
         const unsigned char *b = s;
         r = check_string(p, &s, lim, smax, &raw);
@@ -488,8 +483,12 @@ value:
 key:
     if (KVST_UNLIKELY(s >= lim))
         goto more;
-    if (*s != '"')
-        goto bail;
+    if (KVST_UNLIKELY(*s != '"')) {
+        if (!space(*s))
+            goto bail;
+        s = skip_ws(s, lim);
+        goto key;
+    }
     {
         const unsigned char *b = s;
         r = check_string(p, &s, lim, smax, &raw);
@@ -509,34 +508,64 @@ key:
             /* a top-level event's "Records" key (nor can they spell it) */
             else if (KVST_UNLIKELY(stream) && raw == 7 && memcmp(b + 1, "Records", 7) == 0)
                 key = b;
+            else
+                goto colon;
+            goto top_colon;
         }
     }
-    if (s < lim && KVST_UNLIKELY(space(*s)))
+    /* the ':' (white space is looked for only where it is not) */
+#define COLON()                          \
+    do {                                 \
+        if (KVST_UNLIKELY(s >= lim))     \
+            goto more;                   \
+        if (KVST_UNLIKELY(*s != ':')) {  \
+            if (!space(*s))              \
+                goto bail;               \
+            s = skip_ws(s, lim);         \
+            if (KVST_UNLIKELY(s >= lim)) \
+                goto more;               \
+            if (*s != ':')               \
+                goto bail;               \
+        }                                \
+        s++;                             \
+    } while (0)
+colon:
+    COLON();
+    goto value;
+top_colon:
+    /* the value of a top-level key named above: where it starts */
+    COLON();
+    if (s < lim && space(*s))
         s = skip_ws(s, lim);
     if (KVST_UNLIKELY(s >= lim))
         goto more;
-    if (*s != ':')
-        goto bail;
-    s++;
-    if (s < lim && KVST_UNLIKELY(space(*s)))
-        s = skip_ws(s, lim);
+    if (key) { /* {"Records":[: a log file, not an event (the builder
+                * would give the record up): yajl's */
+        if (*s == '[')
+            goto bail;
+        key = NULL;
+    } else {
+        top[top_next - 1] = s;
+        top_next = 0;
+    }
     goto value;
+#undef COLON
 
 after_value:
-    if (s < lim && KVST_UNLIKELY(space(*s)))
-        s = skip_ws(s, lim);
     if (KVST_UNLIKELY(s >= lim))
         goto more;
     if (*s == ',') {
         s++;
-        if (s < lim && KVST_UNLIKELY(space(*s)))
-            s = skip_ws(s, lim);
         if (arrays >> (d - 1) & 1)
             goto value;
         goto key;
     }
-    if (*s != ((arrays >> (d - 1) & 1) ? ']' : '}'))
+    if (*s == ((arrays >> (d - 1) & 1) ? ']' : '}'))
+        goto close;
+    if (!space(*s))
         goto bail;
+    s = skip_ws(s, lim);
+    goto after_value;
 close:
     FT_PUT(s, 0);
     s++;

@@ -459,6 +459,92 @@ static void record_of(textbuf *t, size_t n)
 }
 
 /*
+ * White space in each place JSON allows it in a record, of each of the
+ * four kinds, one place at a time and in all of them at once: the fast
+ * lexer takes the record (pass 1 looks for white space only where the
+ * byte it expects is not), and the log is yajl's, with --kvs-only too
+ * (where the top-level eventSource's and eventTime's values are found
+ * past the white space after their ':'). A form feed is not white space
+ * to JSON: the record is yajl's, which rejects it.
+ */
+static void test_white_space_taken(void)
+{
+    /* '_': a place for white space */
+    static const char *const tmpl[] = {
+        "{_\"eventVersion\"_:_\"1.08\"_,_\"eventSource\"_:_\"kinesisvideo.amazonaws.com\"_,"
+        "_\"eventTime\"_:_\"2024-01-01T00:00:00Z\"_,_\"a\"_:_[_1_,_{_\"b\"_:_null_}_,_[_]_,_true_]_,"
+        "_\"c\"_:_{_}_,_\"d\"_:_-1.5e3_}",
+        "{_\"eventVersion\"_:_\"1.08\"_,_\"eventSource\"_:_\"s3.amazonaws.com\"_,"
+        "_\"eventTime\"_:_\"2024-01-01T00:00:00Z\"_,_\"requestParameters\"_:_{_\"k\"_:_[_false_]_}_}",
+    };
+    static const char *const ws[] = { " ", "\t", "\n", "\r", "\r\n \t" };
+    textbuf rec = { 0, 0, 0 }, t = { 0, 0, 0 };
+    size_t k, w, place, places, i;
+
+    for (k = 0; k < sizeof tmpl / sizeof tmpl[0]; k++) {
+        for (places = 0, i = 0; tmpl[k][i]; i++)
+            places += tmpl[k][i] == '_';
+        for (w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+            for (place = 0; place <= places; place++) { /* places: all at once */
+                size_t at = 0;
+                uint64_t fl;
+                rec.len = 0;
+                for (i = 0; tmpl[k][i]; i++) {
+                    if (tmpl[k][i] != '_')
+                        textbuf_add(&rec, &tmpl[k][i], 1);
+                    else if (at++ == place || place == places)
+                        add(&rec, ws[w]);
+                }
+                t.len = 0;
+                add(&t, "{\"Records\":[");
+                textbuf_add(&t, rec.data, rec.len);
+                add(&t, "]}");
+                fl = compare("white space", &t, 0, &modes[0]);
+                if (fl != 1)
+                    fprintf(stderr, "white space %zu at place %zu of record %zu: taken %llu\n", w,
+                            place, k, (unsigned long long)fl);
+                CHECK_EQ(fl, 1);
+                CHECK_EQ(compare("white space, kvs-only", &t, 0, &modes[3]), 1);
+            }
+        }
+    }
+    /* a form feed is no white space: each place, the record is yajl's */
+    for (place = 0; place < 6; place++) {
+        static const char *const ff[] = {
+            "{\f\"eventVersion\":\"1.08\"}", "{\"eventVersion\"\f:\"1.08\"}",
+            "{\"eventVersion\":\f\"1.08\"}", "{\"eventVersion\":\"1.08\"\f}",
+            "{\"eventVersion\":\"1.08\",\"a\":[1\f]}", "{\"eventVersion\":\"1.08\",\"a\":[1,\f2]}",
+        };
+        t.len = 0;
+        add(&t, "{\"Records\":[");
+        add(&t, ff[place]);
+        add(&t, "]}");
+        CHECK_EQ(compare("form feed", &t, 0, &modes[0]), 0);
+    }
+    /* in a stream of events, a "Records" array after white space makes a
+     * log file (yajl's), a "Records" string does not (the first event
+     * is yajl's either way: it might have opened a log file) */
+    for (w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+        t.len = 0;
+        add(&t, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\"");
+        add(&t, ws[w]);
+        add(&t, ":");
+        add(&t, ws[w]);
+        add(&t, "[]}\n");
+        CHECK_EQ(compare("Records array after white space", &t, 0, &modes[0]), 0);
+        t.len = 0;
+        add(&t, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\"");
+        add(&t, ws[w]);
+        add(&t, ":");
+        add(&t, ws[w]);
+        add(&t, "\"[\"}\n");
+        CHECK_EQ(compare("Records string after white space", &t, 0, &modes[0]), 1);
+    }
+    free(rec.data);
+    free(t.data);
+}
+
+/*
  * The entry conditions of pass 1 at their bounds (lib/fastlex.c's header):
  * a record the builder would refuse is left to yajl whole, one it would
  * take is taken. Small limits: depth 7, 40 bytes a string, 700 a record.
@@ -710,6 +796,7 @@ int main(int argc, char **argv)
         compare_all(files[k], &t);
     }
     test_entry_limits();
+    test_white_space_taken();
     test_builder_room();
     compare_mutants(&trail, 400);
     fprintf(stderr, "%lu comparisons\n", compared);
