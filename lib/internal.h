@@ -319,6 +319,8 @@ struct kvst_parser {
     kvst_buf u_text;              /* a string decoded again (redecode) */
     uint64_t records;             /* records completed so far */
     uint64_t delivered;
+    uint64_t takes_roomy;         /* kvst__builder_take calls that had the room
+                                     for all their tokens (the tests read it) */
     uint64_t top_values;          /* top-level values seen */
     uint32_t top_kind;            /* KVST_JSON_* of the last top-level value */
     /* first non-CloudTrail value: reported at finish if the JSON is valid */

@@ -703,9 +703,10 @@ static inline uint64_t key_print(const unsigned char *s, size_t len)
  * payload for event building, where kvst__lazy_repeats compares the keys
  * themselves and reports each repeat. Most payloads are never marked.
  */
-static KVST_NOINLINE void lazy_key(kvst_parser *p, const unsigned char *s, size_t len, int own)
+static KVST_NOINLINE void lazy_key_at(kvst_parser *p, uint32_t depth, uint32_t skip,
+                                       const unsigned char *s, size_t len, int own)
 {
-    kvst_level *l = &p->levels[p->depth];
+    kvst_level *l = &p->levels[depth];
     uint32_t i, n = p->lazy_print_count;
     uint64_t h, bit;
 
@@ -725,8 +726,13 @@ static KVST_NOINLINE void lazy_key(kvst_parser *p, const unsigned char *s, size_
     return;
 mark:
     p->lazy_marked = 1;
-    p->cur->nodes[p->levels[p->skip_depth].node].len = KVST_LAZY_REPEAT;
+    p->cur->nodes[p->levels[skip].node].len = KVST_LAZY_REPEAT;
     p->cur->lazy_repeat = 1;
+}
+
+static void lazy_key(kvst_parser *p, const unsigned char *s, size_t len, int own)
+{
+    lazy_key_at(p, p->depth, p->skip_depth, s, len, own);
 }
 
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
@@ -959,6 +965,44 @@ static int cb_end_array(void *ctx)
     return container_end(ctx);
 }
 
+/* The builder's view of the last token it saw, told from the token itself
+ * (KVST_FT_* form): kvst__builder_take keeps it in no variable of its own
+ * and writes it where it hands the parser over. */
+static inline void take_last(kvst_parser *p, const unsigned char *s0, uint64_t base,
+                             const uint32_t *t)
+{
+    const uint32_t w = t[1];
+    uint32_t n = w, kind = KVST_TOK_VALUE;
+
+    switch (s0[t[0]]) {
+    case '{':
+    case '[':
+        n = 1;
+        kind = KVST_TOK_OPEN;
+        break;
+    case '}':
+    case ']':
+        n = 1;
+        break;
+    case '"':
+        n = (w & KVST_FT_LEN) + 2;
+        if (w & KVST_FT_KEY)
+            kind = KVST_TOK_KEY;
+        break;
+    case 't':
+    case 'n':
+        n = 4;
+        break;
+    case 'f':
+        n = 5;
+        break;
+    default: /* a number: w is its length */
+        break;
+    }
+    p->last_tok_end = base + t[0] + n;
+    p->last_tok_kind = kind;
+}
+
 /*
  * The fast lexer's pass 2 (fastlex.c, emit_record) for the tokens inside
  * a record: what the callbacks above do with them, in one loop, for a
@@ -974,26 +1018,31 @@ static int cb_end_array(void *ctx)
  * repeated Records key), and any token for which the nodes, the strings
  * or the levels would have to grow (so that a failure is reported where
  * yajl's count stands).
+ *
+ * Two loops: the tokens that go on the tape, and those inside a payload
+ * kept as raw bytes only (skip_depth), each entered where the other
+ * leaves off. The last token's end and kind (last_tok_end, last_tok_kind)
+ * follow from the token (take_last) and are written only where the parser
+ * is handed over: before a call that reads it, and at the end.
  */
-const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint64_t base,
-                                   const uint32_t *t, const uint32_t *te)
+static KVST_INLINE const uint32_t *take(kvst_parser *p, const unsigned char *s0, uint64_t base,
+                                        const uint32_t *t, const uint32_t *te, const int roomy)
 {
     kvst_record *r = p->cur;
-    /* The state the loop moves, in locals (stores through the record's
+    /* The state the loops move, in locals (stores through the record's
      * arrays could alias the parser's fields): written back (SYNC) before
      * each call that reads it and at the end. */
     uint32_t d = p->depth, skip = p->skip_depth, count, ncap;
     const uint32_t rec_depth = p->rec_depth, lcap = p->levels_cap;
-    uint64_t last_end = p->last_tok_end;
-    uint32_t last_kind = p->last_tok_kind;
+    const uint32_t *const t_in = t;
     size_t slen, scap;
     kvst_node *nodes;
     unsigned char *sdata;
     kvst_level *levels = p->levels, *l; /* l: levels[d] */
     const uint64_t smax = p->opts.max_string_bytes;
+    /* the record's offsets from the tokens': a token's end less this */
+    const uint32_t rel = (uint32_t)(base - r->offset);
 
-    if (!p->rec_active)
-        return t;
     count = r->count;
     ncap = r->cap;
     nodes = r->nodes;
@@ -1004,86 +1053,31 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
     do {                              \
         p->depth = d;                 \
         p->skip_depth = skip;         \
-        p->last_tok_end = last_end;   \
-        p->last_tok_kind = last_kind; \
         r->count = count;             \
         r->strings.len = slen;        \
     } while (0)
 
     l = &levels[d];
+    if (skip && d >= skip)
+        goto lazy;
+taped:
     for (; t < te; t += 2) {
         const unsigned char *s = s0 + t[0];
         const uint32_t w = t[1];
-        uint32_t kind, i;
-        uint64_t end;
+        uint32_t kind, i, end; /* end: relative to the record's first byte */
         size_t len = 0;
         const unsigned char *text = NULL;
 
-        if (skip && d >= skip) {
-            /* inside a payload kept as raw bytes only */
-            switch (*s) {
-            case '{':
-            case '[':
-                if (d + 1 >= lcap)
-                    goto out;
-                last_end = base + t[0] + 1;
-                last_kind = KVST_TOK_OPEN;
-                l = &levels[++d];
-                level_set(l, *s == '[', KVST_NO_NODE);
-                l->prints_from = p->lazy_print_count;
-                l->print_bits = 0;
-                continue;
-            case '}':
-            case ']':
-                if (d == skip)
-                    break; /* the payload closes: below */
-                last_end = base + t[0] + 1;
-                last_kind = KVST_TOK_VALUE;
-                p->lazy_print_count = l->prints_from;
-                l = &levels[--d];
-                continue;
-            case '"':
-                if (w & KVST_FT_ESC)
-                    goto out;
-                len = w & KVST_FT_LEN;
-                last_end = base + t[0] + len + 2;
-                if (w & KVST_FT_KEY) {
-                    last_kind = KVST_TOK_KEY;
-                    if (!p->lazy_marked) {
-                        SYNC();
-                        lazy_key(p, s + 1, len, 1);
-                    }
-                } else {
-                    last_kind = KVST_TOK_VALUE;
-                }
-                continue;
-            case 't':
-            case 'n':
-                last_end = base + t[0] + 4;
-                last_kind = KVST_TOK_VALUE;
-                continue;
-            case 'f':
-                last_end = base + t[0] + 5;
-                last_kind = KVST_TOK_VALUE;
-                continue;
-            default:
-                last_end = base + t[0] + w;
-                last_kind = KVST_TOK_VALUE;
-                continue;
-            }
-        }
         switch (*s) {
         case '}':
         case ']':
             if (d == rec_depth || (*s == ']' && d == 2 && p->top == KVST_TOP_RECORDS))
                 goto out; /* the record is whole: delivery (or cb_end_array's case) */
-            end = base + t[0] + 1;
-            last_end = end;
-            last_kind = KVST_TOK_VALUE;
+            end = t[0] + rel + 1;
             if (skip == d)
-                skip = 0;
+                skip = 0; /* a raw payload's end (from the loop below) */
             nodes[l->node].next = count;
-            nodes[l->node].end = (uint32_t)(end - r->offset);
+            nodes[l->node].end = end;
             l = &levels[--d];
             continue;
         case '"':
@@ -1091,17 +1085,15 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
                 goto out;
             len = w & KVST_FT_LEN;
             text = s + 1;
-            end = base + t[0] + len + 2;
+            end = t[0] + rel + (uint32_t)len + 2;
             if (w & KVST_FT_KEY) {
                 if (KVST_UNLIKELY(d == 1 && p->top != KVST_TOP_ARRAY)) {
                     if (p->top == KVST_TOP_RECORDS)
                         goto out;
                     p->saw_records_key = len == 7 && memcmp(text, "Records", 7) == 0;
                 }
-                if (KVST_UNLIKELY(count == ncap || scap - slen <= len + 1))
+                if (!roomy && KVST_UNLIKELY(count == ncap || scap - slen <= len + 1))
                     goto out;
-                last_end = end;
-                last_kind = KVST_TOK_KEY;
                 if (d == rec_depth && !p->top_has_event_key && kvst__is_event_key(text, len))
                     p->top_has_event_key = 1;
                 l->key_soff = (uint32_t)slen;
@@ -1114,52 +1106,50 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
         case '{':
         case '[':
             kind = *s == '{' ? KVST_JSON_OBJECT : KVST_JSON_ARRAY;
-            end = base + t[0] + 1;
+            end = t[0] + rel + 1;
             break;
         case 't':
             kind = KVST_JSON_BOOLEAN;
             text = (const unsigned char *)"true";
             len = 4;
-            end = base + t[0] + 4;
+            end = t[0] + rel + 4;
             break;
         case 'f':
             kind = KVST_JSON_BOOLEAN;
             text = (const unsigned char *)"false";
             len = 5;
-            end = base + t[0] + 5;
+            end = t[0] + rel + 5;
             break;
         case 'n':
             kind = KVST_JSON_NULL;
-            end = base + t[0] + 4;
+            end = t[0] + rel + 4;
             break;
         default:
             kind = number_kind((const char *)s, w);
             len = w;
             text = s;
-            end = base + t[0] + w;
+            end = t[0] + rel + w;
             break;
         }
         /* a value (value_begin, scalar, container_begin) */
-        if (KVST_UNLIKELY(count == ncap || scap - slen <= len + 1))
+        if (!roomy && KVST_UNLIKELY(count == ncap || scap - slen <= len + 1))
             goto out;
-        if (KVST_UNLIKELY(len > smax))
+        if (!roomy && KVST_UNLIKELY(len > smax))
             goto out; /* "true" or "false" over a string limit under 5 */
         if (kind == KVST_JSON_OBJECT || kind == KVST_JSON_ARRAY) {
             int lazy = 0;
             if (d + 1 >= lcap)
                 goto out;
-            last_end = end;
-            last_kind = KVST_TOK_OPEN;
             p->saw_records_key = 0;
             if (l->is_array)
                 l->items++;
             if (d == rec_depth) {
                 SYNC();
+                take_last(p, s0, base, t);
                 lazy = lazy_payload(p);
             }
             i = count++;
-            node_set(nodes, i, kind, (uint32_t)(end - 1 - r->offset), (uint32_t)(end - r->offset),
-                     lazy ? KVST_LAZY : 0, (uint32_t)slen);
+            node_set(nodes, i, kind, end - 1, end, lazy ? KVST_LAZY : 0, (uint32_t)slen);
             l = &levels[++d];
             level_set(l, kind == KVST_JSON_ARRAY, i);
             if (lazy) {
@@ -1168,30 +1158,95 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
                 l->print_bits = 0;
                 p->lazy_print_count = 0;
                 p->lazy_marked = 0;
+                t += 2;
+                goto lazy;
             }
             continue;
         }
-        last_end = end;
-        last_kind = KVST_TOK_VALUE;
         p->saw_records_key = 0;
         if (l->is_array)
             l->items++;
         if (d == rec_depth && kind == KVST_JSON_STRING && l->key_len == 11) {
             SYNC();
+            take_last(p, s0, base, t);
             note_event_source(p, text, len);
         }
     push:
         i = count++;
-        node_set(nodes, i, kind, 0, (uint32_t)(end - r->offset), (uint32_t)len, (uint32_t)slen);
+        node_set(nodes, i, kind, 0, end, (uint32_t)len, (uint32_t)slen);
         if (text) {
             text_put(sdata + slen, text, len);
             slen += len + 1;
         }
     }
+    goto out;
+
+lazy:
+    /* inside a payload kept as raw bytes only: its keys' prints, its
+     * levels; nothing on the tape */
+    for (; t < te; t += 2) {
+        const unsigned char *s = s0 + t[0];
+        const uint32_t w = t[1];
+
+        switch (*s) {
+        case '{':
+        case '[':
+            if (d + 1 >= lcap)
+                goto out;
+            l = &levels[++d];
+            level_set(l, *s == '[', KVST_NO_NODE);
+            l->prints_from = p->lazy_print_count;
+            l->print_bits = 0;
+            continue;
+        case '}':
+        case ']':
+            if (d == skip)
+                goto taped; /* the payload closes: on the tape, as any container */
+            p->lazy_print_count = l->prints_from;
+            l = &levels[--d];
+            continue;
+        case '"':
+            if (w & KVST_FT_ESC)
+                goto out;
+            if ((w & KVST_FT_KEY) && !p->lazy_marked)
+                lazy_key_at(p, d, skip, s + 1, w & KVST_FT_LEN, 1);
+            continue;
+        default: /* a literal or a number */
+            continue;
+        }
+    }
+
 out:
     SYNC();
+    if (t != t_in)
+        take_last(p, s0, base, t - 2);
 #undef SYNC
     return t;
+}
+
+const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint64_t base,
+                                   const uint32_t *t, const uint32_t *te)
+{
+    const kvst_record *r = p->cur;
+    size_t ntok = (size_t)(te - t) / 2;
+
+    if (!p->rec_active)
+        return t;
+    /* The room every token left could take, had: the loop without the
+     * tests for it. A token's text and its NUL take at most its bytes and
+     * one more (a string's quotes are not copied; "true" is four bytes and
+     * takes five), and the tokens lie in order between the first one's
+     * start and the last one's end (at most its length and five bytes
+     * after its start). True and false are under any string limit of five
+     * bytes or more (pass 1 checked strings and numbers against it). */
+    if (t < te && p->opts.max_string_bytes >= 5 && r->cap - r->count >= ntok) {
+        uint64_t span = (uint64_t)te[-2] - t[0] + (te[-1] & KVST_FT_LEN) + 5;
+        if (r->strings.cap - r->strings.len > span + ntok + 1) {
+            p->takes_roomy++;
+            return take(p, s0, base, t, te, 1);
+        }
+    }
+    return take(p, s0, base, t, te, 0);
 }
 
 const yajl_callbacks kvst__builder_callbacks = {

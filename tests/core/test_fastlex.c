@@ -694,6 +694,84 @@ static void test_builder_room(void)
     free(t.data);
 }
 
+/* How many of the builder's takes of in's tokens had the room for all
+ * of them (kvst_parser.takes_roomy), fed whole. */
+static uint64_t roomy_takes(const textbuf *in)
+{
+    kvst_parser_options o = KVST_PARSER_OPTIONS_INIT;
+    kvst_parser *p;
+    uint64_t n;
+
+    o.flags = KVST_FLAG_SINGLE_THREAD;
+    CHECK(kvst_parser_new(&o, &p) == 0);
+    CHECK(kvst_parser_feed(p, in->data, in->len) == 0);
+    CHECK(kvst_parser_finish(p) == 0);
+    n = p->takes_roomy;
+    kvst_parser_free(p);
+    return n;
+}
+
+/*
+ * A record after one that grew the room: the builder takes its tokens
+ * without testing the room for each when all of them fit in what is
+ * left (a bound from their bytes), and with the tests when they may not.
+ * The second record's size walks across that bound one element at a
+ * time -- each kind of token, the nodes' bound and the strings' -- and
+ * each time the log is yajl's; both sides of the bound are met.
+ */
+static void test_builder_room_left(void)
+{
+    static const char *const kinds[] = { "true", "1", "\"s\"", "null", "{}", "false" };
+    textbuf first = { 0, 0, 0 }, t = { 0, 0, 0 };
+    size_t k, n, i, roomy_sizes, tight_sizes;
+    uint64_t alone;
+
+    /* the first record grows the nodes to 512 and the strings to 1 KiB */
+    add(&first, "{\"eventVersion\":\"1.08\",\"a\":[");
+    for (i = 0; i < 300; i++)
+        add(&first, i ? ",1" : "1");
+    add(&first, "],\"b\":\"");
+    for (i = 0; i < 200; i++)
+        add(&first, "y");
+    add(&first, "\"}");
+    t.len = 0;
+    add(&t, "{\"Records\":[");
+    textbuf_add(&t, first.data, first.len);
+    add(&t, "]}");
+    alone = roomy_takes(&t);
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        roomy_sizes = tight_sizes = 0;
+        for (n = 0; n < 400; n += 3) {
+            uint64_t both;
+            t.len = 0;
+            add(&t, "{\"Records\":[");
+            textbuf_add(&t, first.data, first.len);
+            add(&t, ",{\"eventVersion\":\"1.08\",\"a\":[");
+            for (i = 0; i < n; i++) {
+                if (i)
+                    add(&t, ",");
+                add(&t, kinds[k]);
+            }
+            add(&t, "]}]}");
+            CHECK_EQ(compare("room left", &t, 0, &modes[0]), 2);
+            compare("room left", &t, 0, &modes[3]);
+            /* which way the second record's tokens went */
+            both = roomy_takes(&t);
+            CHECK(both == alone || both == alone + 1);
+            if (both > alone)
+                roomy_sizes++;
+            else
+                tight_sizes++;
+        }
+        fprintf(stderr, "room left, %s: %zu sizes taken without the tests, %zu with\n", kinds[k],
+                roomy_sizes, tight_sizes);
+        CHECK(roomy_sizes > 0);
+        CHECK(tight_sizes > 0);
+    }
+    free(first.data);
+    free(t.data);
+}
+
 int main(int argc, char **argv)
 {
     textbuf trail = { 0, 0, 0 }, t = { 0, 0, 0 };
@@ -797,6 +875,7 @@ int main(int argc, char **argv)
     }
     test_entry_limits();
     test_white_space_taken();
+    test_builder_room_left();
     test_builder_room();
     compare_mutants(&trail, 400);
     fprintf(stderr, "%lu comparisons\n", compared);
