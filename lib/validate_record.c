@@ -354,6 +354,22 @@ static void check_number(walker *w, const kvst_shape *shape, const char *name,
 static void check_struct(walker *w, const kvst_shape *shape, const void *base,
                          int depth);
 
+/* name then suffix into buf (cap > 0 bytes), cut as snprintf("%s%s")
+ * would cut them: the names of a map's keys and values, built for each
+ * entry and read only by a finding. */
+static void name_with(char *buf, size_t cap, const char *name, const char *suffix)
+{
+    size_t a = strlen(name), b = strlen(suffix);
+
+    if (a > cap - 1)
+        a = cap - 1;
+    if (b > cap - 1 - a)
+        b = cap - 1 - a;
+    memcpy(buf, name, a);
+    memcpy(buf + a, suffix, b);
+    buf[a + b] = '\0';
+}
+
 static void check_value(walker *w, const kvst_shape *shape, const char *name,
                         const kvst_value *v, int depth)
 {
@@ -396,8 +412,8 @@ static void check_value(walker *w, const kvst_shape *shape, const char *name,
             size_t saved;
             if (shape->type == KVST_TYPE_MAP && v->keys) {
                 char key_name[80], value_name[80];
-                snprintf(key_name, sizeof key_name, "%s key", name);
-                snprintf(value_name, sizeof value_name, "%s value", name);
+                name_with(key_name, sizeof key_name, name, " key");
+                name_with(value_name, sizeof value_name, name, " value");
                 saved = ptr_push(w, v->keys[i].ptr, v->keys[i].len);
                 /* The key is judged at the entry it names. */
                 if (shape->key && shape->key->type == KVST_TYPE_STRING)
@@ -490,12 +506,16 @@ static int names_resource_by_arn(const char *member)
 
 /* A data event's KVS ARN in another account than recipientAccountId, the
  * account whose trail holds the record: KVS has no resource policies, so a
- * call on a resource is made in (a role of) its own account. at is the
- * member or resource that names the ARN. Returns 1 when it reported. */
-static int check_arn_account(walker *w, kvst_str value, const char *at)
+ * call on a resource is made in (a role of) its own account. member is
+ * the request member that names the ARN, or NULL for the ARN of
+ * resources[index] (its name is written only for a finding). Returns 1
+ * when it reported. */
+static int check_arn_account(walker *w, kvst_str value, const char *member, size_t index)
 {
     const kvst_event *ev = w->ev;
     kvst_arn arn;
+    char res_name[48];
+    const char *at = member;
     int n, more;
 
     if (!w->data_event || !present(ev->recipient_account_id) ||
@@ -503,6 +523,10 @@ static int check_arn_account(walker *w, kvst_str value, const char *at)
         kvst_validate_resource_arn(value.ptr, value.len, &arn) != 0 ||
         str_eq(arn.account, ev->recipient_account_id))
         return 0;
+    if (!at) {
+        snprintf(res_name, sizeof res_name, "resources[%lu].ARN", (unsigned long)index);
+        at = res_name;
+    }
     n = quote_len(value.ptr, value.len, &more);
     report(w, KVST_F_RESOURCE_MISMATCH,
            "%s '%.*s%s' is in account %.*s, not the record's recipientAccountId %.*s", at, n,
@@ -568,14 +592,13 @@ static void check_resources(walker *w, const kvst_operation_def *op)
                    "%s '%.*s%s' names no %s of the record's resources", name, n, v->text.ptr,
                    more ? "..." : "", resource_members[i].type);
         } else if (!resource_members[i].by_name) {
-            check_arn_account(w, v->text, name);
+            check_arn_account(w, v->text, name, 0);
         }
         ptr_pop(w, saved);
     }
     for (i = 0; i < ev->resource_count && ev->resources; i++) {
         const kvst_resource *r = ev->resources[i];
         kvst_arn arn;
-        char at[48];
 
         if (!r || !present(r->arn))
             continue;
@@ -585,8 +608,7 @@ static void check_resources(walker *w, const kvst_operation_def *op)
             saved = ptr_push_cstr(w, "resources");
             ptr_push_index(w, i);
             ptr_push_cstr(w, "ARN");
-            snprintf(at, sizeof at, "resources[%lu].ARN", (unsigned long)i);
-            check_arn_account(w, r->arn, at);
+            check_arn_account(w, r->arn, NULL, i);
             ptr_pop(w, saved);
         }
         if (!present(r->account_id) ||

@@ -186,6 +186,37 @@ static void test_resource_mismatch(void)
     expect("by name, resource in another account", "GetMedia",
            "{\"streamName\":\"front-door\"}", "[" STREAM_RES "]", OTHER, 1,
            "/resources/0/ARN", 1);
+    /* The finding names the resource by its index: the first, the tenth
+     * (the last of one digit) and the eleventh, after S3 objects. */
+    {
+        static const size_t at[] = { 0, 9, 10 };
+        size_t k, i;
+        for (k = 0; k < sizeof at / sizeof at[0]; k++) {
+            text res = { NULL, 0, 0 }, t;
+            parsed r;
+            char pointer[32], want[32];
+            const kvst_finding *f = NULL;
+            adds(&res, "[");
+            for (i = 0; i < at[k]; i++)
+                adds(&res, "{\"type\":\"AWS::S3::Object\",\"ARN\":\"arn:aws:s3:::b/k\"},");
+            adds(&res, STREAM_RES "]");
+            textbuf_add(&res, "", 1);
+            t = record("GetMedia", "{\"streamName\":\"front-door\"}", NULL, res.data, OTHER, 1);
+            r = parse(&t);
+            snprintf(pointer, sizeof pointer, "/resources/%zu/ARN", at[k]);
+            snprintf(want, sizeof want, "resources[%zu].ARN '", at[k]);
+            CHECK_EQ(count(r.ev, KVST_F_RESOURCE_MISMATCH, pointer), 1);
+            for (i = 0; r.ev != NULL && i < r.ev->finding_count; i++)
+                if (r.ev->findings[i]->code == KVST_F_RESOURCE_MISMATCH)
+                    f = r.ev->findings[i];
+            CHECK(f != NULL && strncmp(f->message.ptr, want, strlen(want)) == 0);
+            CHECK(f != NULL && strstr(f->message.ptr, "is in account " ACCOUNT
+                                      ", not the record's recipientAccountId " OTHER) != NULL);
+            kvst_parser_free(r.p);
+            free(t.data);
+            free(res.data);
+        }
+    }
     /* The ARN of the stream one character off (creation time, name). */
     expect("ARN one digit off", "GetMedia",
            "{\"streamARN\":\"arn:aws:kinesisvideo:us-east-1:" ACCOUNT

@@ -646,6 +646,13 @@ static void test_create_stream(void)
     CHECK_EQ(c.count, 3);
     CHECK(find(&c, KVST_F_TAG_VALUE, "/requestParameters/tags/Owner") != NULL);
     CHECK(find(&c, KVST_F_TAG_KEY, "/requestParameters/tags/bad*key") != NULL);
+    /* the messages name the map's key and value */
+    {
+        const found *fv = find(&c, KVST_F_TAG_VALUE, "/requestParameters/tags/Owner");
+        const found *fk = find(&c, KVST_F_TAG_KEY, "/requestParameters/tags/bad*key");
+        CHECK(fv && strncmp(fv->message, "tags value 'a#b' does not match ", 32) == 0);
+        CHECK(fk && strncmp(fk->message, "tags key 'bad*key' does not match ", 34) == 0);
+    }
     /* '~' is no tag character; the pointer escapes both. */
     CHECK(find(&c, KVST_F_TAG_KEY, "/requestParameters/tags/a~1b~0c") != NULL);
     tag_values[0] = vstr("Alice");
