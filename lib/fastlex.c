@@ -20,8 +20,10 @@
  *   - it is whole in the bytes at hand (else LEX_MORE: the start of a
  *     record cut by a piece's end is held, see below);
  *   - it is JSON by yajl's grammar, with no \u escape (yajl decodes some
- *     wrongly, and the builder reads them again from the bytes), no
- *     control byte in a string, and well-formed UTF-8 (RFC 3629, utf8.h);
+ *     wrongly, and the builder reads them again from the bytes; and event
+ *     building looks for lone surrogate escapes only in records the fast
+ *     lexer did not take: kvst_tape.no_u_escapes), no control byte in a
+ *     string, and well-formed UTF-8 (RFC 3629, utf8.h);
  *   - it nests at most FL_MAX_DEPTH deep, and no deeper than the
  *     builder's max_depth allows from the depth of its container;
  *   - it is at most max_record_bytes long (and under 2^30), and each

@@ -120,6 +120,9 @@ typedef struct kvst_tape {
     uint32_t taped_payload;  /* requestParameters or responseElements is on
                                 the tape (not lazy), read before eventSource
                                 or of a KVS record */
+    uint32_t no_u_escapes;   /* 1: the fast lexer took the record, and it
+                                holds no \u escape (pass 1 of
+                                fastlex.c leaves those to yajl); 0: it may */
 } kvst_tape;
 
 /* One record being built or waiting for delivery. */
@@ -137,7 +140,7 @@ struct kvst_record {
     uint64_t offset, line, column;
     uint32_t pinned;        /* kvst_tape.pinned */
     uint64_t dup_records_offset, dup_records_line, dup_records_column; /* (kvst_tape) */
-    uint32_t lazy_repeat, taped_payload; /* (kvst_tape) */
+    uint32_t lazy_repeat, taped_payload, no_u_escapes; /* (kvst_tape) */
     kvst_arena arena;       /* the event built from it */
     /* recovery mode: a broken record (raw holds its text) */
     int32_t broken;         /* its status, 0 for a good record */

@@ -97,6 +97,7 @@ void kvst__record_reset(kvst_record *r)
     r->dup_records_line = 0;
     r->lazy_repeat = 0;
     r->taped_payload = 0;
+    r->no_u_escapes = 0;
     r->count = 0;
     r->strings.len = 0;
     r->raw.len = 0;
@@ -133,6 +134,7 @@ void kvst__record_tape(const kvst_record *r, kvst_tape *t)
     t->dup_records_column = r->dup_records_column;
     t->lazy_repeat = r->lazy_repeat;
     t->taped_payload = r->taped_payload;
+    t->no_u_escapes = r->no_u_escapes;
 }
 
 /* ---- builder state -------------------------------------------------------- */
@@ -1232,6 +1234,9 @@ const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint
 
     if (!p->rec_active)
         return t;
+    /* Only the fast lexer calls, for a record it took whole: one with no
+     * \u escape (pass 1 of fastlex.c leaves a record with one to yajl). */
+    p->cur->no_u_escapes = 1;
     /* The room every token left could take, had: the loop without the
      * tests for it. A token's text and its NUL take at most its bytes and
      * one more (a string's quotes are not copied; "true" is four bytes and
@@ -1443,8 +1448,9 @@ int kvst__tape_lone_surrogates(const kvst_tape *t, int (*fn)(void *ctx, uint32_t
     uint32_t i;
     int rc;
 
-    /* most records hold no surrogate escape at all */
-    if (!may_hold_surrogate(raw, t->raw_len))
+    /* most records hold no surrogate escape at all; those the fast lexer
+     * took no \u escape at all */
+    if (t->no_u_escapes || !may_hold_surrogate(raw, t->raw_len))
         return 0;
     for (i = 0; i < t->count; i++) {
         const kvst_node *n = &t->nodes[i];
