@@ -18,7 +18,9 @@
 #   --profile      also list the functions kvstrail spends its instructions
 #                  in (callgrind_annotate of the plain run)
 #
-# Environment: KVST_SHARED_DIR (default: ../shared beside the source tree),
+# Environment: KVST_SHARED_DIR (default: ../shared beside the source tree;
+# its bench/gen_trail.py writes the workloads, or, without it, this tree's
+# copy, which writes the same files byte for byte),
 # KVST_BENCH (the kvst_bench binary), KVST_CLI (the kvstrail binary),
 # PYTHON (default /usr/bin/python3).
 set -euo pipefail
@@ -54,13 +56,14 @@ fi
 
 shared=${KVST_SHARED_DIR:-"$src/../shared"}
 gen="$shared/bench/gen_trail.py"
+[ -f "$gen" ] || gen="$src/bench/gen_trail.py"
 python=${PYTHON:-/usr/bin/python3}
 bench=${KVST_BENCH:-"$build/bench/kvst_bench"}
 cli=${KVST_CLI:-"$build/tools/kvstrail"}
 work=${work:-"$build/bench-work"}
 mkdir -p "$work"
 
-[ -f "$gen" ] || { echo "run_bench.sh: no generator at $gen (set KVST_SHARED_DIR)" >&2; exit 2; }
+[ -f "$gen" ] || { echo "run_bench.sh: no generator at $shared/bench/gen_trail.py or $gen (set KVST_SHARED_DIR)" >&2; exit 2; }
 [ -x "$bench" ] || { echo "run_bench.sh: no kvst_bench at $bench (build first, or set KVST_BENCH)" >&2; exit 2; }
 
 # make_trail N: the plain and gzip files of N records (fixed seed, so a
