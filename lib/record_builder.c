@@ -1229,14 +1229,14 @@ out:
 const uint32_t *kvst__builder_take(kvst_parser *p, const unsigned char *s0, uint64_t base,
                                    const uint32_t *t, const uint32_t *te)
 {
-    const kvst_record *r = p->cur;
+    kvst_record *r = p->cur;
     size_t ntok = (size_t)(te - t) / 2;
 
     if (!p->rec_active)
         return t;
     /* Only the fast lexer calls, for a record it took whole: one with no
      * \u escape (pass 1 of fastlex.c leaves a record with one to yajl). */
-    p->cur->no_u_escapes = 1;
+    r->no_u_escapes = 1;
     /* The room every token left could take, had: the loop without the
      * tests for it. A token's text and its NUL take at most its bytes and
      * one more (a string's quotes are not copied; "true" is four bytes and

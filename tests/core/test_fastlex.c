@@ -525,20 +525,22 @@ static void test_white_space_taken(void)
      * log file (yajl's), a "Records" string does not (the first event
      * is yajl's either way: it might have opened a log file) */
     for (w = 0; w < sizeof ws / sizeof ws[0]; w++) {
-        t.len = 0;
-        add(&t, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\"");
-        add(&t, ws[w]);
-        add(&t, ":");
-        add(&t, ws[w]);
-        add(&t, "[]}\n");
-        CHECK_EQ(compare("Records array after white space", &t, 0, &modes[0]), 0);
-        t.len = 0;
-        add(&t, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\"");
-        add(&t, ws[w]);
-        add(&t, ":");
-        add(&t, ws[w]);
-        add(&t, "\"[\"}\n");
-        CHECK_EQ(compare("Records string after white space", &t, 0, &modes[0]), 1);
+        static const struct {
+            const char *value, *what;
+            unsigned taken;
+        } records[] = { { "[]", "Records array after white space", 0 },
+                        { "\"[\"", "Records string after white space", 1 } };
+        size_t v;
+        for (v = 0; v < sizeof records / sizeof records[0]; v++) {
+            t.len = 0;
+            add(&t, "{\"eventVersion\":\"1.08\"}\n{\"eventVersion\":\"1.08\",\"Records\"");
+            add(&t, ws[w]);
+            add(&t, ":");
+            add(&t, ws[w]);
+            add(&t, records[v].value);
+            add(&t, "}\n");
+            CHECK_EQ(compare(records[v].what, &t, 0, &modes[0]), records[v].taken);
+        }
     }
     free(rec.data);
     free(t.data);
